@@ -1,0 +1,102 @@
+import CBLAS
+
+/// Thin, typed wrappers over OpenBLAS (CBLAS) and LAPACKE.
+///
+/// This is the only file in the project that imports `CBLAS`. Everything here
+/// works on raw buffers; shape checking lives one level up (`Matrix+Products`,
+/// `LeastSquares`, `SymmetricEigen`).
+public enum BLAS {
+  /// The number of threads OpenBLAS uses for one call.
+  public static var threads: Int {
+    get { Int(openblas_get_num_threads()) }
+    set { openblas_set_num_threads(Int32(max(1, newValue))) }
+  }
+
+  /// Runs `body` with OpenBLAS limited to `count` threads, then restores the
+  /// previous setting. Use it around `concurrentPerform` regions whose workers
+  /// call BLAS, so BLAS threads do not oversubscribe the cores.
+  public static func withThreads<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
+    let saved = threads
+    threads = count
+    defer { threads = saved }
+    return try body()
+  }
+
+  /// `C ← α·op(A)·op(B) + β·C` for row-major single-precision buffers.
+  ///
+  /// `op(A)` is `(m × k)`, `op(B)` is `(k × n)`, `C` is `(m × n)`.
+  /// - Complexity: 2·m·n·k floating-point operations.
+  @inline(__always)
+  public static func gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    alpha: Float, a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    guard m > 0, n > 0 else { return }
+    cblas_sgemm(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+      transposeB ? CblasTrans : CblasNoTrans,
+      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  /// Double-precision `C ← α·op(A)·op(B) + β·C` (row-major).
+  @inline(__always)
+  public static func dgemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    alpha: Double, a: UnsafePointer<Double>, lda: Int,
+    b: UnsafePointer<Double>, ldb: Int,
+    beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    guard m > 0, n > 0 else { return }
+    cblas_dgemm(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+      transposeB ? CblasTrans : CblasNoTrans,
+      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+
+  /// `Σ x[i]·y[i]` over `n` contiguous elements.
+  @inline(__always)
+  public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+    cblas_sdot(Int32(n), x, 1, y, 1)
+  }
+
+  /// `y ← α·x + y` over `n` contiguous elements.
+  @inline(__always)
+  public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
+  }
+}
+
+/// Wrappers over the LAPACKE routines SAEKit uses, all in double precision and
+/// row-major layout. They return LAPACK's `info`; callers turn it into errors.
+public enum LAPACK {
+  /// Least squares `min ‖A·X − B‖` by QR (`dgels`). `a` is `(m × n)`, `b` is
+  /// `(max(m, n) × nrhs)`; on return the first `n` rows of `b` hold `X`.
+  public static func gels(
+    m: Int, n: Int, nrhs: Int, a: UnsafeMutablePointer<Double>, lda: Int,
+    b: UnsafeMutablePointer<Double>, ldb: Int
+  ) -> Int {
+    Int(LAPACKE_dgels(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), Int32(nrhs),
+                      a, Int32(lda), b, Int32(ldb)))
+  }
+
+  /// Eigen-decomposition of a symmetric `(n × n)` matrix (`dsyevd`, upper
+  /// triangle). On return `a` holds eigenvectors as columns and `w` the
+  /// eigenvalues in ascending order.
+  public static func syevd(n: Int, a: UnsafeMutablePointer<Double>, lda: Int, w: UnsafeMutablePointer<Double>) -> Int {
+    Int(LAPACKE_dsyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
+                       Int32(n), a, Int32(lda), w))
+  }
+
+  /// Thin singular value decomposition `A = U·diag(s)·Vᵀ` (`dgesdd`, job "S").
+  /// `a` is `(m × n)`; `u` is `(m × min)`, `s` has `min` entries in descending
+  /// order, `vt` is `(min × n)`.
+  public static func gesdd(
+    m: Int, n: Int, a: UnsafeMutablePointer<Double>, lda: Int, s: UnsafeMutablePointer<Double>,
+    u: UnsafeMutablePointer<Double>, ldu: Int, vt: UnsafeMutablePointer<Double>, ldvt: Int
+  ) -> Int {
+    Int(LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), a, Int32(lda),
+                       s, u, Int32(ldu), vt, Int32(ldvt)))
+  }
+}

@@ -1,0 +1,79 @@
+/// Element-wise arithmetic and broadcasting of a row vector over the rows.
+extension Matrix {
+  private static func combine(
+    _ a: Matrix, _ b: Matrix, _ operation: String, _ f: (Float, Float) -> Float
+  ) throws -> Matrix {
+    guard a.shape == b.shape else {
+      throw SAEKitError.shapeMismatch(operation: operation, lhs: a.shape, rhs: b.shape)
+    }
+    var out = a
+    out.storage.withUnsafeMutableBufferPointer { o in
+      b.storage.withUnsafeBufferPointer { q in
+        for i in 0..<o.count { o[i] = f(o[i], q[i]) }
+      }
+    }
+    return out
+  }
+
+  /// `A + B`, element-wise.
+  public func adding(_ b: Matrix) throws -> Matrix { try Matrix.combine(self, b, "A + B", +) }
+  /// `A − B`, element-wise.
+  public func subtracting(_ b: Matrix) throws -> Matrix { try Matrix.combine(self, b, "A − B", -) }
+  /// `A ⊙ B`, element-wise.
+  public func hadamard(_ b: Matrix) throws -> Matrix { try Matrix.combine(self, b, "A ⊙ B", *) }
+
+  /// `s·A`.
+  public func scaled(by s: Float) -> Matrix {
+    var out = self
+    out.storage.withUnsafeMutableBufferPointer { o in
+      for i in 0..<o.count { o[i] *= s }
+    }
+    return out
+  }
+
+  /// Applies `f` to every element.
+  public func map(_ f: (Float) -> Float) -> Matrix {
+    var out = self
+    out.storage.withUnsafeMutableBufferPointer { o in
+      for i in 0..<o.count { o[i] = f(o[i]) }
+    }
+    return out
+  }
+
+  /// Adds `v` (length `cols`) to every row: `A[i, :] += v`.
+  public mutating func addRowVector(_ v: [Float], scale: Float = 1) throws {
+    guard v.count == cols else {
+      throw SAEKitError.shapeMismatch(operation: "broadcast row", lhs: shape, rhs: Shape(1, v.count))
+    }
+    let c = cols
+    storage.withUnsafeMutableBufferPointer { o in
+      v.withUnsafeBufferPointer { vb in
+        for i in 0..<rows {
+          let base = i * c
+          for j in 0..<c { o[base + j] += scale * vb[j] }
+        }
+      }
+    }
+  }
+
+  /// `A` with `v` added to every row.
+  public func addingRowVector(_ v: [Float], scale: Float = 1) throws -> Matrix {
+    var out = self
+    try out.addRowVector(v, scale: scale)
+    return out
+  }
+
+  /// Multiplies row `i` by `factors[i]`.
+  public mutating func scaleRows(by factors: [Float]) throws {
+    guard factors.count == rows else {
+      throw SAEKitError.shapeMismatch(operation: "scale rows", lhs: shape, rhs: Shape(factors.count, 1))
+    }
+    let c = cols
+    storage.withUnsafeMutableBufferPointer { o in
+      for i in 0..<rows {
+        let f = factors[i]
+        for j in 0..<c { o[i * c + j] *= f }
+      }
+    }
+  }
+}

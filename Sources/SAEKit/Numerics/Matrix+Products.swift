@@ -1,0 +1,54 @@
+/// Matrix products through `cblas_sgemm`.
+///
+/// Three forms cover every use without materialising a transpose:
+/// `A·B` (``matmul(_:)``), `A·Bᵀ` (``matmulTransposed(_:)``) and `Aᵀ·B`
+/// (``transposedMatmul(_:)``). Each checks shapes and names both on failure.
+extension Matrix {
+  /// `A·B` for `A (n × k)` and `B (k × m)`, giving `(n × m)`.
+  public func matmul(_ b: Matrix) throws -> Matrix {
+    try Matrix.product(self, b, transposeA: false, transposeB: false, operation: "A·B")
+  }
+
+  /// `A·Bᵀ` for `A (n × k)` and `B (m × k)`, giving `(n × m)`.
+  public func matmulTransposed(_ b: Matrix) throws -> Matrix {
+    try Matrix.product(self, b, transposeA: false, transposeB: true, operation: "A·Bᵀ")
+  }
+
+  /// `Aᵀ·B` for `A (k × n)` and `B (k × m)`, giving `(n × m)`.
+  public func transposedMatmul(_ b: Matrix) throws -> Matrix {
+    try Matrix.product(self, b, transposeA: true, transposeB: false, operation: "Aᵀ·B")
+  }
+
+  /// `op(A)·op(B)` with shape checks.
+  public static func product(
+    _ a: Matrix, _ b: Matrix, transposeA: Bool, transposeB: Bool, operation: String = "product"
+  ) throws -> Matrix {
+    let (m, ka) = transposeA ? (a.cols, a.rows) : (a.rows, a.cols)
+    let (kb, n) = transposeB ? (b.cols, b.rows) : (b.rows, b.cols)
+    guard ka == kb else {
+      throw SAEKitError.shapeMismatch(operation: operation, lhs: a.shape, rhs: b.shape)
+    }
+    var c = Matrix(rows: m, cols: n)
+    if ka == 0 { return c }
+    a.storage.withUnsafeBufferPointer { pa in
+      b.storage.withUnsafeBufferPointer { pb in
+        c.storage.withUnsafeMutableBufferPointer { pc in
+          BLAS.gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: ka,
+            alpha: 1, a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
+            beta: 0, c: pc.baseAddress!, ldc: n)
+        }
+      }
+    }
+    return c
+  }
+
+  /// `A·v` for a vector `v` of length `cols`.
+  public func times(_ v: [Float]) throws -> [Float] {
+    let column = try Matrix(rows: v.count, cols: 1, storage: v)
+    guard v.count == cols else {
+      throw SAEKitError.shapeMismatch(operation: "A·v", lhs: shape, rhs: column.shape)
+    }
+    return try matmul(column).storage
+  }
+}

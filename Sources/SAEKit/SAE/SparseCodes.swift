@@ -1,0 +1,97 @@
+/// Latent codes of a batch in compressed sparse row (CSR) form.
+///
+/// Row `i`'s entries are `indices[rowStart[i]..<rowStart[i+1]]` (latent ids)
+/// with `values[...]` (activations). TopK-family codes have exactly `k`
+/// entries per row, some of which may be 0 (a selected latent whose ReLU is 0);
+/// ``l0(row:)`` counts only entries `≠ 0`, so signed codes (AbsTopK) count too.
+public struct SparseCodes: Sendable, Equatable {
+  /// Number of tokens (rows).
+  public let rows: Int
+  /// Number of latents (dictionary width `m`).
+  public let width: Int
+  /// `rows + 1` offsets into `indices` / `values`.
+  public var rowStart: [Int]
+  /// Latent ids, `Int32` to halve memory traffic in the sparse kernels.
+  public var indices: [Int32]
+  /// Activations, aligned with `indices`.
+  public var values: [Float]
+
+  public init(rows: Int, width: Int, rowStart: [Int], indices: [Int32], values: [Float]) throws {
+    guard rowStart.count == rows + 1, rowStart.first == 0, rowStart.last == indices.count,
+          indices.count == values.count
+    else {
+      throw SAEKitError.invalidArgument("inconsistent sparse codes: \(rows) rows, \(rowStart.count) offsets, \(indices.count) indices, \(values.count) values")
+    }
+    if let bad = indices.first(where: { $0 < 0 || Int($0) >= width }) {
+      throw SAEKitError.invalidArgument("latent index \(bad) out of range 0..<\(width)")
+    }
+    self.rows = rows
+    self.width = width
+    self.rowStart = rowStart
+    self.indices = indices
+    self.values = values
+  }
+
+  /// Codes with exactly `k` entries per row, stored row after row.
+  public init(rows: Int, width: Int, k: Int, indices: [Int32], values: [Float]) {
+    precondition(indices.count == rows * k && values.count == rows * k, "fixed-k codes need rows·k entries")
+    self.rows = rows
+    self.width = width
+    self.rowStart = (0...rows).map { $0 * k }
+    self.indices = indices
+    self.values = values
+  }
+
+  /// The non-zero entries of a dense `(rows × width)` matrix.
+  public init(dense: Matrix) {
+    var start = [0]
+    var idx = [Int32]()
+    var val = [Float]()
+    for i in 0..<dense.rows {
+      for j in 0..<dense.cols where dense[i, j] != 0 {
+        idx.append(Int32(j))
+        val.append(dense[i, j])
+      }
+      start.append(idx.count)
+    }
+    self.rows = dense.rows
+    self.width = dense.cols
+    self.rowStart = start
+    self.indices = idx
+    self.values = val
+  }
+
+  /// Stored entries of row `i` (including explicit zeros).
+  public func entries(row i: Int) -> Range<Int> { rowStart[i]..<rowStart[i + 1] }
+
+  /// Number of latents of row `i` whose activation is `≠ 0`.
+  public func l0(row i: Int) -> Int {
+    var n = 0
+    for e in entries(row: i) where values[e] != 0 { n += 1 }
+    return n
+  }
+
+  /// Mean number of non-zero latents per row.
+  public var meanL0: Double {
+    guard rows > 0 else { return 0 }
+    var n = 0
+    for v in values where v != 0 { n += 1 }
+    return Double(n) / Double(rows)
+  }
+
+  /// The `(rows × width)` dense matrix.
+  public func dense() -> Matrix {
+    var m = Matrix(rows: rows, cols: width)
+    for i in 0..<rows {
+      for e in entries(row: i) { m[i, Int(indices[e])] += values[e] }
+    }
+    return m
+  }
+
+  /// For every latent, the number of rows in which it is `≠ 0`.
+  public func firingCounts() -> [Int] {
+    var counts = [Int](repeating: 0, count: width)
+    for e in 0..<indices.count where values[e] != 0 { counts[Int(indices[e])] += 1 }
+    return counts
+  }
+}
