@@ -1,0 +1,107 @@
+import Foundation
+
+/// A sparse autoencoder over `d`-dimensional activations with `m` latents.
+///
+/// ```
+/// x' = s·x                                   input scaling (s = 1 unless trained with it)
+/// pre = (x' − b_dec)·W_enc + b_enc           W_enc (d × m), b_enc (m)
+/// z   = activation(pre)                      sparse (B × m)
+/// x̂'  = z·W_dec + b_dec                      W_dec (m × d), unit-norm rows; b_dec (d)
+/// x̂   = x̂' / s                               back in input units
+/// ```
+///
+/// The scale `s` is chosen at training time so that E‖s·x‖² = d, remembered
+/// here and undone by ``decode(_:)``, so callers always see input units.
+public struct SparseAutoencoder: Sendable {
+  /// `W_enc`, `(d × m)`.
+  public var encoderWeights: Matrix
+  /// `b_enc`, `(m)`.
+  public var encoderBias: [Float]
+  /// `W_dec`, `(m × d)`; rows are unit-norm after training.
+  public var decoderWeights: Matrix
+  /// `b_dec`, `(d)`, in scaled units.
+  public var decoderBias: [Float]
+  /// The sparsifying rule.
+  public var activation: any SparseActivation
+  /// `s`, multiplied into inputs before encoding and divided out after decoding.
+  public var inputScale: Float
+
+  /// Model dimension `d`.
+  public var dimension: Int { decoderWeights.cols }
+  /// Number of latents `m`.
+  public var width: Int { decoderWeights.rows }
+
+  /// A freshly initialised SAE: decoder rows are random unit vectors, the
+  /// encoder is the decoder's transpose, biases are zero (Gao et al. 2024).
+  public init(dimension d: Int, width m: Int, activation: ActivationKind, random: inout RandomSource) throws {
+    try require(d > 0 && m > 0, "an SAE needs dimension > 0 and width > 0, got d = \(d), m = \(m)")
+    var dec = Matrix.gaussian(rows: m, cols: d, mean: 0, std: 1, using: &random)
+    dec.normalizeRows()
+    self.decoderWeights = dec
+    self.encoderWeights = dec.transposed
+    self.encoderBias = [Float](repeating: 0, count: m)
+    self.decoderBias = [Float](repeating: 0, count: d)
+    self.activation = activation.make(width: m)
+    self.inputScale = 1
+  }
+
+  /// Wraps existing parameters (e.g. loaded from a file), checking their shapes.
+  public init(
+    encoderWeights: Matrix, encoderBias: [Float], decoderWeights: Matrix, decoderBias: [Float],
+    activation: any SparseActivation, inputScale: Float = 1
+  ) throws {
+    let d = decoderWeights.cols, m = decoderWeights.rows
+    guard encoderWeights.shape == Shape(d, m) else {
+      throw SAEKitError.shapeMismatch(operation: "SAE parameters (W_enc vs W_dec)", lhs: encoderWeights.shape, rhs: decoderWeights.shape)
+    }
+    try require(encoderBias.count == m, "b_enc has \(encoderBias.count) entries, expected m = \(m)")
+    try require(decoderBias.count == d, "b_dec has \(decoderBias.count) entries, expected d = \(d)")
+    try require(inputScale.isFinite && inputScale > 0, "input scale must be positive and finite, got \(inputScale)")
+    self.encoderWeights = encoderWeights
+    self.encoderBias = encoderBias
+    self.decoderWeights = decoderWeights
+    self.decoderBias = decoderBias
+    self.activation = activation
+    self.inputScale = inputScale
+  }
+
+  /// `pre = (s·x − b_dec)·W_enc + b_enc`, `(B × m)`.
+  public func preActivations(_ x: Matrix) throws -> Matrix {
+    guard x.cols == dimension else {
+      throw SAEKitError.shapeMismatch(operation: "SAE encode (x vs W_enc)", lhs: x.shape, rhs: encoderWeights.shape)
+    }
+    var input = x.scaled(by: inputScale)
+    try input.addRowVector(decoderBias, scale: -1)
+    var pre = try input.matmul(encoderWeights)
+    try pre.addRowVector(encoderBias)
+    return pre
+  }
+
+  /// The sparse codes of `x (B × d)`, inference rule.
+  public func encode(_ x: Matrix) throws -> SparseCodes {
+    activation.inferenceCodes(try preActivations(x))
+  }
+
+  /// `x̂ = (z·W_dec + b_dec) / s`, `(B × d)` in input units.
+  public func decode(_ codes: SparseCodes) throws -> Matrix {
+    guard codes.width == width else {
+      throw SAEKitError.invalidArgument("codes have \(codes.width) latents but the SAE has \(width)")
+    }
+    var out = Matrix(rows: codes.rows, cols: dimension)
+    SparseKernels.decode(codes, weights: decoderWeights, bias: decoderBias, into: &out)
+    return inputScale == 1 ? out : out.scaled(by: 1 / inputScale)
+  }
+
+  /// `decode(encode(x))`.
+  public func reconstruct(_ x: Matrix) throws -> Matrix { try decode(try encode(x)) }
+
+  /// `‖W_dec[j]‖` for every latent.
+  public var decoderNorms: [Float] { decoderWeights.rowNorms().map(Float.init) }
+}
+
+extension SparseAutoencoder: CustomStringConvertible {
+  public var description: String {
+    "SparseAutoencoder(d: \(dimension), m: \(width), \(activation)"
+      + (inputScale == 1 ? "" : ", input scale: \(formatCompact(inputScale))") + ")"
+  }
+}

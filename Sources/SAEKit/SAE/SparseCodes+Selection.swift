@@ -1,0 +1,107 @@
+/// Building ``SparseCodes`` from a dense `(B × m)` pre-activation matrix, one
+/// row per thread chunk. Both builders are deterministic for any core count.
+extension SparseCodes {
+  /// The top `k` entries of every row by `key`, optionally keeping only the
+  /// selected entries whose value is `> 0` (TopK's ReLU after the selection).
+  ///
+  /// Cost: about `B·m` comparisons (partial selection, see ``TopKSelection``).
+  public static func topK(
+    of pre: Matrix, k: Int, positiveOnly: Bool = true, key: @escaping @Sendable (Float) -> Float = { $0 }
+  ) -> SparseCodes {
+    let b = pre.rows, m = pre.cols, kk = min(k, m)
+    var idx = [Int32](repeating: 0, count: b * kk)
+    var val = [Float](repeating: 0, count: b * kk)
+    var counts = [Int](repeating: 0, count: b)
+    pre.storage.withUnsafeBufferPointer { p in
+      idx.withUnsafeMutableBufferPointer { ib in
+        val.withUnsafeMutableBufferPointer { vb in
+          counts.withUnsafeMutableBufferPointer { cb in
+            let (pp, ip, vp, cp) = (p.baseAddress!, ib.baseAddress!, vb.baseAddress!, cb.baseAddress!)
+            Parallel.forEachChunk(count: b) { _, rows in
+              for r in rows {
+                let n = TopKSelection.select(pp + r * m, count: m, k: kk, indices: ip + r * kk, values: vp + r * kk, key: key)
+                var kept = n
+                if positiveOnly {
+                  kept = 0
+                  for e in 0..<n where vp[r * kk + e] > 0 {
+                    ip[r * kk + kept] = ip[r * kk + e]
+                    vp[r * kk + kept] = vp[r * kk + e]
+                    kept += 1
+                  }
+                }
+                cp[r] = kept
+              }
+            }
+          }
+        }
+      }
+    }
+    return compacted(rows: b, width: m, stride: kk, counts: counts, indices: idx, values: val)
+  }
+
+  /// Every entry for which `keep(latent, value)` holds (e.g. ReLU: `v > 0`,
+  /// JumpReLU: `v > θ_j`). Two parallel passes: count per row, then fill.
+  public static func filtering(_ pre: Matrix, keep: (Int, Float) -> Bool) -> SparseCodes {
+    let b = pre.rows, m = pre.cols
+    var start = [Int](repeating: 0, count: b + 1)
+    pre.storage.withUnsafeBufferPointer { p in
+      start.withUnsafeMutableBufferPointer { sb in
+        let (pp, sp) = (p.baseAddress!, sb.baseAddress!)
+        Parallel.forEachChunk(count: b) { _, rows in
+          for r in rows {
+            var n = 0
+            for j in 0..<m where keep(j, pp[r * m + j]) { n += 1 }
+            sp[r + 1] = n
+          }
+        }
+      }
+    }
+    for r in 0..<b { start[r + 1] += start[r] }
+    var idx = [Int32](repeating: 0, count: start[b])
+    var val = [Float](repeating: 0, count: start[b])
+    pre.storage.withUnsafeBufferPointer { p in
+      idx.withUnsafeMutableBufferPointer { ib in
+        val.withUnsafeMutableBufferPointer { vb in
+          let (pp, ip, vp) = (p.baseAddress!, ib.baseAddress, vb.baseAddress)
+          Parallel.forEachChunk(count: b) { _, rows in
+            for r in rows {
+              var e = start[r]
+              for j in 0..<m {
+                let v = pp[r * m + j]
+                if keep(j, v) { ip![e] = Int32(j); vp![e] = v; e += 1 }
+              }
+            }
+          }
+        }
+      }
+    }
+    return SparseCodes(unchecked: b, width: m, rowStart: start, indices: idx, values: val)
+  }
+
+  /// Packs rows stored at a fixed `stride` with `counts[r]` valid entries.
+  static func compacted(rows b: Int, width m: Int, stride: Int, counts: [Int], indices: [Int32], values: [Float]) -> SparseCodes {
+    if counts.allSatisfy({ $0 == stride }) {
+      return SparseCodes(rows: b, width: m, k: stride, indices: indices, values: values)
+    }
+    var start = [Int](repeating: 0, count: b + 1)
+    for r in 0..<b { start[r + 1] = start[r] + counts[r] }
+    var idx = [Int32](repeating: 0, count: start[b])
+    var val = [Float](repeating: 0, count: start[b])
+    for r in 0..<b {
+      for e in 0..<counts[r] {
+        idx[start[r] + e] = indices[r * stride + e]
+        val[start[r] + e] = values[r * stride + e]
+      }
+    }
+    return SparseCodes(unchecked: b, width: m, rowStart: start, indices: idx, values: val)
+  }
+
+  /// Internal initialiser for codes built by trusted kernels.
+  init(unchecked rows: Int, width: Int, rowStart: [Int], indices: [Int32], values: [Float]) {
+    self.rows = rows
+    self.width = width
+    self.rowStart = rowStart
+    self.indices = indices
+    self.values = values
+  }
+}

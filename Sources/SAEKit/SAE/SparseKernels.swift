@@ -1,0 +1,128 @@
+/// The sparse products of an SAE step. With `nnz` stored code entries and
+/// model dimension `d`, each kernel costs `2·nnz·d` FLOPs — for TopK that is
+/// `2·B·k·d`, against the encoder GEMM's `2·B·d·m`.
+enum SparseKernels {
+  /// `out[r,:] = bias + Σ_{e ∈ row r} values[e] · W[indices[e], :]`.
+  ///
+  /// codes `(B × m)` sparse, `W (m × d)`, bias `(d)` or empty → out `(B × d)`.
+  static func decode(_ codes: SparseCodes, values: [Float]? = nil, weights w: Matrix, bias: [Float], into out: inout Matrix) {
+    let d = w.cols
+    let vals = values ?? codes.values
+    precondition(out.rows == codes.rows && out.cols == d && w.rows == codes.width)
+    codes.indices.withUnsafeBufferPointer { ib in
+      vals.withUnsafeBufferPointer { vb in
+        w.storage.withUnsafeBufferPointer { wb in
+          bias.withUnsafeBufferPointer { bb in
+            out.storage.withUnsafeMutableBufferPointer { ob in
+              let (ip, vp, wp, op) = (ib.baseAddress, vb.baseAddress, wb.baseAddress!, ob.baseAddress!)
+              let bp = bias.isEmpty ? nil : bb.baseAddress
+              Parallel.forEachChunk(count: codes.rows) { _, rows in
+                for r in rows {
+                  let o = op + r * d
+                  if let bp { o.update(from: bp, count: d) } else { o.update(repeating: 0, count: d) }
+                  for e in codes.rowStart[r]..<codes.rowStart[r + 1] {
+                    let a = vp![e]
+                    if a == 0 { continue }
+                    let wr = wp + Int(ip![e]) * d
+                    for t in 0..<d { o[t] += a * wr[t] }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// `g[e] = ⟨dOut[r,:], W[indices[e],:]⟩` for every stored entry `e` of row `r`:
+  /// the gradient of the loss with respect to each code value.
+  static func codeGradients(_ codes: SparseCodes, outputGradient dOut: Matrix, weights w: Matrix) -> [Float] {
+    let d = w.cols
+    var g = [Float](repeating: 0, count: codes.indices.count)
+    codes.indices.withUnsafeBufferPointer { ib in
+      w.storage.withUnsafeBufferPointer { wb in
+        dOut.storage.withUnsafeBufferPointer { db in
+          g.withUnsafeMutableBufferPointer { gb in
+            let (ip, wp, dp, gp) = (ib.baseAddress, wb.baseAddress!, db.baseAddress!, gb.baseAddress)
+            Parallel.forEachChunk(count: codes.rows) { _, rows in
+              for r in rows {
+                for e in codes.rowStart[r]..<codes.rowStart[r + 1] {
+                  gp![e] = BLAS.dot(d, dp + r * d, wp + Int(ip![e]) * d)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return g
+  }
+
+  /// `G[j,:] += Σ_{entries e of latent j} coefficients[e] · Y[row(e), :]`.
+  ///
+  /// With coefficients = code values and `Y = dL/dx̂` this is the decoder
+  /// gradient; with coefficients = `dL/dpre` and `Y` = encoder input it is the
+  /// (transposed) encoder gradient. Work is split over latents through the
+  /// column index, so no two threads write the same row of `G`.
+  static func accumulateOuter(
+    _ columns: ColumnIndex, coefficients: [Float], rows y: Matrix, into g: inout Matrix
+  ) {
+    let d = y.cols
+    precondition(g.cols == d && g.rows == columns.width)
+    columns.entry.withUnsafeBufferPointer { eb in
+      columns.row.withUnsafeBufferPointer { rb in
+        coefficients.withUnsafeBufferPointer { cb in
+          y.storage.withUnsafeBufferPointer { yb in
+            g.storage.withUnsafeMutableBufferPointer { gb in
+              let (ep, rp, cp, yp, gp) = (eb.baseAddress, rb.baseAddress, cb.baseAddress, yb.baseAddress!, gb.baseAddress!)
+              Parallel.forEachChunk(count: columns.width) { _, latents in
+                for j in latents {
+                  let gj = gp + j * d
+                  for t in columns.colStart[j]..<columns.colStart[j + 1] {
+                    let a = cp![Int(ep![t])]
+                    if a == 0 { continue }
+                    let yr = yp + Int(rp![t]) * d
+                    for s in 0..<d { gj[s] += a * yr[s] }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Column (per-latent) view of a ``SparseCodes`` batch: for latent `j`, the
+/// entries `entry[colStart[j]..<colStart[j+1]]` (positions in the CSR arrays)
+/// and their rows, in increasing row order. Built by a counting sort, `O(nnz + m)`.
+struct ColumnIndex {
+  let width: Int
+  var colStart: [Int]
+  var entry: [Int32]
+  var row: [Int32]
+
+  init(_ codes: SparseCodes) {
+    width = codes.width
+    let nnz = codes.indices.count
+    var start = [Int](repeating: 0, count: codes.width + 1)
+    for j in codes.indices { start[Int(j) + 1] += 1 }
+    for j in 0..<codes.width { start[j + 1] += start[j] }
+    var fill = start
+    var entry = [Int32](repeating: 0, count: nnz)
+    var row = [Int32](repeating: 0, count: nnz)
+    for r in 0..<codes.rows {
+      for e in codes.rowStart[r]..<codes.rowStart[r + 1] {
+        let j = Int(codes.indices[e])
+        entry[fill[j]] = Int32(e)
+        row[fill[j]] = Int32(r)
+        fill[j] += 1
+      }
+    }
+    self.colStart = start
+    self.entry = entry
+    self.row = row
+  }
+}

@@ -1,0 +1,75 @@
+/// Small dense pieces of the training step's backward pass.
+extension SAETrainer {
+  /// `residual = s·x − x̂`, `gradient = 2(x̂ − s·x)/B`; returns `Σ‖x̂ − s·x‖²`.
+  static func residualAndGradient(xs: Matrix, xhat: Matrix, residual: inout Matrix, gradient: inout Matrix) -> Double {
+    let scale = 2 / Float(max(1, xs.rows)), cols = xs.cols
+    return xs.storage.withUnsafeBufferPointer { xb in
+      xhat.storage.withUnsafeBufferPointer { hb in
+        residual.storage.withUnsafeMutableBufferPointer { rb in
+          gradient.storage.withUnsafeMutableBufferPointer { gb in
+            let (xp, hp, rp, gp) = (xb.baseAddress!, hb.baseAddress!, rb.baseAddress!, gb.baseAddress!)
+            return Parallel.sum(count: xs.rows) { rows in
+              var s = 0.0
+              for i in (rows.lowerBound * cols)..<(rows.upperBound * cols) {
+                let e = xp[i] - hp[i]
+                rp[i] = e
+                gp[i] = -scale * e
+                s += Double(e) * Double(e)
+              }
+              return s
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// `bias[j] += Σ_{entries of latent j} gradients[e]`.
+  static func accumulateBias(_ codes: SparseCodes, _ gradients: [Float], into bias: inout [Float]) {
+    for e in 0..<codes.indices.count { bias[Int(codes.indices[e])] += gradients[e] }
+  }
+
+  /// `v −= Σ_j weights[j] · rows[j, :]` over latents with a non-zero weight.
+  static func subtractWeightedRows(_ rows: Matrix, weights: [Float], from v: inout [Float]) {
+    let d = rows.cols
+    rows.storage.withUnsafeBufferPointer { rb in
+      v.withUnsafeMutableBufferPointer { vb in
+        for j in 0..<weights.count where weights[j] != 0 {
+          BLAS.axpy(d, -weights[j], rb.baseAddress! + j * d, vb.baseAddress!)
+        }
+      }
+    }
+  }
+
+  /// `G[j] += ∂L/∂‖W_j‖ · W_j/‖W_j‖` (the decoder-norm-weighted penalty's share).
+  static func addNormGradients(_ normGrad: [Float], norms: [Float], decoder: Matrix, into g: inout Matrix) {
+    let d = decoder.cols
+    decoder.storage.withUnsafeBufferPointer { wb in
+      g.storage.withUnsafeMutableBufferPointer { gb in
+        for j in 0..<normGrad.count where normGrad[j] != 0 && norms[j] > 0 {
+          BLAS.axpy(d, normGrad[j] / norms[j], wb.baseAddress! + j * d, gb.baseAddress! + j * d)
+        }
+      }
+    }
+  }
+
+  /// `G[j] −= (⟨G[j], W_j⟩ / ‖W_j‖²) · W_j`: the component that would only
+  /// change a row's norm, which the renormalisation after the step undoes.
+  static func removeParallelComponent(_ g: inout Matrix, decoder: Matrix) {
+    let d = decoder.cols
+    decoder.storage.withUnsafeBufferPointer { wb in
+      g.storage.withUnsafeMutableBufferPointer { gb in
+        let (wp, gp) = (wb.baseAddress!, gb.baseAddress!)
+        Parallel.forEachChunk(count: decoder.rows) { _, latents in
+          for j in latents {
+            let w = wp + j * d, gj = gp + j * d
+            let ww = BLAS.dot(d, w, w)
+            guard ww > 0 else { continue }
+            let proj = BLAS.dot(d, gj, w) / ww
+            if proj != 0 { for s in 0..<d { gj[s] -= proj * w[s] } }
+          }
+        }
+      }
+    }
+  }
+}

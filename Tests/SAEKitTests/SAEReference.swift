@@ -1,0 +1,119 @@
+import Foundation
+@testable import SAEKit
+
+/// A naive, dense, Double-precision SAE forward pass and loss, written
+/// independently of the library's sparse kernels: the reference the gradient
+/// checks and encode/decode tests compare against.
+struct ReferenceSAE {
+  var d: Int, m: Int
+  var encoderT: [Double]     // (m × d)
+  var encoderBias: [Double]  // (m)
+  var decoder: [Double]      // (m × d)
+  var decoderBias: [Double]  // (d)
+  var activationParameters: [Double]
+  var scale: Double
+  var kind: ActivationKind
+
+  init(_ sae: SparseAutoencoder, kind: ActivationKind) {
+    d = sae.dimension; m = sae.width
+    encoderT = sae.encoderWeights.transposed.storage.map(Double.init)
+    encoderBias = sae.encoderBias.map(Double.init)
+    decoder = sae.decoderWeights.storage.map(Double.init)
+    decoderBias = sae.decoderBias.map(Double.init)
+    activationParameters = sae.activation.parameters.map(Double.init)
+    scale = Double(sae.inputScale)
+    self.kind = kind
+  }
+
+  func preActivations(_ x: Matrix) -> [[Double]] {
+    (0..<x.rows).map { r in
+      (0..<m).map { j in
+        var s = encoderBias[j]
+        for t in 0..<d { s += (scale * Double(x[r, t]) - decoderBias[t]) * encoderT[j * d + t] }
+        return s
+      }
+    }
+  }
+
+  /// Indices of the `k` largest values by full sort, ties to the lower index.
+  static func naiveTopK(_ v: [Double], _ k: Int) -> [Int] {
+    Array(v.indices.sorted { v[$0] > v[$1] || (v[$0] == v[$1] && $0 < $1) }.prefix(k))
+  }
+
+  /// Dense codes `(B × m)` under the activation's training rule.
+  func codes(_ pre: [[Double]]) -> [[Double]] {
+    let b = pre.count
+    switch kind {
+    case .relu:
+      return pre.map { $0.map { max($0, 0) } }
+    case .topK(let k):
+      return pre.map { row in
+        var z = [Double](repeating: 0, count: m)
+        for j in Self.naiveTopK(row, k) { z[j] = max(row[j], 0) }
+        return z
+      }
+    case .batchTopK(let k):
+      let positive = pre.flatMap { $0 }.filter { $0 > 0 }.sorted(by: >)
+      let cut = positive.count > b * k ? positive[b * k - 1] : 0
+      return pre.map { $0.map { $0 > 0 && $0 >= cut ? $0 : 0 } }
+    case .jumpReLU:
+      return pre.map { row in (0..<m).map { j in row[j] > exp(activationParameters[j]) ? row[j] : 0 } }
+    }
+  }
+
+  func decode(_ z: [Double], bias: Bool = true) -> [Double] {
+    (0..<d).map { t in
+      var s = bias ? decoderBias[t] : 0
+      for j in 0..<m where z[j] != 0 { s += z[j] * decoder[j * d + t] }
+      return s
+    }
+  }
+
+  func rowNorm(_ j: Int) -> Double { (0..<d).map { decoder[j * d + $0] * decoder[j * d + $0] }.reduce(0, +).squareRoot() }
+
+  /// The training loss; `residual` (s·x − x̂ per row) is held fixed for AuxK
+  /// when given, as the library detaches it.
+  func loss(_ x: Matrix, dead: [Int], auxK: Int, auxCoefficient: Double, residual fixed: [[Double]]? = nil) -> Double {
+    let b = x.rows
+    let pre = preActivations(x)
+    let z = codes(pre)
+    var total = 0.0
+    var residuals = [[Double]]()
+    for r in 0..<b {
+      let xhat = decode(z[r])
+      let e = (0..<d).map { scale * Double(x[r, $0]) - xhat[$0] }
+      residuals.append(e)
+      total += e.map { $0 * $0 }.reduce(0, +) / Double(b)
+    }
+    switch kind {
+    case .relu(let l1):
+      for r in 0..<b { for j in 0..<m { total += Double(l1) / Double(b) * z[r][j] * rowNorm(j) } }
+    case .jumpReLU(let l0, _, _):
+      total += Double(l0) / Double(b) * Double(z.flatMap { $0 }.filter { $0 != 0 }.count)
+    default: break
+    }
+    let usesAux: Bool
+    switch kind { case .topK, .batchTopK: usesAux = true; default: usesAux = false }
+    if usesAux && !dead.isEmpty {
+      let c = auxCoefficient * min(Double(dead.count) / Double(auxK), 1)
+      let e = fixed ?? residuals
+      for r in 0..<b {
+        let deadPre = dead.map { pre[r][$0] }
+        var za = [Double](repeating: 0, count: m)
+        for i in Self.naiveTopK(deadPre, min(auxK, dead.count)) { za[dead[i]] = max(deadPre[i], 0) }
+        let ehat = decode(za, bias: false)
+        total += c * (0..<d).map { (e[r][$0] - ehat[$0]) * (e[r][$0] - ehat[$0]) }.reduce(0, +) / Double(b)
+      }
+    }
+    return total
+  }
+
+  /// `s·x − x̂` per row at the current parameters.
+  func residuals(_ x: Matrix) -> [[Double]] {
+    let z = codes(preActivations(x))
+    return (0..<x.rows).map { r in
+      let xhat = decode(z[r])
+      return (0..<d).map { scale * Double(x[r, $0]) - xhat[$0] }
+    }
+  }
+}
