@@ -29,7 +29,8 @@ extension Matrix {
       throw SAEKitError.shapeMismatch(operation: operation, lhs: a.shape, rhs: b.shape)
     }
     var c = Matrix(rows: m, cols: n)
-    if ka == 0 { return c }
+    // Nothing to multiply (and empty storage may have no base address).
+    if ka == 0 || m == 0 || n == 0 { return c }
     a.storage.withUnsafeBufferPointer { pa in
       b.storage.withUnsafeBufferPointer { pb in
         c.storage.withUnsafeMutableBufferPointer { pc in

@@ -32,7 +32,7 @@ public struct SymmetricEigen: Sendable, Equatable {
   /// - Complexity: `O(n³)`.
   public init(_ a: Matrix, symmetryTolerance: Double = 1e-5) throws {
     guard a.rows == a.cols else {
-      throw SAEKitError.shapeMismatch(operation: "symmetric eigendecomposition (needs a square matrix)", lhs: a.shape, rhs: a.transposed.shape)
+      throw SAEKitError.shapeMismatch(operation: "symmetric eigendecomposition (needs a square matrix)", lhs: a.shape, rhs: Shape(a.cols, a.rows))
     }
     guard a.isFinite else { throw SAEKitError.nonFinite("eigendecomposition input \(a.shape) contains NaN or infinity") }
     let n = a.rows
