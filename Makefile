@@ -43,10 +43,21 @@ bench: deps
 	else echo "(PyTorch peer skipped: run 'make bench-peer' once to create bench/.venv)"; fi
 
 bench-peer:
+# Only PyPI is reachable. Findings (Linux x86_64, CPython 3.11, torch 2.15.0): PyPI's torch wheel is the
+# CUDA build ("2.15.0+cu132", 539 MB wheel) and its libtorch*.so link the CUDA runtime directly
+# (DT_NEEDED: cudart, cublas(Lt), cudnn, cufft, cufile, cupti, cusparse(Lt), nccl, nvrtc, nvshmem), so
+# `import torch` fails without those wheels: there is no lazy loading. A plain `pip install torch`
+# also pulls triton, cuda-bindings, cusolver, nvtx, cccl, none of which a CPU import or run needs.
+# So we install with --no-deps exactly the pinned list in bench/requirements.txt: torch, numpy, torch's
+# pure-Python deps and only the linked CUDA runtime wheels: ~2.3 GB download, 4.1 GB venv, ~45 s.
+# A CPU-only wheel (2.13.0+cpu, ~1 GB venv) runs the peer equally fast but is not on PyPI.
 	python3 -m venv bench/.venv
 	bench/.venv/bin/pip install --quiet --upgrade pip
-	bench/.venv/bin/pip install --quiet --index-url https://download.pytorch.org/whl/cpu torch numpy || \
-	  bench/.venv/bin/pip install --quiet torch numpy
+	bench/.venv/bin/pip install --quiet --no-deps -r bench/requirements.txt
+	bench/.venv/bin/python -c "import torch, torch.nn.functional as F; \
+	  bag = F.embedding_bag(torch.tensor([[0, 2]]), torch.eye(3), per_sample_weights=torch.tensor([[2.0, 3.0]]), mode='sum'); \
+	  assert bag.tolist() == [[2.0, 0.0, 3.0]] and float(torch.ones(3) @ torch.ones(3)) == 3.0; \
+	  print('bench/.venv ready: torch', torch.__version__, 'on CPU')"
 
 clean:
 	rm -rf .build bench/out

@@ -1,1 +1,25 @@
-print("bench placeholder")
+import Foundation
+import SAEKit
+
+// `make bench`: trains a TopK SAE (d = 384, m = 3072, k = 32, batch 4096) on
+// synthetic superposition data with 2 threads and reports training tokens/s,
+// this machine's own cblas_sgemm GFLOP/s for the encoder product measured in
+// the same run, and the ratio of the sgemm-bound step time (2·B·d·m FLOPs) to
+// the measured step time. It writes the data and configuration for the
+// PyTorch peer (bench/peer_topk.py); `--compare` prints the Swift/PyTorch ratio.
+
+if CommandLine.arguments.contains("--probe") { Probe.topK(); Probe.variants(); exit(0) }
+do {
+  let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
+  if options.compareOnly {
+    try Comparison.print(directory: options.outputDirectory)
+  } else {
+    try TrainingBenchmark(options: options).run()
+  }
+} catch let error as BenchError {
+  FileHandle.standardError.write("\(error)\n".data(using: .utf8)!)
+  exit(2)
+} catch {
+  FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+  exit(1)
+}

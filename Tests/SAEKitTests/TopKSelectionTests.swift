@@ -3,10 +3,20 @@ import Testing
 
 /// The partial top-k selection and the code builders against naive references.
 @Suite struct TopKSelectionTests {
-  func select(_ row: [Float], _ k: Int) -> [Int32] {
+  /// Both selection paths (heap only, and block-maximum prefilter) must agree.
+  func select(_ row: [Float], _ k: Int, byMagnitude: Bool = false) -> [Int32] {
     var idx = [Int32](repeating: -1, count: k), val = [Float](repeating: 0, count: k)
-    let n = row.withUnsafeBufferPointer { TopKSelection.select($0.baseAddress!, count: row.count, k: k, indices: &idx, values: &val) }
+    let n = row.withUnsafeBufferPointer {
+      TopKSelection.select($0.baseAddress!, count: row.count, k: k, indices: &idx, values: &val, byMagnitude: byMagnitude)
+    }
     for e in 0..<n { #expect(val[e] == row[Int(idx[e])], "values must be the row's entries") }
+    var idx2 = [Int32](repeating: -1, count: k), val2 = [Float](repeating: 0, count: k)
+    var sv = [Float](repeating: 0, count: row.count), si = [Int32](repeating: 0, count: row.count)
+    let n2 = row.withUnsafeBufferPointer {
+      TopKSelection.select($0.baseAddress!, count: row.count, k: k, indices: &idx2, values: &val2, byMagnitude: byMagnitude,
+                           scratchValues: &sv, scratchIndices: &si)
+    }
+    #expect(n == n2 && idx == idx2 && val == val2, "prefiltered selection differs from the heap")
     return Array(idx.prefix(n))
   }
 
@@ -22,6 +32,19 @@ import Testing
       // Coarse values force many ties.
       let row = (0..<m).map { _ in Float(rng.int(below: trial % 2 == 0 ? 1_000_000 : 7)) - 3 }
       #expect(select(row, k) == naive(row, k), "m = \(m), k = \(k)")
+      #expect(select(row, k, byMagnitude: true) == naive(row.map(abs), k), "|·|, m = \(m), k = \(k)")
+    }
+  }
+
+  @Test func longRowsTakeThePrefilterPath() {
+    var rng = RandomSource(seed: 8)
+    for k in [1, 4, 32] {
+      let row = (0..<3072).map { _ in Float(rng.gaussian()) }
+      #expect(select(row, k) == naive(row, k))
+      let sorted = (0..<3072).map { Float($0) }  // increasing: every block maximum sits at the block's end
+      #expect(select(sorted, k) == naive(sorted, k))
+      let constant = [Float](repeating: 1, count: 3072)
+      #expect(select(constant, k) == (0..<Int32(k)).map { $0 })
     }
   }
 

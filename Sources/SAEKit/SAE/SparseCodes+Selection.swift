@@ -1,12 +1,12 @@
 /// Building ``SparseCodes`` from a dense `(B × m)` pre-activation matrix, one
 /// row per thread chunk. Both builders are deterministic for any core count.
 extension SparseCodes {
-  /// The top `k` entries of every row by `key`, optionally keeping only the
+  /// The top `k` entries of every row (by value, or by absolute value), optionally keeping only the
   /// selected entries whose value is `> 0` (TopK's ReLU after the selection).
   ///
   /// Cost: about `B·m` comparisons (partial selection, see ``TopKSelection``).
   public static func topK(
-    of pre: Matrix, k: Int, positiveOnly: Bool = true, key: @escaping @Sendable (Float) -> Float = { $0 }
+    of pre: Matrix, k: Int, positiveOnly: Bool = true, byMagnitude: Bool = false
   ) -> SparseCodes {
     let b = pre.rows, m = pre.cols, kk = min(k, m)
     var idx = [Int32](repeating: 0, count: b * kk)
@@ -18,8 +18,13 @@ extension SparseCodes {
           counts.withUnsafeMutableBufferPointer { cb in
             let (pp, ip, vp, cp) = (p.baseAddress!, ib.baseAddress!, vb.baseAddress!, cb.baseAddress!)
             Parallel.forEachChunk(count: b) { _, rows in
+              let scratchValues = UnsafeMutablePointer<Float>.allocate(capacity: m)
+              let scratchIndices = UnsafeMutablePointer<Int32>.allocate(capacity: m)
+              defer { scratchValues.deallocate(); scratchIndices.deallocate() }
               for r in rows {
-                let n = TopKSelection.select(pp + r * m, count: m, k: kk, indices: ip + r * kk, values: vp + r * kk, key: key)
+                let n = TopKSelection.select(
+                  pp + r * m, count: m, k: kk, indices: ip + r * kk, values: vp + r * kk, byMagnitude: byMagnitude,
+                  scratchValues: scratchValues, scratchIndices: scratchIndices)
                 var kept = n
                 if positiveOnly {
                   kept = 0

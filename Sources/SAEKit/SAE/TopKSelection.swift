@@ -15,33 +15,129 @@ public enum TopKSelection {
     a < b || (a == b && ia > ib)
   }
 
-  /// Selects the `k` largest of `row[0..<count]` (by `key(row[i])`) into
-  /// `indices`/`values` (each with room for `k`), sorted by index.
-  /// `values` receives the original entries, not the keys.
+  /// Selects the `k` largest of `row[0..<count]` (or the `k` largest by
+  /// absolute value) into `indices`/`values` (each with room for `k`), sorted
+  /// by index. `values` receives the row's entries, not their magnitudes.
+  /// NaN entries are never selected unless fewer than `k` others exist.
   /// - Returns: the number selected, `min(k, count)`.
   @inline(__always)
   public static func select(
     _ row: UnsafePointer<Float>, count: Int, k: Int,
     indices: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Float>,
-    key: (Float) -> Float = { $0 }
+    byMagnitude: Bool = false
+  ) -> Int {
+    byMagnitude
+      ? select(row, count: count, k: k, indices: indices, values: values, key: MagnitudeKey.self)
+      : select(row, count: count, k: k, indices: indices, values: values, key: ValueKey.self)
+  }
+
+  /// As ``select(_:count:k:indices:values:byMagnitude:)``, faster on long
+  /// rows: a cut `T` is found first as the `k`-th largest of about `4k` block
+  /// maxima (so at least `k` entries are `≥ T`), then only the entries `≥ T`
+  /// — typically a few times `k` — go through the heap. Same result, same
+  /// tie-breaking. `scratchValues`/`scratchIndices` need room for `count` entries.
+  @inline(__always)
+  public static func select(
+    _ row: UnsafePointer<Float>, count: Int, k: Int,
+    indices: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Float>, byMagnitude: Bool = false,
+    scratchValues: UnsafeMutablePointer<Float>, scratchIndices: UnsafeMutablePointer<Int32>
+  ) -> Int {
+    byMagnitude
+      ? prefiltered(row, count, k, indices, values, scratchValues, scratchIndices, MagnitudeKey.self)
+      : prefiltered(row, count, k, indices, values, scratchValues, scratchIndices, ValueKey.self)
+  }
+
+  @inline(__always)
+  static func prefiltered<Key: SelectionKey>(
+    _ row: UnsafePointer<Float>, _ count: Int, _ k: Int,
+    _ indices: UnsafeMutablePointer<Int32>, _ values: UnsafeMutablePointer<Float>,
+    _ sv: UnsafeMutablePointer<Float>, _ si: UnsafeMutablePointer<Int32>, _ key: Key.Type
+  ) -> Int {
+    let blockSize = max(8, count / (4 * max(k, 1)) / 8 * 8)
+    let blocks = count / blockSize
+    guard k > 0, blocks >= 2 * k else {
+      return select(row, count: count, k: k, indices: indices, values: values, key: Key.self)
+    }
+    // Block maxima (the tail joins the last block), then the k-th largest of them.
+    for b in 0..<blocks {
+      let start = b * blockSize, end = b == blocks - 1 ? count : start + blockSize
+      var best = SIMD8<Float>(repeating: -.infinity)
+      var i = start
+      while i + 8 <= end {
+        let v = Key.keys(UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self))
+        best.replace(with: v, where: v .> best)  // a blend; NaN never replaces
+        i += 8
+      }
+      var m = best[0]
+      for lane in 1..<8 where best[lane] > m { m = best[lane] }
+      while i < end { m = max(m, Key.key(row[i])); i += 1 }
+      sv[b] = m
+    }
+    let cut = kthLargest(sv, count: blocks, k: k)
+    guard cut.isFinite else {
+      return select(row, count: count, k: k, indices: indices, values: values, key: Key.self)
+    }
+    // Candidates ≥ cut, in index order; keys in sv, original positions in si.
+    var n = 0
+    var i = 0
+    let threshold = SIMD8<Float>(repeating: cut)
+    while i + 8 <= count {
+      let block = Key.keys(UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self))
+      if any(block .>= threshold) {
+        for t in 0..<8 where block[t] >= cut { sv[n] = row[i + t]; si[n] = Int32(i + t); n += 1 }
+      }
+      i += 8
+    }
+    while i < count {
+      if Key.key(row[i]) >= cut { sv[n] = row[i]; si[n] = Int32(i); n += 1 }
+      i += 1
+    }
+    guard n >= k else {
+      return select(row, count: count, k: k, indices: indices, values: values, key: Key.self)
+    }
+    // Select among the candidates (positions into sv), then map back to latent ids.
+    let got = select(UnsafePointer(sv), count: n, k: k, indices: indices, values: values, key: Key.self)
+    for e in 0..<got { indices[e] = si[Int(indices[e])] }
+    return got
+  }
+
+  @inline(__always)
+  static func select<Key: SelectionKey>(
+    _ row: UnsafePointer<Float>, count: Int, k: Int,
+    indices: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Float>, key: Key.Type
   ) -> Int {
     let k = min(k, count)
     guard k > 0 else { return 0 }
     // Heap of keys in `values`, latent ids in `indices`; heap[0] is the minimum.
     for i in 0..<k {
       indices[i] = Int32(i)
-      values[i] = key(row[i])
+      values[i] = Key.key(row[i])
       siftUp(i, indices, values)
     }
     var minKey = values[0]
-    for i in k..<count {
-      let v = key(row[i])
-      if v > minKey {  // an equal value has a larger index than every held one, so it ranks below
+    @inline(__always) func offer(_ v: Float, _ i: Int) {
+      // An equal value has a larger index than every held one, so it ranks below.
+      if v > minKey {
         values[0] = v
         indices[0] = Int32(i)
         siftDown(k, indices, values)
         minKey = values[0]
       }
+    }
+    // Eight entries at a time: most blocks hold nothing above the heap's
+    // minimum and are rejected by one vector comparison.
+    var i = k
+    let blockEnd = k + (count - k) / 8 * 8
+    while i < blockEnd {
+      let block = Key.keys(UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self))
+      if any(block .> SIMD8(repeating: minKey)) {
+        for t in 0..<8 { offer(block[t], i + t) }
+      }
+      i += 8
+    }
+    while i < count {
+      offer(Key.key(row[i]), i)
+      i += 1
     }
     // Canonical order: ascending latent index (insertion sort, k is small).
     for i in 1..<k {
@@ -115,4 +211,22 @@ extension TopKSelection {
     }
     return buffer[target]
   }
+}
+
+/// What a selection ranks entries by.
+protocol SelectionKey {
+  static func key(_ v: Float) -> Float
+  static func keys(_ v: SIMD8<Float>) -> SIMD8<Float>
+}
+
+/// Rank by value (TopK).
+enum ValueKey: SelectionKey {
+  @inline(__always) static func key(_ v: Float) -> Float { v }
+  @inline(__always) static func keys(_ v: SIMD8<Float>) -> SIMD8<Float> { v }
+}
+
+/// Rank by absolute value (AbsTopK, matching pursuit).
+enum MagnitudeKey: SelectionKey {
+  @inline(__always) static func key(_ v: Float) -> Float { abs(v) }
+  @inline(__always) static func keys(_ v: SIMD8<Float>) -> SIMD8<Float> { v.replacing(with: -v, where: v .< 0) }
 }

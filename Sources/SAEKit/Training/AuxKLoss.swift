@@ -14,28 +14,29 @@ struct AuxKLoss {
     var idx = [Int32](repeating: 0, count: b * kk)
     var val = [Float](repeating: 0, count: b * kk)
     var counts = [Int](repeating: 0, count: b)
-    let chunks = Parallel.defaultChunks
-    var scratch = [Float](repeating: 0, count: chunks * n)
     pre.storage.withUnsafeBufferPointer { pb in
       dead.withUnsafeBufferPointer { db in
         idx.withUnsafeMutableBufferPointer { ib in
           val.withUnsafeMutableBufferPointer { vb in
             counts.withUnsafeMutableBufferPointer { cb in
-              scratch.withUnsafeMutableBufferPointer { sb in
-                let (pp, dp, ip, vp, cp, sp) = (pb.baseAddress!, db.baseAddress!, ib.baseAddress!, vb.baseAddress!, cb.baseAddress!, sb.baseAddress!)
-                Parallel.forEachChunk(count: b, chunks: chunks) { c, rows in
-                  let gathered = sp + c * n
-                  for r in rows {
-                    for t in 0..<n { gathered[t] = pp[r * m + Int(dp[t])] }
-                    let got = TopKSelection.select(gathered, count: n, k: kk, indices: ip + r * kk, values: vp + r * kk)
-                    var kept = 0
-                    for e in 0..<got where vp[r * kk + e] > 0 {
-                      ip[r * kk + kept] = dp[Int(ip[r * kk + e])]
-                      vp[r * kk + kept] = vp[r * kk + e]
-                      kept += 1
-                    }
-                    cp[r] = kept
+              let (pp, dp, ip, vp, cp) = (pb.baseAddress!, db.baseAddress!, ib.baseAddress!, vb.baseAddress!, cb.baseAddress!)
+              Parallel.forEachChunk(count: b) { _, rows in
+                // Per chunk: the dead latents' pre-activations of a row, and selection scratch.
+                let gathered = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n)
+                let scratchIndices = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+                defer { gathered.deallocate(); scratchIndices.deallocate() }
+                for r in rows {
+                  for t in 0..<n { gathered[t] = pp[r * m + Int(dp[t])] }
+                  let got = TopKSelection.select(
+                    gathered, count: n, k: kk, indices: ip + r * kk, values: vp + r * kk,
+                    scratchValues: gathered + n, scratchIndices: scratchIndices)
+                  var kept = 0
+                  for e in 0..<got where vp[r * kk + e] > 0 {
+                    ip[r * kk + kept] = dp[Int(ip[r * kk + e])]
+                    vp[r * kk + kept] = vp[r * kk + e]
+                    kept += 1
                   }
+                  cp[r] = kept
                 }
               }
             }

@@ -28,6 +28,10 @@ public final class SAETrainer {
   var sae: SparseAutoencoder
   var encoderT: Matrix
   var adamEncoder, adamEncoderBias, adamDecoder, adamDecoderBias, adamActivation: AdamState
+  /// Buffers of the step, reused while the batch size stays the same.
+  var workspace = StepWorkspace()
+  /// Seconds spent per phase of the step; nil (the default) measures nothing.
+  public var timings: StepTimings?
 
   /// Starts from `sae` (its parameters are the initial point).
   public init(sae: SparseAutoencoder, config: TrainingConfig) throws {
@@ -70,24 +74,26 @@ public final class SAETrainer {
   @discardableResult
   public func step(_ x: Matrix) throws -> TrainingProgress {
     let lr = config.learningRate(step: stepsDone, width: sae.width)
-    var g = try gradients(x, dead: tracker.deadLatents.map(Int32.init))
+    let g = try gradients(x, dead: tracker.deadLatents.map(Int32.init))
     guard g.loss.isFinite else {
       throw SAEKitError.nonFinite("SAE training diverged at step \(stepsDone + 1): loss = \(g.loss) (try a smaller learning rate)")
     }
-    Self.removeParallelComponent(&g.decoder, decoder: sae.decoderWeights)
+    var clock = PhaseClock(enabled: timings != nil)
+    Self.removeParallelComponent(&workspace.gradDecoder, decoder: sae.decoderWeights)
     stepsDone += 1
     let t = stepsDone
     let (b1, b2, eps) = (config.beta1, config.beta2, config.epsilon)
-    adamEncoder.update(&encoderT.storage, gradient: g.encoderT.storage, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
-    adamEncoderBias.update(&sae.encoderBias, gradient: g.encoderBias, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
-    adamDecoder.update(&sae.decoderWeights.storage, gradient: g.decoder.storage, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
-    adamDecoderBias.update(&sae.decoderBias, gradient: g.decoderBias, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
-    if !g.activation.isEmpty {
-      adamActivation.update(&sae.activation.parameters, gradient: g.activation, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
+    adamEncoder.update(&encoderT.storage, gradient: workspace.gradEncoderT.storage, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
+    adamEncoderBias.update(&sae.encoderBias, gradient: workspace.gradEncoderBias, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
+    adamDecoder.update(&sae.decoderWeights.storage, gradient: workspace.gradDecoder.storage, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
+    adamDecoderBias.update(&sae.decoderBias, gradient: workspace.gradDecoderBias, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
+    if !workspace.gradActivation.isEmpty {
+      adamActivation.update(&sae.activation.parameters, gradient: workspace.gradActivation, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
     }
     sae.decoderWeights.normalizeRows()
     try tracker.record(g.codes)
     tokensSeen += x.rows
+    clock.lap(&timings, .update)
     return TrainingProgress(
       step: t, steps: config.steps, tokens: tokensSeen, loss: g.loss,
       fvu: g.variance > 0 ? g.squaredError / g.variance : 0, l0: g.codes.meanL0,
@@ -95,78 +101,75 @@ public final class SAETrainer {
   }
 
   /// The loss of a batch and its gradients with respect to every parameter,
-  /// with `dead` latents (ascending ids) feeding AuxK. The decoder gradient is
-  /// the raw one (before the parallel component is removed). Only the
-  /// activation's running state (BatchTopK's threshold) changes.
-  func gradients(_ x: Matrix, dead: [Int32]) throws -> Gradients {
+  /// with `dead` latents (ascending ids) feeding AuxK. Gradients land in
+  /// ``workspace`` (the decoder's is the raw one, before the parallel
+  /// component is removed). Only the activation's running state (BatchTopK's
+  /// threshold) changes. Large buffers are reused from step to step.
+  func gradients(_ x: Matrix, dead: [Int32]) throws -> BatchLoss {
     let d = sae.dimension, m = sae.width, b = x.rows
     guard x.cols == d else {
       throw SAEKitError.shapeMismatch(operation: "SAE training batch (x vs W_enc)", lhs: x.shape, rhs: Shape(d, m))
     }
     try require(b > 0, "empty training batch")
+    var clock = PhaseClock(enabled: timings != nil)
+    var w = workspace
+    workspace = StepWorkspace()  // hand the buffers over without copying
+    defer { workspace = w }
+    w.prepare(batch: b, dimension: d, width: m, activationParameters: sae.activation.parameters.count)
     // Forward.                                                          shapes
-    let xs = sae.inputScale == 1 ? x : x.scaled(by: sae.inputScale)     // (B × d)
-    var xin = xs
-    try xin.addRowVector(sae.decoderBias, scale: -1)                    // (B × d)
-    var pre = try xin.matmulTransposed(encoderT)                        // (B × m)
-    try pre.addRowVector(sae.encoderBias)
-    let codes = sae.activation.trainingCodes(pre)                       // sparse (B × m)
-    var xhat = Matrix(rows: b, cols: d)
-    SparseKernels.decode(codes, weights: sae.decoderWeights, bias: sae.decoderBias, into: &xhat)
-    // Reconstruction loss Σ‖x̂ − s·x‖²/B and its gradient 2(x̂ − s·x)/B.
-    var residual = xs                                                   // e = s·x − x̂
-    var dxhat = xhat                                                    // (B × d)
-    let squaredError = Self.residualAndGradient(xs: xs, xhat: xhat, residual: &residual, gradient: &dxhat)
+    w.setInputs(x, scale: sae.inputScale, decoderBias: sae.decoderBias)  // s·x, s·x − b_dec  (B × d)
+    w.encode(encoderT, bias: sae.encoderBias)                           // pre (B × m): the GEMM
+    clock.lap(&timings, .encoder)
+    let codes = sae.activation.trainingCodes(w.pre)                     // sparse (B × m)
+    clock.lap(&timings, .selection)
+    SparseKernels.decode(codes, weights: sae.decoderWeights, bias: sae.decoderBias, into: &w.xhat)
+    // Reconstruction loss Σ‖x̂ − s·x‖²/B and its gradient 2(x̂ − s·x)/B; residual e = s·x − x̂.
+    let squaredError = Self.residualAndGradient(xs: w.xs, xhat: w.xhat, residual: &w.residual, gradient: &w.dxhat)
     var loss = squaredError / Double(b)
+    clock.lap(&timings, .decoder)
     // Backward through the decoder and the activation.
     let norms = sae.decoderNorms
-    let codeGrad = SparseKernels.codeGradients(codes, outputGradient: dxhat, weights: sae.decoderWeights)
+    let codeGrad = SparseKernels.codeGradients(codes, outputGradient: w.dxhat, weights: sae.decoderWeights)
     let act = sae.activation.backward(ActivationBackwardInput(
-      pre: pre, codes: codes, codeGradients: codeGrad, decoderNorms: norms,
-      reconstructionGradient: dxhat, decoder: sae.decoderWeights))
+      pre: w.pre, codes: codes, codeGradients: codeGrad, decoderNorms: norms,
+      reconstructionGradient: w.dxhat, decoder: sae.decoderWeights))
     loss += act.penalty
-    var gDec = Matrix(rows: m, cols: d)                                 // (m × d)
-    var gEncT = Matrix(rows: m, cols: d)                                // (m × d)
-    var gEncBias = [Float](repeating: 0, count: m)
     let columns = ColumnIndex(codes)
-    SparseKernels.accumulateOuter(columns, coefficients: codes.values, rows: dxhat, into: &gDec)
-    SparseKernels.accumulateOuter(columns, coefficients: act.preGradients, rows: xin, into: &gEncT)
-    Self.accumulateBias(codes, act.preGradients, into: &gEncBias)
+    SparseKernels.accumulateOuter(columns, coefficients: codes.values, rows: w.dxhat, into: &w.gradDecoder)
+    SparseKernels.accumulateOuter(columns, coefficients: act.preGradients, rows: w.xin, into: &w.gradEncoderT)
+    Self.accumulateBias(codes, act.preGradients, into: &w.gradEncoderBias)
+    clock.lap(&timings, .backward)
     // AuxK on dead latents.
     if sae.activation.usesAuxiliaryLoss && !dead.isEmpty {
       let kAux = config.auxK ?? max(1, d / 2)
       let c = config.auxCoefficient * min(Float(dead.count) / Float(kAux), 1)
-      let aux = AuxKLoss.codes(pre, dead: dead, k: kAux)
+      let aux = AuxKLoss.codes(w.pre, dead: dead, k: kAux)
       var ehat = Matrix(rows: b, cols: d)
       SparseKernels.decode(aux, weights: sae.decoderWeights, bias: [], into: &ehat)
-      let (auxLoss, dehat) = AuxKLoss.lossAndGradient(auxReconstruction: ehat, residual: residual, coefficient: c)
+      let (auxLoss, dehat) = AuxKLoss.lossAndGradient(auxReconstruction: ehat, residual: w.residual, coefficient: c)
       loss += auxLoss
       let auxGrad = SparseKernels.codeGradients(aux, outputGradient: dehat, weights: sae.decoderWeights)
       let auxColumns = ColumnIndex(aux)
-      SparseKernels.accumulateOuter(auxColumns, coefficients: aux.values, rows: dehat, into: &gDec)
-      SparseKernels.accumulateOuter(auxColumns, coefficients: auxGrad, rows: xin, into: &gEncT)
-      Self.accumulateBias(aux, auxGrad, into: &gEncBias)
+      SparseKernels.accumulateOuter(auxColumns, coefficients: aux.values, rows: dehat, into: &w.gradDecoder)
+      SparseKernels.accumulateOuter(auxColumns, coefficients: auxGrad, rows: w.xin, into: &w.gradEncoderT)
+      Self.accumulateBias(aux, auxGrad, into: &w.gradEncoderBias)
+      clock.lap(&timings, .auxiliary)
     }
     // ∂L/∂b_dec = Σ_r ∂L/∂x̂_r − Σ_j ∂L/∂b_enc[j] · W_encᵀ[j]   (b_dec enters the encoder input with −1)
-    var gDecBias = dxhat.columnSums().map(Float.init)
-    Self.subtractWeightedRows(encoderT, weights: gEncBias, from: &gDecBias)
+    w.gradDecoderBias = w.dxhat.columnSums().map(Float.init)
+    Self.subtractWeightedRows(encoderT, weights: w.gradEncoderBias, from: &w.gradDecoderBias)
     if !act.decoderNormGradients.isEmpty {
-      Self.addNormGradients(act.decoderNormGradients, norms: norms, decoder: sae.decoderWeights, into: &gDec)
+      Self.addNormGradients(act.decoderNormGradients, norms: norms, decoder: sae.decoderWeights, into: &w.gradDecoder)
     }
-    return Gradients(
-      encoderT: gEncT, encoderBias: gEncBias, decoder: gDec, decoderBias: gDecBias,
-      activation: act.parameterGradients, loss: loss, squaredError: squaredError,
-      variance: xs.columnSumsOfSquaredDeviations().reduce(0, +), codes: codes)
+    w.gradActivation = act.parameterGradients
+    clock.lap(&timings, .backward)
+    return BatchLoss(loss: loss, squaredError: squaredError, variance: w.xs.columnSumsOfSquaredDeviations().reduce(0, +), codes: codes)
   }
 }
 
-/// Loss and gradients of one batch (see ``SAETrainer/gradients(_:dead:)``).
-struct Gradients {
-  var encoderT: Matrix
-  var encoderBias: [Float]
-  var decoder: Matrix
-  var decoderBias: [Float]
-  var activation: [Float]
+/// Loss of one batch (see ``SAETrainer/gradients(_:dead:)``); the gradients
+/// are in the trainer's ``StepWorkspace``.
+struct BatchLoss {
   var loss: Double
   /// `Σ‖x̂ − s·x‖²` over the batch.
   var squaredError: Double

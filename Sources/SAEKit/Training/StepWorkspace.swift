@@ -1,0 +1,102 @@
+import Dispatch
+
+/// The buffers of one training step. Allocating the `(B × m)` pre-activation
+/// matrix afresh every step would cost as much as a third of the encoder GEMM
+/// in page faults, so the trainer keeps them and only reallocates when the
+/// batch shape changes.
+struct StepWorkspace {
+  /// `s·x` and `s·x − b_dec`, `(B × d)`.
+  var xs = Matrix(rows: 0, cols: 0), xin = Matrix(rows: 0, cols: 0)
+  /// Pre-activations, `(B × m)`.
+  var pre = Matrix(rows: 0, cols: 0)
+  /// `x̂`, `s·x − x̂` and `∂L/∂x̂`, `(B × d)`.
+  var xhat = Matrix(rows: 0, cols: 0), residual = Matrix(rows: 0, cols: 0), dxhat = Matrix(rows: 0, cols: 0)
+  /// Gradients: `W_encᵀ` and `W_dec` `(m × d)`, biases, activation parameters.
+  var gradEncoderT = Matrix(rows: 0, cols: 0), gradDecoder = Matrix(rows: 0, cols: 0)
+  var gradEncoderBias: [Float] = [], gradDecoderBias: [Float] = [], gradActivation: [Float] = []
+
+  /// Shapes the buffers for a batch and zeroes the gradient accumulators.
+  mutating func prepare(batch b: Int, dimension d: Int, width m: Int, activationParameters p: Int) {
+    if xs.shape != Shape(b, d) {
+      for keyPath in [\StepWorkspace.xs, \.xin, \.xhat, \.residual, \.dxhat] { self[keyPath: keyPath] = Matrix(rows: b, cols: d) }
+    }
+    if pre.shape != Shape(b, m) { pre = Matrix(rows: b, cols: m) }
+    if gradDecoder.shape != Shape(m, d) {
+      gradDecoder = Matrix(rows: m, cols: d)
+      gradEncoderT = Matrix(rows: m, cols: d)
+    } else {
+      gradDecoder.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+      gradEncoderT.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+    gradEncoderBias = [Float](repeating: 0, count: m)
+    gradActivation = [Float](repeating: 0, count: p)
+  }
+
+  /// `xs = s·x`, `xin = s·x − b_dec`.
+  mutating func setInputs(_ x: Matrix, scale s: Float, decoderBias: [Float]) {
+    let d = x.cols
+    x.storage.withUnsafeBufferPointer { xb in
+      decoderBias.withUnsafeBufferPointer { bb in
+        xs.storage.withUnsafeMutableBufferPointer { sb in
+          xin.storage.withUnsafeMutableBufferPointer { ib in
+            for r in 0..<x.rows {
+              for t in 0..<d {
+                let v = s * xb[r * d + t]
+                sb[r * d + t] = v
+                ib[r * d + t] = v - bb[t]
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// `pre = xin·W_encᵀᵀ + b_enc`: rows filled with the bias, then one GEMM with β = 1.
+  /// - Complexity: 2·B·d·m FLOPs.
+  mutating func encode(_ encoderT: Matrix, bias: [Float]) {
+    let (b, m, d) = (pre.rows, pre.cols, xin.cols)
+    bias.withUnsafeBufferPointer { bb in
+      pre.storage.withUnsafeMutableBufferPointer { pb in
+        for r in 0..<b { (pb.baseAddress! + r * m).update(from: bb.baseAddress!, count: m) }
+      }
+    }
+    xin.storage.withUnsafeBufferPointer { xb in
+      encoderT.storage.withUnsafeBufferPointer { wb in
+        pre.storage.withUnsafeMutableBufferPointer { pb in
+          BLAS.gemm(transposeA: false, transposeB: true, m: b, n: m, k: d, alpha: 1,
+                    a: xb.baseAddress!, lda: d, b: wb.baseAddress!, ldb: d, beta: 1, c: pb.baseAddress!, ldc: m)
+        }
+      }
+    }
+  }
+}
+
+/// Wall-clock seconds per phase of the training step, summed over steps
+/// (set ``SAETrainer/timings`` to a value to collect them).
+public struct StepTimings: Sendable, Equatable {
+  public enum Phase: String, CaseIterable, Sendable {
+    case encoder = "encoder GEMM", selection = "selection", decoder = "decode + loss"
+    case backward = "backward (sparse)", auxiliary = "AuxK", update = "Adam + renorm"
+  }
+  public var seconds: [Phase: Double] = [:]
+  public init() {}
+}
+
+/// Lap timer feeding ``StepTimings``; free when disabled.
+struct PhaseClock {
+  let enabled: Bool
+  var last: UInt64
+
+  init(enabled: Bool) {
+    self.enabled = enabled
+    last = enabled ? DispatchTime.now().uptimeNanoseconds : 0
+  }
+
+  mutating func lap(_ timings: inout StepTimings?, _ phase: StepTimings.Phase) {
+    guard enabled else { return }
+    let now = DispatchTime.now().uptimeNanoseconds
+    timings?.seconds[phase, default: 0] += Double(now - last) / 1e9
+    last = now
+  }
+}

@@ -1,0 +1,64 @@
+/// Command-line options of `saekit-bench` (hand-parsed: the tool has no other dependency).
+struct BenchOptions {
+  var outputDirectory = "bench/out"
+  var compareOnly = false
+  var d = 384, m = 3072, k = 32, batch = 4096
+  var steps = 200
+  var threads = 2
+  var trainRows = 65_536, heldoutRows = 8_192
+  var features = 6_144
+  var seed: UInt64 = 1
+  var skipSteps = 3
+
+  static let usage = """
+    usage: saekit-bench [--out DIR] [--compare DIR] [--steps N] [--threads N] [--d N] [--m N] [--k N] [--batch N]
+      --out DIR      run the Swift benchmark, write data, config.json and swift.json into DIR (default bench/out)
+      --compare DIR  print the Swift/PyTorch comparison from DIR/swift.json and DIR/torch.json
+    """
+
+  init(_ arguments: [String]) throws {
+    var i = 0
+    func value(_ name: String) throws -> String {
+      i += 1
+      guard i < arguments.count else { throw BenchError.usage("\(name) needs a value") }
+      return arguments[i]
+    }
+    func int(_ name: String) throws -> Int {
+      let text = try value(name)
+      guard let v = Int(text.replacingOccurrences(of: "_", with: "")), v > 0 else {
+        throw BenchError.usage("\(name) expects a positive integer, got '\(text)'")
+      }
+      return v
+    }
+    while i < arguments.count {
+      switch arguments[i] {
+      case "--out": outputDirectory = try value("--out")
+      case "--compare": outputDirectory = try value("--compare"); compareOnly = true
+      case "--steps": steps = try int("--steps")
+      case "--threads": threads = try int("--threads")
+      case "--d": d = try int("--d")
+      case "--m": m = try int("--m")
+      case "--k": k = try int("--k")
+      case "--batch": batch = try int("--batch")
+      case "--train-rows": trainRows = try int("--train-rows")
+      case "--seed": seed = UInt64(try int("--seed"))
+      case "-h", "--help": throw BenchError.usage(nil)
+      default: throw BenchError.usage("unknown option '\(arguments[i])'")
+      }
+      i += 1
+    }
+    guard skipSteps < steps else { throw BenchError.usage("--steps must exceed \(skipSteps) (warm-up steps excluded from timing)") }
+  }
+}
+
+enum BenchError: Error, CustomStringConvertible {
+  case usage(String?)
+  case missing(String)
+
+  var description: String {
+    switch self {
+    case .usage(let message): return (message.map { "error: \($0)\n" } ?? "") + BenchOptions.usage
+    case .missing(let message): return "error: \(message)"
+    }
+  }
+}

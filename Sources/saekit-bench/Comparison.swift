@@ -1,0 +1,31 @@
+import Foundation
+
+/// Prints the Swift/PyTorch comparison from `swift.json` and `torch.json`.
+enum Comparison {
+  static func print(directory: String) throws {
+    let swift = try load(directory, "swift.json", producer: "saekit-bench --out \(directory)")
+    let torch = try load(directory, "torch.json", producer: "bench/.venv/bin/python bench/peer_topk.py --dir \(directory)")
+    func number(_ o: [String: Any], _ key: String) -> Double { (o[key] as? NSNumber)?.doubleValue ?? .nan }
+    let (st, tt) = (number(swift, "tokens_per_s"), number(torch, "tokens_per_s"))
+    let (sf, tf) = (number(swift, "heldout_fvu"), number(torch, "heldout_fvu"))
+    Swift.print("")
+    Swift.print("                       Swift        PyTorch \(torch["torch_version"] as? String ?? "")")
+    Swift.print(String(format: "tokens/s          %10.0f     %10.0f", st, tt))
+    Swift.print(String(format: "median step (ms)  %10.1f     %10.1f", number(swift, "step_ms_median"), number(torch, "step_ms_median")))
+    Swift.print(String(format: "held-out FVU      %10.4f     %10.4f", sf, tf))
+    Swift.print(String(format: "Swift/PyTorch tokens/s: %.2f× (target ≥ 2.5×)", st / tt))
+    Swift.print(String(format: "held-out FVU, Swift vs PyTorch: %+.1f%% (target within ±2%%)", (sf / tf - 1) * 100))
+    Swift.print(String(format: "Swift step vs sgemm bound: %.0f%% (target ≥ 60%%)", number(swift, "sgemm_bound_ratio") * 100))
+  }
+
+  static func load(_ directory: String, _ name: String, producer: String) throws -> [String: Any] {
+    let path = (directory as NSString).appendingPathComponent(name)
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw BenchError.missing("\(path) not found; run `\(producer)` first")
+    }
+    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      throw BenchError.missing("\(path) is not a JSON object")
+    }
+    return object
+  }
+}

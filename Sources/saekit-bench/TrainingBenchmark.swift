@@ -1,0 +1,108 @@
+import Foundation
+import SAEKit
+
+/// The Swift side of the TopK training benchmark.
+struct TrainingBenchmark {
+  let options: BenchOptions
+
+  func run() throws {
+    let o = options
+    BLAS.threads = o.threads
+    try FileManager.default.createDirectory(atPath: o.outputDirectory, withIntermediateDirectories: true)
+    log("saekit-bench: TopK SAE d = \(o.d), m = \(o.m), k = \(o.k), batch \(o.batch), \(o.steps) steps, \(o.threads) threads")
+
+    // Data: sparse superposition of `features` directions, Zipf-distributed supports.
+    var rng = RandomSource(seed: o.seed)
+    let data = try SyntheticSuperposition(
+      .init(featureCount: o.features, dimension: o.d, sampleCount: o.trainRows + o.heldoutRows,
+            support: .zipf(exponent: 0.5, meanActive: 24), magnitude: .uniform(low: 0.2, high: 1.5),
+            noiseStd: 0.01),
+      using: &rng)
+    let train = data.x.rows(0..<o.trainRows)
+    let heldout = data.x.rows(o.trainRows..<(o.trainRows + o.heldoutRows))
+    try NPY.write(train, to: path("train.npy"))
+    try NPY.write(heldout, to: path("heldout.npy"))
+
+    var config = TrainingConfig()
+    config.steps = o.steps
+    config.batchSize = o.batch
+    config.shuffle = false  // the peer reads the same batches in file order
+    config.deadWindowTokens = 500_000
+    config.initializationSample = min(32_768, o.trainRows)
+    var initRandom = rng.fork(1)
+    let sae = try SparseAutoencoder(dimension: o.d, width: o.m, activation: .topK(k: o.k), random: &initRandom)
+    let trainer = try SAETrainer(sae: sae, config: config)
+    trainer.timings = StepTimings()
+    try trainer.initialize(fromSample: train.rows(0..<config.initializationSample))
+    try writeConfig(config, inputScale: trainer.model.inputScale)
+
+    let gemm = try SgemmProbe.measure(b: o.batch, d: o.d, m: o.m)
+    log(String(format: "cblas_sgemm (%d×%d)·(%d×%d)ᵀ: %.1f GFLOP/s, %.2f ms", o.batch, o.d, o.m, o.d, gemm.gflops, gemm.milliseconds))
+
+    var batches = try ActivationBatches(train, batchSize: o.batch, random: rng.fork(2), shuffle: false, dropLast: true, epochs: nil)
+    var stepSeconds = [Double]()
+    var last: TrainingProgress?
+    let bar = ProgressBar()
+    let start = DispatchTime.now().uptimeNanoseconds
+    for s in 0..<o.steps {
+      guard let x = batches.next() else { break }
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      var p = try trainer.step(x)
+      let t1 = DispatchTime.now().uptimeNanoseconds
+      if s >= o.skipSteps { stepSeconds.append(Double(t1 - t0) / 1e9) }
+      p.elapsed = Double(t1 - start) / 1e9
+      last = p
+      if (s + 1) % max(1, o.steps / 50) == 0 || s + 1 == o.steps { bar.show(p) }
+    }
+    if let t = trainer.timings {
+      for phase in StepTimings.Phase.allCases {
+        if let sec = t.seconds[phase] { log(String(format: "  %-18@ %7.2f ms/step", phase.rawValue, sec * 1000 / Double(o.steps))) }
+      }
+    }
+    let model = trainer.model
+    let heldoutFVU = try ReconstructionMetrics.fractionOfVarianceUnexplained(x: heldout, reconstruction: model.reconstruct(heldout))
+    let stepMedian = median(stepSeconds)
+    let tokensPerSecond = Double(o.batch) / stepMedian
+    let boundRatio = gemm.milliseconds / 1000 / stepMedian
+    let result: [String: Any] = [
+      "tokens_per_s": tokensPerSecond, "step_ms_median": stepMedian * 1000, "heldout_fvu": heldoutFVU,
+      "train_fvu_last": last?.fvu ?? .nan, "steps": o.steps, "threads": o.threads,
+      "sgemm_gflops": gemm.gflops, "sgemm_ms": gemm.milliseconds, "sgemm_bound_ratio": boundRatio,
+    ]
+    try writeJSON(result, to: path("swift.json"))
+    print(String(format: "Swift:    %.0f tokens/s (median step %.1f ms over %d steps), held-out FVU %.4f",
+                 tokensPerSecond, stepMedian * 1000, stepSeconds.count, heldoutFVU))
+    print(String(format: "sgemm:    %.1f GFLOP/s for the encoder product → sgemm-bound step %.1f ms", gemm.gflops, gemm.milliseconds))
+    print(String(format: "ratio:    step reaches %.0f%% of the sgemm bound (2·d·m FLOPs per token; target ≥ 60%%)", boundRatio * 100))
+  }
+
+  func path(_ name: String) -> String { (options.outputDirectory as NSString).appendingPathComponent(name) }
+
+  func writeConfig(_ c: TrainingConfig, inputScale: Float) throws {
+    let o = options
+    let config: [String: Any] = [
+      "d": o.d, "m": o.m, "k": o.k, "batch": o.batch, "steps": o.steps,
+      "warmup_steps": c.resolvedWarmupSteps, "decay_fraction": c.decayFraction,
+      "lr": Double(c.peakLearningRate(width: o.m)), "beta1": Double(c.beta1), "beta2": Double(c.beta2),
+      "eps": Double(c.epsilon), "aux_k": c.auxK ?? o.d / 2, "aux_coefficient": Double(c.auxCoefficient),
+      "dead_window_tokens": c.deadWindowTokens, "threads": o.threads, "seed": Int(o.seed),
+      "input_scale": Double(inputScale), "timed_steps_skip": o.skipSteps,
+    ]
+    try writeJSON(config, to: path("config.json"))
+  }
+}
+
+func writeJSON(_ object: [String: Any], to path: String) throws {
+  let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+  try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+}
+
+func median(_ values: [Double]) -> Double {
+  let s = values.sorted()
+  guard !s.isEmpty else { return .nan }
+  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func log(_ message: String) {
+  FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+}
