@@ -5,13 +5,31 @@ let package = Package(
   name: "SAENotebook",
   products: [
     .library(name: "SAEKit", targets: ["SAEKit"]),
+    .library(name: "NotebookCore", targets: ["NotebookCore"]),
+    .executable(name: "notebook", targets: ["notebook"]),
     .executable(name: "saekit-bench", targets: ["saekit-bench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    .package(url: "https://github.com/JohnSundell/Ink", exact: "0.6.0"),
+    .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
   ],
   targets: [
     // MARK: - Public API
 
     /// Numerics, sparse autoencoders, training, metrics and data files.
     .target(name: "SAEKit", dependencies: ["CBLAS"]),
+
+    /// Notebook documents, the cell language (lexer, parser, checker, interpreter),
+    /// the builtin registry, figures (gnuplot) and HTML/JSON reports.
+    .target(
+      name: "NotebookCore",
+      dependencies: [
+        "SAEKit",
+        .product(name: "Ink", package: "Ink"),
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
 
     // MARK: - Implementation details
 
@@ -24,11 +42,25 @@ let package = Package(
 
     // MARK: - Executables
 
+    /// The `notebook` command: render, check, functions.
+    .executableTarget(
+      name: "notebook",
+      dependencies: [
+        "NotebookCore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
     /// Release-built training benchmark (`make bench`).
     .executableTarget(name: "saekit-bench", dependencies: ["SAEKit"]),
 
     // MARK: - Unit test bundles
 
+    .testTarget(
+      name: "NotebookCoreTests",
+      dependencies: ["NotebookCore"],
+      resources: [.copy("Fixtures")]
+    ),
     .testTarget(
       name: "SAEKitTests",
       dependencies: ["SAEKit"],

@@ -1,0 +1,3 @@
+import NotebookCore
+
+print("notebook \(NotebookCore.version)")
