@@ -9,6 +9,7 @@ struct TrainingBenchmark {
     let o = options
     BLAS.threads = o.threads
     try FileManager.default.createDirectory(atPath: o.outputDirectory, withIntermediateDirectories: true)
+    log("BLAS: \(BLAS.configuration)")
     log("saekit-bench: TopK SAE d = \(o.d), m = \(o.m), k = \(o.k), batch \(o.batch), \(o.steps) steps, \(o.threads) threads")
 
     // Data: sparse superposition of `features` directions, Zipf-distributed supports.

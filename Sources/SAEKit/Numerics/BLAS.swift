@@ -12,6 +12,13 @@ public enum BLAS {
     set { openblas_set_num_threads(Int32(max(1, newValue))) }
   }
 
+  /// OpenBLAS's build configuration and the kernel family it chose for this
+  /// CPU, e.g. `"OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64"`.
+  public static var configuration: String {
+    guard let config = openblas_get_config() else { return "OpenBLAS (unknown configuration)" }
+    return String(cString: config)
+  }
+
   /// Runs `body` with OpenBLAS limited to `count` threads, then restores the
   /// previous setting. Use it around `concurrentPerform` regions whose workers
   /// call BLAS, so BLAS threads do not oversubscribe the cores.
