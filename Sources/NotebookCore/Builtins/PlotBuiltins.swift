@@ -1,0 +1,84 @@
+/// `plot.*`: figures, rendered by gnuplot into the report. Each call adds a
+/// figure to the cell's output, named after the cell (`<label>`, `<label>-2`, …).
+enum PlotBuiltins {
+  static let common: [Parameter] = [
+    .labeled("title", .string, default: .value(.string("")), "figure title"),
+    .labeled("xlabel", .string, default: .value(.string("")), "x-axis label"),
+    .labeled("ylabel", .string, default: .value(.string("")), "y-axis label"),
+    .labeled("xlog", .bool, default: .value(.bool(false)), "logarithmic x axis"),
+    .labeled("ylog", .bool, default: .value(.bool(false)), "logarithmic y axis"),
+  ]
+
+  static func register(_ r: inout Registry) {
+    r.addNamespace("plot", doc: "Figures (line, scatter, histogram, heatmap) drawn with gnuplot.")
+    r.add(Builtin("plot.line", [
+      .labeled("x", .array(.double), "x values"),
+      .labeled("y", .array(.double), "y values, one per x"),
+      .labeled("label", .string, default: .value(.string("")), "legend entry"),
+    ] + common, returns: .void, doc: "A line plot of one series.") { args, context in
+      try emit(.line, [.init(title: try args.string("label"), x: try args.doubles("x"), y: try args.doubles("y"))], args, context)
+    })
+    r.add(Builtin("plot.lines", [
+      .labeled("x", .array(.array(.double)), "x values of each series"),
+      .labeled("y", .array(.array(.double)), "y values of each series"),
+      .labeled("labels", .array(.string), "legend entry of each series"),
+    ] + common, returns: .void, doc: "A line plot of several series with a legend.") { args, context in
+      let xs = try nested(args, "x"), ys = try nested(args, "y"), labels = try args.strings("labels")
+      guard xs.count == ys.count, ys.count == labels.count else {
+        throw RuntimeError("x, y and labels need one entry per series; got \(xs.count), \(ys.count) and \(labels.count)", argument: "labels")
+      }
+      return try emit(.line, (0..<xs.count).map { .init(title: labels[$0], x: xs[$0], y: ys[$0]) }, args, context)
+    })
+    r.add(Builtin("plot.scatter", [
+      .labeled("x", .array(.double), "x values"),
+      .labeled("y", .array(.double), "y values, one per x"),
+      .labeled("label", .string, default: .value(.string("")), "legend entry"),
+    ] + common, returns: .void, doc: "A scatter plot of one series.") { args, context in
+      try emit(.scatter, [.init(title: try args.string("label"), x: try args.doubles("x"), y: try args.doubles("y"))], args, context)
+    })
+    r.add(Builtin("plot.histogram", [
+      .positional("values", .array(.double), "the values to bin"),
+      .labeled("bins", .int, default: .value(.int(0)), "number of bins (0: Sturges' rule)"),
+    ] + common, returns: .void, doc: "A histogram of values.") { args, context in
+      let bins = try args.int("bins")
+      guard bins >= 0 else { throw RuntimeError("bins must be ≥ 0, got \(bins)", argument: "bins") }
+      return try emit(.histogram, [.init(values: try args.doubles("values"))], args, context, bins: bins == 0 ? nil : bins)
+    })
+    r.add(Builtin("plot.heatmap", [
+      .positional("matrix", .matrix, "the values, row by row"),
+      .labeled("title", .string, default: .value(.string("")), "figure title"),
+      .labeled("xlabel", .string, default: .value(.string("")), "x-axis (column) label"),
+      .labeled("ylabel", .string, default: .value(.string("")), "y-axis (row) label"),
+    ], returns: .void, doc: "A heat map of a matrix (e.g. a similarity matrix).") { args, context in
+      let m = try args.matrix("matrix")
+      let values = (0..<m.rows).map { i in m.row(i).map(Double.init) }
+      let spec = FigureSpec(heatmap: .init(values: values), title: try args.string("title"),
+                            xLabel: try args.string("xlabel"), yLabel: try args.string("ylabel"))
+      return try emit(spec, context)
+    })
+  }
+
+  static func nested(_ args: CallArguments, _ name: String) throws -> [[Double]] {
+    try args.array(name).map { item in
+      try (item.elements ?? []).map { v -> Double in
+        switch v {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: throw RuntimeError("'\(name)' must contain arrays of numbers", argument: name)
+        }
+      }
+    }
+  }
+
+  static func emit(_ kind: FigureSpec.Kind, _ series: [FigureSpec.Series], _ args: CallArguments, _ context: RuntimeContext, bins: Int? = nil) throws -> Value {
+    let spec = FigureSpec(kind: kind, series: series, title: try args.string("title"), xLabel: try args.string("xlabel"),
+                          yLabel: try args.string("ylabel"), xlog: try args.bool("xlog"), ylog: try args.bool("ylog"), bins: bins)
+    return try emit(spec, context)
+  }
+
+  static func emit(_ spec: FigureSpec, _ context: RuntimeContext) throws -> Value {
+    do { try spec.validate() } catch let e as FigureError { throw RuntimeError(e.message) }
+    context.emit(.figure(FigureValue(name: context.nextFigureName(), spec: spec)))
+    return .void
+  }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import SAEKit
+
+/// Training and evaluating sparse autoencoders.
+enum SAEBuiltins {
+  static let history = RecordType("TrainingHistory", doc: "Per-step curves of a training run.", fields: [
+    ("step", .array(.int), "step number, from 1"),
+    ("tokens", .array(.int), "tokens seen after the step"),
+    ("loss", .array(.double), "training loss of the step's batch"),
+    ("fvu", .array(.double), "fraction of variance unexplained of the step's batch"),
+    ("l0", .array(.double), "mean number of active latents per token"),
+    ("dead", .array(.double), "fraction of latents that did not fire within the dead window"),
+  ])
+
+  static let metrics = RecordType("Metrics", doc: "Reconstruction quality of an SAE on data (and feature recovery when the truth is known).", fields: [
+    ("fvu", .double, "fraction of variance unexplained, Σ‖x−x̂‖² / Σ‖x−x̄‖²"),
+    ("mse", .double, "mean squared error per entry"),
+    ("explainedVariance", .double, "1 − FVU"),
+    ("cosine", .double, "mean cosine similarity of x and x̂"),
+    ("l0", .double, "mean number of non-zero latents per token"),
+    ("deadFraction", .double, "share of latents that never fire on this data"),
+    ("mmcs", .double, "mean over true features of the best cosine with a decoder row (nan without truth)"),
+    ("recovered", .double, "share of true features matched by a decoder row at cos ≥ 0.9 (nan without truth)"),
+  ])
+
+  static let density = RecordType("FeatureDensity", doc: "How often each latent fires on some data.", fields: [
+    ("frequency", .array(.double), "per latent, the share of tokens on which it fires"),
+    ("log10", .array(.double), "per latent, log10(frequency + 1e-10): the usual density-histogram axis"),
+    ("dead", .double, "share of latents that never fire"),
+    ("dense", .double, "share of latents that fire on more than 10% of tokens"),
+  ])
+
+  static func register(_ r: inout Registry) {
+    registerActivations(&r)
+    r.addRecord(history)
+    r.addRecord(metrics)
+    r.addRecord(density)
+    r.add(train)
+    r.add(evaluate)
+    r.add(featureDensity)
+    let properties: [(String, ValueType, String, @Sendable (TrainedSAE) -> Value)] = [
+      ("history", .record("TrainingHistory"), "per-step training curves", { s in
+        .record(Record("TrainingHistory", [
+          ("step", .array(s.history.step.map(Value.int))), ("tokens", .array(s.history.tokens.map(Value.int))),
+          ("loss", .array(s.history.loss.map(Value.double))), ("fvu", .array(s.history.fvu.map(Value.double))),
+          ("l0", .array(s.history.l0.map(Value.double))), ("dead", .array(s.history.deadFraction.map(Value.double))),
+        ]))
+      }),
+      ("width", .int, "number of latents m", { .int($0.model.width) }),
+      ("dim", .int, "input dimension d", { .int($0.model.dimension) }),
+      ("decoder", .matrix, "decoder rows W_dec, (width × dim), unit norm", { .matrix($0.model.decoderWeights) }),
+      ("seconds", .double, "wall-clock training time", { .double($0.seconds) }),
+    ]
+    for (name, type, doc, get) in properties {
+      r.addProperty(Property(receiver: .sae, name: name, type: type, doc: doc) { v in
+        guard case .sae(let s) = v else { throw RuntimeError("not an SAE") }
+        return get(s)
+      })
+    }
+    r.addMethod(Builtin("reconstruct", [.positional("x", .matrix, "inputs, (tokens × dim)")], returns: .matrix,
+                        doc: "decode(encode(x)), in input units.") { args, _ in
+      guard case .sae(let s)? = args.receiver else { throw RuntimeError("not an SAE") }
+      return .matrix(try s.model.reconstruct(try args.matrix("x")))
+    }, on: .sae)
+  }
+
+  static func registerActivations(_ r: inout Registry) {
+    let kinds: [Builtin] = [
+      Builtin("topK", [.labeled("k", .int, "active latents per token")], returns: .activation,
+              doc: "TopK: the k largest pre-activations per token, then ReLU (Gao et al. 2024).") { args, _ in
+        .activation(.topK(k: try args.positiveInt("k")))
+      },
+      Builtin("batchTopK", [.labeled("k", .int, "mean active latents per token")], returns: .activation,
+              doc: "BatchTopK: the B·k largest pre-activations of a batch; a threshold at inference (Bussmann et al. 2024).") { args, _ in
+        .activation(.batchTopK(k: try args.positiveInt("k")))
+      },
+      Builtin("relu", [.labeled("l1", .double, "L1 coefficient λ")], returns: .activation,
+              doc: "ReLU with the decoder-norm-weighted L1 penalty.") { args, _ in
+        .activation(.relu(l1: Float(try args.double("l1"))))
+      },
+      Builtin("jumpReLU", [.labeled("l0", .double, "L0 coefficient λ"),
+                           .labeled("bandwidth", .double, default: .value(.double(0.001)), "straight-through kernel width ε")],
+              returns: .activation, doc: "JumpReLU with learned thresholds and an L0 penalty (Rajamanoharan et al. 2024).") { args, _ in
+        .activation(.jumpReLU(l0: Float(try args.double("l0")), bandwidth: Float(try args.double("bandwidth"))))
+      },
+    ]
+    for k in kinds { r.addImplicitMember(k, producing: .activation) }
+  }
+
+  static let train = Builtin("train", [
+    .positional("x", .matrix, "training activations, (tokens × dim)"),
+    .labeled("width", .int, "number of latents m"),
+    .labeled("activation", .activation, "sparsifying activation, e.g. .topK(k: 32)"),
+    .labeled("steps", .int, default: .value(.int(1_000)), "optimiser steps"),
+    .labeled("batch", .int, default: .value(.int(4_096)), "tokens per step"),
+    .labeled("lr", .double, default: .none, "peak learning rate (default 2e-4/√(m/2¹⁴))"),
+    .labeled("deadWindow", .int, default: .value(.int(1_000_000)), "tokens without firing after which a latent counts as dead"),
+    .labeled("seed", .int, default: .notebookSeed, "random seed (defaults to the notebook's seed)"),
+  ], returns: .sae, doc: "Trains a sparse autoencoder with Adam, AuxK for dead latents, unit-norm decoder rows and input scaling.") { args, context in
+    let x = try args.matrix("x")
+    var config = TrainingConfig()
+    config.steps = try args.positiveInt("steps")
+    config.batchSize = try args.positiveInt("batch")
+    config.deadWindowTokens = try args.positiveInt("deadWindow")
+    if let lr = try args.optionalDouble("lr") {
+      guard lr > 0 else { throw RuntimeError("lr must be positive, got \(lr)", argument: "lr") }
+      config.learningRate = Float(lr)
+    }
+    let activation = try args.activation("activation")
+    let width = try args.positiveInt("width")
+    if case .topK(let k) = activation, k > width { throw RuntimeError("k = \(k) exceeds the width \(width)", argument: "activation") }
+    let seed = UInt64(bitPattern: Int64(try args.int("seed")))
+    do {
+      let result = try SAETrainer.train(
+        x, width: width, activation: activation, config: config, random: RandomSource(seed: seed),
+        progressEvery: max(1, config.steps / 50),
+        progress: { p in context.progress?("train \(activation.literal) m=\(width)", Double(p.step) / Double(p.steps)) },
+        shouldStop: { context.isPastDeadline })
+      return .sae(TrainedSAE(model: result.model, activation: activation, history: result.history, config: config, seconds: result.seconds))
+    } catch SAEKitError.cancelled {
+      try context.checkDeadline()
+      throw RuntimeError("training was stopped")
+    }
+  }
+
+  static let evaluate = Builtin("evaluate", [
+    .positional("sae", .sae, "a trained SAE"),
+    .labeled("on", .matrix, "data, (tokens × dim)"),
+    .labeled("truth", .matrix, default: .none, "true feature directions (features × dim), for MMCS and recovery"),
+  ], returns: .record("Metrics"), doc: "Reconstruction metrics of an SAE on data; feature recovery when the true directions are given.") { args, _ in
+    let s = try args.sae("sae"), x = try args.matrix("on")
+    let codes = try s.model.encode(x)
+    let xhat = try s.model.decode(codes)
+    let summary = try ReconstructionMetrics.summary(x: x, reconstruction: xhat, codes: codes)
+    let fired = codes.firingCounts().filter { $0 > 0 }.count
+    var mmcs = Double.nan, recovered = Double.nan
+    if args.has("truth") {
+      let recovery = try FeatureRecovery(truth: try args.matrix("truth"), learned: s.model.decoderWeights)
+      mmcs = recovery.meanMaxCosine
+      recovered = recovery.recoveredFraction
+    }
+    return .record(Record("Metrics", [
+      ("fvu", .double(summary.fractionOfVarianceUnexplained)), ("mse", .double(summary.meanSquaredError)),
+      ("explainedVariance", .double(summary.explainedVariance)), ("cosine", .double(summary.meanCosineSimilarity)),
+      ("l0", .double(summary.meanL0 ?? codes.meanL0)), ("deadFraction", .double(1 - Double(fired) / Double(s.model.width))),
+      ("mmcs", .double(mmcs)), ("recovered", .double(recovered)),
+    ]))
+  }
+
+  static let featureDensity = Builtin("featureDensity", [
+    .positional("sae", .sae, "a trained SAE"),
+    .labeled("on", .matrix, "data, (tokens × dim)"),
+  ], returns: .record("FeatureDensity"), doc: "How often each latent fires on the data (for the feature-density histogram).") { args, _ in
+    let s = try args.sae("sae"), x = try args.matrix("on")
+    guard x.rows > 0 else { throw RuntimeError("no data", argument: "on") }
+    let counts = try s.model.encode(x).firingCounts()
+    let frequency = counts.map { Double($0) / Double(x.rows) }
+    return .record(Record("FeatureDensity", [
+      ("frequency", .array(frequency.map(Value.double))),
+      ("log10", .array(frequency.map { .double(log10($0 + 1e-10)) })),
+      ("dead", .double(Double(counts.filter { $0 == 0 }.count) / Double(counts.count))),
+      ("dense", .double(Double(frequency.filter { $0 > 0.1 }.count) / Double(counts.count))),
+    ]))
+  }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// `print`, math, conversions, formatting and array basics.
+enum StandardLibrary {
+  static func register(_ r: inout Registry) {
+    r.add(Builtin("print", [.positional("items", .any, "values to print, separated by spaces")], returns: .void,
+                  doc: "Prints values on one line of the cell's output, separated by spaces.", variadic: true) { args, context in
+      context.emit(.text(args.variadic.map(\.text).joined(separator: " ")))
+      return .void
+    })
+    let math: [(String, String, @Sendable (Double) -> Double)] = [
+      ("sqrt", "Square root.", { $0.squareRoot() }),
+      ("log", "Natural logarithm.", { Foundation.log($0) }),
+      ("log10", "Base-10 logarithm.", { Foundation.log10($0) }),
+      ("exp", "e raised to the power x.", { Foundation.exp($0) }),
+      ("abs", "Absolute value.", { Swift.abs($0) }),
+    ]
+    for (name, doc, f) in math {
+      r.add(Builtin(name, [.positional("x", .double, "the argument")], returns: .double, doc: doc) { args, _ in
+        .double(f(try args.double("x")))
+      })
+    }
+    r.add(Builtin("pow", [.positional("base", .double, "the base"), .positional("exponent", .double, "the exponent")],
+                  returns: .double, doc: "base raised to the power exponent.") { args, _ in
+      .double(Foundation.pow(try args.double("base"), try args.double("exponent")))
+    })
+    for (name, pick) in [("min", true), ("max", false)] {
+      r.add(Builtin(name, [.positional("a", .double, "first value"), .positional("b", .double, "second value")],
+                    returns: .double, doc: "The \(pick ? "smaller" : "larger") of two numbers (Int when both are Int).",
+                    returnType: { types in types.allSatisfy { $0 == .int } ? .int : .double }) { args, _ in
+        if case .int(let a)? = args.values["a"], case .int(let b)? = args.values["b"] { return .int(pick ? Swift.min(a, b) : Swift.max(a, b)) }
+        let a = try args.double("a"), b = try args.double("b")
+        return .double(pick ? Swift.min(a, b) : Swift.max(a, b))
+      })
+    }
+    let reductions: [(String, String, @Sendable ([Double]) -> Double)] = [
+      ("sum", "Sum of the numbers (0 for an empty array).", { $0.reduce(0, +) }),
+      ("mean", "Arithmetic mean of the numbers.", { $0.reduce(0, +) / Double($0.count) }),
+      ("minimum", "The smallest of the numbers.", { $0.min()! }),
+      ("maximum", "The largest of the numbers.", { $0.max()! }),
+    ]
+    for (name, doc, f) in reductions {
+      r.add(Builtin(name, [.positional("values", .array(.double), "numbers")], returns: .double, doc: doc) { args, _ in
+        let xs = try args.doubles("values")
+        if xs.isEmpty && name != "sum" { throw RuntimeError("'\(name)' of an empty array", argument: "values") }
+        return .double(f(xs))
+      })
+    }
+    r.add(Builtin("log10s", [.positional("values", .array(.double), "numbers"),
+                             .labeled("offset", .double, default: .value(.double(0)), "added before the logarithm (e.g. 1e-10)")],
+                  returns: .array(.double), doc: "Element-wise log10(x + offset) of an array.") { args, _ in
+      let offset = try args.double("offset")
+      return .array(try args.doubles("values").map { .double(Foundation.log10($0 + offset)) })
+    })
+    r.add(Builtin("Double", [.positional("value", .double, "a number")], returns: .double, doc: "Converts a number to Double.") { args, _ in
+      .double(try args.double("value"))
+    })
+    r.add(Builtin("Int", [.positional("value", .double, "a number")], returns: .int,
+                  doc: "Converts a number to Int, rounding toward zero; an error when it does not fit.") { args, _ in
+      let d = try args.double("value")
+      guard let i = Int(exactly: d.rounded(.towardZero)) else { throw RuntimeError("\(d) does not fit in an Int", argument: "value") }
+      return .int(i)
+    })
+    r.add(Builtin("format", [.positional("value", .double, "a number"),
+                             .labeled("digits", .int, default: .value(.int(4)), "digits after the decimal point")],
+                  returns: .string, doc: "Formats a number with a fixed number of digits, e.g. format(0.12345, digits: 2) is \"0.12\".") { args, _ in
+      let digits = try args.int("digits")
+      guard (0...17).contains(digits) else { throw RuntimeError("digits must be between 0 and 17, got \(digits)", argument: "digits") }
+      return .string(String(format: "%.\(digits)f", try args.double("value")))
+    })
+    r.addMethod(Builtin("append", [.positional("element", .any, "the element to add at the end")], returns: .void,
+                  doc: "Adds an element at the end of a 'var' array.") { args, _ in
+      guard case .array(let items)? = args.receiver, let element = args.values["element"] else { throw RuntimeError("append needs an array") }
+      return .array(items + [element])
+    }.mutatingMethod(), on: .array(.any))
+    let count = Property(receiver: .array(.any), name: "count", type: .int, doc: "Number of elements.") { v in
+      .int(v.elements?.count ?? 0)
+    }
+    r.addProperty(count)
+    r.addProperty(Property(receiver: .range, name: "count", type: .int, doc: "Number of integers in the range.") { v in
+      .int(v.elements?.count ?? 0)
+    })
+    r.addProperty(Property(receiver: .string, name: "count", type: .int, doc: "Number of characters.") { v in
+      guard case .string(let s) = v else { return .int(0) }
+      return .int(s.count)
+    })
+  }
+}
+
+extension Builtin {
+  func mutatingMethod() -> Builtin {
+    var copy = self
+    copy.mutating = true
+    return copy
+  }
+}

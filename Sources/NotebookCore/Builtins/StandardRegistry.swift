@@ -1,0 +1,12 @@
+extension Registry {
+  /// Every builtin available to notebook cells.
+  public static let standard: Registry = {
+    var r = Registry()
+    StandardLibrary.register(&r)
+    TableBuiltins.register(&r)
+    SyntheticBuiltins.register(&r)
+    SAEBuiltins.register(&r)
+    PlotBuiltins.register(&r)
+    return r
+  }()
+}

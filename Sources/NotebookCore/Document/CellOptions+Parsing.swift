@@ -1,0 +1,88 @@
+extension CellOptions {
+  /// Reads the option lines at the top of a cell (already split by
+  /// ``OptionLine``). Bad lines produce diagnostics and are otherwise ignored.
+  static func parse(_ lines: [OptionLine], diagnostics: inout [Diagnostic]) -> CellOptions {
+    var options = CellOptions()
+    var seen: [String: SourceRange] = [:]
+    for line in lines {
+      if let first = seen[line.key] {
+        diagnostics.append(.error(
+          "duplicate cell option '\(line.key)'", at: line.keyRange,
+          notes: ["first set at line \(first.start.line)"]))
+        continue
+      }
+      guard CellOptions.knownKeys.contains(line.key) else {
+        var notes: [String] = []
+        if let near = closest(to: line.key, in: CellOptions.knownKeys) { notes.append("did you mean '\(near)'?") }
+        notes.append("known options: " + CellOptions.knownKeys.joined(separator: ", "))
+        diagnostics.append(.error("unknown cell option '\(line.key)'", at: line.keyRange, notes: notes))
+        continue
+      }
+      seen[line.key] = line.keyRange
+      if line.valueRange.start == line.valueRange.end {
+        diagnostics.append(.error("missing value for cell option '\(line.key)'", at: line.valueRange))
+        continue
+      }
+      if let problem = options.apply(key: line.key, value: line.value) {
+        diagnostics.append(.error(problem, at: line.valueRange))
+        continue
+      }
+      options.valueRanges[line.key] = line.valueRange
+    }
+    return options
+  }
+
+  /// Sets one known option; returns a message when the value is not valid.
+  private mutating func apply(key: String, value: String) -> String? {
+    func boolean() -> Bool? { value == "true" ? true : value == "false" ? false : nil }
+    switch key {
+    case "label":
+      guard CellOptions.isValidLabel(value) else {
+        return "invalid label '\(value)': use letters, digits, '_' and '-', starting with a letter or '_'"
+      }
+      guard !CellOptions.isReservedLabel(value) else {
+        return "label '\(value)' is reserved: unlabelled cells are named 'cell-<n>'"
+      }
+      label = value
+    case "caption":
+      caption = value
+    case "timeout":
+      guard let seconds = Double(value), seconds.isFinite, seconds > 0 else {
+        return "invalid value '\(value)' for 'timeout': expected a positive number of seconds"
+      }
+      timeout = seconds
+    default:
+      guard let flag = boolean() else { return "invalid value '\(value)' for '\(key)': expected true or false" }
+      switch key {
+      case "echo": echo = flag
+      case "eval": eval = flag
+      case "output": output = flag
+      case "error": expectError = flag
+      default: cache = flag
+      }
+    }
+    return nil
+  }
+}
+
+/// The candidate closest to `word` by edit distance, when close enough to be a
+/// likely typo (at most 2 edits, and fewer than the word's length).
+private func closest(to word: String, in candidates: [String]) -> String? {
+  let scored = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= min(2, word.count - 1) }
+  return scored.min { $0.1 < $1.1 }?.0
+}
+
+/// Levenshtein distance: the fewest insertions, deletions and substitutions
+/// turning `a` into `b`.
+private func editDistance(_ a: String, _ b: String) -> Int {
+  let a = Array(a), b = Array(b)
+  var previous = Array(0...b.count)
+  for i in 1...max(1, a.count) where !a.isEmpty {
+    var current = [i] + Array(repeating: 0, count: b.count)
+    for j in stride(from: 1, through: b.count, by: 1) {
+      current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.count]
+}

@@ -1,0 +1,112 @@
+/// Options written as `//| key: value` lines at the top of a cell.
+///
+/// | key       | value                                   | default |
+/// |-----------|-----------------------------------------|---------|
+/// | `label`   | identifier-like, unique in the notebook | none    |
+/// | `caption` | text (quotes optional)                  | none    |
+/// | `echo`    | `true`/`false`: show the source          | true    |
+/// | `eval`    | `true`/`false`: run the cell             | true    |
+/// | `output`  | `true`/`false`: show the outputs         | true    |
+/// | `error`   | `true`/`false`: the cell must fail       | false   |
+/// | `timeout` | seconds, a positive number               | none    |
+/// | `cache`   | `true`/`false`                           | none    |
+public struct CellOptions: Hashable, Sendable {
+  public var label: String?
+  public var caption: String?
+  public var echo: Bool
+  public var eval: Bool
+  public var output: Bool
+  /// `error: true`: the cell is expected to fail; success is then a problem.
+  public var expectError: Bool
+  public var timeout: Double?
+  public var cache: Bool?
+  /// The range of each option's value in the `.md` file, by key (`"timeout"`,
+  /// `"label"`, ...), for diagnostics raised later about an option.
+  public var valueRanges: [String: SourceRange]
+
+  public init(
+    label: String? = nil, caption: String? = nil, echo: Bool = true, eval: Bool = true, output: Bool = true,
+    expectError: Bool = false, timeout: Double? = nil, cache: Bool? = nil, valueRanges: [String: SourceRange] = [:]
+  ) {
+    self.label = label
+    self.caption = caption
+    self.echo = echo
+    self.eval = eval
+    self.output = output
+    self.expectError = expectError
+    self.timeout = timeout
+    self.cache = cache
+    self.valueRanges = valueRanges
+  }
+
+  /// Every key a cell option may have.
+  public static let knownKeys = ["label", "caption", "echo", "eval", "output", "error", "timeout", "cache"]
+
+  /// Whether `text` may be a label: a letter or `_`, then letters, digits, `_`
+  /// or `-` (labels become anchors and figure file names).
+  public static func isValidLabel(_ text: String) -> Bool {
+    guard let first = text.unicodeScalars.first, isASCIILetter(first) || first == "_" else { return false }
+    return text.unicodeScalars.allSatisfy { isASCIILetter($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+  }
+
+  /// `cell-<digits>`: the names of unlabelled cells, so not allowed as labels.
+  static func isReservedLabel(_ text: String) -> Bool {
+    guard text.hasPrefix("cell-") else { return false }
+    let rest = text.dropFirst(5)
+    return !rest.isEmpty && rest.allSatisfy { $0.isASCII && $0.isNumber }
+  }
+
+  private static func isASCIILetter(_ s: Unicode.Scalar) -> Bool { ("a"..."z").contains(s) || ("A"..."Z").contains(s) }
+}
+
+/// One `//| key: value` line, split with exact columns.
+struct OptionLine {
+  var key: String
+  var keyRange: SourceRange
+  /// The value with surrounding spaces (and one pair of matching quotes) removed.
+  var value: String
+  var valueRange: SourceRange
+
+  /// Whether `line` is an option line: optional spaces, then `//|`.
+  static func isOptionLine(_ line: Substring) -> Bool {
+    line.drop { $0 == " " || $0 == "\t" }.hasPrefix("//|")
+  }
+
+  /// Splits an option line; on malformed text returns the diagnostic to report.
+  static func parse(_ line: Substring, lineNumber: Int, file: String) -> Result<OptionLine, Diagnostic> {
+    let scalars = Array(line.unicodeScalars)
+    func range(_ from: Int, _ to: Int) -> SourceRange {
+      SourceRange(file: file, start: .init(line: lineNumber, column: from + 1), end: .init(line: lineNumber, column: to + 1))
+    }
+    func isSpace(_ i: Int) -> Bool { scalars[i] == " " || scalars[i] == "\t" }
+    var i = 0
+    while i < scalars.count && isSpace(i) { i += 1 }
+    i += 3  // "//|"
+    while i < scalars.count && isSpace(i) { i += 1 }
+    let keyStart = i
+    while i < scalars.count && scalars[i] != ":" && !isSpace(i) { i += 1 }
+    let keyEnd = i
+    while i < scalars.count && isSpace(i) { i += 1 }
+    guard keyEnd > keyStart else {
+      return .failure(.error("expected 'key: value' after '//|'", at: range(keyStart, max(keyStart, scalars.count))))
+    }
+    let key = String(String.UnicodeScalarView(scalars[keyStart..<keyEnd]))
+    guard i < scalars.count, scalars[i] == ":" else {
+      return .failure(.error("expected ':' after cell option '\(key)'", at: range(i, i + 1)))
+    }
+    i += 1
+    while i < scalars.count && isSpace(i) { i += 1 }
+    var valueStart = i
+    var valueEnd = scalars.count
+    while valueEnd > valueStart && isSpace(valueEnd - 1) { valueEnd -= 1 }
+    let valueRange = range(valueStart, valueEnd)
+    if valueEnd - valueStart >= 2, scalars[valueStart] == scalars[valueEnd - 1],
+      scalars[valueStart] == "\"" || scalars[valueStart] == "'"
+    {
+      valueStart += 1
+      valueEnd -= 1
+    }
+    let value = String(String.UnicodeScalarView(scalars[valueStart..<valueEnd]))
+    return .success(OptionLine(key: key, keyRange: range(keyStart, keyEnd), value: value, valueRange: valueRange))
+  }
+}

@@ -1,0 +1,93 @@
+extension FigureSpec {
+  /// Largest accepted histogram bin count.
+  public static let maximumBins = 1000
+
+  /// Checks that the figure can be drawn; throws `FigureError.invalidSpec` naming
+  /// the first problem found (series by position and title, value by index).
+  public func validate() throws {
+    let size = effectiveSize
+    guard Size.allowedSides.contains(size.width), Size.allowedSides.contains(size.height) else {
+      throw invalid(
+        "size \(size.width)×\(size.height) is outside \(Size.allowedSides.lowerBound)…\(Size.allowedSides.upperBound) pixels per side")
+    }
+    switch kind {
+    case .line, .scatter: try validateSeries(histogram: false)
+    case .histogram: try validateSeries(histogram: true)
+    case .heatmap: try validateHeatmap()
+    }
+  }
+
+  private func validateSeries(histogram: Bool) throws {
+    guard heatmap == nil else { throw invalid("a \(kind.rawValue) figure takes series, not a heatmap matrix") }
+    guard !series.isEmpty else { throw invalid("the \(kind.rawValue) figure has no data series") }
+    if let bins, !(1...Self.maximumBins).contains(bins) {
+      throw invalid("bins must be between 1 and \(Self.maximumBins), got \(bins)")
+    }
+    if bins != nil && !histogram { throw invalid("bins only apply to a histogram") }
+    for (index, s) in series.enumerated() {
+      let name = Self.seriesName(index, s.title)
+      if histogram {
+        guard s.x.isEmpty else { throw invalid("\(name): a histogram series takes only values, not x") }
+        guard !s.y.isEmpty else { throw invalid("\(name) has no values") }
+        try Self.checkFinite(s.y, "\(name): value")
+        if xlog { try Self.checkPositive(s.y, "\(name): value", axis: "x") }
+      } else {
+        guard s.x.count == s.y.count else {
+          throw invalid("\(name): x has \(s.x.count) values but y has \(s.y.count)")
+        }
+        guard !s.y.isEmpty else { throw invalid("\(name) has no points") }
+        try Self.checkFinite(s.x, "\(name): x")
+        try Self.checkFinite(s.y, "\(name): y")
+        if xlog { try Self.checkPositive(s.x, "\(name): x", axis: "x") }
+        if ylog { try Self.checkPositive(s.y, "\(name): y", axis: "y") }
+      }
+    }
+  }
+
+  private func validateHeatmap() throws {
+    guard series.isEmpty else { throw invalid("a heatmap takes a matrix, not series") }
+    guard let heatmap else { throw invalid("the heatmap has no matrix") }
+    guard !xlog, !ylog else { throw invalid("a heatmap cannot have a logarithmic axis") }
+    guard bins == nil else { throw invalid("bins only apply to a histogram") }
+    let rows = heatmap.values.count
+    guard rows > 0, let columns = heatmap.values.first?.count, columns > 0 else {
+      throw invalid("the heatmap matrix is empty")
+    }
+    for (r, row) in heatmap.values.enumerated() {
+      guard row.count == columns else {
+        throw invalid("heatmap row \(r) has \(row.count) values but row 0 has \(columns)")
+      }
+      if let c = row.firstIndex(where: { !$0.isFinite }) {
+        throw invalid("heatmap cell [\(r)][\(c)] is \(row[c]), not a finite number")
+      }
+    }
+    if let labels = heatmap.rowLabels, labels.count != rows {
+      throw invalid("the heatmap has \(rows) rows but \(labels.count) row labels")
+    }
+    if let labels = heatmap.columnLabels, labels.count != columns {
+      throw invalid("the heatmap has \(columns) columns but \(labels.count) column labels")
+    }
+  }
+
+  private func invalid(_ reason: String) -> FigureError { .invalidSpec(reason) }
+
+  static func seriesName(_ index: Int, _ title: String) -> String {
+    let clean = GnuplotQuoting.sanitize(title)
+    return clean.isEmpty ? "series \(index + 1)" : "series \(index + 1) ('\(clean)')"
+  }
+
+  /// Throws at the first NaN or ±∞, e.g. "series 1: y[3] is nan".
+  static func checkFinite(_ values: [Double], _ what: String) throws {
+    if let i = values.firstIndex(where: { !$0.isFinite }) {
+      throw FigureError.invalidSpec("\(what)[\(i)] is \(values[i]), not a finite number")
+    }
+  }
+
+  /// Throws at the first value ≤ 0 on a logarithmic axis.
+  static func checkPositive(_ values: [Double], _ what: String, axis: String) throws {
+    if let i = values.firstIndex(where: { $0 <= 0 }) {
+      throw FigureError.invalidSpec(
+        "\(what)[\(i)] = \(values[i]) is not positive, but the \(axis) axis is logarithmic")
+    }
+  }
+}

@@ -1,0 +1,251 @@
+/// Expressions, by precedence climbing over ``BinaryOperator/precedence``:
+/// binary operators are left-associative except comparisons and ranges,
+/// which are non-associative (`a < b < c` is an error). Prefix operators bind
+/// tighter than binary ones and looser than postfix calls, subscripts and
+/// members (`-a.b` is `-(a.b)`).
+extension Parser {
+  /// An expression; `missing` is the error when none starts here.
+  mutating func parseExpression(missing: String) throws -> Expression {
+    try requireExpressionStart(missing)
+    return try parseBinary(minPrecedence: 0)
+  }
+
+  /// Whether `token` can begin an expression.
+  func canStartExpression(_ token: Token) -> Bool {
+    switch token.kind {
+    case .identifier, .integer, .double, .string, .invalid: return true
+    case .keyword(let keyword):
+      return keyword == .true || keyword == .false || !keyword.isSupported
+    case .symbol(let symbol):
+      switch symbol {
+      case .leftParen, .leftBracket, .period, .minus, .plus, .not: return true
+      case .leftBrace: return !braceEndsExpression
+      default: return false
+      }
+    case .endOfInput: return false
+    }
+  }
+
+  mutating func requireExpressionStart(_ missing: String) throws {
+    if case .invalid = current.kind { throw Abort() }
+    guard canStartExpression(current) else { throw fail(missing, at: expectedRange) }
+  }
+
+  /// The binary operator at the current token, if it continues the expression.
+  /// A `-x` or `+x` beginning a line starts a new statement instead (Swift's
+  /// rule: space before and none after makes a prefix operator).
+  func binaryOperatorAhead() -> BinaryOperator? {
+    guard let symbol = current.symbol, let op = symbol.binaryOperator else { return nil }
+    if current.newlineBefore && (symbol == .minus || symbol == .plus) && !peek(1).spaceBefore { return nil }
+    return op
+  }
+
+  static func nonAssociativeGroup(_ op: BinaryOperator) -> String? {
+    switch op.precedence {
+    case 2: return "ComparisonPrecedence"
+    case 3: return "RangeFormationPrecedence"
+    default: return nil
+    }
+  }
+
+  mutating func parseBinary(minPrecedence: Int) throws -> Expression {
+    var lhs = try parseUnary()
+    var lastNonAssociative: Int?
+    var reported = false
+    while let op = binaryOperatorAhead(), op.precedence >= minPrecedence {
+      let opToken = advance()
+      if lastNonAssociative == op.precedence, !reported, let group = Self.nonAssociativeGroup(op) {
+        report("adjacent operators are in non-associative precedence group '\(group)'", at: opToken.range)
+        reported = true
+      }
+      try requireExpressionStart("expected expression after operator")
+      let rhs = try parseBinary(minPrecedence: op.precedence + 1)
+      lhs = Expression(.binary(op, lhs, rhs), lhs.range.union(rhs.range))
+      lastNonAssociative = Self.nonAssociativeGroup(op) == nil ? nil : op.precedence
+    }
+    return lhs
+  }
+
+  mutating func parseUnary() throws -> Expression {
+    guard let op = current.symbol?.unaryOperator else { return try parsePostfix(parsePrimary()) }
+    let opToken = advance()
+    try requireExpressionStart("expected expression after unary operator '\(op.rawValue)'")
+    let operand = try parseUnary()
+    return Expression(.unary(op, operand), opToken.range.union(operand.range))
+  }
+
+  /// Calls `f(…)` and subscripts `x[…]` (their bracket on the same line) and
+  /// members `.name` (also continuing on a new line).
+  mutating func parsePostfix(_ base: Expression) throws -> Expression {
+    var expression = base
+    while true {
+      if (at(.leftParen) || at(.leftBracket)) && !current.newlineBefore {
+        let isCall = at(.leftParen)
+        let (arguments, close) = try parseArguments()
+        let kind: Expression.Kind = isCall
+          ? .call(callee: expression, arguments: arguments)
+          : .subscripted(base: expression, arguments: arguments)
+        expression = Expression(kind, expression.range.union(close))
+      } else if at(.period) {
+        advance()
+        let name = try parseMemberName()
+        expression = Expression(.member(base: expression, name: name), expression.range.union(name.range))
+      } else {
+        return expression
+      }
+    }
+  }
+
+  /// The name after a `.` (keywords are allowed, as in Swift's `.default`).
+  mutating func parseMemberName() throws -> Identifier {
+    switch current.kind {
+    case .identifier(let name) where !current.spaceBefore:
+      return Identifier(name, advance().range)
+    case .keyword(let keyword) where !current.spaceBefore:
+      return Identifier(keyword.rawValue, advance().range)
+    case .invalid:
+      throw Abort()
+    default:
+      throw fail("expected member name following '.'", at: expectedRange)
+    }
+  }
+
+  /// `( … )` or `[ … ]` at the current token: `label: value` or `value`,
+  /// comma-separated, a trailing comma allowed.
+  mutating func parseArguments() throws -> ([Argument], SourceRange) {
+    let open = advance()
+    let closer = open.symbol!.closing!
+    var arguments: [Argument] = []
+    while !at(closer) {
+      if current.isEndOfInput || at(.rightBrace) || at(.rightParen) || at(.rightBracket) || at(.semicolon) {
+        throw unclosed(open)
+      }
+      var label: Identifier?
+      if peek(1).symbol == .colon, isNameLike(current) {
+        label = Identifier(current.text, advance().range)
+        advance()
+      }
+      let value = try parseExpression(missing: label.map { "expected expression after '\($0.name):'" }
+                                        ?? "expected expression in list of arguments")
+      arguments.append(Argument(label: label, value: value))
+      if consume(.comma) == nil { break }
+    }
+    return (arguments, try expectClosing(of: open))
+  }
+
+  /// An identifier or a keyword (labels may be keywords: `f(in: x)`).
+  func isNameLike(_ token: Token) -> Bool {
+    switch token.kind {
+    case .identifier, .keyword: return true
+    default: return false
+    }
+  }
+
+  mutating func parsePrimary() throws -> Expression {
+    let token = current
+    switch token.kind {
+    case .integer(let value):
+      return Expression(.integer(value), advance().range)
+    case .double(let value):
+      return Expression(.double(value), advance().range)
+    case .keyword(.true), .keyword(.false):
+      return Expression(.boolean(token.keyword == .true), advance().range)
+    case .keyword(let keyword) where !keyword.isSupported:
+      throw fail(keyword.unsupportedMessage, at: token.range)
+    case .identifier(let name):
+      return Expression(.identifier(name), advance().range)
+    case .string(let pieces):
+      advance()
+      return try parseString(pieces, range: token.range)
+    case .symbol(.leftParen):
+      return try parseParenthesized()
+    case .symbol(.leftBracket):
+      return try parseArray()
+    case .symbol(.period):
+      return try parseImplicitMember()
+    case .symbol(.leftBrace):
+      throw fail("closures are not supported in notebook cells", at: token.range)
+    case .invalid:
+      throw Abort()
+    default:
+      throw fail("expected expression", at: expectedRange)
+    }
+  }
+
+  /// `(e)`; `()` and tuples `(a, b)` are errors.
+  mutating func parseParenthesized() throws -> Expression {
+    let open = advance()
+    if at(.rightParen) {
+      throw fail("empty parentheses are not an expression", at: open.range.union(current.range))
+    }
+    if current.isEndOfInput || at(.rightBrace) || at(.rightBracket) || at(.semicolon) { throw unclosed(open) }
+    let inner = try parseExpression(missing: "expected expression after '('")
+    if at(.comma) { throw fail("tuples are not supported in notebook cells", at: current.range) }
+    let close = try expectClosing(of: open)
+    return Expression(.parenthesized(inner), open.range.union(close))
+  }
+
+  /// `[a, b, c]`, `[]`; `[k: v]` dictionaries are errors.
+  mutating func parseArray() throws -> Expression {
+    let open = advance()
+    var elements: [Expression] = []
+    while !at(.rightBracket) {
+      if current.isEndOfInput || at(.rightBrace) || at(.rightParen) || at(.semicolon) { throw unclosed(open) }
+      elements.append(try parseExpression(missing: "expected expression in array literal"))
+      if at(.colon) { throw fail("dictionary literals are not supported in notebook cells", at: current.range) }
+      if consume(.comma) == nil { break }
+    }
+    let close = try expectClosing(of: open)
+    return Expression(.array(elements), open.range.union(close))
+  }
+
+  /// `.relu` or `.topK(k: 24)`.
+  mutating func parseImplicitMember() throws -> Expression {
+    let dot = advance()
+    let name = try parseMemberName()
+    guard at(.leftParen) && !current.newlineBefore else {
+      return Expression(.implicitMember(name: name, arguments: nil), dot.range.union(name.range))
+    }
+    let (arguments, close) = try parseArguments()
+    return Expression(.implicitMember(name: name, arguments: arguments), dot.range.union(close))
+  }
+
+  /// A string literal; each interpolation's tokens are parsed as one expression.
+  mutating func parseString(_ pieces: [StringPiece], range: SourceRange) throws -> Expression {
+    var segments: [StringSegment] = []
+    var failed = false
+    for piece in pieces {
+      switch piece {
+      case .text(let text):
+        segments.append(.text(text))
+      case .interpolation(let tokens, let open):
+        var parser = Parser(tokens: tokens)
+        let expression = parser.parseInterpolation(open: open)
+        diagnostics += parser.diagnostics
+        if let expression { segments.append(.interpolation(expression)) } else { failed = true }
+      }
+    }
+    if failed { throw Abort() }
+    return Expression(.string(segments), range)
+  }
+
+  /// The single expression of a `\( … )`.
+  mutating func parseInterpolation(open: SourceRange) -> Expression? {
+    if current.isEndOfInput {
+      report("expected expression in string interpolation", at: open.union(current.range))
+      return nil
+    }
+    do {
+      let expression = try parseExpression(missing: "expected expression in string interpolation")
+      if !current.isEndOfInput {
+        if case .invalid = current.kind { return nil }
+        report("expected ')' to end string interpolation", at: current.range,
+               notes: ["interpolation opened at \(open.start.line):\(open.start.column)"])
+        return nil
+      }
+      return expression
+    } catch {
+      return nil
+    }
+  }
+}

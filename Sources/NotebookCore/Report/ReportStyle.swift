@@ -1,0 +1,66 @@
+/// The report's inline stylesheet: light, readable, print-friendly, no web fonts.
+enum ReportStyle {
+  static let css = """
+    :root { --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --code-bg: #f6f8fa; --accent: #0a5bb5;
+      --red: #b42318; --red-bg: #fef3f2; --amber: #8a5a00; --amber-bg: #fffaeb; }
+    * { box-sizing: border-box; }
+    body { margin: 0; color: var(--fg); background: #fff;
+      font: 16px/1.6 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
+    main { max-width: 58rem; margin: 0 auto; padding: 2rem 1.25rem 4rem; }
+    h1, h2, h3, h4 { line-height: 1.25; margin: 1.6em 0 0.6em; }
+    a { color: var(--accent); }
+    code, pre { font: 0.875rem/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+    :not(pre) > code { background: var(--code-bg); padding: 0.1em 0.3em; border-radius: 4px; }
+    pre { background: var(--code-bg); border: 1px solid var(--line); border-radius: 6px; padding: 0.75rem 1rem;
+      overflow-x: auto; white-space: pre; }
+    .title-block { border-bottom: 1px solid var(--line); margin-bottom: 1.5rem; }
+    .title-block .title { margin-top: 0; font-size: 2rem; }
+    .description { font-size: 1.1rem; color: var(--muted); }
+    .run-info { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; font-size: 0.9rem; }
+    .run-info dt { color: var(--muted); }
+    .run-info dd { margin: 0; }
+    .overridden { color: var(--amber); }
+    .toc { border: 1px solid var(--line); border-radius: 6px; padding: 0.5rem 1rem; margin-bottom: 1.5rem; }
+    .toc h2 { font-size: 1rem; margin: 0.4rem 0; }
+    .toc ul { list-style: none; margin: 0; padding: 0; }
+    .toc-level-2 { padding-left: 1rem; }
+    .toc-level-3 { padding-left: 2rem; }
+    pre.code[data-language]::before { content: attr(data-language); display: block; color: var(--muted);
+      font-size: 0.75rem; margin-bottom: 0.25rem; }
+    .cell { margin: 1.25rem 0; border-left: 3px solid var(--line); padding-left: 0.75rem; }
+    .cell.status-failed { border-left-color: var(--red); }
+    .cell.status-not-run, .cell.status-skipped { border-left-color: #eaeef2; opacity: 0.8; }
+    .cell-header { display: flex; gap: 0.75rem; align-items: baseline; font-size: 0.8rem; color: var(--muted); }
+    .cell-name { color: var(--muted); text-decoration: none; font-family: ui-monospace, Menlo, Consolas, monospace; }
+    .badge { border: 1px solid currentColor; border-radius: 999px; padding: 0 0.5rem; }
+    .status-failed .badge { color: var(--red); }
+    .status-expected-error .badge { color: var(--amber); }
+    .duration { margin-left: auto; }
+    pre.source { margin: 0.3rem 0; }
+    .kw { color: #cf222e; } .str { color: #0a3069; } .num { color: #0550ae; } .com { color: #6e7781; font-style: italic; }
+    .outputs > * { margin: 0.5rem 0; }
+    pre.output-text, pre.output-value { background: #fff; }
+    .table-wrap { overflow-x: auto; }
+    table { border-collapse: collapse; font-size: 0.875rem; font-variant-numeric: tabular-nums; }
+    th, td { border: 1px solid var(--line); padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
+    thead th, .output-record th { background: var(--code-bg); }
+    figure { margin: 0.75rem 0; }
+    figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+    figcaption, .cell-caption { font-size: 0.9rem; color: var(--muted); margin-top: 0.3rem; }
+    .diagnostic { border: 1px solid var(--red); background: var(--red-bg); border-radius: 6px; padding: 0.5rem 0.75rem;
+      margin: 0.5rem 0; }
+    .diagnostic pre { background: transparent; border: 0; padding: 0; margin: 0.25rem 0 0; color: var(--red); }
+    .diagnostic-title { font-weight: 600; color: var(--red); font-size: 0.9rem; }
+    .diagnostic-expected { border-color: var(--amber); background: var(--amber-bg); }
+    .diagnostic-expected .diagnostic-title, .diagnostic-expected pre { color: var(--amber); }
+    .cell-note { font-size: 0.9rem; color: var(--muted); font-style: italic; }
+    @media print {
+      main { max-width: none; padding: 0; }
+      .toc { display: none; }
+      pre { white-space: pre-wrap; word-break: break-word; }
+      .cell, figure, pre, table { break-inside: avoid; }
+      a { color: inherit; text-decoration: none; }
+    }
+
+    """
+}

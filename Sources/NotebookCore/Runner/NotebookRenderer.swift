@@ -1,0 +1,178 @@
+import Foundation
+
+/// `notebook render`: runs a checked notebook cell by cell and builds its
+/// report, writing figure files as it goes.
+public struct NotebookRenderer {
+  public struct Options: Sendable {
+    /// Folder for `<name>.html` and `<name>.json`.
+    public var reportsDirectory = "reports"
+    /// Folder under which figures go to `<name>/<figure>.svg`.
+    public var figuresDirectory = "figures"
+    /// Keep running after a failing cell.
+    public var allowErrors = false
+    /// Time limit of a cell without `//| timeout:` (seconds).
+    public var defaultCellTimeout: Double = 1_800
+    public init() {}
+  }
+
+  public struct Result: Sendable {
+    public var report: Report
+    /// Paths of the files written (figures, then the HTML and JSON reports).
+    public var written: [String]
+    /// Every diagnostic that made the render fail, rendered.
+    public var failures: [Diagnostic]
+    public var succeeded: Bool { failures.isEmpty }
+  }
+
+  public let session: NotebookSession
+  public let options: Options
+  public let registry: Registry
+  /// Progress of long cells (training): label and fraction done.
+  public var progress: (@Sendable (String, Double) -> Void)?
+  /// Called when a cell starts and ends: its name and status.
+  public var cellEvent: (@Sendable (String, ReportCell.Status?) -> Void)?
+
+  public init(session: NotebookSession, options: Options = Options(), registry: Registry = .standard) {
+    self.session = session
+    self.options = options
+    self.registry = registry
+  }
+
+  /// The notebook's file name without `.md`: the stem of its report and figure folder.
+  public var name: String { ((session.notebook.path as NSString).lastPathComponent as NSString).deletingPathExtension }
+
+  /// Runs every cell and writes figures, `reports/<name>.html` and `reports/<name>.json`.
+  public func render() throws -> Result {
+    let notebook = session.notebook
+    let renderer = DiagnosticRenderer(sources: [notebook.path: notebook.source])
+    let context = RuntimeContext(seed: notebook.frontMatter.seed ?? 0, baseDirectory: (notebook.path as NSString).deletingLastPathComponent)
+    context.progress = progress
+    let interpreter = Interpreter(registry: registry, context: context)
+    for p in session.parameters { interpreter.scopes[0][p.name] = p.value.value }
+    var gnuplot: GnuplotRunner?
+    var cells: [ReportCell] = []
+    var written: [String] = []
+    var failures: [Diagnostic] = []
+    // Problems found before running (syntax, types) fail their cells up front.
+    let unexpected = Dictionary(grouping: session.problems.filter { d in notebook.cells.contains { $0.range.contains(d.range) } }) { d in
+      notebook.cells.first { $0.range.contains(d.range) }!.index
+    }
+    failures += session.problems.filter { d in !notebook.cells.contains { $0.range.contains(d.range) } }
+    var stopped = !failures.isEmpty
+    for cell in notebook.cells {
+      var rc = ReportCell(index: cell.index, label: cell.label, source: cell.source, echo: cell.options.echo,
+                          caption: cell.options.caption, status: .notRun)
+      defer { cells.append(rc) }
+      if stopped { continue }
+      if !cell.options.eval { rc.status = .skipped; continue }
+      let expected = session.cellDiagnostics[cell.index] ?? []
+      if let problems = unexpected[cell.index] {
+        rc.status = .failed
+        rc.diagnostic = renderer.render(problems)
+        failures += problems
+        stopped = !options.allowErrors
+        continue
+      }
+      if cell.options.expectError && !expected.isEmpty {
+        rc.status = .expectedError
+        rc.diagnostic = renderer.render(expected)
+        continue
+      }
+      cellEvent?(cell.stableName, nil)
+      context.beginCell(name: cell.stableName, timeLimit: cell.options.timeout ?? options.defaultCellTimeout)
+      let start = DispatchTime.now().uptimeNanoseconds
+      var runError: Diagnostic?
+      var displayed: Value?
+      do {
+        displayed = try interpreter.run(session.programs[cell.index])
+      } catch let d as Diagnostic {
+        runError = d
+      }
+      rc.duration = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      do {
+        rc.outputs = try outputs(context.outputs, displayed: displayed, cell: cell, gnuplot: &gnuplot, written: &written)
+      } catch let d as Diagnostic {
+        runError = runError ?? d
+      }
+      if !cell.options.output { rc.outputs = [] }
+      switch (runError, cell.options.expectError) {
+      case (nil, false): rc.status = .ok
+      case (let d?, true): rc.status = .expectedError; rc.diagnostic = renderer.render(d)
+      case (let d?, false):
+        rc.status = .failed
+        rc.diagnostic = renderer.render(d)
+        failures.append(d)
+        stopped = !options.allowErrors
+      case (nil, true):
+        let d = Diagnostic.error("this cell is marked '//| error: true' but ran without an error", at: cell.range)
+        rc.status = .failed
+        rc.diagnostic = renderer.render(d)
+        failures.append(d)
+        stopped = !options.allowErrors
+      }
+      cellEvent?(cell.stableName, rc.status)
+    }
+    let report = Report(
+      title: notebook.frontMatter.title ?? name, description: notebook.frontMatter.description,
+      notebookPath: notebook.path, params: session.parameters, seed: notebook.frontMatter.seed,
+      blocks: notebook.blocks.map(ReportBlock.init), cells: cells,
+      gnuplotVersion: gnuplot.flatMap { try? $0.gnuplotVersion() })
+    written += try ReportFiles.write(report, name: name, directory: options.reportsDirectory)
+    return Result(report: report, written: written, failures: failures)
+  }
+
+  /// Converts a cell's outputs for the report, rendering figures with gnuplot.
+  func outputs(_ raw: [CellOutput], displayed: Value?, cell: Cell, gnuplot: inout GnuplotRunner?,
+               written: inout [String]) throws -> [ReportOutput] {
+    var out: [ReportOutput] = []
+    var figureIndex = 0
+    for item in raw + (displayed.map { [CellOutput.value($0)] } ?? []) {
+      switch item {
+      case .text(let line): out.append(.text(line))
+      case .value(let v): out.append(.value(display: v.display, data: v.json))
+      case .figure(let f):
+        do {
+          if gnuplot == nil { gnuplot = try GnuplotRunner() }
+          let svg = try gnuplot!.render(f.spec, idPrefix: f.name)
+          let relative = "\(options.figuresDirectory)/\(name)/\(f.name).svg"
+          try AtomicWrite.write(svg, to: relative)
+          written.append(relative)
+          out.append(.figure(ReportFigure(
+            name: f.name, relativePath: relative, svg: svg, caption: figureIndex == 0 ? cell.options.caption : nil,
+            series: f.spec.series.map { .init(title: $0.title, x: $0.x, y: $0.y) })))
+          figureIndex += 1
+        } catch let e as FigureError {
+          throw Diagnostic.error("figure '\(f.name)': \(e.message)", at: cell.range)
+        }
+      }
+    }
+    return out
+  }
+}
+
+extension SourceRange {
+  /// Whether `other` lies within this range (same file).
+  func contains(_ other: SourceRange) -> Bool {
+    file == other.file && start <= other.start && other.end <= end
+  }
+}
+
+/// Writes text files so that an interrupted run never leaves a half-written
+/// file: a temporary file in the same folder, then a rename.
+enum AtomicWrite {
+  static func write(_ text: String, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data(text.utf8).write(to: url, options: .atomic)
+  }
+}
+
+/// The report files of a render.
+enum ReportFiles {
+  static func write(_ report: Report, name: String, directory: String) throws -> [String] {
+    let html = "\(directory)/\(name).html", json = "\(directory)/\(name).json"
+    try AtomicWrite.write(ReportHTMLRenderer().render(report), to: html)
+    try AtomicWrite.write(report.jsonRecord().encoded(), to: json)
+    return [html, json]
+  }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// A notebook read, parsed and checked: what `notebook check` reports and
+/// what `notebook render` runs.
+public struct NotebookSession: Sendable {
+  public let notebook: Notebook
+  /// The parsed program of every cell (possibly partial where it had syntax errors).
+  public let programs: [CellProgram]
+  /// Document, syntax and type diagnostics, in file order.
+  public let diagnostics: [Diagnostic]
+  /// The diagnostics of each cell, by cell index (expected ones included).
+  public let cellDiagnostics: [Int: [Diagnostic]]
+  /// Parameter values after `-P` overrides, in front-matter order.
+  public let parameters: [ReportParam]
+
+  /// Problems that make the notebook fail: everything except the errors of
+  /// cells marked `//| error: true`.
+  public var problems: [Diagnostic] {
+    let expected = Set(notebook.cells.filter(\.options.expectError).flatMap { cellDiagnostics[$0.index] ?? [] })
+    return diagnostics.filter { !expected.contains($0) }
+  }
+
+  /// Reads and checks a notebook.
+  /// - Parameter overrides: `-P name=value` pairs, parsed by the type of the parameter's default.
+  /// - Throws: ``UsageError`` for an unreadable file or a bad override.
+  public static func load(path: String, overrides: [(String, String)] = [], registry: Registry = .standard) throws -> NotebookSession {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw UsageError("cannot read '\(path)': no such file or not readable")
+    }
+    guard let text = String(data: data, encoding: .utf8) else { throw UsageError("'\(path)' is not UTF-8 text") }
+    let (notebook, documentDiagnostics) = Notebook.parse(path: path, text: text)
+    let parameters = try resolveParameters(notebook.frontMatter, overrides, path: path)
+    var all = documentDiagnostics
+    var perCell: [Int: [Diagnostic]] = [:]
+    var programs: [CellProgram] = []
+    var syntaxBroken = Set<Int>()
+    for cell in notebook.cells {
+      let (program, syntax) = CellParser.parse(cell.source, file: path, firstLine: cell.sourceFirstLine)
+      programs.append(program)
+      if !syntax.isEmpty { syntaxBroken.insert(cell.index) }
+      perCell[cell.index, default: []] += syntax
+    }
+    var checker = Checker(registry: registry, notebook: programs)
+    checker.declare(parameters.map { ($0.name, $0.value.valueType) })
+    for cell in notebook.cells {
+      let program = programs[cell.index]
+      if !cell.options.eval {
+        var scratch = checker  // check it, but its names do not reach later cells
+        perCell[cell.index, default: []] += scratch.check(program)
+        continue
+      }
+      if syntaxBroken.contains(cell.index) {
+        checker.declareUnknown(program)  // no cascades of "cannot find" from a broken cell
+        continue
+      }
+      let found = checker.check(program)
+      perCell[cell.index, default: []] += found
+      if !found.isEmpty && cell.options.expectError { checker.declareUnknown(program) }
+    }
+    for cell in notebook.cells { all += perCell[cell.index] ?? [] }
+    all.sort { ($0.range.start, $0.message) < ($1.range.start, $1.message) }
+    return NotebookSession(notebook: notebook, programs: programs, diagnostics: all, cellDiagnostics: perCell, parameters: parameters)
+  }
+
+  static func resolveParameters(_ front: FrontMatter, _ overrides: [(String, String)], path: String) throws -> [ReportParam] {
+    var params = front.params.map { ReportParam(name: $0.name, value: $0.value) }
+    for (name, text) in overrides {
+      guard let i = params.firstIndex(where: { $0.name == name }) else {
+        let known = params.map(\.name)
+        throw UsageError("'\(path)' has no parameter '\(name)'" + (known.isEmpty ? " (it declares none)" : "; its parameters: " + known.joined(separator: ", ")))
+      }
+      guard let value = ParamValue.parse(text, like: params[i].value) else {
+        throw UsageError("parameter '\(name)' is \(params[i].value.typeName), but '\(text)' is not a valid \(params[i].value.typeName)")
+      }
+      params[i].value = value
+      params[i].overridden = true
+    }
+    return params
+  }
+}
+
+/// A command-line usage problem (exit status 2).
+public struct UsageError: Error, Sendable, CustomStringConvertible {
+  public var description: String
+  public init(_ message: String) { description = message }
+}
+
+extension ParamValue {
+  var valueType: ValueType {
+    switch self {
+    case .int: return .int
+    case .double: return .double
+    case .bool: return .bool
+    case .string: return .string
+    }
+  }
+
+  var value: Value {
+    switch self {
+    case .int(let v): return .int(v)
+    case .double(let v): return .double(v)
+    case .bool(let v): return .bool(v)
+    case .string(let v): return .string(v)
+    }
+  }
+}
+
+extension Checker {
+  /// Declares names that exist before the first cell (notebook parameters).
+  mutating func declare(_ names: [(String, ValueType)]) {
+    for (name, type) in names {
+      scopes[0][name] = Binding(type: type, mutable: false, range: SourceRange(file: "", start: .init(line: 0, column: 0), end: .init(line: 0, column: 0)))
+    }
+  }
+
+  /// Declares the top-level names of a cell that could not be checked, with type `Any`.
+  mutating func declareUnknown(_ program: CellProgram) {
+    for statement in program.statements {
+      if case .binding(let mutable, let name, _) = statement.kind {
+        scopes[0][name.name] = Binding(type: .any, mutable: mutable, range: name.range)
+      }
+    }
+  }
+}

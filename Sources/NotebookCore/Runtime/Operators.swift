@@ -1,0 +1,101 @@
+/// Arithmetic, comparison and range operators on runtime values, with
+/// Swift's semantics where it matters: Int arithmetic that overflows or
+/// divides by zero is an error (not a trap), Int and Double mix as Double.
+enum Operators {
+  static func unary(_ op: UnaryOperator, _ v: Value, at range: SourceRange) throws -> Value {
+    switch (op, v) {
+    case (.not, .bool(let b)): return .bool(!b)
+    case (.plus, .int), (.plus, .double): return v
+    case (.negate, .double(let d)): return .double(-d)
+    case (.negate, .int(let i)):
+      let (r, overflow) = (0).subtractingReportingOverflow(i)
+      if overflow { throw Diagnostic.error("arithmetic overflow: -(\(i)) does not fit in an Int", at: range) }
+      return .int(r)
+    default:
+      throw Diagnostic.error("unary operator '\(op.rawValue)' cannot be applied to '\(v.type)'", at: range)
+    }
+  }
+
+  static func binary(_ op: BinaryOperator, _ l: Value, _ r: Value, at range: SourceRange) throws -> Value {
+    switch (l, r) {
+    case (.int(let a), .int(let b)): return try integers(op, a, b, range)
+    case (.int, .double), (.double, .int), (.double, .double):
+      return try doubles(op, number(l), number(r), range)
+    case (.string(let a), .string(let b)):
+      switch op {
+      case .add: return .string(a + b)
+      case .equal: return .bool(a == b)
+      case .notEqual: return .bool(a != b)
+      case .less: return .bool(a < b)
+      case .lessOrEqual: return .bool(a <= b)
+      case .greater: return .bool(a > b)
+      case .greaterOrEqual: return .bool(a >= b)
+      default: break
+      }
+    case (.bool(let a), .bool(let b)):
+      switch op {
+      case .equal: return .bool(a == b)
+      case .notEqual: return .bool(a != b)
+      case .and: return .bool(a && b)
+      case .or: return .bool(a || b)
+      default: break
+      }
+    case (.array(let a), .array(let b)) where op == .add:
+      return .array(a + b)
+    default: break
+    }
+    throw Diagnostic.error("binary operator '\(op.rawValue)' cannot be applied to '\(l.type)' and '\(r.type)'", at: range)
+  }
+
+  static func number(_ v: Value) -> Double {
+    switch v {
+    case .int(let i): return Double(i)
+    case .double(let d): return d
+    default: return .nan
+    }
+  }
+
+  static func integers(_ op: BinaryOperator, _ a: Int, _ b: Int, _ range: SourceRange) throws -> Value {
+    func checked(_ result: (partialValue: Int, overflow: Bool), _ symbol: String) throws -> Value {
+      if result.overflow { throw Diagnostic.error("arithmetic overflow: \(a) \(symbol) \(b) does not fit in an Int", at: range) }
+      return .int(result.partialValue)
+    }
+    switch op {
+    case .add: return try checked(a.addingReportingOverflow(b), "+")
+    case .subtract: return try checked(a.subtractingReportingOverflow(b), "-")
+    case .multiply: return try checked(a.multipliedReportingOverflow(by: b), "*")
+    case .divide, .remainder:
+      if b == 0 { throw Diagnostic.error("division by zero", at: range) }
+      return try op == .divide ? checked(a.dividedReportingOverflow(by: b), "/") : checked(a.remainderReportingOverflow(dividingBy: b), "%")
+    case .halfOpenRange:
+      if b < a { throw Diagnostic.error("range requires lower bound <= upper bound, got \(a)..<\(b)", at: range) }
+      return .range(lower: a, upper: b, closed: false)
+    case .closedRange:
+      if b < a { throw Diagnostic.error("range requires lower bound <= upper bound, got \(a)...\(b)", at: range) }
+      return .range(lower: a, upper: b, closed: true)
+    case .equal: return .bool(a == b)
+    case .notEqual: return .bool(a != b)
+    case .less: return .bool(a < b)
+    case .lessOrEqual: return .bool(a <= b)
+    case .greater: return .bool(a > b)
+    case .greaterOrEqual: return .bool(a >= b)
+    case .and, .or: throw Diagnostic.error("'\(op.rawValue)' needs Bool operands", at: range)
+    }
+  }
+
+  static func doubles(_ op: BinaryOperator, _ a: Double, _ b: Double, _ range: SourceRange) throws -> Value {
+    switch op {
+    case .add: return .double(a + b)
+    case .subtract: return .double(a - b)
+    case .multiply: return .double(a * b)
+    case .divide: return .double(a / b)
+    case .equal: return .bool(a == b)
+    case .notEqual: return .bool(a != b)
+    case .less: return .bool(a < b)
+    case .lessOrEqual: return .bool(a <= b)
+    case .greater: return .bool(a > b)
+    case .greaterOrEqual: return .bool(a >= b)
+    default: throw Diagnostic.error("binary operator '\(op.rawValue)' cannot be applied to Double operands", at: range)
+    }
+  }
+}

@@ -1,0 +1,190 @@
+/// The one declaration of everything cells can call: functions, namespaced
+/// functions (`plot.line`), methods (`xs.append`), properties (`data.x`),
+/// record types and implicit members (`.topK(k:)`). The checker, the
+/// interpreter and `notebook functions` all read it.
+public struct Registry: Sendable {
+  public private(set) var functions: [String: Builtin] = [:]
+  public private(set) var namespaces: [String: String] = [:]  // name → doc
+  public private(set) var methods: [String: [String: Builtin]] = [:]  // receiver key → name → method
+  public private(set) var properties: [String: [String: Property]] = [:]
+  public private(set) var recordTypes: [String: RecordType] = [:]
+  /// Implicit members by the type they produce (`.activation` → topK, relu, …).
+  public private(set) var implicitMembers: [String: [String: Builtin]] = [:]
+
+  public init() {}
+
+  /// Declares a function; a dotted name (`plot.line`) needs its namespace declared first.
+  public mutating func add(_ b: Builtin) {
+    precondition(functions[b.name] == nil, "builtin \(b.name) declared twice")
+    if let dot = b.name.firstIndex(of: ".") {
+      precondition(namespaces[String(b.name[..<dot])] != nil, "undeclared namespace for \(b.name)")
+    }
+    functions[b.name] = b
+  }
+
+  public mutating func addNamespace(_ name: String, doc: String) { namespaces[name] = doc }
+
+  public mutating func addMethod(_ b: Builtin, on receiver: ValueType) {
+    methods[Self.key(receiver), default: [:]][b.name] = b
+  }
+
+  public mutating func addProperty(_ p: Property) {
+    properties[Self.key(p.receiver), default: [:]][p.name] = p
+  }
+
+  /// Declares a record type; its fields become properties.
+  public mutating func addRecord(_ r: RecordType) {
+    recordTypes[r.name] = r
+    for field in r.fields {
+      let name = field.name
+      addProperty(Property(receiver: .record(r.name), name: name, type: field.type, doc: field.doc) { value in
+        guard case .record(let record) = value, let v = record[name] else {
+          throw RuntimeError("record has no field '\(name)'")
+        }
+        return v
+      })
+    }
+  }
+
+  public mutating func addImplicitMember(_ b: Builtin, producing type: ValueType) {
+    implicitMembers[Self.key(type), default: [:]][b.name] = b
+  }
+
+  public func method(_ name: String, on receiver: ValueType) -> Builtin? { methods[Self.key(receiver)]?[name] }
+  public func property(_ name: String, on receiver: ValueType) -> Property? { properties[Self.key(receiver)]?[name] }
+  public func implicitMember(_ name: String, producing type: ValueType) -> Builtin? { implicitMembers[Self.key(type)]?[name] }
+
+  /// Members (properties and methods) a value of `type` offers, for suggestions.
+  public func memberNames(of type: ValueType) -> [String] {
+    let k = Self.key(type)
+    return Array((properties[k]?.keys).map(Array.init) ?? []) + Array((methods[k]?.keys).map(Array.init) ?? [])
+  }
+
+  /// Methods and properties are keyed by the receiver's outer type: all
+  /// arrays share `append` and `count`, records by their name.
+  static func key(_ t: ValueType) -> String {
+    switch t {
+    case .array: return "Array"
+    default: return t.description
+    }
+  }
+}
+
+/// A function, method or implicit member.
+public struct Builtin: Sendable {
+  public typealias Implementation = @Sendable (_ args: CallArguments, _ context: RuntimeContext) throws -> Value
+  public var name: String
+  public var parameters: [Parameter]
+  public var returns: ValueType
+  public var doc: String
+  /// The last parameter takes any number of positional arguments (`print`).
+  public var variadic: Bool
+  /// A method that changes its receiver (`xs.append(v)`): the implementation
+  /// returns the new receiver, the call itself has no value, and the receiver
+  /// must be a `var`.
+  public var mutating = false
+  /// Refines the return type from the argument types at check time (e.g. `max` of Ints is Int).
+  public var returnType: (@Sendable ([ValueType?]) -> ValueType)?
+  public var implementation: Implementation
+
+  public init(
+    _ name: String, _ parameters: [Parameter] = [], returns: ValueType, doc: String, variadic: Bool = false,
+    returnType: (@Sendable ([ValueType?]) -> ValueType)? = nil, _ implementation: @escaping Implementation
+  ) {
+    self.name = name
+    self.parameters = parameters
+    self.returns = returns
+    self.doc = doc
+    self.variadic = variadic
+    self.returnType = returnType
+    self.implementation = implementation
+  }
+
+  /// Swift-style signature, e.g. `train(_ x: Matrix, width: Int, steps: Int = 1000) -> SAE`.
+  public var signature: String {
+    let params = parameters.map { p -> String in
+      var s = (p.label ?? "_") + (p.label == p.name ? "" : " \(p.name)") + ": \(p.type)"
+      if variadic && p.name == parameters.last?.name { s += "..." }
+      if let d = p.defaultValue { s += " = \(d)" }
+      return s
+    }
+    return "\(name)(\(params.joined(separator: ", ")))" + (returns == .void ? "" : " -> \(returns)")
+  }
+}
+
+/// A parameter: its argument label (nil for positional), type, default and doc.
+public struct Parameter: Sendable {
+  public var label: String?
+  public var name: String
+  public var type: ValueType
+  public var defaultValue: DefaultValue?
+  public var doc: String
+
+  /// A labelled parameter (`width: Int`).
+  public static func labeled(_ name: String, _ type: ValueType, default d: DefaultValue? = nil, _ doc: String) -> Parameter {
+    Parameter(label: name, name: name, type: type, defaultValue: d, doc: doc)
+  }
+
+  /// A positional parameter (`_ x: Matrix`).
+  public static func positional(_ name: String, _ type: ValueType, default d: DefaultValue? = nil, _ doc: String) -> Parameter {
+    Parameter(label: nil, name: name, type: type, defaultValue: d, doc: doc)
+  }
+}
+
+/// A parameter's default.
+public enum DefaultValue: Sendable, CustomStringConvertible {
+  case value(Value)
+  /// The notebook's `seed` from the front matter (0 when absent).
+  case notebookSeed
+  /// No value: the implementation decides (shown as `nil`).
+  case none
+
+  public var description: String {
+    switch self {
+    case .value(let v): return v.literalDescription
+    case .notebookSeed: return "seed"
+    case .none: return "nil"
+    }
+  }
+}
+
+/// A read-only property of a type.
+public struct Property: Sendable {
+  public var receiver: ValueType
+  public var name: String
+  public var type: ValueType
+  public var doc: String
+  public var get: @Sendable (Value) throws -> Value
+
+  public init(receiver: ValueType, name: String, type: ValueType, doc: String, get: @escaping @Sendable (Value) throws -> Value) {
+    self.receiver = receiver
+    self.name = name
+    self.type = type
+    self.doc = doc
+    self.get = get
+  }
+}
+
+/// A record type: its fields in display order.
+public struct RecordType: Sendable {
+  public var name: String
+  public var doc: String
+  public var fields: [(name: String, type: ValueType, doc: String)]
+  public init(_ name: String, doc: String, fields: [(name: String, type: ValueType, doc: String)]) {
+    self.name = name
+    self.doc = doc
+    self.fields = fields
+  }
+}
+
+/// An error raised by a builtin at run time; the interpreter attaches the
+/// range of the call (or of the argument named by `argument`).
+public struct RuntimeError: Error, Sendable {
+  public var message: String
+  /// The parameter whose argument is at fault, if any (its range is used).
+  public var argument: String?
+  public init(_ message: String, argument: String? = nil) {
+    self.message = message
+    self.argument = argument
+  }
+}

@@ -1,0 +1,68 @@
+import Dispatch
+
+/// What a cell produces, in order.
+public enum CellOutput: Sendable {
+  /// A line written by `print`.
+  case text(String)
+  /// The cell's displayed value (its last bare expression).
+  case value(Value)
+  /// A figure made by a `plot.*` call.
+  case figure(FigureValue)
+}
+
+/// State shared by the builtins of one render: the notebook seed, the outputs
+/// of the running cell, its time limit, and progress reporting.
+public final class RuntimeContext: @unchecked Sendable {
+  /// The notebook's `seed` (front matter), the default of every `seed:` parameter.
+  public let seed: Int
+  /// Folder of the notebook: relative file paths in cells resolve against it.
+  public let baseDirectory: String
+  /// Receives progress of long builtins (training): a label and a fraction in [0, 1].
+  public var progress: (@Sendable (String, Double) -> Void)?
+
+  public private(set) var outputs: [CellOutput] = []
+  /// The stable name of the running cell (its label or `cell-N`), for figure names.
+  public private(set) var cellName = ""
+  var figureCount = 0
+  var deadline: UInt64?
+  var timeLimit: Double?
+
+  public init(seed: Int, baseDirectory: String) {
+    self.seed = seed
+    self.baseDirectory = baseDirectory
+  }
+
+  /// Starts a cell: clears its outputs and sets its time limit (seconds).
+  func beginCell(name: String, timeLimit: Double?) {
+    outputs = []
+    cellName = name
+    figureCount = 0
+    self.timeLimit = timeLimit
+    deadline = timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(max(0, $0) * 1e9) }
+  }
+
+  public func emit(_ output: CellOutput) { outputs.append(output) }
+
+  /// The next figure's stable name: `<cell>` for the first figure of a cell, then `<cell>-2`, ….
+  func nextFigureName() -> String {
+    figureCount += 1
+    return figureCount == 1 ? cellName : "\(cellName)-\(figureCount)"
+  }
+
+  /// True once the cell has run past its limit; long builtins poll it at safe points.
+  public var isPastDeadline: Bool {
+    guard let deadline else { return false }
+    return DispatchTime.now().uptimeNanoseconds > deadline
+  }
+
+  /// Throws when the cell has run past its time limit.
+  public func checkDeadline() throws {
+    if isPastDeadline {
+      throw RuntimeError("the cell ran past its time limit of \(describeSeconds(timeLimit ?? 0)) and was stopped (raise it with '//| timeout: <seconds>')")
+    }
+  }
+}
+
+func describeSeconds(_ s: Double) -> String {
+  s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
+}

@@ -1,0 +1,82 @@
+import Foundation
+import SAEKit
+
+/// How each value shows itself in the report, and what the JSON record keeps
+/// of it (numbers at full precision).
+extension Value {
+  /// The report block: a matrix shows its shape and a corner, a record a
+  /// small key–value table, an SAE its configuration, a table itself.
+  public var display: DisplayBlock {
+    switch self {
+    case .matrix(let m):
+      return .text(m.description)
+    case .record(let r):
+      return .keyValue(r.fields.map { DisplayField($0.name, $0.value.brief) })
+    case .sae(let s):
+      let m = s.model
+      return .keyValue([
+        DisplayField("type", "sparse autoencoder"), DisplayField("dim (d)", "\(m.dimension)"),
+        DisplayField("width (m)", "\(m.width)"), DisplayField("activation", s.activation.literal),
+        DisplayField("steps", "\(s.history.step.count)"), DisplayField("batch", "\(s.config.batchSize)"),
+        DisplayField("learning rate", Value.double(Double(s.config.peakLearningRate(width: m.width))).brief),
+        DisplayField("input scale", Value.double(Double(m.inputScale)).brief),
+        DisplayField("final training FVU", s.history.fvu.last.map { Value.double($0).brief } ?? "–"),
+      ])
+    case .table(let t):
+      return .table(headers: t.headers, rows: t.rows.map { $0.map(\.brief) })
+    default:
+      return .text(text)
+    }
+  }
+
+  /// A short rendering for table cells: Doubles with 4 significant digits,
+  /// long arrays abbreviated.
+  public var brief: String {
+    switch self {
+    case .double(let d):
+      if d.isNaN { return "n/a" }
+      if d == d.rounded() && abs(d) < 1e15 { return String(Int(d)) }
+      let magnitude = abs(d)
+      return magnitude >= 1e-3 && magnitude < 1e6 ? String(format: "%.4g", d) : String(format: "%.3e", d)
+    case .array(let items) where items.count > 8:
+      return "[" + items.prefix(3).map(\.brief).joined(separator: ", ") + ", … (\(items.count) values)]"
+    case .array(let items):
+      return "[" + items.map(\.brief).joined(separator: ", ") + "]"
+    case .matrix(let m):
+      return "Matrix\(m.shape)"
+    default:
+      return text
+    }
+  }
+
+
+  /// The JSON kept in the record: numbers at full precision, arrays, fields.
+  public var json: ReportJSON {
+    switch self {
+    case .int(let i): return .int(i)
+    case .double(let d): return .double(d)
+    case .bool(let b): return .bool(b)
+    case .string(let s): return .string(s)
+    case .array(let items): return .array(items.map(\.json))
+    case .range(let lo, let hi, let closed): return .object(["lower": .int(lo), "upper": .int(hi), "closed": .bool(closed)])
+    case .matrix(let m):
+      return .object(["type": .string("Matrix"), "rows": .int(m.rows), "cols": .int(m.cols),
+                      "frobenius_norm": .double(m.frobeniusNorm)])
+    case .record(let r):
+      var fields: [String: ReportJSON] = ["type": .string(r.typeName)]
+      for (name, value) in r.fields { fields[name] = value.json }
+      return .object(fields)
+    case .sae(let s):
+      return .object(["type": .string("SAE"), "dim": .int(s.model.dimension), "width": .int(s.model.width),
+                      "activation": .string(s.activation.literal), "steps": .int(s.history.step.count),
+                      "final_fvu": s.history.fvu.last.map(ReportJSON.double) ?? .null])
+    case .table(let t):
+      return .object(["type": .string("Table"), "columns": .array(t.headers.map(ReportJSON.string)),
+                      "rows": .array(t.rows.map { .array($0.map(\.json)) })])
+    case .activation(let a): return .string(a.literal)
+    case .figure(let f): return .string(f.name)
+    case .namespace(let n): return .string(n)
+    case .void: return .null
+    }
+  }
+}

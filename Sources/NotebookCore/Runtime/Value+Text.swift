@@ -1,0 +1,50 @@
+import Foundation
+import SAEKit
+
+extension Value {
+  /// The text `print` and string interpolation show, as Swift prints values:
+  /// `42`, `0.5`, `true`, `hello`, `[1, 2]`, `0..<3`.
+  public var text: String {
+    switch self {
+    case .int(let i): return String(i)
+    case .double(let d): return d.description
+    case .bool(let b): return b ? "true" : "false"
+    case .string(let s): return s
+    case .array(let items): return "[" + items.map(\.literalDescription).joined(separator: ", ") + "]"
+    case .range(let lo, let hi, let closed): return "\(lo)\(closed ? "..." : "..<")\(hi)"
+    case .matrix(let m): return "Matrix\(m.shape)"
+    case .record(let r): return r.typeName + "(" + r.fields.map { "\($0.name): \($0.value.literalDescription)" }.joined(separator: ", ") + ")"
+    case .sae(let s): return s.summary
+    case .activation(let a): return "." + a.literal
+    case .table(let t): return "Table(\(t.rows.count) rows × \(t.headers.count) columns)"
+    case .figure(let f): return "Figure(\(f.name))"
+    case .namespace(let n): return n
+    case .void: return "()"
+    }
+  }
+
+  /// Like ``text`` but strings are quoted (inside arrays, records, signatures).
+  public var literalDescription: String {
+    if case .string(let s) = self { return "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+    return text
+  }
+}
+
+extension ActivationKind {
+  /// How a notebook writes it: `topK(k: 32)`.
+  var literal: String {
+    switch self {
+    case .relu(let l1): return "relu(l1: \(Double(l1)))"
+    case .topK(let k): return "topK(k: \(k))"
+    case .batchTopK(let k): return "batchTopK(k: \(k))"
+    case .jumpReLU(let l0, let bw, _): return "jumpReLU(l0: \(Double(l0)), bandwidth: \(Double(bw)))"
+    }
+  }
+}
+
+extension TrainedSAE {
+  /// `SAE(d: 64, m: 1024, topK(k: 4), 2000 steps)`.
+  public var summary: String {
+    "SAE(d: \(model.dimension), m: \(model.width), \(activation.literal), \(history.step.count) steps)"
+  }
+}

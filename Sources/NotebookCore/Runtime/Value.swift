@@ -1,0 +1,100 @@
+import SAEKit
+
+/// A runtime value of the cell language.
+public enum Value: Sendable {
+  case int(Int)
+  case double(Double)
+  case bool(Bool)
+  case string(String)
+  case array([Value])
+  /// `lower..<upper` (closed: false) or `lower...upper` (closed: true).
+  case range(lower: Int, upper: Int, closed: Bool)
+  case matrix(Matrix)
+  case record(Record)
+  case sae(TrainedSAE)
+  case activation(ActivationKind)
+  case table(Table)
+  case figure(FigureValue)
+  case namespace(String)
+  case void
+
+  /// The value's static type (arrays take the join of their elements).
+  public var type: ValueType {
+    switch self {
+    case .int: return .int
+    case .double: return .double
+    case .bool: return .bool
+    case .string: return .string
+    case .array(let items):
+      guard let first = items.first?.type else { return .array(.any) }
+      return .array(items.dropFirst().reduce(first) { ValueType.join($0, $1.type) ?? .any })
+    case .range: return .range
+    case .matrix: return .matrix
+    case .record(let r): return .record(r.typeName)
+    case .sae: return .sae
+    case .activation: return .activation
+    case .table: return .table
+    case .figure: return .figure
+    case .namespace(let n): return .namespace(n)
+    case .void: return .void
+    }
+  }
+
+  /// The elements of an array or range.
+  var elements: [Value]? {
+    switch self {
+    case .array(let items): return items
+    case .range(let lo, let hi, let closed):
+      let upper = closed ? hi + 1 : hi
+      return upper > lo ? (lo..<upper).map { .int($0) } : []
+    default: return nil
+    }
+  }
+}
+
+/// A record: a named type with ordered fields (datasets, metrics, histories).
+public struct Record: Sendable {
+  public var typeName: String
+  public var fields: [(name: String, value: Value)]
+  public init(_ typeName: String, _ fields: [(name: String, value: Value)]) {
+    self.typeName = typeName
+    self.fields = fields
+  }
+  public subscript(name: String) -> Value? { fields.first { $0.name == name }?.value }
+}
+
+/// A table of values with column headers.
+public struct Table: Sendable {
+  public var headers: [String]
+  public var rows: [[Value]]
+  public init(headers: [String], rows: [[Value]]) {
+    self.headers = headers
+    self.rows = rows
+  }
+}
+
+/// A trained SAE with its training record.
+public final class TrainedSAE: @unchecked Sendable {
+  public let model: SparseAutoencoder
+  public let activation: ActivationKind
+  public let history: TrainingHistory
+  public let config: TrainingConfig
+  public let seconds: Double
+  public init(model: SparseAutoencoder, activation: ActivationKind, history: TrainingHistory, config: TrainingConfig, seconds: Double) {
+    self.model = model
+    self.activation = activation
+    self.history = history
+    self.config = config
+    self.seconds = seconds
+  }
+}
+
+/// A figure made by a cell: its stable name (file stem) and its spec.
+public struct FigureValue: Sendable {
+  public var name: String
+  public var spec: FigureSpec
+  public init(name: String, spec: FigureSpec) {
+    self.name = name
+    self.spec = spec
+  }
+}

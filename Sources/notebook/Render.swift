@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import NotebookCore
+
+struct Render: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run notebooks and write reports/<name>.html, reports/<name>.json and figures/<name>/*.svg.")
+
+  @ArgumentParser.Argument(help: "Notebook files (.md).") var files: [String]
+  @Option(name: .shortAndLong, help: "Folder for the HTML and JSON reports.") var output = "reports"
+  @Option(help: "Folder for figure files.") var figures = "figures"
+  @Flag(help: "Keep running after a failing cell.") var allowErrors = false
+  @Option(name: .customShort("P"), help: ArgumentHelp("Set a notebook parameter.", valueName: "name=value"))
+  var parameters: [String] = []
+
+  func run() throws {
+    let overrides = try parameters.map { text -> (String, String) in
+      guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+        throw ValidationError("-P expects name=value, got '\(text)'")
+      }
+      return (String(text[..<eq]), String(text[text.index(after: eq)...]))
+    }
+    var failed = false
+    for file in files {
+      let session: NotebookSession
+      do {
+        session = try NotebookSession.load(path: file, overrides: overrides)
+      } catch let e as UsageError {
+        throw ValidationError(e.description)
+      }
+      var options = NotebookRenderer.Options()
+      options.reportsDirectory = output
+      options.figuresDirectory = figures
+      options.allowErrors = allowErrors
+      var renderer = NotebookRenderer(session: session, options: options)
+      let bar = ProgressLine()
+      renderer.progress = { label, fraction in bar.update(label, fraction) }
+      renderer.cellEvent = { name, status in
+        if let status { bar.finish("[\(name)] \(status.rawValue)") } else { bar.start("[\(name)] running") }
+      }
+      let start = Date()
+      let result = try renderer.render()
+      let sources = DiagnosticRenderer(sources: [session.notebook.path: session.notebook.source])
+      for d in result.failures { FileHandle.standardError.write(Data(sources.render(d).utf8)) }
+      let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
+      let status = result.succeeded ? "rendered" : "FAILED"
+      print("\(status) \(file) in \(seconds) s → " + result.written.filter { $0.hasSuffix(".html") || $0.hasSuffix(".json") }.joined(separator: ", "))
+      failed = failed || !result.succeeded
+    }
+    if failed { throw ExitCode(1) }
+  }
+}
