@@ -1,5 +1,6 @@
 # SAE Notebook — build, test and benchmark entry points.
 #
+#   make demo    install missing system packages, build in release, render the flagship notebook
 #   make test    install missing system packages, build, run the unit tests
 #   make bench   release build, training benchmark (Swift vs. sgemm bound, vs. PyTorch when bench/.venv exists)
 #   make bench-peer  create bench/.venv with CPU PyTorch from PyPI (for the peer benchmark)
@@ -12,7 +13,7 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev gnuplot-nox
 # and make the "fraction of the sgemm bound" figure meaningless for the machine at hand.
 BENCH_ENV := env -u OPENBLAS_CORETYPE
 
-.PHONY: all deps build test bench bench-peer clean
+.PHONY: all deps build test demo bench bench-peer clean
 
 all: build
 
@@ -30,6 +31,13 @@ deps:
 
 build: deps
 	$(SWIFT) build
+
+# Renders the flagship notebook with a release build: reports/<name>.html, .json and figures/<name>/.
+DEMO_NOTEBOOK ?= notebooks/getting-started.md
+demo: deps
+	$(SWIFT) build -c release --product notebook
+	.build/release/notebook render $(DEMO_NOTEBOOK)
+	@echo "open reports/$$(basename $(DEMO_NOTEBOOK) .md).html in a browser"
 
 test: deps
 	$(SWIFT) build --build-tests

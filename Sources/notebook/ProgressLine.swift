@@ -6,6 +6,7 @@ final class ProgressLine: @unchecked Sendable {
   let isTerminal = isatty(STDERR_FILENO) != 0
   private var lastDecile = -1
   private var label = ""
+  private var lastWhat = ""
   private let lock = NSLock()
 
   func start(_ text: String) {
@@ -19,6 +20,7 @@ final class ProgressLine: @unchecked Sendable {
   func update(_ what: String, _ fraction: Double) {
     lock.withLock {
       let pct = Int((fraction * 100).rounded(.down))
+      if what != lastWhat { lastWhat = what; lastDecile = -1 }
       if isTerminal {
         let width = 24, filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)

@@ -241,6 +241,15 @@ final class SVGInspection: NSObject, XMLParserDelegate {
     }
   }
 
+  @Test func labelsThatLeaveNoRoomAreAnError() throws {
+    let spec = FigureSpec(
+      heatmap: .init(values: [[1, 0], [0, 1]], rowLabels: ["a long row label", "b"], columnLabels: ["c", "d"]),
+      size: .init(width: 64, height: 64))
+    let expected = FigureError.unusableOutput(
+      "the labels leave no room for the plot at this size; use shorter labels or a larger size")
+    #expect(throws: expected) { try FigureFixtures.runner().render(spec) }
+  }
+
   @Test func slowScriptsAreKilled() throws {
     var runner = try FigureFixtures.runner()
     runner.timeLimit = 0.5

@@ -4,6 +4,7 @@ import SAEKit
 enum SyntheticBuiltins {
   static let dataset = RecordType("Dataset", doc: "Synthetic sparse superposition X = H·V + noise with its ground truth.", fields: [
     ("x", .matrix, "the samples X, (samples × dim)"),
+    ("test", .matrix, "held-out samples from the same features, (test × dim)"),
     ("features", .matrix, "the true unit feature directions V, (features × dim)"),
     ("samples", .int, "number of samples"),
     ("dim", .int, "dimension of a sample"),
@@ -19,6 +20,7 @@ enum SyntheticBuiltins {
       .labeled("dim", .int, "dimension d of a sample"),
       .labeled("sparsity", .double, "probability that a feature is active in a sample (mean active = sparsity·features)"),
       .labeled("samples", .int, "number of samples"),
+      .labeled("test", .int, default: .value(.int(0)), "number of extra held-out samples from the same features"),
       .labeled("zipf", .double, default: .value(.double(0)), "Zipf exponent of the feature frequencies (0: all features equally frequent)"),
       .labeled("signed", .bool, default: .value(.bool(false)), "give each coefficient a random sign"),
       .labeled("noise", .double, default: .value(.double(0)), "standard deviation of added Gaussian noise"),
@@ -26,6 +28,8 @@ enum SyntheticBuiltins {
     ], returns: .record("Dataset"),
        doc: "Samples X = H·V + noise: each sample is a sparse non-negative combination (magnitudes uniform in [0, 1]) of n unit feature directions in d dimensions.") { args, _ in
       let n = try args.positiveInt("features"), d = try args.positiveInt("dim"), samples = try args.positiveInt("samples")
+      let test = try args.int("test")
+      guard test >= 0 else { throw RuntimeError("test must be ≥ 0, got \(test)", argument: "test") }
       let p = try args.double("sparsity"), zipf = try args.double("zipf")
       guard p > 0 && p <= 1 else { throw RuntimeError("sparsity must be in (0, 1], got \(p)", argument: "sparsity") }
       guard zipf >= 0 else { throw RuntimeError("zipf exponent must be ≥ 0, got \(zipf)", argument: "zipf") }
@@ -34,11 +38,11 @@ enum SyntheticBuiltins {
         : .bernoulli(frequencies: [Double](repeating: p, count: n))
       var rng = RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed"))))
       let data = try SyntheticSuperposition(
-        .init(featureCount: n, dimension: d, sampleCount: samples, support: support,
+        .init(featureCount: n, dimension: d, sampleCount: samples + test, support: support,
               signed: try args.bool("signed"), noiseStd: try args.double("noise")),
         using: &rng)
       return .record(Record("Dataset", [
-        ("x", .matrix(data.x)), ("features", .matrix(data.features)), ("samples", .int(samples)),
+        ("x", .matrix(data.x.rows(0..<samples))), ("test", .matrix(data.x.rows(samples..<(samples + test)))), ("features", .matrix(data.features)), ("samples", .int(samples)),
         ("dim", .int(d)), ("featureCount", .int(n)), ("meanActive", .double(data.coefficients.meanL0)),
       ]))
     })

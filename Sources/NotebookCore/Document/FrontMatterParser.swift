@@ -22,7 +22,7 @@ struct FrontMatterParser {
     do {
       root = try Yams.compose(yaml: yaml)
     } catch let error as YamlError {
-      diagnostics.append(yamlDiagnostic(error))
+      diagnostics.append(yamlDiagnostic(error, yaml: yaml))
       return result
     } catch {
       diagnostics.append(.error("invalid front matter: \(error)", at: lineRange(firstLine)))
@@ -127,21 +127,38 @@ struct FrontMatterParser {
       end: .init(line: line, column: mark.column + width))
   }
 
+  /// The key's second `key:` line in the YAML text (for duplicate keys).
+  private func secondUse(of key: String, in yaml: String) -> SourceRange? {
+    let uses = yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap {
+      (index, line) -> SourceRange? in
+      let indent = line.prefix { $0 == " " }.count
+      guard line.dropFirst(indent).hasPrefix(key + ":") else { return nil }
+      return SourceRange(
+        file: file, start: .init(line: firstLine + index, column: indent + 1),
+        end: .init(line: firstLine + index, column: indent + 1 + key.unicodeScalars.count))
+    }
+    return uses.count >= 2 ? uses[1] : nil
+  }
+
+  private func yamlRange(_ mark: Mark) -> SourceRange {
+    let position = SourcePosition(line: firstLine + mark.line - 1, column: mark.column)
+    return SourceRange(file: file, start: position, end: position)
+  }
+
   private func lineRange(_ line: Int) -> SourceRange {
     SourceRange(file: file, start: .init(line: line, column: 1), end: .init(line: line, column: 1))
   }
 
   /// Maps a Yams error (line:column inside the YAML text) to the `.md` file.
-  private func yamlDiagnostic(_ error: YamlError) -> Diagnostic {
+  private func yamlDiagnostic(_ error: YamlError, yaml: String) -> Diagnostic {
     switch error {
     case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
       .composer(_, let problem, let mark, _):
-      let position = SourcePosition(line: firstLine + mark.line - 1, column: mark.column)
-      return .error("invalid front matter: \(problem)", at: SourceRange(file: file, start: position, end: position))
-    case .duplicatedKeysInMapping(let duplicates, _):
-      return .error(
-        "duplicate front matter key\(duplicates.count > 1 ? "s" : "") " + duplicates.map { "'\($0)'" }.joined(separator: ", "),
-        at: lineRange(firstLine))
+      return .error("invalid front matter: \(problem)", at: yamlRange(mark))
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      let message = "duplicate front matter key\(duplicates.count > 1 ? "s" : "") "
+        + duplicates.map { "'\($0)'" }.joined(separator: ", ")
+      return .error(message, at: secondUse(of: duplicates.first ?? "", in: yaml) ?? yamlRange(context.mark))
     default:
       return .error("invalid front matter: \(error)", at: lineRange(firstLine))
     }

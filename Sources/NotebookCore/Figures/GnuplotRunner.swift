@@ -64,11 +64,13 @@ public struct GnuplotRunner: Sendable {
     let output = try withWorkingDirectory { directory in
       try execute(arguments: ["--version"], in: directory)
     }
-    return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
   /// Runs `script` and returns gnuplot's raw standard output. `inspect` sees the working
-  /// directory after gnuplot exits and before it is removed (tests use it).
+  /// directory after gnuplot exits and before it is removed (tests use it). gnuplot's
+  /// warning that the canvas is too small (labels leave no room; it then draws no plot)
+  /// is an error.
   func run(script: String, inspect: ((URL) throws -> Void)? = nil) throws -> String {
     try withWorkingDirectory { directory in
       let scriptURL = directory.appendingPathComponent("script.gp")
@@ -79,7 +81,11 @@ public struct GnuplotRunner: Sendable {
       }
       let output = try execute(arguments: ["-d", "script.gp"], in: directory)
       try inspect?(directory)
-      return output
+      if output.stderr.contains("canvas area too small") {
+        throw FigureError.unusableOutput(
+          "the labels leave no room for the plot at this size; use shorter labels or a larger size")
+      }
+      return output.stdout
     }
   }
 
@@ -97,8 +103,8 @@ public struct GnuplotRunner: Sendable {
     return try body(directory)
   }
 
-  /// Runs gnuplot with `arguments` in `directory`; returns stdout, or throws with stderr.
-  private func execute(arguments: [String], in directory: URL) throws -> String {
+  /// Runs gnuplot with `arguments` in `directory`; returns its output, or throws with stderr.
+  private func execute(arguments: [String], in directory: URL) throws -> (stdout: String, stderr: String) {
     let stdoutURL = directory.appendingPathComponent("stdout")
     let stderrURL = directory.appendingPathComponent("stderr")
     guard FileManager.default.createFile(atPath: stdoutURL.path, contents: nil),
@@ -137,11 +143,11 @@ public struct GnuplotRunner: Sendable {
 
     let output = (try? Data(contentsOf: stdoutURL)) ?? Data()
     let errors = (try? Data(contentsOf: stderrURL)) ?? Data()
+    let message = String(decoding: errors.suffix(4000), as: UTF8.self)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
     guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-      let message = String(decoding: errors.suffix(4000), as: UTF8.self)
-        .trimmingCharacters(in: .whitespacesAndNewlines)
       throw FigureError.gnuplotFailed(status: process.terminationStatus, message: message)
     }
-    return String(decoding: output, as: UTF8.self)
+    return (String(decoding: output, as: UTF8.self), message)
   }
 }

@@ -12,6 +12,8 @@ extension Parser {
       throw fail("'else' must follow the closing '}' of an 'if' statement", at: current.range)
     case .keyword(.in):
       throw fail("unexpected 'in'", at: current.range)
+    case .symbol where !canStartExpression(current):
+      throw fail("unexpected '\(current.text)'", at: current.range)
     case .keyword(let keyword) where !keyword.isSupported:
       throw fail(keyword.unsupportedMessage, at: current.range)
     default:

@@ -156,6 +156,9 @@ struct Parser {
     if at(.leftBrace) {
       throw fail("trailing closures are not supported in notebook cells", at: current.range)
     }
+    if current.symbol != nil && !canStartExpression(current) {
+      throw fail("unexpected '\(current.text)'", at: current.range)
+    }
     let end = tokens[index - 1].range.end
     report("consecutive statements on a line must be separated by ';'",
            at: SourceRange(file: current.range.file, start: end, end: end))

@@ -103,6 +103,9 @@ public enum Symbol: String, Hashable, Sendable, CaseIterable {
   case halfOpenRange = "..<", closedRange = "..."
   case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
   case and = "&&", or = "||", not = "!"
+  /// `->`: not in the language; lexed whole so that skipping a `func` after
+  /// its error does not report a second, lexical one.
+  case arrow = "->"
 
   /// The binary operator spelled by this symbol, if any.
   public var binaryOperator: BinaryOperator? { BinaryOperator(rawValue: rawValue) }
