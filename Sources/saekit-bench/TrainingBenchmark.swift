@@ -28,6 +28,7 @@ struct TrainingBenchmark {
     config.steps = o.steps
     config.batchSize = o.batch
     config.shuffle = false  // the peer reads the same batches in file order
+    config.threads = o.threads
     config.deadWindowTokens = 500_000
     config.initializationSample = min(32_768, o.trainRows)
     var initRandom = rng.fork(1)

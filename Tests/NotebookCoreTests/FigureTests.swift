@@ -211,6 +211,13 @@ final class SVGInspection: NSObject, XMLParserDelegate {
     if name == "heatmap" { #expect(svg.text.contains("b\u{2019}s") && first.contains("data:image/png;base64,")) }
   }
 
+  @Test func xmlCheckerRejectsMalformedMarkup() {
+    #expect(SVGInspection("<svg><text>a&lt;b></text></svg>").wellFormed)
+    #expect(!SVGInspection("<svg><text>a<b></text></svg>").wellFormed)
+    #expect(!SVGInspection("<svg><text>a & b</text></svg>").wellFormed)
+    #expect(SVGInspection("<svg><script>x</script></svg>").elements == ["svg", "script"])
+  }
+
   @Test func idPrefixMakesIdsUniqueAndKeepsReferencesValid() throws {
     let svg = try FigureFixtures.runner().render(FigureFixtures.scatter, idPrefix: "fig2-")
     let inspection = SVGInspection(svg)

@@ -93,7 +93,7 @@ enum SAEBuiltins {
     .labeled("activation", .activation, "sparsifying activation, e.g. .topK(k: 32)"),
     .labeled("steps", .int, default: .value(.int(1_000)), "optimiser steps"),
     .labeled("batch", .int, default: .value(.int(4_096)), "tokens per step"),
-    .labeled("lr", .double, default: .none, "peak learning rate (default 2e-4/√(m/2¹⁴))"),
+    .labeled("lr", .double, default: .absent, "peak learning rate (default 2e-4/√(m/2¹⁴))"),
     .labeled("deadWindow", .int, default: .value(.int(1_000_000)), "tokens without firing after which a latent counts as dead"),
     .labeled("seed", .int, default: .notebookSeed, "random seed (defaults to the notebook's seed)"),
   ], returns: .sae, doc: "Trains a sparse autoencoder with Adam, AuxK for dead latents, unit-norm decoder rows and input scaling.") { args, context in
@@ -126,7 +126,7 @@ enum SAEBuiltins {
   static let evaluate = Builtin("evaluate", [
     .positional("sae", .sae, "a trained SAE"),
     .labeled("on", .matrix, "data, (tokens × dim)"),
-    .labeled("truth", .matrix, default: .none, "true feature directions (features × dim), for MMCS and recovery"),
+    .labeled("truth", .matrix, default: .absent, "true feature directions (features × dim), for MMCS and recovery"),
   ], returns: .record("Metrics"), doc: "Reconstruction metrics of an SAE on data; feature recovery when the true directions are given.") { args, _ in
     let s = try args.sae("sae"), x = try args.matrix("on")
     let codes = try s.model.encode(x)

@@ -57,8 +57,8 @@ struct GnuplotScriptWriter {
     if !spec.xLabel.isEmpty { line("set xlabel \(Self.quote(spec.xLabel)) noenhanced") }
     let yLabel = spec.yLabel.isEmpty && spec.kind == .histogram ? "count" : spec.yLabel
     if !yLabel.isEmpty { line("set ylabel \(Self.quote(yLabel)) noenhanced") }
-    if spec.xlog { line("set logscale x 10") }
-    if spec.ylog { line("set logscale y 10") }
+    if spec.xlog { line("set logscale x 10"); line("set format x '%g'") }
+    if spec.ylog { line("set logscale y 10"); line("set format y '%g'") }
     if spec.kind != .heatmap {
       line("set grid")
       if spec.series.contains(where: { !$0.title.isEmpty }) {

@@ -208,8 +208,13 @@ public struct Lexer {
 
   static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
 
+  /// Letters, digits, `_` and combining marks (`é` written as `e` + U+0301).
   static func isIdentifierContinuation(_ c: Unicode.Scalar) -> Bool {
-    c == "_" || isDigit(c) || c.properties.isAlphabetic
+    if c == "_" || isDigit(c) || c.properties.isAlphabetic { return true }
+    switch c.properties.generalCategory {
+    case .nonspacingMark, .spacingMark, .enclosingMark: return true
+    default: return false
+    }
   }
 
   static let punctuation: [Unicode.Scalar: Symbol] = [

@@ -10,8 +10,10 @@ public enum CellParser {
   /// - Returns: the program and every lexical and syntax error, sorted by
   ///   position. After an error the parser skips to the next statement
   ///   boundary (a new line, `;` or `}` outside brackets), so several errors
-  ///   in one cell are all reported, each once. Statements with errors are
-  ///   left out of the program.
+  ///   in one cell are all reported, each once. A statement with an error is
+  ///   left out of the program, except where the error leaves its shape
+  ///   clear (a type annotation, a bad escape in a string, `a < b < c`
+  ///   parsed as `(a < b) < c`). Run nothing when the list is not empty.
   public static func parse(_ source: String, file: String, firstLine: Int) -> (CellProgram, [Diagnostic]) {
     let (tokens, lexical) = Lexer.tokenize(source, file: file, firstLine: firstLine)
     var parser = Parser(tokens: tokens)

@@ -117,7 +117,8 @@ public struct NotebookRenderer {
       notebookPath: notebook.path, params: session.parameters, seed: notebook.frontMatter.seed,
       blocks: notebook.blocks.map(ReportBlock.init), cells: cells,
       gnuplotVersion: gnuplot.flatMap { try? $0.gnuplotVersion() })
-    written += try ReportFiles.write(report, name: name, directory: options.reportsDirectory)
+    let files = try ReportWriter(directory: options.reportsDirectory).write(report, name: name)
+    written += [files.html, files.json]
     return Result(report: report, written: written, failures: failures)
   }
 
@@ -133,9 +134,10 @@ public struct NotebookRenderer {
       case .figure(let f):
         do {
           if gnuplot == nil { gnuplot = try GnuplotRunner() }
-          let svg = try gnuplot!.render(f.spec, idPrefix: f.name)
+          let svg = try gnuplot!.render(f.spec, idPrefix: f.name + "-")
           let relative = "\(options.figuresDirectory)/\(name)/\(f.name).svg"
-          try AtomicWrite.write(svg, to: relative)
+          try ReportWriter.createDirectory((relative as NSString).deletingLastPathComponent)
+          try ReportWriter.writeAtomically(svg, to: relative)
           written.append(relative)
           out.append(.figure(ReportFigure(
             name: f.name, relativePath: relative, svg: svg, caption: figureIndex == 0 ? cell.options.caption : nil,
@@ -154,25 +156,5 @@ extension SourceRange {
   /// Whether `other` lies within this range (same file).
   func contains(_ other: SourceRange) -> Bool {
     file == other.file && start <= other.start && other.end <= end
-  }
-}
-
-/// Writes text files so that an interrupted run never leaves a half-written
-/// file: a temporary file in the same folder, then a rename.
-enum AtomicWrite {
-  static func write(_ text: String, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try Data(text.utf8).write(to: url, options: .atomic)
-  }
-}
-
-/// The report files of a render.
-enum ReportFiles {
-  static func write(_ report: Report, name: String, directory: String) throws -> [String] {
-    let html = "\(directory)/\(name).html", json = "\(directory)/\(name).json"
-    try AtomicWrite.write(ReportHTMLRenderer().render(report), to: html)
-    try AtomicWrite.write(report.jsonRecord().encoded(), to: json)
-    return [html, json]
   }
 }

@@ -28,6 +28,11 @@ public struct NotebookSession: Sendable {
       throw UsageError("cannot read '\(path)': no such file or not readable")
     }
     guard let text = String(data: data, encoding: .utf8) else { throw UsageError("'\(path)' is not UTF-8 text") }
+    return try load(path: path, text: text, overrides: overrides, registry: registry)
+  }
+
+  /// Checks notebook text; `path` is what diagnostics print.
+  public static func load(path: String, text: String, overrides: [(String, String)] = [], registry: Registry = .standard) throws -> NotebookSession {
     let (notebook, documentDiagnostics) = Notebook.parse(path: path, text: text)
     let parameters = try resolveParameters(notebook.frontMatter, overrides, path: path)
     var all = documentDiagnostics

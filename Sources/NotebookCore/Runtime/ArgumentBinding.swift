@@ -82,11 +82,13 @@ enum Suggestions {
     return best?.name
   }
 
-  /// Levenshtein distance.
+  /// Edit distance counting insertions, deletions, substitutions and
+  /// transpositions of neighbours (optimal string alignment), so `trian` is 1 from `train`.
   static func distance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
+    var beforePrevious = [Int](repeating: 0, count: b.count + 1)
     var previous = Array(0...b.count)
     for i in 1...a.count {
       var current = [i] + Array(repeating: 0, count: b.count)
@@ -94,8 +96,11 @@ enum Suggestions {
         let substitution: Int = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
         let insertion: Int = current[j - 1] + 1
         let deletion: Int = previous[j] + 1
-        current[j] = Swift.min(deletion, insertion, substitution)
+        var best = Swift.min(deletion, insertion, substitution)
+        if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] { best = Swift.min(best, beforePrevious[j - 2] + 1) }
+        current[j] = best
       }
+      beforePrevious = previous
       previous = current
     }
     return previous[b.count]

@@ -83,7 +83,7 @@ extension Checker {
       guard let b = registry.functions[name] else {
         let suggestion = Suggestions.closest(name, among: registry.functions.keys.filter { !$0.contains(".") })
         report("cannot find function '\(name)' in scope", at: callee.range, notes: suggestion.map { ["did you mean '\($0)'?"] } ?? [])
-        arguments.forEach { _ = infer($0.value) }
+        inferLoosely(arguments)
         return nil
       }
       builtin = b
@@ -99,7 +99,7 @@ extension Checker {
         }
         builtin = b
       } else if baseType == .any {
-        arguments.forEach { _ = infer($0.value) }
+        inferLoosely(arguments)
         return .any
       } else {
         guard let b = registry.method(name.name, on: baseType) else {
@@ -122,12 +122,26 @@ extension Checker {
     return checkArguments(arguments, of: builtin, callRange: range)
   }
 
+  /// Checks the arguments of a call whose parameters are unknown, skipping
+  /// implicit members (their type cannot be known, so no second error).
+  mutating func inferLoosely(_ arguments: [Argument]) {
+    for a in arguments {
+      if case .implicitMember = a.value.kind { continue }
+      _ = infer(a.value)
+    }
+  }
+
   /// Binds and type-checks arguments; returns the call's type.
   mutating func checkArguments(_ arguments: [Argument], of builtin: Builtin, callRange: SourceRange) -> ValueType? {
     switch ArgumentBinding.bind(arguments, to: builtin, callRange: callRange) {
     case .failure(let d):
       diagnostics.append(d)
-      arguments.forEach { _ = infer($0.value) }
+      // Still check the arguments, with the type of the parameter their label names.
+      for a in arguments {
+        let param = builtin.parameters.first { $0.label != nil && $0.label == a.label?.name }
+        if param == nil, case .implicitMember = a.value.kind { continue }
+        _ = infer(a.value, expected: param?.type)
+      }
       return nil
     case .success(let bound):
       var types = [ValueType?](repeating: nil, count: builtin.parameters.count)

@@ -100,7 +100,7 @@ extension Interpreter {
         switch d {
         case .value(let v): args.values[param.name] = v
         case .notebookSeed: args.values[param.name] = .int(context.seed)
-        case .none: break
+        case .absent: break
         }
       }
     }

@@ -137,13 +137,13 @@ public enum DefaultValue: Sendable, CustomStringConvertible {
   /// The notebook's `seed` from the front matter (0 when absent).
   case notebookSeed
   /// No value: the implementation decides (shown as `nil`).
-  case none
+  case absent
 
   public var description: String {
     switch self {
     case .value(let v): return v.literalDescription
     case .notebookSeed: return "seed"
-    case .none: return "nil"
+    case .absent: return "nil"
     }
   }
 }

@@ -118,7 +118,7 @@ public final class SAETrainer {
     w.prepare(batch: b, dimension: d, width: m, activationParameters: sae.activation.parameters.count)
     // Forward.                                                          shapes
     w.setInputs(x, scale: sae.inputScale, decoderBias: sae.decoderBias)  // s·x, s·x − b_dec  (B × d)
-    w.encode(encoderT, bias: sae.encoderBias)                           // pre (B × m): the GEMM
+    w.encode(encoderT, bias: sae.encoderBias, blocks: config.threads)   // pre (B × m): the GEMM
     clock.lap(&timings, .encoder)
     let codes = sae.activation.trainingCodes(w.pre)                     // sparse (B × m)
     clock.lap(&timings, .selection)

@@ -52,20 +52,27 @@ struct StepWorkspace {
     }
   }
 
-  /// `pre = xin·W_encᵀᵀ + b_enc`: rows filled with the bias, then one GEMM with β = 1.
+  /// `pre = xin·W_encᵀᵀ + b_enc`: rows filled with the bias, then one GEMM
+  /// with β = 1 per row block, one block per core, each a single-threaded
+  /// sgemm call. Splitting the rows ourselves (instead of letting OpenBLAS
+  /// thread the call) leaves no OpenBLAS worker threads spinning in
+  /// `sched_yield` while the sparse phases that follow use the cores.
   /// - Complexity: 2·B·d·m FLOPs.
-  mutating func encode(_ encoderT: Matrix, bias: [Float]) {
+  mutating func encode(_ encoderT: Matrix, bias: [Float], blocks: Int) {
     let (b, m, d) = (pre.rows, pre.cols, xin.cols)
-    bias.withUnsafeBufferPointer { bb in
-      pre.storage.withUnsafeMutableBufferPointer { pb in
-        for r in 0..<b { (pb.baseAddress! + r * m).update(from: bb.baseAddress!, count: m) }
-      }
-    }
     xin.storage.withUnsafeBufferPointer { xb in
       encoderT.storage.withUnsafeBufferPointer { wb in
-        pre.storage.withUnsafeMutableBufferPointer { pb in
-          BLAS.gemm(transposeA: false, transposeB: true, m: b, n: m, k: d, alpha: 1,
-                    a: xb.baseAddress!, lda: d, b: wb.baseAddress!, ldb: d, beta: 1, c: pb.baseAddress!, ldc: m)
+        bias.withUnsafeBufferPointer { bb in
+          pre.storage.withUnsafeMutableBufferPointer { pb in
+            let (xp, wp, bp, pp) = (xb.baseAddress!, wb.baseAddress!, bb.baseAddress!, pb.baseAddress!)
+            BLAS.withThreads(1) {
+              Parallel.forEachChunk(count: b, chunks: blocks) { _, rows in
+                for r in rows { (pp + r * m).update(from: bp, count: m) }
+                BLAS.gemm(transposeA: false, transposeB: true, m: rows.count, n: m, k: d, alpha: 1,
+                          a: xp + rows.lowerBound * d, lda: d, b: wp, ldb: d, beta: 1, c: pp + rows.lowerBound * m, ldc: m)
+              }
+            }
+          }
         }
       }
     }

@@ -28,6 +28,9 @@ public struct TrainingConfig: Sendable, Equatable {
   public var initializationSample: Int = 32_768
   /// Visit rows in a new random order every epoch (otherwise in file order).
   public var shuffle: Bool = true
+  /// Threads for the encoder product (one single-threaded sgemm per row block).
+  /// Results are bit-identical for a given value.
+  public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
   public init() {}
 
@@ -55,6 +58,7 @@ public struct TrainingConfig: Sendable, Equatable {
     try require(batchSize >= 1, "batch size must be at least 1, got \(batchSize)")
     try require(decayFraction >= 0 && decayFraction <= 1, "decay fraction must be in [0, 1], got \(decayFraction)")
     try require(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)")
+    try require(threads >= 1, "threads must be at least 1, got \(threads)")
     try require(deadWindowTokens >= 1, "the dead-latent window must be at least 1 token")
     if let lr = learningRate { try require(lr > 0 && lr.isFinite, "learning rate must be positive, got \(lr)") }
     if let k = auxK { try require(k >= 1, "aux_k must be at least 1, got \(k)") }

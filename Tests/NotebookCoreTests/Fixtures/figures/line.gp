@@ -7,7 +7,9 @@ set title 'Loss & <curves>' noenhanced
 set xlabel 'step' noenhanced
 set ylabel 'loss' noenhanced
 set logscale x 10
+set format x '%g'
 set logscale y 10
+set format y '%g'
 set grid
 set key top right noenhanced
 $data_1 << EOD_04f2b5624e7fa98d

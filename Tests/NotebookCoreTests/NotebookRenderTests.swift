@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+@testable import NotebookCore
+
+/// End to end: real notebooks through the parser, checker, interpreter, the
+/// real gnuplot and the report writers.
+@Suite(.serialized) struct NotebookRenderTests {
+  static let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+
+  func fixture(_ name: String) throws -> String {
+    try String(contentsOf: Self.fixtures.appendingPathComponent(name), encoding: .utf8)
+  }
+
+  func render(_ name: String, path: String, allowErrors: Bool = false, overrides: [(String, String)] = []) throws -> (NotebookRenderer.Result, URL) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
+    let session = try NotebookSession.load(path: path, text: try fixture(name), overrides: overrides)
+    var options = NotebookRenderer.Options()
+    options.reportsDirectory = directory.appendingPathComponent("reports").path
+    options.figuresDirectory = directory.appendingPathComponent("figures").path
+    options.allowErrors = allowErrors
+    return (try NotebookRenderer(session: session, options: options).render(), directory)
+  }
+
+  /// Removes the run-time-dependent parts (durations) before comparing renders.
+  func stable(_ text: String) -> String {
+    text.replacingOccurrences(of: #""duration_s": [0-9.e+-]+"#, with: "", options: .regularExpression)
+      .replacingOccurrences(of: #"<span class="duration">[^<]*</span>"#, with: "", options: .regularExpression)
+  }
+
+  @Test func smallNotebookRendersWithFiguresTablesAndEscaping() throws {
+    let (result, directory) = try render("notebooks/small.md", path: "notebooks/small.md")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    #expect(result.succeeded, "failures: \(result.failures)")
+    let statuses = result.report.cells.map(\.status)
+    #expect(statuses == [.ok, .ok, .ok, .skipped, .expectedError])
+    let html = try String(contentsOfFile: directory.appendingPathComponent("reports/small.html").path, encoding: .utf8)
+    #expect(html.contains("A small &lt;notebook&gt; &amp; friends"))
+    #expect(html.contains("&lt;b&gt;not bold&lt;/b&gt;"))
+    #expect(!html.contains("<script"))
+    #expect(html.contains("data:image/svg+xml;base64,"))
+    #expect(!html.contains("http://") || !html.contains("src=\"http"), "no external requests")
+    let svg = try String(contentsOfFile: directory.appendingPathComponent("figures/small/fit.svg").path, encoding: .utf8)
+    #expect(svg.contains("<svg") && !svg.contains("<script"))
+    #expect(!FileManager.default.fileExists(atPath: "PWNED") && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("PWNED").path))
+    let json = try String(contentsOfFile: directory.appendingPathComponent("reports/small.json").path, encoding: .utf8)
+    let record = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+    let cells = record["cells"] as! [[String: Any]]
+    #expect(cells.count == 5)
+    #expect(json.contains("\"width\""), "parameters are recorded")
+    #expect(json.contains("fit.svg"), "figure file names are recorded")
+    // The Metrics record keeps its numbers at full precision.
+    #expect(json.contains("\"fvu\""))
+  }
+
+  @Test func renderingIsDeterministic() throws {
+    let (first, d1) = try render("notebooks/small.md", path: "notebooks/small.md")
+    let (second, d2) = try render("notebooks/small.md", path: "notebooks/small.md")
+    defer { try? FileManager.default.removeItem(at: d1); try? FileManager.default.removeItem(at: d2) }
+    #expect(first.succeeded && second.succeeded)
+    for file in ["reports/small.html", "reports/small.json", "figures/small/fit.svg"] {
+      let a = try String(contentsOfFile: d1.appendingPathComponent(file).path, encoding: .utf8)
+      let b = try String(contentsOfFile: d2.appendingPathComponent(file).path, encoding: .utf8)
+      #expect(stable(a) == stable(b), "\(file) differs between two renders")
+    }
+  }
+
+  @Test func parameterOverridesAreTypedAndRecorded() throws {
+    let (result, directory) = try render("notebooks/small.md", path: "notebooks/small.md", overrides: [("width", "40")])
+    defer { try? FileManager.default.removeItem(at: directory) }
+    #expect(result.succeeded)
+    #expect(result.report.params.first { $0.name == "width" }?.value == .int(40))
+    #expect(throws: UsageError.self) { try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: [("width", "wide")]) }
+    #expect(throws: UsageError.self) { try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: [("depth", "3")]) }
+  }
+
+  @Test func aFailingCellStopsTheRunAndIsReported() throws {
+    let (result, directory) = try render("notebooks/failing.md", path: "notebooks/failing.md")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    #expect(!result.succeeded)
+    #expect(result.report.cells.map(\.status) == [.ok, .failed, .notRun])
+    let diagnostic = try #require(result.report.cells[1].diagnostic)
+    #expect(diagnostic.hasPrefix("notebooks/failing.md:10:10: error: index 5 out of range"), "\(diagnostic)")
+    #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("reports/failing.html").path), "the report is written anyway")
+    let (allowed, d2) = try render("notebooks/failing.md", path: "notebooks/failing.md", allowErrors: true)
+    defer { try? FileManager.default.removeItem(at: d2) }
+    #expect(allowed.report.cells.map(\.status) == [.ok, .failed, .ok])
+  }
+
+  /// `notebook check` reports every problem of every cell at once, each at its
+  /// line and column, printed by the one diagnostic renderer (golden file).
+  @Test func checkReportsEveryProblemWithLocations() throws {
+    let text = try fixture("check/errors.md")
+    let session = try NotebookSession.load(path: "notebooks/errors.md", text: text)
+    let rendered = DiagnosticRenderer(sources: ["notebooks/errors.md": text]).render(session.problems)
+    let goldenURL = Self.fixtures.appendingPathComponent("check/errors.expected")
+    if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" {
+      let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/check/errors.expected")
+      try rendered.write(to: source, atomically: true, encoding: .utf8)
+    }
+    let golden = try String(contentsOf: goldenURL, encoding: .utf8)
+    #expect(rendered == golden)
+    #expect(session.problems.count >= 8, "expected every error, got \(session.problems.count)")
+  }
+
+  @Test func functionsReferenceIsCurrent() throws {
+    let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("docs/functions.md")
+    let generated = FunctionReference.markdown(.standard)
+    if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" {
+      try FileManager.default.createDirectory(at: docs.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try generated.write(to: docs, atomically: true, encoding: .utf8)
+    }
+    let committed = try String(contentsOf: docs, encoding: .utf8)
+    #expect(committed == generated, "docs/functions.md is stale: run `swift run notebook functions --markdown > docs/functions.md`")
+  }
+}
