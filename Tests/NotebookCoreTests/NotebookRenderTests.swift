@@ -11,8 +11,9 @@ import Testing
     try String(contentsOf: Self.fixtures.appendingPathComponent(name), encoding: .utf8)
   }
 
-  func render(_ name: String, path: String, allowErrors: Bool = false, overrides: [(String, String)] = []) throws -> (NotebookRenderer.Result, URL) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
+  func render(_ name: String, path: String, allowErrors: Bool = false, overrides: [(String, String)] = [],
+              into existing: URL? = nil) throws -> (NotebookRenderer.Result, URL) {
+    let directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
     let session = try NotebookSession.load(path: path, text: try fixture(name), overrides: overrides)
     var options = NotebookRenderer.Options()
     options.reportsDirectory = directory.appendingPathComponent("reports").path
@@ -53,14 +54,19 @@ import Testing
   }
 
   @Test func renderingIsDeterministic() throws {
-    let (first, d1) = try render("notebooks/small.md", path: "notebooks/small.md")
-    let (second, d2) = try render("notebooks/small.md", path: "notebooks/small.md")
-    defer { try? FileManager.default.removeItem(at: d1); try? FileManager.default.removeItem(at: d2) }
+    let files = ["reports/small.html", "reports/small.json", "figures/small/fit.svg"]
+    let (first, directory) = try render("notebooks/small.md", path: "notebooks/small.md")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let before = try files.map { try String(contentsOfFile: directory.appendingPathComponent($0).path, encoding: .utf8) }
+    let (second, _) = try render("notebooks/small.md", path: "notebooks/small.md", into: directory)
     #expect(first.succeeded && second.succeeded)
-    for file in ["reports/small.html", "reports/small.json", "figures/small/fit.svg"] {
-      let a = try String(contentsOfFile: d1.appendingPathComponent(file).path, encoding: .utf8)
-      let b = try String(contentsOfFile: d2.appendingPathComponent(file).path, encoding: .utf8)
-      #expect(stable(a) == stable(b), "\(file) differs between two renders")
+    for (file, a) in zip(files, before) {
+      let b = try String(contentsOfFile: directory.appendingPathComponent(file).path, encoding: .utf8)
+      if stable(a) != stable(b) {
+        let la = stable(a).split(separator: "\n"), lb = stable(b).split(separator: "\n")
+        let first = zip(la, lb).first { $0 != $1 }
+        Issue.record("\(file) differs between two renders: \(String(describing: first))")
+      }
     }
   }
 

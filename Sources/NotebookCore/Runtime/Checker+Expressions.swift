@@ -14,7 +14,10 @@ extension Checker {
     case .identifier(let name):
       return inferIdentifier(name, e.range)
     case .array(let items):
-      let expectedElement: ValueType? = { if case .array(let t)? = expected { return t }; return nil }()
+      let expectedElement: ValueType? = {
+        if case .array(let t)? = expected { return t }
+        return expected == .any ? .any : nil  // anything goes where Any is expected
+      }()
       var element: ValueType?
       for item in items {
         guard let t = infer(item, expected: expectedElement) else { return nil }
