@@ -39,7 +39,10 @@ public enum FunctionReference {
     var s = "\n### `\(prefix)\(b.signature)`\n\n\(b.doc)\n"
     if !b.parameters.isEmpty {
       s += "\n"
-      for p in b.parameters { s += "- `\(p.label ?? "_") \(p.label == nil ? p.name : "")`".replacingOccurrences(of: " `", with: "`") + ": \(p.doc)\n" }
+      for p in b.parameters {
+        let name = p.label.map { "\($0):" } ?? "_ \(p.name)"
+        s += "- `\(name)` \(p.type)\(p.defaultValue.map { " = \($0)" } ?? "") — \(p.doc)\n"
+      }
     }
     return s
   }

@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+@testable import NotebookCore
+
+/// Annotated-source fixtures of the checker: `Fixtures/checker/*.cell`, in
+/// the format of the parser fixtures (see `ParserFixtureTests.swift`). Each
+/// case is parsed and then checked against the standard registry; parser and
+/// checker diagnostics together must be exactly the expected ones.
+@Suite struct CheckerFixtureTests {
+  static var names: [String] {
+    let dir = LanguageFixtures.directory.deletingLastPathComponent().appendingPathComponent("checker")
+    return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".cell") }.sorted()
+  }
+
+  @Test func fixturesArePresent() { #expect(Self.names.count >= 2) }
+
+  @Test(arguments: Self.names)
+  func fixture(_ name: String) throws {
+    let url = LanguageFixtures.directory.deletingLastPathComponent().appendingPathComponent("checker/\(name)")
+    let text = try String(contentsOf: url, encoding: .utf8)
+    for c in try LanguageFixtures.cases(in: text) {
+      let place = "\(name) case '\(c.name)'"
+      let (program, syntax) = CellParser.parse(c.source, file: name, firstLine: c.firstLine)
+      var checker = Checker(registry: .standard, notebook: [program])
+      let diagnostics = syntax + checker.check(program)
+      let expected = c.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
+      let sorted = diagnostics.sorted { $0.range.start < $1.range.start }
+      let matched = expected.count == sorted.count && zip(expected, sorted).allSatisfy { $0.matches($1) }
+      let actual = sorted.map { "\($0.range.start)-\($0.range.end): \($0.message) \($0.notes)" }
+      #expect(matched, "\(place): diagnostics differ\nexpected:\n  \(expected.map(\.description).joined(separator: "\n  "))\nactual:\n  \(actual.joined(separator: "\n  "))")
+      if let dump = c.dump {
+        #expect(program.dump().split(separator: "\n").map(String.init) == dump, "\(place): dump differs")
+      }
+    }
+  }
+}
