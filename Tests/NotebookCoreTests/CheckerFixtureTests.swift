@@ -34,3 +34,12 @@ import Testing
     }
   }
 }
+
+@Test func deeplyNestedInputIsAnErrorNotACrash() {
+  let source = "let x = " + String(repeating: "(", count: 5_000) + "1" + String(repeating: ")", count: 5_000)
+  let (_, diagnostics) = CellParser.parse(source, file: "deep.md", firstLine: 1)
+  #expect(diagnostics.contains { $0.message.contains("nested too deeply") })
+  let blocks = String(repeating: "if true {\n", count: 2_000) + String(repeating: "}\n", count: 2_000)
+  let (_, blockDiagnostics) = CellParser.parse(blocks, file: "deep.md", firstLine: 1)
+  #expect(blockDiagnostics.contains { $0.message.contains("nested too deeply") })
+}

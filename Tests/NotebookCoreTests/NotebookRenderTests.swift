@@ -108,6 +108,33 @@ import Testing
     #expect(session.problems.count >= 8, "expected every error, got \(session.problems.count)")
   }
 
+  @Test func aCellPastItsTimeLimitIsStoppedAtASafePoint() throws {
+    let text = """
+      ```swift
+      //| timeout: 0.2
+      let data = synthetic.superposition(features: 16, dim: 8, sparsity: 0.2, samples: 512)
+      let sae = train(data.x, width: 16, activation: .topK(k: 2), steps: 1_000_000, batch: 64)
+      ```
+
+      ```swift
+      var n = 0
+      for i in 0..<10 { n += i }
+      print(n)
+      ```
+      """
+    let session = try NotebookSession.load(path: "timeout.md", text: text)
+    var options = NotebookRenderer.Options()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    options.reportsDirectory = directory.path
+    options.allowErrors = true
+    let start = Date()
+    let result = try NotebookRenderer(session: session, options: options).render()
+    #expect(Date().timeIntervalSince(start) < 10, "the time limit must stop training promptly")
+    #expect(result.report.cells.map(\.status) == [.failed, .ok])
+    #expect(result.report.cells[0].diagnostic?.contains("ran past its time limit of 0.2 s") == true, "\(result.report.cells[0].diagnostic ?? "")")
+  }
+
   @Test func functionsReferenceIsCurrent() throws {
     let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().appendingPathComponent("docs/functions.md")

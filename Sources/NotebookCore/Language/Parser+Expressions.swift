@@ -67,6 +67,11 @@ extension Parser {
   }
 
   mutating func parseUnary() throws -> Expression {
+    nesting += 1
+    defer { nesting -= 1 }
+    if nesting > Parser.maximumNesting {
+      throw fail("expression is nested too deeply (more than \(Parser.maximumNesting) levels)", at: current.range)
+    }
     guard let op = current.symbol?.unaryOperator else { return try parsePostfix(parsePrimary()) }
     let opToken = advance()
     try requireExpressionStart("expected expression after unary operator '\(op.rawValue)'")

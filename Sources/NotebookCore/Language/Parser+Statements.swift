@@ -1,6 +1,11 @@
 /// Statements: bindings, assignments, `if`, `for … in`, expressions.
 extension Parser {
   mutating func parseStatement() throws -> Statement {
+    nesting += 1
+    defer { nesting -= 1 }
+    if nesting > Parser.maximumNesting {
+      throw fail("blocks are nested too deeply (more than \(Parser.maximumNesting) levels)", at: current.range)
+    }
     switch current.kind {
     case .keyword(.let), .keyword(.var):
       return try parseBinding()

@@ -33,6 +33,10 @@ struct Parser {
   var tokens: [Token]
   var index = 0
   var diagnostics: [Diagnostic] = []
+  /// Depth of nested expressions and blocks; bounded so that hostile input
+  /// (thousands of `(`) is an error instead of a stack overflow.
+  var nesting = 0
+  static let maximumNesting = 256
   /// In an `if` condition or a `for` sequence, `{` starts the body, not a closure.
   var braceEndsExpression = false
 
