@@ -11,4 +11,15 @@ struct NotebookCommand: ParsableCommand {
     subcommands: [Render.self, Check.self, Functions.self])
 }
 
-NotebookCommand.main()
+// Exit status as the README promises: 0 success, 1 a notebook failed, 2 usage errors
+// (ArgumentParser's own usage errors would otherwise exit with 64).
+do {
+  var command = try NotebookCommand.parseAsRoot()
+  try command.run()
+} catch {
+  if NotebookCommand.exitCode(for: error) == .validationFailure {
+    FileHandle.standardError.write(Data((NotebookCommand.fullMessage(for: error) + "\n").utf8))
+    exit(2)
+  }
+  NotebookCommand.exit(withError: error)
+}
