@@ -1,7 +1,7 @@
 import Foundation
 
 /// Progress of long cells on standard error: a redrawn bar on a terminal,
-/// plain lines (every 10%) in logs.
+/// plain lines (every 25%) in logs.
 final class ProgressLine: @unchecked Sendable {
   let isTerminal = isatty(STDERR_FILENO) != 0
   private var lastDecile = -1
@@ -25,8 +25,8 @@ final class ProgressLine: @unchecked Sendable {
         let width = 24, filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         write("\r\u{1B}[K\(label)  \(what) [\(bar)] \(pct)%")
-      } else if pct / 10 > lastDecile {
-        lastDecile = pct / 10
+      } else if pct / 25 > lastDecile {
+        lastDecile = pct / 25
         write("  \(what): \(pct)%\n")
       }
     }

@@ -68,6 +68,12 @@ public enum BLAS {
     cblas_sdot(Int32(n), x, 1, y, 1)
   }
 
+  /// `x ← α·x` over `n` contiguous elements.
+  @inline(__always)
+  public static func scale(_ n: Int, _ alpha: Float, _ x: UnsafeMutablePointer<Float>) {
+    cblas_sscal(Int32(n), alpha, x, 1)
+  }
+
   /// `y ← α·x + y` over `n` contiguous elements.
   @inline(__always)
   public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {

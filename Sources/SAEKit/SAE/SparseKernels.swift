@@ -1,6 +1,11 @@
 /// The sparse products of an SAE step. With `nnz` stored code entries and
 /// model dimension `d`, each kernel costs `2·nnz·d` FLOPs — for TopK that is
 /// `2·B·k·d`, against the encoder GEMM's `2·B·d·m`.
+///
+/// The row operations are OpenBLAS level-1 calls (`saxpy`, `sdot`): OpenBLAS
+/// picks AVX-512/AVX2 kernels for the CPU at run time, while Swift code is
+/// compiled for baseline x86-64 (SSE2) so that the binary runs everywhere.
+/// Level-1 calls on rows this short run single-threaded inside our workers.
 enum SparseKernels {
   /// `out[r,:] = bias + Σ_{e ∈ row r} values[e] · W[indices[e], :]`.
   ///
@@ -23,8 +28,7 @@ enum SparseKernels {
                   for e in codes.rowStart[r]..<codes.rowStart[r + 1] {
                     let a = vp![e]
                     if a == 0 { continue }
-                    let wr = wp + Int(ip![e]) * d
-                    for t in 0..<d { o[t] += a * wr[t] }
+                    BLAS.axpy(d, a, wp + Int(ip![e]) * d, o)
                   }
                 }
               }
@@ -82,8 +86,7 @@ enum SparseKernels {
                   for t in columns.colStart[j]..<columns.colStart[j + 1] {
                     let a = cp![Int(ep![t])]
                     if a == 0 { continue }
-                    let yr = yp + Int(rp![t]) * d
-                    for s in 0..<d { gj[s] += a * yr[s] }
+                    BLAS.axpy(d, a, yp + Int(rp![t]) * d, gj)
                   }
                 }
               }

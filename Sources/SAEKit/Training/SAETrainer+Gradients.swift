@@ -72,4 +72,33 @@ extension SAETrainer {
       }
     }
   }
+
+  /// `‖W_j‖` for every row, in parallel (BLAS `sdot`, Float accumulation: rows are short).
+  static func rowNorms(_ w: Matrix) -> [Float] {
+    let d = w.cols
+    var norms = [Float](repeating: 0, count: w.rows)
+    w.storage.withUnsafeBufferPointer { wb in
+      norms.withUnsafeMutableBufferPointer { nb in
+        let (wp, np) = (wb.baseAddress!, nb.baseAddress!)
+        Parallel.forEachChunk(count: w.rows) { _, rows in
+          for j in rows { np[j] = BLAS.dot(d, wp + j * d, wp + j * d).squareRoot() }
+        }
+      }
+    }
+    return norms
+  }
+
+  /// Scales every row of `w` to unit norm (rows of norm 0 stay 0), in parallel.
+  static func normalizeRows(_ w: inout Matrix) {
+    let d = w.cols
+    w.storage.withUnsafeMutableBufferPointer { wb in
+      let wp = wb.baseAddress!
+      Parallel.forEachChunk(count: w.rows) { _, rows in
+        for j in rows {
+          let n = BLAS.dot(d, wp + j * d, wp + j * d).squareRoot()
+          if n > 0 { BLAS.scale(d, 1 / n, wp + j * d) }
+        }
+      }
+    }
+  }
 }

@@ -90,7 +90,7 @@ public final class SAETrainer {
     if !workspace.gradActivation.isEmpty {
       adamActivation.update(&sae.activation.parameters, gradient: workspace.gradActivation, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
     }
-    sae.decoderWeights.normalizeRows()
+    Self.normalizeRows(&sae.decoderWeights)
     try tracker.record(g.codes)
     tokensSeen += x.rows
     clock.lap(&timings, .update)
@@ -128,7 +128,7 @@ public final class SAETrainer {
     var loss = squaredError / Double(b)
     clock.lap(&timings, .decoder)
     // Backward through the decoder and the activation.
-    let norms = sae.decoderNorms
+    let norms = Self.rowNorms(sae.decoderWeights)
     let codeGrad = SparseKernels.codeGradients(codes, outputGradient: w.dxhat, weights: sae.decoderWeights)
     let act = sae.activation.backward(ActivationBackwardInput(
       pre: w.pre, codes: codes, codeGradients: codeGrad, decoderNorms: norms,
