@@ -1,3 +1,4 @@
+import SAEKit
 /// A JSON value, written by ``encoded()`` with sorted keys and stable layout.
 ///
 /// Numbers are written by Swift's shortest round-trip formatting (`"\(x)"`),
@@ -93,23 +94,8 @@ public indirect enum ReportJSON: Hashable, Sendable {
     return "\(value)"
   }
 
-  /// A JSON string literal: `"` and `\` escaped, control characters as
-  /// `\n`, `\t`, `\r` or `\u00XX`; everything else as UTF-8.
+  /// A JSON string literal (SAEKit's ``JSONText/quoted(_:)``).
   static func writeString(_ text: String, to out: inout String) {
-    out += "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    out += "\""
+    out += JSONText.quoted(text)
   }
 }

@@ -39,50 +39,9 @@ public struct ReportWriter: Sendable {
     }
   }
 
-  /// Writes `text` as UTF-8 to `path` through `.<name>.XXXXXX` in the same
-  /// directory, renamed into place (mode 0644).
+  /// Writes `text` as UTF-8 to `path` through a temporary file in the same
+  /// directory, renamed into place (mode 0644): SAEKit's ``AtomicFileWriter``.
   public static func writeAtomically(_ text: String, to path: String) throws {
-    let slash = path.lastIndex(of: "/")
-    let folder = slash.map { String(path[...$0]) } ?? ""
-    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    var template = Array((folder + "." + name + ".XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw failure(path, "cannot create a temporary file") }
-    let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    var renamed = false
-    defer { if !renamed { unlink(temporary) } }
-
-    let bytes = Array(text.utf8)
-    var written = 0
-    while written < bytes.count {
-      let n = bytes.withUnsafeBytes { buffer in
-        systemWrite(fd, buffer.baseAddress! + written, bytes.count - written)
-      }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else {
-        close(fd)
-        throw failure(path, "write failed")
-      }
-      written += n
-    }
-    fchmod(fd, 0o644)
-    let synced = fsync(fd) == 0
-    let closed = close(fd) == 0
-    guard synced, closed else { throw failure(path, "cannot flush") }
-    guard rename(temporary, path) == 0 else { throw failure(path, "cannot rename the temporary file into place") }
-    renamed = true
+    try AtomicFileWriter.write(text, to: path)
   }
-
-  private static func failure(_ path: String, _ what: String) -> SAEKitError {
-    .file(path: path, reason: "\(what): \(String(cString: strerror(errno)))")
-  }
-}
-
-@inline(__always)
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-  #if canImport(Glibc)
-  return Glibc.write(fd, buffer, count)
-  #else
-  return Darwin.write(fd, buffer, count)
-  #endif
 }

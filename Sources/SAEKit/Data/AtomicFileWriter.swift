@@ -8,14 +8,14 @@ import Darwin
 /// place by ``commit()``: readers see the old file or the complete new one,
 /// never a half-written one. Dropping the writer without committing removes
 /// the temporary file.
-final class AtomicFileWriter {
-  let path: String
+public final class AtomicFileWriter {
+  public let path: String
   private let temporaryPath: String
   private var fd: Int32
   private var committed = false
 
   /// Creates `.<name>.XXXXXX` next to `path`.
-  init(path: String) throws {
+  public init(path: String) throws {
     self.path = path
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[...$0]) } ?? ""
@@ -39,7 +39,7 @@ final class AtomicFileWriter {
   }
 
   /// Appends `data` (all of it, retrying short writes).
-  func write(_ data: UnsafeRawBufferPointer) throws {
+  public func write(_ data: UnsafeRawBufferPointer) throws {
     guard var p = data.baseAddress else { return }
     var left = data.count
     while left > 0 {
@@ -54,12 +54,19 @@ final class AtomicFileWriter {
   }
 
   /// Appends `bytes`.
-  func write(_ bytes: [UInt8]) throws {
+  public func write(_ bytes: [UInt8]) throws {
     try bytes.withUnsafeBytes { try write($0) }
   }
 
+  /// Writes `text` as UTF-8 to `path` atomically (mode 0644).
+  public static func write(_ text: String, to path: String) throws {
+    let writer = try AtomicFileWriter(path: path)
+    try writer.write(Array(text.utf8))
+    try writer.commit()
+  }
+
   /// Flushes, closes and renames the temporary file to ``path``.
-  func commit() throws {
+  public func commit() throws {
     guard !committed else { return }
     fchmod(fd, 0o644)
     let syncFailed = fsync(fd) != 0

@@ -69,22 +69,6 @@ extension SafeTensors {
     try write(tensors, metadata: metadata, to: path)
   }
 
-  /// `s` as a JSON string literal: `"` and `\` escaped, control characters as `\n`, `\t` or `\u00XX`.
-  static func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
-  }
+  /// `s` as a JSON string literal (see ``JSONText/quoted(_:)``).
+  static func jsonString(_ s: String) -> String { JSONText.quoted(s) }
 }
