@@ -135,6 +135,23 @@ import Testing
     #expect(result.report.cells[0].diagnostic?.contains("ran past its time limit of 0.2 s") == true, "\(result.report.cells[0].diagnostic ?? "")")
   }
 
+  @Test func runtimeErrorsPointAtTheirArgument() throws {
+    let text = """
+      ```swift
+      let m = loadMatrix("missing/acts.npy")
+      ```
+      """
+    let session = try NotebookSession.load(path: "nb/missing.md", text: text)
+    var options = NotebookRenderer.Options()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    options.reportsDirectory = directory.path
+    let result = try NotebookRenderer(session: session, options: options).render()
+    let d = try #require(result.failures.first)
+    #expect(d.range.start == SourcePosition(line: 2, column: 20), "\(d)")
+    #expect(d.message.contains("nb/missing/acts.npy"), "\(d.message)")
+  }
+
   @Test func functionsReferenceIsCurrent() throws {
     let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().appendingPathComponent("docs/functions.md")

@@ -1,3 +1,5 @@
+import SAEKit
+
 /// Tables and explicit display.
 enum TableBuiltins {
   static func register(_ r: inout Registry) {
@@ -19,6 +21,16 @@ enum TableBuiltins {
                   doc: "Displays a value in the report now (the last bare expression of a cell is displayed anyway).") { args, context in
       if let v = args.values["value"] { context.emit(.value(v)) }
       return .void
+    })
+    r.add(Builtin("loadMatrix", [.positional("path", .string, "a .npy file (float16/32/64 or int, 1-D or 2-D), relative to the notebook's folder")],
+                  returns: .matrix, doc: "Reads a matrix from a NumPy .npy file (e.g. saved activations).") { args, context in
+      let path = try args.string("path")
+      let resolved = path.hasPrefix("/") ? path : (context.baseDirectory.isEmpty ? path : context.baseDirectory + "/" + path)
+      do {
+        return .matrix(try NPY.readMatrix(resolved))
+      } catch let e as SAEKitError {
+        throw RuntimeError(e.description, argument: "path")
+      }
     })
     r.addProperty(Property(receiver: .matrix, name: "rows", type: .int, doc: "number of rows") { v in
       guard case .matrix(let m) = v else { return .int(0) }
