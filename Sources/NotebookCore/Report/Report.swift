@@ -1,3 +1,4 @@
+import SAEKit
 /// Everything a rendered notebook shows: rendered to HTML by
 /// ``ReportHTMLRenderer`` and to the JSON record by ``ReportJSONRenderer``.
 /// The runtime fills it; rendering is a pure function of it.
