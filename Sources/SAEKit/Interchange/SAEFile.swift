@@ -1,0 +1,74 @@
+import Foundation
+
+/// SAE folders written by other tools, behind one entry point: the format is
+/// recognised from the weights file the folder holds.
+///
+/// ```swift
+/// let sae = try SAEFile.load(directory: "gpt2-small-res-jb/blocks.8.hook_resid_pre")
+/// try SAEFile.save(ours, format: .sparsify, to: "checkpoints/minilm/layers.3")
+/// ```
+///
+/// See ``SAELensFormat`` and ``SparsifyFormat`` for the file layouts, the
+/// architecture mapping and the exact conversions.
+public enum SAEFile {
+  /// A folder layout.
+  public enum Format: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// `cfg.json` + `sae_weights.safetensors` (SAELens).
+    case saeLens = "SAELens"
+    /// `cfg.json` + `sae.safetensors` per hookpoint (EleutherAI sparsify).
+    case sparsify
+
+    /// The weights file that identifies the format.
+    public var weightsFileName: String {
+      switch self {
+      case .saeLens: return SAELensFormat.weightsFileName
+      case .sparsify: return SparsifyFormat.weightsFileName
+      }
+    }
+
+    public var description: String { rawValue }
+  }
+
+  /// The format of the SAE folder `directory`.
+  /// - Throws: ``SAEKitError/file(path:reason:)`` when the folder does not exist,
+  ///   holds both weights files or neither (a sparsify checkpoint with one folder
+  ///   per hookpoint gets an error listing them).
+  public static func detect(directory: String) throws -> Format {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw SAEKitError.file(path: directory, reason: "no such folder")
+    }
+    let found = Format.allCases.filter { InterchangePaths.exists(InterchangePaths.join(directory, $0.weightsFileName)) }
+    if found.count == 1 { return found[0] }
+    if found.count > 1 {
+      throw SAEKitError.file(
+        path: directory, reason: "holds both \(SAELensFormat.weightsFileName) and \(SparsifyFormat.weightsFileName); load it with SAELensFormat or SparsifyFormat")
+    }
+    let hooks = SparsifyFormat.hookpoints(in: directory)
+    if !hooks.isEmpty {
+      throw SAEKitError.file(
+        path: directory, reason: "holds one sparsify SAE per hookpoint; load one of: \(hooks.joined(separator: ", "))")
+    }
+    throw SAEKitError.file(
+      path: directory,
+      reason: "not an SAE folder: expected cfg.json with \(SAELensFormat.weightsFileName) (SAELens) or \(SparsifyFormat.weightsFileName) (sparsify)")
+  }
+
+  /// Loads the SAE in `directory`, whichever format it is in.
+  public static func load(directory: String) throws -> SparseAutoencoder {
+    switch try detect(directory: directory) {
+    case .saeLens: return try SAELensFormat.load(directory: directory)
+    case .sparsify: return try SparsifyFormat.load(directory: directory)
+    }
+  }
+
+  /// Saves `sae` to `directory` in `format` (`hookName` and `modelName` are recorded by SAELens only).
+  public static func save(
+    _ sae: SparseAutoencoder, format: Format, to directory: String, hookName: String? = nil, modelName: String? = nil
+  ) throws {
+    switch format {
+    case .saeLens: try SAELensFormat.save(sae, to: directory, hookName: hookName, modelName: modelName)
+    case .sparsify: try SparsifyFormat.save(sae, to: directory)
+    }
+  }
+}
