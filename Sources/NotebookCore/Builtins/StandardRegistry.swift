@@ -7,6 +7,7 @@ extension Registry {
     SyntheticBuiltins.register(&r)
     SAEBuiltins.register(&r)
     PlotBuiltins.register(&r)
+    ModelBuiltins.register(&r)
     return r
   }()
 }

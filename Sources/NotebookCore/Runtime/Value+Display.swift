@@ -24,6 +24,18 @@ extension Value {
       ])
     case .table(let t):
       return .table(headers: t.headers, rows: t.rows.map { $0.map(\.brief) })
+    case .model(let m):
+      return .keyValue([
+        DisplayField("model", "sentence-transformers/all-MiniLM-L6-v2 (native)"), DisplayField("layers", "\(m.layerCount)"),
+        DisplayField("hidden size", "\(m.hiddenSize)"), DisplayField("vocabulary", "\(m.config.vocabularySize)"),
+        DisplayField("weights SHA-256", String(MiniLMFiles.modelSHA256.prefix(16)) + "…"),
+      ])
+    case .activations(let a):
+      return .keyValue([
+        DisplayField("layer", "\(a.layer)"), DisplayField("tokens", "\(a.set.count)"), DisplayField("dim", "\(a.set.x.cols)"),
+        DisplayField("documents", "\(Set(a.set.documents).count)"), DisplayField("corpus", a.corpus.name),
+        DisplayField("from cache", a.cached ? "yes" : "no"),
+      ])
     default:
       return .text(text)
     }
@@ -74,6 +86,10 @@ extension Value {
       return .object(["type": .string("Table"), "columns": .array(t.headers.map(ReportJSON.string)),
                       "rows": .array(t.rows.map { .array($0.map(\.json)) })])
     case .activation(let a): return .string(a.literal)
+    case .model: return .object(["type": .string("Model"), "name": .string("all-MiniLM-L6-v2"), "sha256": .string(MiniLMFiles.modelSHA256)])
+    case .activations(let a):
+      return .object(["type": .string("Activations"), "layer": .int(a.layer), "tokens": .int(a.set.count),
+                      "corpus": .string(a.corpus.name), "corpus_sha256": .string(a.corpus.contentHash)])
     case .figure(let f): return .string(f.name)
     case .namespace(let n): return .string(n)
     case .void: return .null

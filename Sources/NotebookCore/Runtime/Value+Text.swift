@@ -16,6 +16,8 @@ extension Value {
     case .record(let r): return r.typeName + "(" + r.fields.map { "\($0.name): \($0.value.literalDescription)" }.joined(separator: ", ") + ")"
     case .sae(let s): return s.summary
     case .activation(let a): return "." + a.literal
+    case .model(let m): return "MiniLM(layers: \(m.layerCount), d: \(m.hiddenSize))"
+    case .activations(let a): return "Activations(layer \(a.layer), \(a.set.count) tokens × \(a.set.x.cols))"
     case .table(let t): return "Table(\(t.rows.count) rows × \(t.headers.count) columns)"
     case .figure(let f): return "Figure(\(f.name))"
     case .namespace(let n): return n

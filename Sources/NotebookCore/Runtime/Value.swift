@@ -13,6 +13,8 @@ public enum Value: Sendable {
   case record(Record)
   case sae(TrainedSAE)
   case activation(ActivationKind)
+  case model(MiniLM)
+  case activations(ActivationsValue)
   case table(Table)
   case figure(FigureValue)
   case namespace(String)
@@ -33,6 +35,8 @@ public enum Value: Sendable {
     case .record(let r): return .record(r.typeName)
     case .sae: return .sae
     case .activation: return .activation
+    case .model: return .model
+    case .activations: return .activations
     case .table: return .table
     case .figure: return .figure
     case .namespace(let n): return .namespace(n)
@@ -96,5 +100,22 @@ public struct FigureValue: Sendable {
   public init(name: String, spec: FigureSpec) {
     self.name = name
     self.spec = spec
+  }
+}
+
+/// Activations taken from a model, with what is needed to show their tokens in context.
+public final class ActivationsValue: @unchecked Sendable {
+  public let set: ActivationSet
+  public let layer: Int
+  public let corpus: TextCorpus
+  public let tokenizer: WordPieceTokenizer
+  /// Whether they were read from the activation cache.
+  public let cached: Bool
+  public init(set: ActivationSet, layer: Int, corpus: TextCorpus, tokenizer: WordPieceTokenizer, cached: Bool) {
+    self.set = set
+    self.layer = layer
+    self.corpus = corpus
+    self.tokenizer = tokenizer
+    self.cached = cached
   }
 }

@@ -11,6 +11,10 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
   case sae
   /// An SAE activation choice such as `.topK(k: 32)`.
   case activation
+  /// A loaded transformer (MiniLM).
+  case model
+  /// Activations of a model on a corpus, with token provenance.
+  case activations
   case table
   case figure
   /// A namespace of builtins such as `plot` or `synthetic`.
@@ -32,6 +36,8 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
     case .record(let name): return name
     case .sae: return "SAE"
     case .activation: return "Activation"
+    case .model: return "Model"
+    case .activations: return "Activations"
     case .table: return "Table"
     case .figure: return "Figure"
     case .namespace(let name): return "namespace '\(name)'"

@@ -19,9 +19,15 @@ public struct TextCorpus: Sendable {
   /// The snippets, in a deterministic order.
   public let snippets: [String]
 
+  /// SHA-256 of the snippets (each followed by a NUL): the corpus part of activation cache keys.
+  public let contentHash: String
+
   public init(name: String, snippets: [String]) {
     self.name = name
     self.snippets = snippets
+    var bytes: [UInt8] = []
+    for s in snippets { bytes += Array(s.utf8); bytes.append(0) }
+    self.contentHash = SHA256.hex(SHA256.digest(bytes))
   }
 
   /// Where Debian's `fortunes` package puts its files.
@@ -65,12 +71,6 @@ public struct TextCorpus: Sendable {
     return TextCorpus(name: path, snippets: snippets)
   }
 
-  /// SHA-256 of the snippets (each followed by a NUL): the corpus part of activation cache keys.
-  public var contentHash: String {
-    var bytes: [UInt8] = []
-    for s in snippets { bytes += Array(s.utf8); bytes.append(0) }
-    return SHA256.hex(SHA256.digest(bytes))
-  }
 
   static func rawSnippets(file: String) throws -> [String] {
     guard let data = FileManager.default.contents(atPath: file) else {

@@ -105,3 +105,18 @@ extension SparseAutoencoder: CustomStringConvertible {
       + (inputScale == 1 ? "" : ", input scale: \(formatCompact(inputScale))") + ")"
   }
 }
+
+extension SparseAutoencoder {
+  /// The activation's kind and hyper-parameters (what `ActivationKind.make` would rebuild).
+  public var activationKind: ActivationKind {
+    switch activation {
+    case let a as ReLUL1: return .relu(l1: a.coefficient)
+    case let a as TopK: return .topK(k: a.k)
+    case let a as BatchTopK: return .batchTopK(k: a.k)
+    case let a as JumpReLU:
+      let meanTheta = a.thresholds.reduce(0, +) / Float(max(1, a.thresholds.count))
+      return .jumpReLU(l0: a.l0Coefficient, bandwidth: a.bandwidth, initialThreshold: meanTheta)
+    default: return .topK(k: 0)
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import SAEKit
+
+/// A real transformer: MiniLM, its activations on a corpus, patched forward
+/// passes scored by embedding fidelity, top-activating tokens, and SAE files.
+enum ModelBuiltins {
+  /// Where `make model` puts the weights, relative to the working directory.
+  static let modelDirectory = MiniLMFiles.defaultDirectory
+  /// Where activations are cached, relative to the working directory (git-ignored).
+  static let activationCacheDirectory = ".cache/activations"
+
+  static func register(_ r: inout Registry) {
+    r.add(Builtin("minilm", [], returns: .model,
+                  doc: "Loads sentence-transformers all-MiniLM-L6-v2 (6 layers, d = 384), run natively; `make model` fetches the weights.") { _, _ in
+      .model(try MiniLM.load(directory: modelDirectory, verifyChecksums: false))
+    })
+    r.add(activations)
+    r.add(fidelity)
+    r.add(topActivations)
+    r.add(Builtin("saveSAE", [
+      .positional("sae", .sae, "the SAE to save"),
+      .labeled("to", .string, "folder to write"),
+      .labeled("format", .string, default: .value(.string("saelens")), "\"saelens\" (cfg.json + sae_weights.safetensors) or \"sparsify\""),
+    ], returns: .void, doc: "Saves an SAE in SAELens's or EleutherAI sparsify's format.") { args, context in
+      let format: SAEFile.Format
+      switch try args.string("format") {
+      case "saelens": format = .saeLens
+      case "sparsify": format = .sparsify
+      case let other: throw RuntimeError("unknown format '\(other)'; use \"saelens\" or \"sparsify\"", argument: "format")
+      }
+      try SAEFile.save(try args.sae("sae").model, format: format, to: resolve(try args.string("to"), context), hookName: nil, modelName: nil)
+      return .void
+    })
+    r.add(Builtin("loadSAE", [.positional("path", .string, "a SAELens or sparsify SAE folder")], returns: .sae,
+                  doc: "Loads an SAE saved by SAELens, sparsify or saveSAE.") { args, context in
+      let model = try SAEFile.load(directory: resolve(try args.string("path"), context))
+      return .sae(TrainedSAE(model: model, activation: model.activationKind, history: TrainingHistory(), config: TrainingConfig(), seconds: 0))
+    })
+    r.addProperty(Property(receiver: .activations, name: "x", type: .matrix, doc: "the activations, (tokens × d)") { v in
+      guard case .activations(let a) = v else { throw RuntimeError("not activations") }
+      return .matrix(a.set.x)
+    })
+    r.addProperty(Property(receiver: .activations, name: "count", type: .int, doc: "number of tokens") { v in
+      guard case .activations(let a) = v else { throw RuntimeError("not activations") }
+      return .int(a.set.count)
+    })
+    r.addProperty(Property(receiver: .activations, name: "cached", type: .bool, doc: "whether they were read from the activation cache") { v in
+      guard case .activations(let a) = v else { throw RuntimeError("not activations") }
+      return .bool(a.cached)
+    })
+  }
+
+  static func resolve(_ path: String, _ context: RuntimeContext) -> String {
+    path.hasPrefix("/") || context.baseDirectory.isEmpty ? path : context.baseDirectory + "/" + path
+  }
+
+  static func corpus(_ args: CallArguments, _ context: RuntimeContext) throws -> TextCorpus {
+    let path = try args.string("corpus")
+    return path.isEmpty ? try TextCorpus.standard() : try TextCorpus.load(path: resolve(path, context))
+  }
+
+  static func model(_ args: CallArguments) throws -> MiniLM {
+    guard case .model(let m)? = args.values["model"] else { throw RuntimeError("'model' must be a Model", argument: "model") }
+    return m
+  }
+
+  static let activations = Builtin("activations", [
+    .positional("model", .model, "the model, from minilm()"),
+    .labeled("layer", .int, "0 (embeddings) … 6: the hidden state after this block"),
+    .labeled("tokens", .int, default: .value(.int(100_000)), "how many tokens to take, in corpus order"),
+    .labeled("maxLength", .int, default: .value(.int(128)), "snippets are truncated to this many tokens ([CLS] and [SEP] included)"),
+    .labeled("corpus", .string, default: .value(.string("")), "a UTF-8 text file or folder; empty for the default English corpus (Debian fortunes)"),
+  ], returns: .activations, doc: "Hidden states of the model on a corpus, one row per token, with provenance; cached in .cache/activations.") { args, context in
+    let m = try model(args)
+    let text = try corpus(args, context)
+    let layer = try args.int("layer")
+    guard (0...m.layerCount).contains(layer) else { throw RuntimeError("layer must be in 0...\(m.layerCount), got \(layer)", argument: "layer") }
+    do {
+      let (set, cached) = try ModelActivations.collect(
+        model: m, layer: layer, corpus: text, tokens: try args.positiveInt("tokens"), maxLength: try args.int("maxLength"),
+        cache: ActivationCache(directory: activationCacheDirectory),
+        progress: { context.progress?("activations layer \(layer)", $0) }, shouldStop: { context.isPastDeadline })
+      return .activations(ActivationsValue(set: set, layer: layer, corpus: text, tokenizer: m.tokenizer, cached: cached))
+    } catch SAEKitError.cancelled {
+      try context.checkDeadline()
+      throw RuntimeError("stopped")
+    }
+  }
+
+  static let fidelity = Builtin("fidelity", [
+    .positional("model", .model, "the model, from minilm()"),
+    .labeled("layer", .int, "the layer whose output the SAE replaces"),
+    .labeled("sae", .sae, "an SAE trained on that layer's activations"),
+    .labeled("texts", .int, default: .value(.int(256)), "how many corpus snippets to score"),
+    .labeled("corpus", .string, default: .value(.string("")), "a text file or folder; empty for the default corpus"),
+  ], returns: .double,
+     doc: "Embedding fidelity of splicing the SAE's reconstruction into the forward pass: mean over texts of (cos(e*, e) − cos(e0, e)) / (1 − cos(e0, e)), e clean, e* patched, e0 with the layer zero-ablated. 1 is perfect, 0 is as bad as ablation.") { args, context in
+    let m = try model(args), s = try args.sae("sae"), layer = try args.int("layer")
+    guard (0...m.layerCount).contains(layer) else { throw RuntimeError("layer must be in 0...\(m.layerCount), got \(layer)", argument: "layer") }
+    guard s.model.dimension == m.hiddenSize else {
+      throw RuntimeError("the SAE expects d = \(s.model.dimension), the model's layers have d = \(m.hiddenSize)", argument: "sae")
+    }
+    let texts = Array(try corpus(args, context).snippets.prefix(try args.positiveInt("texts")))
+    var scores = [Float]()
+    for start in stride(from: 0, to: texts.count, by: 32) {
+      try context.checkDeadline()
+      let batch = m.tokenize(Array(texts[start..<min(start + 32, texts.count)]), maxLength: MiniLM.sentenceTransformersMaxLength)
+      let clean = try m.run(batch).embeddings
+      let patched = try m.run(batch, options: .init(patches: [layer: { try s.model.reconstruct($0) }])).embeddings
+      let ablated = try m.run(batch, options: .init(patches: [layer: MiniLM.zeroAblation])).embeddings
+      scores += try MiniLM.embeddingFidelity(clean: clean, patched: patched, zeroAblated: ablated)
+      context.progress?("fidelity", Double(min(start + 32, texts.count)) / Double(texts.count))
+    }
+    return .double(scores.map(Double.init).reduce(0, +) / Double(max(1, scores.count)))
+  }
+
+  static let topActivations = Builtin("topActivations", [
+    .positional("sae", .sae, "a trained SAE"),
+    .labeled("on", .activations, "activations with provenance, from activations(…)"),
+    .labeled("latent", .int, "the latent to inspect"),
+    .labeled("count", .int, default: .value(.int(10)), "how many tokens to show"),
+    .labeled("context", .int, default: .value(.int(6)), "tokens of context on each side"),
+  ], returns: .table, doc: "The tokens on which a latent fires most strongly, each with its context (the token in «»).") { args, _ in
+    let s = try args.sae("sae")
+    guard case .activations(let a)? = args.values["on"] else { throw RuntimeError("'on' must be Activations", argument: "on") }
+    let latent = try args.int("latent"), count = try args.positiveInt("count"), window = try args.int("context")
+    guard (0..<s.model.width).contains(latent) else { throw RuntimeError("latent must be in 0..<\(s.model.width), got \(latent)", argument: "latent") }
+    let codes = try s.model.encode(a.set.x)
+    var hits: [(value: Float, row: Int)] = []
+    for r in 0..<codes.rows {
+      for e in codes.entries(row: r) where Int(codes.indices[e]) == latent && codes.values[e] != 0 { hits.append((codes.values[e], r)) }
+    }
+    hits.sort { $0.value > $1.value || ($0.value == $1.value && $0.row < $1.row) }
+    let rows = hits.prefix(count).map { hit -> [Value] in
+      let doc = a.set.documents[hit.row], pos = a.set.positions[hit.row]
+      var contextTokens: [String] = []
+      var r = hit.row - 1
+      while r >= 0 && a.set.documents[r] == doc && a.set.positions[r] >= pos - window { contextTokens.insert(a.tokenizer.token(a.set.tokenIds[r]), at: 0); r -= 1 }
+      contextTokens.append("«" + a.tokenizer.token(a.set.tokenIds[hit.row]) + "»")
+      r = hit.row + 1
+      while r < a.set.count && a.set.documents[r] == doc && a.set.positions[r] <= pos + window { contextTokens.append(a.tokenizer.token(a.set.tokenIds[r])); r += 1 }
+      let text = contextTokens.joined(separator: " ").replacingOccurrences(of: " ##", with: "")
+      return [.double(Double(hit.value)), .string(a.tokenizer.token(a.set.tokenIds[hit.row])), .string(text)]
+    }
+    return .table(Table(headers: ["activation", "token", "context"], rows: rows))
+  }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Activations of MiniLM on a corpus: the hidden state after one layer for
+/// the first `tokens` tokens of the corpus, with provenance, cached on disk.
+///
+/// Snippets are taken in corpus order, each tokenized alone (with `[CLS]` and
+/// `[SEP]`, truncated to `maxLength`) and run in batches of `batchSize`
+/// snippets, stopping after the requested layer; the last snippet is cut so
+/// that exactly `tokens` rows are returned (fewer only if the corpus is
+/// exhausted). The cache key covers the model's SHA-256, the layer, the
+/// corpus's content hash, `tokens`, `maxLength` and a format version, so
+/// changing any of them recomputes.
+public enum ModelActivations {
+  public static let formatVersion = 1
+
+  /// - Parameters:
+  ///   - layer: 0 (embeddings) … 6.
+  ///   - cache: where to look first and store the result; nil disables caching.
+  ///   - progress: fraction of tokens done, from 0 to 1.
+  /// - Returns: the activations and whether they came from the cache.
+  public static func collect(
+    model: MiniLM, layer: Int, corpus: TextCorpus, tokens: Int, maxLength: Int = 128, batchSize: Int = 32,
+    cache: ActivationCache?, progress: ((Double) -> Void)? = nil, shouldStop: (() -> Bool)? = nil
+  ) throws -> (set: ActivationSet, cached: Bool) {
+    try require((0...model.layerCount).contains(layer), "layer must be in 0...\(model.layerCount), got \(layer)")
+    try require(tokens > 0, "tokens must be positive, got \(tokens)")
+    try require(maxLength >= 3 && maxLength <= model.config.maxPositions, "maxLength must be in 3...\(model.config.maxPositions), got \(maxLength)")
+    let key = ActivationCache.key([
+      "model=minilm-l6-v2:\(MiniLMFiles.modelSHA256)", "layer=\(layer)", "corpus=\(corpus.contentHash)",
+      "tokens=\(tokens)", "maxLength=\(maxLength)", "format=\(formatVersion)",
+    ])
+    if let cache, let hit = cache.load(key) { return (hit, true) }
+    let d = model.hiddenSize
+    var x = [Float]()
+    x.reserveCapacity(tokens * d)
+    var documents = [Int](), positions = [Int](), ids = [Int]()
+    var next = 0
+    while ids.count < tokens && next < corpus.snippets.count {
+      if shouldStop?() == true { throw SAEKitError.cancelled }
+      let first = next
+      next = min(next + batchSize, corpus.snippets.count)
+      let batch = model.tokenize(Array(corpus.snippets[first..<next]), maxLength: maxLength)
+      let hidden = try model.run(batch, options: .init(capture: [layer], stopAfterLayer: max(layer, 1))).hiddenState(layer)
+      for s in 0..<batch.count {
+        for (p, row) in batch.rows(s).enumerated() where ids.count < tokens {
+          documents.append(first + s)
+          positions.append(p)
+          ids.append(batch.ids[row])
+          x.append(contentsOf: hidden.storage[(row * d)..<((row + 1) * d)])
+        }
+      }
+      progress?(Double(ids.count) / Double(tokens))
+    }
+    let set = try ActivationSet(x: Matrix(rows: ids.count, cols: d, storage: x), documents: documents, positions: positions, tokenIds: ids)
+    if let cache { try cache.save(set, key: key) }
+    return (set, false)
+  }
+}
