@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import NotebookCore
+
+/// Notebook cells on the real model: activations (and their cache), an SAE
+/// trained on them, embedding fidelity of the patched model, top activations.
+/// Needs the weights from `make model` (a prerequisite of `make test`).
+@Suite(.serialized) struct ModelBuiltinsTests {
+  func run(_ text: String) throws -> NotebookRenderer.Result {
+    let session = try NotebookSession.load(path: "model.md", text: text)
+    #expect(session.problems.isEmpty, "\(session.problems)")
+    var options = NotebookRenderer.Options()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    options.reportsDirectory = directory.path
+    options.figuresDirectory = directory.appendingPathComponent("figures").path
+    return try NotebookRenderer(session: session, options: options).render()
+  }
+
+  @Test func activationsAreCachedAndFeedSAEs() throws {
+    let text = """
+      ```swift
+      //| label: acts
+      let model = minilm()
+      let acts = activations(model, layer: 2, tokens: 1_500, maxLength: 32)
+      print(acts.count, acts.x.cols, acts.cached)
+      ```
+
+      ```swift
+      //| label: sae
+      let sae = train(acts.x, width: 96, activation: .topK(k: 8), steps: 20, batch: 256)
+      let f = fidelity(model, layer: 2, sae: sae, texts: 6)
+      print(f > 0, f <= 1)
+      topActivations(sae, on: acts, latent: 3, count: 3)
+      ```
+      """
+    let first = try run(text)
+    #expect(first.succeeded, "\(first.failures)")
+    let second = try run(text)
+    #expect(second.succeeded)
+    guard case .text(let line)? = second.report.cells[0].outputs.first else {
+      Issue.record("no output")
+      return
+    }
+    #expect(line == "1500 384 true", "the second render reads the cached activations: \(line)")
+    guard case .text(let fidelityLine)? = second.report.cells[1].outputs.first else { return }
+    #expect(fidelityLine == "true true")
+    guard case .value(let display, _)? = second.report.cells[1].outputs.last, case .table(let headers, let rows) = display else {
+      Issue.record("no table")
+      return
+    }
+    #expect(headers == ["activation", "token", "context"])
+    #expect(rows.count <= 3 && rows.allSatisfy { $0[2].contains("«") })
+  }
+
+  @Test func badLayerIsADiagnosticAtTheArgument() throws {
+    let result = try run("""
+      ```swift
+      let acts = activations(minilm(), layer: 9, tokens: 10)
+      ```
+      """)
+    let d = try #require(result.failures.first)
+    #expect(d.message.contains("layer must be in 0...6"))
+    #expect(d.range.start.column == 41, "\(d.range)")
+  }
+}
