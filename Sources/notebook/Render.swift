@@ -10,6 +10,8 @@ struct Render: ParsableCommand {
   @Option(name: .shortAndLong, help: "Folder for the HTML and JSON reports.") var output = "reports"
   @Option(help: "Folder for figure files.") var figures = "figures"
   @Flag(help: "Keep running after a failing cell.") var allowErrors = false
+  @Flag(help: "Neither read nor write the cell cache.") var noCache = false
+  @Flag(help: "Recompute every cell and overwrite its cache entry.") var refresh = false
   @Option(name: .customShort("P"), help: ArgumentHelp("Set a notebook parameter.", valueName: "name=value"))
   var parameters: [String] = []
 
@@ -32,11 +34,18 @@ struct Render: ParsableCommand {
       options.reportsDirectory = output
       options.figuresDirectory = figures
       options.allowErrors = allowErrors
+      options.cache = noCache ? .off : (refresh ? .refresh : .use)
       var renderer = NotebookRenderer(session: session, options: options)
       let bar = ProgressLine()
       renderer.progress = { label, fraction in bar.update(label, fraction) }
-      renderer.cellEvent = { name, status in
-        if let status { bar.finish("[\(name)] \(status.rawValue)") } else { bar.start("[\(name)] running") }
+      renderer.cellEvent = { name, status, cached in
+        if cached {
+          bar.finish("[\(name)] from cache")
+        } else if let status {
+          bar.finish("[\(name)] \(status.rawValue)")
+        } else {
+          bar.start("[\(name)] running")
+        }
       }
       let start = Date()
       let result = try renderer.render()

@@ -12,7 +12,7 @@ enum ModelBuiltins {
   static func register(_ r: inout Registry) {
     r.add(Builtin("minilm", [], returns: .model,
                   doc: "Loads sentence-transformers all-MiniLM-L6-v2 (6 layers, d = 384), run natively; `make model` fetches the weights.") { _, _ in
-      .model(try MiniLM.load(directory: modelDirectory, verifyChecksums: false))
+      .model(try loadModel())
     })
     r.add(activations)
     r.add(fidelity)
@@ -54,6 +54,8 @@ enum ModelBuiltins {
     path.hasPrefix("/") || context.baseDirectory.isEmpty ? path : context.baseDirectory + "/" + path
   }
 
+  static func loadModel() throws -> MiniLM { try MiniLM.load(directory: modelDirectory, verifyChecksums: false) }
+
   static func corpus(_ args: CallArguments, _ context: RuntimeContext) throws -> TextCorpus {
     let path = try args.string("corpus")
     return path.isEmpty ? try TextCorpus.standard() : try TextCorpus.load(path: resolve(path, context))
@@ -71,16 +73,24 @@ enum ModelBuiltins {
     .labeled("maxLength", .int, default: .value(.int(128)), "snippets are truncated to this many tokens ([CLS] and [SEP] included)"),
     .labeled("corpus", .string, default: .value(.string("")), "a UTF-8 text file or folder; empty for the default English corpus (Debian fortunes)"),
   ], returns: .activations, doc: "Hidden states of the model on a corpus, one row per token, with provenance; cached in .cache/activations.") { args, context in
-    let m = try model(args)
-    let text = try corpus(args, context)
     let layer = try args.int("layer")
+    let m = try model(args)
     guard (0...m.layerCount).contains(layer) else { throw RuntimeError("layer must be in 0...\(m.layerCount), got \(layer)", argument: "layer") }
+    return .activations(try take(
+      m, layer: layer, corpusPath: try args.string("corpus"), tokens: try args.positiveInt("tokens"),
+      maxLength: try args.int("maxLength"), context))
+  }
+
+  /// Takes (or reads back from the activation cache) activations of `model`.
+  static func take(_ m: MiniLM, layer: Int, corpusPath: String, tokens: Int, maxLength: Int, _ context: RuntimeContext) throws -> ActivationsValue {
+    let text = corpusPath.isEmpty ? try TextCorpus.standard() : try TextCorpus.load(path: resolve(corpusPath, context))
     do {
       let (set, cached) = try ModelActivations.collect(
-        model: m, layer: layer, corpus: text, tokens: try args.positiveInt("tokens"), maxLength: try args.int("maxLength"),
+        model: m, layer: layer, corpus: text, tokens: tokens, maxLength: maxLength,
         cache: ActivationCache(directory: activationCacheDirectory),
         progress: { context.progress?("activations layer \(layer)", $0) }, shouldStop: { context.isPastDeadline })
-      return .activations(ActivationsValue(set: set, layer: layer, corpus: text, tokenizer: m.tokenizer, cached: cached))
+      return ActivationsValue(set: set, layer: layer, corpus: text, tokenizer: m.tokenizer, cached: cached,
+                              request: (corpusPath, tokens, maxLength))
     } catch SAEKitError.cancelled {
       try context.checkDeadline()
       throw RuntimeError("stopped")

@@ -12,8 +12,14 @@ public struct NotebookRenderer {
     public var allowErrors = false
     /// Time limit of a cell without `//| timeout:` (seconds).
     public var defaultCellTimeout: Double = 1_800
+    /// Reuse cached cell results (`use`), recompute and overwrite them (`refresh`), or neither (`off`).
+    public var cache: CacheMode = .use
+    /// The cell cache folder; nil means `<notebook folder>/.notebook-cache/<name>`.
+    public var cacheDirectory: String?
     public init() {}
   }
+
+  public enum CacheMode: Sendable { case use, refresh, off }
 
   public struct Result: Sendable {
     public var report: Report
@@ -29,8 +35,8 @@ public struct NotebookRenderer {
   public let registry: Registry
   /// Progress of long cells (training): label and fraction done.
   public var progress: (@Sendable (String, Double) -> Void)?
-  /// Called when a cell starts and ends: its name and status.
-  public var cellEvent: (@Sendable (String, ReportCell.Status?) -> Void)?
+  /// Called when a cell starts (status nil) and ends: its name, status, and whether it came from the cache.
+  public var cellEvent: (@Sendable (String, ReportCell.Status?, Bool) -> Void)?
 
   public init(session: NotebookSession, options: Options = Options(), registry: Registry = .standard) {
     self.session = session
@@ -59,6 +65,9 @@ public struct NotebookRenderer {
     }
     failures += session.problems.filter { d in !notebook.cells.contains { $0.range.contains(d.range) } }
     var stopped = !failures.isEmpty
+    var keys = CellKeys(session: session, registry: registry)
+    let cache = CellCache(directory: options.cacheDirectory
+      ?? ((notebook.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".notebook-cache/\(name)"))
     for cell in notebook.cells {
       var rc = ReportCell(index: cell.index, label: cell.label, source: cell.source, echo: cell.options.echo,
                           caption: cell.options.caption, status: .notRun)
@@ -78,8 +87,19 @@ public struct NotebookRenderer {
         rc.diagnostic = renderer.render(expected)
         continue
       }
-      cellEvent?(cell.stableName, nil)
+      let key = keys.key(for: cell)
+      let cacheable = key != nil && cell.options.cache != false && !cell.options.expectError && options.cache != .off
       context.beginCell(name: cell.stableName, timeLimit: cell.options.timeout ?? options.defaultCellTimeout)
+      if cacheable, options.cache == .use, let key, let entry = cache.load(key, context: context) {
+        for (name, value) in entry.values { interpreter.scopes[0][name] = value }
+        rc.outputs = try outputs(entry.outputs, displayed: nil, cell: cell, gnuplot: &gnuplot, written: &written, svgs: entry.svgs)
+        rc.duration = entry.duration
+        if !cell.options.output { rc.outputs = [] }
+        rc.status = .ok
+        cellEvent?(cell.stableName, .ok, true)
+        continue
+      }
+      cellEvent?(cell.stableName, nil, false)
       let start = DispatchTime.now().uptimeNanoseconds
       var runError: Diagnostic?
       var displayed: Value?
@@ -89,10 +109,16 @@ public struct NotebookRenderer {
         runError = d
       }
       rc.duration = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      let produced = context.outputs + (displayed.map { [CellOutput.value($0)] } ?? [])
+      var svgs: [String: String] = [:]
       do {
-        rc.outputs = try outputs(context.outputs, displayed: displayed, cell: cell, gnuplot: &gnuplot, written: &written)
+        rc.outputs = try outputs(produced, displayed: nil, cell: cell, gnuplot: &gnuplot, written: &written, rendered: &svgs)
       } catch let d as Diagnostic {
         runError = runError ?? d
+      }
+      if runError == nil, cacheable, let key {
+        let values = Dictionary(uniqueKeysWithValues: keys.writes(of: cell).compactMap { n in interpreter.scopes[0][n].map { (n, $0) } })
+        try? cache.save(CellCache.Entry(values: values, outputs: produced, svgs: svgs, duration: rc.duration), key: key)
       }
       if !cell.options.output { rc.outputs = [] }
       switch (runError, cell.options.expectError) {
@@ -110,13 +136,13 @@ public struct NotebookRenderer {
         failures.append(d)
         stopped = !options.allowErrors
       }
-      cellEvent?(cell.stableName, rc.status)
+      cellEvent?(cell.stableName, rc.status, false)
     }
     let report = Report(
       title: notebook.frontMatter.title ?? name, description: notebook.frontMatter.description,
       notebookPath: notebook.path, params: session.parameters, seed: notebook.frontMatter.seed,
       blocks: notebook.blocks.map(ReportBlock.init), cells: cells,
-      gnuplotVersion: gnuplot.flatMap { try? $0.gnuplotVersion() })
+      gnuplotVersion: keys.gnuplotVersion)
     let files = try ReportWriter(directory: options.reportsDirectory).write(report, name: name)
     written += [files.html, files.json]
     return Result(report: report, written: written, failures: failures)
@@ -124,7 +150,14 @@ public struct NotebookRenderer {
 
   /// Converts a cell's outputs for the report, rendering figures with gnuplot.
   func outputs(_ raw: [CellOutput], displayed: Value?, cell: Cell, gnuplot: inout GnuplotRunner?,
-               written: inout [String]) throws -> [ReportOutput] {
+               written: inout [String], svgs cached: [String: String] = [:]) throws -> [ReportOutput] {
+    var ignored: [String: String] = [:]
+    return try outputs(raw, displayed: displayed, cell: cell, gnuplot: &gnuplot, written: &written, rendered: &ignored, svgs: cached)
+  }
+
+  /// Converts outputs; figures come from `svgs` when given (cache) or from gnuplot, recorded in `rendered`.
+  func outputs(_ raw: [CellOutput], displayed: Value?, cell: Cell, gnuplot: inout GnuplotRunner?,
+               written: inout [String], rendered: inout [String: String], svgs cached: [String: String] = [:]) throws -> [ReportOutput] {
     var out: [ReportOutput] = []
     var figureIndex = 0
     for item in raw + (displayed.map { [CellOutput.value($0)] } ?? []) {
@@ -133,8 +166,14 @@ public struct NotebookRenderer {
       case .value(let v): out.append(.value(display: v.display, data: v.json))
       case .figure(let f):
         do {
-          if gnuplot == nil { gnuplot = try GnuplotRunner() }
-          let svg = try gnuplot!.render(f.spec, idPrefix: f.name + "-")
+          let svg: String
+          if let stored = cached[f.name] {
+            svg = stored
+          } else {
+            if gnuplot == nil { gnuplot = try GnuplotRunner() }
+            svg = try gnuplot!.render(f.spec, idPrefix: f.name + "-")
+          }
+          rendered[f.name] = svg
           let relative = "\(options.figuresDirectory)/\(name)/\(f.name).svg"
           try ReportWriter.createDirectory((relative as NSString).deletingLastPathComponent)
           try ReportWriter.writeAtomically(svg, to: relative)

@@ -111,11 +111,15 @@ public final class ActivationsValue: @unchecked Sendable {
   public let tokenizer: WordPieceTokenizer
   /// Whether they were read from the activation cache.
   public let cached: Bool
-  public init(set: ActivationSet, layer: Int, corpus: TextCorpus, tokenizer: WordPieceTokenizer, cached: Bool) {
+  /// How they were asked for (corpus path, "" for the default; tokens; maxLength), to take them again.
+  public let request: (corpusPath: String, tokens: Int, maxLength: Int)
+  public init(set: ActivationSet, layer: Int, corpus: TextCorpus, tokenizer: WordPieceTokenizer, cached: Bool,
+              request: (corpusPath: String, tokens: Int, maxLength: Int)) {
     self.set = set
     self.layer = layer
     self.corpus = corpus
     self.tokenizer = tokenizer
     self.cached = cached
+    self.request = request
   }
 }

@@ -1,0 +1,114 @@
+import Foundation
+import SAEKit
+
+/// The cell cache: one folder per cell result, named by the cell's key.
+///
+/// The key is the SHA-256 of everything the result depends on: the cell's
+/// source, the keys of the cells that last wrote the names it reads (so an
+/// edit upstream invalidates everything downstream and nothing else), the
+/// parameters it reads and the seed, the content of the files it names, the
+/// model and corpus it uses, and the versions of the tool and of gnuplot.
+///
+/// An entry holds the names the cell wrote (`values.json` + `tensors.safetensors`),
+/// its outputs with their figures' SVG text (`outputs.json`), and `checksum`:
+/// the SHA-256 of the other files. It is written into a temporary folder and
+/// renamed into place; an entry whose checksum does not match, or that cannot
+/// be decoded, is recomputed, never trusted.
+struct CellCache {
+  let directory: String
+
+  struct Entry {
+    var values: [String: Value]
+    var outputs: [CellOutput]
+    var svgs: [String: String]
+    var duration: Double
+  }
+
+  static let files = ["values.json", "tensors.safetensors", "outputs.json", "meta.json"]
+
+  func path(_ key: String) -> String { "\(directory)/\(key)" }
+
+  func load(_ key: String, context: RuntimeContext) -> Entry? {
+    let folder = path(key)
+    guard let stored = try? String(contentsOfFile: folder + "/checksum", encoding: .utf8),
+          let checksum = Self.checksum(folder), stored == checksum,
+          let valuesData = FileManager.default.contents(atPath: folder + "/values.json"),
+          let outputsData = FileManager.default.contents(atPath: folder + "/outputs.json"),
+          let metaData = FileManager.default.contents(atPath: folder + "/meta.json"),
+          let values = try? JSONSerialization.jsonObject(with: valuesData) as? [String: Any],
+          let outputs = try? JSONSerialization.jsonObject(with: outputsData) as? [[String: Any]],
+          let meta = try? JSONSerialization.jsonObject(with: metaData) as? [String: Any]
+    else { return nil }
+    let tensorsPath = folder + "/tensors.safetensors"
+    let tensors = FileManager.default.fileExists(atPath: tensorsPath) ? try? SafeTensors.read(tensorsPath) : nil
+    let reader = ValueUnarchiver(tensors: tensors, context: context)
+    do {
+      var entry = Entry(values: [:], outputs: [], svgs: [:], duration: (meta["duration"] as? Double) ?? 0)
+      for (name, v) in values { entry.values[name] = try reader.decode(v) }
+      for o in outputs {
+        switch o["kind"] as? String {
+        case "text": entry.outputs.append(.text(try reader.field(o, "v")))
+        case "value": entry.outputs.append(.value(try reader.decode(o["v"] as Any)))
+        case "figure":
+          guard case .figure(let f) = try reader.decode(o["v"] as Any) else { return nil }
+          entry.outputs.append(.figure(f))
+          entry.svgs[f.name] = try reader.field(o, "svg")
+        default: return nil
+        }
+      }
+      return entry
+    } catch {
+      return nil
+    }
+  }
+
+  func save(_ entry: Entry, key: String) throws {
+    var archive = ValueArchive()
+    var values: [String: Any] = [:]
+    for (name, v) in entry.values { values[name] = try archive.encode(v) }
+    var outputs: [[String: Any]] = []
+    for o in entry.outputs {
+      switch o {
+      case .text(let t): outputs.append(["kind": "text", "v": t])
+      case .value(let v): outputs.append(["kind": "value", "v": try archive.encode(v)])
+      case .figure(let f): outputs.append(["kind": "figure", "v": try archive.encode(.figure(f)), "svg": entry.svgs[f.name] ?? ""])
+      }
+    }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let temporary = "\(directory)/.\(key).\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: temporary) }
+    try JSONSerialization.data(withJSONObject: values, options: [.sortedKeys]).write(to: URL(fileURLWithPath: temporary + "/values.json"))
+    try JSONSerialization.data(withJSONObject: outputs, options: [.sortedKeys]).write(to: URL(fileURLWithPath: temporary + "/outputs.json"))
+    try JSONSerialization.data(withJSONObject: ["duration": entry.duration], options: [.sortedKeys]).write(to: URL(fileURLWithPath: temporary + "/meta.json"))
+    if !archive.tensors.isEmpty {
+      try SafeTensors.write(matrices: archive.tensors, vectors: [:], metadata: [:], to: temporary + "/tensors.safetensors")
+    }
+    guard let checksum = Self.checksum(temporary) else { throw SAEKitError.file(path: temporary, reason: "cannot checksum the cache entry") }
+    try checksum.write(toFile: temporary + "/checksum", atomically: true, encoding: .utf8)
+    try? FileManager.default.removeItem(atPath: path(key))
+    try FileManager.default.moveItem(atPath: temporary, toPath: path(key))
+  }
+
+  /// SHA-256 over the entry's files in a fixed order (absent ones count as empty).
+  static func checksum(_ folder: String) -> String? {
+    var bytes: [UInt8] = []
+    for name in files {
+      bytes += Array(name.utf8) + [0]
+      if let data = FileManager.default.contents(atPath: folder + "/" + name) { bytes += [UInt8](data) }
+      bytes.append(0)
+    }
+    return SHA256.hex(SHA256.digest(bytes))
+  }
+
+  /// SHA-256 of a file's bytes, or of a folder's files (sorted paths and contents); "missing" when absent.
+  static func contentHash(_ path: String) -> String {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "missing" }
+    if !isDirectory.boolValue {
+      return FileManager.default.contents(atPath: path).map { SHA256.hex(SHA256.digest([UInt8]($0))) } ?? "unreadable"
+    }
+    let files = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []).sorted()
+    return SHA256.hex(of: files.map { "\($0)=\(contentHash(path + "/" + $0))" }.joined(separator: "\n"))
+  }
+}

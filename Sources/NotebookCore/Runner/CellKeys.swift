@@ -1,0 +1,53 @@
+import Foundation
+import SAEKit
+
+/// Computes every cell's cache key in notebook order (see ``CellCache``):
+/// a cell's key includes the keys of the cells that last wrote the names it
+/// reads, so keys chain down the notebook.
+struct CellKeys {
+  let session: NotebookSession
+  let registry: Registry
+  let dependencies: [CellDependencies]
+  /// `gnuplot --version`, or nil when gnuplot is missing (part of every key: figures depend on it).
+  let gnuplotVersion: String?
+  private var lastWriter: [String: String] = [:]
+  private var corpusHash: String?
+
+  init(session: NotebookSession, registry: Registry) {
+    self.session = session
+    self.registry = registry
+    dependencies = session.programs.map { CellDependencies($0, registry: registry) }
+    gnuplotVersion = (try? GnuplotRunner())?.flatMapVersion
+  }
+
+  func writes(of cell: Cell) -> Set<String> { dependencies[cell.index].writes }
+
+  /// The key of `cell` (nil when it cannot be cached: a computed file path);
+  /// call in notebook order, once per evaluated cell.
+  mutating func key(for cell: Cell) -> String? {
+    let deps = dependencies[cell.index]
+    var parts = [
+      "notebook-cache v1", "tool=\(NotebookCore.version)", "gnuplot=\(gnuplotVersion ?? "none")",
+      "seed=\(session.notebook.frontMatter.seed ?? 0)", "source=\(cell.source)",
+    ]
+    for p in session.parameters where deps.reads.contains(p.name) { parts.append("param \(p.name)=\(p.value.typeName):\(p.value)") }
+    for name in deps.reads.sorted() { if let k = lastWriter[name] { parts.append("upstream \(name)=\(k)") } }
+    let base = (session.notebook.path as NSString).deletingLastPathComponent
+    for file in deps.files {
+      let path = file.hasPrefix("/") || base.isEmpty ? file : base + "/" + file
+      parts.append("file \(file)=\(file.isEmpty ? "default" : CellCache.contentHash(path))")
+    }
+    if deps.calls.contains("minilm") { parts.append("model=\(MiniLMFiles.modelSHA256)") }
+    if !deps.calls.isDisjoint(with: ["activations", "fidelity"]) {
+      if corpusHash == nil { corpusHash = (try? TextCorpus.standard().contentHash) ?? "missing" }
+      parts.append("corpus=\(corpusHash!)")
+    }
+    let key = SHA256.hex(of: parts.joined(separator: "\n"))
+    for name in deps.writes { lastWriter[name] = key }
+    return deps.isCacheable ? key : nil
+  }
+}
+
+extension GnuplotRunner {
+  var flatMapVersion: String? { try? gnuplotVersion() }
+}

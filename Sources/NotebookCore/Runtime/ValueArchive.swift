@@ -1,0 +1,183 @@
+import Foundation
+import SAEKit
+
+/// Values to and from the cell cache: a JSON tree plus named matrices (stored
+/// in one safetensors file). Doubles are kept as their bit patterns, so a value
+/// read back is bit-identical to the one written. A loaded model and
+/// activations are stored by reference (the model files, the activation cache)
+/// and taken again when read back.
+struct ValueArchive {
+  private(set) var tensors: [String: Matrix] = [:]
+
+  mutating func encode(_ v: Value) throws -> Any {
+    switch v {
+    case .int(let i): return ["t": "int", "v": i]
+    case .double(let d): return ["t": "double", "v": bits(d)]
+    case .bool(let b): return ["t": "bool", "v": b]
+    case .string(let s): return ["t": "string", "v": s]
+    case .array(let items): return ["t": "array", "v": try items.map { try encode($0) }]
+    case .range(let lo, let hi, let closed): return ["t": "range", "lo": lo, "hi": hi, "closed": closed]
+    case .matrix(let m): return ["t": "matrix", "ref": store(m)]
+    case .record(let r):
+      return ["t": "record", "name": r.typeName, "fields": try r.fields.map { [$0.name, try encode($0.value)] }]
+    case .table(let t): return ["t": "table", "headers": t.headers, "rows": try t.rows.map { try $0.map { try encode($0) } }]
+    case .activation(let a): return ["t": "activationKind", "v": Self.kind(a)]
+    case .sae(let s): return try encode(s)
+    case .model: return ["t": "model"]
+    case .activations(let a):
+      return ["t": "activations", "layer": a.layer, "corpus": a.request.corpusPath, "tokens": a.request.tokens, "maxLength": a.request.maxLength]
+    case .figure(let f):
+      let spec = try JSONEncoder.sorted.encode(f.spec)
+      return ["t": "figure", "name": f.name, "spec": String(decoding: spec, as: UTF8.self)]
+    case .namespace(let n): return ["t": "namespace", "v": n]
+    case .void: return ["t": "void"]
+    }
+  }
+
+  private mutating func store(_ m: Matrix) -> String {
+    let ref = "m\(tensors.count)"
+    tensors[ref] = m
+    return ref
+  }
+
+  private func bits(_ d: Double) -> String { String(d.bitPattern, radix: 16) }
+
+  private mutating func encode(_ s: TrainedSAE) throws -> Any {
+    let m = s.model
+    let h = s.history
+    return [
+      "t": "sae", "activation": Self.kind(s.activation), "inputScale": bits(Double(m.inputScale)),
+      "W_enc": store(m.encoderWeights), "W_dec": store(m.decoderWeights),
+      "b_enc": store(try Matrix(rows: 1, cols: m.encoderBias.count, storage: m.encoderBias)),
+      "b_dec": store(try Matrix(rows: 1, cols: m.decoderBias.count, storage: m.decoderBias)),
+      "parameters": m.activation.parameters.map { bits(Double($0)) },
+      "threshold": (m.activation as? BatchTopK)?.threshold.map { bits(Double($0)) } ?? "",
+      "history": ["step": h.step, "tokens": h.tokens, "loss": h.loss.map(bits), "fvu": h.fvu.map(bits),
+                  "l0": h.l0.map(bits), "dead": h.deadFraction.map(bits)],
+      "config": ["steps": s.config.steps, "batch": s.config.batchSize, "lr": s.config.learningRate.map { bits(Double($0)) } ?? "",
+                 "deadWindow": s.config.deadWindowTokens],
+      "seconds": bits(s.seconds),
+    ] as [String: Any]
+  }
+
+  static func kind(_ a: ActivationKind) -> [String: Any] {
+    switch a {
+    case .relu(let l1): return ["kind": "relu", "l1": Double(l1).bitPattern.description]
+    case .topK(let k): return ["kind": "topK", "k": k]
+    case .batchTopK(let k): return ["kind": "batchTopK", "k": k]
+    case .jumpReLU(let l0, let bw, let theta):
+      return ["kind": "jumpReLU", "l0": Double(l0).bitPattern.description, "bandwidth": Double(bw).bitPattern.description,
+              "theta": Double(theta).bitPattern.description]
+    }
+  }
+}
+
+/// Reads values written by ``ValueArchive``.
+struct ValueUnarchiver {
+  let tensors: SafeTensorsFile?
+  let context: RuntimeContext
+
+  func decode(_ any: Any) throws -> Value {
+    guard let o = any as? [String: Any], let t = o["t"] as? String else { throw corrupt("value without a type") }
+    switch t {
+    case "int": return .int(try field(o, "v"))
+    case "double": return .double(try double(o["v"]))
+    case "bool": return .bool(try field(o, "v"))
+    case "string": return .string(try field(o, "v"))
+    case "array": return .array(try (try field(o, "v") as [Any]).map(decode))
+    case "range": return .range(lower: try field(o, "lo"), upper: try field(o, "hi"), closed: try field(o, "closed"))
+    case "matrix": return .matrix(try matrix(try field(o, "ref")))
+    case "record":
+      let fields = try (try field(o, "fields") as [[Any]]).map { pair -> (name: String, value: Value) in
+        guard pair.count == 2, let name = pair[0] as? String else { throw corrupt("bad record field") }
+        return (name, try decode(pair[1]))
+      }
+      return .record(Record(try field(o, "name"), fields))
+    case "table":
+      let rows = try (try field(o, "rows") as [[Any]]).map { try $0.map(decode) }
+      return .table(Table(headers: try field(o, "headers"), rows: rows))
+    case "activationKind": return .activation(try kind(try field(o, "v")))
+    case "sae": return .sae(try sae(o))
+    case "model": return .model(try ModelBuiltins.loadModel())
+    case "activations":
+      return .activations(try ModelBuiltins.take(
+        try ModelBuiltins.loadModel(), layer: try field(o, "layer"), corpusPath: try field(o, "corpus"),
+        tokens: try field(o, "tokens"), maxLength: try field(o, "maxLength"), context))
+    case "figure":
+      let spec = try JSONDecoder().decode(FigureSpec.self, from: Data((try field(o, "spec") as String).utf8))
+      return .figure(FigureValue(name: try field(o, "name"), spec: spec))
+    case "namespace": return .namespace(try field(o, "v"))
+    case "void": return .void
+    default: throw corrupt("unknown value type '\(t)'")
+    }
+  }
+
+  func field<T>(_ o: [String: Any], _ key: String) throws -> T {
+    guard let v = o[key] as? T else { throw corrupt("missing or mistyped '\(key)'") }
+    return v
+  }
+
+  func double(_ any: Any?) throws -> Double {
+    guard let s = any as? String, let b = UInt64(s, radix: 16) else { throw corrupt("bad number") }
+    return Double(bitPattern: b)
+  }
+
+  func matrix(_ ref: String) throws -> Matrix {
+    guard let tensors else { throw corrupt("matrix without a tensor file") }
+    return try tensors.matrix(ref)
+  }
+
+  func kind(_ o: [String: Any]) throws -> ActivationKind {
+    func f(_ k: String) throws -> Float {
+      guard let s = o[k] as? String, let b = UInt64(s) else { throw corrupt("bad activation field \(k)") }
+      return Float(Double(bitPattern: b))
+    }
+    switch o["kind"] as? String {
+    case "relu": return .relu(l1: try f("l1"))
+    case "topK": return .topK(k: try field(o, "k"))
+    case "batchTopK": return .batchTopK(k: try field(o, "k"))
+    case "jumpReLU": return .jumpReLU(l0: try f("l0"), bandwidth: try f("bandwidth"), initialThreshold: try f("theta"))
+    default: throw corrupt("unknown activation")
+    }
+  }
+
+  func sae(_ o: [String: Any]) throws -> TrainedSAE {
+    let kind = try kind(try field(o, "activation"))
+    var activation = kind.make(width: try matrix(try field(o, "W_dec")).rows)
+    activation.parameters = try (try field(o, "parameters") as [String]).map { Float(try double($0)) }
+    if var b = activation as? BatchTopK, let t = o["threshold"] as? String, !t.isEmpty {
+      b.threshold = Float(try double(t))
+      activation = b
+    }
+    let model = try SparseAutoencoder(
+      encoderWeights: try matrix(try field(o, "W_enc")), encoderBias: try matrix(try field(o, "b_enc")).storage,
+      decoderWeights: try matrix(try field(o, "W_dec")), decoderBias: try matrix(try field(o, "b_dec")).storage,
+      activation: activation, inputScale: Float(try double(o["inputScale"])))
+    let h: [String: Any] = try field(o, "history")
+    var history = TrainingHistory()
+    history.step = try field(h, "step")
+    history.tokens = try field(h, "tokens")
+    history.loss = try (try field(h, "loss") as [String]).map(double)
+    history.fvu = try (try field(h, "fvu") as [String]).map(double)
+    history.l0 = try (try field(h, "l0") as [String]).map(double)
+    history.deadFraction = try (try field(h, "dead") as [String]).map(double)
+    let c: [String: Any] = try field(o, "config")
+    var config = TrainingConfig()
+    config.steps = try field(c, "steps")
+    config.batchSize = try field(c, "batch")
+    config.deadWindowTokens = try field(c, "deadWindow")
+    if let lr = c["lr"] as? String, !lr.isEmpty { config.learningRate = Float(try double(lr)) }
+    return TrainedSAE(model: model, activation: kind, history: history, config: config, seconds: try double(o["seconds"]))
+  }
+
+  func corrupt(_ what: String) -> Error { SAEKitError.file(path: "cell cache", reason: "corrupt entry: \(what)") }
+}
+
+extension JSONEncoder {
+  /// Sorted keys: the same value always gives the same bytes.
+  static var sorted: JSONEncoder {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys]
+    return e
+  }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import SAEKit
+import Testing
+@testable import NotebookCore
+
+/// The dependency-aware cell cache: what reruns after which change.
+@Suite(.serialized) struct CellCacheTests {
+  final class Log: @unchecked Sendable {
+    var ran: [String] = []
+    var cached: [String] = []
+  }
+
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString)").path
+
+  func notebook(a: String = "2", steps: String = "5", cSource: String = "let c = 10") -> String {
+    """
+    ---
+    params:
+      steps: \(steps)
+    ---
+
+    ```swift
+    //| label: a
+    let a = \(a)
+    ```
+
+    ```swift
+    //| label: b
+    var b = a * 3
+    b += 1
+    print(b)
+    ```
+
+    ```swift
+    //| label: c
+    \(cSource)
+    plot.line(x: [1, 2, 3], y: [Double(c), 2, 1], title: "c")
+    c
+    ```
+
+    ```swift
+    //| label: d
+    let m = loadMatrix("data.npy")
+    print(m.rows)
+    ```
+
+    ```swift
+    //| label: e
+    print(steps + b)
+    ```
+
+    ```swift
+    //| label: sae
+    let data = synthetic.superposition(features: 8, dim: 4, sparsity: 0.3, samples: 256)
+    let sae = train(data.x, width: 8, activation: .batchTopK(k: 2), steps: 5, batch: 64)
+    evaluate(sae, on: data.x)
+    ```
+    """
+  }
+
+  func render(_ text: String, mode: NotebookRenderer.CacheMode = .use) throws -> (Log, NotebookRenderer.Result) {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let session = try NotebookSession.load(path: directory + "/nb.md", text: text)
+    var options = NotebookRenderer.Options()
+    options.reportsDirectory = directory + "/reports"
+    options.figuresDirectory = directory + "/figures"
+    options.cache = mode
+    var renderer = NotebookRenderer(session: session, options: options)
+    let log = Log()
+    renderer.cellEvent = { name, status, cached in
+      if cached { log.cached.append(name) } else if status != nil { log.ran.append(name) }
+    }
+    let result = try renderer.render()
+    #expect(result.succeeded, "\(result.failures)")
+    return (log, result)
+  }
+
+  func writeData(rows: Int) throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try NPY.write(Matrix(rows: rows, cols: 2, repeating: 1), to: directory + "/data.npy")
+  }
+
+  func report() throws -> (String, String) {
+    (try String(contentsOfFile: directory + "/reports/nb.html", encoding: .utf8),
+     try String(contentsOfFile: directory + "/reports/nb.json", encoding: .utf8))
+  }
+
+  func stable(_ text: String) -> String {
+    text.replacingOccurrences(of: #""duration_s": [0-9.e+-]+"#, with: "", options: .regularExpression)
+      .replacingOccurrences(of: #"<span class="duration">[^<]*</span>"#, with: "", options: .regularExpression)
+  }
+
+  @Test func onlyWhatChangedAndItsDependentsRerun() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try writeData(rows: 3)
+    let (first, _) = try render(notebook())
+    #expect(first.ran == ["a", "b", "c", "d", "e", "sae"] && first.cached.isEmpty)
+    let fresh = try report()
+
+    let (second, _) = try render(notebook())
+    #expect(second.cached == ["a", "b", "c", "d", "e", "sae"] && second.ran.isEmpty)
+    let fromCache = try report()
+    #expect(stable(fresh.0) == stable(fromCache.0) && stable(fresh.1) == stable(fromCache.1), "a render from the cache is identical")
+
+    // Editing cell a reruns a, b (reads a) and e (reads b); c, d and sae come from the cache.
+    let (edited, _) = try render(notebook(a: "4"))
+    #expect(edited.ran == ["a", "b", "e"] && edited.cached == ["c", "d", "sae"])
+
+    // Touching the data file reruns only the cell reading it.
+    try writeData(rows: 5)
+    let (touched, result) = try render(notebook(a: "4"))
+    #expect(touched.ran == ["d"])
+    guard case .text(let rows)? = result.report.cells[3].outputs.first else { Issue.record("no output"); return }
+    #expect(rows == "5")
+
+    // Changing a parameter reruns the cells that read it.
+    let (param, _) = try render(notebook(a: "4", steps: "7"))
+    #expect(param.ran == ["e"])
+
+    // --refresh recomputes everything; --no-cache neither reads nor writes.
+    #expect(try render(notebook(a: "4", steps: "7"), mode: .refresh).0.ran.count == 6)
+    #expect(try render(notebook(a: "4", steps: "7"), mode: .off).0.cached.isEmpty)
+  }
+
+  @Test func aCorruptEntryIsRecomputed() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try writeData(rows: 3)
+    _ = try render(notebook())
+    // Damage every entry's values file: checksums no longer match.
+    let cacheRoot = directory + "/.notebook-cache/nb"
+    for entry in try FileManager.default.contentsOfDirectory(atPath: cacheRoot) {
+      try Data("{".utf8).write(to: URL(fileURLWithPath: "\(cacheRoot)/\(entry)/values.json"))
+    }
+    let (again, _) = try render(notebook())
+    #expect(again.cached.isEmpty && again.ran.count == 6)
+    let (third, _) = try render(notebook())
+    #expect(third.cached.count == 6, "the recomputed entries are written back")
+  }
+
+  @Test func cachedValuesAreBitIdentical() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try writeData(rows: 3)
+    let text = notebook() + """
+
+
+      ```swift
+      //| label: f
+      print(sae.history.fvu[4], evaluate(sae, on: data.x).fvu)
+      ```
+      """
+    let (_, first) = try render(text)
+    let (log, second) = try render(text.replacingOccurrences(of: "print(sae.history.fvu[4]", with: "print( sae.history.fvu[4]"))
+    #expect(log.ran == ["f"], "only the edited cell reruns; it reads the SAE restored from the cache")
+    guard case .text(let a)? = first.report.cells[6].outputs.first, case .text(let b)? = second.report.cells[6].outputs.first else {
+      Issue.record("no output")
+      return
+    }
+    #expect(a == b, "a restored SAE gives the same numbers: \(a) vs \(b)")
+  }
+}
