@@ -11,6 +11,7 @@ struct Render: ParsableCommand {
   @Option(help: "Folder for figure files.") var figures = "figures"
   @Flag(help: "Keep running after a failing cell.") var allowErrors = false
   @Flag(help: "Neither read nor write the cell cache.") var noCache = false
+  @Option(help: ArgumentHelp("Time budget of the whole render, in seconds.", valueName: "seconds")) var timeout: Double?
   @Flag(help: "Recompute every cell and overwrite its cache entry.") var refresh = false
   @Option(name: .customShort("P"), help: ArgumentHelp("Set a notebook parameter.", valueName: "name=value"))
   var parameters: [String] = []
@@ -35,6 +36,10 @@ struct Render: ParsableCommand {
       options.figuresDirectory = figures
       options.allowErrors = allowErrors
       options.cache = noCache ? .off : (refresh ? .refresh : .use)
+      if let timeout {
+        guard timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
+        options.totalTimeout = timeout
+      }
       var renderer = NotebookRenderer(session: session, options: options)
       let bar = ProgressLine()
       renderer.progress = { label, fraction in bar.update(label, fraction) }

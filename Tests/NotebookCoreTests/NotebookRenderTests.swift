@@ -131,8 +131,35 @@ import Testing
     let start = Date()
     let result = try NotebookRenderer(session: session, options: options).render()
     #expect(Date().timeIntervalSince(start) < 10, "the time limit must stop training promptly")
-    #expect(result.report.cells.map(\.status) == [.failed, .ok])
+    #expect(result.report.cells.map(\.status) == [.timedOut, .ok])
     #expect(result.report.cells[0].diagnostic?.contains("ran past its time limit of 0.2 s") == true, "\(result.report.cells[0].diagnostic ?? "")")
+  }
+
+  @Test func anEnormousLoopIsStoppedByTheTimeLimitAndTheBudgetStopsTheRender() throws {
+    let text = """
+      ```swift
+      //| timeout: 0.3
+      var n = 0
+      for i in 0..<1_000_000_000_000 { n += 1 }
+      ```
+
+      ```swift
+      print(1)
+      ```
+      """
+    let session = try NotebookSession.load(path: "loop.md", text: text)
+    var options = NotebookRenderer.Options()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    options.reportsDirectory = directory.path
+    options.cache = .off
+    let start = Date()
+    let result = try NotebookRenderer(session: session, options: options).render()
+    #expect(Date().timeIntervalSince(start) < 10)
+    #expect(result.report.cells.map(\.status) == [.timedOut, .notRun])
+    options.totalTimeout = 0.2
+    let budget = try NotebookRenderer(session: try NotebookSession.load(path: "loop.md", text: text.replacingOccurrences(of: "//| timeout: 0.3", with: "")), options: options).render()
+    #expect(budget.report.cells.map(\.status) == [.timedOut, .notRun])
   }
 
   @Test func runtimeErrorsPointAtTheirArgument() throws {

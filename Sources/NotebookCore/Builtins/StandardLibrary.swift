@@ -74,11 +74,11 @@ enum StandardLibrary {
       return .array(items + [element])
     }.mutatingMethod(), on: .array(.any))
     let count = Property(receiver: .array(.any), name: "count", type: .int, doc: "Number of elements.") { v in
-      .int(v.elements?.count ?? 0)
+      .int(v.elementCount ?? 0)
     }
     r.addProperty(count)
     r.addProperty(Property(receiver: .range, name: "count", type: .int, doc: "Number of integers in the range.") { v in
-      .int(v.elements?.count ?? 0)
+      .int(v.elementCount ?? 0)
     })
     r.addProperty(Property(receiver: .string, name: "count", type: .int, doc: "Number of characters.") { v in
       guard case .string(let s) = v else { return .int(0) }

@@ -83,6 +83,8 @@ public struct ReportCell: Hashable, Sendable {
     case skipped
     /// Failed as its `error: true` option said it would.
     case expectedError = "expected_error"
+    /// Stopped by its time limit (or the render's total budget): not an error in the code.
+    case timedOut = "timeout"
   }
 
   public var index: Int

@@ -115,6 +115,8 @@ public struct ReportHTMLRenderer: Sendable {
     switch cell.status {
     case .failed:
       out += diagnosticBox("error", title: "Error", text: cell.diagnostic ?? "the cell failed")
+    case .timedOut:
+      out += diagnosticBox("error", title: "Timed out", text: cell.diagnostic ?? "the cell ran past its time limit")
     case .expectedError:
       out += diagnosticBox("expected", title: "Expected error", text: cell.diagnostic ?? "")
     case .notRun:
@@ -189,6 +191,7 @@ public struct ReportHTMLRenderer: Sendable {
     switch status {
     case .ok: nil
     case .failed: "failed"
+    case .timedOut: "timed out"
     case .notRun: "not run"
     case .skipped: "not evaluated"
     case .expectedError: "failed as expected"

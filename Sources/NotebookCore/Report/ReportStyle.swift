@@ -28,12 +28,12 @@ enum ReportStyle {
     pre.code[data-language]::before { content: attr(data-language); display: block; color: var(--muted);
       font-size: 0.75rem; margin-bottom: 0.25rem; }
     .cell { margin: 1.25rem 0; border-left: 3px solid var(--line); padding-left: 0.75rem; }
-    .cell.status-failed { border-left-color: var(--red); }
+    .cell.status-failed, .cell.status-timeout { border-left-color: var(--red); }
     .cell.status-not-run, .cell.status-skipped { border-left-color: #eaeef2; opacity: 0.8; }
     .cell-header { display: flex; gap: 0.75rem; align-items: baseline; font-size: 0.8rem; color: var(--muted); }
     .cell-name { color: var(--muted); text-decoration: none; font-family: ui-monospace, Menlo, Consolas, monospace; }
     .badge { border: 1px solid currentColor; border-radius: 999px; padding: 0 0.5rem; }
-    .status-failed .badge { color: var(--red); }
+    .status-failed .badge, .status-timeout .badge { color: var(--red); }
     .status-expected-error .badge { color: var(--amber); }
     .duration { margin-left: auto; }
     pre.source { margin: 0.3rem 0; }

@@ -12,6 +12,9 @@ public struct NotebookRenderer {
     public var allowErrors = false
     /// Time limit of a cell without `//| timeout:` (seconds).
     public var defaultCellTimeout: Double = 1_800
+    /// Time budget of the whole render (seconds); nil for none. Each cell's
+    /// limit is also capped by what is left of it.
+    public var totalTimeout: Double?
     /// Reuse cached cell results (`use`), recompute and overwrite them (`refresh`), or neither (`off`).
     public var cache: CacheMode = .use
     /// The cell cache folder; nil means `<notebook folder>/.notebook-cache/<name>`.
@@ -66,6 +69,10 @@ public struct NotebookRenderer {
     failures += session.problems.filter { d in !notebook.cells.contains { $0.range.contains(d.range) } }
     var stopped = !failures.isEmpty
     var keys = CellKeys(session: session, registry: registry)
+    let renderStart = DispatchTime.now().uptimeNanoseconds
+    func budgetLeft() -> Double? {
+      options.totalTimeout.map { $0 - Double(DispatchTime.now().uptimeNanoseconds - renderStart) / 1e9 }
+    }
     let cache = CellCache(directory: options.cacheDirectory
       ?? ((notebook.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".notebook-cache/\(name)"))
     for cell in notebook.cells {
@@ -89,7 +96,16 @@ public struct NotebookRenderer {
       }
       let key = keys.key(for: cell)
       let cacheable = key != nil && cell.options.cache != false && !cell.options.expectError && options.cache != .off
-      context.beginCell(name: cell.stableName, timeLimit: cell.options.timeout ?? options.defaultCellTimeout)
+      if let left = budgetLeft(), left <= 0 {
+        let d = Diagnostic.error("the render ran past its total time limit of \(describeSeconds(options.totalTimeout ?? 0)) (--timeout) before this cell", at: cell.range)
+        rc.status = .timedOut
+        rc.diagnostic = renderer.render(d)
+        failures.append(d)
+        stopped = true
+        continue
+      }
+      let cellLimit = cell.options.timeout ?? options.defaultCellTimeout
+      context.beginCell(name: cell.stableName, timeLimit: budgetLeft().map { min($0, cellLimit) } ?? cellLimit)
       if cacheable, options.cache == .use, let key, let entry = cache.load(key, context: context) {
         for (name, value) in entry.values { interpreter.scopes[0][name] = value }
         rc.outputs = try outputs(entry.outputs, displayed: nil, cell: cell, gnuplot: &gnuplot, written: &written, svgs: entry.svgs)
@@ -125,7 +141,7 @@ public struct NotebookRenderer {
       case (nil, false): rc.status = .ok
       case (let d?, true): rc.status = .expectedError; rc.diagnostic = renderer.render(d)
       case (let d?, false):
-        rc.status = .failed
+        rc.status = context.timedOut ? .timedOut : .failed
         rc.diagnostic = renderer.render(d)
         failures.append(d)
         stopped = !options.allowErrors

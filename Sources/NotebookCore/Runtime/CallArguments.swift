@@ -76,7 +76,11 @@ public struct CallArguments: Sendable {
   }
 
   public func array(_ name: String) throws -> [Value] {
-    guard let items = try value(name).elements else { throw mismatch(name, "an array") }
+    let v = try value(name)
+    if let n = v.integerRange?.count, n > Value.maximumMaterializedRange {
+      throw RuntimeError("a range of \(n) integers is too large to pass as an array (at most \(Value.maximumMaterializedRange))", argument: name)
+    }
+    guard let items = v.elements else { throw mismatch(name, "an array") }
     return items
   }
 

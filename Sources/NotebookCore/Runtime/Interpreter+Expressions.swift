@@ -140,6 +140,10 @@ extension Interpreter {
       try check(indices[0], m.rows, "the matrix's row count", arguments[0])
       return .array(m.row(indices[0]).map { .double(Double($0)) })
     case (_, 1):
+      if let r = base.integerRange {
+        try check(indices[0], r.count, "the range's element count", arguments[0])
+        return .int(r.lowerBound + indices[0])
+      }
       guard let items = base.elements else { break }
       try check(indices[0], items.count, "the array's element count", arguments[0])
       return items[indices[0]]

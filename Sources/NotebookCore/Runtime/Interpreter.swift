@@ -74,7 +74,13 @@ public final class Interpreter {
       }
     case .forIn(let name, let sequence, let body):
       let seq = try evaluate(sequence)
-      guard let items = seq.elements else {
+      // Ranges are walked lazily: `for i in 0..<1_000_000_000 {}` is stopped by the time limit, not by memory.
+      let items: AnySequence<Value>
+      if let r = seq.integerRange {
+        items = AnySequence(r.lazy.map { Value.int($0) })
+      } else if case .array(let array) = seq {
+        items = AnySequence(array)
+      } else {
         throw Diagnostic.error("for-in loop requires an array or a range, got '\(seq.type)'", at: sequence.range)
       }
       for item in items {

@@ -26,6 +26,8 @@ public final class RuntimeContext: @unchecked Sendable {
   var figureCount = 0
   var deadline: UInt64?
   var timeLimit: Double?
+  /// Set when the running cell was stopped by its time limit (a timeout, not an error).
+  public private(set) var timedOut = false
 
   public init(seed: Int, baseDirectory: String) {
     self.seed = seed
@@ -35,6 +37,7 @@ public final class RuntimeContext: @unchecked Sendable {
   /// Starts a cell: clears its outputs and sets its time limit (seconds).
   func beginCell(name: String, timeLimit: Double?) {
     outputs = []
+    timedOut = false
     cellName = name
     figureCount = 0
     self.timeLimit = timeLimit
@@ -58,6 +61,7 @@ public final class RuntimeContext: @unchecked Sendable {
   /// Throws when the cell has run past its time limit.
   public func checkDeadline() throws {
     if isPastDeadline {
+      timedOut = true
       throw RuntimeError("the cell ran past its time limit of \(describeSeconds(timeLimit ?? 0)) and was stopped (raise it with '//| timeout: <seconds>')")
     }
   }

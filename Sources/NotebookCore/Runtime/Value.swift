@@ -44,15 +44,35 @@ public enum Value: Sendable {
     }
   }
 
-  /// The elements of an array or range.
+  /// The largest range turned into an array of values (`for` loops over
+  /// ranges never build one, so they may be longer).
+  static let maximumMaterializedRange = 10_000_000
+
+  /// The elements of an array or range (nil for other values and for ranges
+  /// longer than ``maximumMaterializedRange``).
   var elements: [Value]? {
     switch self {
     case .array(let items): return items
-    case .range(let lo, let hi, let closed):
-      let upper = closed ? hi + 1 : hi
-      return upper > lo ? (lo..<upper).map { .int($0) } : []
+    case .range:
+      guard let r = integerRange, r.count <= Value.maximumMaterializedRange else { return nil }
+      return r.map { .int($0) }
     default: return nil
     }
+  }
+
+  /// A range's integers as a Swift range (empty when the bounds are reversed).
+  var integerRange: Range<Int>? {
+    guard case .range(let lo, let hi, let closed) = self else { return nil }
+    let (upper, overflow) = closed ? hi.addingReportingOverflow(1) : (hi, false)
+    let end = overflow ? Int.max : upper
+    return lo < end ? lo..<end : lo..<lo
+  }
+
+  /// Number of elements of an array or range, without building the range.
+  var elementCount: Int? {
+    if let r = integerRange { return r.count }
+    if case .array(let items) = self { return items.count }
+    return nil
   }
 }
 

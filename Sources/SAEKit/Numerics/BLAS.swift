@@ -5,11 +5,21 @@ import CBLAS
 /// This is the only file in the project that imports `CBLAS`. Everything here
 /// works on raw buffers; shape checking lives one level up (`Matrix+Products`,
 /// `LeastSquares`, `SymmetricEigen`).
+///
+/// OpenBLAS runs single-threaded in SAEKit: its thread count is one global
+/// setting, its results differ in the last bits between thread counts, and its
+/// idle worker threads spin while our own workers run. SAEKit splits large
+/// products over cores itself (`Parallel`), so results do not depend on the
+/// machine or on what else runs concurrently. Only a caller that sets
+/// ``threads`` (the benchmark's sgemm probe) changes this.
 public enum BLAS {
+  /// Sets OpenBLAS to one thread, once, before SAEKit's first BLAS call.
+  static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
   /// The number of threads OpenBLAS uses for one call.
   public static var threads: Int {
-    get { Int(openblas_get_num_threads()) }
-    set { openblas_set_num_threads(Int32(max(1, newValue))) }
+    get { _ = singleThreaded; return Int(openblas_get_num_threads()) }
+    set { _ = singleThreaded; openblas_set_num_threads(Int32(max(1, newValue))) }
   }
 
   /// OpenBLAS's build configuration and the kernel family it chose for this
@@ -41,6 +51,7 @@ public enum BLAS {
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     guard m > 0, n > 0 else { return }
+    _ = singleThreaded
     cblas_sgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
       transposeB ? CblasTrans : CblasNoTrans,
@@ -56,6 +67,7 @@ public enum BLAS {
     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
     guard m > 0, n > 0 else { return }
+    _ = singleThreaded
     cblas_dgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
       transposeB ? CblasTrans : CblasNoTrans,
@@ -90,7 +102,8 @@ public enum LAPACK {
     m: Int, n: Int, nrhs: Int, a: UnsafeMutablePointer<Double>, lda: Int,
     b: UnsafeMutablePointer<Double>, ldb: Int
   ) -> Int {
-    Int(LAPACKE_dgels(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), Int32(nrhs),
+    _ = BLAS.singleThreaded
+    return Int(LAPACKE_dgels(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), Int32(m), Int32(n), Int32(nrhs),
                       a, Int32(lda), b, Int32(ldb)))
   }
 
@@ -98,7 +111,8 @@ public enum LAPACK {
   /// triangle). On return `a` holds eigenvectors as columns and `w` the
   /// eigenvalues in ascending order.
   public static func syevd(n: Int, a: UnsafeMutablePointer<Double>, lda: Int, w: UnsafeMutablePointer<Double>) -> Int {
-    Int(LAPACKE_dsyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
+    _ = BLAS.singleThreaded
+    return Int(LAPACKE_dsyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
                        Int32(n), a, Int32(lda), w))
   }
 
@@ -109,7 +123,8 @@ public enum LAPACK {
     m: Int, n: Int, a: UnsafeMutablePointer<Double>, lda: Int, s: UnsafeMutablePointer<Double>,
     u: UnsafeMutablePointer<Double>, ldu: Int, vt: UnsafeMutablePointer<Double>, ldvt: Int
   ) -> Int {
-    Int(LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), a, Int32(lda),
+    _ = BLAS.singleThreaded
+    return Int(LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), a, Int32(lda),
                        s, u, Int32(ldu), vt, Int32(ldvt)))
   }
 }

@@ -19,7 +19,16 @@ extension Matrix {
     try Matrix.product(self, b, transposeA: true, transposeB: false, operation: "Aᵀ·B")
   }
 
+  /// Rows of `op(A)` per sgemm call when a product is split over cores.
+  static let productBlockRows = 256
+
   /// `op(A)·op(B)` with shape checks.
+  ///
+  /// Large products are split into blocks of ``productBlockRows`` rows of the
+  /// result, each a single-threaded sgemm call on one core (`Parallel`). The
+  /// split depends only on the shapes, and OpenBLAS stays single-threaded
+  /// (see ``BLAS``), so a product gives the same bits on any machine and
+  /// however many other computations run at the same time.
   public static func product(
     _ a: Matrix, _ b: Matrix, transposeA: Bool, transposeB: Bool, operation: String = "product"
   ) throws -> Matrix {
@@ -34,10 +43,14 @@ extension Matrix {
     a.storage.withUnsafeBufferPointer { pa in
       b.storage.withUnsafeBufferPointer { pb in
         c.storage.withUnsafeMutableBufferPointer { pc in
-          BLAS.gemm(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: ka,
-            alpha: 1, a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
-            beta: 0, c: pc.baseAddress!, ldc: n)
+          let (ap, bp, cp) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
+          let blocks = (m + productBlockRows - 1) / productBlockRows
+          Parallel.forEachChunk(count: m, chunks: blocks) { _, rows in
+            BLAS.gemm(
+              transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: ka,
+              alpha: 1, a: ap + (transposeA ? rows.lowerBound : rows.lowerBound * a.cols), lda: a.cols, b: bp, ldb: b.cols,
+              beta: 0, c: cp + rows.lowerBound * n, ldc: n)
+          }
         }
       }
     }
