@@ -14,6 +14,7 @@ import Testing
     defer { try? FileManager.default.removeItem(at: directory) }
     options.reportsDirectory = directory.path
     options.figuresDirectory = directory.appendingPathComponent("figures").path
+    options.cache = .off  // this suite checks the activation cache, not the cell cache
     return try NotebookRenderer(session: session, options: options).render()
   }
 

@@ -12,12 +12,14 @@ import Testing
   }
 
   func render(_ name: String, path: String, allowErrors: Bool = false, overrides: [(String, String)] = [],
-              into existing: URL? = nil) throws -> (NotebookRenderer.Result, URL) {
+              into existing: URL? = nil, cache: NotebookRenderer.CacheMode = .use) throws -> (NotebookRenderer.Result, URL) {
     let directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
     let session = try NotebookSession.load(path: path, text: try fixture(name), overrides: overrides)
     var options = NotebookRenderer.Options()
     options.reportsDirectory = directory.appendingPathComponent("reports").path
     options.figuresDirectory = directory.appendingPathComponent("figures").path
+    options.cacheDirectory = directory.appendingPathComponent("cell-cache").path
+    options.cache = cache
     options.allowErrors = allowErrors
     return (try NotebookRenderer(session: session, options: options).render(), directory)
   }
@@ -55,10 +57,10 @@ import Testing
 
   @Test func renderingIsDeterministic() throws {
     let files = ["reports/small.html", "reports/small.json", "figures/small/fit.svg"]
-    let (first, directory) = try render("notebooks/small.md", path: "notebooks/small.md")
+    let (first, directory) = try render("notebooks/small.md", path: "notebooks/small.md", cache: .off)
     defer { try? FileManager.default.removeItem(at: directory) }
     let before = try files.map { try String(contentsOfFile: directory.appendingPathComponent($0).path, encoding: .utf8) }
-    let (second, _) = try render("notebooks/small.md", path: "notebooks/small.md", into: directory)
+    let (second, _) = try render("notebooks/small.md", path: "notebooks/small.md", into: directory, cache: .off)
     #expect(first.succeeded && second.succeeded)
     for (file, a) in zip(files, before) {
       let b = try String(contentsOfFile: directory.appendingPathComponent(file).path, encoding: .utf8)
@@ -127,6 +129,7 @@ import Testing
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
     options.reportsDirectory = directory.path
+    options.cacheDirectory = directory.appendingPathComponent("cell-cache").path
     options.allowErrors = true
     let start = Date()
     let result = try NotebookRenderer(session: session, options: options).render()
@@ -173,6 +176,7 @@ import Testing
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
     options.reportsDirectory = directory.path
+    options.cache = .off
     let result = try NotebookRenderer(session: session, options: options).render()
     let d = try #require(result.failures.first)
     #expect(d.range.start == SourcePosition(line: 2, column: 20), "\(d)")
