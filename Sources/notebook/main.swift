@@ -8,7 +8,7 @@ struct NotebookCommand: ParsableCommand {
     commandName: "notebook",
     abstract: "Literate notebooks for sparse-autoencoder research: run Markdown notebooks into HTML reports.",
     version: "notebook \(NotebookCore.version)",
-    subcommands: [Render.self, Check.self, Functions.self])
+    subcommands: [Render.self, Check.self, Functions.self, Diff.self])
 }
 
 // Exit status as the README promises: 0 success, 1 a notebook failed, 2 usage errors
