@@ -1,4 +1,8 @@
-/// The report's inline stylesheet: light, readable, print-friendly, no web fonts.
+/// The report's inline stylesheet: light, readable, no web fonts. Below 600 px
+/// (phones) the page tightens, long words wrap and wide code and tables scroll
+/// inside their own boxes; in print, text is black, the contents list is dropped,
+/// code wraps, figures and table rows are not split across pages and link URLs
+/// are printed after their text. `BrowserReportTests` checks both in Chromium.
 enum ReportStyle {
   static let css = """
     :root { --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --code-bg: #f6f8fa; --accent: #0a5bb5;
@@ -54,13 +58,33 @@ enum ReportStyle {
     .diagnostic-expected { border-color: var(--amber); background: var(--amber-bg); }
     .diagnostic-expected .diagnostic-title, .diagnostic-expected pre { color: var(--amber); }
     .cell-note { font-size: 0.9rem; color: var(--muted); font-style: italic; }
+    @media (max-width: 600px) {
+      main { padding: 1rem 0.75rem 3rem; }
+      .title-block .title { font-size: 1.5rem; }
+      .run-info { grid-template-columns: 1fr; gap: 0; }
+      .run-info dd { margin-bottom: 0.4rem; }
+      .prose, .run-info dd, .cell-caption, figcaption, .diagnostic-title { overflow-wrap: anywhere; }
+      pre { font-size: 0.8rem; padding: 0.5rem 0.6rem; }
+      .cell { padding-left: 0.5rem; }
+      .cell-header { flex-wrap: wrap; }
+      .table-wrap, table.output-record { display: block; max-width: 100%; overflow-x: auto; }
+      figure { margin: 0.5rem 0; }
+      figure img { width: 100%; }
+    }
     @media print {
+      @page { margin: 1.5cm; }
+      :root { --fg: #000; --muted: #333; --line: #999; --code-bg: #fff; }
+      * { box-shadow: none !important; text-shadow: none !important; }
+      body { font-size: 11pt; color: #000; background: #fff; }
       main { max-width: none; padding: 0; }
       .toc { display: none; }
-      pre { white-space: pre-wrap; word-break: break-word; }
-      .cell, figure, pre, table { break-inside: avoid; }
+      pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
+      .table-wrap { overflow: visible; }
+      h1, h2, h3, h4, .cell-header { break-after: avoid; }
+      figure, tr, pre, .diagnostic, .output-record { break-inside: avoid; }
+      figure img { max-height: 22cm; width: auto; }
       a { color: inherit; text-decoration: none; }
+      .prose a[href^="http"]::after { content: " (" attr(href) ")"; font-size: 0.85em; overflow-wrap: anywhere; }
     }
-
     """
 }
