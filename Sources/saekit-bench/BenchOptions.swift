@@ -1,3 +1,5 @@
+import SAEKit
+
 /// Command-line options of `saekit-bench` (hand-parsed: the tool has no other dependency).
 struct BenchOptions {
   var outputDirectory = "bench/out"
@@ -9,11 +11,18 @@ struct BenchOptions {
   var features = 6_144
   var seed: UInt64 = 1
   var skipSteps = 3
+  /// `--minilm DIR`: run the MiniLM forward benchmark (``MiniLMBenchmark``) instead, into DIR.
+  var minilmDirectory: String?
+  var modelDirectory = MiniLMFiles.defaultDirectory
+  var minilmBatches = 12, minilmBatchSize = 32, minilmWarmup = 2
 
   static let usage = """
     usage: saekit-bench [--out DIR] [--compare DIR] [--steps N] [--threads N] [--d N] [--m N] [--k N] [--batch N]
       --out DIR      run the Swift benchmark, write data, config.json and swift.json into DIR (default bench/out)
       --compare DIR  print the Swift/PyTorch comparison from DIR/swift.json and DIR/torch.json
+                     (and DIR/minilm_swift.json, DIR/minilm_torch.json when present)
+      --minilm DIR   run the MiniLM forward benchmark (batches of 32 × 128 tokens), write minilm_* files into DIR
+                     [--model DIR (default .cache/models/all-MiniLM-L6-v2)] [--minilm-batches N (12)] [--minilm-warmup N (2)]
     """
 
   init(_ arguments: [String]) throws {
@@ -34,6 +43,11 @@ struct BenchOptions {
       switch arguments[i] {
       case "--out": outputDirectory = try value("--out")
       case "--compare": outputDirectory = try value("--compare"); compareOnly = true
+      case "--minilm": minilmDirectory = try value("--minilm")
+      case "--model": modelDirectory = try value("--model")
+      case "--minilm-batches": minilmBatches = try int("--minilm-batches")
+      case "--minilm-batch-size": minilmBatchSize = try int("--minilm-batch-size")
+      case "--minilm-warmup": minilmWarmup = Int(try value("--minilm-warmup")) ?? -1
       case "--steps": steps = try int("--steps")
       case "--threads": threads = try int("--threads")
       case "--d": d = try int("--d")
@@ -46,6 +60,9 @@ struct BenchOptions {
       default: throw BenchError.usage("unknown option '\(arguments[i])'")
       }
       i += 1
+    }
+    guard minilmWarmup >= 0 && minilmWarmup < minilmBatches else {
+      throw BenchError.usage("--minilm-warmup must be a non-negative integer below --minilm-batches")
     }
     guard skipSteps < steps else { throw BenchError.usage("--steps must exceed \(skipSteps) (warm-up steps excluded from timing)") }
   }

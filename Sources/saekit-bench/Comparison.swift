@@ -1,8 +1,18 @@
 import Foundation
 
-/// Prints the Swift/PyTorch comparison from `swift.json` and `torch.json`.
+/// Prints the Swift/PyTorch comparison from `swift.json` and `torch.json`, and the MiniLM
+/// forward comparison from `minilm_swift.json` and `minilm_torch.json` when both exist.
 enum Comparison {
   static func print(directory: String) throws {
+    let miniLM = ["minilm_swift.json", "minilm_torch.json"].allSatisfy {
+      FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0))
+    }
+    let topK = FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("swift.json"))
+    if topK || !miniLM { try printTopK(directory: directory) }
+    if miniLM { try printMiniLM(directory: directory) }
+  }
+
+  static func printTopK(directory: String) throws {
     let swift = try load(directory, "swift.json", producer: "saekit-bench --out \(directory)")
     let torch = try load(directory, "torch.json", producer: "bench/.venv/bin/python bench/peer_topk.py --dir \(directory)")
     func number(_ o: [String: Any], _ key: String) -> Double { (o[key] as? NSNumber)?.doubleValue ?? .nan }
@@ -16,6 +26,19 @@ enum Comparison {
     Swift.print(String(format: "Swift/PyTorch tokens/s: %.2f× (target ≥ 2.5×)", st / tt))
     Swift.print(String(format: "held-out FVU, Swift vs PyTorch: %+.1f%% (target within ±2%%)", (sf / tf - 1) * 100))
     Swift.print(String(format: "Swift step vs sgemm bound: %.0f%% (target ≥ 60%%)", number(swift, "sgemm_bound_ratio") * 100))
+  }
+
+  static func printMiniLM(directory: String) throws {
+    let swift = try load(directory, "minilm_swift.json", producer: "saekit-bench --minilm \(directory)")
+    let torch = try load(directory, "minilm_torch.json", producer: "bench/.venv/bin/python bench/peer_minilm.py --dir \(directory)")
+    func number(_ o: [String: Any], _ key: String) -> Double { (o[key] as? NSNumber)?.doubleValue ?? .nan }
+    let (st, tt) = (number(swift, "tokens_per_s"), number(torch, "tokens_per_s"))
+    Swift.print("")
+    Swift.print("MiniLM forward       Swift        PyTorch \(torch["torch_version"] as? String ?? "") BertModel")
+    Swift.print(String(format: "tokens/s          %10.0f     %10.0f", st, tt))
+    Swift.print(String(format: "median batch (ms) %10.1f     %10.1f", number(swift, "batch_ms_median"), number(torch, "batch_ms_median")))
+    Swift.print(String(format: "MiniLM Swift/PyTorch tokens/s: %.2f× (target ≥ 1×)", st / tt))
+    Swift.print(String(format: "MiniLM mean-pooled output, max |Swift − PyTorch|: %.2e", number(torch, "pooled_max_abs_diff")))
   }
 
   static func load(_ directory: String, _ name: String, producer: String) throws -> [String: Any] {

@@ -7,11 +7,15 @@ import SAEKit
 // the same run, and the ratio of the sgemm-bound step time (2·B·d·m FLOPs) to
 // the measured step time. It writes the data and configuration for the
 // PyTorch peer (bench/peer_topk.py); `--compare` prints the Swift/PyTorch ratio.
+// `--minilm DIR` times the MiniLM encoder's forward pass instead (MiniLMBenchmark.swift;
+// peer: bench/peer_minilm.py).
 
 if CommandLine.arguments.contains("--probe") { Probe.topK(); Probe.variants(); exit(0) }
 do {
   let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
-  if options.compareOnly {
+  if options.minilmDirectory != nil {
+    try MiniLMBenchmark(options: options).run()
+  } else if options.compareOnly {
     try Comparison.print(directory: options.outputDirectory)
   } else {
     try TrainingBenchmark(options: options).run()
