@@ -8,6 +8,7 @@ extension Registry {
     SAEBuiltins.register(&r)
     PlotBuiltins.register(&r)
     ModelBuiltins.register(&r)
+    DarkMatterBuiltins.register(&r)
     return r
   }()
 }

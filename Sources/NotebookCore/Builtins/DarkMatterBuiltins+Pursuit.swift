@@ -1,0 +1,122 @@
+import SAEKit
+
+/// `darkMatter.pursuit` and `darkMatter.earlierComponents`: is the nonlinear
+/// error the encoder's fault, and do other parts of the model predict it?
+extension DarkMatterBuiltins {
+  static let pursuitRecord = RecordType("PursuitComparison", doc: "The SAE's own encoder against gradient pursuit with its decoder at the same per-token L0 (§6.1 of the paper).", fields: [
+    ("tokens", .int, "number of tokens compared"),
+    ("l0", .double, "mean per-token L0 of the SAE, the pursuit's sparsity budget"),
+    ("support", .double, "mean support size |S| the pursuit ended with"),
+    ("saeFVU", .double, "FVU(x, Sae(x))"),
+    ("pursuitFVU", .double, "FVU of the pursuit reconstruction"),
+    ("saeNonlinearFVU", .double, "nonlinear FVU of the SAE (a* refitted on these tokens)"),
+    ("pursuitNonlinearFVU", .double, "nonlinear FVU of the pursuit (a* refitted on its error)"),
+    ("totalChange", .double, "100·(pursuitFVU − saeFVU) / saeFVU, in %"),
+    ("nonlinearChange", .double, "100·(pursuitNonlinearFVU − saeNonlinearFVU) / saeNonlinearFVU, in %"),
+    ("fvuByIteration", .array(.double), "pursuit FVU after 0, 1, …, max L0 iterations (tokens whose budget is spent keep their last value)"),
+    ("increases", .int, "iterations (over all tokens) whose squared error rose by more than 10⁻⁵ relative"),
+  ])
+
+  static let explainRecord = RecordType("ExplainedError", doc: "Held-out R² of the SAE's error parts regressed on other vectors (§6.2 / Fig. 10b of the paper).", fields: [
+    ("columns", .int, "number of explanatory columns Σ p_i"),
+    ("nonlinearR2", .double, "R² of NonlinearError, mean over dimensions"),
+    ("nonlinearR2Pooled", .double, "R² of NonlinearError, pooled: the share of its variance explained"),
+    ("errorR2", .double, "R² of SaeError, mean over dimensions"),
+    ("linearR2", .double, "R² of LinearError, mean over dimensions"),
+  ])
+
+  static let pursuit = Builtin("darkMatter.pursuit", [
+    .positional("sae", .sae, "a trained SAE"),
+    .labeled("on", .matrix, "activations x, (tokens × d)"),
+    .labeled("tokens", .int, default: .value(.int(0)), "compare on this many evenly spaced tokens (0: all); pursuit costs 2·N·L0·width·d FLOPs"),
+  ] + splitParameters, returns: .record("PursuitComparison"),
+     doc: "Replaces the SAE's encoder by gradient pursuit over its decoder at each token's own L0 and compares total and nonlinear FVU (a* refitted for each).") { args, context in
+    let all = try data(args, "on", minimumRows: 8)
+    let s = try sae(args, "sae", dimension: all.cols, data: "on")
+    let count = try args.int("tokens")
+    guard count >= 0 else { throw RuntimeError("tokens must be ≥ 0, got \(count)", argument: "tokens") }
+    guard count == 0 || count >= 8 else { throw RuntimeError("tokens must be 0 (all) or at least 8, got \(count)", argument: "tokens") }
+    let o = try options(args)
+    let x = all.rows(evenlySpacedRows(count, of: all.rows))
+    return try attributing("on") {
+      let codes = try s.model.encode(x)
+      let recon = try s.model.decode(codes)
+      let l0 = ReconstructionMetrics.l0(codes)
+      context.progress?("gradient pursuit m=\(s.model.width)", 0)
+      let pursued = try GradientPursuit.reconstruct(x, sae: s.model, sparsity: l0, recordHistory: true)
+      try context.checkDeadline()
+      let before = try SAEErrorDecomposition(activations: x, reconstructions: recon, options: o)
+      let after = try SAEErrorDecomposition(activations: x, reconstructions: pursued.reconstructions, options: o)
+      let history = pursued.squaredErrorHistory ?? []
+      let variance = totalVariance(x)
+      let iterations = l0.max() ?? 0
+      var curve = [Double](repeating: 0, count: iterations + 1)
+      var increases = 0
+      for h in history {
+        for t in 0...iterations { curve[t] += h[min(t, h.count - 1)] }
+        for t in 1..<max(h.count, 1) where h[t] > h[t - 1] * (1 + 1e-5) + 1e-12 { increases += 1 }
+      }
+      func change(_ a: Double, _ b: Double) -> Double { b != 0 ? 100 * (a - b) / b : .nan }
+      return .record(Record("PursuitComparison", [
+        ("tokens", .int(x.rows)), ("l0", .double(Double(l0.reduce(0, +)) / Double(x.rows))),
+        ("support", .double(Double(pursued.supportSizes.reduce(0, +)) / Double(x.rows))),
+        ("saeFVU", .double(before.totalFVU)), ("pursuitFVU", .double(after.totalFVU)),
+        ("saeNonlinearFVU", .double(before.nonlinearFVU)), ("pursuitNonlinearFVU", .double(after.nonlinearFVU)),
+        ("totalChange", .double(change(after.totalFVU, before.totalFVU))),
+        ("nonlinearChange", .double(change(after.nonlinearFVU, before.nonlinearFVU))),
+        ("fvuByIteration", doubles(curve.map { variance > 0 ? $0 / variance : .nan })), ("increases", .int(increases)),
+      ]))
+    }
+  }
+
+  /// `Σ_t ‖x_t − x̄‖²`, the FVU's denominator.
+  static func totalVariance(_ x: Matrix) -> Double {
+    var mean = [Double](repeating: 0, count: x.cols)
+    for i in 0..<x.rows { for j in 0..<x.cols { mean[j] += Double(x[i, j]) } }
+    for j in mean.indices { mean[j] /= Double(max(1, x.rows)) }
+    var total = 0.0
+    for i in 0..<x.rows {
+      for j in 0..<x.cols {
+        let c = Double(x[i, j]) - mean[j]
+        total += c * c
+      }
+    }
+    return total
+  }
+
+  static let earlierComponents = Builtin("darkMatter.earlierComponents", [
+    .positional("sae", .sae, "the SAE whose error is explained"),
+    .labeled("on", .matrix, "its activations x, (tokens × d)"),
+    .labeled("explainers", .array(.matrix), "matrices with one row per token of x (e.g. other SAEs' reconstructions of earlier components), concatenated column-wise"),
+    .labeled("intercept", .bool, default: .value(.bool(false)), "add a column of ones to the explainers"),
+  ] + splitParameters, returns: .record("ExplainedError"),
+     doc: "Regresses the SAE's NonlinearError (and SaeError, LinearError) on the explainers, fitted on the fit split and scored on held-out tokens (Fig. 10b).") { args, context in
+    let x = try data(args, "on", minimumRows: 8)
+    let s = try sae(args, "sae", dimension: x.cols, data: "on")
+    let explainers = try args.array("explainers").map { v -> Matrix in
+      guard case .matrix(let m) = v else { throw RuntimeError("'explainers' must contain matrices", argument: "explainers") }
+      guard m.rows == x.rows else {
+        throw RuntimeError("an explainer has \(m.rows) rows but 'on' has \(x.rows) tokens", argument: "explainers")
+      }
+      return m
+    }
+    guard !explainers.isEmpty else { throw RuntimeError("give at least one explainer", argument: "explainers") }
+    let o = try options(args)
+    let intercept = try args.bool("intercept")
+    return try attributing("explainers") {
+      let recon = try s.model.reconstruct(x)
+      let split = try SAEErrorDecomposition(activations: x, reconstructions: recon, options: o)
+      let parts = try split.components(activations: x, reconstructions: recon)
+      let inputs = try HeldOutRegression.columnConcatenation(explainers)
+      var r2 = [RSquared]()
+      for target in [parts.nonlinearError, parts.saeError, parts.linearError] {
+        try context.checkDeadline()
+        r2.append(try HeldOutRegression.vector(inputs: inputs, targets: target, split: split.split, intercept: intercept).r2)
+      }
+      return .record(Record("ExplainedError", [
+        ("columns", .int(inputs.cols)), ("nonlinearR2", .double(r2[0].mean)), ("nonlinearR2Pooled", .double(r2[0].pooled)),
+        ("errorR2", .double(r2[1].mean)), ("linearR2", .double(r2[2].mean)),
+      ]))
+    }
+  }
+}
