@@ -8,7 +8,8 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev liblapacke-dev gnuplot-nox fortunes
+# chromium: the report's browser checks (Tests/NotebookCoreTests/BrowserReportTests.swift; skipped without it).
+APT_PACKAGES := libopenblas-dev liblapacke-dev gnuplot-nox fortunes chromium
 # The benchmark lets OpenBLAS pick its kernels for this CPU (it prints the core it chose): a
 # workplace-wide OPENBLAS_CORETYPE pin (e.g. Haswell on an AVX-512 machine) would halve sgemm speed
 # and make the "fraction of the sgemm bound" figure meaningless for the machine at hand.
@@ -52,14 +53,16 @@ test: deps model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench: deps
+bench: deps model
 	$(SWIFT) build -c release --product saekit-bench
 	mkdir -p bench/out
 	$(BENCH_ENV) .build/release/saekit-bench --out bench/out
+	$(BENCH_ENV) .build/release/saekit-bench --minilm bench/out
 	@if [ -x bench/.venv/bin/python ]; then \
 	  $(BENCH_ENV) bench/.venv/bin/python bench/peer_topk.py --dir bench/out && \
+	  $(BENCH_ENV) bench/.venv/bin/python bench/peer_minilm.py --dir bench/out && \
 	  .build/release/saekit-bench --compare bench/out; \
-	else echo "(PyTorch peer skipped: run 'make bench-peer' once to create bench/.venv)"; fi
+	else echo "(PyTorch peers skipped: run 'make bench-peer' once to create bench/.venv)"; fi
 
 bench-peer:
 # Only PyPI is reachable. Findings (Linux x86_64, CPython 3.11, torch 2.15.0): PyPI's torch wheel is the
@@ -73,6 +76,7 @@ bench-peer:
 	python3 -m venv bench/.venv
 	bench/.venv/bin/pip install --quiet --upgrade pip
 	bench/.venv/bin/pip install --quiet --no-deps -r bench/requirements.txt
+	bench/.venv/bin/pip install --quiet -r bench/requirements-transformers.txt
 	bench/.venv/bin/python -c "import torch, torch.nn.functional as F; \
 	  bag = F.embedding_bag(torch.tensor([[0, 2]]), torch.eye(3), per_sample_weights=torch.tensor([[2.0, 3.0]]), mode='sum'); \
 	  assert bag.tolist() == [[2.0, 0.0, 3.0]] and float(torch.ones(3) @ torch.ones(3)) == 3.0; \

@@ -18,7 +18,7 @@ let package = Package(
     // MARK: - Public API
 
     /// Numerics, sparse autoencoders, training, metrics and data files.
-    .target(name: "SAEKit", dependencies: ["CBLAS"]),
+    .target(name: "SAEKit", dependencies: ["CBLAS", "CVectorKernels"], exclude: ["README.md"]),
 
     /// Notebook documents, the cell language (lexer, parser, checker, interpreter),
     /// the builtin registry, figures (gnuplot) and HTML/JSON reports.
@@ -39,6 +39,11 @@ let package = Package(
       path: "Sources/CBLAS",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
     ),
+
+    /// The transformer's element-wise kernels (GELU, softmax) in C, each built for AVX-512,
+    /// AVX2 and baseline x86-64 and chosen at load time. Optimised in debug builds too, so
+    /// tests that run the model do not crawl. Only SAEKit imports it.
+    .target(name: "CVectorKernels", path: "Sources/CVectorKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
     // MARK: - Executables
 

@@ -11,6 +11,9 @@ struct NotebookCommand: ParsableCommand {
     subcommands: [Render.self, Check.self, Functions.self, Diff.self])
 }
 
+// Before anything else: OpenBLAS kernels for this CPU when its own detection fell back to SSE3.
+NotebookCore.prepareProcess()
+
 // Exit status as the README promises: 0 success, 1 a notebook failed, 2 usage errors
 // (ArgumentParser's own usage errors would otherwise exit with 64).
 do {

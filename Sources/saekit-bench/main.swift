@@ -8,12 +8,16 @@ import SAEKit
 // the measured step time. It writes the data and configuration for the
 // PyTorch peer (bench/peer_topk.py); `--compare` prints the Swift/PyTorch ratio.
 // `--minilm DIR` times the MiniLM encoder's forward pass instead (MiniLMBenchmark.swift;
-// peer: bench/peer_minilm.py).
+// peer: bench/peer_minilm.py). `--itda DIR` times ITDA dictionary construction
+// (ITDABenchmark.swift; peer: bench/peer_itda.py).
 
+BLASCoreSelection.reexecutingWithBetterCoreIfNeeded()  // before any BLAS call (see its documentation)
 if CommandLine.arguments.contains("--probe") { Probe.topK(); Probe.variants(); exit(0) }
 do {
   let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
-  if options.minilmDirectory != nil {
+  if options.itdaDirectory != nil {
+    try ITDABenchmark(options: options).run()
+  } else if options.minilmDirectory != nil {
     try MiniLMBenchmark(options: options).run()
   } else if options.compareOnly {
     try Comparison.print(directory: options.outputDirectory)
