@@ -54,8 +54,10 @@ struct BrowserReportTests {
       const right = e => e.getBoundingClientRect().right;
       const figures = [...document.querySelectorAll('figure.output-figure img')].map(i => ({
         src: i.getAttribute('src').slice(0, 26), loaded: i.complete && i.naturalWidth > 0, right: right(i) }));
+      const insideScroller = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+        const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
       const overflowing = [...document.querySelectorAll('main, main > *, .cell, pre, .table-wrap, table, figure, dl')]
-        .filter(e => right(e) > width + 0.5).map(e => e.tagName.toLowerCase() + '.' + e.className);
+        .filter(e => right(e) > width + 0.5 && !insideScroller(e)).map(e => e.tagName.toLowerCase() + '.' + e.className);
       return { innerWidth, width, scrollWidth: document.documentElement.scrollWidth, figures, overflowing,
         title: document.querySelector('h1.title').textContent,
         tableRows: document.querySelectorAll('table.output-table tbody tr').length,
@@ -334,8 +336,15 @@ final class HeadlessChromium {
   }
 
   /// URLs the page asked for, other than `file:` and `data:` ones, since event `mark`.
+  /// A request the browser blocked before sending it (`Network.loadingFailed` with a
+  /// `blockedReason`, e.g. `csp` under the report's Content-Security-Policy) never left the
+  /// page and is not counted; its console error is.
   func requests(since mark: Int) -> [String] {
-    events[mark...].filter { $0.method == "Network.requestWillBeSent" }
+    let recent = events[mark...]
+    let blocked = Set(recent.filter { $0.method == "Network.loadingFailed" && $0.params["blockedReason"] != nil }
+      .compactMap { $0.params["requestId"] as? String })
+    return recent.filter { $0.method == "Network.requestWillBeSent" }
+      .filter { !blocked.contains($0.params["requestId"] as? String ?? "") }
       .compactMap { ($0.params["request"] as? [String: Any])?["url"] as? String }
       .filter { !$0.hasPrefix("file:") && !$0.hasPrefix("data:") }
   }
