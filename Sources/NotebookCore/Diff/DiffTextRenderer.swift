@@ -94,14 +94,14 @@ public struct DiffTextRenderer: Sendable {
   /// `series "loss" moved, max |Δy| = 0.012 at x = 16 (3 of 5 points)`.
   public static func describe(_ change: SeriesChange) -> String {
     switch change {
-    case .added(let title): return "series \(quoted(title)) added"
-    case .removed(let title): return "series \(quoted(title)) removed"
-    case .length(let title, let old, let new): return "series \(quoted(title)) has \(new) points (was \(old))"
+    case .added(let title): return "series \(seriesName(title)) added"
+    case .removed(let title): return "series \(seriesName(title)) removed"
+    case .length(let title, let old, let new): return "series \(seriesName(title)) has \(new) points (was \(old))"
     case .moved(let title, let delta, let index, let x, let count, let compared):
       let at = x.map { "x = \(DiffNumberFormat.value($0))" } ?? "point \(index + 1)"
-      return "series \(quoted(title)) moved, max |Δy| = \(DiffNumberFormat.short(delta)) at \(at) (\(count) of \(compared) points)"
+      return "series \(seriesName(title)) moved, max |Δy| = \(DiffNumberFormat.short(delta)) at \(at) (\(count) of \(compared) points)"
     case .xMoved(let title, let delta, let index, let count):
-      return "series \(quoted(title)) x values moved, max |Δx| = \(DiffNumberFormat.short(delta)) at point \(index + 1) (\(count) points)"
+      return "series \(seriesName(title)) x values moved, max |Δx| = \(DiffNumberFormat.short(delta)) at point \(index + 1) (\(count) points)"
     case .caption(let old, let new):
       return "caption \(old.map(quoted) ?? "none") → \(new.map(quoted) ?? "none")"
     }
@@ -111,6 +111,9 @@ public struct DiffTextRenderer: Sendable {
 
   /// A JSON string literal; the untitled series is `""`.
   static func quoted(_ text: String) -> String { ReportJSON.string(text).compact }
+
+  /// A series' title in quotes, or `(untitled)` for a plot's single unnamed series.
+  static func seriesName(_ title: String) -> String { title.isEmpty ? "(untitled)" : quoted(title) }
 
   /// Compact JSON, cut at ``maximumValueLength`` characters.
   static func literal(_ value: ReportJSON) -> String {
