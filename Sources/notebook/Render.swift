@@ -15,9 +15,17 @@ struct Render: ParsableCommand {
   @Flag(help: "Recompute every cell and overwrite its cache entry.") var refresh = false
   @Option(name: .customShort("P"), help: ArgumentHelp("Set a notebook parameter.", valueName: "name=value"))
   var parameters: [String] = []
+  @Option(help: ArgumentHelp("Read notebook parameters from a YAML file of name: value lines (-P wins).", valueName: "file.yml"))
+  var params: String?
 
   func run() throws {
-    let overrides = try parameters.map { text -> (String, String) in
+    let fromFile: [(String, String)]
+    do {
+      fromFile = try params.map(ParameterFile.read(path:)) ?? []
+    } catch let e as UsageError {
+      throw ValidationError(e.description)
+    }
+    let overrides = try fromFile + parameters.map { text -> (String, String) in
       guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
         throw ValidationError("-P expects name=value, got '\(text)'")
       }

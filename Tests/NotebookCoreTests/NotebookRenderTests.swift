@@ -81,6 +81,24 @@ import Testing
     #expect(throws: UsageError.self) { try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: [("depth", "3")]) }
   }
 
+  @Test func parameterFilesGiveTypedOverridesAndClearErrors() throws {
+    let pairs = try ParameterFile.parse("width: 40\nname: \"run 2\"\n", path: "p.yml")
+    #expect(pairs.map(\.0) == ["width", "name"] && pairs.map(\.1) == ["40", "run 2"])
+    let session = try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: pairs.prefix(1) + [("width", "48")])
+    #expect(session.parameters.first { $0.name == "width" }?.value == .int(48), "-P given after the file wins")
+    #expect(try ParameterFile.parse("", path: "p.yml").isEmpty)
+    func message(_ text: String) -> String {
+      do { _ = try ParameterFile.parse(text, path: "p.yml"); return "no error" } catch { return "\(error)" }
+    }
+    #expect(message("- 1\n- 2\n").hasPrefix("p.yml:1:1: a parameter file must be a mapping"))
+    #expect(message("width:\n  - 1\n").hasPrefix("p.yml:2:3: parameter 'width' must be a single value"))
+    #expect(message("width: [1, 2\n").hasPrefix("p.yml: invalid YAML"))
+    #expect(throws: UsageError.self) { try ParameterFile.read(path: "/nonexistent/p.yml") }
+    #expect(throws: UsageError.self) {
+      try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: try ParameterFile.parse("width: 2.5", path: "p.yml"))
+    }
+  }
+
   @Test func aFailingCellStopsTheRunAndIsReported() throws {
     let (result, directory) = try render("notebooks/failing.md", path: "notebooks/failing.md")
     defer { try? FileManager.default.removeItem(at: directory) }
