@@ -27,20 +27,9 @@ public struct DiffHTMLRenderer: Sendable {
       body += cell.differs ? changedCell(cell, id: id, index: index) : foldedCell(cell, id: id)
     }
     let verdict = DiffTextRenderer.verdict(diff)
-    var html = """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-      <meta name="generator" content="notebook diff \(esc(NotebookCore.version))">
-      <title>\(esc("notebook diff: \(diff.oldSource) → \(diff.newSource)"))</title>
-      <style>
-      \(ReportStyle.css)\(Self.css)</style>
-      </head>
-      <body>
-      <main>
+    var html = ReportStyle.pageHead(title: "notebook diff: \(diff.oldSource) → \(diff.newSource)",
+                                    generator: "notebook diff \(NotebookCore.version)", extraCSS: Self.css)
+    html += """
       <header class="title-block">
       <h1 class="title">notebook diff</h1>
       <dl class="run-info">

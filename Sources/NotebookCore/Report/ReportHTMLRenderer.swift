@@ -26,22 +26,7 @@ public struct ReportHTMLRenderer: Sendable {
         if report.cells.indices.contains(index) { body += cellHTML(report.cells[index]) }
       }
     }
-    var html = """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-      <meta name="generator" content="notebook \(esc(report.toolVersion))">
-      <title>\(esc(report.title))</title>
-      <style>
-      \(ReportStyle.css)</style>
-      </head>
-      <body>
-      <main>
-
-      """
+    var html = ReportStyle.pageHead(title: report.title, generator: "notebook \(report.toolVersion)")
     html += titleBlock(report)
     html += tableOfContents(prose.headings)
     html += body

@@ -4,6 +4,28 @@
 /// code wraps, figures and table rows are not split across pages and link URLs
 /// are printed after their text. `BrowserReportTests` checks both in Chromium.
 enum ReportStyle {
+  /// The opening of a self-contained page up to and including `<main>`: UTF-8, phone viewport,
+  /// a Content-Security-Policy that forbids scripts and every request except `data:` images,
+  /// and ``css`` (plus `extraCSS`) inline. `title` and `generator` are escaped here.
+  static func pageHead(title: String, generator: String, extraCSS: String = "") -> String {
+    """
+    <!DOCTYPE html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+    <meta name="generator" content="\(HTMLText.escape(generator))">
+    <title>\(HTMLText.escape(title))</title>
+    <style>
+    \(css)\(extraCSS)</style>
+    </head>
+    <body>
+    <main>
+
+    """
+  }
+
   static let css = """
     :root { --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --code-bg: #f6f8fa; --accent: #0a5bb5;
       --red: #b42318; --red-bg: #fef3f2; --amber: #8a5a00; --amber-bg: #fffaeb; }
