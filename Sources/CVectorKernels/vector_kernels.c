@@ -84,10 +84,18 @@ void sae_softmax_rows(float *x, size_t rows, size_t cols) {
   enum { lanes = 16 };
   for (size_t i = 0; i < rows; i++) {
     float *row = x + i * cols;
-    float largest = -__builtin_inff();
-    for (size_t j = 0; j < cols; j++) largest = row[j] > largest ? row[j] : largest;
-    float partial[lanes] = {0};
+    // Lane-wise maxima and sums (element-wise across sixteen lanes, so they vectorise without
+    // reassociating anything), then combined in a fixed order.
+    float maxima[lanes];
+    for (int l = 0; l < lanes; l++) maxima[l] = -__builtin_inff();
     size_t j = 0;
+    for (; j + lanes <= cols; j += lanes)
+      for (int l = 0; l < lanes; l++) maxima[l] = row[j + l] > maxima[l] ? row[j + l] : maxima[l];
+    for (; j < cols; j++) maxima[j % lanes] = row[j] > maxima[j % lanes] ? row[j] : maxima[j % lanes];
+    float largest = maxima[0];
+    for (int l = 1; l < lanes; l++) largest = maxima[l] > largest ? maxima[l] : largest;
+    float partial[lanes] = {0};
+    j = 0;
     for (; j + lanes <= cols; j += lanes)
       for (int l = 0; l < lanes; l++) {
         float e = exp_cephes(row[j + l] - largest);
