@@ -21,9 +21,10 @@ extension DarkMatterBuiltins {
     .labeled("sae", .sae, "an SAE trained on the activations' layer"),
     .labeled("on", .activations, "activations of the layer to patch: their layer, corpus and maxLength are used"),
     .labeled("fitOn", .matrix, "activations of that layer (ordinary tokens, e.g. tokens.x) to fit a* on"),
-    .labeled("texts", .int, default: .value(.int(256)), "how many texts of the corpus to score, from the first"),
+    .labeled("texts", .int, default: .value(.int(256)), "how many texts of the corpus to score"),
+    .labeled("fromText", .int, default: .value(.int(0)), "index of the first text to score, e.g. tokens.firstText + 1 to score only texts no SAE was trained on"),
   ] + splitParameters, returns: .record("PatchedFidelity"),
-     doc: "Patches layer ℓ of MiniLM with Sae(x), Sae(x) + LinearError and Sae(x) + NonlinearError on ordinary tokens ([CLS]/[SEP] stay clean; the zero-ablation baseline zeroes the same tokens) and scores mean embedding fidelity and the % of the SAE's damage each part recovers.") { args, context in
+     doc: "Patches layer ℓ of MiniLM, on texts fromText..<fromText + texts, with Sae(x), Sae(x) + LinearError and Sae(x) + NonlinearError on ordinary tokens ([CLS]/[SEP] stay clean; the zero-ablation baseline zeroes the same tokens) and scores mean embedding fidelity and the % of the SAE's damage each part recovers.") { args, context in
     guard case .model(let model)? = args.values["model"] else { throw RuntimeError("'model' must be a Model", argument: "model") }
     let acts = try activations(args, "on")
     let fitOn = try data(args, "fitOn", minimumRows: 8)
@@ -32,7 +33,11 @@ extension DarkMatterBuiltins {
     guard s.model.dimension == model.hiddenSize else {
       throw RuntimeError("the SAE expects d = \(s.model.dimension), the model's layers have d = \(model.hiddenSize)", argument: "sae")
     }
-    let texts = Array(acts.corpus.snippets.prefix(try args.positiveInt("texts")))
+    let first = try args.int("fromText"), available = acts.corpus.snippets.count
+    guard first >= 0 && first < available else {
+      throw RuntimeError("fromText must be in 0..<\(available) (the corpus has \(available) texts), got \(first)", argument: "fromText")
+    }
+    let texts = Array(acts.corpus.snippets[first...].prefix(try args.positiveInt("texts")))
     let o = try options(args)
     let map = try attributing("fitOn") {
       try SAEErrorDecomposition(activations: fitOn, sae: s.model, options: o).linearMap

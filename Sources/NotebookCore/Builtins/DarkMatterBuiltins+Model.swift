@@ -21,6 +21,7 @@ extension DarkMatterBuiltins {
     ("tokenIds", .array(.int), "the vocabulary id of every token"),
     ("rows", .array(.int), "the row of every token in the activations it came from"),
     ("count", .int, "number of tokens"),
+    ("firstText", .int, "the corpus text the first token comes from (texts after it hold only these tokens and later ones)"),
   ])
 
   static let tokens = Builtin("darkMatter.tokens", [
@@ -43,7 +44,7 @@ extension DarkMatterBuiltins {
     guard !keep.isEmpty else { throw RuntimeError("no ordinary tokens in rows \(from)..<\(to)", argument: "from") }
     return .record(Record("Tokens", [
       ("x", .matrix(a.set.x.rows(keep))), ("tokenIds", ints(keep.map { a.set.tokenIds[$0] })), ("rows", ints(keep)),
-      ("count", .int(keep.count)),
+      ("count", .int(keep.count)), ("firstText", .int(a.set.documents[keep[0]])),
     ]))
   }
 

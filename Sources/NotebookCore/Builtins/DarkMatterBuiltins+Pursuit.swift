@@ -38,6 +38,12 @@ extension DarkMatterBuiltins {
     guard count == 0 || count >= 8 else { throw RuntimeError("tokens must be 0 (all) or at least 8, got \(count)", argument: "tokens") }
     let o = try options(args)
     let x = all.rows(evenlySpacedRows(count, of: all.rows))
+    let fitTokens = Int((o.fitFraction * Double(x.rows)).rounded())
+    guard fitTokens > x.cols else {
+      let needed = Int((Double(x.cols + 1) / o.fitFraction).rounded(.up))
+      throw RuntimeError("a* has \(x.cols) coefficients per output but only \(fitTokens) of \(x.rows) tokens are fitted on; compare on at least \(needed) tokens",
+                         argument: count > 0 ? "tokens" : "on")
+    }
     return try attributing("on") {
       let codes = try s.model.encode(x)
       let recon = try s.model.decode(codes)

@@ -9,6 +9,7 @@ extension Registry {
     PlotBuiltins.register(&r)
     ModelBuiltins.register(&r)
     DarkMatterBuiltins.register(&r)
+    ITDABuiltins.register(&r)
     return r
   }()
 }
