@@ -82,9 +82,11 @@ bench: deps model
 	mkdir -p bench/out
 	$(BENCH_ENV) .build/release/saekit-bench --out bench/out
 	$(BENCH_ENV) .build/release/saekit-bench --minilm bench/out
+	$(BENCH_ENV) .build/release/saekit-bench --itda bench/out
 	@if [ -x bench/.venv/bin/python ]; then \
 	  $(BENCH_ENV) bench/.venv/bin/python bench/peer_topk.py --dir bench/out && \
 	  $(BENCH_ENV) bench/.venv/bin/python bench/peer_minilm.py --dir bench/out && \
+	  $(BENCH_ENV) bench/.venv/bin/python bench/peer_itda.py --dir bench/out --repeats 1 && \
 	  .build/release/saekit-bench --compare bench/out; \
 	else echo "(PyTorch peers skipped: run 'make bench-peer' once to create bench/.venv)"; fi
 

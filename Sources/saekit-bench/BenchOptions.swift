@@ -15,6 +15,12 @@ struct BenchOptions {
   var minilmDirectory: String?
   var modelDirectory = MiniLMFiles.defaultDirectory
   var minilmBatches = 12, minilmBatchSize = 32, minilmWarmup = 2
+  /// `--itda DIR`: run the ITDA dictionary-construction benchmark (``ITDABenchmark``) instead, into DIR.
+  var itdaDirectory: String?
+  var itdaTokens = 32_768, itdaLayer = 3, itdaBatch = 4_096, itdaL0 = 40, itdaRepeats = 3
+  /// The add rule's cosine threshold (τ = 2(1 − cos)/d), unless `--itda-threshold` gives τ itself.
+  var itdaCosine = 0.85
+  var itdaThreshold: Double?
 
   static let usage = """
     usage: saekit-bench [--out DIR] [--compare DIR] [--steps N] [--threads N] [--d N] [--m N] [--k N] [--batch N]
@@ -23,6 +29,9 @@ struct BenchOptions {
                      (and DIR/minilm_swift.json, DIR/minilm_torch.json when present)
       --minilm DIR   run the MiniLM forward benchmark (batches of 32 × 128 tokens), write minilm_* files into DIR
                      [--model DIR (default .cache/models/all-MiniLM-L6-v2)] [--minilm-batches N (12)] [--minilm-warmup N (2)]
+      --itda DIR     run the ITDA dictionary-construction benchmark, write itda_* files into DIR
+                     [--itda-tokens N (32768)] [--itda-layer N (3)] [--itda-batch N (4096)] [--itda-l0 N (40)]
+                     [--itda-cosine C (0.85) | --itda-threshold TAU] [--itda-repeats N (3)]
     """
 
   init(_ arguments: [String]) throws {
@@ -39,12 +48,25 @@ struct BenchOptions {
       }
       return v
     }
+    func fraction(_ name: String) throws -> Double {
+      let text = try value(name)
+      guard let v = Double(text), v > 0, v < 1 else { throw BenchError.usage("\(name) expects a number in (0, 1), got '\(text)'") }
+      return v
+    }
     while i < arguments.count {
       switch arguments[i] {
       case "--out": outputDirectory = try value("--out")
       case "--compare": outputDirectory = try value("--compare"); compareOnly = true
       case "--minilm": minilmDirectory = try value("--minilm")
       case "--model": modelDirectory = try value("--model")
+      case "--itda": itdaDirectory = try value("--itda")
+      case "--itda-tokens": itdaTokens = try int("--itda-tokens")
+      case "--itda-layer": itdaLayer = Int(try value("--itda-layer")) ?? -1
+      case "--itda-batch": itdaBatch = try int("--itda-batch")
+      case "--itda-l0": itdaL0 = try int("--itda-l0")
+      case "--itda-repeats": itdaRepeats = try int("--itda-repeats")
+      case "--itda-cosine": itdaCosine = try fraction("--itda-cosine")
+      case "--itda-threshold": itdaThreshold = try fraction("--itda-threshold")
       case "--minilm-batches": minilmBatches = try int("--minilm-batches")
       case "--minilm-batch-size": minilmBatchSize = try int("--minilm-batch-size")
       case "--minilm-warmup": minilmWarmup = Int(try value("--minilm-warmup")) ?? -1
@@ -64,6 +86,7 @@ struct BenchOptions {
     guard minilmWarmup >= 0 && minilmWarmup < minilmBatches else {
       throw BenchError.usage("--minilm-warmup must be a non-negative integer below --minilm-batches")
     }
+    guard (0...6).contains(itdaLayer) else { throw BenchError.usage("--itda-layer must be in 0...6") }
     guard skipSteps < steps else { throw BenchError.usage("--steps must exceed \(skipSteps) (warm-up steps excluded from timing)") }
   }
 }

@@ -1,15 +1,37 @@
 import Foundation
 
 /// Prints the Swift/PyTorch comparison from `swift.json` and `torch.json`, and the MiniLM
-/// forward comparison from `minilm_swift.json` and `minilm_torch.json` when both exist.
+/// forward comparison from `minilm_swift.json` and `minilm_torch.json` when both exist, and the
+/// ITDA construction comparison from `itda_swift.json` and `itda_torch.json` when both exist.
 enum Comparison {
   static func print(directory: String) throws {
     let miniLM = ["minilm_swift.json", "minilm_torch.json"].allSatisfy {
       FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0))
     }
+    let itda = ["itda_swift.json", "itda_torch.json"].allSatisfy {
+      FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0))
+    }
     let topK = FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("swift.json"))
-    if topK || !miniLM { try printTopK(directory: directory) }
+    if topK || !(miniLM || itda) { try printTopK(directory: directory) }
     if miniLM { try printMiniLM(directory: directory) }
+    if itda { try printITDA(directory: directory) }
+  }
+
+  static func printITDA(directory: String) throws {
+    let swift = try load(directory, "itda_swift.json", producer: "saekit-bench --itda \(directory)")
+    let torch = try load(directory, "itda_torch.json", producer: "bench/.venv/bin/python bench/peer_itda.py --dir \(directory)")
+    func number(_ o: [String: Any], _ key: String) -> Double { (o[key] as? NSNumber)?.doubleValue ?? .nan }
+    let (st, tt) = (number(swift, "tokens_per_s"), number(torch, "tokens_per_s"))
+    let (sa, ta) = (Int(number(swift, "atoms")), Int(number(torch, "atoms")))
+    Swift.print("")
+    Swift.print("ITDA construction    Swift        PyTorch \(torch["torch_version"] as? String ?? "") (reference algorithm)")
+    Swift.print(String(format: "tokens/s          %10.0f     %10.0f", st, tt))
+    Swift.print(String(format: "median build (s)  %10.2f     %10.2f", number(swift, "seconds_median"), number(torch, "seconds_median")))
+    Swift.print(String(format: "dictionary atoms  %10d     %10d", sa, ta))
+    Swift.print(String(format: "ITDA Swift/PyTorch tokens/s: %.2f× (target ≥ 2×)", st / tt))
+    let same = torch["same_atoms_as_swift"] as? Bool
+    Swift.print("ITDA dictionary sizes \(sa == ta ? "identical" : "DIFFER") (\(sa) vs \(ta)); same atom rows in the same order: "
+                + (same.map { $0 ? "yes" : "no" } ?? "not checked"))
   }
 
   static func printTopK(directory: String) throws {
