@@ -49,10 +49,21 @@ enum PlotBuiltins {
       .labeled("title", .string, default: .value(.string("")), "figure title"),
       .labeled("xlabel", .string, default: .value(.string("")), "x-axis (column) label"),
       .labeled("ylabel", .string, default: .value(.string("")), "y-axis (row) label"),
-    ], returns: .void, doc: "A heat map of a matrix (e.g. a similarity matrix).") { args, context in
+      .labeled("rows", .array(.string), default: .value(.array([])), "one tic label per row (default: row numbers from 0)"),
+      .labeled("columns", .array(.string), default: .value(.array([])), "one tic label per column (default: column numbers from 0)"),
+    ], returns: .void, doc: "A heat map of a matrix (e.g. a similarity matrix), one sharp cell per entry.") { args, context in
       let m = try args.matrix("matrix")
       let values = (0..<m.rows).map { i in m.row(i).map(Double.init) }
-      let spec = FigureSpec(heatmap: .init(values: values), title: try args.string("title"),
+      let rowLabels = try args.strings("rows"), columnLabels = try args.strings("columns")
+      guard rowLabels.isEmpty || rowLabels.count == m.rows else {
+        throw RuntimeError("rows needs one label per matrix row (\(m.rows)), got \(rowLabels.count)", argument: "rows")
+      }
+      guard columnLabels.isEmpty || columnLabels.count == m.cols else {
+        throw RuntimeError("columns needs one label per matrix column (\(m.cols)), got \(columnLabels.count)", argument: "columns")
+      }
+      let heatmap = FigureSpec.Heatmap(values: values, rowLabels: rowLabels.isEmpty ? nil : rowLabels,
+                                       columnLabels: columnLabels.isEmpty ? nil : columnLabels)
+      let spec = FigureSpec(heatmap: heatmap, title: try args.string("title"),
                             xLabel: try args.string("xlabel"), yLabel: try args.string("ylabel"))
       return try emit(spec, context)
     })

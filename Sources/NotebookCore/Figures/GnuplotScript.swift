@@ -102,8 +102,9 @@ struct GnuplotScriptWriter {
     plot(plots)
   }
 
-  /// Heatmaps: one block with the matrix (row r = line r), drawn `matrix with image`;
-  /// row 0 at the top, optional labels as tics.
+  /// Heatmaps: one block with the matrix (row r = line r), drawn `matrix with image pixels`
+  /// (one sharp rectangle per cell: an SVG viewer would blur an embedded bitmap); row 0 at
+  /// the top, optional labels as tics.
   mutating func heatmap(_ spec: FigureSpec) {
     guard let heatmap = spec.heatmap else { return }
     let rows = heatmap.values.count
@@ -116,7 +117,7 @@ struct GnuplotScriptWriter {
     line(tics("y", labels: heatmap.rowLabels, count: rows, extra: ""))
     line("unset key")
     let name = dataBlock(heatmap.values)
-    plot(["\(name) matrix with image notitle"])
+    plot(["\(name) matrix with image pixels notitle"])
   }
 
   /// `set xtics ('a' 0, 'b' 1) noenhanced` or `set xtics 0,<step>` (step from 1, 2, 5, 10, …

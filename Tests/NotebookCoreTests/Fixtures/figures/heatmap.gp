@@ -18,4 +18,4 @@ $data_1 << EOD_52015ac7532e0291
 0.5 1.0 0.0
 -0.25 0.0 1.0
 EOD_52015ac7532e0291
-plot $data_1 matrix with image notitle
+plot $data_1 matrix with image pixels notitle
