@@ -239,3 +239,40 @@ extension DarkMatterBuiltinsTests {
     expectFailure(result, contains: "compare on at least 15 tokens", at: "10)", in: line)
   }
 }
+
+/// `darkMatter.components` with `a*` fitted on other tokens.
+extension DarkMatterBuiltinsTests {
+  @Test func componentsWithAStarFromOtherTokens() throws {
+    let folder = try savedZeroSAE(dimension: 8, width: 16)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let result = try run("""
+      ```swift
+      let a = synthetic.superposition(features: 32, dim: 8, sparsity: 0.1, samples: 300)
+      let b = synthetic.superposition(features: 32, dim: 8, sparsity: 0.1, samples: 500, seed: 7)
+      let parts = darkMatter.components(loadSAE("\(folder)"), on: a.x, fitOn: b.x)
+      var largest = 0.0
+      for i in 0..<parts.nonlinearError.rows {
+        for j in 0..<8 {
+          largest = max(largest, abs(parts.nonlinearError[i, j]))
+        }
+      }
+      print(parts.linearError.rows, largest < 0.0001, parts.saeError[3, 2] == a.x[3, 2])
+      ```
+      """)
+    #expect(result.succeeded, "\(result.failures)")
+    #expect(printed(result) == ["300 true true"], "SaeError = x, a* = I from any tokens: \(printed(result))")
+  }
+
+  @Test func fitOnWithOtherColumnsPointsAtFitOn() throws {
+    let line = "let p = darkMatter.components(sae, on: a.x, fitOn: b.x)"
+    let result = try run("""
+      ```swift
+      let a = synthetic.superposition(features: 32, dim: 8, sparsity: 0.1, samples: 200)
+      let b = synthetic.superposition(features: 32, dim: 6, sparsity: 0.1, samples: 200)
+      let sae = train(a.x, width: 16, activation: .topK(k: 2), steps: 2, batch: 64)
+      \(line)
+      ```
+      """)
+    expectFailure(result, contains: "'fitOn' has 6 columns but 'on' has 8", at: "b.x)", in: line)
+  }
+}

@@ -78,14 +78,21 @@ extension DarkMatterBuiltins {
   static let components = Builtin("darkMatter.components", [
     .positional("sae", .sae, "a trained SAE"),
     .labeled("on", .matrix, "activations x, (tokens × d)"),
+    .labeled("fitOn", .matrix, default: .absent, "other activations of the same layer to fit a* on (default: the fit split of 'on'), e.g. to split held-out tokens with the training tokens' a*"),
   ] + splitParameters, returns: .record("ErrorComponents"),
-     doc: "The three parts of x − Sae(x) for every token (a* fitted on the fit split), e.g. to train SAEs on LinearError or NonlinearError.") { args, _ in
+     doc: "The three parts of x − Sae(x) for every token (a* fitted on the fit split of fitOn, or of on), e.g. to train SAEs on LinearError or NonlinearError.") { args, _ in
     let x = try data(args, "on", minimumRows: 8)
     let s = try sae(args, "sae", dimension: x.cols, data: "on")
+    let fitData = args.has("fitOn") ? try data(args, "fitOn", minimumRows: 8) : x
+    guard fitData.cols == x.cols else {
+      throw RuntimeError("'fitOn' has \(fitData.cols) columns but 'on' has \(x.cols)", argument: "fitOn")
+    }
     let o = try options(args)
+    let recon = try attributing("on") { try s.model.reconstruct(x) }
+    let split = try attributing(args.has("fitOn") ? "fitOn" : "on") {
+      try SAEErrorDecomposition(activations: fitData, reconstructions: args.has("fitOn") ? try s.model.reconstruct(fitData) : recon, options: o)
+    }
     return try attributing("on") {
-      let recon = try s.model.reconstruct(x)
-      let split = try SAEErrorDecomposition(activations: x, reconstructions: recon, options: o)
       let parts = try split.components(activations: x, reconstructions: recon)
       return .record(Record("ErrorComponents", [
         ("reconstruction", .matrix(recon)), ("saeError", .matrix(parts.saeError)),
