@@ -121,6 +121,15 @@ import Testing
     #expect(html.contains(#"id="cell-2""#))
   }
 
+  @Test func aLineStartingWithCodeStaysInItsParagraph() {
+    let prose = ProseRenderer(slugger: AnchorSlugger())
+    let html = prose.render("The map\n`a*` is linear and\n`b` too.\n\n```\nfirst\n`kept` apart\n```\n\n| a |\n`c` after a table")
+    #expect(html.contains("<p>The map <code>a*</code> is linear and <code>b</code> too.</p>"), "\(html)")
+    #expect(html.contains("first\n`kept` apart"), "code blocks are left alone: \(html)")
+    #expect(ProseRenderer.joiningCodeSpanLines("# Title\n`x`") == "# Title\n`x`")
+    #expect(ProseRenderer.joiningCodeSpanLines("\n`x`") == "\n`x`")
+  }
+
   @Test func figuresAreInlinedAsBase64SVG() throws {
     let html = ReportHTMLRenderer().render(Self.sampleReport())
     let prefix = #"<img src="data:image/svg+xml;base64,"#

@@ -26,7 +26,7 @@ final class ProseRenderer {
     var parser = MarkdownParser()
     parser.addModifier(Modifier(target: .html) { input in HTMLText.escape(String(input.markdown)) })
     parser.addModifier(Modifier(target: .headings) { [self] input in anchoredHeading(input.html) })
-    return HTMLSanitizer.sanitize(parser.html(from: Self.neutralizingRawHTML(markdown)))
+    return HTMLSanitizer.sanitize(parser.html(from: Self.neutralizingRawHTML(Self.joiningCodeSpanLines(markdown))))
   }
 
   /// `<hN>body</hN>` → `<hN id="slug">body</hN>`, recording the heading.
@@ -40,6 +40,43 @@ final class ProseRenderer {
     let id = slugger.slug(for: text)
     headings.append(Heading(level: level, text: text, id: id))
     return "<h\(level) id=\"\(id)\">\(body)</h\(level)>"
+  }
+
+  /// Joins a paragraph line that starts with an inline code span to the line before it.
+  ///
+  /// Ink (0.6) starts a new paragraph at every line that begins with a backtick, so
+  /// "the map\n`a*` is linear" would render as two paragraphs. In Markdown a single line break
+  /// inside a paragraph is a space, so the line is appended to the previous one with a space,
+  /// unless the previous line is blank, a heading, a table row or a fence, or the lines are
+  /// inside a fenced block (``` or ~~~), where nothing changes.
+  static func joiningCodeSpanLines(_ markdown: String) -> String {
+    var out: [String] = []
+    var fence: String?
+    for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+      let trimmed = HTMLText.trimmed(line)
+      let marker = trimmed.hasPrefix("```") ? "```" : (trimmed.hasPrefix("~~~") ? "~~~" : nil)
+      if let open = fence {
+        if marker == open { fence = nil }
+        out.append(line)
+        continue
+      }
+      if let marker {
+        fence = marker
+        out.append(line)
+        continue
+      }
+      if trimmed.hasPrefix("`"), let previous = out.last {
+        let before = HTMLText.trimmed(previous)
+        let joinable = !before.isEmpty && !before.hasPrefix("#") && !before.hasPrefix("|")
+          && !before.hasPrefix("```") && !before.hasPrefix("~~~")
+        if joinable {
+          out[out.count - 1] = previous + " " + trimmed
+          continue
+        }
+      }
+      out.append(line)
+    }
+    return out.joined(separator: "\n")
   }
 
   /// Replaces `<` with `&lt;` outside inline code spans (a backtick up to the
