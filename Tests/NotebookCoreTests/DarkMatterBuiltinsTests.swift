@@ -7,17 +7,7 @@ import Testing
 /// that reconstructs nothing, a known power law, a noise grid), the fields of
 /// the records, and argument errors that point at the argument.
 @Suite(.serialized) struct DarkMatterBuiltinsTests {
-  func run(_ text: String) throws -> NotebookRenderer.Result {
-    let session = try NotebookSession.load(path: "dark-matter.md", text: text)
-    #expect(session.problems.isEmpty, "\(session.problems)")
-    var options = NotebookRenderer.Options()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    options.reportsDirectory = directory.path
-    options.figuresDirectory = directory.appendingPathComponent("figures").path
-    options.cache = .off
-    return try NotebookRenderer(session: session, options: options).render()
-  }
+  func run(_ text: String) throws -> NotebookRenderer.Result { try TestNotebook.run(text, path: "dark-matter.md") }
 
   /// The text lines every cell printed, in order.
   func printed(_ result: NotebookRenderer.Result) -> [String] {

@@ -6,17 +6,7 @@ import Testing
 /// identical inputs scoring 1, rotation invariance, save/load, argument errors
 /// at the argument, and (on the real model) atoms with their source text.
 @Suite struct ITDABuiltinsTests {
-  func run(_ text: String) throws -> NotebookRenderer.Result {
-    let session = try NotebookSession.load(path: "itda.md", text: text)
-    #expect(session.problems.isEmpty, "\(session.problems)")
-    var options = NotebookRenderer.Options()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    options.reportsDirectory = directory.path
-    options.figuresDirectory = directory.appendingPathComponent("figures").path
-    options.cache = .off
-    return try NotebookRenderer(session: session, options: options).render()
-  }
+  func run(_ text: String) throws -> NotebookRenderer.Result { try TestNotebook.run(text, path: "itda.md") }
 
   /// The printed lines of cell `index`.
   func lines(_ result: NotebookRenderer.Result, cell index: Int) -> [String] {

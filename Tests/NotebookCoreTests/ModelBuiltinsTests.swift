@@ -6,17 +6,8 @@ import Testing
 /// trained on them, embedding fidelity of the patched model, top activations.
 /// Needs the weights from `make model` (a prerequisite of `make test`).
 @Suite(.serialized) struct ModelBuiltinsTests {
-  func run(_ text: String) throws -> NotebookRenderer.Result {
-    let session = try NotebookSession.load(path: "model.md", text: text)
-    #expect(session.problems.isEmpty, "\(session.problems)")
-    var options = NotebookRenderer.Options()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    options.reportsDirectory = directory.path
-    options.figuresDirectory = directory.appendingPathComponent("figures").path
-    options.cache = .off  // this suite checks the activation cache, not the cell cache
-    return try NotebookRenderer(session: session, options: options).render()
-  }
+  // The activation-cache checks below need the cell cache off, as TestNotebook sets it.
+  func run(_ text: String) throws -> NotebookRenderer.Result { try TestNotebook.run(text, path: "model.md") }
 
   @Test func activationsAreCachedAndFeedSAEs() throws {
     let text = """
