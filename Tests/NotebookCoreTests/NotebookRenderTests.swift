@@ -99,6 +99,18 @@ import Testing
     }
   }
 
+  @Test func aDivergingTrainingFailsWithTheStepWhereItHappened() throws {
+    let result = try TestNotebook.run("""
+      ```swift
+      let data = synthetic.superposition(features: 32, dim: 8, sparsity: 0.1, samples: 300)
+      let sae = train(data.x, width: 16, activation: .topK(k: 2), steps: 50, batch: 64, lr: 1e30)
+      ```
+      """, path: "diverge.md")
+    #expect(!result.succeeded && result.report.cells.map(\.status) == [.failed])
+    let diagnostic = try #require(result.report.cells[0].diagnostic)
+    #expect(diagnostic.contains("diverge.md:3:11: error:") && diagnostic.contains("SAE training diverged at step "), "\(diagnostic)")
+  }
+
   @Test func aFailingCellStopsTheRunAndIsReported() throws {
     let (result, directory) = try render("notebooks/failing.md", path: "notebooks/failing.md")
     defer { try? FileManager.default.removeItem(at: directory) }
