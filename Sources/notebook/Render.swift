@@ -67,6 +67,9 @@ struct Render: ParsableCommand {
       let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
       let status = result.succeeded ? "rendered" : "FAILED"
       print("\(status) \(file) in \(seconds) s → " + result.written.filter { $0.hasSuffix(".html") || $0.hasSuffix(".json") }.joined(separator: ", "))
+      if result.staleCacheEntriesRemoved > 0 {
+        print("removed \(result.staleCacheEntriesRemoved) stale cell-cache entr\(result.staleCacheEntriesRemoved == 1 ? "y" : "ies")")
+      }
       failed = failed || !result.succeeded
     }
     if failed { throw ExitCode(1) }

@@ -117,6 +117,10 @@ import Testing
     let (param, _) = try render(notebook(a: "4", steps: "7"))
     #expect(param.ran == ["e"])
 
+    // Entries of earlier versions of the cells were removed: one entry per cacheable cell.
+    let entries = try FileManager.default.contentsOfDirectory(atPath: directory + "/.notebook-cache/nb")
+    #expect(entries.count == 6, "\(entries)")
+
     // --refresh recomputes everything; --no-cache neither reads nor writes.
     #expect(try render(notebook(a: "4", steps: "7"), mode: .refresh).0.ran.count == 6)
     #expect(try render(notebook(a: "4", steps: "7"), mode: .off).0.cached.isEmpty)

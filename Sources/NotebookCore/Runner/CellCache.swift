@@ -90,6 +90,20 @@ struct CellCache {
     try FileManager.default.moveItem(atPath: temporary, toPath: path(key))
   }
 
+  /// Removes the entries whose key is not in `keep` (results of earlier versions of the
+  /// notebook that no cell uses any more), so the folder does not grow with every edit.
+  /// Only folders named like a key (64 hex digits) are touched; entries being written (dot
+  /// folders) and anything else in the folder are left alone. Returns how many were removed.
+  @discardableResult
+  func prune(keeping keep: Set<String>) -> Int {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return 0 }
+    var removed = 0
+    for name in names where name.count == 64 && name.allSatisfy(\.isHexDigit) && !keep.contains(name) {
+      if (try? FileManager.default.removeItem(atPath: path(name))) != nil { removed += 1 }
+    }
+    return removed
+  }
+
   /// SHA-256 over the entry's files in a fixed order (absent ones count as empty).
   static func checksum(_ folder: String) -> String? {
     var bytes: [UInt8] = []

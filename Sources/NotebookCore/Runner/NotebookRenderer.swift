@@ -30,6 +30,8 @@ public struct NotebookRenderer {
     public var written: [String]
     /// Every diagnostic that made the render fail, rendered.
     public var failures: [Diagnostic]
+    /// Stale cache entries removed after a complete render (see ``CellCache/prune(keeping:)``).
+    public var staleCacheEntriesRemoved = 0
     public var succeeded: Bool { failures.isEmpty }
   }
 
@@ -75,6 +77,7 @@ public struct NotebookRenderer {
     }
     let cache = CellCache(directory: options.cacheDirectory
       ?? ((notebook.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(".notebook-cache/\(name)"))
+    var usedKeys = Set<String>()
     for cell in notebook.cells {
       var rc = ReportCell(index: cell.index, label: cell.label, source: cell.source, echo: cell.options.echo,
                           caption: cell.options.caption, status: .notRun)
@@ -106,6 +109,7 @@ public struct NotebookRenderer {
       }
       let cellLimit = cell.options.timeout ?? options.defaultCellTimeout
       context.beginCell(name: cell.stableName, timeLimit: budgetLeft().map { min($0, cellLimit) } ?? cellLimit)
+      if cacheable, let key { usedKeys.insert(key) }
       if cacheable, options.cache == .use, let key, let entry = cache.load(key, context: context) {
         for (name, value) in entry.values { interpreter.scopes[0][name] = value }
         rc.outputs = try outputs(entry.outputs, displayed: nil, cell: cell, gnuplot: &gnuplot, written: &written, svgs: entry.svgs)
@@ -161,7 +165,11 @@ public struct NotebookRenderer {
       gnuplotVersion: keys.gnuplotVersion)
     let files = try ReportWriter(directory: options.reportsDirectory).write(report, name: name)
     written += [files.html, files.json]
-    return Result(report: report, written: written, failures: failures)
+    var result = Result(report: report, written: written, failures: failures)
+    // Only after a complete run: after a failure the entries of the cells that did not run
+    // are still the best guess for the next render.
+    if failures.isEmpty && options.cache != .off { result.staleCacheEntriesRemoved = cache.prune(keeping: usedKeys) }
+    return result
   }
 
   /// Converts a cell's outputs for the report, rendering figures with gnuplot.
