@@ -45,7 +45,8 @@ demo: deps model
 
 # The results in the repository: reports/<name>.json and figures/<name>/ of every notebook are
 # committed, so a pull request shows which numbers and figures moved. `make figures` re-renders
-# every notebook (reusing the cell cache: only cells whose inputs changed run) and rewrites them.
+# every notebook (reusing the cell cache: only cells whose inputs changed run) and rewrites them,
+# without run times, so an unchanged result gives byte-identical files.
 # `make review` renders afresh (--no-cache) into .build/review/ and compares each run with the committed
 # record (`notebook diff`, RTOL/ATOL as tolerances): exit 1 when a result moved, with a review
 # page .build/review/<name>-diff.html per notebook.
@@ -54,7 +55,7 @@ RTOL ?= 1e-9
 ATOL ?= 0
 figures: deps model
 	$(SWIFT) build -c release --product notebook
-	@for nb in $(NOTEBOOKS); do .build/release/notebook render $$nb || exit 1; done
+	@for nb in $(NOTEBOOKS); do .build/release/notebook render --no-timings $$nb || exit 1; done
 
 review: deps model
 	$(SWIFT) build -c release --product notebook

@@ -13,6 +13,8 @@ struct Render: ParsableCommand {
   @Flag(help: "Neither read nor write the cell cache.") var noCache = false
   @Option(help: ArgumentHelp("Time budget of the whole render, in seconds.", valueName: "seconds")) var timeout: Double?
   @Flag(help: "Recompute every cell and overwrite its cache entry.") var refresh = false
+  @Flag(help: "Leave run times out of the report and record, so renders of the same results are byte-identical (for committed results).")
+  var noTimings = false
   @Option(name: .customShort("P"), help: ArgumentHelp("Set a notebook parameter.", valueName: "name=value"))
   var parameters: [String] = []
   @Option(help: ArgumentHelp("Read notebook parameters from a YAML file of name: value lines (-P wins).", valueName: "file.yml"))
@@ -44,6 +46,7 @@ struct Render: ParsableCommand {
       options.figuresDirectory = figures
       options.allowErrors = allowErrors
       options.cache = noCache ? .off : (refresh ? .refresh : .use)
+      options.timings = !noTimings
       if let timeout {
         guard timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
         options.totalTimeout = timeout

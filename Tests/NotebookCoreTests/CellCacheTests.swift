@@ -58,13 +58,14 @@ import Testing
     """
   }
 
-  func render(_ text: String, mode: NotebookRenderer.CacheMode = .use) throws -> (Log, NotebookRenderer.Result) {
+  func render(_ text: String, mode: NotebookRenderer.CacheMode = .use, timings: Bool = true) throws -> (Log, NotebookRenderer.Result) {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let session = try NotebookSession.load(path: directory + "/nb.md", text: text)
     var options = NotebookRenderer.Options()
     options.reportsDirectory = directory + "/reports"
     options.figuresDirectory = directory + "/figures"
     options.cache = mode
+    options.timings = timings
     var renderer = NotebookRenderer(session: session, options: options)
     let log = Log()
     renderer.cellEvent = { name, status, cached in
@@ -124,6 +125,20 @@ import Testing
     // --refresh recomputes everything; --no-cache neither reads nor writes.
     #expect(try render(notebook(a: "4", steps: "7"), mode: .refresh).0.ran.count == 6)
     #expect(try render(notebook(a: "4", steps: "7"), mode: .off).0.cached.isEmpty)
+  }
+
+  @Test func withoutTimingsRendersAreByteIdenticalFreshOrCached() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try writeData(rows: 3)
+    _ = try render(notebook(), timings: false)
+    let fresh = try report()
+    #expect(!fresh.0.contains("class=\"duration\"") && !fresh.1.contains("duration_s"))
+    let (cached, _) = try render(notebook(), timings: false)
+    #expect(cached.ran.isEmpty)
+    let fromCache = try report()
+    _ = try render(notebook(), mode: .off, timings: false)
+    let again = try report()
+    #expect(fresh == fromCache && fresh == again, "byte-identical: fresh, from the cache, recomputed")
   }
 
   @Test func aCorruptEntryIsRecomputed() throws {

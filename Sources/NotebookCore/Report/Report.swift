@@ -18,6 +18,9 @@ public struct Report: Hashable, Sendable {
   public var toolVersion: String
   /// `gnuplot --version`'s answer, when gnuplot was used.
   public var gnuplotVersion: String?
+  /// Whether run times (`duration_s`, the duration spans) are part of the report. Off, two
+  /// renders of the same results are byte-identical (`notebook render --no-timings`).
+  public var showsTimings = true
 
   public init(
     title: String, description: String? = nil, notebookPath: String, params: [ReportParam] = [], seed: Int? = nil,

@@ -36,6 +36,12 @@ public struct ReportJSONRenderer: Sendable {
   public func render(_ report: Report) -> String { record(report).encoded() }
 
   public func record(_ report: Report) -> ReportJSON {
+    guard case .object(var fields) = untimedRecord(report) else { return .null }
+    if report.showsTimings { fields["duration_s"] = .double(report.totalDuration) }
+    return .object(fields)
+  }
+
+  private func untimedRecord(_ report: Report) -> ReportJSON {
     .object([
       "format": .string(Self.format),
       "title": .string(report.title),
@@ -50,13 +56,12 @@ public struct ReportJSONRenderer: Sendable {
       }),
       "tool_version": .string(report.toolVersion),
       "gnuplot_version": .optional(report.gnuplotVersion),
-      "cells": .array(report.cells.map(cellRecord)),
-      "duration_s": .double(report.totalDuration),
+      "cells": .array(report.cells.map { cellRecord($0, timings: report.showsTimings) }),
     ])
   }
 
-  private func cellRecord(_ cell: ReportCell) -> ReportJSON {
-    .object([
+  private func cellRecord(_ cell: ReportCell, timings: Bool) -> ReportJSON {
+    var fields: [String: ReportJSON] = [
       "index": .int(cell.index),
       "label": .optional(cell.label),
       "name": .string(cell.name),
@@ -64,8 +69,9 @@ public struct ReportJSONRenderer: Sendable {
       "status": .string(cell.status.rawValue),
       "diagnostic": .optional(cell.diagnostic),
       "outputs": .array(cell.outputs.map(outputRecord)),
-      "duration_s": .double(cell.duration),
-    ])
+    ]
+    if timings { fields["duration_s"] = .double(cell.duration) }
+    return .object(fields)
   }
 
   private func outputRecord(_ output: ReportOutput) -> ReportJSON {

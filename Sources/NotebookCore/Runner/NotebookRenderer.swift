@@ -17,6 +17,8 @@ public struct NotebookRenderer {
     public var totalTimeout: Double?
     /// Reuse cached cell results (`use`), recompute and overwrite them (`refresh`), or neither (`off`).
     public var cache: CacheMode = .use
+    /// Run times in the report and record (off: byte-identical renders, for committed results).
+    public var timings = true
     /// The cell cache folder; nil means `<notebook folder>/.notebook-cache/<name>`.
     public var cacheDirectory: String?
     public init() {}
@@ -158,11 +160,12 @@ public struct NotebookRenderer {
       }
       cellEvent?(cell.stableName, rc.status, false)
     }
-    let report = Report(
+    var report = Report(
       title: notebook.frontMatter.title ?? name, description: notebook.frontMatter.description,
       notebookPath: notebook.path, params: session.parameters, seed: notebook.frontMatter.seed,
       blocks: notebook.blocks.map(ReportBlock.init), cells: cells,
       gnuplotVersion: keys.gnuplotVersion)
+    report.showsTimings = options.timings
     let files = try ReportWriter(directory: options.reportsDirectory).write(report, name: name)
     written += [files.html, files.json]
     var result = Result(report: report, written: written, failures: failures)
