@@ -113,3 +113,33 @@ void sae_softmax_rows(float *x, size_t rows, size_t cols) {
     for (size_t k = 0; k < cols; k++) row[k] *= inverse;
   }
 }
+
+SAE_CLONES
+void sae_layer_norm_rows(float *x, size_t rows, size_t cols, const float *scale, const float *shift, float epsilon) {
+  enum { lanes = 8 };
+  for (size_t i = 0; i < rows; i++) {
+    float *row = x + i * cols;
+    // Lane-wise double sums (vectorisable without reassociation), combined in a fixed order.
+    double sums[lanes] = {0}, squares[lanes] = {0};
+    size_t j = 0;
+    for (; j + lanes <= cols; j += lanes)
+      for (int l = 0; l < lanes; l++) sums[l] += (double)row[j + l];
+    for (; j < cols; j++) sums[j % lanes] += (double)row[j];
+    double sum = 0;
+    for (int l = 0; l < lanes; l++) sum += sums[l];
+    double mean = sum / (double)cols;
+    for (j = 0; j + lanes <= cols; j += lanes)
+      for (int l = 0; l < lanes; l++) {
+        double c = (double)row[j + l] - mean;
+        squares[l] += c * c;
+      }
+    for (; j < cols; j++) {
+      double c = (double)row[j] - mean;
+      squares[j % lanes] += c * c;
+    }
+    double total = 0;
+    for (int l = 0; l < lanes; l++) total += squares[l];
+    double inverse = 1.0 / __builtin_sqrt(total / (double)cols + (double)epsilon);
+    for (j = 0; j < cols; j++) row[j] = (float)(((double)row[j] - mean) * inverse) * scale[j] + shift[j];
+  }
+}

@@ -37,4 +37,24 @@ import Testing
       }
     }
   }
+
+  @Test func layerNormMatchesANaiveDoubleReference() throws {
+    var random = RandomSource(seed: 9)
+    for cols in [1, 7, 8, 384, 389] {
+      let rows = 5
+      let values = (0..<(rows * cols)).map { _ in Float(random.gaussian() * 3 + 1) }
+      let scale = (0..<cols).map { _ in Float(random.gaussian()) }, shift = (0..<cols).map { _ in Float(random.gaussian()) }
+      var x = try Matrix(rows: rows, cols: cols, storage: values)
+      TransformerKernels.layerNorm(&x, scale: scale, shift: shift, epsilon: 1e-12)
+      for i in 0..<rows {
+        let row = values[(i * cols)..<((i + 1) * cols)].map(Double.init)
+        let mean = row.reduce(0, +) / Double(cols)
+        let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(cols)
+        for j in 0..<cols {
+          let expected = (row[j] - mean) / (variance + 1e-12).squareRoot() * Double(scale[j]) + Double(shift[j])
+          #expect(abs(Double(x[i, j]) - expected) < 1e-5 * max(1, abs(expected)), "cols \(cols) row \(i) col \(j)")
+        }
+      }
+    }
+  }
 }

@@ -16,4 +16,9 @@ void sae_gelu(float *x, size_t count);
 /// accumulated in sixteen lanes then added in a fixed order).
 void sae_softmax_rows(float *x, size_t rows, size_t cols);
 
+/// LayerNorm of `rows` rows of `cols` contiguous floats in place:
+/// `y = (x − μ) / √(σ² + ε) · γ + β`, with the row mean `μ` and the biased variance `σ²`
+/// accumulated in double (two passes), as SAEKit's reference implementation does.
+void sae_layer_norm_rows(float *x, size_t rows, size_t cols, const float *scale, const float *shift, float epsilon);
+
 #endif

@@ -21,7 +21,8 @@ enum TransformerKernels {
   static func linear(_ x: Matrix, _ w: Matrix, _ b: [Float], adding residual: Matrix? = nil) -> Matrix {
     let n = x.rows, out = w.rows, k = x.cols
     precondition(k == w.cols && b.count == out && (residual.map { $0.shape == Shape(n, out) } ?? true))
-    var y = residual ?? Matrix(rows: n, cols: out)
+    let addsResidual = residual != nil
+    var y = residual ?? Matrix(uninitializedRows: n, cols: out)
     guard n > 0 else { return y }
     y.storage.withUnsafeMutableBufferPointer { yb in
       b.withUnsafeBufferPointer { bb in
@@ -30,9 +31,13 @@ enum TransformerKernels {
             let (yp, bp, xp, wp) = (yb.baseAddress!, bb.baseAddress!, xb.baseAddress!, wb.baseAddress!)
             BLAS.withThreads(1) {
               Parallel.forEachChunk(count: n, chunks: (n + rowsPerBlock - 1) / rowsPerBlock) { _, rows in
-                for i in rows {
+                for i in rows {  // C ← r + b, or C ← b (every element written before the product reads it)
                   let row = yp + i * out
-                  for j in 0..<out { row[j] += bp[j] }
+                  if addsResidual {
+                    for j in 0..<out { row[j] += bp[j] }
+                  } else {
+                    row.update(from: bp, count: out)
+                  }
                 }
                 BLAS.gemm(transposeA: false, transposeB: true, m: rows.count, n: out, k: k, alpha: 1,
                           a: xp + rows.lowerBound * k, lda: k, b: wp, ldb: k,
@@ -47,7 +52,8 @@ enum TransformerKernels {
   }
 
   /// LayerNorm of every row in place: `y = (x − μ) / √(σ² + ε) · γ + β`, with the row mean
-  /// `μ` and biased variance `σ²` accumulated in Double.
+  /// `μ` and biased variance `σ²` accumulated in Double (C kernel `sae_layer_norm_rows`), rows
+  /// split over cores.
   static func layerNorm(_ x: inout Matrix, scale: [Float], shift: [Float], epsilon: Float) {
     let d = x.cols
     precondition(scale.count == d && shift.count == d)
@@ -56,16 +62,7 @@ enum TransformerKernels {
         shift.withUnsafeBufferPointer { b in
           let base = xp.baseAddress!, gamma = g.baseAddress!, beta = b.baseAddress!
           Parallel.forEachChunk(count: x.rows) { _, rows in
-            for i in rows {
-              let row = base + i * d
-              var sum = 0.0
-              for j in 0..<d { sum += Double(row[j]) }
-              let mean = sum / Double(d)
-              var squares = 0.0
-              for j in 0..<d { let c = Double(row[j]) - mean; squares += c * c }
-              let inverse = 1 / (squares / Double(d) + Double(epsilon)).squareRoot()
-              for j in 0..<d { row[j] = Float((Double(row[j]) - mean) * inverse) * gamma[j] + beta[j] }
-            }
+            sae_layer_norm_rows(base + rows.lowerBound * d, rows.count, d, gamma, beta, epsilon)
           }
         }
       }

@@ -19,6 +19,15 @@ public struct Matrix: Sendable, Equatable {
     self.storage = [Float](repeating: value, count: rows * cols)
   }
 
+  /// A `rows × cols` matrix whose elements are not initialised: for kernels that write every
+  /// element before reading any (it skips the zero fill of a large output).
+  init(uninitializedRows rows: Int, cols: Int) {
+    precondition(rows >= 0 && cols >= 0, "negative matrix dimension")
+    self.rows = rows
+    self.cols = cols
+    self.storage = [Float](unsafeUninitializedCapacity: rows * cols) { _, count in count = rows * cols }
+  }
+
   /// Wraps row-major `storage`.
   /// - Throws: when `storage.count != rows * cols`.
   public init(rows: Int, cols: Int, storage: [Float]) throws {
