@@ -51,6 +51,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", default="bench/out", help="folder with minilm_config.json and minilm_ids.npy")
     parser.add_argument("--model", help="model folder (default: model_directory from minilm_config.json)")
+    parser.add_argument("--round", type=int, help="also write minilm_torch_round<N>.json (see saekit-bench --round)")
     args = parser.parse_args()
     with open(os.path.join(args.dir, "minilm_config.json")) as f:
         cfg = json.load(f)
@@ -80,10 +81,12 @@ def main():
         "pooled_max_abs_diff": difference, "torch_version": torch.__version__,
         "attention_implementation": getattr(model.config, "_attn_implementation", None),
     }
-    path = os.path.join(args.dir, "minilm_torch.json")
-    with open(path + ".tmp", "w") as f:
-        json.dump(result, f, indent=2, sort_keys=True)
-    os.replace(path + ".tmp", path)
+    names = ["minilm_torch.json"] + ([f"minilm_torch_round{args.round}.json"] if args.round is not None else [])
+    for name in names:
+        path = os.path.join(args.dir, name)
+        with open(path + ".tmp", "w") as f:
+            json.dump(result, f, indent=2, sort_keys=True)
+        os.replace(path + ".tmp", path)
     print(f"MiniLM PyTorch: {result['tokens_per_s']:.0f} tokens/s (median batch {batch_median * 1000:.1f} ms "
           f"over {len(seconds)} batches of {size} × {length} tokens), max |pooled − Swift| {difference:.2e}")
 

@@ -15,6 +15,9 @@ struct BenchOptions {
   var minilmDirectory: String?
   var modelDirectory = MiniLMFiles.defaultDirectory
   var minilmBatches = 12, minilmBatchSize = 32, minilmWarmup = 2
+  /// `--round N`: also write `minilm_swift_round<N>.json`, one of several Swift/PyTorch
+  /// alternations that `--compare` takes the median ratio of (this VM's timings drift by ±20%).
+  var round: Int?
   /// `--itda DIR`: run the ITDA dictionary-construction benchmark (``ITDABenchmark``) instead, into DIR.
   var itdaDirectory: String?
   var itdaTokens = 32_768, itdaLayer = 3, itdaBatch = 4_096, itdaL0 = 40, itdaRepeats = 3
@@ -29,6 +32,7 @@ struct BenchOptions {
                      (and DIR/minilm_swift.json, DIR/minilm_torch.json when present)
       --minilm DIR   run the MiniLM forward benchmark (batches of 32 × 128 tokens), write minilm_* files into DIR
                      [--model DIR (default .cache/models/all-MiniLM-L6-v2)] [--minilm-batches N (12)] [--minilm-warmup N (2)]
+                     [--round N: also write minilm_swift_roundN.json; --compare uses the median ratio over rounds]
       --itda DIR     run the ITDA dictionary-construction benchmark, write itda_* files into DIR
                      [--itda-tokens N (32768)] [--itda-layer N (3)] [--itda-batch N (4096)] [--itda-l0 N (40)]
                      [--itda-cosine C (0.85) | --itda-threshold TAU] [--itda-repeats N (3)]
@@ -70,6 +74,7 @@ struct BenchOptions {
       case "--minilm-batches": minilmBatches = try int("--minilm-batches")
       case "--minilm-batch-size": minilmBatchSize = try int("--minilm-batch-size")
       case "--minilm-warmup": minilmWarmup = Int(try value("--minilm-warmup")) ?? -1
+      case "--round": round = try int("--round")
       case "--steps": steps = try int("--steps")
       case "--threads": threads = try int("--threads")
       case "--d": d = try int("--d")

@@ -59,8 +59,34 @@ enum Comparison {
     Swift.print("MiniLM forward       Swift        PyTorch \(torch["torch_version"] as? String ?? "") BertModel")
     Swift.print(String(format: "tokens/s          %10.0f     %10.0f", st, tt))
     Swift.print(String(format: "median batch (ms) %10.1f     %10.1f", number(swift, "batch_ms_median"), number(torch, "batch_ms_median")))
-    Swift.print(String(format: "MiniLM Swift/PyTorch tokens/s: %.2f× (target ≥ 1×)", st / tt))
+    let rounds = try roundRatios(directory, "minilm")
+    if rounds.isEmpty {
+      Swift.print(String(format: "MiniLM Swift/PyTorch tokens/s: %.2f× (target ≥ 1×)", st / tt))
+    } else {
+      let sorted = rounds.sorted(), median = sorted[sorted.count / 2]
+      Swift.print("MiniLM Swift/PyTorch tokens/s per round (Swift, then PyTorch, alternating): "
+                  + rounds.map { String(format: "%.2f×", $0) }.joined(separator: " "))
+      Swift.print(String(format: "MiniLM Swift/PyTorch tokens/s, median of %d rounds: %.2f× (range %.2f–%.2f×; target ≥ 1×)",
+                         rounds.count, median, sorted.first!, sorted.last!))
+    }
     Swift.print(String(format: "MiniLM mean-pooled output, max |Swift − PyTorch|: %.2e", number(torch, "pooled_max_abs_diff")))
+  }
+
+  /// Swift/PyTorch tokens/s of every round `r` with both `<prefix>_swift_round<r>.json` and
+  /// `<prefix>_torch_round<r>.json` in `directory`, in round order (`--round`).
+  static func roundRatios(_ directory: String, _ prefix: String) throws -> [Double] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    let rounds = names.compactMap { name -> Int? in
+      guard name.hasPrefix("\(prefix)_swift_round"), name.hasSuffix(".json") else { return nil }
+      return Int(name.dropFirst("\(prefix)_swift_round".count).dropLast(".json".count))
+    }.sorted()
+    return try rounds.compactMap { r in
+      guard names.contains("\(prefix)_torch_round\(r).json") else { return nil }
+      let swift = try load(directory, "\(prefix)_swift_round\(r).json", producer: "saekit-bench --round \(r)")
+      let torch = try load(directory, "\(prefix)_torch_round\(r).json", producer: "peer --round \(r)")
+      guard let s = (swift["tokens_per_s"] as? NSNumber)?.doubleValue, let t = (torch["tokens_per_s"] as? NSNumber)?.doubleValue else { return nil }
+      return s / t
+    }
   }
 
   static func load(_ directory: String, _ name: String, producer: String) throws -> [String: Any] {

@@ -55,6 +55,7 @@ struct MiniLMBenchmark {
       "cores": ProcessInfo.processInfo.activeProcessorCount,
     ]
     try writeJSON(result, to: path("minilm_swift.json"))
+    if let round = o.round { try writeJSON(result, to: path("minilm_swift_round\(round).json")) }
     print(String(format: "MiniLM Swift: %.0f tokens/s (median batch %.1f ms over %d batches of %d × %d tokens)",
                  tokensPerSecond, batchMedian * 1000, seconds.count, o.minilmBatchSize, Self.sequenceLength))
   }
