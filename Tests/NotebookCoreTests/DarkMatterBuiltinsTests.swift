@@ -9,6 +9,18 @@ import Testing
 @Suite(.serialized) struct DarkMatterBuiltinsTests {
   func run(_ text: String) throws -> NotebookRenderer.Result { try TestNotebook.run(text, path: "dark-matter.md") }
 
+  /// One cell: `data` (d = 8), the `before` line, a small TopK `sae` trained on `data.x`, then `line`.
+  func runAfterSmallSAE(_ line: String, before: String = "") throws -> NotebookRenderer.Result {
+    try run("""
+      ```swift
+      let data = synthetic.superposition(features: 32, dim: 8, sparsity: 0.1, samples: 200)
+      \(before)
+      let sae = train(data.x, width: 16, activation: .topK(k: 2), steps: 2, batch: 64)
+      \(line)
+      ```
+      """)
+  }
+
   /// The text lines every cell printed, in order.
   func printed(_ result: NotebookRenderer.Result) -> [String] {
     result.report.cells.flatMap { cell in
@@ -126,13 +138,7 @@ import Testing
 
   @Test func badFitFractionPointsAtTheArgument() throws {
     let line = "let e = darkMatter.split(sae, on: data.x, fitFraction: 1.5)"
-    let result = try run("""
-      ```swift
-      let data = synthetic.superposition(features: 32, dim: 8, sparsity: 0.1, samples: 200)
-      let sae = train(data.x, width: 16, activation: .topK(k: 2), steps: 2, batch: 64)
-      \(line)
-      ```
-      """)
+    let result = try runAfterSmallSAE(line)
     expectFailure(result, contains: "fitFraction must be in (0, 1)", at: "1.5", in: line)
   }
 
@@ -144,14 +150,7 @@ import Testing
 
   @Test func wrongDimensionPointsAtTheSAE() throws {
     let line = "let e = darkMatter.pursuit(sae, on: other.x)"
-    let result = try run("""
-      ```swift
-      let data = synthetic.superposition(features: 32, dim: 8, sparsity: 0.1, samples: 200)
-      let other = synthetic.superposition(features: 32, dim: 6, sparsity: 0.1, samples: 200)
-      let sae = train(data.x, width: 16, activation: .topK(k: 2), steps: 2, batch: 64)
-      \(line)
-      ```
-      """)
+    let result = try runAfterSmallSAE(line, before: "let other = synthetic.superposition(features: 32, dim: 6, sparsity: 0.1, samples: 200)")
     expectFailure(result, contains: "the SAE expects d = 8", at: "sae,", in: line)
   }
 
@@ -219,13 +218,7 @@ extension DarkMatterBuiltinsTests {
 
   @Test func tooFewPursuitTokensPointAtTokens() throws {
     let line = "let gp = darkMatter.pursuit(sae, on: data.x, tokens: 10)"
-    let result = try run("""
-      ```swift
-      let data = synthetic.superposition(features: 32, dim: 8, sparsity: 0.1, samples: 200)
-      let sae = train(data.x, width: 16, activation: .topK(k: 2), steps: 2, batch: 64)
-      \(line)
-      ```
-      """)
+    let result = try runAfterSmallSAE(line)
     expectFailure(result, contains: "compare on at least 15 tokens", at: "10)", in: line)
   }
 }

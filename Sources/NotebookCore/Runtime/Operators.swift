@@ -22,16 +22,8 @@ enum Operators {
     case (.int, .double), (.double, .int), (.double, .double):
       return try doubles(op, number(l), number(r), range)
     case (.string(let a), .string(let b)):
-      switch op {
-      case .add: return .string(a + b)
-      case .equal: return .bool(a == b)
-      case .notEqual: return .bool(a != b)
-      case .less: return .bool(a < b)
-      case .lessOrEqual: return .bool(a <= b)
-      case .greater: return .bool(a > b)
-      case .greaterOrEqual: return .bool(a >= b)
-      default: break
-      }
+      if op == .add { return .string(a + b) }
+      if let result = comparison(op, a, b) { return result }
     case (.bool(let a), .bool(let b)):
       switch op {
       case .equal: return .bool(a == b)
@@ -73,12 +65,7 @@ enum Operators {
     case .closedRange:
       if b < a { throw Diagnostic.error("range requires lower bound <= upper bound, got \(a)...\(b)", at: range) }
       return .range(lower: a, upper: b, closed: true)
-    case .equal: return .bool(a == b)
-    case .notEqual: return .bool(a != b)
-    case .less: return .bool(a < b)
-    case .lessOrEqual: return .bool(a <= b)
-    case .greater: return .bool(a > b)
-    case .greaterOrEqual: return .bool(a >= b)
+    case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return comparison(op, a, b)!
     case .and, .or: throw Diagnostic.error("'\(op.rawValue)' needs Bool operands", at: range)
     }
   }
@@ -89,13 +76,22 @@ enum Operators {
     case .subtract: return .double(a - b)
     case .multiply: return .double(a * b)
     case .divide: return .double(a / b)
+    case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return comparison(op, a, b)!
+    default: throw Diagnostic.error("binary operator '\(op.rawValue)' cannot be applied to Double operands", at: range)
+    }
+  }
+
+  /// `a op b` for the six comparison operators (Int, Double and String share it); nil for any
+  /// other operator.
+  static func comparison<T: Comparable>(_ op: BinaryOperator, _ a: T, _ b: T) -> Value? {
+    switch op {
     case .equal: return .bool(a == b)
     case .notEqual: return .bool(a != b)
     case .less: return .bool(a < b)
     case .lessOrEqual: return .bool(a <= b)
     case .greater: return .bool(a > b)
     case .greaterOrEqual: return .bool(a >= b)
-    default: throw Diagnostic.error("binary operator '\(op.rawValue)' cannot be applied to Double operands", at: range)
+    default: return nil
     }
   }
 }
