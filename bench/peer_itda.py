@@ -31,6 +31,8 @@ import time
 import numpy as np
 import torch
 
+from peer_io import write_json_atomically
+
 
 def mp_encode(atoms, x, l0):
     """The reference `mp_encode`: dense coefficients (N × m) of `l0` matching-pursuit steps."""
@@ -106,9 +108,7 @@ def main():
         "torch_version": torch.__version__,
     }
     out = os.path.join(args.dir, "itda_torch.json")
-    with open(out + ".tmp", "w") as f:
-        json.dump(result, f, indent=2, sort_keys=True)
-    os.replace(out + ".tmp", out)
+    write_json_atomically(out, result)
     print(f"ITDA PyTorch: {result['tokens_per_s']:.0f} tokens/s (median {median:.2f} s over {len(seconds)} builds), "
           f"{result['atoms']} atoms, same atom rows as Swift: {same}")
 

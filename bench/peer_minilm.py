@@ -24,6 +24,8 @@ import torch
 from safetensors.torch import load_file
 from transformers import BertConfig, BertModel
 
+from peer_io import write_json_atomically
+
 
 def load_model(directory):
     """BertModel from `config.json` with the weights of `model.safetensors` (every key must match)."""
@@ -83,10 +85,7 @@ def main():
     }
     names = ["minilm_torch.json"] + ([f"minilm_torch_round{args.round}.json"] if args.round is not None else [])
     for name in names:
-        path = os.path.join(args.dir, name)
-        with open(path + ".tmp", "w") as f:
-            json.dump(result, f, indent=2, sort_keys=True)
-        os.replace(path + ".tmp", path)
+        write_json_atomically(os.path.join(args.dir, name), result)
     print(f"MiniLM PyTorch: {result['tokens_per_s']:.0f} tokens/s (median batch {batch_median * 1000:.1f} ms "
           f"over {len(seconds)} batches of {size} × {length} tokens), max |pooled − Swift| {difference:.2e}")
 

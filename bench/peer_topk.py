@@ -27,6 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from peer_io import write_json_atomically
+
 
 def load_config(directory):
     with open(os.path.join(directory, "config.json")) as f:
@@ -175,14 +177,6 @@ def train(cfg, data):
             print(f"[torch] step {step + 1:>6}/{steps}  loss {loss.item():.4f}  fvu {last_fvu:.4f}  "
                   f"dead {num_dead:>5}  lr {lr:.2e}  {1000 * step_seconds[-1]:.1f} ms", flush=True)
     return sae, step_seconds, last_fvu
-
-
-def write_json_atomically(path, payload):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(payload, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
 
 
 def main():
