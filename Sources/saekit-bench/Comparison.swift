@@ -20,7 +20,6 @@ enum Comparison {
   static func printITDA(directory: String) throws {
     let swift = try load(directory, "itda_swift.json", producer: "saekit-bench --itda \(directory)")
     let torch = try load(directory, "itda_torch.json", producer: "bench/.venv/bin/python bench/peer_itda.py --dir \(directory)")
-    func number(_ o: [String: Any], _ key: String) -> Double { (o[key] as? NSNumber)?.doubleValue ?? .nan }
     let (st, tt) = (number(swift, "tokens_per_s"), number(torch, "tokens_per_s"))
     let (sa, ta) = (Int(number(swift, "atoms")), Int(number(torch, "atoms")))
     Swift.print("")
@@ -37,7 +36,6 @@ enum Comparison {
   static func printTopK(directory: String) throws {
     let swift = try load(directory, "swift.json", producer: "saekit-bench --out \(directory)")
     let torch = try load(directory, "torch.json", producer: "bench/.venv/bin/python bench/peer_topk.py --dir \(directory)")
-    func number(_ o: [String: Any], _ key: String) -> Double { (o[key] as? NSNumber)?.doubleValue ?? .nan }
     let (st, tt) = (number(swift, "tokens_per_s"), number(torch, "tokens_per_s"))
     let (sf, tf) = (number(swift, "heldout_fvu"), number(torch, "heldout_fvu"))
     Swift.print("")
@@ -53,7 +51,6 @@ enum Comparison {
   static func printMiniLM(directory: String) throws {
     let swift = try load(directory, "minilm_swift.json", producer: "saekit-bench --minilm \(directory)")
     let torch = try load(directory, "minilm_torch.json", producer: "bench/.venv/bin/python bench/peer_minilm.py --dir \(directory)")
-    func number(_ o: [String: Any], _ key: String) -> Double { (o[key] as? NSNumber)?.doubleValue ?? .nan }
     let (st, tt) = (number(swift, "tokens_per_s"), number(torch, "tokens_per_s"))
     Swift.print("")
     Swift.print("MiniLM forward       Swift        PyTorch \(torch["torch_version"] as? String ?? "") BertModel")
@@ -84,10 +81,13 @@ enum Comparison {
       guard names.contains("\(prefix)_torch_round\(r).json") else { return nil }
       let swift = try load(directory, "\(prefix)_swift_round\(r).json", producer: "saekit-bench --round \(r)")
       let torch = try load(directory, "\(prefix)_torch_round\(r).json", producer: "peer --round \(r)")
-      guard let s = (swift["tokens_per_s"] as? NSNumber)?.doubleValue, let t = (torch["tokens_per_s"] as? NSNumber)?.doubleValue else { return nil }
-      return s / t
+      let (s, t) = (number(swift, "tokens_per_s"), number(torch, "tokens_per_s"))
+      return s.isNaN || t.isNaN ? nil : s / t
     }
   }
+
+  /// The number under `key` of a result file, NaN when it is missing (printed as "nan").
+  static func number(_ o: [String: Any], _ key: String) -> Double { (o[key] as? NSNumber)?.doubleValue ?? .nan }
 
   static func load(_ directory: String, _ name: String, producer: String) throws -> [String: Any] {
     let path = (directory as NSString).appendingPathComponent(name)
