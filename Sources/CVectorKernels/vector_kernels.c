@@ -5,71 +5,15 @@
 // same way (no fused multiply-adds): results are identical on every machine.
 #include "vector_kernels.h"
 
-#include <stdint.h>
-#include <string.h>
-
 #pragma STDC FP_CONTRACT OFF
+
+#include "scalar_math.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define SAE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SAE_CLONES
 #endif
-
-static inline float bits_to_float(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
-static inline uint32_t float_to_bits(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
-
-// e^x (Cephes expf: x = n·ln2 + r, |r| ≤ ½ln2, e^r ≈ 1 + r + r²·P(r), times 2^n built in the
-// exponent bits); max error 1 ulp. Clamped to [−87.34, 88]; x < −87.34 (and −∞) gives 0.
-static inline float exp_cephes(float x) {
-  const float lowest = -87.33654f, magic = 12582912.0f;  // 1.5 · 2²³
-  float v = x < lowest ? lowest : (x > 88.0f ? 88.0f : x);
-  float shifted = v * 1.44269504f + magic;  // magic + round(v / ln 2)
-  float n = shifted - magic;
-  float r = (v - n * 0.693359375f) - n * -2.12194440e-4f;
-  float p = r * 1.9875691500e-4f + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  float scale = bits_to_float((float_to_bits(shifted) - 0x4B400000u + 127u) << 23);  // 2ⁿ
-  float e = (p * (r * r) + r + 1.0f) * scale;
-  return x < lowest ? 0.0f : e;
-}
-
-// Φ(x) = ½ erfc(−x/√2), with a = |x|, s = a²/2:
-// - a < 1.2: Φ = ½ ± a · Σₙ₌₀⁸ (−s)ⁿ / (√(2π) n! (2n+1)) (Taylor series of ½ erf(a/√2));
-// - a ≥ 1.2: the tail L = ½ erfc(a/√2) = t · exp(P(t − c) − s), t = 1/(1 + a/(2√2)) (after
-//   Numerical Recipes' erfcc), Φ = L for x < 0 and 1 − L otherwise; P is a degree-8 weighted
-//   least-squares fit of ln(2L/t) + s + ln ½ on a/√2 ∈ [0.8, 10] (centre c = 0.440476…).
-// Max error 8.2e-8 against Double erfc on 4·10⁷ points in [−12, 12]. Both branches are
-// computed and one selected, so the loop vectorises.
-static inline float normal_cdf(float x) {
-  float a = x < 0 ? -x : x;
-  float s = a * a * 0.5f;
-  float q = s * 5.820236350394386e-7f - 5.277014291024242e-6f;
-  q = q * s + 4.2622038504426575e-5f;
-  q = q * s - 3.0222900030411567e-4f;
-  q = q * s + 1.8469550018584849e-3f;
-  q = q * s - 9.498625723843636e-3f;
-  q = q * s + 3.9894228040143274e-2f;
-  q = q * s - 1.329807601338109e-1f;
-  q = q * s + 3.989422804014327e-1f;
-  float t = 1.0f / (a * 0.35355339059327373f + 1.0f);
-  float u = t - 0.44047619047619047f;
-  float p = u * -0.1893884834271543f - 0.19120583980516434f;
-  p = p * u + 0.22542370015516486f;
-  p = p * u + 0.21838183861271832f;
-  p = p * u - 0.23381154797483222f;
-  p = p * u - 0.32810300542046555f;
-  p = p * u + 0.25243849677175945f;
-  p = p * u + 1.3189044038933644f;
-  p = p * u - 1.444269939304081f;
-  float half = a * q, lower = t * exp_cephes(p - s);
-  float near = x >= 0 ? 0.5f + half : 0.5f - half;
-  float far = x >= 0 ? 1.0f - lower : lower;
-  return a >= 1.2f ? far : near;
-}
 
 SAE_CLONES
 void sae_gelu(float *x, size_t count) {

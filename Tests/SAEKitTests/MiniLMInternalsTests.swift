@@ -81,7 +81,7 @@ private struct NaiveBlock {
   func run(_ x: Matrix) -> (attention: Matrix, feedForward: Matrix, output: Matrix) {
     let n = x.rows, d = x.cols, heads = 12, size = d / heads
     let h = toDouble(x)
-    let qkv = linear(h, block.qkvWeight, block.qkvBias)
+    let qkv = linear(h, block.qkv)
     var context = [[Double]](repeating: [Double](repeating: 0, count: d), count: n)
     for head in 0..<heads {
       for i in 0..<n {
@@ -96,18 +96,19 @@ private struct NaiveBlock {
         }
       }
     }
-    let attention = add(linear(context, block.attentionOutputWeight, block.attentionOutputBias), h)
+    let attention = add(linear(context, block.attentionOutput), h)
     let a = layerNorm(attention, block.attentionNormScale, block.attentionNormShift)
-    let up = linear(a, block.intermediateWeight, block.intermediateBias).map { row in
+    let up = linear(a, block.intermediate).map { row in
       row.map { $0 * 0.5 * (1 + erf($0 / 2.0.squareRoot())) }
     }
-    let feedForward = add(linear(up, block.outputWeight, block.outputBias), a)
+    let feedForward = add(linear(up, block.output), a)
     let output = layerNorm(feedForward, block.outputNormScale, block.outputNormShift)
     return (toMatrix(attention), toMatrix(feedForward), toMatrix(output))
   }
 
-  private func linear(_ x: [[Double]], _ w: Matrix, _ b: [Float]) -> [[Double]] {
-    x.map { row in (0..<w.rows).map { o in (0..<w.cols).reduce(Double(b[o])) { $0 + row[$1] * Double(w[o, $1]) } } }
+  private func linear(_ x: [[Double]], _ layer: LinearLayer) -> [[Double]] {
+    let w = layer.weight, b = layer.bias
+    return x.map { row in (0..<w.rows).map { o in (0..<w.cols).reduce(Double(b[o])) { $0 + row[$1] * Double(w[o, $1]) } } }
   }
 
   private func add(_ a: [[Double]], _ b: [[Double]]) -> [[Double]] {

@@ -1,7 +1,8 @@
-// CVectorKernels: the element-wise kernels of SAEKit's transformer forward pass, in C so that
-// each can be compiled for several instruction sets and picked at load time (GCC/Clang
-// `target_clones`: AVX-512, AVX2, baseline x86-64). Swift code itself is built for baseline
-// x86-64, where these loops would run four SSE registers wide. Only SAEKit imports this module.
+// CVectorKernels: the vector kernels of SAEKit's transformer forward pass, in C so that each can
+// be compiled for the instruction sets it needs and picked at run time (GCC/Clang
+// `target_clones`: AVX-512, AVX2, baseline x86-64; the packed linear layer: AVX-512 only). Swift
+// code itself is built for baseline x86-64, where these loops would run four SSE registers wide.
+// Only SAEKit imports this module.
 #ifndef SAE_NOTEBOOK_VECTOR_KERNELS_H
 #define SAE_NOTEBOOK_VECTOR_KERNELS_H
 
@@ -20,5 +21,22 @@ void sae_softmax_rows(float *x, size_t rows, size_t cols);
 /// `y = (x − μ) / √(σ² + ε) · γ + β`, with the row mean `μ` and the biased variance `σ²`
 /// accumulated in double (two passes), as SAEKit's reference implementation does.
 void sae_layer_norm_rows(float *x, size_t rows, size_t cols, const float *scale, const float *shift, float epsilon);
+
+/// The number of floats `sae_pack_weight` writes for a `(out × in)` weight: `⌈out/32⌉·32·in`.
+size_t sae_packed_weight_count(size_t out, size_t in);
+
+/// Packs the row-major weight `w (out × in)` into 32-feature column panels for
+/// `sae_packed_linear` (`packed` holds `sae_packed_weight_count(out, in)` floats, 64-byte aligned).
+void sae_pack_weight(const float *w, size_t out, size_t in, float *packed);
+
+/// Whether this CPU can run `sae_packed_linear` (it needs AVX-512F).
+int sae_packed_linear_available(void);
+
+/// `y = x·Wᵀ + b (+ r)`, then `y ← y·Φ(y)` when `gelu` is non-zero, single-threaded, for the
+/// `rows × in` row-major `x`, the packed `W`, `b (out)`, an optional residual `r (rows × out)`
+/// (may be `y` itself) and `y (rows × out)`. Each element is `(r + b) + Σₖ x·W`, the sum taken in
+/// k order by fused multiply-adds in blocks of 128 steps: the same for any grouping of rows into calls.
+void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
+                       const float *bias, const float *residual, int gelu, float *y);
 
 #endif

@@ -47,18 +47,8 @@ extension MiniLM {
     try finish(0, &h)
     for (index, block) in weights.blocks.prefix(options.stopAfterLayer ?? layerCount).enumerated() {
       let layer = index + 1
-      let qkv = TransformerKernels.linear(h, block.qkvWeight, block.qkvBias)
-      let context = TransformerKernels.attention(qkv, batch: batch, heads: config.headCount)
-      var attention = TransformerKernels.linear(context, block.attentionOutputWeight, block.attentionOutputBias, adding: h)
-      let attentionSum = options.captureBlockSums.contains(layer) ? attention : nil
-      TransformerKernels.layerNorm(&attention, scale: block.attentionNormScale, shift: block.attentionNormShift,
-                                   epsilon: config.layerNormEpsilon)
-      var hidden = TransformerKernels.linear(attention, block.intermediateWeight, block.intermediateBias)
-      TransformerKernels.gelu(&hidden)
-      h = TransformerKernels.linear(hidden, block.outputWeight, block.outputBias, adding: attention)
-      if let attentionSum { sums[layer] = BlockSums(attention: attentionSum, feedForward: h) }
-      TransformerKernels.layerNorm(&h, scale: block.outputNormScale, shift: block.outputNormShift,
-                                   epsilon: config.layerNormEpsilon)
+      let pass = EncoderBlockPass(block: block, heads: config.headCount, epsilon: config.layerNormEpsilon)
+      sums[layer] = pass.run(&h, batch: batch, capturingSums: options.captureBlockSums.contains(layer))
       try finish(layer, &h)
     }
     let pooled = TransformerKernels.meanPool(h, batch: batch)

@@ -7,14 +7,14 @@ struct MiniLMWeights: Sendable {
   /// One post-LayerNorm transformer block.
   struct Block: Sendable {
     /// `[W_q; W_k; W_v]`, `(3d × d)`, and their biases (`3d`).
-    var qkvWeight: Matrix, qkvBias: [Float]
+    var qkv: LinearLayer
     /// Attention output projection `(d × d)`, bias `d`.
-    var attentionOutputWeight: Matrix, attentionOutputBias: [Float]
+    var attentionOutput: LinearLayer
     var attentionNormScale: [Float], attentionNormShift: [Float]
     /// FFN up-projection `(f × d)`, bias `f`.
-    var intermediateWeight: Matrix, intermediateBias: [Float]
+    var intermediate: LinearLayer
     /// FFN down-projection `(d × f)`, bias `d`.
-    var outputWeight: Matrix, outputBias: [Float]
+    var output: LinearLayer
     var outputNormScale: [Float], outputNormShift: [Float]
   }
 
@@ -47,16 +47,16 @@ struct MiniLMWeights: Sendable {
       let q = p + "attention.self.query.", k = p + "attention.self.key.", v = p + "attention.self.value."
       let qkv = try tensor(q + "weight", [d, d]) + tensor(k + "weight", [d, d]) + tensor(v + "weight", [d, d])
       return Block(
-        qkvWeight: try Matrix(rows: 3 * d, cols: d, storage: qkv),
-        qkvBias: try tensor(q + "bias", [d]) + tensor(k + "bias", [d]) + tensor(v + "bias", [d]),
-        attentionOutputWeight: try matrix(p + "attention.output.dense.weight", d, d),
-        attentionOutputBias: try tensor(p + "attention.output.dense.bias", [d]),
+        qkv: LinearLayer(weight: try Matrix(rows: 3 * d, cols: d, storage: qkv),
+                         bias: try tensor(q + "bias", [d]) + tensor(k + "bias", [d]) + tensor(v + "bias", [d])),
+        attentionOutput: LinearLayer(weight: try matrix(p + "attention.output.dense.weight", d, d),
+                                     bias: try tensor(p + "attention.output.dense.bias", [d])),
         attentionNormScale: try tensor(p + "attention.output.LayerNorm.weight", [d]),
         attentionNormShift: try tensor(p + "attention.output.LayerNorm.bias", [d]),
-        intermediateWeight: try matrix(p + "intermediate.dense.weight", f, d),
-        intermediateBias: try tensor(p + "intermediate.dense.bias", [f]),
-        outputWeight: try matrix(p + "output.dense.weight", d, f),
-        outputBias: try tensor(p + "output.dense.bias", [d]),
+        intermediate: LinearLayer(weight: try matrix(p + "intermediate.dense.weight", f, d),
+                                  bias: try tensor(p + "intermediate.dense.bias", [f])),
+        output: LinearLayer(weight: try matrix(p + "output.dense.weight", d, f),
+                            bias: try tensor(p + "output.dense.bias", [d])),
         outputNormScale: try tensor(p + "output.LayerNorm.weight", [d]),
         outputNormShift: try tensor(p + "output.LayerNorm.bias", [d]))
     }

@@ -1,3 +1,4 @@
+import Synchronization
 import Dispatch
 
 /// Splits per-row (or per-latent) work over threads with `concurrentPerform`.
@@ -28,6 +29,27 @@ public enum Parallel {
       let work = UncheckedSendable(escapable)
       DispatchQueue.concurrentPerform(iterations: n) { c in
         work.value(c, range(chunk: c, of: n, count: count))
+      }
+    }
+  }
+
+  /// Runs `body(worker, item)` for every item of `0..<count` on up to `workers` threads, each
+  /// thread taking the next unclaimed item when it finishes one (so a thread that is slowed
+  /// down does fewer items instead of holding up the rest). `worker` identifies the thread
+  /// (`0..<workers`), e.g. to pick its own scratch memory.
+  public static func forEachItem(count: Int, workers: Int, _ body: (_ worker: Int, _ item: Int) -> Void) {
+    guard count > 0 else { return }
+    let threads = max(1, min(workers, count))
+    if threads == 1 { for item in 0..<count { body(0, item) }; return }
+    let next = Mutex(0)
+    withoutActuallyEscaping(body) { escapable in
+      let work = UncheckedSendable(escapable)
+      DispatchQueue.concurrentPerform(iterations: threads) { worker in
+        while true {
+          let item = next.withLock { value in defer { value += 1 }; return value }
+          guard item < count else { return }
+          work.value(worker, item)
+        }
       }
     }
   }

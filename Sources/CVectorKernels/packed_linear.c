@@ -1,0 +1,123 @@
+// The linear layer y = x·Wᵀ + b (+ r) (+ GELU) on weights packed once into column panels
+// (see include/vector_kernels.h).
+//
+// Panel p holds output features 32p ..< 32p+32 (zero beyond `out`), feature-fastest for each k:
+// packed[(p·in + k)·32 + j] = W[32p + j][k]. A 12 × 32 tile of y lives in 24 AVX-512
+// accumulators; each k step loads two vectors of the panel and broadcasts one x per row. Panels
+// are the outer loop, so a panel (32·in floats) stays in L1/L2 while every row passes through it.
+// Each y element is (r + b) + Σ, Σ = Σₖ x[i][k]·W[j][k] summed by fused multiply-adds in k order
+// in blocks of 128 steps whose sums are added in order, so the result does not depend on how
+// rows are grouped into calls.
+#include "vector_kernels.h"
+
+#pragma STDC FP_CONTRACT OFF
+
+#include "scalar_math.h"
+
+enum { panel_width = 32, tile_rows = 12, k_block = 128 };
+
+size_t sae_packed_weight_count(size_t out, size_t in) {
+  return (out + panel_width - 1) / panel_width * panel_width * in;
+}
+
+void sae_pack_weight(const float *w, size_t out, size_t in, float *packed) {
+  size_t panels = (out + panel_width - 1) / panel_width;
+  for (size_t p = 0; p < panels; p++)
+    for (size_t k = 0; k < in; k++)
+      for (size_t j = 0; j < panel_width; j++) {
+        size_t o = p * panel_width + j;
+        packed[(p * in + k) * panel_width + j] = o < out ? w[o * in + k] : 0.0f;
+      }
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+int sae_packed_linear_available(void) { return __builtin_cpu_supports("avx512f"); }
+
+#define SAE_AVX512 __attribute__((target("avx512f")))
+
+// y[0..rows) × [0..32) (masks m0, m1 select the valid columns) for `rows ≤ tile_rows` rows at x.
+SAE_AVX512 __attribute__((always_inline)) static inline void tile(
+    int rows, const float *x, size_t in, const float *panel, float *y, size_t out,
+    const float *bias, const float *residual, int gelu, __mmask16 m0, __mmask16 m1) {
+  // Σ over blocks of k_block steps: each block's FMA chain starts at zero and is then added to
+  // the running total (fewer rounding steps in a row than one chain over all of `in`).
+  __m512 total_lo[tile_rows], total_hi[tile_rows];
+  _Pragma("unroll") for (int r = 0; r < rows; r++) total_lo[r] = total_hi[r] = _mm512_setzero_ps();
+  for (size_t start = 0; start < in; start += k_block) {
+    size_t end = in - start < k_block ? in : start + k_block;
+    __m512 lo[tile_rows], hi[tile_rows];
+    _Pragma("unroll") for (int r = 0; r < rows; r++) lo[r] = hi[r] = _mm512_setzero_ps();
+    for (size_t k = start; k < end; k++) {
+      __m512 w0 = _mm512_load_ps(panel + k * panel_width), w1 = _mm512_load_ps(panel + k * panel_width + 16);
+      _Pragma("unroll") for (int r = 0; r < rows; r++) {
+        __m512 xv = _mm512_set1_ps(x[r * in + k]);
+        lo[r] = _mm512_fmadd_ps(xv, w0, lo[r]);
+        hi[r] = _mm512_fmadd_ps(xv, w1, hi[r]);
+      }
+    }
+    _Pragma("unroll") for (int r = 0; r < rows; r++) {
+      total_lo[r] = _mm512_add_ps(total_lo[r], lo[r]);
+      total_hi[r] = _mm512_add_ps(total_hi[r], hi[r]);
+    }
+  }
+  __m512 b0 = _mm512_maskz_loadu_ps(m0, bias), b1 = _mm512_maskz_loadu_ps(m1, bias + 16);
+  _Pragma("unroll") for (int r = 0; r < rows; r++) {
+    float *row = y + r * out;
+    __m512 c0 = b0, c1 = b1;
+    if (residual) {
+      c0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, residual + r * out), b0);
+      c1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, residual + r * out + 16), b1);
+    }
+    _mm512_mask_storeu_ps(row, m0, _mm512_add_ps(c0, total_lo[r]));
+    _mm512_mask_storeu_ps(row + 16, m1, _mm512_add_ps(c1, total_hi[r]));
+  }
+  if (gelu) {
+    int width = __builtin_popcount(m0) + __builtin_popcount(m1);
+    for (int r = 0; r < rows; r++) {
+      float *row = y + r * out;
+      for (int j = 0; j < width; j++) row[j] = row[j] * normal_cdf(row[j]);
+    }
+  }
+}
+
+SAE_AVX512 void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
+                                  const float *bias, const float *residual, int gelu, float *y) {
+  size_t panels = (out + panel_width - 1) / panel_width;
+  for (size_t p = 0; p < panels; p++) {
+    size_t j0 = p * panel_width, width = out - j0 < panel_width ? out - j0 : panel_width;
+    __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+    __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+    const float *panel = packed + p * in * panel_width;
+    size_t i = 0;
+#define SAE_TILE(n) tile(n, x + i * in, in, panel, y + i * out + j0, out, bias + j0, \
+                         residual ? residual + i * out + j0 : NULL, gelu, m0, m1)
+    for (; i + tile_rows <= rows; i += tile_rows) SAE_TILE(tile_rows);
+    switch (rows - i) {
+      case 1: SAE_TILE(1); break;
+      case 2: SAE_TILE(2); break;
+      case 3: SAE_TILE(3); break;
+      case 4: SAE_TILE(4); break;
+      case 5: SAE_TILE(5); break;
+      case 6: SAE_TILE(6); break;
+      case 7: SAE_TILE(7); break;
+      case 8: SAE_TILE(8); break;
+      case 9: SAE_TILE(9); break;
+      case 10: SAE_TILE(10); break;
+      case 11: SAE_TILE(11); break;
+      default: break;
+    }
+#undef SAE_TILE
+  }
+}
+
+#else
+int sae_packed_linear_available(void) { return 0; }
+
+void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
+                       const float *bias, const float *residual, int gelu, float *y) {
+  (void)x; (void)rows; (void)in; (void)packed; (void)out; (void)bias; (void)residual; (void)gelu; (void)y;
+  __builtin_trap();  // callers check sae_packed_linear_available() first
+}
+#endif

@@ -1,0 +1,106 @@
+import CVectorKernels
+import Foundation
+
+/// One transformer block applied to a packed batch, a group of whole sequences at a time.
+///
+/// Each worker thread takes the next unclaimed sequence group (about ``rowsPerGroup`` token
+/// rows) and carries it through the whole block — QKV product, attention, output projection,
+/// LayerNorm, FFN with GELU, LayerNorm — in its own scratch rows, so the large intermediates
+/// (`[Q|K|V]`, the FFN's hidden layer) stay in that core's caches and no core waits for another
+/// between the block's steps. Attention stays within a sequence, so a group's rows depend on
+/// nothing outside the group and the block can overwrite `h` in place.
+///
+/// Every step on a group is single-threaded (``LinearLayer``, attention, the C row kernels), and
+/// a row's result does not depend on the group it is in or the thread that ran it, so the
+/// same batch gives the same bits on every run.
+struct EncoderBlockPass {
+  /// Token rows per group: sequences are added to a group while it stays within this many rows
+  /// (a longer sequence forms a group of its own).
+  static let rowsPerGroup = 256
+
+  let block: MiniLMWeights.Block
+  let heads: Int, epsilon: Float
+
+  /// Runs the block on `h (n × d)` in place. With `capturingSums`, also returns the
+  /// pre-LayerNorm sums `s₁ = h + attention` and `s₂ = a + FFN(a)`.
+  @discardableResult
+  func run(_ h: inout Matrix, batch: TokenizedBatch, capturingSums capture: Bool = false) -> MiniLM.BlockSums? {
+    let d = h.cols, f = block.intermediate.outputCount
+    let groups = Self.groups(batch)
+    guard let widest = groups.map(\.rowCount).max() else { return capture ? MiniLM.BlockSums(attention: h, feedForward: h) : nil }
+    let workers = min(groups.count, ProcessInfo.processInfo.activeProcessorCount)
+    // Per worker: region 1 holds [Q|K|V] (3d) and the context (d), later the FFN's hidden
+    // layer (f); region 2 the LayerNorm-ed attention sum a; then one sequence's scores.
+    let region1 = widest * max(4 * d, f), region2 = widest * d, scores = batch.maxLength * batch.maxLength
+    let perWorker = region1 + region2 + scores
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * perWorker)
+    defer { scratch.deallocate() }
+    var attentionSums = capture ? Matrix(uninitializedRows: h.rows, cols: d) : Matrix(rows: 0, cols: d)
+    var feedForwardSums = attentionSums
+    h.storage.withUnsafeMutableBufferPointer { hb in
+      attentionSums.storage.withUnsafeMutableBufferPointer { ab in
+        feedForwardSums.storage.withUnsafeMutableBufferPointer { fb in
+          let hp = hb.baseAddress!, ap = ab.baseAddress, fp = fb.baseAddress
+          BLAS.withThreads(1) {
+            Parallel.forEachItem(count: groups.count, workers: workers) { worker, index in
+              let base = scratch + worker * perWorker, group = groups[index], start = group.rows.lowerBound * d
+              run(group, h: hp + start, d: d, f: f,
+                  Scratch(wide: base, attention: base + region1, scores: base + region1 + region2),
+                  sums: capture ? (ap! + start, fp! + start) : nil)
+            }
+          }
+        }
+      }
+    }
+    return capture ? MiniLM.BlockSums(attention: attentionSums, feedForward: feedForwardSums) : nil
+  }
+
+  /// A worker's scratch: `wide` ≥ rows × max(4d, f), `attention` ≥ rows × d, `scores` ≥ L².
+  struct Scratch {
+    let wide: UnsafeMutablePointer<Float>, attention: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>
+  }
+
+  /// The block on one group (`h` points at its first row), single-threaded.
+  private func run(_ group: SequenceGroup, h: UnsafeMutablePointer<Float>, d: Int, f: Int, _ s: Scratch,
+                   sums: (attention: UnsafeMutablePointer<Float>, feedForward: UnsafeMutablePointer<Float>)?) {
+    let n = group.rowCount
+    let qkv = s.wide, context = s.wide + n * 3 * d, hidden = s.wide, a = s.attention
+    block.qkv.apply(rows: n, h, into: qkv)
+    TransformerKernels.attention(qkv, lengths: group.lengths, dimension: d, heads: heads, into: context, scores: s.scores)
+    block.attentionOutput.apply(rows: n, context, into: a, adding: h)
+    if let sums { sums.attention.update(from: a, count: n * d) }
+    sae_layer_norm_rows(a, n, d, block.attentionNormScale, block.attentionNormShift, epsilon)
+    block.intermediate.apply(rows: n, a, into: hidden, gelu: true)
+    block.output.apply(rows: n, hidden, into: h, adding: a)
+    if let sums { sums.feedForward.update(from: h, count: n * d) }
+    sae_layer_norm_rows(h, n, d, block.outputNormScale, block.outputNormShift, epsilon)
+  }
+
+  /// Consecutive sequences of `batch`, packed into groups of at most ``rowsPerGroup`` rows.
+  static func groups(_ batch: TokenizedBatch) -> [SequenceGroup] {
+    var groups = [SequenceGroup]()
+    var start = 0
+    for i in 0..<batch.count {
+      let end = batch.offsets[start], next = batch.offsets[i + 1]
+      if i > start && next - end > rowsPerGroup {
+        groups.append(SequenceGroup(batch, start..<i))
+        start = i
+      }
+    }
+    if batch.count > start { groups.append(SequenceGroup(batch, start..<batch.count)) }
+    return groups
+  }
+}
+
+/// Whole sequences `sequences` of a batch and their token rows.
+struct SequenceGroup {
+  let rows: Range<Int>
+  /// The length of each sequence, in order.
+  let lengths: [Int]
+  var rowCount: Int { rows.count }
+
+  init(_ batch: TokenizedBatch, _ sequences: Range<Int>) {
+    rows = batch.offsets[sequences.lowerBound]..<batch.offsets[sequences.upperBound]
+    lengths = sequences.map(batch.length)
+  }
+}
