@@ -1,5 +1,5 @@
 // Scalar e^x and Φ(x) shared by the kernels of CVectorKernels (internal, not part of the module).
-// Each includer turns floating-point contraction off first, so that every copy rounds alike.
+// Each includer sets floating-point contraction first (off where clones must round alike).
 #ifndef SAE_NOTEBOOK_SCALAR_MATH_H
 #define SAE_NOTEBOOK_SCALAR_MATH_H
 

@@ -39,4 +39,16 @@ int sae_packed_linear_available(void);
 void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
                        const float *bias, const float *residual, int gelu, float *y);
 
+/// The floats of scratch `sae_attention` needs for a sequence of `length` tokens and heads of
+/// `head_size`: the scores (`length²`) and the packed K and V of one head.
+size_t sae_attention_scratch_count(size_t length, size_t head_size);
+
+/// Multi-head self-attention of one sequence, single-threaded (AVX-512, like
+/// `sae_packed_linear`): `qkv (length × 3d)` holds `[Q | K | V]` per token, head `h` uses
+/// columns `h·s ..< (h+1)·s` of each part (`s = d / heads`); for each head
+/// `P = softmax(Q·Kᵀ / √s)` row-wise (`sae_softmax_rows`) and `P·V` is written into columns
+/// `h·s ..< (h+1)·s` of `context (length × d)`. Both products run on the packed-panel kernel,
+/// with K and V packed per head into `scratch`.
+void sae_attention(const float *qkv, size_t length, size_t d, size_t heads, float *context, float *scratch);
+
 #endif

@@ -30,11 +30,13 @@ struct EncoderBlockPass {
     guard let widest = groups.map(\.rowCount).max() else { return capture ? MiniLM.BlockSums(attention: h, feedForward: h) : nil }
     let workers = min(groups.count, ProcessInfo.processInfo.activeProcessorCount)
     // Per worker: region 1 holds [Q|K|V] (3d) and the context (d), later the FFN's hidden
-    // layer (f); region 2 the LayerNorm-ed attention sum a; then one sequence's scores.
-    let region1 = widest * max(4 * d, f), region2 = widest * d, scores = batch.maxLength * batch.maxLength
-    let perWorker = region1 + region2 + scores
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * perWorker)
-    defer { scratch.deallocate() }
+    // layer (f); region 2 the LayerNorm-ed attention sum a; then the attention's scratch.
+    let region1 = widest * max(4 * d, f), region2 = widest * d
+    let attentionScratch = TransformerKernels.attentionScratchCount(longest: batch.maxLength, dimension: d, heads: heads)
+    let perWorker = (region1 + region2 + attentionScratch + 15) / 16 * 16  // 64-byte aligned parts
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: workers * perWorker * MemoryLayout<Float>.stride, alignment: 64)
+    defer { raw.deallocate() }
+    let scratch = raw.bindMemory(to: Float.self, capacity: workers * perWorker)
     var attentionSums = capture ? Matrix(uninitializedRows: h.rows, cols: d) : Matrix(rows: 0, cols: d)
     var feedForwardSums = attentionSums
     h.storage.withUnsafeMutableBufferPointer { hb in
@@ -45,7 +47,7 @@ struct EncoderBlockPass {
             Parallel.forEachItem(count: groups.count, workers: workers) { worker, index in
               let base = scratch + worker * perWorker, group = groups[index], start = group.rows.lowerBound * d
               run(group, h: hp + start, d: d, f: f,
-                  Scratch(wide: base, attention: base + region1, scores: base + region1 + region2),
+                  Scratch(wide: base, attention: base + region1, forAttention: base + region1 + region2),
                   sums: capture ? (ap! + start, fp! + start) : nil)
             }
           }
@@ -55,9 +57,10 @@ struct EncoderBlockPass {
     return capture ? MiniLM.BlockSums(attention: attentionSums, feedForward: feedForwardSums) : nil
   }
 
-  /// A worker's scratch: `wide` ≥ rows × max(4d, f), `attention` ≥ rows × d, `scores` ≥ L².
+  /// A worker's scratch: `wide` ≥ rows × max(4d, f), `attention` ≥ rows × d, `forAttention` the attention kernel's.
   struct Scratch {
-    let wide: UnsafeMutablePointer<Float>, attention: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>
+    let wide: UnsafeMutablePointer<Float>, attention: UnsafeMutablePointer<Float>,
+        forAttention: UnsafeMutablePointer<Float>
   }
 
   /// The block on one group (`h` points at its first row), single-threaded.
@@ -66,7 +69,7 @@ struct EncoderBlockPass {
     let n = group.rowCount
     let qkv = s.wide, context = s.wide + n * 3 * d, hidden = s.wide, a = s.attention
     block.qkv.apply(rows: n, h, into: qkv)
-    TransformerKernels.attention(qkv, lengths: group.lengths, dimension: d, heads: heads, into: context, scores: s.scores)
+    TransformerKernels.attention(qkv, lengths: group.lengths, dimension: d, heads: heads, into: context, scratch: s.forAttention)
     block.attentionOutput.apply(rows: n, context, into: a, adding: h)
     if let sums { sums.attention.update(from: a, count: n * d) }
     sae_layer_norm_rows(a, n, d, block.attentionNormScale, block.attentionNormShift, epsilon)

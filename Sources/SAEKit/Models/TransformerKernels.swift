@@ -3,7 +3,7 @@ import Foundation
 
 /// The building blocks of a BERT forward pass on packed token rows (see ``TokenizedBatch``).
 ///
-/// Dense layers are ``LinearLayer``s. ``attention(_:lengths:dimension:heads:into:scores:)`` is
+/// Dense layers are ``LinearLayer``s. ``attention(_:lengths:dimension:heads:into:scratch:packed:)`` is
 /// single-threaded (``EncoderBlockPass`` runs it on several row groups at once); the
 /// whole-matrix kernels split rows over cores.
 enum TransformerKernels {
@@ -42,25 +42,38 @@ enum TransformerKernels {
   /// `qkv (n × 3d)` holds `[Q | K | V]` per token row; head `h` uses columns
   /// `h·s ..< (h+1)·s` of each part (`s = d / heads`). For every sequence and head:
   /// `P = softmax(Q·Kᵀ / √s)` row-wise, context `= P·V`, written into `context (n × d)` with
-  /// the heads side by side. `scores` holds at least `(max length)²` floats.
+  /// the heads side by side. `scratch` holds ``attentionScratchCount(longest:dimension:heads:)``
+  /// floats. With AVX-512 a sequence is one call of the C kernel `sae_attention` (products on
+  /// the packed-panel kernel); elsewhere each product is an OpenBLAS sgemm.
   static func attention(_ qkv: UnsafePointer<Float>, lengths: [Int], dimension d: Int, heads: Int,
-                        into context: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+                        into context: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                        packed: Bool = PackedWeight.isSupported) {
     let headSize = d / heads, stride = 3 * d
     precondition(headSize * heads == d)
     let scale = 1 / Float(headSize).squareRoot()
     var start = 0
     for length in lengths {
+      defer { start += length }
+      if packed {
+        sae_attention(qkv + start * stride, length, d, heads, context + start * d, scratch)
+        continue
+      }
       for head in 0..<heads {
         let q = qkv + start * stride + head * headSize, k = q + d, v = q + 2 * d
         BLAS.gemm(transposeA: false, transposeB: true, m: length, n: length, k: headSize,
-                  alpha: scale, a: q, lda: stride, b: k, ldb: stride, beta: 0, c: scores, ldc: length)
-        softmaxRows(scores, rows: length, cols: length)
+                  alpha: scale, a: q, lda: stride, b: k, ldb: stride, beta: 0, c: scratch, ldc: length)
+        softmaxRows(scratch, rows: length, cols: length)
         BLAS.gemm(transposeA: false, transposeB: false, m: length, n: headSize, k: length,
-                  alpha: 1, a: scores, lda: length, b: v, ldb: stride,
+                  alpha: 1, a: scratch, lda: length, b: v, ldb: stride,
                   beta: 0, c: context + start * d + head * headSize, ldc: d)
       }
-      start += length
     }
+  }
+
+  /// The scratch floats ``attention(_:lengths:dimension:heads:into:scratch:packed:)`` needs for
+  /// sequences of at most `longest` tokens (enough for either path).
+  static func attentionScratchCount(longest: Int, dimension d: Int, heads: Int) -> Int {
+    sae_attention_scratch_count(longest, d / heads)
   }
 
   /// Row-wise softmax in place: `p_j = exp(x_j − max x) / Σ_k exp(x_k − max x)` (C kernel
