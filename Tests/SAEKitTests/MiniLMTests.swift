@@ -27,6 +27,22 @@ struct MiniLMTests {
     #expect(result.lastHiddenState == (try result.hiddenState(6)))
   }
 
+  @Test("the OpenBLAS path (CPUs without AVX-512) is within 1e-4 of every golden layer too")
+  func openBLASPathMatchesTheGoldenLayers() throws {
+    var model = try MiniLMFixtures.model()
+    model.weights = model.weights.withoutPacking()
+    #expect(model.weights.blocks.allSatisfy { $0.qkv.packed == nil && $0.output.packed == nil })
+    let result = try model.run(model.tokenize(try MiniLMFixtures.goldenSentences().map(\.text)),
+                               options: .init(capture: Set(0...6)))
+    for layer in 0...6 {
+      let golden = try NPY.readMatrix(MiniLMFixtures.golden("hidden_states_layer\(layer).npy"))
+      let difference = MiniLMFixtures.maxAbsDifference(try result.hiddenState(layer), golden)
+      #expect(difference <= 1e-4, "layer \(layer): max |Δ| = \(difference)")
+    }
+    let embeddings = try NPY.readMatrix(MiniLMFixtures.golden("pooled_embeddings.npy"))
+    #expect(MiniLMFixtures.maxAbsDifference(result.embeddings, embeddings) <= 1e-5)
+  }
+
   @Test("pooled sentence embeddings are within 1e-5 of the golden ones (cosine ≥ 0.99999)")
   func goldenEmbeddings() throws {
     let result = try Self.goldenRun.get()

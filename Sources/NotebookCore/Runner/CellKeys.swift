@@ -37,7 +37,7 @@ struct CellKeys {
       let path = file.hasPrefix("/") || base.isEmpty ? file : base + "/" + file
       parts.append("file \(file)=\(file.isEmpty ? "default" : CellCache.contentHash(path))")
     }
-    if deps.calls.contains("minilm") { parts.append("model=\(MiniLMFiles.modelSHA256)") }
+    if deps.calls.contains("minilm") { parts.append("model=\(MiniLMFiles.modelSHA256) \(MiniLM.kernelRevision)") }
     if !deps.calls.isDisjoint(with: ["activations", "fidelity"]) {
       if corpusHash == nil { corpusHash = (try? TextCorpus.standard().contentHash) ?? "missing" }
       parts.append("corpus=\(corpusHash!)")

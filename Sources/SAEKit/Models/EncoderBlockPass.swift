@@ -69,7 +69,8 @@ struct EncoderBlockPass {
     let n = group.rowCount
     let qkv = s.wide, context = s.wide + n * 3 * d, hidden = s.wide, a = s.attention
     block.qkv.apply(rows: n, h, into: qkv)
-    TransformerKernels.attention(qkv, lengths: group.lengths, dimension: d, heads: heads, into: context, scratch: s.forAttention)
+    TransformerKernels.attention(qkv, lengths: group.lengths, dimension: d, heads: heads, into: context,
+                                 scratch: s.forAttention, packed: block.qkv.packed != nil)
     block.attentionOutput.apply(rows: n, context, into: a, adding: h)
     if let sums { sums.attention.update(from: a, count: n * d) }
     sae_layer_norm_rows(a, n, d, block.attentionNormScale, block.attentionNormShift, epsilon)

@@ -62,3 +62,19 @@ struct MiniLMWeights: Sendable {
     }
   }
 }
+
+extension MiniLMWeights {
+  /// The same weights with every dense layer on the OpenBLAS path (as on a CPU without AVX-512),
+  /// so tests can check that path on any machine.
+  func withoutPacking() -> MiniLMWeights {
+    func plain(_ layer: LinearLayer) -> LinearLayer { LinearLayer(weight: layer.weight, bias: layer.bias, packing: false) }
+    var copy = self
+    copy.blocks = blocks.map { block in
+      var b = block
+      (b.qkv, b.attentionOutput, b.intermediate, b.output) =
+        (plain(block.qkv), plain(block.attentionOutput), plain(block.intermediate), plain(block.output))
+      return b
+    }
+    return copy
+  }
+}

@@ -26,8 +26,8 @@ public enum ModelActivations {
     try require(tokens > 0, "tokens must be positive, got \(tokens)")
     try require(maxLength >= 3 && maxLength <= model.config.maxPositions, "maxLength must be in 3...\(model.config.maxPositions), got \(maxLength)")
     let key = ActivationCache.key([
-      "model=minilm-l6-v2:\(MiniLMFiles.modelSHA256)", "layer=\(layer)", "corpus=\(corpus.contentHash)",
-      "tokens=\(tokens)", "maxLength=\(maxLength)", "format=\(formatVersion)",
+      "model=minilm-l6-v2:\(MiniLMFiles.modelSHA256)", "kernels=\(MiniLM.kernelRevision)", "layer=\(layer)",
+      "corpus=\(corpus.contentHash)", "tokens=\(tokens)", "maxLength=\(maxLength)", "format=\(formatVersion)",
     ])
     if let cache, let hit = cache.load(key) { return (hit, true) }
     let d = model.hiddenSize
