@@ -25,29 +25,19 @@ size_t sae_packed_weight_count(size_t out, size_t in) {
   return (out + panel_width - 1) / panel_width * panel_width * in;
 }
 
-// W (out × in) with rows `ldw` apart into panels.
-static void pack_rows(const float *w, size_t ldw, size_t out, size_t in, float *packed) {
+// W (out × in) into panels, W[o][k] = w[o·out_step + k·in_step]: a row-major weight has steps
+// (in, 1); W = Vᵀ for a row-major V (in × out, rows `ldv` apart) has steps (1, ldv).
+static void pack(const float *w, size_t out_step, size_t in_step, size_t out, size_t in, float *packed) {
   size_t panels = (out + panel_width - 1) / panel_width;
   for (size_t p = 0; p < panels; p++)
     for (size_t k = 0; k < in; k++)
       for (size_t j = 0; j < panel_width; j++) {
         size_t o = p * panel_width + j;
-        packed[(p * in + k) * panel_width + j] = o < out ? w[o * ldw + k] : 0.0f;
+        packed[(p * in + k) * panel_width + j] = o < out ? w[o * out_step + k * in_step] : 0.0f;
       }
 }
 
-// W = Vᵀ into panels, for V (in × out) with rows `ldv` apart: panel rows are pieces of V's rows.
-static void pack_columns(const float *v, size_t ldv, size_t in, size_t out, float *packed) {
-  size_t panels = (out + panel_width - 1) / panel_width;
-  for (size_t p = 0; p < panels; p++)
-    for (size_t k = 0; k < in; k++)
-      for (size_t j = 0; j < panel_width; j++) {
-        size_t o = p * panel_width + j;
-        packed[(p * in + k) * panel_width + j] = o < out ? v[k * ldv + o] : 0.0f;
-      }
-}
-
-void sae_pack_weight(const float *w, size_t out, size_t in, float *packed) { pack_rows(w, in, out, in, packed); }
+void sae_pack_weight(const float *w, size_t out, size_t in, float *packed) { pack(w, in, 1, out, in, packed); }
 
 size_t sae_attention_scratch_count(size_t length, size_t head_size) {
   return length * length + sae_packed_weight_count(length, head_size) + sae_packed_weight_count(head_size, length);
@@ -165,11 +155,11 @@ SAE_AVX512 void sae_attention(const float *qkv, size_t length, size_t d, size_t 
   float *scores = scratch, *keys = scores + length * length, *values = keys + sae_packed_weight_count(length, s);
   for (size_t h = 0; h < heads; h++) {
     const float *q = qkv + h * s, *k = q + d, *v = q + 2 * d;
-    pack_rows(k, stride, length, s, keys);  // scores = Q·Kᵀ: K is the "weight" (length × s)
+    pack(k, stride, 1, length, s, keys);  // scores = Q·Kᵀ: K is the "weight" (length × s)
     product qk = {q, stride, s, length, keys, 1.0f / __builtin_sqrtf((float)s), NULL, NULL, 0, scores, length};
     run(&qk, length);
     sae_softmax_rows(scores, length, length);
-    pack_columns(v, stride, length, s, values);  // context = P·V: the "weight" is Vᵀ (s × length)
+    pack(v, 1, stride, s, length, values);  // context = P·V: the "weight" is Vᵀ (s × length)
     product pv = {scores, length, length, s, values, 1.0f, NULL, NULL, 0, context + h * s, d};
     run(&pv, length);
   }
