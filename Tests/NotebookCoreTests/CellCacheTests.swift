@@ -141,6 +141,16 @@ import Testing
     #expect(fresh == fromCache && fresh == again, "byte-identical: fresh, from the cache, recomputed")
   }
 
+  @Test func cellsCallingACorpusReaderDependOnTheCorpus() {
+    let registry = Registry.standard
+    for name in ["activations", "fidelity", "itda.fidelity"] {
+      #expect(CellKeys.readsCorpus(name, registry), "\(name)")
+    }
+    for name in ["train", "minilm", "darkMatter.fidelity", "plot.line", "print", "no.such.function"] {
+      #expect(!CellKeys.readsCorpus(name, registry), "\(name)")
+    }
+  }
+
   @Test func aCorruptEntryIsRecomputed() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try writeData(rows: 3)

@@ -150,7 +150,7 @@ import Testing
   }
 
   @Test func jsonKeepsFullPrecisionAndSortsKeys() throws {
-    let values: [Double] = [0.1, 1.0 / 3.0, 1e-5, 5e-324, 1.7976931348623157e308, -0.0, 123456789.125, 3]
+    let values: [Double] = [0.1, 1.0 / 3.0, 1e-5, .leastNonzeroMagnitude, 1.7976931348623157e308, -0.0, 123456789.125, 3]
     let json = ReportJSON.object(["z": .numbers(values), "a": .string("tab\t\"q\"\u{1}é"), "m": .null, "n": .double(.nan)]).encoded()
     #expect(json.hasPrefix("{\n  \"a\": \"tab\\t\\\"q\\\"\\u0001é\",\n  \"m\": null,\n  \"n\": \"nan\",\n  \"z\": ["))
     let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])

@@ -38,13 +38,23 @@ struct CellKeys {
       parts.append("file \(file)=\(file.isEmpty ? "default" : CellCache.contentHash(path))")
     }
     if deps.calls.contains("minilm") { parts.append("model=\(MiniLMFiles.modelSHA256) \(MiniLM.kernelRevision)") }
-    if !deps.calls.isDisjoint(with: ["activations", "fidelity"]) {
+    if deps.calls.contains(where: { Self.readsCorpus($0, registry) }) {
       if corpusHash == nil { corpusHash = (try? TextCorpus.standard().contentHash) ?? "missing" }
       parts.append("corpus=\(corpusHash!)")
     }
     let key = SHA256.hex(of: parts.joined(separator: "\n"))
     for name in deps.writes { lastWriter[name] = key }
     return deps.isCacheable ? key : nil
+  }
+}
+
+extension CellKeys {
+  /// Whether the builtin `name` reads a text corpus: every builtin with a `corpus:` parameter
+  /// reads the default corpus (Debian fortunes) when it is left empty, so keys of cells that call
+  /// one include the corpus's content hash. Builtins that take texts from activations
+  /// (`darkMatter.fidelity`) depend on the corpus through the cell that took the activations.
+  static func readsCorpus(_ name: String, _ registry: Registry) -> Bool {
+    registry.functions[name]?.parameters.contains { $0.name == "corpus" } ?? false
   }
 }
 
