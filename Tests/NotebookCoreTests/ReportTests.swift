@@ -121,6 +121,17 @@ import Testing
     #expect(html.contains(#"id="cell-2""#))
   }
 
+  @Test func anOpeningHeadingThatRepeatsTheTitleIsShownOnce() {
+    var report = Self.sampleReport()
+    report.blocks = [.prose("\n# Small <report> #\n\nIntro.\n\n# Small <report>\n")]
+    let html = ReportHTMLRenderer().render(report)
+    #expect(html.components(separatedBy: "<h1").count == 3, "the title block and the later heading: \(html)")
+    #expect(html.contains("<p>Intro.</p>"))
+    #expect(ReportHTMLRenderer.withoutRepeatedTitle("# Other\ntext", title: "Small") == "# Other\ntext")
+    #expect(ReportHTMLRenderer.withoutRepeatedTitle("## Small\ntext", title: "Small") == "## Small\ntext")
+    #expect(ReportHTMLRenderer.withoutRepeatedTitle("text\n# Small", title: "Small") == "text\n# Small")
+  }
+
   @Test func aLineStartingWithCodeStaysInItsParagraph() {
     let prose = ProseRenderer(slugger: AnchorSlugger())
     let html = prose.render("The map\n`a*` is linear and\n`b` too.\n\n```\nfirst\n`kept` apart\n```\n\n| a |\n`c` after a table")

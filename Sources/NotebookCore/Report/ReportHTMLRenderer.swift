@@ -15,10 +15,11 @@ public struct ReportHTMLRenderer: Sendable {
     slugger.reserve("contents")
     let prose = ProseRenderer(slugger: slugger)
     var body = ""
-    for block in report.blocks {
+    for (position, block) in report.blocks.enumerated() {
       switch block {
       case .prose(let markdown):
-        body += "<div class=\"prose\">\n" + prose.render(markdown) + "\n</div>\n"
+        let text = position == 0 ? Self.withoutRepeatedTitle(markdown, title: report.title) : markdown
+        body += "<div class=\"prose\">\n" + prose.render(text) + "\n</div>\n"
       case .code(let language, let text):
         let tag = language.isEmpty ? "<pre class=\"code\">" : "<pre class=\"code\" data-language=\"\(esc(language))\">"
         body += tag + Self.preContent(esc(text)) + "</pre>\n"
@@ -35,6 +36,19 @@ public struct ReportHTMLRenderer: Sendable {
   }
 
   // MARK: - Title block and contents
+
+  /// `markdown` without its first line when that line is a level-1 heading saying `title`
+  /// (notebooks often open with `# Title`, which the title block already shows).
+  static func withoutRepeatedTitle(_ markdown: String, title: String) -> String {
+    var lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
+    guard let first = lines.firstIndex(where: { !$0.allSatisfy(\.isWhitespace) }),
+          lines[first].hasPrefix("# ") else { return markdown }
+    var heading = lines[first].dropFirst(2).trimmingCharacters(in: .whitespaces)
+    while heading.hasSuffix("#") { heading = String(heading.dropLast()).trimmingCharacters(in: .whitespaces) }
+    guard heading == title.trimmingCharacters(in: .whitespaces) else { return markdown }
+    lines.remove(at: first)
+    return lines.joined(separator: "\n")
+  }
 
   private func titleBlock(_ report: Report) -> String {
     var out = "<header class=\"title-block\">\n<h1 class=\"title\">\(esc(report.title))</h1>\n"
