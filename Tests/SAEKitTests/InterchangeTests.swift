@@ -66,6 +66,17 @@ import Testing
       let text = try String(contentsOfFile: dir + "/a/cfg.json", encoding: .utf8)
       let keys = text.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: ":")[0] }
       #expect(keys == keys.sorted() && keys.count == 10)
+      #expect(text.contains("\"input_scale\": 0.37,"), "Floats in their own shortest form: \(text)")
+    }
+  }
+
+  @Test func configTextRejectsNaNAndInfinity() throws {
+    let fine = JSONValue.object(["b": .float(1e-5), "a": .object(["x": .float(0.001), "n": .null])])
+    #expect(try fine.configText() == "{\n  \"a\": {\n    \"n\": null,\n    \"x\": 0.001\n  },\n  \"b\": 1e-05\n}\n")
+    for bad in [Float.nan, .infinity, -.infinity] {
+      let value = JSONValue.object(["ok": .float(1), "z": .object(["deep": .float(bad)])])
+      #expect(value.firstNonFiniteNumber.map { $0.isNaN == bad.isNaN && ($0.isNaN || $0 == Double(bad)) } == true)
+      #expect(throws: SAEKitError.self) { try value.configText() }
     }
   }
 

@@ -53,11 +53,11 @@ extension ReportJSON {
     case .bool(let b): return b ? "true" : "false"
     case .int(let i): return "\(i)"
     case .double(let d): return DiffNumberFormat.value(d)
+    case .float(let f): return DiffNumberFormat.value(Double(f))
     case .string(let s): return JSONText.quoted(s)
     case .array(let items): return "[" + items.map(\.compact).joined(separator: ", ") + "]"
     case .object(let members):
-      let keys = members.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-      return "{" + keys.map { JSONText.quoted($0) + ": " + members[$0]!.compact }.joined(separator: ", ") + "}"
+      return "{" + ReportJSON.sortedKeys(members).map { JSONText.quoted($0) + ": " + members[$0]!.compact }.joined(separator: ", ") + "}"
     }
   }
 }

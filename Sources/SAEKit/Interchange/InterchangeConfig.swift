@@ -93,40 +93,13 @@ struct InterchangeConfig {
   }
 }
 
-/// A JSON value written by the interchange savers: keys sorted byte-wise at
-/// every level, two-space indentation, Floats in their shortest round-trip
-/// form (`0.001`, `1e-05`), so the same SAE always gives the same bytes.
-indirect enum InterchangeJSON {
-  case string(String)
-  case int(Int)
-  case float(Float)
-  case bool(Bool)
-  case null
-  case object([String: InterchangeJSON])
-
-  /// The text, ending in a newline.
-  func rendered() throws -> String { try render(indent: "") + "\n" }
-
-  private func render(indent: String) throws -> String {
-    switch self {
-    case .string(let s): return JSONText.quoted(s)
-    case .int(let n): return String(n)
-    case .float(let x):
-      guard x.isFinite else { throw SAEKitError.nonFinite("cannot write \(x) to cfg.json") }
-      return "\(x)"  // Swift's shortest round-trip form: "2.0", "0.001", "1e-05"
-    case .bool(let b): return b ? "true" : "false"
-    case .null: return "null"
-    case .object(let fields):
-      if fields.isEmpty { return "{}" }
-      let inner = indent + "  "
-      let lines = try fields.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        .map { inner + JSONText.quoted($0.key) + ": " + (try $0.value.render(indent: inner)) }
-      return "{\n" + lines.joined(separator: ",\n") + "\n" + indent + "}"
-    }
+extension JSONValue {
+  /// The text of a `cfg.json` written by the interchange savers (keys sorted byte-wise at every
+  /// level, two-space indentation, Floats in their shortest round-trip form, so the same SAE
+  /// always gives the same bytes), ending in a newline.
+  /// - Throws: ``SAEKitError/nonFinite(_:)`` for a NaN or infinity, which Python's readers reject.
+  func configText() throws -> String {
+    if let bad = firstNonFiniteNumber { throw SAEKitError.nonFinite("cannot write \(Float(bad)) to cfg.json") }
+    return encoded()
   }
-}
-
-extension InterchangeJSON {
-  /// `.string(s)`, or `.null` for `nil`.
-  static func optional(_ s: String?) -> InterchangeJSON { s.map { .string($0) } ?? .null }
 }

@@ -26,8 +26,8 @@ struct SAEKitExtras {
   func int(_ name: String) throws -> Int? { try config?.int(name) }
 
   /// The `saekit` object describing `sae` (before its input scale is folded).
-  static func describing(_ sae: SparseAutoencoder) -> InterchangeJSON {
-    var fields: [String: InterchangeJSON] = ["input_scale": .float(sae.inputScale)]
+  static func describing(_ sae: SparseAutoencoder) -> JSONValue {
+    var fields: [String: JSONValue] = ["input_scale": .float(sae.inputScale)]
     switch sae.activation {
     case let a as ReLUL1:
       fields["activation"] = .string("relu")

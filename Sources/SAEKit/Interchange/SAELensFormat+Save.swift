@@ -30,7 +30,7 @@ extension SAELensFormat {
   public static func save(_ sae: SparseAutoencoder, to directory: String, hookName: String? = nil, modelName: String? = nil) throws {
     let folded = try sae.foldingInputScale()
     let m = sae.width
-    var cfg: [String: InterchangeJSON] = [:]
+    var cfg: [String: JSONValue] = [:]
     var vectors: [String: [Float]] = ["b_enc": folded.encoderBias, "b_dec": folded.decoderBias]
     switch sae.activation {
     case is ReLUL1:
@@ -75,6 +75,6 @@ extension SAELensFormat {
       matrices: ["W_enc": folded.encoderWeights, "W_dec": folded.decoderWeights], vectors: vectors,
       metadata: ["format": "pt"], to: InterchangePaths.join(directory, weightsFileName))
     try AtomicFileWriter.write(
-      InterchangeJSON.object(cfg).rendered(), to: InterchangePaths.join(directory, configFileName))
+      JSONValue.object(cfg).configText(), to: InterchangePaths.join(directory, configFileName))
   }
 }

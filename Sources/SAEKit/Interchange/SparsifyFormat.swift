@@ -102,7 +102,7 @@ public enum SparsifyFormat {
     let folded = try sae.foldingInputScale()
     let d = sae.dimension, m = sae.width
     let unitRows = folded.decoderWeights.rowNorms().allSatisfy { abs($0 - 1) <= 1e-4 }
-    var cfg: [String: InterchangeJSON] = [
+    var cfg: [String: JSONValue] = [
       "activation": .string("topk"),
       "d_in": .int(d),
       "expansion_factor": .int(max(1, m / d)),
@@ -120,6 +120,6 @@ public enum SparsifyFormat {
       vectors: ["encoder.bias": folded.encoderBias, "b_dec": folded.decoderBias],
       metadata: ["format": "pt"], to: InterchangePaths.join(directory, weightsFileName))
     try AtomicFileWriter.write(
-      InterchangeJSON.object(cfg).rendered(), to: InterchangePaths.join(directory, configFileName))
+      JSONValue.object(cfg).configText(), to: InterchangePaths.join(directory, configFileName))
   }
 }
