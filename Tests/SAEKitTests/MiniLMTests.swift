@@ -78,6 +78,28 @@ struct MiniLMTests {
     }
   }
 
+  @Test("a batch of many sequence groups gives the same bits as each sequence alone")
+  func groupsDoNotChangeBits() throws {
+    let model = try MiniLMFixtures.model()
+    var random = RandomSource(seed: 3)
+    // 30 sequences of 1…300 tokens: groups of ≤ 256 rows, and longer sequences on their own.
+    let sequences = (0..<30).map { i in
+      [101] + (0..<(i % 7 == 3 ? 298 : 1 + i * 5 % 90)).map { _ in 1000 + Int(random.next() % 20_000) } + [102]
+    }
+    let batch = try TokenizedBatch(sequences: sequences)
+    let groups = EncoderBlockPass.groups(batch)
+    #expect(groups.flatMap(\.lengths) == sequences.map(\.count))
+    #expect(groups.count > 4 && groups.allSatisfy { $0.rowCount <= 256 || $0.lengths.count == 1 })
+    #expect(zip(groups, groups.dropFirst()).allSatisfy { $0.rows.upperBound == $1.rows.lowerBound })
+    let together = try model.run(batch, options: .init(capture: [2], captureBlockSums: [4]))
+    for i in [0, 3, 10, 29] {
+      let alone = try model.run(try TokenizedBatch(sequences: [sequences[i]]), options: .init(capture: [2], captureBlockSums: [4]))
+      #expect(try together.hiddenState(2).rows(batch.rows(i)) == alone.hiddenState(2), "sequence \(i)")
+      #expect(together.blockSums[4]!.feedForward.rows(batch.rows(i)) == alone.blockSums[4]!.feedForward, "sequence \(i)")
+      #expect(together.lastHiddenState.rows(batch.rows(i)) == alone.lastHiddenState, "sequence \(i)")
+    }
+  }
+
   @Test("patching a layer with the identity reproduces the clean output exactly", arguments: [0, 3, 6])
   func identityPatch(layer: Int) throws {
     let model = try MiniLMFixtures.model()

@@ -85,8 +85,8 @@ struct EncoderBlockPass {
     var groups = [SequenceGroup]()
     var start = 0
     for i in 0..<batch.count {
-      let end = batch.offsets[start], next = batch.offsets[i + 1]
-      if i > start && next - end > rowsPerGroup {
+      let firstRow = batch.offsets[start], endRow = batch.offsets[i + 1]  // the group if sequence i joins it
+      if i > start && endRow - firstRow > rowsPerGroup {
         groups.append(SequenceGroup(batch, start..<i))
         start = i
       }
