@@ -53,7 +53,8 @@ enum Comparison {
     let torch = try load(directory, "minilm_torch.json", producer: "bench/.venv/bin/python bench/peer_minilm.py --dir \(directory)")
     let (st, tt) = (number(swift, "tokens_per_s"), number(torch, "tokens_per_s"))
     Swift.print("")
-    Swift.print("MiniLM forward       Swift        PyTorch \(torch["torch_version"] as? String ?? "") BertModel")
+    Swift.print("MiniLM forward       Swift        PyTorch \(torch["torch_version"] as? String ?? "") BertModel"
+                + (swift["kernels"].map { "   (Swift kernels: \($0))" } ?? ""))
     Swift.print(String(format: "tokens/s          %10.0f     %10.0f", st, tt))
     Swift.print(String(format: "median batch (ms) %10.1f     %10.1f", number(swift, "batch_ms_median"), number(torch, "batch_ms_median")))
     let rounds = try roundRatios(directory, "minilm")

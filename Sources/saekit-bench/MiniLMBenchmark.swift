@@ -35,7 +35,8 @@ struct MiniLMBenchmark {
     try NPY.write(ints: sequences.flatMap { $0 }, shape: [sequences.count, Self.sequenceLength], to: path("minilm_ids.npy"))
     try writeConfig(model: model, corpus: corpus)
     log("saekit-bench: MiniLM forward, \(o.minilmBatches) batches of \(o.minilmBatchSize) × \(Self.sequenceLength) tokens "
-        + "(first \(o.minilmWarmup) untimed), \(o.threads) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        + "(first \(o.minilmWarmup) untimed), \(o.threads) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+        + "kernels \(MiniLM.kernelRevision)")
 
     var seconds = [Double]()
     var pooled: Matrix?
@@ -52,7 +53,7 @@ struct MiniLMBenchmark {
     let result: [String: Any] = [
       "tokens_per_s": tokensPerSecond, "batch_ms_median": batchMedian * 1000,
       "batch_ms": seconds.map { $0 * 1000 }, "threads": o.threads,
-      "cores": ProcessInfo.processInfo.activeProcessorCount,
+      "cores": ProcessInfo.processInfo.activeProcessorCount, "kernels": MiniLM.kernelRevision,
     ]
     try writeJSON(result, to: path("minilm_swift.json"))
     if let round = o.round { try writeJSON(result, to: path("minilm_swift_round\(round).json")) }
