@@ -1,7 +1,7 @@
 import CVectorKernels
 import Foundation
 
-/// One transformer block applied to a packed batch, a group of whole sequences at a time.
+/// The transformer blocks of one forward pass over a packed batch, a group of whole sequences at a time.
 ///
 /// Each worker thread takes the next unclaimed sequence group (about ``rowsPerGroup`` token
 /// rows) and carries it through the whole block — QKV product, attention, output projection,
@@ -13,40 +13,54 @@ import Foundation
 /// Every step on a group is single-threaded (``LinearLayer``, attention, the C row kernels), and
 /// a row's result does not depend on the group it is in or the thread that ran it, so the
 /// same batch gives the same bits on every run.
-struct EncoderBlockPass {
+final class EncoderBlockPass {
   /// Token rows per group: sequences are added to a group while it stays within this many rows
   /// (a longer sequence forms a group of its own).
   static let rowsPerGroup = 256
 
-  let block: MiniLMWeights.Block
   let heads: Int, epsilon: Float
+  let groups: [SequenceGroup]
+  private let d: Int, f: Int, workers: Int
+  /// Per worker: region 1 holds [Q|K|V] (3d) and the context (d), later the FFN's hidden layer
+  /// (f); region 2 the LayerNorm-ed attention sum a; then the attention's scratch. Allocated once
+  /// for all blocks of a forward pass.
+  private let region1: Int, region2: Int, perWorker: Int
+  private let scratch: UnsafeMutablePointer<Float>
 
-  /// Runs the block on `h (n × d)` in place. With `capturingSums`, also returns the
+  /// The groups of `batch` and every worker's scratch for blocks of width `d`, FFN width `f`.
+  init(batch: TokenizedBatch, hiddenSize d: Int, intermediateSize f: Int, heads: Int, epsilon: Float) {
+    self.heads = heads
+    self.epsilon = epsilon
+    self.d = d
+    self.f = f
+    groups = Self.groups(batch)
+    workers = max(1, min(groups.count, ProcessInfo.processInfo.activeProcessorCount))
+    let widest = groups.map(\.rowCount).max() ?? 0
+    region1 = widest * max(4 * d, f)
+    region2 = widest * d
+    let attention = TransformerKernels.attentionScratchCount(longest: batch.maxLength, dimension: d, heads: heads)
+    perWorker = (region1 + region2 + attention + 15) / 16 * 16  // 64-byte aligned parts
+    scratch = UnsafeMutableRawPointer.allocate(byteCount: max(1, workers * perWorker) * MemoryLayout<Float>.stride, alignment: 64)
+      .bindMemory(to: Float.self, capacity: workers * perWorker)
+  }
+
+  deinit { UnsafeMutableRawPointer(scratch).deallocate() }
+
+  /// Runs `block` on `h (n × d)` in place. With `capturingSums`, also returns the
   /// pre-LayerNorm sums `s₁ = h + attention` and `s₂ = a + FFN(a)`.
   @discardableResult
-  func run(_ h: inout Matrix, batch: TokenizedBatch, capturingSums capture: Bool = false) -> MiniLM.BlockSums? {
-    let d = h.cols, f = block.intermediate.outputCount
-    let groups = Self.groups(batch)
-    guard let widest = groups.map(\.rowCount).max() else { return capture ? MiniLM.BlockSums(attention: h, feedForward: h) : nil }
-    let workers = min(groups.count, ProcessInfo.processInfo.activeProcessorCount)
-    // Per worker: region 1 holds [Q|K|V] (3d) and the context (d), later the FFN's hidden
-    // layer (f); region 2 the LayerNorm-ed attention sum a; then the attention's scratch.
-    let region1 = widest * max(4 * d, f), region2 = widest * d
-    let attentionScratch = TransformerKernels.attentionScratchCount(longest: batch.maxLength, dimension: d, heads: heads)
-    let perWorker = (region1 + region2 + attentionScratch + 15) / 16 * 16  // 64-byte aligned parts
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: workers * perWorker * MemoryLayout<Float>.stride, alignment: 64)
-    defer { raw.deallocate() }
-    let scratch = raw.bindMemory(to: Float.self, capacity: workers * perWorker)
+  func run(_ block: MiniLMWeights.Block, on h: inout Matrix, capturingSums capture: Bool = false) -> MiniLM.BlockSums? {
+    precondition(h.cols == d && block.intermediate.outputCount == f)
     var attentionSums = capture ? Matrix(uninitializedRows: h.rows, cols: d) : Matrix(rows: 0, cols: d)
     var feedForwardSums = attentionSums
     h.storage.withUnsafeMutableBufferPointer { hb in
       attentionSums.storage.withUnsafeMutableBufferPointer { ab in
         feedForwardSums.storage.withUnsafeMutableBufferPointer { fb in
-          let hp = hb.baseAddress!, ap = ab.baseAddress, fp = fb.baseAddress
+          let hp = hb.baseAddress, ap = ab.baseAddress, fp = fb.baseAddress
           BLAS.withThreads(1) {
             Parallel.forEachItem(count: groups.count, workers: workers) { worker, index in
               let base = scratch + worker * perWorker, group = groups[index], start = group.rows.lowerBound * d
-              run(group, h: hp + start, d: d, f: f,
+              run(block, group, h: hp! + start,
                   Scratch(wide: base, attention: base + region1, forAttention: base + region1 + region2),
                   sums: capture ? (ap! + start, fp! + start) : nil)
             }
@@ -63,8 +77,8 @@ struct EncoderBlockPass {
         forAttention: UnsafeMutablePointer<Float>
   }
 
-  /// The block on one group (`h` points at its first row), single-threaded.
-  private func run(_ group: SequenceGroup, h: UnsafeMutablePointer<Float>, d: Int, f: Int, _ s: Scratch,
+  /// `block` on one group (`h` points at its first row), single-threaded.
+  private func run(_ block: MiniLMWeights.Block, _ group: SequenceGroup, h: UnsafeMutablePointer<Float>, _ s: Scratch,
                    sums: (attention: UnsafeMutablePointer<Float>, feedForward: UnsafeMutablePointer<Float>)?) {
     let n = group.rowCount
     let qkv = s.wide, context = s.wide + n * 3 * d, hidden = s.wide, a = s.attention

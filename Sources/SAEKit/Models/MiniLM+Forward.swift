@@ -45,10 +45,11 @@ extension MiniLM {
 
     var h = embed(batch)
     try finish(0, &h)
+    let pass = EncoderBlockPass(batch: batch, hiddenSize: hiddenSize, intermediateSize: config.intermediateSize,
+                                heads: config.headCount, epsilon: config.layerNormEpsilon)
     for (index, block) in weights.blocks.prefix(options.stopAfterLayer ?? layerCount).enumerated() {
       let layer = index + 1
-      let pass = EncoderBlockPass(block: block, heads: config.headCount, epsilon: config.layerNormEpsilon)
-      sums[layer] = pass.run(&h, batch: batch, capturingSums: options.captureBlockSums.contains(layer))
+      sums[layer] = pass.run(block, on: &h, capturingSums: options.captureBlockSums.contains(layer))
       try finish(layer, &h)
     }
     let pooled = TransformerKernels.meanPool(h, batch: batch)
