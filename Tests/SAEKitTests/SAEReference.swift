@@ -40,7 +40,7 @@ struct ReferenceSAE {
     Array(v.indices.sorted { v[$0] > v[$1] || (v[$0] == v[$1] && $0 < $1) }.prefix(k))
   }
 
-  /// Dense codes `(B × m)` under the activation's training rule.
+  /// Dense codes `(B × m)` under the activation's training rule (exhaustive: no `default:`).
   func codes(_ pre: [[Double]]) -> [[Double]] {
     let b = pre.count
     switch kind {
@@ -85,15 +85,18 @@ struct ReferenceSAE {
       residuals.append(e)
       total += e.map { $0 * $0 }.reduce(0, +) / Double(b)
     }
+    // Exhaustive on purpose: a new activation must say what it adds to the loss.
+    let usesAux: Bool
     switch kind {
     case .relu(let l1):
       for r in 0..<b { for j in 0..<m { total += Double(l1) / Double(b) * z[r][j] * rowNorm(j) } }
+      usesAux = false
     case .jumpReLU(let l0, _, _):
       total += Double(l0) / Double(b) * Double(z.flatMap { $0 }.filter { $0 != 0 }.count)
-    default: break
+      usesAux = false
+    case .topK, .batchTopK:
+      usesAux = true
     }
-    let usesAux: Bool
-    switch kind { case .topK, .batchTopK: usesAux = true; default: usesAux = false }
     if usesAux && !dead.isEmpty {
       let c = auxCoefficient * min(Double(dead.count) / Double(auxK), 1)
       let e = fixed ?? residuals

@@ -34,7 +34,7 @@ enum ModelBuiltins {
     r.add(Builtin("loadSAE", [.positional("path", .string, "a SAELens or sparsify SAE folder")], returns: .sae,
                   doc: "Loads an SAE saved by SAELens, sparsify or saveSAE.") { args, context in
       let model = try SAEFile.load(directory: resolve(try args.string("path"), context))
-      return .sae(TrainedSAE(model: model, activation: model.activationKind, history: TrainingHistory(), config: TrainingConfig(), seconds: 0))
+      return .sae(TrainedSAE(model: model, activation: model.activation.kind, history: TrainingHistory(), config: TrainingConfig(), seconds: 0))
     })
     r.addProperty(Property(receiver: .activations, name: "x", type: .matrix, doc: "the activations, (tokens × d)") { v in
       guard case .activations(let a) = v else { throw RuntimeError("not activations") }

@@ -64,27 +64,47 @@ enum SAEBuiltins {
     }, on: .sae)
   }
 
+  /// One row of ``activationCatalog``: how a notebook writes an ``ActivationKind``.
+  struct ActivationEntry {
+    var name: String
+    var parameters: [Parameter]
+    var doc: String
+    var make: @Sendable (CallArguments) throws -> ActivationKind
+  }
+
+  /// Every activation a notebook can ask for, registered as implicit members
+  /// of `Activation` (`.topK(k: 32)`); a new ``ActivationKind`` case needs a row here.
+  static let activationCatalog: [ActivationEntry] = [
+    ActivationEntry(
+      name: "topK", parameters: [.labeled("k", .int, "active latents per token")],
+      doc: "TopK: the k largest pre-activations per token, then ReLU (Gao et al. 2024)."
+    ) { .topK(k: try $0.positiveInt("k")) },
+    ActivationEntry(
+      name: "batchTopK", parameters: [.labeled("k", .int, "mean active latents per token")],
+      doc: "BatchTopK: the B·k largest pre-activations of a batch; a threshold at inference (Bussmann et al. 2024)."
+    ) { .batchTopK(k: try $0.positiveInt("k")) },
+    ActivationEntry(
+      name: "relu", parameters: [.labeled("l1", .double, "L1 coefficient λ")],
+      doc: "ReLU with the decoder-norm-weighted L1 penalty."
+    ) { .relu(l1: Float(try $0.double("l1"))) },
+    ActivationEntry(
+      name: "jumpReLU",
+      parameters: [
+        .labeled("l0", .double, "L0 coefficient λ"),
+        .labeled("bandwidth", .double, default: .value(.double(0.001)), "straight-through kernel width ε"),
+      ],
+      doc: "JumpReLU with learned thresholds and an L0 penalty (Rajamanoharan et al. 2024)."
+    ) { .jumpReLU(l0: Float(try $0.double("l0")), bandwidth: Float(try $0.double("bandwidth"))) },
+  ]
+
   static func registerActivations(_ r: inout Registry) {
-    let kinds: [Builtin] = [
-      Builtin("topK", [.labeled("k", .int, "active latents per token")], returns: .activation,
-              doc: "TopK: the k largest pre-activations per token, then ReLU (Gao et al. 2024).") { args, _ in
-        .activation(.topK(k: try args.positiveInt("k")))
-      },
-      Builtin("batchTopK", [.labeled("k", .int, "mean active latents per token")], returns: .activation,
-              doc: "BatchTopK: the B·k largest pre-activations of a batch; a threshold at inference (Bussmann et al. 2024).") { args, _ in
-        .activation(.batchTopK(k: try args.positiveInt("k")))
-      },
-      Builtin("relu", [.labeled("l1", .double, "L1 coefficient λ")], returns: .activation,
-              doc: "ReLU with the decoder-norm-weighted L1 penalty.") { args, _ in
-        .activation(.relu(l1: Float(try args.double("l1"))))
-      },
-      Builtin("jumpReLU", [.labeled("l0", .double, "L0 coefficient λ"),
-                           .labeled("bandwidth", .double, default: .value(.double(0.001)), "straight-through kernel width ε")],
-              returns: .activation, doc: "JumpReLU with learned thresholds and an L0 penalty (Rajamanoharan et al. 2024).") { args, _ in
-        .activation(.jumpReLU(l0: Float(try args.double("l0")), bandwidth: Float(try args.double("bandwidth"))))
-      },
-    ]
-    for k in kinds { r.addImplicitMember(k, producing: .activation) }
+    for entry in activationCatalog {
+      let make = entry.make
+      r.addImplicitMember(
+        Builtin(entry.name, entry.parameters, returns: .activation, doc: entry.doc) { args, _ in
+          .activation(try make(args))
+        }, producing: .activation)
+    }
   }
 
   static let train = Builtin("train", [
@@ -108,7 +128,9 @@ enum SAEBuiltins {
     }
     let activation = try args.activation("activation")
     let width = try args.positiveInt("width")
-    if case .topK(let k) = activation, k > width { throw RuntimeError("k = \(k) exceeds the width \(width)", argument: "activation") }
+    do { try activation.validate(width: width) } catch let e as SAEKitError {
+      throw RuntimeError(e.description, argument: "activation")
+    }
     let seed = UInt64(bitPattern: Int64(try args.int("seed")))
     do {
       let result = try SAETrainer.train(

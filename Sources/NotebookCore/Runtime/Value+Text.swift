@@ -32,18 +32,6 @@ extension Value {
   }
 }
 
-extension ActivationKind {
-  /// How a notebook writes it: `topK(k: 32)`.
-  var literal: String {
-    switch self {
-    case .relu(let l1): return "relu(l1: \(Double(l1)))"
-    case .topK(let k): return "topK(k: \(k))"
-    case .batchTopK(let k): return "batchTopK(k: \(k))"
-    case .jumpReLU(let l0, let bw, _): return "jumpReLU(l0: \(Double(l0)), bandwidth: \(Double(bw)))"
-    }
-  }
-}
-
 extension TrainedSAE {
   /// `SAE(d: 64, m: 1024, topK(k: 4), 2000 steps)`.
   public var summary: String {

@@ -16,8 +16,15 @@
 /// entries, so the backward pass never touches the `B·m` inactive entries
 /// (JumpReLU's threshold gradient reads the dense `pre` once, elementwise).
 public protocol SparseActivation: Sendable, CustomStringConvertible {
+  /// The kind and hyper-parameters this activation stands for: what
+  /// ``ActivationKind/make(width:)`` rebuilds it from (before training state).
+  var kind: ActivationKind { get }
   /// Per-latent trainable parameters (JumpReLU: log thresholds); empty when none.
   var parameters: [Float] { get set }
+  /// State learnt during training that is not a trainable parameter (BatchTopK: the
+  /// inference threshold); empty when none. Saving and restoring ``parameters`` and
+  /// `state` restores the activation exactly.
+  var state: [Float] { get set }
   /// True for the TopK family, where the AuxK loss revives dead latents.
   var usesAuxiliaryLoss: Bool { get }
   /// Codes used at inference time (BatchTopK: the estimated threshold).
@@ -56,35 +63,10 @@ public struct ActivationGradients {
   public var penalty: Double = 0
 }
 
-/// The activation choices, by name, with their hyper-parameters; what
-/// notebooks write as `.topK(k: 32)`.
-public enum ActivationKind: Sendable, Equatable, CustomStringConvertible {
-  /// ReLU with the decoder-norm-weighted L1 penalty `λ·Σ_j z_j‖W_dec[j]‖`.
-  case relu(l1: Float)
-  /// The `k` largest pre-activations per token, then ReLU.
-  case topK(k: Int)
-  /// The `B·k` largest positive pre-activations over the batch.
-  case batchTopK(k: Int)
-  /// `z = pre·H(pre − θ_j)` with learned thresholds, STE bandwidth `ε` and L0 penalty `λ`.
-  case jumpReLU(l0: Float, bandwidth: Float = 0.001, initialThreshold: Float = 0.001)
-
-  /// A fresh activation of this kind for `width` latents.
-  public func make(width: Int) -> any SparseActivation {
-    switch self {
-    case .relu(let l1): return ReLUL1(coefficient: l1)
-    case .topK(let k): return TopK(k: k)
-    case .batchTopK(let k): return BatchTopK(k: k)
-    case .jumpReLU(let l0, let bandwidth, let theta):
-      return JumpReLU(width: width, l0Coefficient: l0, bandwidth: bandwidth, initialThreshold: theta)
-    }
-  }
-
-  public var description: String {
-    switch self {
-    case .relu(let l1): return "ReLU(l1: \(l1))"
-    case .topK(let k): return "TopK(k: \(k))"
-    case .batchTopK(let k): return "BatchTopK(k: \(k))"
-    case .jumpReLU(let l0, let bw, let theta): return "JumpReLU(l0: \(l0), bandwidth: \(bw), threshold₀: \(theta))"
-    }
+extension SparseActivation {
+  /// No state beyond the parameters (the default).
+  public var state: [Float] {
+    get { [] }
+    set {}
   }
 }

@@ -35,6 +35,7 @@ public struct SparseAutoencoder: Sendable {
   /// encoder is the decoder's transpose, biases are zero (Gao et al. 2024).
   public init(dimension d: Int, width m: Int, activation: ActivationKind, random: inout RandomSource) throws {
     try require(d > 0 && m > 0, "an SAE needs dimension > 0 and width > 0, got d = \(d), m = \(m)")
+    try activation.validate(width: m)
     var dec = Matrix.gaussian(rows: m, cols: d, mean: 0, std: 1, using: &random)
     dec.normalizeRows()
     self.decoderWeights = dec
@@ -103,20 +104,5 @@ extension SparseAutoencoder: CustomStringConvertible {
   public var description: String {
     "SparseAutoencoder(d: \(dimension), m: \(width), \(activation)"
       + (inputScale == 1 ? "" : ", input scale: \(formatCompact(inputScale))") + ")"
-  }
-}
-
-extension SparseAutoencoder {
-  /// The activation's kind and hyper-parameters (what `ActivationKind.make` would rebuild).
-  public var activationKind: ActivationKind {
-    switch activation {
-    case let a as ReLUL1: return .relu(l1: a.coefficient)
-    case let a as TopK: return .topK(k: a.k)
-    case let a as BatchTopK: return .batchTopK(k: a.k)
-    case let a as JumpReLU:
-      let meanTheta = a.thresholds.reduce(0, +) / Float(max(1, a.thresholds.count))
-      return .jumpReLU(l0: a.l0Coefficient, bandwidth: a.bandwidth, initialThreshold: meanTheta)
-    default: return .topK(k: 0)
-    }
   }
 }

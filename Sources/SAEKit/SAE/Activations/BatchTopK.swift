@@ -21,6 +21,14 @@ public struct BatchTopK: SparseActivation {
     self.threshold = threshold
   }
 
+  public var kind: ActivationKind { .batchTopK(k: k) }
+
+  /// `[θ]` once a training batch has set the threshold, else empty.
+  public var state: [Float] {
+    get { threshold.map { [$0] } ?? [] }
+    set { threshold = newValue.first }
+  }
+
   public var description: String {
     "BatchTopK(k: \(k)" + (threshold.map { ", θ: \(formatCompact($0))" } ?? "") + ")"
   }

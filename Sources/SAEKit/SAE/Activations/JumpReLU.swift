@@ -31,6 +31,13 @@ public struct JumpReLU: SparseActivation {
     self.bandwidth = bandwidth
   }
 
+  /// The kind, with the mean learnt threshold as the initial one.
+  public var kind: ActivationKind {
+    let theta = thresholds
+    let mean = theta.reduce(0, +) / Float(max(1, theta.count))
+    return .jumpReLU(l0: l0Coefficient, bandwidth: bandwidth, initialThreshold: mean)
+  }
+
   /// `θ_j = exp(logθ_j)`.
   public var thresholds: [Float] { parameters.map { Foundation.exp($0) } }
 

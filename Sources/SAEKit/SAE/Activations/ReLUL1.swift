@@ -15,6 +15,8 @@ public struct ReLUL1: SparseActivation {
 
   public init(coefficient: Float) { self.coefficient = coefficient }
 
+  public var kind: ActivationKind { .relu(l1: coefficient) }
+
   public var description: String { "ReLU(l1: \(coefficient))" }
 
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {

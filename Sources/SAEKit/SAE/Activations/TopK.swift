@@ -8,6 +8,8 @@ public struct TopK: SparseActivation {
 
   public init(k: Int) { self.k = k }
 
+  public var kind: ActivationKind { .topK(k: k) }
+
   public var description: String { "TopK(k: \(k))" }
 
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes { SparseCodes.topK(of: pre, k: k) }

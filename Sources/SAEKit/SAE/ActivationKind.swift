@@ -1,0 +1,71 @@
+/// The activation choices, by name, with their hyper-parameters; what
+/// notebooks write as `.topK(k: 32)`.
+///
+/// Adding a variant: one file under `SAE/Activations/` (the ``SparseActivation``),
+/// one case here (with its arms in ``make(width:)``, ``validate(width:)``,
+/// ``description`` and ``literal``), one row of the notebook's activation catalog
+/// (`SAEBuiltins.activationCatalog`) and a gradient check against the test
+/// reference, whose switches over this enum are exhaustive.
+public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertible {
+  /// ReLU with the decoder-norm-weighted L1 penalty `λ·Σ_j z_j‖W_dec[j]‖`.
+  case relu(l1: Float)
+  /// The `k` largest pre-activations per token, then ReLU.
+  case topK(k: Int)
+  /// The `B·k` largest positive pre-activations over the batch.
+  case batchTopK(k: Int)
+  /// `z = pre·H(pre − θ_j)` with learned thresholds, STE bandwidth `ε` and L0 penalty `λ`.
+  case jumpReLU(l0: Float, bandwidth: Float = 0.001, initialThreshold: Float = 0.001)
+
+  /// A fresh activation of this kind for `width` latents.
+  public func make(width: Int) -> any SparseActivation {
+    switch self {
+    case .relu(let l1): return ReLUL1(coefficient: l1)
+    case .topK(let k): return TopK(k: k)
+    case .batchTopK(let k): return BatchTopK(k: k)
+    case .jumpReLU(let l0, let bandwidth, let theta):
+      return JumpReLU(width: width, l0Coefficient: l0, bandwidth: bandwidth, initialThreshold: theta)
+    }
+  }
+
+  /// Checks the hyper-parameters for an SAE of `width` latents.
+  /// - Throws: ``SAEKitError/invalidArgument(_:)`` naming the value at fault, e.g.
+  ///   "k = 40 exceeds the width 32".
+  public func validate(width: Int) throws {
+    func finite(_ name: String, _ value: Float, positive: Bool) throws {
+      let ok = value.isFinite && (positive ? value > 0 : value >= 0)
+      try require(ok, "\(name) must be a finite number \(positive ? "> 0" : "≥ 0"), got \(value)")
+    }
+    switch self {
+    case .relu(let l1):
+      try finite("l1", l1, positive: false)
+    case .topK(let k), .batchTopK(let k):
+      try require(k > 0, "k must be positive, got \(k)")
+      try require(k <= width, "k = \(k) exceeds the width \(width)")
+    case .jumpReLU(let l0, let bandwidth, let theta):
+      try finite("l0", l0, positive: false)
+      try finite("bandwidth", bandwidth, positive: true)
+      try finite("the initial threshold", theta, positive: true)
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .relu(let l1): return "ReLU(l1: \(l1))"
+    case .topK(let k): return "TopK(k: \(k))"
+    case .batchTopK(let k): return "BatchTopK(k: \(k))"
+    case .jumpReLU(let l0, let bw, let theta): return "JumpReLU(l0: \(l0), bandwidth: \(bw), threshold₀: \(theta))"
+    }
+  }
+
+  /// The case as Swift (and a notebook cell) writes it, without the leading dot:
+  /// `topK(k: 32)`, `jumpReLU(l0: 0.2, bandwidth: 0.001)` (the initial threshold is
+  /// not a notebook argument).
+  public var literal: String {
+    switch self {
+    case .relu(let l1): return "relu(l1: \(Double(l1)))"
+    case .topK(let k): return "topK(k: \(k))"
+    case .batchTopK(let k): return "batchTopK(k: \(k))"
+    case .jumpReLU(let l0, let bw, _): return "jumpReLU(l0: \(Double(l0)), bandwidth: \(Double(bw)))"
+    }
+  }
+}
