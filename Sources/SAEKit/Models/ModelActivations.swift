@@ -25,10 +25,11 @@ public enum ModelActivations {
     try require((0...model.layerCount).contains(layer), "layer must be in 0...\(model.layerCount), got \(layer)")
     try require(tokens > 0, "tokens must be positive, got \(tokens)")
     try require(maxLength >= 3 && maxLength <= model.config.maxPositions, "maxLength must be in 3...\(model.config.maxPositions), got \(maxLength)")
-    let key = ActivationCache.key([
-      "model=minilm-l6-v2:\(MiniLMFiles.modelSHA256)", "kernels=\(MiniLM.kernelRevision)", "layer=\(layer)",
-      "corpus=\(corpus.contentHash)", "tokens=\(tokens)", "maxLength=\(maxLength)", "format=\(formatVersion)",
-    ])
+    let key = ActivationCache.key(
+      ModelInputKey.model + [
+        "layer=\(layer)", ModelInputKey.corpus(corpus.contentHash), "tokens=\(tokens)", "maxLength=\(maxLength)",
+        "format=\(formatVersion)",
+      ])
     if let cache, let hit = cache.load(key) { return (hit, true) }
     let d = model.hiddenSize
     var x = [Float]()
@@ -55,4 +56,17 @@ public enum ModelActivations {
     if let cache { try cache.save(set, key: key) }
     return (set, false)
   }
+}
+
+/// The one recipe for what a result computed by MiniLM on a corpus depends on, as
+/// cache-key lines: the activation cache and the notebook's cell cache both use it, so
+/// new weights, a new forward-kernel revision or an edited corpus invalidate both.
+public enum ModelInputKey {
+  /// The weights' SHA-256 and the forward kernels' revision (``MiniLM/kernelRevision``).
+  public static var model: [String] {
+    ["model=minilm-l6-v2:\(MiniLMFiles.modelSHA256)", "kernels=\(MiniLM.kernelRevision)"]
+  }
+
+  /// A corpus by its content hash (``TextCorpus/contentHash``).
+  public static func corpus(_ contentHash: String) -> String { "corpus=\(contentHash)" }
 }
