@@ -21,18 +21,20 @@ public enum LineDiff {
 
   /// The edit script turning `old` into `new`.
   public static func edits(_ old: [String], _ new: [String]) -> [Edit] {
+    edits(old.count, new.count) { old[$0] == new[$1] }
+  }
+
+  /// The edit script between `oldCount` and `newCount` lines, where `same(i, j)` says
+  /// whether old line `i` and new line `j` count as the same.
+  public static func edits(_ oldCount: Int, _ newCount: Int, same: (Int, Int) -> Bool) -> [Edit] {
     var prefix = 0
-    while prefix < old.count, prefix < new.count, old[prefix] == new[prefix] { prefix += 1 }
+    while prefix < oldCount, prefix < newCount, same(prefix, prefix) { prefix += 1 }
     var suffix = 0
-    while suffix < old.count - prefix, suffix < new.count - prefix,
-      old[old.count - 1 - suffix] == new[new.count - 1 - suffix]
-    {
+    while suffix < oldCount - prefix, suffix < newCount - prefix, same(oldCount - 1 - suffix, newCount - 1 - suffix) {
       suffix += 1
     }
     var out = (0..<prefix).map { Edit.keep($0, $0) }
-    let a = Array(old[prefix..<(old.count - suffix)])
-    let b = Array(new[prefix..<(new.count - suffix)])
-    let n = a.count, m = b.count
+    let n = oldCount - prefix - suffix, m = newCount - prefix - suffix
     if n * m > maximumTableCells {
       out += (0..<n).map { .delete(prefix + $0) } + (0..<m).map { .insert(prefix + $0) }
     } else {
@@ -41,14 +43,14 @@ public enum LineDiff {
       for i in stride(from: n - 1, through: 0, by: -1) {
         for j in stride(from: m - 1, through: 0, by: -1) {
           table[i * (m + 1) + j] =
-            a[i] == b[j]
+            same(prefix + i, prefix + j)
             ? table[(i + 1) * (m + 1) + j + 1] + 1
             : max(table[(i + 1) * (m + 1) + j], table[i * (m + 1) + j + 1])
         }
       }
       var i = 0, j = 0
       while i < n || j < m {
-        if i < n, j < m, a[i] == b[j] {
+        if i < n, j < m, same(prefix + i, prefix + j) {
           out.append(.keep(prefix + i, prefix + j))
           i += 1
           j += 1
@@ -61,7 +63,7 @@ public enum LineDiff {
         }
       }
     }
-    let oldTail = old.count - suffix, newTail = new.count - suffix
+    let oldTail = oldCount - suffix, newTail = newCount - suffix
     out += (0..<suffix).map { .keep(oldTail + $0, newTail + $0) }
     return out
   }
@@ -80,11 +82,13 @@ public enum LineDiff {
     unified(lines: lines(old), lines(new), oldName: oldName, newName: newName, context: context)
   }
 
-  /// ``unified(_:_:oldName:newName:context:)`` for texts already split into lines.
+  /// ``unified(_:_:oldName:newName:context:)`` for texts already split into lines; `same`
+  /// says whether old line `i` and new line `j` count as unchanged (default: equal text).
   public static func unified(
-    lines a: [String], _ b: [String], oldName: String = "old", newName: String = "new", context: Int = 3
+    lines a: [String], _ b: [String], oldName: String = "old", newName: String = "new", context: Int = 3,
+    same: ((Int, Int) -> Bool)? = nil
   ) -> [String] {
-    let script = edits(a, b)
+    let script = edits(a.count, b.count, same: same ?? { a[$0] == b[$1] })
     let changed = script.indices.filter { if case .keep = script[$0] { return false } else { return true } }
     guard let first = changed.first else { return [] }
     // Group changes whose gap of kept lines is at most 2 × context.
