@@ -11,12 +11,7 @@ struct Check: ParsableCommand {
   func run() throws {
     var problems = 0
     for file in files {
-      let session: NotebookSession
-      do {
-        session = try NotebookSession.load(path: file)
-      } catch let e as UsageError {
-        throw ValidationError(e.description)
-      }
+      let session = try NotebookSession.load(path: file)
       let renderer = DiagnosticRenderer(sources: [session.notebook.path: session.notebook.source])
       let found = session.problems
       FileHandle.standardError.write(Data(renderer.render(found).utf8))
@@ -25,7 +20,7 @@ struct Check: ParsableCommand {
     }
     if problems > 0 {
       FileHandle.standardError.write(Data("\(problems) error\(problems == 1 ? "" : "s")\n".utf8))
-      throw ExitCode(1)
+      throw FoundProblems()
     }
   }
 }

@@ -34,22 +34,15 @@ struct Diff: ParsableCommand {
   }
 
   func run() throws {
-    let diff: RecordDiff
-    do {
-      let oldRecord = try RunRecord.load(argument: old)
-      let newRecord = try RunRecord.load(argument: new)
-      diff = RecordDiffer(tolerance: DiffTolerance(rtol: rtol, atol: atol), context: context)
-        .diff(oldRecord, newRecord)
-      if let html {
-        let directory = (html as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try ReportWriter.createDirectory(directory) }
-        try ReportWriter.writeAtomically(DiffHTMLRenderer().render(diff), to: html)
-      }
-    } catch {
-      FileHandle.standardError.write(Data("notebook diff: \(error)\n".utf8))
-      throw ExitCode(2)
+    let oldRecord = try RunRecord.load(argument: old)
+    let newRecord = try RunRecord.load(argument: new)
+    let diff = RecordDiffer(tolerance: DiffTolerance(rtol: rtol, atol: atol), context: context).diff(oldRecord, newRecord)
+    if let html {
+      let directory = (html as NSString).deletingLastPathComponent
+      if !directory.isEmpty { try ReportWriter.createDirectory(directory) }
+      try ReportWriter.writeAtomically(DiffHTMLRenderer().render(diff), to: html)
     }
     print(DiffTextRenderer().render(diff), terminator: "")
-    if !diff.isSame { throw ExitCode(1) }
+    if !diff.isSame { throw FoundProblems() }
   }
 }

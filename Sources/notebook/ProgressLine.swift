@@ -36,5 +36,10 @@ final class ProgressLine: @unchecked Sendable {
     lock.withLock { write(isTerminal ? "\r\u{1B}[K\(text)\n" : "\(text)\n") }
   }
 
+  /// Text of its own (a diagnostic, a warning), after the current line.
+  func message(_ text: String) {
+    lock.withLock { write(text.hasSuffix("\n") ? text : text + "\n") }
+  }
+
   private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
 }

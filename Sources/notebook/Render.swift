@@ -20,14 +20,14 @@ struct Render: ParsableCommand {
   @Option(help: ArgumentHelp("Read notebook parameters from a YAML file of name: value lines (-P wins).", valueName: "file.yml"))
   var params: String?
 
-  func run() throws {
-    let fromFile: [(String, String)]
-    do {
-      fromFile = try params.map(ParameterFile.read(path:)) ?? []
-    } catch let e as UsageError {
-      throw ValidationError(e.description)
+  func validate() throws {
+    if let timeout, !(timeout > 0) {
+      throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)")
     }
-    let overrides = try fromFile + parameters.map { text -> (String, String) in
+  }
+
+  func run() throws {
+    let overrides = try (params.map(ParameterFile.read(path:)) ?? []) + parameters.map { text -> (String, String) in
       guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
         throw ValidationError("-P expects name=value, got '\(text)'")
       }
@@ -35,46 +35,45 @@ struct Render: ParsableCommand {
     }
     var failed = false
     for file in files {
-      let session: NotebookSession
-      do {
-        session = try NotebookSession.load(path: file, overrides: overrides)
-      } catch let e as UsageError {
-        throw ValidationError(e.description)
-      }
-      var options = NotebookRenderer.Options()
-      options.reportsDirectory = output
-      options.figuresDirectory = figures
-      options.allowErrors = allowErrors
-      options.cache = noCache ? .off : (refresh ? .refresh : .use)
-      options.timings = !noTimings
-      if let timeout {
-        guard timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
-        options.totalTimeout = timeout
-      }
-      var renderer = NotebookRenderer(session: session, options: options)
-      let bar = ProgressLine()
-      renderer.progress = { label, fraction in bar.update(label, fraction) }
-      renderer.cellEvent = { name, status, cached in
-        if cached {
-          bar.finish("[\(name)] from cache")
-        } else if let status {
-          bar.finish("[\(name)] \(status.rawValue)")
-        } else {
-          bar.start("[\(name)] running")
-        }
-      }
+      let session = try NotebookSession.load(path: file, overrides: overrides)
       let start = Date()
-      let result = try renderer.render()
-      let sources = DiagnosticRenderer(sources: [session.notebook.path: session.notebook.source])
-      for d in result.failures { FileHandle.standardError.write(Data(sources.render(d).utf8)) }
+      let result = try renderer(for: session).render()
       let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
-      let status = result.succeeded ? "rendered" : "FAILED"
-      print("\(status) \(file) in \(seconds) s → " + result.written.filter { $0.hasSuffix(".html") || $0.hasSuffix(".json") }.joined(separator: ", "))
-      if result.staleCacheEntriesRemoved > 0 {
-        print("removed \(result.staleCacheEntriesRemoved) stale cell-cache entr\(result.staleCacheEntriesRemoved == 1 ? "y" : "ies")")
-      }
+      let reports = result.written.filter { $0.hasSuffix(".html") || $0.hasSuffix(".json") }
+      print("\(result.succeeded ? "rendered" : "FAILED") \(file) in \(seconds) s → " + reports.joined(separator: ", "))
+      let removed = result.staleCacheEntriesRemoved
+      if removed > 0 { print("removed \(removed) stale cell-cache entr\(removed == 1 ? "y" : "ies")") }
       failed = failed || !result.succeeded
     }
-    if failed { throw ExitCode(1) }
+    if failed { throw FoundProblems() }
+  }
+
+  /// A renderer with the command's options that reports each event on standard error as it
+  /// happens: cells starting and ending, each failure's diagnostic when its cell fails, warnings.
+  func renderer(for session: NotebookSession) -> NotebookRenderer {
+    var options = NotebookRenderer.Options()
+    options.reportsDirectory = output
+    options.figuresDirectory = figures
+    options.allowErrors = allowErrors
+    options.cache = noCache ? .off : (refresh ? .refresh : .use)
+    options.timings = !noTimings
+    options.totalTimeout = timeout
+    var renderer = NotebookRenderer(session: session, options: options)
+    let bar = ProgressLine()
+    renderer.progress = { label, fraction in bar.update(label, fraction) }
+    renderer.onEvent = { event in
+      switch event {
+      case .cellStarted(let name):
+        bar.start("[\(name)] running")
+      case .cellFinished(let name, let status, let cached, let diagnostic):
+        bar.finish(cached ? "[\(name)] from cache" : "[\(name)] \(status.rawValue)")
+        if let diagnostic, status != .expectedError { bar.message(diagnostic) }
+      case .problem(let text):
+        bar.message(text)
+      case .warning(let text):
+        bar.message("warning: \(text)")
+      }
+    }
+    return renderer
   }
 }

@@ -68,8 +68,10 @@ import Testing
     options.timings = timings
     var renderer = NotebookRenderer(session: session, options: options)
     let log = Log()
-    renderer.cellEvent = { name, status, cached in
-      if cached { log.cached.append(name) } else if status != nil { log.ran.append(name) }
+    renderer.onEvent = { event in
+      if case .cellFinished(let name, _, let cached, _) = event {
+        if cached { log.cached.append(name) } else { log.ran.append(name) }
+      }
     }
     let result = try renderer.render()
     #expect(result.succeeded, "\(result.failures)")
@@ -118,13 +120,33 @@ import Testing
     let (param, _) = try render(notebook(a: "4", steps: "7"))
     #expect(param.ran == ["e"])
 
-    // Entries of earlier versions of the cells were removed: one entry per cacheable cell.
-    let entries = try FileManager.default.contentsOfDirectory(atPath: directory + "/.notebook-cache/nb")
-    #expect(entries.count == 6, "\(entries)")
+    // Only the entries of the last three distinct renders are kept: the first render's a, b and e
+    // (a = 2) are gone; d with 3 and 5 rows, e with steps 5 and 7, and the rest once remain.
+    let kept = try entries()
+    #expect(kept.count == 8, "\(kept)")
 
     // --refresh recomputes everything; --no-cache neither reads nor writes.
     #expect(try render(notebook(a: "4", steps: "7"), mode: .refresh).0.ran.count == 6)
     #expect(try render(notebook(a: "4", steps: "7"), mode: .off).0.cached.isEmpty)
+  }
+
+  /// The entry folders (named by their 64-hex-digit keys).
+  func entries() throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: directory + "/.notebook-cache/nb")
+      .filter { $0.count == 64 && $0.allSatisfy(\.isHexDigit) }
+  }
+
+  @Test func entriesOfSeveralParameterSetsCoexist() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try writeData(rows: 3)
+    _ = try render(notebook(steps: "5"))
+    #expect(try render(notebook(steps: "7")).0.ran == ["e"])
+    // Back to steps = 5: nothing is recomputed.
+    let (back, _) = try render(notebook(steps: "5"))
+    #expect(back.ran.isEmpty && back.cached.count == 6)
+    // Three other parameter sets later, the entry of steps = 5 is pruned (it was used 3 renders ago).
+    for steps in ["8", "9", "10"] { _ = try render(notebook(steps: steps)) }
+    #expect(try render(notebook(steps: "5")).0.ran == ["e"])
   }
 
   @Test func withoutTimingsRendersAreByteIdenticalFreshOrCached() throws {
@@ -141,23 +163,13 @@ import Testing
     #expect(fresh == fromCache && fresh == again, "byte-identical: fresh, from the cache, recomputed")
   }
 
-  @Test func cellsCallingACorpusReaderDependOnTheCorpus() {
-    let registry = Registry.standard
-    for name in ["activations", "fidelity", "itda.fidelity"] {
-      #expect(CellKeys.readsCorpus(name, registry), "\(name)")
-    }
-    for name in ["train", "minilm", "darkMatter.fidelity", "plot.line", "print", "no.such.function"] {
-      #expect(!CellKeys.readsCorpus(name, registry), "\(name)")
-    }
-  }
-
   @Test func aCorruptEntryIsRecomputed() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try writeData(rows: 3)
     _ = try render(notebook())
     // Damage every entry's values file: checksums no longer match.
     let cacheRoot = directory + "/.notebook-cache/nb"
-    for entry in try FileManager.default.contentsOfDirectory(atPath: cacheRoot) {
+    for entry in try entries() {
       try Data("{".utf8).write(to: URL(fileURLWithPath: "\(cacheRoot)/\(entry)/values.json"))
     }
     let (again, _) = try render(notebook())

@@ -19,7 +19,7 @@ import Testing
   }
 
   static func parse(_ text: String, source: String = "test.json") throws -> RunRecord {
-    try RunRecord.parse(Data(text.utf8), source: source)
+    try RunRecord.decode(Data(text.utf8), source: source)
   }
 
   static func diff(_ old: RunRecord, _ new: RunRecord, _ tolerance: DiffTolerance = DiffTolerance()) -> RecordDiff {
@@ -146,8 +146,8 @@ import Testing
     ])
     // Length changes; points compared over the common prefix; NaN against a number moves by ∞.
     let comparer = FigureComparer(tolerance: DiffTolerance())
-    let a = RunRecord.Figure(name: "f", caption: nil, series: [.init(title: "s", x: [1, 2, 3], y: [1, 2, 3])])
-    let b = RunRecord.Figure(name: "f", caption: nil, series: [.init(title: "s", x: [1, 2], y: [1, .nan])])
+    let a = RunRecord.Figure(name: "f", spec: FigureSpec(kind: .line, series: [.init(title: "s", x: [1, 2, 3], y: [1, 2, 3])]))
+    let b = RunRecord.Figure(name: "f", spec: FigureSpec(kind: .line, series: [.init(title: "s", x: [1, 2], y: [1, .nan])]))
     #expect(comparer.changes(a, b).map(DiffTextRenderer.describe) == [
       "series \"s\" has 2 points (was 3)",
       "series \"s\" moved, max |Δy| = inf at x = 2 (1 of 2 points)",
@@ -208,7 +208,7 @@ import Testing
   @Test func statusSourceAndInputChanges() throws {
     let old = try Self.record("old.json")
     var new = old
-    new.cells[3].status = "failed"
+    new.cells[3].status = .failed
     new.cells[3].diagnostic = "nb.md:3:1: error: boom\n"
     new.cells[3].sourceHash = "changed"
     new.seed = 8
@@ -222,6 +222,90 @@ import Testing
     var edited = old
     edited.cells[0].sourceHash = "edited"
     #expect(Self.same(old, edited))
+  }
+
+  // MARK: - Figures as a whole, printed numbers
+
+  /// A record with one cell holding `spec` as figure `f`.
+  static func record(figure spec: FigureSpec, caption: String? = nil) -> RunRecord {
+    let cell = RunRecord.Cell(
+      index: 0, label: "fig", name: "fig", sourceHash: "", status: .ok, diagnostic: nil, duration: nil,
+      outputs: [.figure(RunRecord.Figure(name: "f", caption: caption, spec: spec))])
+    return RunRecord(format: RunRecord.format, title: "t", notebook: "t.md", params: [], cells: [cell])
+  }
+
+  static let heatmap = FigureSpec(
+    heatmap: .init(values: [[1, 0.5], [0.5, 1]], rowLabels: ["a", "b"], columnLabels: ["a", "b"]), title: "CKA")
+
+  @Test func aChangedHeatMapCellIsADifference() throws {
+    var changed = Self.heatmap
+    changed.heatmap!.values[1][0] = 0.75
+    let diff = Self.diff(Self.record(figure: Self.heatmap), Self.record(figure: changed))
+    #expect(!diff.isSame && diff.differingCount == 1)
+    #expect(DiffTextRenderer().lines(diff.cells[0]) == [
+      "cell fig: figure f: heat map cells moved, max |Δ| = 0.25 at row 2, column 1 (1 of 4 cells)"
+    ])
+    // Within tolerance it is not.
+    changed.heatmap!.values[1][0] = 0.5 + 1e-12
+    #expect(Self.same(Self.record(figure: Self.heatmap), Self.record(figure: changed)))
+    // Labels and shape are compared too.
+    var relabelled = Self.heatmap
+    relabelled.heatmap!.rowLabels = ["a", "c"]
+    relabelled.heatmap!.values.append([0, 0])
+    relabelled.heatmap!.rowLabels!.append("d")
+    #expect(Self.diff(Self.record(figure: Self.heatmap), Self.record(figure: relabelled)).cells[0].figures[0].changes == [
+      .heatmapShape(old: GridShape(rows: 2, columns: 2), new: GridShape(rows: 3, columns: 2)),
+      .labels(axis: "row", old: ["a", "b"], new: ["a", "c", "d"]),
+    ])
+  }
+
+  @Test func aChangedAxisTitleOrKindIsADifference() throws {
+    let line = FigureSpec(kind: .line, series: [.init(title: "fvu", x: [1, 2], y: [0.5, 0.25])], title: "FVU", xLabel: "k")
+    var logY = line
+    logY.ylog = true
+    var retitled = line
+    retitled.title = "FVU by k"
+    retitled.yLabel = "FVU"
+    var scatter = line
+    scatter.kind = .scatter
+    func describe(_ spec: FigureSpec) -> [String] {
+      Self.diff(Self.record(figure: line), Self.record(figure: spec)).cells[0].figures.flatMap(DiffTextRenderer.describe)
+    }
+    #expect(describe(logY) == ["figure f: y scale linear → log"])
+    #expect(describe(retitled) == ["figure f: title \"FVU\" → \"FVU by k\"", "figure f: y label \"\" → \"FVU\""])
+    #expect(describe(scatter) == ["figure f: kind line → scatter"])
+    #expect(describe(line).isEmpty)
+  }
+
+  @Test func numbersInsidePrintedTextAreComparedWithTheTolerance() throws {
+    func record(_ text: String) -> RunRecord {
+      let cell = RunRecord.Cell(
+        index: 0, label: "p", name: "p", sourceHash: "", status: .ok, diagnostic: nil, duration: nil,
+        outputs: [.text(text)])
+      return RunRecord(format: RunRecord.format, title: "t", notebook: "t.md", params: [], cells: [cell])
+    }
+    let old = record("fvu 0.25 at k=8\nlayer-3 done")
+    #expect(Self.same(old, record("fvu 0.25000000000001 at k=8\nlayer-3 done")), "within rtol 1e-9")
+    #expect(!Self.same(old, record("fvu 0.26 at k=8\nlayer-3 done")))
+    #expect(Self.same(old, record("fvu 0.26 at k=8\nlayer-3 done"), DiffTolerance(rtol: 0.05, atol: 0)))
+    #expect(!Self.same(old, record("FVU 0.25 at k=8\nlayer-3 done"), DiffTolerance(rtol: 1, atol: 1)), "words exactly")
+    #expect(!Self.same(old, record("fvu 0.25 at k=9\nlayer-3 done"), DiffTolerance(rtol: 0.05, atol: 0)))
+    let diff = Self.diff(old, record("fvu 0.26 at k=8\nlayer-3 done"))
+    #expect(diff.cells[0].textDiff == ["--- old", "+++ new", "@@ -1,2 +1,2 @@", "-fvu 0.25 at k=8", "+fvu 0.26 at k=8", " layer-3 done"])
+    let tokens = NumericText.tokens("cell-1: -2.5e-3 and -inf; 0.1.0 x2")
+    #expect(tokens == [
+      .text("cell-"), .number(1), .text(": "), .number(-2.5e-3), .text(" and "), .number(-.infinity), .text("; "),
+      .number(0.1), .text(".0 x2"),
+    ])
+    #expect(NumericText.same(NumericText.tokens("nan"), NumericText.tokens("nan"), .exact))
+  }
+
+  @Test func recordsOfTheFirstFormatAreReadWithANote() throws {
+    let legacy = try Self.record("old-v1.json")
+    #expect(legacy.isLegacy)
+    let diff = Self.diff(legacy, try Self.record("old.json"))
+    #expect(diff.isSame, "series, numbers and text agree: \(DiffTextRenderer().render(diff))")
+    #expect(diff.notes.count == 1 && diff.notes[0].contains("is a notebook-record/1 record"))
   }
 
   // MARK: - The whole text report
@@ -263,16 +347,25 @@ import Testing
     } catch let error as DiffError {
       #expect(error.message.hasPrefix("broken.json: not valid JSON"), "\(error.message)")
     }
-    #expect(throws: DiffError("t.json: not a notebook record: the top level is not a JSON object")) {
+    #expect(throws: DiffError("t.json: not a notebook record: not a JSON object")) {
       try Self.parse("[1, 2]", source: "t.json")
     }
-    #expect(throws: DiffError("t.json: unsupported record format 'other/2' (this tool reads notebook-record/1)")) {
+    #expect(
+      throws: DiffError(
+        "t.json: unsupported record format 'other/2' (this tool reads notebook-record/2 and notebook-record/1)")
+    ) {
       try Self.parse(#"{"format": "other/2", "cells": []}"#, source: "t.json")
     }
-    #expect(throws: DiffError("t.json: not a notebook record: no \"cells\" array")) {
-      try Self.parse(#"{"format": "notebook-record/1"}"#, source: "t.json")
+    #expect(throws: DiffError("t.json: not a notebook record: no \"cells\" field")) {
+      try Self.parse(#"{"format": "notebook-record/2", "title": "t", "notebook": "t.md", "params": []}"#, source: "t.json")
     }
-    #expect(throws: DiffError("cannot read '/nonexistent/x.json': no such file or not readable")) {
+    #expect(throws: DiffError("t.json: not a notebook record: cells[0].status: expected a string, found a number")) {
+      try Self.parse(
+        #"{"format": "notebook-record/2", "title": "t", "notebook": "t.md", "params": [], "#
+          + #""cells": [{"index": 0, "name": "a", "source_sha256": "", "status": 3, "outputs": []}]}"#,
+        source: "t.json")
+    }
+    #expect(throws: NotebookIOError(path: "/nonexistent/x.json", "cannot read the record: no such file or not readable")) {
       try RunRecord.load(argument: "/nonexistent/x.json")
     }
     #expect(throws: DiffError.self) { try RunRecord.load(argument: "/nonexistent/x.md") }
@@ -280,8 +373,10 @@ import Testing
 
   @Test func recordsKeepFullPrecisionAndNonFiniteStrings() throws {
     let r = try Self.parse("""
-      {"format": "notebook-record/1", "cells": [{"name": "a", "outputs": [
-        {"kind": "value", "display": null, "data": [0.30000000000000004, 0.15596653199544544, 7, true]},
+      {"format": "notebook-record/1", "title": "t", "notebook": "t.md", "params": [],
+       "cells": [{"index": 0, "name": "a", "source_sha256": "", "status": "ok", "outputs": [
+        {"kind": "value", "display": {"kind": "text", "text": "x"},
+         "data": [0.30000000000000004, 0.15596653199544544, 7, true]},
         {"kind": "figure", "name": "f", "series": [{"title": "t", "x": [1, 2], "y": ["nan", "-inf"]}]}]}]}
       """)
     guard case .value(_, let data) = r.cells[0].outputs[0], case .figure(let f) = r.cells[0].outputs[1] else {
@@ -289,7 +384,7 @@ import Testing
       return
     }
     #expect(data == .array([.double(0.30000000000000004), .double(0.15596653199544544), .int(7), .bool(true)]))
-    #expect(f.series[0].y[0].isNaN && f.series[0].y[1] == -.infinity)
+    #expect(f.isLegacy && f.spec.series[0].y[0].isNaN && f.spec.series[0].y[1] == -.infinity)
   }
 }
 
@@ -342,16 +437,44 @@ import Testing
     #expect(plain.contains("gnuplot is not available"))
   }
 
-  @Test func overlaySpecPairsSeriesAndDropsNonFinitePoints() throws {
-    let old = RunRecord.Figure(name: "f", caption: nil, series: [.init(title: "a", x: [1, 2, 3], y: [1, .nan, 3])])
-    let new = RunRecord.Figure(name: "f", caption: nil, series: [.init(title: "", x: [1], y: [2]), .init(title: "a", x: [1, 2], y: [1, 2])])
-    let spec = try #require(DiffHTMLRenderer.overlaySpec(FigureDiff(name: "f", old: old, new: new, changes: [])))
-    #expect(spec.kind == .line)
+  @Test func overlaySpecPairsSeriesOnTheFiguresOwnAxes() throws {
+    let old = RunRecord.Figure(
+      name: "f", spec: FigureSpec(kind: .scatter, series: [.init(title: "a", x: [1, 2, 3], y: [1, 2, 3])], ylog: true))
+    let new = RunRecord.Figure(
+      name: "f",
+      spec: FigureSpec(
+        kind: .scatter, series: [.init(title: "", x: [1], y: [2]), .init(title: "a", x: [1, 2], y: [1, 2])],
+        xLabel: "k", ylog: true))
+    let views = DiffHTMLRenderer.figureViews(FigureDiff(name: "f", old: old, new: new, changes: []))
+    let spec = try #require(views.count == 1 ? views[0].spec : nil)
+    #expect(spec.kind == .scatter && spec.ylog && !spec.xlog && spec.xLabel == "k", "the original axes")
     #expect(spec.series.map(\.title) == ["new", "old: a", "new: a"])
-    #expect(spec.series[1].x == [1, 3] && spec.series[1].y == [1, 3])
-    let hist = RunRecord.Figure(name: "h", caption: nil, series: [.init(title: "", x: [], y: [0.1, 0.2])])
-    let histSpec = try #require(DiffHTMLRenderer.overlaySpec(FigureDiff(name: "h", old: hist, new: hist, changes: [])))
-    #expect(histSpec.kind == .histogram && histSpec.series.map(\.title) == ["old", "new"])
+    let hist = RunRecord.Figure(name: "h", spec: FigureSpec(kind: .histogram, series: [.init(values: [0.1, 0.2])]))
+    let histViews = DiffHTMLRenderer.figureViews(FigureDiff(name: "h", old: hist, new: hist, changes: []))
+    #expect(histViews.map(\.spec.kind) == [.histogram] && histViews[0].spec.series.map(\.title) == ["old", "new"])
+    // A legacy (notebook-record/1) figure: a line overlay without its non-finite points.
+    var legacy = RunRecord.Figure(name: "f", spec: FigureSpec(kind: .line, series: [.init(title: "a", x: [1, 2, 3], y: [1, .nan, 3])]))
+    legacy.isLegacy = true
+    let mixed = DiffHTMLRenderer.figureViews(FigureDiff(name: "f", old: legacy, new: legacy, changes: []))
+    #expect(mixed.count == 1 && mixed[0].spec.series[0].x == [1, 3])
+  }
+
+  @Test func heatMapsAreShownSideBySideWithADifferenceMap() throws {
+    var changed = DiffTests.heatmap
+    changed.heatmap!.values[0][1] = 0.25
+    let diff = DiffTests.diff(DiffTests.record(figure: DiffTests.heatmap), DiffTests.record(figure: changed))
+    let views = DiffHTMLRenderer.figureViews(diff.cells[0].figures[0])
+    #expect(views.map(\.caption) == ["old", "new", "new − old"])
+    #expect(views[2].spec.heatmap?.values == [[0, -0.25], [0, 0]] && views[2].spec.heatmap?.rowLabels == ["a", "b"])
+    let html = DiffHTMLRenderer(gnuplot: try GnuplotRunner(timeLimit: 30)).render(diff)
+    #expect(Self.images(html).count == 3 && html.contains("<figcaption>new − old</figcaption>"))
+    // A figure whose scale changed is drawn twice, each on its own axes.
+    let line = FigureSpec(kind: .line, series: [.init(title: "a", x: [1, 2], y: [1, 10])])
+    var logY = line
+    logY.ylog = true
+    let scales = DiffTests.diff(DiffTests.record(figure: line), DiffTests.record(figure: logY))
+    let both = DiffHTMLRenderer.figureViews(scales.cells[0].figures[0])
+    #expect(both.map(\.caption) == ["old", "new"] && both.map(\.spec.ylog) == [false, true])
   }
 
   @Test func notebooksAreRenderedThenCompared() throws {

@@ -93,7 +93,7 @@ import Testing
     #expect(message("- 1\n- 2\n").hasPrefix("p.yml:1:1: a parameter file must be a mapping"))
     #expect(message("width:\n  - 1\n").hasPrefix("p.yml:2:3: parameter 'width' must be a single value"))
     #expect(message("width: [1, 2\n").hasPrefix("p.yml: invalid YAML"))
-    #expect(throws: UsageError.self) { try ParameterFile.read(path: "/nonexistent/p.yml") }
+    #expect(throws: NotebookIOError.self) { try ParameterFile.read(path: "/nonexistent/p.yml") }
     #expect(throws: UsageError.self) {
       try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: try ParameterFile.parse("width: 2.5", path: "p.yml"))
     }

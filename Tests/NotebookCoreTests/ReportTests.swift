@@ -31,7 +31,7 @@ import Testing
           .value(display: .keyValue([DisplayField("fvu", "0.01"), DisplayField("l0", "12.5")]), data: .object(["fvu": .double(0.01), "l0": .double(12.5)])),
           .figure(ReportFigure(
             name: "loss", relativePath: "figures/small/loss.svg", svg: svg, caption: "Loss & steps",
-            series: [.init(title: "train", x: [1, 2], y: [0.5, 0.1])])),
+            spec: FigureSpec(kind: .line, series: [.init(title: "train", x: [1, 2], y: [0.5, 0.1])], ylog: true))),
         ],
         duration: durations[0]),
       ReportCell(
@@ -60,7 +60,7 @@ import Testing
 
   @Test func goldenHTMLAndJSON() throws {
     let report = Self.sampleReport()
-    let outputs = ["small.html": ReportHTMLRenderer().render(report), "small.json": ReportJSONRenderer().render(report)]
+    let outputs = ["small.html": ReportHTMLRenderer().render(report), "small.json": try RunRecord(report).encoded()]
     for (name, text) in outputs.sorted(by: { $0.key < $1.key }) {
       if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" {
         try FileManager.default.createDirectory(at: Self.sourceFixtures, withIntermediateDirectories: true)
@@ -72,15 +72,15 @@ import Testing
     }
   }
 
-  @Test func renderingIsDeterministicAndDurationsAreIsolated() {
+  @Test func renderingIsDeterministicAndDurationsAreIsolated() throws {
     let a = Self.sampleReport(), b = Self.sampleReport(durations: [9, 8, 7, 6, 5, 4])
     #expect(ReportHTMLRenderer().render(a) == ReportHTMLRenderer().render(a))
-    #expect(ReportJSONRenderer().render(a) == ReportJSONRenderer().render(a))
+    #expect(try RunRecord(a).encoded() == RunRecord(a).encoded())
     let strip = { (html: String) in html.replacingOccurrences(of: #"<span class="duration">[^<]*</span>"#, with: "", options: .regularExpression) }
     let htmlA = ReportHTMLRenderer().render(a), htmlB = ReportHTMLRenderer().render(b)
     #expect(htmlA != htmlB && strip(htmlA) == strip(htmlB))
     let dropDurations = { (json: String) in json.split(separator: "\n").filter { !$0.contains("\"duration_s\"") } }
-    let jsonA = ReportJSONRenderer().render(a), jsonB = ReportJSONRenderer().render(b)
+    let jsonA = try RunRecord(a).encoded(), jsonB = try RunRecord(b).encoded()
     #expect(jsonA != jsonB && dropDurations(jsonA) == dropDurations(jsonB))
   }
 
@@ -169,8 +169,29 @@ import Testing
     let texts = line.drop { $0 != "[" }.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     #expect(texts.compactMap { Double($0) }.map(\.bitPattern) == values.map(\.bitPattern))
     #expect((parsed["z"] as? [Any])?.count == values.count)
-    let record = try #require(try JSONSerialization.jsonObject(with: Data(Self.sampleReport().jsonRecord().encoded().utf8)) as? [String: Any])
-    #expect(record["format"] as? String == ReportJSONRenderer.format)
+    let text = try RunRecord(Self.sampleReport()).encoded()
+    let record = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    #expect(record["format"] as? String == RunRecord.format)
+  }
+
+  /// The record is written and read by one pair of functions: decoding what was encoded
+  /// gives the same record, figure specs (kind, axes, series, heat maps) included.
+  @Test func recordRoundTripsThroughItsOneEncoderAndDecoder() throws {
+    var report = Self.sampleReport()
+    let heatmap = FigureSpec(
+      heatmap: .init(values: [[1, 0.5], [0.25, 1e-300]], rowLabels: ["a", "b"], columnLabels: nil),
+      title: "CKA", xLabel: "layer", yLabel: "layer")
+    report.cells[5].outputs.append(.figure(ReportFigure(name: "cka", relativePath: "f/cka.svg", svg: Self.svg, spec: heatmap)))
+    let record = RunRecord(report)
+    let back = try RunRecord.decode(Data(try record.encoded().utf8), source: record.source)
+    #expect(back == record)
+    guard case .figure(let figure)? = back.cells[5].outputs.last else {
+      Issue.record("no figure")
+      return
+    }
+    #expect(figure.spec == heatmap && !figure.isLegacy)
+    guard case .figure(let line)? = back.cells[0].outputs.last else { return }
+    #expect(line.spec.ylog && line.spec.kind == .line && line.caption == "Loss & steps")
   }
 
   @Test func sha256MatchesKnownVectors() {
@@ -201,7 +222,7 @@ import Testing
     let paths = try ReportWriter(directory: directory).write(report, name: "small")
     #expect(paths.html == directory + "/small.html" && paths.json == directory + "/small.json")
     #expect(try String(contentsOfFile: paths.html, encoding: .utf8) == ReportHTMLRenderer().render(report))
-    #expect(try String(contentsOfFile: paths.json, encoding: .utf8) == ReportJSONRenderer().render(report))
+    #expect(try String(contentsOfFile: paths.json, encoding: .utf8) == RunRecord(report).encoded())
     try ReportWriter.writeAtomically("second", to: paths.json)
     #expect(try String(contentsOfFile: paths.json, encoding: .utf8) == "second")
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["small.html", "small.json"])

@@ -164,7 +164,7 @@ extension ITDABuiltins {
     let (d, _, _) = try dictionary(args, "dictionary")
     try attributing("to") { try d.save(to: ModelBuiltins.resolve(try args.string("to"), context)) }
     return .void
-  }
+  }.writing(.file("to"))
 
   static let load = Builtin("itda.load", [
     .positional("path", .string, "a file written by itda.save"),
@@ -172,5 +172,5 @@ extension ITDABuiltins {
   ], returns: .record("ITDA"), doc: "Loads a dictionary written by itda.save.") { args, context in
     let d = try attributing("path") { try ITDADictionary.load(from: ModelBuiltins.resolve(try args.string("path"), context)) }
     return record(d, seconds: 0, layer: try args.int("layer"))
-  }
+  }.reading(.file("path"))
 }

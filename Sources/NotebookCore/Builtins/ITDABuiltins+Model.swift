@@ -42,7 +42,7 @@ extension ITDABuiltins {
       context.progress?("itda.fidelity", Double(min(start + 32, texts.count)) / Double(texts.count))
     }
     return .double(scores.map(Double.init).reduce(0, +) / Double(max(1, scores.count)))
-  }
+  }.reading(.corpus("corpus"))
 
   /// The patch of `itda.fidelity`: MP over the dictionary, or the SAE's
   /// reconstruction; with the layer it was built on (−1 when unknown) and

@@ -13,7 +13,7 @@ enum ModelBuiltins {
     r.add(Builtin("minilm", [], returns: .model,
                   doc: "Loads sentence-transformers all-MiniLM-L6-v2 (6 layers, d = 384), run natively; `make model` fetches the weights.") { _, _ in
       .model(try loadModel())
-    })
+    }.reading(.model))
     r.add(activations)
     r.add(fidelity)
     r.add(topActivations)
@@ -30,12 +30,12 @@ enum ModelBuiltins {
       }
       try SAEFile.save(try args.sae("sae").model, format: format, to: resolve(try args.string("to"), context), hookName: nil, modelName: nil)
       return .void
-    })
+    }.writing(.folder("to")))
     r.add(Builtin("loadSAE", [.positional("path", .string, "a SAELens or sparsify SAE folder")], returns: .sae,
                   doc: "Loads an SAE saved by SAELens, sparsify or saveSAE.") { args, context in
       let model = try SAEFile.load(directory: resolve(try args.string("path"), context))
       return .sae(TrainedSAE(model: model, activation: model.activation.kind, history: TrainingHistory(), config: TrainingConfig(), seconds: 0))
-    })
+    }.reading(.folder("path")))
     r.addProperty(Property(receiver: .activations, name: "x", type: .matrix, doc: "the activations, (tokens × d)") { v in
       guard case .activations(let a) = v else { throw RuntimeError("not activations") }
       return .matrix(a.set.x)
@@ -50,9 +50,7 @@ enum ModelBuiltins {
     })
   }
 
-  static func resolve(_ path: String, _ context: RuntimeContext) -> String {
-    path.hasPrefix("/") || context.baseDirectory.isEmpty ? path : context.baseDirectory + "/" + path
-  }
+  static func resolve(_ path: String, _ context: RuntimeContext) -> String { context.resolve(path) }
 
   static func loadModel() throws -> MiniLM { try MiniLM.load(directory: modelDirectory, verifyChecksums: false) }
 
@@ -79,7 +77,7 @@ enum ModelBuiltins {
     return .activations(try take(
       m, layer: layer, corpusPath: try args.string("corpus"), tokens: try args.positiveInt("tokens"),
       maxLength: try args.int("maxLength"), context))
-  }
+  }.reading(.corpus("corpus"))
 
   /// Takes (or reads back from the activation cache) activations of `model`.
   static func take(_ m: MiniLM, layer: Int, corpusPath: String, tokens: Int, maxLength: Int, _ context: RuntimeContext) throws -> ActivationsValue {
@@ -122,7 +120,7 @@ enum ModelBuiltins {
       context.progress?("fidelity", Double(min(start + 32, texts.count)) / Double(texts.count))
     }
     return .double(scores.map(Double.init).reduce(0, +) / Double(max(1, scores.count)))
-  }
+  }.reading(.corpus("corpus"))
 
   static let topActivations = Builtin("topActivations", [
     .positional("sae", .sae, "a trained SAE"),

@@ -22,16 +22,15 @@ enum TableBuiltins {
       if let v = args.values["value"] { context.emit(.value(v)) }
       return .void
     })
-    r.add(Builtin("loadMatrix", [.positional("path", .string, "a .npy file (float16/32/64 or int, 1-D or 2-D), relative to the notebook's folder")],
-                  returns: .matrix, doc: "Reads a matrix from a NumPy .npy file (e.g. saved activations).") { args, context in
-      let path = try args.string("path")
-      let resolved = path.hasPrefix("/") ? path : (context.baseDirectory.isEmpty ? path : context.baseDirectory + "/" + path)
+    r.add(Builtin("loadMatrix", [
+      .positional("path", .string, "a .npy file (float16/32/64 or int, 1-D or 2-D), relative to the notebook's folder"),
+    ], returns: .matrix, doc: "Reads a matrix from a NumPy .npy file (e.g. saved activations).") { args, context in
       do {
-        return .matrix(try NPY.readMatrix(resolved))
+        return .matrix(try NPY.readMatrix(context.resolve(try args.string("path"))))
       } catch let e as SAEKitError {
         throw RuntimeError(e.description, argument: "path")
       }
-    })
+    }.reading(.file("path")))
     r.addProperty(Property(receiver: .matrix, name: "rows", type: .int, doc: "number of rows") { v in
       guard case .matrix(let m) = v else { return .int(0) }
       return .int(m.rows)

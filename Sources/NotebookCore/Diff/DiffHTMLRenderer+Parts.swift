@@ -25,29 +25,22 @@ extension DiffHTMLRenderer {
     return out + "</tbody>\n</table></div>\n</div>\n"
   }
 
-  /// The new table, each changed cell marked with its old value beside the new one.
+  /// The new table in the report's table HTML, each changed cell marked with its old value beside the new one.
   private func tableGrid(old: [String: ReportJSON], new: [String: ReportJSON], changes: [ValueChange]) -> String {
     let columns = ValueComparer.columnNames(new), oldColumns = ValueComparer.columnNames(old)
     let rows = ValueComparer.rows(new), oldRows = ValueComparer.rows(old)
     let changed = Set(changes.compactMap(\.tableCell))
-    var out = "<div class=\"table-wrap\"><table class=\"output-table table-diff\">\n<thead><tr>"
-    out += columns.map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-    for (r, row) in rows.enumerated() {
-      out += r < oldRows.count ? "<tr>" : "<tr class=\"row-added\">"
-      for (c, column) in columns.enumerated() {
-        let text = c < row.count ? Self.leafText(row[c]) : ""
-        let cell = ValueChange.TableCell(row: r, column: column)
-        if changed.contains(cell) {
-          let oc = oldColumns.firstIndex(of: column)
-          let was = oc.flatMap { $0 < oldRows[r].count ? Self.leafText(oldRows[r][$0]) : nil } ?? "—"
-          out += "<td class=\"changed\"><mark>\(esc(text))</mark> <del>\(esc(was))</del></td>"
-        } else {
-          out += "<td>\(esc(text))</td>"
-        }
-      }
-      out += "</tr>\n"
+    return ReportHTMLRenderer.tableHTML(
+      headers: columns, rowCount: rows.count, columnCount: columns.count, tableClass: "output-table table-diff",
+      rowClass: { $0 < oldRows.count ? nil : "row-added" }
+    ) { r, c in
+      let text = c < rows[r].count ? Self.leafText(rows[r][c]) : ""
+      guard changed.contains(ValueChange.TableCell(row: r, column: columns[c])) else { return (nil, esc(text)) }
+      let was = oldColumns.firstIndex(of: columns[c]).flatMap { oc in
+        r < oldRows.count && oc < oldRows[r].count ? Self.leafText(oldRows[r][oc]) : nil
+      } ?? "—"
+      return ("changed", "<mark>\(esc(text))</mark> <del>\(esc(was))</del>")
     }
-    return out + "</tbody>\n</table></div>\n"
   }
 
   /// Strings without quotes, numbers at full precision, the rest as compact JSON.
@@ -58,52 +51,97 @@ extension DiffHTMLRenderer {
 
   // MARK: - Figures
 
-  /// The overlay plot (when it can be drawn) and the list of series changes.
+  /// The figure drawn from its recorded specs (``figureViews(_:)``) and the list of its changes.
   func figureHTML(_ figure: FigureDiff, idPrefix: String) -> String {
     let state = figure.old == nil ? "added" : figure.new == nil ? "removed" : "changed"
     var out = "<div class=\"figure-diff\">\n<p class=\"change\">Figure <code>\(esc(figure.name))</code> \(state)</p>\n"
-    if let spec = Self.overlaySpec(figure) {
+    let views = Self.figureViews(figure)
+    if !views.isEmpty {
       if let gnuplot {
-        do {
-          let svg = try gnuplot.render(spec, idPrefix: idPrefix)
-          let data = Data(svg.utf8).base64EncodedString()
-          out += "<figure class=\"output-figure overlay\"><img src=\"data:image/svg+xml;base64,\(data)\" alt=\""
-          out += esc("figure \(figure.name): old and new series overlaid") + "\">"
-          out += "<figcaption>Old and new series overlaid (<code>old: …</code> and <code>new: …</code>).</figcaption></figure>\n"
-        } catch let error as FigureError {
-          out += "<p class=\"cell-note\">The overlay could not be drawn: \(esc(error.message))</p>\n"
-        } catch {
-          out += "<p class=\"cell-note\">The overlay could not be drawn: \(esc("\(error)"))</p>\n"
+        var panels = ""
+        for (i, view) in views.enumerated() {
+          do {
+            let svg = try gnuplot.render(view.spec, idPrefix: "\(idPrefix)\(i)-")
+            panels += ReportHTMLRenderer.figureHTML(
+              svg: svg, id: nil, alt: "figure \(figure.name): \(view.caption)", caption: view.caption)
+          } catch {
+            let reason = (error as? FigureError)?.message ?? "\(error)"
+            panels += "<p class=\"cell-note\">\(esc(view.caption)) could not be drawn: \(esc(reason))</p>\n"
+          }
         }
+        out += "<div class=\"figure-panels\">\n" + panels + "</div>\n"
       } else {
-        out += "<p class=\"cell-note\">gnuplot is not available: the overlay is not drawn.</p>\n"
+        out += "<p class=\"cell-note\">gnuplot is not available: the figures are not drawn.</p>\n"
       }
     }
     let lines = figure.changes.map(DiffTextRenderer.describe)
-    if !lines.isEmpty { out += "<ul class=\"series-changes\">\n" + lines.map { "<li>\(esc($0))</li>\n" }.joined() + "</ul>\n" }
+    if !lines.isEmpty {
+      out += "<ul class=\"series-changes\">\n" + lines.map { "<li>\(esc($0))</li>\n" }.joined() + "</ul>\n"
+    }
     return out + "</div>\n"
   }
 
-  /// Old and new series in one figure, in pairs (`old: T`, `new: T`), non-finite
-  /// points left out. A histogram when every series is raw values (no x), else
-  /// lines. Nil when no series has a drawable point.
-  public static func overlaySpec(_ figure: FigureDiff) -> FigureSpec? {
-    let pairs = FigureComparer.match(figure.old?.series ?? [], figure.new?.series ?? [])
-    let all = pairs.flatMap { [$0.0, $0.1].compactMap { $0 } }
-    let histogram = !all.isEmpty && all.allSatisfy { $0.x.isEmpty }
-    func drawable(_ s: ReportFigure.Series?, _ side: String) -> FigureSpec.Series? {
+  /// What the page draws for a figure, each with its caption:
+  /// - one side only: that figure as it was;
+  /// - line, scatter and histogram figures of the same kind and scales: one overlay on the new
+  ///   figure's axes (kind, log scales, labels, bins), series in pairs `old: T` / `new: T`;
+  /// - heat maps: old and new side by side, and `new − old` when their shapes agree;
+  /// - anything else (the kind or a scale changed): old and new side by side.
+  public static func figureViews(_ figure: FigureDiff) -> [(caption: String, spec: FigureSpec)] {
+    guard let old = figure.old, let new = figure.new else {
+      let only = figure.new ?? figure.old
+      return only.map { [(figure.new == nil ? "old (removed)" : "new (added)", $0.spec)] } ?? []
+    }
+    let a = old.spec, b = new.spec
+    if let da = a.heatmap, let db = b.heatmap {
+      var views = [("old", a), ("new", b)]
+      if let difference = heatmapDifference(da, db, title: b.title.isEmpty ? "new − old" : "\(b.title): new − old") {
+        views.append(("new − old", difference))
+      }
+      return views
+    }
+    if a.kind == b.kind || old.isLegacy || new.isLegacy, a.xlog == b.xlog, a.ylog == b.ylog, a.kind != .heatmap,
+      let overlay = overlaySpec(old, new)
+    {
+      return [("old and new series overlaid (old: …, new: …) on the figure's axes", overlay)]
+    }
+    return [("old", a), ("new", b)]
+  }
+
+  /// The new figure with old and new series in pairs; nil when nothing can be drawn.
+  static func overlaySpec(_ old: RunRecord.Figure, _ new: RunRecord.Figure) -> FigureSpec? {
+    var spec = new.spec
+    let histogram = spec.kind == .histogram || (new.isLegacy && spec.series.allSatisfy { $0.x.isEmpty })
+    func drawable(_ s: FigureSpec.Series?, _ side: String) -> FigureSpec.Series? {
       guard let s else { return nil }
       let title = s.title.isEmpty ? side : "\(side): \(s.title)"
+      let keep = { (x: Double, y: Double) in
+        x.isFinite && y.isFinite && (!spec.xlog || x > 0) && (!spec.ylog || y > 0)
+      }
       if histogram {
-        let values = s.y.filter(\.isFinite)
+        let values = s.y.filter { keep(1, $0) }
         return values.isEmpty ? nil : FigureSpec.Series(title: title, values: values)
       }
-      let points = zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite }
+      let points = zip(s.x, s.y).filter(keep)
       return points.isEmpty ? nil : FigureSpec.Series(title: title, x: points.map(\.0), y: points.map(\.1))
     }
-    let series = pairs.flatMap { [drawable($0.0, "old"), drawable($0.1, "new")].compactMap { $0 } }
-    guard !series.isEmpty else { return nil }
-    return FigureSpec(kind: histogram ? .histogram : .line, series: series, title: figure.name)
+    let pairs = FigureComparer.match(old.spec.series, new.spec.series)
+    spec.series = pairs.flatMap { [drawable($0.0, "old"), drawable($0.1, "new")].compactMap { $0 } }
+    if histogram { spec.kind = .histogram }
+    if spec.title.isEmpty { spec.title = new.name }
+    guard !spec.series.isEmpty, (try? spec.validate()) != nil else { return nil }
+    return spec
+  }
+
+  /// `new − old` cell by cell, with the new map's labels; nil when the shapes differ.
+  static func heatmapDifference(_ a: FigureSpec.Heatmap, _ b: FigureSpec.Heatmap, title: String) -> FigureSpec? {
+    guard a.values.count == b.values.count, zip(a.values, b.values).allSatisfy({ $0.count == $1.count }) else {
+      return nil
+    }
+    let values = zip(a.values, b.values).map { old, new in zip(old, new).map { $1 - $0 } }
+    let spec = FigureSpec(
+      heatmap: .init(values: values, rowLabels: b.rowLabels, columnLabels: b.columnLabels), title: title)
+    return (try? spec.validate()) != nil ? spec : nil
   }
 
   // MARK: - Style
@@ -127,6 +165,8 @@ extension DiffHTMLRenderer {
     del { color: var(--red); }
     tr.row-added td { background: #dafbe1; }
     .series-changes { font-size: 0.9rem; }
+    .figure-panels { display: flex; flex-wrap: wrap; gap: 0.75rem; }
+    .figure-panels > figure { flex: 1 1 18rem; margin: 0; }
 
     """
 }

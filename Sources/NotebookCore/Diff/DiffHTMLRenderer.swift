@@ -6,10 +6,13 @@ import Foundation
 /// URLs, no scripts, no external requests (a Content-Security-Policy forbids
 /// them), every text from a record escaped. Cells that differ are open: status
 /// and diagnostic changes, printed text as a coloured unified diff, changed
-/// numbers highlighted in a table (tables cell by cell in their own grid), and
-/// changed figures redrawn by gnuplot with the old and new series overlaid in
-/// one plot (`old: T` and `new: T`, each series its own colour). Unchanged
-/// cells are folded in `<details>` elements. Deterministic for a given diff.
+/// numbers highlighted in a table (tables cell by cell in the report's own table
+/// HTML), and changed figures redrawn by gnuplot from their recorded specs: old and
+/// new series overlaid in one plot on the figure's own axes (`old: T` and `new: T`),
+/// or, for heat maps and figures whose kind or scales changed, old and new side by
+/// side (heat maps with a map of new − old). Unchanged cells are folded in
+/// `<details>` elements, their outputs shown as the report shows them.
+/// Deterministic for a given diff.
 public struct DiffHTMLRenderer: Sendable {
   /// Draws the overlays; nil: figures are described, not drawn.
   public var gnuplot: GnuplotRunner?
@@ -62,12 +65,14 @@ public struct DiffHTMLRenderer: Sendable {
     out += "<div class=\"cell-header\"><a class=\"cell-name\" href=\"#\(esc(id))\">\(esc(cell.name))</a>"
     out += "<span class=\"badge\">\(kind)</span></div>\n"
     if let only = cell.new ?? cell.old, cell.isAdded || cell.isRemoved {
-      out += "<p class=\"cell-note\">Only in the \(cell.isAdded ? "new" : "old") record (status <code>\(esc(only.status))</code>).</p>\n"
+      let side = cell.isAdded ? "new" : "old"
+      out += "<p class=\"cell-note\">Only in the \(side) record (status <code>\(esc(only.status.rawValue))</code>).</p>\n"
       return out + outputsHTML(only) + "</section>\n"
     }
     if cell.sourceChanged { out += "<p class=\"cell-note\">The cell's source changed.</p>\n" }
     if cell.statusChanged, let old = cell.old, let new = cell.new {
-      out += "<p class=\"change\">Status <code>\(esc(old.status))</code> → <code>\(esc(new.status))</code></p>\n"
+      out += "<p class=\"change\">Status <code>\(esc(old.status.rawValue))</code> → "
+      out += "<code>\(esc(new.status.rawValue))</code></p>\n"
     } else if !cell.diagnosticDiff.isEmpty {
       out += "<p class=\"change\">Diagnostic changed</p>\n"
     }
@@ -90,7 +95,7 @@ public struct DiffHTMLRenderer: Sendable {
     return out + "</pre>\n"
   }
 
-  /// A cell's outputs as the report shows them, figures named only.
+  /// A cell's outputs as the report shows them (the report's own HTML for values), figures named only.
   func outputsHTML(_ cell: RunRecord.Cell) -> String {
     var out = ""
     if let diagnostic = cell.diagnostic, !diagnostic.isEmpty {
@@ -100,46 +105,14 @@ public struct DiffHTMLRenderer: Sendable {
       switch output {
       case .text(let text):
         out += "<pre class=\"output-text\">" + ReportHTMLRenderer.preContent(esc(text)) + "</pre>\n"
-      case .value(let display, let data):
-        out += displayHTML(display, data: data)
+      case .value(let display, _):
+        out += ReportHTMLRenderer.displayHTML(display)
       case .figure(let figure):
-        let n = figure.series.count
-        out += "<p class=\"cell-note\">Figure <code>\(esc(figure.name))</code> (\(n) series)</p>\n"
+        let what = DiffTextRenderer.summary(figure.spec)
+        out += "<p class=\"cell-note\">Figure <code>\(esc(figure.name))</code> (\(esc(what)))</p>\n"
       }
     }
     return out.isEmpty ? "" : "<div class=\"outputs\">\n" + out + "</div>\n"
-  }
-
-  /// The recorded display block: text, table or record; else the data as JSON.
-  private func displayHTML(_ display: ReportJSON, data: ReportJSON) -> String {
-    guard case .object(let d) = display, case .string(let kind)? = d["kind"] else {
-      return "<pre class=\"output-value\">\(esc(data.compact))</pre>\n"
-    }
-    func strings(_ json: ReportJSON?) -> [String] {
-      guard case .array(let items)? = json else { return [] }
-      return items.map { if case .string(let s) = $0 { return s } else { return $0.compact } }
-    }
-    switch kind {
-    case "table":
-      var out = "<div class=\"table-wrap\"><table class=\"output-table\">\n<thead><tr>"
-      out += strings(d["headers"]).map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-      if case .array(let rows)? = d["rows"] {
-        for row in rows { out += "<tr>" + strings(row).map { "<td>\(esc($0))</td>" }.joined() + "</tr>\n" }
-      }
-      return out + "</tbody>\n</table></div>\n"
-    case "record":
-      var out = "<table class=\"output-record\">\n<tbody>\n"
-      if case .array(let fields)? = d["fields"] {
-        for case .object(let f) in fields {
-          out += "<tr><th>\(esc(strings(.array([f["name"] ?? .null])).first ?? ""))</th>"
-          out += "<td>\(esc(strings(.array([f["value"] ?? .null])).first ?? ""))</td></tr>\n"
-        }
-      }
-      return out + "</tbody>\n</table>\n"
-    default:
-      let text = strings(.array([d["text"] ?? .null])).first ?? ""
-      return "<pre class=\"output-value\">" + ReportHTMLRenderer.preContent(esc(text)) + "</pre>\n"
-    }
   }
 
   func esc(_ text: String) -> String { HTMLText.escape(text) }

@@ -44,7 +44,7 @@ public struct DiffTextRenderer: Sendable {
     var out: [String] = []
     if cell.sourceChanged { out.append(head + "source changed") }
     if cell.statusChanged {
-      out.append(head + "status \(old.status) → \(new.status)")
+      out.append(head + "status \(old.status.rawValue) → \(new.status.rawValue)")
     } else if !cell.diagnosticDiff.isEmpty {
       out.append(head + "diagnostic changed")
     }
@@ -64,7 +64,7 @@ public struct DiffTextRenderer: Sendable {
   /// `ok, 3 outputs`.
   static func summary(_ cell: RunRecord.Cell) -> String {
     let n = cell.outputs.count
-    return "\(cell.status), \(n) output\(n == 1 ? "" : "s")"
+    return "\(cell.status.rawValue), \(n) output\(n == 1 ? "" : "s")"
   }
 
   /// `Metrics.fvu: 0.1569 → 0.1612 (+0.0043, +2.74%)`, `x.name: "a" → "b"`,
@@ -86,13 +86,14 @@ public struct DiffTextRenderer: Sendable {
   /// One line per change of a figure, without the `cell NAME: ` prefix.
   public static func describe(_ figure: FigureDiff) -> [String] {
     let head = "figure \(figure.name)"
-    if let new = figure.new, figure.old == nil { return [head + " added (\(seriesCount(new.series.count)))"] }
-    if let old = figure.old, figure.new == nil { return [head + " removed (had \(seriesCount(old.series.count)))"] }
+    if let new = figure.new, figure.old == nil { return [head + " added (\(summary(new.spec)))"] }
+    if let old = figure.old, figure.new == nil { return [head + " removed (was \(summary(old.spec)))"] }
     return figure.changes.map { head + ": " + describe($0) }
   }
 
-  /// `series "loss" moved, max |Δy| = 0.012 at x = 16 (3 of 5 points)`.
-  public static func describe(_ change: SeriesChange) -> String {
+  /// `series "loss" moved, max |Δy| = 0.012 at x = 16 (3 of 5 points)`, `y scale linear → log`,
+  /// `heat map cells moved, max |Δ| = 0.2 at row 2, column 3 (1 of 16 cells)`.
+  public static func describe(_ change: FigureChange) -> String {
     switch change {
     case .added(let title): return "series \(seriesName(title)) added"
     case .removed(let title): return "series \(seriesName(title)) removed"
@@ -104,10 +105,25 @@ public struct DiffTextRenderer: Sendable {
       return "series \(seriesName(title)) x values moved, max |Δx| = \(DiffNumberFormat.short(delta)) at point \(index + 1) (\(count) points)"
     case .caption(let old, let new):
       return "caption \(old.map(quoted) ?? "none") → \(new.map(quoted) ?? "none")"
+    case .setting(let what, let old, let new):
+      return what.hasSuffix("scale") || what == "kind" || what == "size" || what == "bins"
+        ? "\(what) \(old) → \(new)" : "\(what) \(quoted(old)) → \(quoted(new))"
+    case .heatmapShape(let old, let new):
+      return "heat map is \(new) (was \(old))"
+    case .labels(let axis, let old, let new):
+      let list = { (labels: [String]?) in labels.map { literal(.array($0.map(ReportJSON.string))) } ?? "numbers" }
+      return "heat map \(axis) labels \(list(old)) → \(list(new))"
+    case .cellsMoved(let delta, let row, let column, let count, let compared):
+      return "heat map cells moved, max |Δ| = \(DiffNumberFormat.short(delta)) at row \(row + 1), column \(column + 1) "
+        + "(\(count) of \(compared) cells)"
     }
   }
 
-  static func seriesCount(_ n: Int) -> String { "\(n) series" }
+  /// `line, 2 series` or `heatmap 4×4`.
+  static func summary(_ spec: FigureSpec) -> String {
+    if let h = spec.heatmap { return "heatmap \(h.values.count)×\(h.values.first?.count ?? 0)" }
+    return "\(spec.kind.rawValue), \(spec.series.count) series"
+  }
 
   /// A JSON string literal; the untitled series is `""`.
   static func quoted(_ text: String) -> String { ReportJSON.string(text).compact }

@@ -1,22 +1,31 @@
-/// Compares the data behind two versions of a figure.
+/// Compares two versions of a figure: everything its spec holds.
 ///
-/// Series are matched by title (the k-th series titled T in the old figure
-/// with the k-th titled T in the new). For a matched pair the first
-/// `min(old, new)` points are compared: y by ``DiffTolerance`` (the largest
-/// |Δy| among the points beyond tolerance is reported, with its x), then x
-/// the same way; a change of length is reported too. Histogram series (raw
-/// values, no x) are compared value by value at the same index.
+/// - the caption, the kind, the title, the axis labels, log scales, the size and
+///   the histogram bins: any change is a difference;
+/// - series, matched by title (the k-th series titled T in the old figure with
+///   the k-th titled T in the new): the first `min(old, new)` points are
+///   compared, y by ``DiffTolerance`` (the largest |Δy| among the points beyond
+///   tolerance is reported, with its x), then x the same way; a change of
+///   length is reported too. Histogram series (raw values, no x) are compared
+///   value by value at the same index;
+/// - heat maps: the shape, the row and column labels, and every cell by
+///   ``DiffTolerance`` (the largest |Δ| is reported with its row and column).
+///
+/// A figure read from a `notebook-record/1` record (``RunRecord/Figure/isLegacy``)
+/// has only its series: then only the caption and the series are compared.
 public struct FigureComparer: Sendable {
   public var tolerance: DiffTolerance
 
   public init(tolerance: DiffTolerance) { self.tolerance = tolerance }
 
-  /// The changes from `old` to `new`, in the new figure's series order
-  /// (removed series last); empty when the data is the same within tolerance.
-  public func changes(_ old: RunRecord.Figure, _ new: RunRecord.Figure) -> [SeriesChange] {
-    var out: [SeriesChange] = []
+  /// The changes from `old` to `new`: settings first, then series in the new
+  /// figure's order (removed series last), then heat-map changes; empty when the
+  /// figures are the same within tolerance.
+  public func changes(_ old: RunRecord.Figure, _ new: RunRecord.Figure) -> [FigureChange] {
+    var out: [FigureChange] = []
     if old.caption != new.caption { out.append(.caption(old: old.caption, new: new.caption)) }
-    for pair in Self.match(old.series, new.series) {
+    if !old.isLegacy && !new.isLegacy { out += settings(old.spec, new.spec) }
+    for pair in Self.match(old.spec.series, new.spec.series) {
       switch pair {
       case (let a?, let b?): out += compare(a, b)
       case (nil, let b?): out.append(.added(title: b.title))
@@ -24,15 +33,34 @@ public struct FigureComparer: Sendable {
       case (nil, nil): break
       }
     }
+    if !old.isLegacy && !new.isLegacy { out += heatmaps(old.spec.heatmap, new.spec.heatmap) }
+    return out
+  }
+
+  /// Kind, title, labels, scales, size and bins.
+  func settings(_ a: FigureSpec, _ b: FigureSpec) -> [FigureChange] {
+    var out: [FigureChange] = []
+    func note(_ what: String, _ x: String, _ y: String) {
+      if x != y { out.append(.setting(what, old: x, new: y)) }
+    }
+    note("kind", a.kind.rawValue, b.kind.rawValue)
+    note("title", a.title, b.title)
+    note("x label", a.xLabel, b.xLabel)
+    note("y label", a.yLabel, b.yLabel)
+    note("x scale", a.xlog ? "log" : "linear", b.xlog ? "log" : "linear")
+    note("y scale", a.ylog ? "log" : "linear", b.ylog ? "log" : "linear")
+    let size = { (s: FigureSpec) in "\(s.effectiveSize.width)×\(s.effectiveSize.height)" }
+    note("size", size(a), size(b))
+    note("bins", a.bins.map(String.init) ?? "auto", b.bins.map(String.init) ?? "auto")
     return out
   }
 
   /// Pairs series by title and occurrence; new order first, then unmatched old ones.
   public static func match(
-    _ old: [ReportFigure.Series], _ new: [ReportFigure.Series]
-  ) -> [(ReportFigure.Series?, ReportFigure.Series?)] {
+    _ old: [FigureSpec.Series], _ new: [FigureSpec.Series]
+  ) -> [(FigureSpec.Series?, FigureSpec.Series?)] {
     var used = Set<Int>()
-    var pairs: [(ReportFigure.Series?, ReportFigure.Series?)] = []
+    var pairs: [(FigureSpec.Series?, FigureSpec.Series?)] = []
     for series in new {
       if let i = old.indices.first(where: { !used.contains($0) && old[$0].title == series.title }) {
         used.insert(i)
@@ -45,8 +73,8 @@ public struct FigureComparer: Sendable {
     return pairs
   }
 
-  func compare(_ a: ReportFigure.Series, _ b: ReportFigure.Series) -> [SeriesChange] {
-    var out: [SeriesChange] = []
+  func compare(_ a: FigureSpec.Series, _ b: FigureSpec.Series) -> [FigureChange] {
+    var out: [FigureChange] = []
     if a.y.count != b.y.count { out.append(.length(title: b.title, old: a.y.count, new: b.y.count)) }
     let n = min(a.y.count, b.y.count)
     if let worst = largestMove(a.y, b.y, count: n) {
@@ -55,6 +83,27 @@ public struct FigureComparer: Sendable {
     }
     if let worst = largestMove(a.x, b.x, count: min(a.x.count, b.x.count, n)) {
       out.append(.xMoved(title: b.title, maxDelta: worst.delta, index: worst.index, count: worst.count))
+    }
+    return out
+  }
+
+  /// Shape, labels and cells of two heat maps (either may be absent).
+  func heatmaps(_ a: FigureSpec.Heatmap?, _ b: FigureSpec.Heatmap?) -> [FigureChange] {
+    guard let a, let b else { return [] }  // a change of kind is reported already
+    let shape = { (h: FigureSpec.Heatmap) in GridShape(rows: h.values.count, columns: h.values.first?.count ?? 0) }
+    var out: [FigureChange] = []
+    if shape(a) != shape(b) {
+      out.append(.heatmapShape(old: shape(a), new: shape(b)))
+    }
+    if a.rowLabels != b.rowLabels { out.append(.labels(axis: "row", old: a.rowLabels, new: b.rowLabels)) }
+    if a.columnLabels != b.columnLabels { out.append(.labels(axis: "column", old: a.columnLabels, new: b.columnLabels)) }
+    guard shape(a) == shape(b) else { return out }
+    let columns = shape(b).columns
+    let flatA = a.values.flatMap { $0 }, flatB = b.values.flatMap { $0 }
+    if let worst = largestMove(flatA, flatB, count: flatA.count) {
+      out.append(.cellsMoved(
+        maxDelta: worst.delta, row: worst.index / columns, column: worst.index % columns,
+        count: worst.count, compared: flatA.count))
     }
     return out
   }

@@ -86,7 +86,7 @@ public struct ValueChange: Hashable, Sendable {
 
   /// Both sides are numbers (or NaN/±∞): a numeric change.
   public var numbers: (old: Double, new: Double)? {
-    guard let a = old?.number, let b = new?.number else { return nil }
+    guard let a = old?.doubleValue, let b = new?.doubleValue else { return nil }
     return (a, b)
   }
 
@@ -100,17 +100,17 @@ public struct ValueChange: Hashable, Sendable {
   public var tableCell: TableCell?
 }
 
-/// A figure whose data changed, or that was added or removed.
+/// A figure that changed, or that was added or removed.
 public struct FigureDiff: Hashable, Sendable {
   public var name: String
   public var old: RunRecord.Figure?
   public var new: RunRecord.Figure?
-  public var changes: [SeriesChange]
+  public var changes: [FigureChange]
 }
 
-/// How one series of a figure changed (series are matched by title, then by
-/// position among series with the same title).
-public enum SeriesChange: Hashable, Sendable {
+/// One way a figure changed (see ``FigureComparer``). Series are matched by title,
+/// then by position among series with the same title.
+public enum FigureChange: Hashable, Sendable {
   case added(title: String)
   case removed(title: String)
   /// Number of points changed; the first `min` points are still compared.
@@ -121,4 +121,20 @@ public enum SeriesChange: Hashable, Sendable {
   /// x (abscissae) moved beyond tolerance; largest move at point `index`.
   case xMoved(title: String, maxDelta: Double, index: Int, count: Int)
   case caption(old: String?, new: String?)
+  /// A setting of the figure: `kind`, `title`, `x label`, `y label`, `x scale`, `y scale`, `size`, `bins`.
+  case setting(String, old: String, new: String)
+  /// The heat map has another number of rows or columns (its cells are then not compared).
+  case heatmapShape(old: GridShape, new: GridShape)
+  /// The `row` or `column` tic labels of a heat map changed (nil: numbered).
+  case labels(axis: String, old: [String]?, new: [String]?)
+  /// Heat-map cells moved beyond tolerance at `count` of `compared` cells; the largest
+  /// move `maxDelta` at (`row`, `column`), 0-based.
+  case cellsMoved(maxDelta: Double, row: Int, column: Int, count: Int, compared: Int)
+}
+
+/// Rows × columns of a heat map.
+public struct GridShape: Hashable, Sendable, CustomStringConvertible {
+  public var rows: Int
+  public var columns: Int
+  public var description: String { "\(rows)×\(columns)" }
 }

@@ -3,9 +3,11 @@
 /// Cells are matched by name (label, or `cell-N` for unlabelled cells; the
 /// k-th cell of a name with the k-th). For a matched pair it compares the
 /// status, the diagnostic text, the printed text (all `text` outputs joined by
-/// `\n`, as a unified diff), value outputs by position (``ValueComparer``) and
-/// figures by name (``FigureComparer``). Durations and source hashes are not
-/// differences; changed parameters, seed and tool versions become notes.
+/// `\n`, as a unified diff in which a line counts as unchanged when its words are
+/// equal and its numbers equal within tolerance: ``NumericText``), value outputs
+/// by position (``ValueComparer``) and figures by name (``FigureComparer``).
+/// Durations and source hashes are not differences; changed parameters, seed and
+/// tool versions become notes.
 public struct RecordDiffer: Sendable {
   public var tolerance: DiffTolerance
   /// Unchanged lines around each change in unified diffs.
@@ -59,10 +61,17 @@ public struct RecordDiffer: Sendable {
       diff.diagnosticDiff = LineDiff.unified(
         Self.withoutFinalNewlines(old.diagnostic), Self.withoutFinalNewlines(new.diagnostic), context: context)
     }
-    diff.textDiff = LineDiff.unified(Self.text(old), Self.text(new), context: context)
+    diff.textDiff = textDiff(Self.text(old), Self.text(new))
     diff.values = values(Self.values(old), Self.values(new))
     diff.figures = figures(Self.figures(old), Self.figures(new))
     return diff
+  }
+
+  /// The unified diff of printed text, numbers compared within tolerance.
+  func textDiff(_ old: String, _ new: String) -> [String] {
+    let a = LineDiff.lines(old), b = LineDiff.lines(new)
+    let ta = a.map(NumericText.tokens), tb = b.map(NumericText.tokens)
+    return LineDiff.unified(lines: a, b, context: context) { NumericText.same(ta[$0], tb[$1], tolerance) }
   }
 
   func values(_ old: [ReportJSON], _ new: [ReportJSON]) -> [ValueDiff] {
@@ -110,6 +119,10 @@ public struct RecordDiffer: Sendable {
   /// Changed inputs of the run, e.g. `parameter steps: 1500 → 2000`.
   func notes(_ old: RunRecord, _ new: RunRecord) -> [String] {
     var out: [String] = []
+    for record in [old, new] where record.isLegacy {
+      out.append("\(record.source) is a \(RunRecord.legacyFormat) record, which kept only the series of figures: "
+        + "their kinds, axes and heat maps are not compared (render it again to compare them)")
+    }
     let oldParams = Dictionary(old.params.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
     let newParams = Dictionary(new.params.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
     for p in new.params {

@@ -8,7 +8,7 @@ extension RunRecord {
   }
 
   /// Renders a notebook into a fresh temporary folder (reports and figures;
-  /// removed afterwards) and reads back the JSON record it wrote. A notebook
+  /// removed afterwards) and takes the record of its report, in memory. A notebook
   /// with failing cells still gives a record (their status says so).
   /// - Throws: ``DiffError`` when the notebook cannot be read or run.
   public static func render(notebook path: String, registry: Registry = .standard) throws -> RunRecord {
@@ -22,8 +22,9 @@ extension RunRecord {
       options.figuresDirectory = folder.appendingPathComponent("figures").path
       options.allowErrors = true
       let result = try NotebookRenderer(session: session, options: options, registry: registry).render()
-      let text = result.report.jsonRecord().encoded()
-      return try parse(Data(text.utf8), source: path)
+      var record = RunRecord(result.report)
+      record.source = path
+      return record
     } catch let error as DiffError {
       throw error
     } catch let error as UsageError {

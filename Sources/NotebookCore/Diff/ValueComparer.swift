@@ -36,7 +36,7 @@ public struct ValueComparer: Sendable {
 
   /// Whether two leaves are equal: numbers within tolerance, others exactly.
   public func leafEqual(_ old: ReportJSON, _ new: ReportJSON) -> Bool {
-    if let a = old.number, let b = new.number { return tolerance.equal(a, b) }
+    if let a = old.doubleValue, let b = new.doubleValue { return tolerance.equal(a, b) }
     return old == new
   }
 

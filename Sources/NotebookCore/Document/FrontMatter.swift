@@ -66,6 +66,16 @@ public enum ParamValue: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// The value in the record.
+  public var json: ReportJSON {
+    switch self {
+    case .int(let v): .int(v)
+    case .double(let v): .double(v)
+    case .bool(let v): .bool(v)
+    case .string(let v): .string(v)
+    }
+  }
+
   /// The value as `-P name=value` would write it (doubles shortest round-trip).
   public var description: String {
     switch self {

@@ -4,9 +4,9 @@
 /// form); every text field is notebook text and is treated as hostile by
 /// `GnuplotScript` (see `GnuplotQuoting`). Call `validate()` before drawing: it
 /// throws `FigureError.invalidSpec` with a message that names the offending value.
-public struct FigureSpec: Sendable, Equatable, Codable {
+public struct FigureSpec: Sendable, Hashable, Codable {
   /// How the data is drawn.
-  public enum Kind: String, Sendable, Equatable, Codable, CaseIterable {
+  public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
     /// Each series as a polyline through (x[i], y[i]).
     case line
     /// Each series as dots at (x[i], y[i]).
@@ -18,7 +18,7 @@ public struct FigureSpec: Sendable, Equatable, Codable {
   }
 
   /// One legend entry of a line, scatter or histogram figure.
-  public struct Series: Sendable, Equatable, Codable {
+  public struct Series: Sendable, Hashable, Codable {
     /// Legend text; empty → no legend entry.
     public var title: String
     /// Abscissae (line, scatter); must be empty for a histogram.
@@ -40,13 +40,19 @@ public struct FigureSpec: Sendable, Equatable, Codable {
   }
 
   /// The data of a heatmap: `values[row][column]`, row 0 drawn at the top.
-  public struct Heatmap: Sendable, Equatable, Codable {
+  public struct Heatmap: Sendable, Hashable, Codable {
     /// Row-major cells; every row has the same, non-zero length.
     public var values: [[Double]]
     /// One label per row (tics on the y axis), or `nil` for row indices.
     public var rowLabels: [String]?
     /// One label per column (tics on the x axis), or `nil` for column indices.
     public var columnLabels: [String]?
+
+    enum CodingKeys: String, CodingKey {
+      case values
+      case rowLabels = "row_labels"
+      case columnLabels = "column_labels"
+    }
 
     public init(values: [[Double]], rowLabels: [String]? = nil, columnLabels: [String]? = nil) {
       self.values = values
@@ -56,7 +62,7 @@ public struct FigureSpec: Sendable, Equatable, Codable {
   }
 
   /// Output size in SVG pixels.
-  public struct Size: Sendable, Equatable, Codable {
+  public struct Size: Sendable, Hashable, Codable {
     public var width: Int
     public var height: Int
     public init(width: Int, height: Int) {
@@ -86,6 +92,13 @@ public struct FigureSpec: Sendable, Equatable, Codable {
   public var size: Size?
   /// Histogram bin count; `nil` → Sturges' rule ⌈log₂ n⌉ + 1 for the largest series.
   public var bins: Int?
+
+  /// The layout in records and the cell cache (`notebook-record/2`).
+  enum CodingKeys: String, CodingKey {
+    case kind, series, heatmap, title, xlog, ylog, size, bins
+    case xLabel = "x_label"
+    case yLabel = "y_label"
+  }
 
   /// A line, scatter or histogram figure.
   public init(

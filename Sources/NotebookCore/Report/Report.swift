@@ -1,6 +1,6 @@
 import SAEKit
 /// Everything a rendered notebook shows: rendered to HTML by
-/// ``ReportHTMLRenderer`` and to the JSON record by ``ReportJSONRenderer``.
+/// ``ReportHTMLRenderer`` and to the JSON record (``RunRecord``).
 /// The runtime fills it; rendering is a pure function of it.
 public struct Report: Hashable, Sendable {
   /// The title (front matter `title`, else the notebook's file name).
@@ -75,7 +75,7 @@ public enum ReportBlock: Hashable, Sendable {
 
 /// One cell's source, outcome and outputs.
 public struct ReportCell: Hashable, Sendable {
-  public enum Status: String, Hashable, Sendable, CaseIterable {
+  public enum Status: String, Hashable, Sendable, CaseIterable, Codable {
     /// Ran without an error.
     case ok
     /// Failed (or was `error: true` and did not fail); ``ReportCell/diagnostic`` says why.
@@ -145,7 +145,7 @@ public enum DisplayBlock: Hashable, Sendable {
 }
 
 /// One `name: value` line of a record display.
-public struct DisplayField: Hashable, Sendable {
+public struct DisplayField: Hashable, Sendable, Codable {
   public var name: String
   public var value: String
   public init(_ name: String, _ value: String) {
@@ -154,20 +154,8 @@ public struct DisplayField: Hashable, Sendable {
   }
 }
 
-/// A figure: the SVG gnuplot drew, and the data behind it for the record.
+/// A figure: the SVG gnuplot drew, and the spec it drew it from (kept whole in the record).
 public struct ReportFigure: Hashable, Sendable {
-  /// One plotted series.
-  public struct Series: Hashable, Sendable {
-    public var title: String
-    public var x: [Double]
-    public var y: [Double]
-    public init(title: String, x: [Double], y: [Double]) {
-      self.title = title
-      self.x = x
-      self.y = y
-    }
-  }
-
   /// The file stem, e.g. `loss`.
   public var name: String
   /// Where the SVG was written, relative to the report, e.g. `figures/getting-started/loss.svg`.
@@ -175,13 +163,14 @@ public struct ReportFigure: Hashable, Sendable {
   /// The SVG document (inlined in the HTML as a `data:` URL).
   public var svg: String
   public var caption: String?
-  public var series: [Series]
+  /// Kind, axes, series and heat-map data: everything gnuplot drew.
+  public var spec: FigureSpec
 
-  public init(name: String, relativePath: String, svg: String, caption: String? = nil, series: [Series] = []) {
+  public init(name: String, relativePath: String, svg: String, caption: String? = nil, spec: FigureSpec) {
     self.name = name
     self.relativePath = relativePath
     self.svg = svg
     self.caption = caption
-    self.series = series
+    self.spec = spec
   }
 }

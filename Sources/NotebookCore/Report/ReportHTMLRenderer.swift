@@ -103,11 +103,11 @@ public struct ReportHTMLRenderer: Sendable {
       case .text(let text):
         outputs += "<pre class=\"output-text\">" + Self.preContent(esc(text)) + "</pre>\n"
       case .value(let display, _):
-        outputs += displayHTML(display)
+        outputs += Self.displayHTML(display)
       case .figure(let figure):
         let caption = figure.caption ?? cell.caption
         captionShown = captionShown || caption != nil
-        outputs += figureHTML(figure, caption: caption)
+        outputs += Self.figureHTML(svg: figure.svg, id: "figure-" + figure.name, alt: caption ?? figure.name, caption: caption)
       }
     }
     if let caption = cell.caption, !captionShown {
@@ -137,30 +137,54 @@ public struct ReportHTMLRenderer: Sendable {
     return out + "</div>\n"
   }
 
-  private func displayHTML(_ display: DisplayBlock) -> String {
+  /// A value as the report shows it: text, a table or a record (the diff page uses it too).
+  static func displayHTML(_ display: DisplayBlock) -> String {
     switch display {
     case .text(let text):
-      return "<pre class=\"output-value\">" + Self.preContent(esc(text)) + "</pre>\n"
+      return "<pre class=\"output-value\">" + preContent(HTMLText.escape(text)) + "</pre>\n"
     case .table(let headers, let rows):
-      var out = "<div class=\"table-wrap\"><table class=\"output-table\">\n"
-      if !headers.isEmpty {
-        out += "<thead><tr>" + headers.map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead>\n"
+      let columns = max(headers.count, rows.map(\.count).max() ?? 0)
+      return tableHTML(headers: headers, rowCount: rows.count, columnCount: columns) { r, c in
+        (nil, c < rows[r].count ? HTMLText.escape(rows[r][c]) : "")
       }
-      out += "<tbody>\n"
-      for row in rows { out += "<tr>" + row.map { "<td>\(esc($0))</td>" }.joined() + "</tr>\n" }
-      return out + "</tbody>\n</table></div>\n"
     case .keyValue(let fields):
       var out = "<table class=\"output-record\">\n<tbody>\n"
-      for field in fields { out += "<tr><th>\(esc(field.name))</th><td>\(esc(field.value))</td></tr>\n" }
+      for field in fields {
+        out += "<tr><th>\(HTMLText.escape(field.name))</th><td>\(HTMLText.escape(field.value))</td></tr>\n"
+      }
       return out + "</tbody>\n</table>\n"
     }
   }
 
-  private func figureHTML(_ figure: ReportFigure, caption: String?) -> String {
-    let data = Data(figure.svg.utf8).base64EncodedString()
-    var out = "<figure class=\"output-figure\" id=\"\(esc("figure-" + figure.name))\">"
-    out += "<img src=\"data:image/svg+xml;base64,\(data)\" alt=\"\(esc(caption ?? figure.name))\">"
-    if let caption { out += "<figcaption>\(esc(caption))</figcaption>" }
+  /// The one HTML of a table: a header row, then `rowCount` rows of `columnCount` cells;
+  /// `cell(row, column)` gives a cell's class (nil for none) and its HTML (escaped by the
+  /// caller), `rowClass(row)` a row's class. The diff page marks changed cells with them.
+  static func tableHTML(
+    headers: [String], rowCount: Int, columnCount: Int, tableClass: String = "output-table",
+    rowClass: (Int) -> String? = { _ in nil }, cell: (Int, Int) -> (cssClass: String?, html: String)
+  ) -> String {
+    var out = "<div class=\"table-wrap\"><table class=\"\(tableClass)\">\n"
+    if !headers.isEmpty {
+      out += "<thead><tr>" + headers.map { "<th>\(HTMLText.escape($0))</th>" }.joined() + "</tr></thead>\n"
+    }
+    out += "<tbody>\n"
+    for r in 0..<rowCount {
+      out += rowClass(r).map { "<tr class=\"\($0)\">" } ?? "<tr>"
+      for c in 0..<columnCount {
+        let (cssClass, html) = cell(r, c)
+        out += (cssClass.map { "<td class=\"\($0)\">" } ?? "<td>") + html + "</td>"
+      }
+      out += "</tr>\n"
+    }
+    return out + "</tbody>\n</table></div>\n"
+  }
+
+  /// A figure as an inline `data:` image with an optional caption.
+  static func figureHTML(svg: String, id: String?, alt: String, caption: String?, cssClass: String = "output-figure") -> String {
+    let data = Data(svg.utf8).base64EncodedString()
+    var out = "<figure class=\"\(cssClass)\"" + (id.map { " id=\"\(HTMLText.escape($0))\"" } ?? "") + ">"
+    out += "<img src=\"data:image/svg+xml;base64,\(data)\" alt=\"\(HTMLText.escape(alt))\">"
+    if let caption { out += "<figcaption>\(HTMLText.escape(caption))</figcaption>" }
     return out + "</figure>\n"
   }
 

@@ -20,28 +20,36 @@ public struct ReportWriter: Sendable {
   @discardableResult
   public func write(_ report: Report, name: String) throws -> (html: String, json: String) {
     guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-      throw SAEKitError.invalidArgument("report name '\(name)' must be a plain file name")
+      throw UsageError("report name '\(name)' must be a plain file name")
     }
     try Self.createDirectory(directory)
     let base = directory.hasSuffix("/") ? directory + name : directory + "/" + name
     let paths = (html: base + ".html", json: base + ".json")
-    try Self.writeAtomically(ReportJSONRenderer().render(report), to: paths.json)
+    try Self.writeAtomically(try RunRecord(report).encoded(), to: paths.json)
     try Self.writeAtomically(ReportHTMLRenderer().render(report), to: paths.html)
     return paths
   }
 
   /// Creates `path` and its parents when missing.
+  /// - Throws: ``NotebookIOError``.
   public static func createDirectory(_ path: String) throws {
     do {
       try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     } catch {
-      throw SAEKitError.file(path: path, reason: "cannot create the directory: \(error.localizedDescription)")
+      throw NotebookIOError(path: path, "cannot create the folder: \(error.localizedDescription)")
     }
   }
 
   /// Writes `text` as UTF-8 to `path` through a temporary file in the same
   /// directory, renamed into place (mode 0644): SAEKit's ``AtomicFileWriter``.
+  /// - Throws: ``NotebookIOError``.
   public static func writeAtomically(_ text: String, to path: String) throws {
-    try AtomicFileWriter.write(text, to: path)
+    do {
+      try AtomicFileWriter.write(text, to: path)
+    } catch SAEKitError.file(_, let reason) {
+      throw NotebookIOError(path: path, "cannot write: \(reason)")
+    } catch {
+      throw NotebookIOError(path: path, "cannot write: \(error)")
+    }
   }
 }

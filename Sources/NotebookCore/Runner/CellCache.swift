@@ -10,18 +10,35 @@ import SAEKit
 /// model and corpus it uses, and the versions of the tool and of gnuplot.
 ///
 /// An entry holds the names the cell wrote (`values.json` + `tensors.safetensors`),
-/// its outputs with their figures' SVG text (`outputs.json`), and `checksum`:
-/// the SHA-256 of the other files. It is written into a temporary folder and
-/// renamed into place; an entry whose checksum does not match, or that cannot
-/// be decoded, is recomputed, never trusted.
+/// its outputs with their figures' SVG text (`outputs.json`), its run time and the
+/// content hashes of the files it wrote (`meta.json`), and `checksum`: the SHA-256
+/// of the other files. It is written into a temporary folder and renamed into
+/// place; an entry whose checksum does not match, or that cannot be decoded, is
+/// recomputed, never trusted.
+///
+/// Entries of several versions of a cell coexist (other parameters, an earlier
+/// edit): `renders.json` lists the keys used by each of the last
+/// ``rendersKept`` complete renders, and only entries none of them used are removed.
 struct CellCache {
   let directory: String
+  /// How the archive takes again the model and activations it stores by reference.
+  var references: ValueReferences = .builtins
+
+  /// Complete renders whose entries are kept (switching a parameter back and forth reuses both).
+  static let rendersKept = 3
 
   struct Entry {
     var values: [String: Value]
     var outputs: [CellOutput]
     var svgs: [String: String]
     var duration: Double
+    /// The files and folders the cell wrote (as written in the cell) and their content hashes after it ran.
+    var written: [String: String] = [:]
+
+    /// The written paths that are missing or no longer hold what the cell wrote.
+    func changedWrites(resolve: (String) -> String) -> [String] {
+      written.keys.sorted().filter { CellCache.contentHash(resolve($0)) != written[$0] }
+    }
   }
 
   static let files = ["values.json", "tensors.safetensors", "outputs.json", "meta.json"]
@@ -41,9 +58,10 @@ struct CellCache {
     else { return nil }
     let tensorsPath = folder + "/tensors.safetensors"
     let tensors = FileManager.default.fileExists(atPath: tensorsPath) ? try? SafeTensors.read(tensorsPath) : nil
-    let reader = ValueUnarchiver(tensors: tensors, context: context)
+    let reader = ValueUnarchiver(tensors: tensors, context: context, references: references)
     do {
-      var entry = Entry(values: [:], outputs: [], svgs: [:], duration: (meta["duration"] as? Double) ?? 0)
+      var entry = Entry(values: [:], outputs: [], svgs: [:], duration: (meta["duration"] as? Double) ?? 0,
+                        written: (meta["written"] as? [String: String]) ?? [:])
       for (name, v) in values { entry.values[name] = try reader.decode(v) }
       for o in outputs {
         switch o["kind"] as? String {
@@ -71,31 +89,63 @@ struct CellCache {
       switch o {
       case .text(let t): outputs.append(["kind": "text", "v": t])
       case .value(let v): outputs.append(["kind": "value", "v": try archive.encode(v)])
-      case .figure(let f): outputs.append(["kind": "figure", "v": try archive.encode(.figure(f)), "svg": entry.svgs[f.name] ?? ""])
+      case .figure(let f):
+        outputs.append(["kind": "figure", "v": try archive.encode(.figure(f)), "svg": entry.svgs[f.name] ?? ""])
       }
     }
+    let meta: [String: Any] = ["duration": entry.duration, "written": entry.written]
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let temporary = "\(directory)/.\(key).\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: temporary) }
-    try JSONSerialization.data(withJSONObject: values, options: [.sortedKeys]).write(to: URL(fileURLWithPath: temporary + "/values.json"))
-    try JSONSerialization.data(withJSONObject: outputs, options: [.sortedKeys]).write(to: URL(fileURLWithPath: temporary + "/outputs.json"))
-    try JSONSerialization.data(withJSONObject: ["duration": entry.duration], options: [.sortedKeys]).write(to: URL(fileURLWithPath: temporary + "/meta.json"))
-    if !archive.tensors.isEmpty {
-      try SafeTensors.write(matrices: archive.tensors, vectors: [:], metadata: [:], to: temporary + "/tensors.safetensors")
+    for (name, object) in [("values.json", values as Any), ("outputs.json", outputs), ("meta.json", meta)] {
+      try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        .write(to: URL(fileURLWithPath: temporary + "/" + name))
     }
-    guard let checksum = Self.checksum(temporary) else { throw SAEKitError.file(path: temporary, reason: "cannot checksum the cache entry") }
+    if !archive.tensors.isEmpty {
+      try SafeTensors.write(
+        matrices: archive.tensors, vectors: [:], metadata: [:], to: temporary + "/tensors.safetensors")
+    }
+    guard let checksum = Self.checksum(temporary) else {
+      throw NotebookIOError(path: temporary, "cannot checksum the cache entry")
+    }
     try checksum.write(toFile: temporary + "/checksum", atomically: true, encoding: .utf8)
     try? FileManager.default.removeItem(atPath: path(key))
     try FileManager.default.moveItem(atPath: temporary, toPath: path(key))
   }
 
-  /// Removes the entries whose key is not in `keep` (results of earlier versions of the
-  /// notebook that no cell uses any more), so the folder does not grow with every edit.
-  /// Only folders named like a key (64 hex digits) are touched; entries being written (dot
-  /// folders) and anything else in the folder are left alone. Returns how many were removed.
+  /// Records the keys a complete render used and removes the entries that none of the
+  /// last ``rendersKept`` distinct renders used (earlier versions of edited cells, parameter
+  /// sets not rendered lately), so the folder does not grow with every edit. Only folders
+  /// named like a key (64 hex digits) are touched; entries being written (dot folders) and
+  /// anything else in the folder are left alone.
+  /// - Returns: how many entries were removed.
+  /// - Throws: ``NotebookIOError`` when the list of renders cannot be written.
   @discardableResult
-  func prune(keeping keep: Set<String>) -> Int {
+  func recordRender(usedKeys: Set<String>) throws -> Int {
+    let log = directory + "/renders.json"
+    var renders: [[String]] = []
+    if let data = FileManager.default.contents(atPath: log),
+      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let stored = object["renders"] as? [[String]]
+    {
+      renders = stored
+    }
+    let current = usedKeys.sorted()
+    renders.removeAll { $0 == current }
+    renders = Array((renders + [current]).suffix(Self.rendersKept))
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      let data = try JSONSerialization.data(withJSONObject: ["renders": renders], options: [.sortedKeys])
+      try AtomicFileWriter.write(String(decoding: data, as: UTF8.self), to: log)
+    } catch {
+      throw NotebookIOError(path: log, "cannot record the render: \(error)")
+    }
+    return prune(keeping: Set(renders.joined()))
+  }
+
+  /// Removes the key-named entries whose key is not in `keep`; returns how many.
+  private func prune(keeping keep: Set<String>) -> Int {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return 0 }
     var removed = 0
     for name in names where name.count == 64 && name.allSatisfy(\.isHexDigit) && !keep.contains(name) {

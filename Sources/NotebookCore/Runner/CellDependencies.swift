@@ -1,16 +1,15 @@
 /// What a cell reads and writes, found statically in its syntax tree: the
-/// cell cache keys a cell by the cells that last wrote the names it reads,
-/// and restores the names it writes.
+/// cell cache keys a cell by the cells that last wrote the names it reads and
+/// by the resources its calls declare (``Builtin/reads``), restores the names
+/// it writes, and checks the resources it writes (``Builtin/writes``).
 struct CellDependencies: Equatable {
   /// Top-level names the cell reads (identifiers used as values, including
   /// the targets of compound assignments and mutating calls).
   var reads: Set<String> = []
   /// Top-level names the cell binds, assigns or mutates.
   var writes: Set<String> = []
-  /// String literals passed to parameters that name files (`loadMatrix("a.npy")`).
-  var files: [String] = []
-  /// Builtins the cell calls (some read resources implicitly: the model, the corpus).
-  var calls: Set<String> = []
+  /// The resources its calls read and write, in call order.
+  var effects: [CellEffect] = []
 
   init(_ program: CellProgram, registry: Registry) {
     var local: [Set<String>] = [[]]  // names bound inside blocks (not top level)
@@ -22,7 +21,10 @@ struct CellDependencies: Equatable {
       case .assignment(let target, let op, let value):
         visit(value)
         if op != .assign { visit(target) }
-        if case .subscripted(let base, let args) = target.kind { visit(base); args.forEach { visit($0.value) } }
+        if case .subscripted(let base, let args) = target.kind {
+          visit(base)
+          args.forEach { visit($0.value) }
+        }
         if let root = rootName(target) { writes.insert(root) }
       case .ifElse(let c, let then, let otherwise):
         visit(c)
@@ -50,28 +52,25 @@ struct CellDependencies: Equatable {
         for case .interpolation(let inner) in parts { visit(inner) }
       case .array(let items): items.forEach(visit)
       case .unary(_, let x): visit(x)
-      case .binary(_, let a, let b): visit(a); visit(b)
+      case .binary(_, let a, let b):
+        visit(a)
+        visit(b)
       case .call(let callee, let args):
         visit(callee)
         args.forEach { visit($0.value) }
-        let name = calleeName(callee)
-        calls.insert(name)
         if case .member(let base, let method) = callee.kind, let root = rootName(base),
-           registry.methods.values.contains(where: { $0[method.name]?.mutating == true }) {
+          registry.methods.values.contains(where: { $0[method.name]?.mutating == true })
+        {
           writes.insert(root)
         }
-        if let b = registry.functions[name] {
-          for (param, arg) in zip(b.parameters, args) where CellDependencies.pathParameters.contains("\(name).\(param.name)") {
-            if case .string(let parts) = arg.value.kind, parts.count <= 1 {
-              if case .text(let t)? = parts.first { files.append(t) } else { files.append("") }
-            } else {
-              files.append("?")  // a computed path: the cell cannot be cached safely
-            }
-          }
+        if let builtin = registry.functions[calleeName(callee)] {
+          effects += CellEffect.effects(of: builtin, arguments: args, callRange: e.range)
         }
       case .member(let base, _): visit(base)
       case .implicitMember(_, let args): args?.forEach { visit($0.value) }
-      case .subscripted(let base, let args): visit(base); args.forEach { visit($0.value) }
+      case .subscripted(let base, let args):
+        visit(base)
+        args.forEach { visit($0.value) }
       case .parenthesized(let inner): visit(inner)
       default: break
       }
@@ -79,11 +78,78 @@ struct CellDependencies: Equatable {
     program.statements.forEach { visit($0, depth: 0) }
   }
 
-  /// Parameters whose string argument is a file or folder the call reads.
-  static let pathParameters: Set<String> = ["loadMatrix.path", "loadSAE.path", "activations.corpus", "fidelity.corpus"]
+  /// Whether every resource can be named before the cell runs (no computed paths):
+  /// otherwise the cell is never cached.
+  var isCacheable: Bool { !effects.contains { $0.target == .computed } }
 
-  /// Whether the cell's inputs can all be named (no computed file paths).
-  var isCacheable: Bool { !files.contains("?") }
+  /// The resources the cell reads, except paths it writes itself (its own outputs).
+  var readTargets: [CellEffect.Target] {
+    let written = Set(writtenTargets)
+    var seen = Set<CellEffect.Target>()
+    return effects.filter { $0.access == .read && !written.contains($0.target) && seen.insert($0.target).inserted }
+      .map(\.target)
+  }
+
+  /// The resources the cell writes, each once.
+  var writtenTargets: [CellEffect.Target] {
+    var seen = Set<CellEffect.Target>()
+    return effects.filter { $0.access == .write && seen.insert($0.target).inserted }.map(\.target)
+  }
+}
+
+/// One resource a call reads or writes, resolved to the argument of the call.
+struct CellEffect: Hashable {
+  enum Access: Hashable { case read, write }
+
+  /// What the argument names, as far as it is known before running.
+  enum Target: Hashable {
+    /// A file or folder at a path as written in the cell (relative to the notebook's folder).
+    case path(String)
+    /// A corpus at a path; `""` is the default corpus.
+    case corpus(String)
+    /// The model's weights and forward kernels.
+    case model
+    /// A path computed at run time: the cell cannot be cached.
+    case computed
+  }
+
+  var access: Access
+  var target: Target
+
+  /// The effects `builtin` declares, each bound to the argument of this call
+  /// (or to the parameter's default when the argument is left out).
+  static func effects(of builtin: Builtin, arguments: [Argument], callRange: SourceRange) -> [CellEffect] {
+    guard !builtin.reads.isEmpty || !builtin.writes.isEmpty else { return [] }
+    let bound = try? ArgumentBinding.bind(arguments, to: builtin, callRange: callRange).get()
+    func target(_ resource: Resource) -> Target {
+      guard let name = resource.parameter else { return .model }
+      guard let bound, let p = builtin.parameters.firstIndex(where: { $0.name == name }) else { return .computed }
+      let text: String?
+      if let index = bound.argumentIndex[p] {
+        text = literalText(arguments[index].value)
+      } else if case .value(.string(let fallback))? = builtin.parameters[p].defaultValue {
+        text = fallback
+      } else {
+        text = nil
+      }
+      guard let text else { return .computed }
+      if case .corpus = resource { return .corpus(text) }
+      return .path(text)
+    }
+    return builtin.reads.map { CellEffect(access: .read, target: target($0)) }
+      + builtin.writes.map { CellEffect(access: .write, target: target($0)) }
+  }
+
+  /// The text of a string literal without interpolation.
+  private static func literalText(_ e: Expression) -> String? {
+    guard case .string(let parts) = e.kind else { return nil }
+    var text = ""
+    for part in parts {
+      guard case .text(let t) = part else { return nil }
+      text += t
+    }
+    return text
+  }
 }
 
 private func rootName(_ e: Expression) -> String? {

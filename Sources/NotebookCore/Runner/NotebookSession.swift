@@ -22,10 +22,10 @@ public struct NotebookSession: Sendable {
 
   /// Reads and checks a notebook.
   /// - Parameter overrides: `-P name=value` pairs, parsed by the type of the parameter's default.
-  /// - Throws: ``UsageError`` for an unreadable file or a bad override.
+  /// - Throws: ``NotebookIOError`` for an unreadable file, ``UsageError`` for a bad override.
   public static func load(path: String, overrides: [(String, String)] = [], registry: Registry = .standard) throws -> NotebookSession {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw UsageError("cannot read '\(path)': no such file or not readable")
+      throw NotebookIOError(path: path, "cannot read the notebook: no such file or not readable")
     }
     guard let text = String(data: data, encoding: .utf8) else { throw UsageError("'\(path)' is not UTF-8 text") }
     return try load(path: path, text: text, overrides: overrides, registry: registry)
@@ -46,7 +46,7 @@ public struct NotebookSession: Sendable {
       perCell[cell.index, default: []] += syntax
     }
     var checker = Checker(registry: registry, notebook: programs)
-    checker.declare(parameters.map { ($0.name, $0.value.valueType) })
+    for p in parameters { checker.predefine(p.name, type: p.value.valueType) }
     for cell in notebook.cells {
       let program = programs[cell.index]
       if !cell.options.eval {
@@ -84,12 +84,6 @@ public struct NotebookSession: Sendable {
   }
 }
 
-/// A command-line usage problem (exit status 2).
-public struct UsageError: Error, Sendable, CustomStringConvertible {
-  public var description: String
-  public init(_ message: String) { description = message }
-}
-
 extension ParamValue {
   var valueType: ValueType {
     switch self {
@@ -106,24 +100,6 @@ extension ParamValue {
     case .double(let v): return .double(v)
     case .bool(let v): return .bool(v)
     case .string(let v): return .string(v)
-    }
-  }
-}
-
-extension Checker {
-  /// Declares names that exist before the first cell (notebook parameters).
-  mutating func declare(_ names: [(String, ValueType)]) {
-    for (name, type) in names {
-      scopes[0][name] = Binding(type: type, mutable: false, range: SourceRange(file: "", start: .init(line: 0, column: 0), end: .init(line: 0, column: 0)))
-    }
-  }
-
-  /// Declares the top-level names of a cell that could not be checked, with type `Any`.
-  mutating func declareUnknown(_ program: CellProgram) {
-    for statement in program.statements {
-      if case .binding(let mutable, let name, _) = statement.kind {
-        scopes[0][name.name] = Binding(type: .any, mutable: mutable, range: name.range)
-      }
     }
   }
 }

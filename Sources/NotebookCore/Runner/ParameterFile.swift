@@ -9,7 +9,7 @@ public enum ParameterFile {
   /// - Throws: ``UsageError`` naming `path` (and `line:column` for YAML errors and bad entries).
   public static func read(path: String) throws -> [(String, String)] {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw UsageError("cannot read parameter file '\(path)': no such file or not readable")
+      throw NotebookIOError(path: path, "cannot read the parameter file: no such file or not readable")
     }
     guard let text = String(data: data, encoding: .utf8) else { throw UsageError("parameter file '\(path)' is not UTF-8 text") }
     return try parse(text, path: path)

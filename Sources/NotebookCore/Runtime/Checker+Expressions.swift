@@ -178,7 +178,7 @@ extension Checker {
     }
     if let b = lookup(name), !b.mutable {
       report("cannot use mutating method '\(method)' on '\(name)': it is a 'let' constant", at: base.range,
-             notes: ["change 'let' to 'var' where '\(name)' is defined (line \(b.range.start.line))"])
+             notes: [constantNote(name, b)])
     }
   }
 

@@ -10,7 +10,8 @@ public struct Checker {
   struct Binding {
     var type: ValueType
     var mutable: Bool
-    var range: SourceRange
+    /// Where it is defined; nil for names that exist before the first cell (parameters).
+    var range: SourceRange?
   }
 
   let registry: Registry
@@ -40,6 +41,29 @@ public struct Checker {
 
   /// The type a name has after the cells checked so far (nil if unbound).
   public func typeOf(_ name: String) -> ValueType? { lookup(name)?.type }
+
+  /// Declares a constant that exists before the first cell: a notebook parameter.
+  public mutating func predefine(_ name: String, type: ValueType) {
+    scopes[0][name] = Binding(type: type, mutable: false, range: nil)
+  }
+
+  /// Declares the top-level names of a cell that could not be checked (a syntax error,
+  /// an expected error) with type `Any`, so later cells get no cascade of "cannot find".
+  public mutating func declareUnknown(_ program: CellProgram) {
+    for statement in program.statements {
+      if case .binding(let mutable, let name, _) = statement.kind {
+        scopes[0][name.name] = Binding(type: .any, mutable: mutable, range: name.range)
+      }
+    }
+  }
+
+  /// How to make `name` changeable, for "is a 'let' constant" errors.
+  func constantNote(_ name: String, _ binding: Binding) -> String {
+    guard let range = binding.range else {
+      return "'\(name)' is a notebook parameter: set it in the front matter or with -P \(name)=…"
+    }
+    return "change 'let' to 'var' where '\(name)' is defined (line \(range.start.line)) to make it mutable"
+  }
 
   mutating func report(_ message: String, at range: SourceRange, notes: [String] = []) {
     diagnostics.append(.error(message, at: range, notes: notes))
@@ -107,7 +131,7 @@ public struct Checker {
       }
       if !binding.mutable {
         report("cannot assign to value: '\(name)' is a 'let' constant", at: target.range,
-               notes: ["change 'let' to 'var' where '\(name)' is defined (line \(binding.range.start.line)) to make it mutable"])
+               notes: [constantNote(name, binding)])
         return
       }
       guard let valueType else { return }

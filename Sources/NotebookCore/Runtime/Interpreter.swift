@@ -8,6 +8,7 @@ import SAEKit
 public final class Interpreter {
   public let registry: Registry
   public let context: RuntimeContext
+  /// Name bindings, innermost last; only this type and its extensions touch them.
   var scopes: [[String: Value]] = [[:]]
 
   public init(registry: Registry, context: RuntimeContext) {
@@ -34,6 +35,15 @@ public final class Interpreter {
 
   /// The value of a top-level name (for tests and the report).
   public func value(of name: String) -> Value? { scopes.first?[name] }
+
+  /// Binds a top-level name outside any cell: a notebook parameter before the first
+  /// cell, or a name a cached cell wrote.
+  public func define(_ name: String, _ value: Value) { scopes[0][name] = value }
+
+  /// The values of the top-level names among `names` that are bound.
+  public func values(of names: Set<String>) -> [String: Value] {
+    scopes[0].filter { names.contains($0.key) }
+  }
 
   func checkTime(_ range: SourceRange) throws {
     do { try context.checkDeadline() } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }

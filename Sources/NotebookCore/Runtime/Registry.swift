@@ -13,11 +13,18 @@ public struct Registry: Sendable {
 
   public init() {}
 
-  /// Declares a function; a dotted name (`plot.line`) needs its namespace declared first.
+  /// Declares a function; a dotted name (`plot.line`) needs its namespace declared first,
+  /// and every resource it reads or writes must be named by one of its `String` parameters.
   public mutating func add(_ b: Builtin) {
     precondition(functions[b.name] == nil, "builtin \(b.name) declared twice")
     if let dot = b.name.firstIndex(of: ".") {
       precondition(namespaces[String(b.name[..<dot])] != nil, "undeclared namespace for \(b.name)")
+    }
+    for resource in b.reads + b.writes {
+      guard let name = resource.parameter else { continue }
+      precondition(
+        b.parameters.contains { $0.name == name && $0.type == .string },
+        "\(b.name) declares an effect on '\(name)', which is not one of its String parameters")
     }
     functions[b.name] = b
   }
@@ -85,6 +92,12 @@ public struct Builtin: Sendable {
   public var mutating = false
   /// Refines the return type from the argument types at check time (e.g. `max` of Ints is Int).
   public var returnType: (@Sendable ([ValueType?]) -> ValueType)?
+  /// What the call reads from outside the notebook (files, folders, a corpus, the model):
+  /// the cell cache keys a cell by their contents (``reading(_:)``).
+  public private(set) var reads: [Resource] = []
+  /// What the call writes outside the notebook: a cell served from the cache is run
+  /// again when these are missing or changed (``writing(_:)``).
+  public private(set) var writes: [Resource] = []
   public var implementation: Implementation
 
   public init(
@@ -100,6 +113,20 @@ public struct Builtin: Sendable {
     self.implementation = implementation
   }
 
+  /// This builtin, declared to read `resources` (e.g. `.file("path")`).
+  public func reading(_ resources: Resource...) -> Builtin {
+    var b = self
+    b.reads += resources
+    return b
+  }
+
+  /// This builtin, declared to write `resources` (e.g. `.folder("to")`).
+  public func writing(_ resources: Resource...) -> Builtin {
+    var b = self
+    b.writes += resources
+    return b
+  }
+
   /// Swift-style signature, e.g. `train(_ x: Matrix, width: Int, steps: Int = 1000) -> SAE`.
   public var signature: String {
     let params = parameters.map { p -> String in
@@ -109,6 +136,39 @@ public struct Builtin: Sendable {
       return s
     }
     return "\(name)(\(params.joined(separator: ", ")))" + (returns == .void ? "" : " -> \(returns)")
+  }
+}
+
+/// Something outside the notebook that a builtin reads or writes, named (except the
+/// model) by one of its `String` parameters; relative paths resolve against the
+/// notebook's folder.
+public enum Resource: Hashable, Sendable {
+  /// A file named by the parameter.
+  case file(String)
+  /// A folder named by the parameter, read or written as a whole.
+  case folder(String)
+  /// A text corpus (a file or a folder) named by the parameter; an empty string
+  /// stands for the default corpus.
+  case corpus(String)
+  /// The MiniLM weights and the forward kernels that run them.
+  case model
+
+  /// The parameter that names the resource (nil for the model).
+  public var parameter: String? {
+    switch self {
+    case .file(let p), .folder(let p), .corpus(let p): p
+    case .model: nil
+    }
+  }
+
+  /// `file named by 'path'`, for the reference.
+  public var description: String {
+    switch self {
+    case .file(let p): "the file named by `\(p)`"
+    case .folder(let p): "the folder named by `\(p)`"
+    case .corpus(let p): "the corpus named by `\(p)` (empty: the default corpus)"
+    case .model: "the MiniLM weights"
+    }
   }
 }
 

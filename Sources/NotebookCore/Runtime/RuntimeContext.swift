@@ -46,6 +46,14 @@ public final class RuntimeContext: @unchecked Sendable {
 
   public func emit(_ output: CellOutput) { outputs.append(output) }
 
+  /// `path` as the process opens it: relative paths are relative to the notebook's folder.
+  public func resolve(_ path: String) -> String { Self.resolve(path, in: baseDirectory) }
+
+  /// `path` relative to `folder` unless it is absolute (or `folder` is empty).
+  static func resolve(_ path: String, in folder: String) -> String {
+    path.hasPrefix("/") || folder.isEmpty ? path : folder + "/" + path
+  }
+
   /// The next figure's stable name: `<cell>` for the first figure of a cell, then `<cell>-2`, ….
   func nextFigureName() -> String {
     figureCount += 1

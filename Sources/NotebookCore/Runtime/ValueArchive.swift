@@ -5,7 +5,7 @@ import SAEKit
 /// in one safetensors file). Doubles are kept as their bit patterns, so a value
 /// read back is bit-identical to the one written. A loaded model and
 /// activations are stored by reference (the model files, the activation cache)
-/// and taken again when read back.
+/// and taken again when read back, through ``ValueReferences``.
 struct ValueArchive {
   private(set) var tensors: [String: Matrix] = [:]
 
@@ -21,14 +21,12 @@ struct ValueArchive {
     case .record(let r):
       return ["t": "record", "name": r.typeName, "fields": try r.fields.map { [$0.name, try encode($0.value)] }]
     case .table(let t): return ["t": "table", "headers": t.headers, "rows": try t.rows.map { try $0.map { try encode($0) } }]
-    case .activation(let a): return ["t": "activationKind", "v": Self.kind(a)]
+    case .activation(let a): return ["t": "activationKind", "v": try Self.json(a)]
     case .sae(let s): return try encode(s)
     case .model: return ["t": "model"]
     case .activations(let a):
       return ["t": "activations", "layer": a.layer, "corpus": a.request.corpusPath, "tokens": a.request.tokens, "maxLength": a.request.maxLength]
-    case .figure(let f):
-      let spec = try JSONEncoder.sorted.encode(f.spec)
-      return ["t": "figure", "name": f.name, "spec": String(decoding: spec, as: UTF8.self)]
+    case .figure(let f): return ["t": "figure", "name": f.name, "spec": try Self.json(f.spec)]
     case .namespace(let n): return ["t": "namespace", "v": n]
     case .void: return ["t": "void"]
     }
@@ -46,12 +44,12 @@ struct ValueArchive {
     let m = s.model
     let h = s.history
     return [
-      "t": "sae", "activation": Self.kind(s.activation), "inputScale": bits(Double(m.inputScale)),
+      "t": "sae", "activation": try Self.json(s.activation), "inputScale": bits(Double(m.inputScale)),
       "W_enc": store(m.encoderWeights), "W_dec": store(m.decoderWeights),
       "b_enc": store(try Matrix(rows: 1, cols: m.encoderBias.count, storage: m.encoderBias)),
       "b_dec": store(try Matrix(rows: 1, cols: m.decoderBias.count, storage: m.decoderBias)),
       "parameters": m.activation.parameters.map { bits(Double($0)) },
-      "threshold": (m.activation as? BatchTopK)?.threshold.map { bits(Double($0)) } ?? "",
+      "state": m.activation.state.map { bits(Double($0)) },
       "history": ["step": h.step, "tokens": h.tokens, "loss": h.loss.map(bits), "fvu": h.fvu.map(bits),
                   "l0": h.l0.map(bits), "dead": h.deadFraction.map(bits)],
       "config": ["steps": s.config.steps, "batch": s.config.batchSize, "lr": s.config.learningRate.map { bits(Double($0)) } ?? "",
@@ -60,22 +58,29 @@ struct ValueArchive {
     ] as [String: Any]
   }
 
-  static func kind(_ a: ActivationKind) -> [String: Any] {
-    switch a {
-    case .relu(let l1): return ["kind": "relu", "l1": Double(l1).bitPattern.description]
-    case .topK(let k): return ["kind": "topK", "k": k]
-    case .batchTopK(let k): return ["kind": "batchTopK", "k": k]
-    case .jumpReLU(let l0, let bw, let theta):
-      return ["kind": "jumpReLU", "l0": Double(l0).bitPattern.description, "bandwidth": Double(bw).bitPattern.description,
-              "theta": Double(theta).bitPattern.description]
-    }
+  /// Codable values (activation kinds, figure specs) as JSON text with sorted keys.
+  static func json<T: Encodable>(_ value: T) throws -> String {
+    String(decoding: try JSONEncoder.sorted.encode(value), as: UTF8.self)
   }
+}
+
+/// How the archive takes again the values it stores by reference: the builtins
+/// that load the model and take activations provide it (`ValueReferences.builtins`),
+/// so the archive does not call up into them.
+struct ValueReferences: Sendable {
+  /// Loads the model.
+  var model: @Sendable () throws -> MiniLM
+  /// Takes (or reads back from the activation cache) activations of `model`.
+  var activations: @Sendable (
+    _ model: MiniLM, _ layer: Int, _ request: (corpusPath: String, tokens: Int, maxLength: Int), _ context: RuntimeContext
+  ) throws -> ActivationsValue
 }
 
 /// Reads values written by ``ValueArchive``.
 struct ValueUnarchiver {
   let tensors: SafeTensorsFile?
   let context: RuntimeContext
+  let references: ValueReferences
 
   func decode(_ any: Any) throws -> Value {
     guard let o = any as? [String: Any], let t = o["t"] as? String else { throw corrupt("value without a type") }
@@ -96,16 +101,15 @@ struct ValueUnarchiver {
     case "table":
       let rows = try (try field(o, "rows") as [[Any]]).map { try $0.map(decode) }
       return .table(Table(headers: try field(o, "headers"), rows: rows))
-    case "activationKind": return .activation(try kind(try field(o, "v")))
+    case "activationKind": return .activation(try decoded(try field(o, "v")))
     case "sae": return .sae(try sae(o))
-    case "model": return .model(try ModelBuiltins.loadModel())
+    case "model": return .model(try references.model())
     case "activations":
-      return .activations(try ModelBuiltins.take(
-        try ModelBuiltins.loadModel(), layer: try field(o, "layer"), corpusPath: try field(o, "corpus"),
-        tokens: try field(o, "tokens"), maxLength: try field(o, "maxLength"), context))
+      let request = (corpusPath: try field(o, "corpus") as String, tokens: try field(o, "tokens") as Int,
+                     maxLength: try field(o, "maxLength") as Int)
+      return .activations(try references.activations(try references.model(), try field(o, "layer"), request, context))
     case "figure":
-      let spec = try JSONDecoder().decode(FigureSpec.self, from: Data((try field(o, "spec") as String).utf8))
-      return .figure(FigureValue(name: try field(o, "name"), spec: spec))
+      return .figure(FigureValue(name: try field(o, "name"), spec: try decoded(try field(o, "spec"))))
     case "namespace": return .namespace(try field(o, "v"))
     case "void": return .void
     default: throw corrupt("unknown value type '\(t)'")
@@ -127,28 +131,16 @@ struct ValueUnarchiver {
     return try tensors.matrix(ref)
   }
 
-  func kind(_ o: [String: Any]) throws -> ActivationKind {
-    func f(_ k: String) throws -> Float {
-      guard let s = o[k] as? String, let b = UInt64(s) else { throw corrupt("bad activation field \(k)") }
-      return Float(Double(bitPattern: b))
-    }
-    switch o["kind"] as? String {
-    case "relu": return .relu(l1: try f("l1"))
-    case "topK": return .topK(k: try field(o, "k"))
-    case "batchTopK": return .batchTopK(k: try field(o, "k"))
-    case "jumpReLU": return .jumpReLU(l0: try f("l0"), bandwidth: try f("bandwidth"), initialThreshold: try f("theta"))
-    default: throw corrupt("unknown activation")
-    }
+  /// A Codable value from the JSON text ``ValueArchive/json(_:)`` wrote.
+  func decoded<T: Decodable>(_ text: String) throws -> T {
+    do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch { throw corrupt("bad \(T.self)") }
   }
 
   func sae(_ o: [String: Any]) throws -> TrainedSAE {
-    let kind = try kind(try field(o, "activation"))
+    let kind: ActivationKind = try decoded(try field(o, "activation"))
     var activation = kind.make(width: try matrix(try field(o, "W_dec")).rows)
     activation.parameters = try (try field(o, "parameters") as [String]).map { Float(try double($0)) }
-    if var b = activation as? BatchTopK, let t = o["threshold"] as? String, !t.isEmpty {
-      b.threshold = Float(try double(t))
-      activation = b
-    }
+    activation.state = try (try field(o, "state") as [String]).map { Float(try double($0)) }
     let model = try SparseAutoencoder(
       encoderWeights: try matrix(try field(o, "W_enc")), encoderBias: try matrix(try field(o, "b_enc")).storage,
       decoderWeights: try matrix(try field(o, "W_dec")), decoderBias: try matrix(try field(o, "b_dec")).storage,

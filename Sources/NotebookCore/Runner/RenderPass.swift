@@ -1,0 +1,298 @@
+import Foundation
+
+/// One render of a notebook, in named steps: each cell is planned (not run /
+/// skipped / failed / expected error / out of time / cached / to run), then
+/// restored from the cache or run, its outputs converted for the report and
+/// its figures drawn and written; ``finish()`` writes the report and records the
+/// render in the cell cache.
+final class RenderPass {
+  /// What happens to a cell.
+  enum Plan {
+    /// An earlier failure stopped the render.
+    case notRun
+    /// `//| eval: false`.
+    case skip
+    /// Problems found before running (syntax, types).
+    case fail([Diagnostic])
+    /// An `//| error: true` cell whose error the checker already found.
+    case expectedError([Diagnostic])
+    /// The render's time budget is spent.
+    case outOfTime(Diagnostic)
+    /// A stored result whose key matches and whose written files are in place.
+    case cached(CellCache.Entry)
+    /// Run it; store the result under the key when there is one.
+    case run(cacheKey: String?)
+  }
+
+  /// What running a cell gave.
+  struct Execution {
+    var outputs: [CellOutput]
+    var duration: Double
+    var error: Diagnostic?
+  }
+
+  let renderer: NotebookRenderer
+  var options: NotebookRenderer.Options { renderer.options }
+  var notebook: Notebook { renderer.session.notebook }
+  let diagnostics: DiagnosticRenderer
+  let context: RuntimeContext
+  let interpreter: Interpreter
+  let cache: CellCache
+  var keys: CellKeys
+  /// Problems found before running, by the cell they are in.
+  let problemsByCell: [Int: [Diagnostic]]
+  let start = DispatchTime.now().uptimeNanoseconds
+
+  var gnuplot: GnuplotRunner?
+  var cells: [ReportCell] = []
+  var written: [String] = []
+  var failures: [Diagnostic] = []
+  var warnings: [String] = []
+  var usedKeys = Set<String>()
+  var stopped = false
+  /// Set when an entry could not be written (warned once; the render is then not recorded).
+  var cacheUnwritable = false
+
+  init(_ renderer: NotebookRenderer) {
+    self.renderer = renderer
+    let notebook = renderer.session.notebook
+    let folder = (notebook.path as NSString).deletingLastPathComponent
+    diagnostics = DiagnosticRenderer(sources: [notebook.path: notebook.source])
+    context = RuntimeContext(seed: notebook.frontMatter.seed ?? 0, baseDirectory: folder)
+    context.progress = renderer.progress
+    interpreter = Interpreter(registry: renderer.registry, context: context)
+    for p in renderer.session.parameters { interpreter.define(p.name, p.value.value) }
+    cache = CellCache(
+      directory: renderer.options.cacheDirectory
+        ?? (folder as NSString).appendingPathComponent(".notebook-cache/\(renderer.name)"))
+    keys = CellKeys(session: renderer.session, registry: renderer.registry)
+    let problems = renderer.session.problems
+    let cellOf = { (d: Diagnostic) in notebook.cells.first { $0.range.contains(d.range) }?.index }
+    problemsByCell = Dictionary(grouping: problems.filter { cellOf($0) != nil }) { cellOf($0)! }
+    for problem in problems where cellOf(problem) == nil {
+      failures.append(problem)
+      renderer.onEvent?(.problem(diagnostics.render(problem)))
+    }
+    stopped = !failures.isEmpty
+  }
+
+  // MARK: - Cells
+
+  /// Plans, then restores or runs one cell, and adds it to the report.
+  func render(_ cell: Cell) throws {
+    var rc = ReportCell(
+      index: cell.index, label: cell.label, source: cell.source, echo: cell.options.echo,
+      caption: cell.options.caption, status: .notRun)
+    var cached = false
+    switch plan(cell) {
+    case .notRun:
+      break
+    case .skip:
+      rc.status = .skipped
+    case .fail(let problems):
+      fail(&rc, problems)
+    case .expectedError(let found):
+      rc.status = .expectedError
+      rc.diagnostic = diagnostics.render(found)
+    case .outOfTime(let d):
+      fail(&rc, [d], status: .timedOut)
+      stopped = true
+    case .cached(let entry):
+      try restore(entry, cell, into: &rc)
+      cached = true
+    case .run(let key):
+      try run(cell, cacheKey: key, into: &rc)
+    }
+    if !cell.options.output { rc.outputs = [] }
+    cells.append(rc)
+    if rc.status != .notRun {
+      renderer.onEvent?(.cellFinished(name: cell.stableName, status: rc.status, cached: cached, diagnostic: rc.diagnostic))
+    }
+  }
+
+  /// Decides what happens to `cell`; for a cell to evaluate, starts its clock and looks up the cache.
+  func plan(_ cell: Cell) -> Plan {
+    if stopped { return .notRun }
+    if !cell.options.eval { return .skip }
+    if let problems = problemsByCell[cell.index] { return .fail(problems) }
+    let found = renderer.session.cellDiagnostics[cell.index] ?? []
+    if cell.options.expectError && !found.isEmpty { return .expectedError(found) }
+    let key = keys.key(for: cell)
+    if let left = budgetLeft(), left <= 0 {
+      let limit = describeSeconds(options.totalTimeout ?? 0)
+      return .outOfTime(.error("the render ran past its total time limit of \(limit) (--timeout) before this cell",
+                               at: cell.range))
+    }
+    let limit = cell.options.timeout ?? options.defaultCellTimeout
+    context.beginCell(name: cell.stableName, timeLimit: budgetLeft().map { min($0, limit) } ?? limit)
+    let cacheable = cell.options.cache != false && !cell.options.expectError && options.cache != .off
+    guard cacheable, let key else { return .run(cacheKey: nil) }
+    usedKeys.insert(key)
+    if options.cache == .use, let entry = cache.load(key, context: context),
+      entry.changedWrites(resolve: context.resolve).isEmpty
+    {
+      return .cached(entry)
+    }
+    return .run(cacheKey: key)
+  }
+
+  /// Seconds left of the render's time budget (nil: no budget).
+  func budgetLeft() -> Double? {
+    options.totalTimeout.map { $0 - Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+  }
+
+  /// Marks the cell failed with `problems`; the render stops unless errors are allowed.
+  func fail(_ rc: inout ReportCell, _ problems: [Diagnostic], status: ReportCell.Status = .failed) {
+    rc.status = status
+    rc.diagnostic = diagnostics.render(problems)
+    failures += problems
+    stopped = stopped || !options.allowErrors
+  }
+
+  /// Takes a stored result: the names the cell wrote, its outputs and figures.
+  func restore(_ entry: CellCache.Entry, _ cell: Cell, into rc: inout ReportCell) throws {
+    for (name, value) in entry.values { interpreter.define(name, value) }
+    do {
+      rc.outputs = try convert(entry.outputs, cell, stored: entry.svgs).outputs
+      rc.status = .ok
+    } catch let d as Diagnostic {
+      fail(&rc, [d])
+    }
+    rc.duration = entry.duration
+  }
+
+  /// Runs the cell, converts its outputs, stores the result and settles its status.
+  func run(_ cell: Cell, cacheKey: String?, into rc: inout ReportCell) throws {
+    renderer.onEvent?(.cellStarted(name: cell.stableName))
+    var execution = execute(cell)
+    rc.duration = execution.duration
+    var svgs: [String: String] = [:]
+    do {
+      (rc.outputs, svgs) = try convert(execution.outputs, cell)
+    } catch let d as Diagnostic {
+      execution.error = execution.error ?? d
+    }
+    if execution.error == nil, let cacheKey { store(cell, cacheKey, execution, svgs) }
+    switch (execution.error, cell.options.expectError) {
+    case (nil, false):
+      rc.status = .ok
+    case (let d?, true):
+      rc.status = .expectedError
+      rc.diagnostic = diagnostics.render(d)
+    case (let d?, false):
+      fail(&rc, [d], status: context.timedOut ? .timedOut : .failed)
+    case (nil, true):
+      fail(&rc, [.error("this cell is marked '//| error: true' but ran without an error", at: cell.range)])
+    }
+  }
+
+  /// Runs the cell's program; every error becomes a diagnostic.
+  func execute(_ cell: Cell) -> Execution {
+    let start = DispatchTime.now().uptimeNanoseconds
+    var displayed: Value?
+    var failure: Diagnostic?
+    do {
+      displayed = try interpreter.run(renderer.session.programs[cell.index])
+    } catch let d as Diagnostic {
+      failure = d
+    } catch {
+      failure = .error("\(error)", at: cell.range)
+    }
+    let duration = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let outputs = context.outputs + (displayed.map { [.value($0)] } ?? [])
+    return Execution(outputs: outputs, duration: duration, error: failure)
+  }
+
+  /// Stores a result; a cache that cannot be written is a warning, once per render.
+  func store(_ cell: Cell, _ key: String, _ execution: Execution, _ svgs: [String: String]) {
+    var written: [String: String] = [:]
+    for path in keys.writtenPaths(of: cell) { written[path] = CellCache.contentHash(context.resolve(path)) }
+    let entry = CellCache.Entry(
+      values: interpreter.values(of: keys.writes(of: cell)), outputs: execution.outputs, svgs: svgs,
+      duration: execution.duration, written: written)
+    do {
+      try cache.save(entry, key: key)
+    } catch {
+      cacheUnwritable = true
+      warn("cannot write the cell cache in '\(cache.directory)' (\(error)); its cells will run again next time")
+    }
+  }
+
+  func warn(_ message: String) {
+    guard !warnings.contains(message) else { return }
+    warnings.append(message)
+    renderer.onEvent?(.warning(message))
+  }
+
+  // MARK: - Outputs and figures
+
+  /// Converts a cell's outputs for the report; figures come from `stored` (the cache) or
+  /// from gnuplot, and are written to the figures folder.
+  /// - Returns: the outputs, and the SVG of each figure by name (for the cache).
+  /// - Throws: ``Diagnostic`` when a figure cannot be drawn, ``NotebookIOError`` when it cannot be written.
+  func convert(
+    _ raw: [CellOutput], _ cell: Cell, stored: [String: String] = [:]
+  ) throws -> (outputs: [ReportOutput], svgs: [String: String]) {
+    var out: [ReportOutput] = []
+    var svgs: [String: String] = [:]
+    for item in raw {
+      switch item {
+      case .text(let line): out.append(.text(line))
+      case .value(let v): out.append(.value(display: v.display, data: v.json))
+      case .figure(let f):
+        let svg = try stored[f.name] ?? draw(f, cell)
+        svgs[f.name] = svg
+        let first = !out.contains { if case .figure = $0 { true } else { false } }
+        out.append(.figure(ReportFigure(
+          name: f.name, relativePath: try writeFigure(f.name, svg), svg: svg,
+          caption: first ? cell.options.caption : nil, spec: f.spec)))
+      }
+    }
+    return (out, svgs)
+  }
+
+  /// The figure drawn by gnuplot (started on the first figure of the render).
+  func draw(_ figure: FigureValue, _ cell: Cell) throws -> String {
+    do {
+      if gnuplot == nil { gnuplot = try GnuplotRunner() }
+      return try gnuplot!.render(figure.spec, idPrefix: figure.name + "-")
+    } catch let e as FigureError {
+      throw Diagnostic.error("figure '\(figure.name)': \(e.message)", at: cell.range)
+    }
+  }
+
+  /// Writes `<figures>/<notebook>/<name>.svg`; returns its path.
+  func writeFigure(_ name: String, _ svg: String) throws -> String {
+    let path = "\(options.figuresDirectory)/\(renderer.name)/\(name).svg"
+    try ReportWriter.createDirectory((path as NSString).deletingLastPathComponent)
+    try ReportWriter.writeAtomically(svg, to: path)
+    written.append(path)
+    return path
+  }
+
+  // MARK: - The report
+
+  /// Writes the report and, after a complete render, records it in the cell cache.
+  func finish() throws -> NotebookRenderer.Result {
+    let front = notebook.frontMatter
+    var report = Report(
+      title: front.title ?? renderer.name, description: front.description, notebookPath: notebook.path,
+      params: renderer.session.parameters, seed: front.seed, blocks: notebook.blocks.map(ReportBlock.init),
+      cells: cells, gnuplotVersion: keys.gnuplotVersion)
+    report.showsTimings = options.timings
+    let files = try ReportWriter(directory: options.reportsDirectory).write(report, name: renderer.name)
+    written += [files.html, files.json]
+    var result = NotebookRenderer.Result(report: report, written: written, failures: failures)
+    // Only after a complete run: after a failure the entries of the cells that did not run
+    // are still the best guess for the next render.
+    if failures.isEmpty && options.cache != .off && !cacheUnwritable {
+      do {
+        result.staleCacheEntriesRemoved = try cache.recordRender(usedKeys: usedKeys)
+      } catch {
+        warn("\(error); cache entries are kept")
+      }
+    }
+    result.warnings = warnings
+    return result
+  }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import SAEKit
+import Testing
+@testable import NotebookCore
+
+/// Builtins declare what they read and write (``Builtin/reads``, ``Builtin/writes``),
+/// and the cell cache keys and checks cells by those declarations alone: a file a cell
+/// reads is part of its key, a file it writes is written again when it is missing or
+/// changed. Regression tests for the stale `itda.load`, the lost `itda.save` and
+/// `saveSAE`, and `loadSAE`.
+@Suite(.serialized) struct CellEffectsTests {
+  final class Log: @unchecked Sendable {
+    var ran: [String] = []
+    var cached: [String] = []
+    var warnings: [String] = []
+  }
+
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("effects-\(UUID().uuidString)").path
+
+  func render(_ text: String, cacheDirectory: String? = nil) throws -> (Log, NotebookRenderer.Result) {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let session = try NotebookSession.load(path: directory + "/nb.md", text: text)
+    #expect(session.problems.isEmpty, "\(session.problems)")
+    var options = NotebookRenderer.Options()
+    options.reportsDirectory = directory + "/reports"
+    options.figuresDirectory = directory + "/figures"
+    options.cacheDirectory = cacheDirectory
+    var renderer = NotebookRenderer(session: session, options: options)
+    let log = Log()
+    renderer.onEvent = { event in
+      switch event {
+      case .cellFinished(let name, _, let cached, _):
+        if cached { log.cached.append(name) } else { log.ran.append(name) }
+      case .warning(let text): log.warnings.append(text)
+      default: break
+      }
+    }
+    return (log, try renderer.render())
+  }
+
+  /// The printed lines of cell `index`.
+  func lines(_ result: NotebookRenderer.Result, _ index: Int) -> [String] {
+    result.report.cells[index].outputs.compactMap { if case .text(let t) = $0 { t } else { nil } }
+  }
+
+  /// A dictionary of the first `size` unit vectors of R⁴.
+  func writeDictionary(size: Int, to path: String) throws {
+    var atoms = Matrix(rows: size, cols: 4)
+    for i in 0..<size { atoms[i, i] = 1 }
+    let labels = (0..<size).map { ITDADictionary.Label(document: $0, position: 0, tokenId: -1) }
+    try ITDADictionary(atoms: atoms, labels: labels, threshold: 0.1, l0: 2).save(to: path)
+  }
+
+  static let cells = """
+    ```swift
+    //| label: load
+    let d = itda.load("dict.safetensors")
+    print(d.size)
+    ```
+    """
+
+  @Test func itdaLoadRerunsWhenItsFileChanges() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try writeDictionary(size: 2, to: directory + "/dict.safetensors")
+    let (first, a) = try render(Self.cells)
+    #expect(first.ran == ["load"] && lines(a, 0) == ["2"])
+    #expect(try render(Self.cells).0.cached == ["load"])
+    try writeDictionary(size: 3, to: directory + "/dict.safetensors")
+    let (changed, b) = try render(Self.cells)
+    #expect(changed.ran == ["load"] && lines(b, 0) == ["3"], "the cell reads the new dictionary, not a cached one")
+  }
+
+  static let saveAndLoad = """
+    ```swift
+    //| label: build
+    let data = synthetic.superposition(features: 16, dim: 6, sparsity: 0.2, samples: 200)
+    let d = itda.buildMatrix(data.x, threshold: 0.05, l0: 3, batch: 64)
+    ```
+
+    ```swift
+    //| label: save
+    itda.save(d, to: "out/d.safetensors")
+    ```
+
+    ```swift
+    //| label: back
+    let back = itda.load("out/d.safetensors")
+    print(back.size == d.size)
+    ```
+    """
+
+  @Test func aCachedCellThatSavesADictionaryWritesItAgainWhenItIsGone() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory + "/out", withIntermediateDirectories: true)
+    let (first, _) = try render(Self.saveAndLoad)
+    #expect(first.ran == ["build", "save", "back"])
+    let (second, _) = try render(Self.saveAndLoad)
+    #expect(second.cached == ["build", "save", "back"], "its file is in place: everything from the cache")
+    try FileManager.default.removeItem(atPath: directory + "/out/d.safetensors")
+    let (third, result) = try render(Self.saveAndLoad)
+    #expect(result.succeeded, "\(result.failures)")
+    #expect(third.ran == ["save"] && third.cached == ["build", "back"], "the writing cell runs again; the file is the same")
+    #expect(FileManager.default.fileExists(atPath: directory + "/out/d.safetensors"))
+    // A file changed behind the notebook's back is written again too.
+    try Data("not a dictionary".utf8).write(to: URL(fileURLWithPath: directory + "/out/d.safetensors"))
+    let (fourth, again) = try render(Self.saveAndLoad)
+    #expect(again.succeeded && fourth.ran == ["save"], "\(fourth.ran)")
+  }
+
+  static let saeFiles = """
+    ```swift
+    //| label: train
+    let data = synthetic.superposition(features: 16, dim: 6, sparsity: 0.2, samples: 200)
+    let sae = train(data.x, width: 8, activation: .topK(k: 2), steps: 5, batch: 64)
+    saveSAE(sae, to: "saved")
+    ```
+
+    ```swift
+    //| label: load
+    let back = loadSAE("saved")
+    print(back.width)
+    ```
+    """
+
+  @Test func saveSAERewritesAMissingFolderAndLoadSAEFollowsItsFolder() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let (first, _) = try render(Self.saeFiles)
+    #expect(first.ran == ["train", "load"])
+    try FileManager.default.removeItem(atPath: directory + "/saved")
+    let (second, result) = try render(Self.saeFiles)
+    #expect(result.succeeded && second.ran == ["train"] && second.cached == ["load"], "\(second.ran) \(result.failures)")
+    // Another SAE in the folder: loadSAE's cell runs again and shows it.
+    var rng = RandomSource(seed: 3)
+    let other = try SparseAutoencoder(dimension: 6, width: 12, activation: .topK(k: 2), random: &rng)
+    try SAEFile.save(other, format: .saeLens, to: directory + "/saved")
+    let saeDocument = Self.saeFiles.replacingOccurrences(of: "saveSAE(sae, to: \"saved\")", with: "")
+    let (third, changed) = try render(saeDocument)
+    #expect(third.ran.contains("load") && lines(changed, 1) == ["12"], "\(third.ran)")
+  }
+
+  @Test func aComputedPathIsNeverCachedNorAreTheCellsThatReadItsNames() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try writeDictionary(size: 2, to: directory + "/dict.safetensors")
+    let text = """
+      ```swift
+      //| label: load
+      let name = "dict"
+      let d = itda.load("\\(name).safetensors")
+      ```
+
+      ```swift
+      //| label: use
+      print(d.size)
+      ```
+      """
+    _ = try render(text)
+    try writeDictionary(size: 3, to: directory + "/dict.safetensors")
+    let (log, result) = try render(text)
+    #expect(log.ran == ["load", "use"] && lines(result, 1) == ["3"])
+  }
+
+  @Test func aCacheFolderThatCannotBeWrittenIsAWarning() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let blocker = directory + "/not-a-folder"
+    try Data("x".utf8).write(to: URL(fileURLWithPath: blocker))
+    let (log, result) = try render("```swift\nprint(1)\n```\n", cacheDirectory: blocker + "/cache")
+    #expect(result.succeeded)
+    #expect(log.warnings.count == 1 && result.warnings == log.warnings)
+    #expect(log.warnings.first?.hasPrefix("cannot write the cell cache in '\(blocker)/cache'") == true, "\(log.warnings)")
+  }
+
+  // MARK: - The declarations
+
+  /// Every parameter that names a file, a folder or a corpus declares what the builtin
+  /// does with it, and the cell cache finds it there (no list of names anywhere else).
+  @Test func everyParameterThatNamesAPathDeclaresAnEffect() {
+    let registry = Registry.standard
+    let pathWords = ["file", "folder", "path", "directory", "corpus"]
+    var found: [String] = []
+    for builtin in registry.functions.values.sorted(by: { $0.name < $1.name }) {
+      let declared = Set((builtin.reads + builtin.writes).compactMap(\.parameter))
+      for p in builtin.parameters where p.type == .string {
+        let text = (p.name + " " + p.doc).lowercased()
+        guard pathWords.contains(where: text.contains) else { continue }
+        found.append("\(builtin.name).\(p.name)")
+        #expect(declared.contains(p.name), "\(builtin.name)(\(p.name):) names a path but declares no effect on it")
+      }
+    }
+    // The walk sees the parameters the issue found (and the model is a declared read).
+    for name in ["loadMatrix.path", "loadSAE.path", "saveSAE.to", "itda.load.path", "itda.save.to",
+                 "activations.corpus", "fidelity.corpus", "itda.fidelity.corpus"] {
+      #expect(found.contains(name), "\(name)")
+    }
+    #expect(registry.functions["minilm"]?.reads == [.model])
+    #expect(registry.functions["itda.save"]?.writes == [.file("to")])
+    #expect(registry.functions["saveSAE"]?.writes == [.folder("to")])
+  }
+
+  @Test func dependenciesFollowTheDeclarationsAndTheArguments() throws {
+    func effects(_ source: String) -> [CellEffect] {
+      let (program, problems) = CellParser.parse(source, file: "x.md", firstLine: 1)
+      #expect(problems.isEmpty)
+      return CellDependencies(program, registry: .standard).effects
+    }
+    #expect(effects(#"let m = loadMatrix("a.npy")"#) == [.init(access: .read, target: .path("a.npy"))])
+    #expect(effects(#"itda.save(d, to: "x/d.safetensors")"#) == [.init(access: .write, target: .path("x/d.safetensors"))])
+    #expect(effects("let a = activations(m, layer: 2)") == [.init(access: .read, target: .corpus(""))],
+            "a left-out corpus is the default corpus")
+    #expect(effects(#"let a = activations(m, layer: 2, corpus: "t.txt")"#) == [.init(access: .read, target: .corpus("t.txt"))])
+    #expect(effects("let m = minilm()") == [.init(access: .read, target: .model)])
+    #expect(effects(#"let m = loadMatrix("a\(1).npy")"#) == [.init(access: .read, target: .computed)])
+    #expect(effects(#"print("a.npy")"#).isEmpty)
+  }
+}
