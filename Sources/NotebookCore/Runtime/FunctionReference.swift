@@ -44,7 +44,16 @@ public enum FunctionReference {
         s += "- `\(name)` \(p.type)\(p.defaultValue.map { " = \($0)" } ?? "") — \(p.doc)\n"
       }
     }
+    if let effects = effects(b) { s += "\n\(effects)\n" }
     return s
+  }
+
+  /// `Reads the file named by `path`. Writes …` (what the cell cache keys and checks), or nil.
+  static func effects(_ b: Builtin) -> String? {
+    var parts: [String] = []
+    if !b.reads.isEmpty { parts.append("Reads " + b.reads.map(\.description).joined(separator: " and ") + ".") }
+    if !b.writes.isEmpty { parts.append("Writes " + b.writes.map(\.description).joined(separator: " and ") + ".") }
+    return parts.isEmpty ? nil : parts.joined(separator: " ")
   }
 
   /// Plain text: one signature and its first sentence per line.
