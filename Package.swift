@@ -66,6 +66,12 @@ let package = Package(
       dependencies: ["NotebookCore"],
       resources: [.copy("Fixtures")]
     ),
+    /// End-to-end tests of the built `notebook` executable: exit codes, help text, trouble.
+    .testTarget(
+      name: "NotebookCLITests",
+      dependencies: ["NotebookCore"],
+      resources: [.copy("Fixtures")]
+    ),
     .testTarget(
       name: "SAEKitTests",
       dependencies: ["SAEKit"],

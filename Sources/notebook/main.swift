@@ -7,6 +7,11 @@ struct NotebookCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "notebook",
     abstract: "Literate notebooks for sparse-autoencoder research: run Markdown notebooks into HTML reports.",
+    discussion: """
+      Exit status: 0 success; 1 a notebook has problems (a failing cell, a checker error) or two runs \
+      differ; 2 usage errors and I/O trouble (an unreadable notebook, an unwritable report folder, a file \
+      that is not a record).
+      """,
     version: "notebook \(NotebookCore.version)",
     subcommands: [Render.self, Check.self, Functions.self, Diff.self])
 }
