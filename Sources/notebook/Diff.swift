@@ -36,7 +36,8 @@ struct Diff: ParsableCommand {
   func run() throws {
     let oldRecord = try RunRecord.load(argument: old)
     let newRecord = try RunRecord.load(argument: new)
-    let diff = RecordDiffer(tolerance: DiffTolerance(rtol: rtol, atol: atol), context: context).diff(oldRecord, newRecord)
+    let diff = RecordDiffer(tolerance: DiffTolerance(rtol: rtol, atol: atol), context: context).diff(
+      oldRecord, newRecord)
     if let html {
       let directory = (html as NSString).deletingLastPathComponent
       if !directory.isEmpty { try ReportWriter.createDirectory(directory) }

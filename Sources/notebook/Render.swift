@@ -13,11 +13,16 @@ struct Render: ParsableCommand {
   @Flag(help: "Neither read nor write the cell cache.") var noCache = false
   @Option(help: ArgumentHelp("Time budget of the whole render, in seconds.", valueName: "seconds")) var timeout: Double?
   @Flag(help: "Recompute every cell and overwrite its cache entry.") var refresh = false
-  @Flag(help: "Leave run times out of the report and record, so renders of the same results are byte-identical (for committed results).")
+  @Flag(
+    help: ArgumentHelp(
+      "Leave run times out of the report and record, so renders of the same results are byte-identical "
+        + "(for committed results)."))
   var noTimings = false
   @Option(name: .customShort("P"), help: ArgumentHelp("Set a notebook parameter.", valueName: "name=value"))
   var parameters: [String] = []
-  @Option(help: ArgumentHelp("Read notebook parameters from a YAML file of name: value lines (-P wins).", valueName: "file.yml"))
+  @Option(
+    help: ArgumentHelp(
+      "Read notebook parameters from a YAML file of name: value lines (-P wins).", valueName: "file.yml"))
   var params: String?
 
   func validate() throws {
@@ -27,12 +32,14 @@ struct Render: ParsableCommand {
   }
 
   func run() throws {
-    let overrides = try (params.map(ParameterFile.read(path:)) ?? []) + parameters.map { text -> (String, String) in
-      guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
-        throw ValidationError("-P expects name=value, got '\(text)'")
+    let overrides =
+      try (params.map(ParameterFile.read(path:)) ?? [])
+      + parameters.map { text -> (String, String) in
+        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+          throw ValidationError("-P expects name=value, got '\(text)'")
+        }
+        return (String(text[..<eq]), String(text[text.index(after: eq)...]))
       }
-      return (String(text[..<eq]), String(text[text.index(after: eq)...]))
-    }
     var failed = false
     for file in files {
       let session = try NotebookSession.load(path: file, overrides: overrides)
@@ -40,7 +47,8 @@ struct Render: ParsableCommand {
       let result = try renderer(for: session).render()
       let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
       let reports = result.written.filter { $0.hasSuffix(".html") || $0.hasSuffix(".json") }
-      print("\(result.succeeded ? "rendered" : "FAILED") \(file) in \(seconds) s → " + reports.joined(separator: ", "))
+      let outcome = result.succeeded ? "rendered" : "FAILED"
+      print("\(outcome) \(file) in \(seconds) s → " + reports.joined(separator: ", "))
       let removed = result.staleCacheEntriesRemoved
       if removed > 0 { print("removed \(removed) stale cell-cache entr\(removed == 1 ? "y" : "ies")") }
       failed = failed || !result.succeeded

@@ -1,6 +1,7 @@
 import Foundation
-@testable import NotebookCore
 import Testing
+
+@testable import NotebookCore
 
 /// The built `notebook` executable as users run it (as swift-argument-parser tests its
 /// examples): every subcommand's exit codes (0 ok, 1 problems in a notebook or runs that
@@ -21,7 +22,9 @@ import Testing
   }
 
   static let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
-  static var sourceFixtures: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures") }
+  static var sourceFixtures: URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+  }
 
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
 
@@ -103,7 +106,8 @@ import Testing
     let missing = try notebook(["render", directory.appendingPathComponent("nothing.md").path])
     #expect(missing.status == 2 && missing.stderr.contains("cannot read the notebook"))
     let badParameter = try notebook(["render", notebookPath("ok"), "-P", "n=three"])
-    #expect(badParameter.status == 2 && badParameter.stderr.contains("parameter 'n' is Int, but 'three' is not a valid Int"))
+    #expect(
+      badParameter.status == 2 && badParameter.stderr.contains("parameter 'n' is Int, but 'three' is not a valid Int"))
     let unknownParameter = try notebook(["render", notebookPath("ok"), "-P", "m=3"])
     #expect(unknownParameter.status == 2 && unknownParameter.stderr.contains("has no parameter 'm'"))
   }
@@ -131,8 +135,11 @@ import Testing
     chmod(locked.path, 0o555)
     // root ignores permission bits: then sysfs, which nobody can write to, stands in.
     let probe = locked.appendingPathComponent("probe")
-    let folder = FileManager.default.createFile(atPath: probe.path, contents: Data()) ? "/sys/notebook-e2e" : locked.path
-    let run = try notebook(["render", notebookPath("failing"), "--no-cache", "-o", folder + "/reports", "--figures", folder + "/figures"])
+    let folder =
+      FileManager.default.createFile(atPath: probe.path, contents: Data()) ? "/sys/notebook-e2e" : locked.path
+    let run = try notebook([
+      "render", notebookPath("failing"), "--no-cache", "-o", folder + "/reports", "--figures", folder + "/figures",
+    ])
     #expect(run.status == 2, "\(run.stderr)")
     let last = run.stderr.split(separator: "\n").last.map(String.init) ?? ""
     #expect(last.hasPrefix("notebook: \(folder)/reports: cannot create the folder: "), "\(run.stderr)")
@@ -161,7 +168,8 @@ import Testing
     let ok = try notebook(["check", notebookPath("ok")])
     #expect(ok.status == 0 && ok.stdout.contains("no problems (2 cells)"))
     let errors = try notebook(["check", notebookPath("errors")])
-    #expect(errors.status == 1 && errors.stderr.contains("error: cannot find function 'trian' in scope"), "\(errors.stderr)")
+    #expect(
+      errors.status == 1 && errors.stderr.contains("error: cannot find function 'trian' in scope"), "\(errors.stderr)")
     let missing = try notebook(["check", directory.appendingPathComponent("nothing.md").path])
     #expect(missing.status == 2)
   }
@@ -208,14 +216,20 @@ import Testing
     let identical = try notebook(["diff", base, same])
     #expect(identical.status == 0 && identical.stdout == "0 of 2 cells differ (rtol 1e-09, atol 0)\n")
     for (name, figure, text, expected) in cases {
-      let run = try notebook(["diff", base, try writeRecord(name, figure: figure, text: text), "--html", directory.appendingPathComponent("review/\(name).html").path])
+      let run = try notebook([
+        "diff", base, try writeRecord(name, figure: figure, text: text), "--html",
+        directory.appendingPathComponent("review/\(name).html").path,
+      ])
       #expect(run.status == 1 && run.stdout.contains(expected), "\(name): \(run.stdout)")
       #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("review/\(name).html").path))
     }
-    let a = try writeRecord("line.json", figure: line, text: "x"), b = try writeRecord("log.json", figure: logLine, text: "x")
+    let a = try writeRecord("line.json", figure: line, text: "x"),
+      b = try writeRecord("log.json", figure: logLine, text: "x")
     let axis = try notebook(["diff", a, b])
     #expect(axis.status == 1 && axis.stdout.contains("figure fig: x scale linear → log"), "\(axis.stdout)")
-    let tolerated = try notebook(["diff", base, try writeRecord("close.json", figure: map, text: "fvu 0.2501"), "--rtol", "0.01"])
+    let tolerated = try notebook([
+      "diff", base, try writeRecord("close.json", figure: map, text: "fvu 0.2501"), "--rtol", "0.01",
+    ])
     #expect(tolerated.status == 0, "\(tolerated.stdout)")
   }
 
@@ -224,7 +238,8 @@ import Testing
     let record = try writeRecord("r.json", figure: FigureSpec(kind: .line, series: [.init(x: [1], y: [1])]), text: "x")
     let missing = try notebook(["diff", record, directory.appendingPathComponent("nothing.json").path])
     #expect(missing.status == 2 && missing.stderr.contains("cannot read the record"))
-    try "{\"format\": \"other\"}".write(to: directory.appendingPathComponent("other.json"), atomically: true, encoding: .utf8)
+    try "{\"format\": \"other\"}".write(
+      to: directory.appendingPathComponent("other.json"), atomically: true, encoding: .utf8)
     let other = try notebook(["diff", record, directory.appendingPathComponent("other.json").path])
     #expect(other.status == 2 && other.stderr.contains("unsupported record format 'other'"))
     let badTolerance = try notebook(["diff", record, record, "--rtol", "-1"])

@@ -1,6 +1,7 @@
 import Foundation
 import SAEKit
 import Testing
+
 @testable import NotebookCore
 
 /// The notebook's activations come from one catalog table: every row is an implicit
@@ -44,7 +45,8 @@ import Testing
     let kind = sae.activation
     #expect(kind.literal.hasPrefix(name + "("))
     // The kind's literal, written back into a cell, makes the same kind.
-    let again = try evaluate("""
+    let again = try evaluate(
+      """
       let data = synthetic.superposition(features: 8, dim: 4, sparsity: 0.3, samples: 128)
       train(data.x, width: 8, activation: .\(kind.literal), steps: 3, batch: 32)
       """)
@@ -53,11 +55,14 @@ import Testing
     // The cell cache's archive keeps the kind and the trained activation's state exactly.
     var archive = ValueArchive()
     let stored = try archive.encode(.sae(sae))
-    let tensors = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString).safetensors").path
+    let tensors = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "catalog-\(UUID().uuidString).safetensors"
+    ).path
     defer { try? FileManager.default.removeItem(atPath: tensors) }
     try SafeTensors.write(matrices: archive.tensors, vectors: [:], metadata: [:], to: tensors)
     let reader = ValueUnarchiver(
-      tensors: try SafeTensors.read(tensors), context: RuntimeContext(seed: 1, baseDirectory: ""), references: .builtins)
+      tensors: try SafeTensors.read(tensors), context: RuntimeContext(seed: 1, baseDirectory: ""), references: .builtins
+    )
     guard case .sae(let back) = try reader.decode(stored) else {
       Issue.record("not an SAE")
       return
@@ -68,7 +73,8 @@ import Testing
   }
 
   @Test func aKindTheWidthCannotTakeIsAnErrorAtTheArgument() throws {
-    let result = try TestNotebook.run("""
+    let result = try TestNotebook.run(
+      """
       ```swift
       let data = synthetic.superposition(features: 8, dim: 4, sparsity: 0.3, samples: 128)
       let sae = train(data.x, width: 4, activation: .batchTopK(k: 5), steps: 3, batch: 32)

@@ -58,7 +58,9 @@ import Testing
     """
   }
 
-  func render(_ text: String, mode: NotebookRenderer.CacheMode = .use, timings: Bool = true) throws -> (Log, NotebookRenderer.Result) {
+  func render(
+    _ text: String, mode: NotebookRenderer.CacheMode = .use, timings: Bool = true
+  ) throws -> (Log, NotebookRenderer.Result) {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let session = try NotebookSession.load(path: directory + "/nb.md", text: text)
     var options = NotebookRenderer.Options()
@@ -103,7 +105,9 @@ import Testing
     let (second, _) = try render(notebook())
     #expect(second.cached == ["a", "b", "c", "d", "e", "sae"] && second.ran.isEmpty)
     let fromCache = try report()
-    #expect(stable(fresh.0) == stable(fromCache.0) && stable(fresh.1) == stable(fromCache.1), "a render from the cache is identical")
+    #expect(
+      stable(fresh.0) == stable(fromCache.0) && stable(fresh.1) == stable(fromCache.1),
+      "a render from the cache is identical")
 
     // Editing cell a reruns a, b (reads a) and e (reads b); c, d and sae come from the cache.
     let (edited, _) = try render(notebook(a: "4"))
@@ -190,9 +194,12 @@ import Testing
       ```
       """
     let (_, first) = try render(text)
-    let (log, second) = try render(text.replacingOccurrences(of: "print(sae.history.fvu[4]", with: "print( sae.history.fvu[4]"))
+    let (log, second) = try render(
+      text.replacingOccurrences(of: "print(sae.history.fvu[4]", with: "print( sae.history.fvu[4]"))
     #expect(log.ran == ["f"], "only the edited cell reruns; it reads the SAE restored from the cache")
-    guard case .text(let a)? = first.report.cells[6].outputs.first, case .text(let b)? = second.report.cells[6].outputs.first else {
+    guard case .text(let a)? = first.report.cells[6].outputs.first,
+      case .text(let b)? = second.report.cells[6].outputs.first
+    else {
       Issue.record("no output")
       return
     }

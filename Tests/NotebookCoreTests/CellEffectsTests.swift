@@ -1,6 +1,7 @@
 import Foundation
 import SAEKit
 import Testing
+
 @testable import NotebookCore
 
 /// Builtins declare what they read and write (``Builtin/reads``, ``Builtin/writes``),
@@ -100,7 +101,8 @@ import Testing
     try FileManager.default.removeItem(atPath: directory + "/out/d.safetensors")
     let (third, result) = try render(Self.saveAndLoad)
     #expect(result.succeeded, "\(result.failures)")
-    #expect(third.ran == ["save"] && third.cached == ["build", "back"], "the writing cell runs again; the file is the same")
+    #expect(
+      third.ran == ["save"] && third.cached == ["build", "back"], "the writing cell runs again; the file is the same")
     #expect(FileManager.default.fileExists(atPath: directory + "/out/d.safetensors"))
     // A file changed behind the notebook's back is written again too.
     try Data("not a dictionary".utf8).write(to: URL(fileURLWithPath: directory + "/out/d.safetensors"))
@@ -129,7 +131,8 @@ import Testing
     #expect(first.ran == ["train", "load"])
     try FileManager.default.removeItem(atPath: directory + "/saved")
     let (second, result) = try render(Self.saeFiles)
-    #expect(result.succeeded && second.ran == ["train"] && second.cached == ["load"], "\(second.ran) \(result.failures)")
+    #expect(
+      result.succeeded && second.ran == ["train"] && second.cached == ["load"], "\(second.ran) \(result.failures)")
     // Another SAE in the folder: loadSAE's cell runs again and shows it.
     var rng = RandomSource(seed: 3)
     let other = try SparseAutoencoder(dimension: 6, width: 12, activation: .topK(k: 2), random: &rng)
@@ -169,7 +172,8 @@ import Testing
     let (log, result) = try render("```swift\nprint(1)\n```\n", cacheDirectory: blocker + "/cache")
     #expect(result.succeeded)
     #expect(log.warnings.count == 1 && result.warnings == log.warnings)
-    #expect(log.warnings.first?.hasPrefix("cannot write the cell cache in '\(blocker)/cache'") == true, "\(log.warnings)")
+    #expect(
+      log.warnings.first?.hasPrefix("cannot write the cell cache in '\(blocker)/cache'") == true, "\(log.warnings)")
   }
 
   // MARK: - The declarations
@@ -190,8 +194,10 @@ import Testing
       }
     }
     // The walk sees the parameters the issue found (and the model is a declared read).
-    for name in ["loadMatrix.path", "loadSAE.path", "saveSAE.to", "itda.load.path", "itda.save.to",
-                 "activations.corpus", "fidelity.corpus", "itda.fidelity.corpus"] {
+    for name in [
+      "loadMatrix.path", "loadSAE.path", "saveSAE.to", "itda.load.path", "itda.save.to",
+      "activations.corpus", "fidelity.corpus", "itda.fidelity.corpus",
+    ] {
       #expect(found.contains(name), "\(name)")
     }
     #expect(registry.functions["minilm"]?.reads == [.model])
@@ -206,10 +212,14 @@ import Testing
       return CellDependencies(program, registry: .standard).effects
     }
     #expect(effects(#"let m = loadMatrix("a.npy")"#) == [.init(access: .read, target: .path("a.npy"))])
-    #expect(effects(#"itda.save(d, to: "x/d.safetensors")"#) == [.init(access: .write, target: .path("x/d.safetensors"))])
-    #expect(effects("let a = activations(m, layer: 2)") == [.init(access: .read, target: .corpus(""))],
-            "a left-out corpus is the default corpus")
-    #expect(effects(#"let a = activations(m, layer: 2, corpus: "t.txt")"#) == [.init(access: .read, target: .corpus("t.txt"))])
+    #expect(
+      effects(#"itda.save(d, to: "x/d.safetensors")"#) == [.init(access: .write, target: .path("x/d.safetensors"))])
+    #expect(
+      effects("let a = activations(m, layer: 2)") == [.init(access: .read, target: .corpus(""))],
+      "a left-out corpus is the default corpus")
+    #expect(
+      effects(#"let a = activations(m, layer: 2, corpus: "t.txt")"#) == [.init(access: .read, target: .corpus("t.txt"))]
+    )
     #expect(effects("let m = minilm()") == [.init(access: .read, target: .model)])
     #expect(effects(#"let m = loadMatrix("a\(1).npy")"#) == [.init(access: .read, target: .computed)])
     #expect(effects(#"print("a.npy")"#).isEmpty)

@@ -46,7 +46,8 @@ import Testing
 
   @Test func identicalRecordsAreTheSameWhateverTheirDurations() throws {
     let old = try Self.text("old.json")
-    let slower = old.replacingOccurrences(of: #""duration_s": [0-9.e+-]+"#, with: "\"duration_s\": 99.5", options: .regularExpression)
+    let slower = old.replacingOccurrences(
+      of: #""duration_s": [0-9.e+-]+"#, with: "\"duration_s\": 99.5", options: .regularExpression)
     #expect(slower != old)
     let diff = Self.diff(try Self.parse(old), try Self.parse(slower))
     #expect(diff.isSame)
@@ -117,7 +118,10 @@ import Testing
     // A new row is one change; a column matched by name survives reordering.
     let comparer = ValueComparer(tolerance: DiffTolerance())
     func table(_ columns: [String], _ rows: [[ReportJSON]]) -> ReportJSON {
-      .object(["type": .string("Table"), "columns": .array(columns.map(ReportJSON.string)), "rows": .array(rows.map(ReportJSON.array))])
+      .object([
+        "type": .string("Table"), "columns": .array(columns.map(ReportJSON.string)),
+        "rows": .array(rows.map(ReportJSON.array)),
+      ])
     }
     let a = table(["k", "x"], [[.int(1), .double(0.5)]])
     let b = table(["x", "k"], [[.double(0.5), .int(1)], [.double(0.25), .int(2)]])
@@ -146,8 +150,10 @@ import Testing
     ])
     // Length changes; points compared over the common prefix; NaN against a number moves by ∞.
     let comparer = FigureComparer(tolerance: DiffTolerance())
-    let a = RunRecord.Figure(name: "f", spec: FigureSpec(kind: .line, series: [.init(title: "s", x: [1, 2, 3], y: [1, 2, 3])]))
-    let b = RunRecord.Figure(name: "f", spec: FigureSpec(kind: .line, series: [.init(title: "s", x: [1, 2], y: [1, .nan])]))
+    let a = RunRecord.Figure(
+      name: "f", spec: FigureSpec(kind: .line, series: [.init(title: "s", x: [1, 2, 3], y: [1, 2, 3])]))
+    let b = RunRecord.Figure(
+      name: "f", spec: FigureSpec(kind: .line, series: [.init(title: "s", x: [1, 2], y: [1, .nan])]))
     #expect(comparer.changes(a, b).map(DiffTextRenderer.describe) == [
       "series \"s\" has 2 points (was 3)",
       "series \"s\" moved, max |Δy| = inf at x = 2 (1 of 2 points)",
@@ -253,14 +259,16 @@ import Testing
     relabelled.heatmap!.rowLabels = ["a", "c"]
     relabelled.heatmap!.values.append([0, 0])
     relabelled.heatmap!.rowLabels!.append("d")
-    #expect(Self.diff(Self.record(figure: Self.heatmap), Self.record(figure: relabelled)).cells[0].figures[0].changes == [
+    #expect(
+      Self.diff(Self.record(figure: Self.heatmap), Self.record(figure: relabelled)).cells[0].figures[0].changes == [
       .heatmapShape(old: GridShape(rows: 2, columns: 2), new: GridShape(rows: 3, columns: 2)),
       .labels(axis: "row", old: ["a", "b"], new: ["a", "c", "d"]),
     ])
   }
 
   @Test func aChangedAxisTitleOrKindIsADifference() throws {
-    let line = FigureSpec(kind: .line, series: [.init(title: "fvu", x: [1, 2], y: [0.5, 0.25])], title: "FVU", xLabel: "k")
+    let line = FigureSpec(
+      kind: .line, series: [.init(title: "fvu", x: [1, 2], y: [0.5, 0.25])], title: "FVU", xLabel: "k")
     var logY = line
     logY.ylog = true
     var retitled = line
@@ -269,7 +277,8 @@ import Testing
     var scatter = line
     scatter.kind = .scatter
     func describe(_ spec: FigureSpec) -> [String] {
-      Self.diff(Self.record(figure: line), Self.record(figure: spec)).cells[0].figures.flatMap(DiffTextRenderer.describe)
+      Self.diff(Self.record(figure: line), Self.record(figure: spec)).cells[0].figures.flatMap(
+        DiffTextRenderer.describe)
     }
     #expect(describe(logY) == ["figure f: y scale linear → log"])
     #expect(describe(retitled) == ["figure f: title \"FVU\" → \"FVU by k\"", "figure f: y label \"\" → \"FVU\""])
@@ -291,7 +300,10 @@ import Testing
     #expect(!Self.same(old, record("FVU 0.25 at k=8\nlayer-3 done"), DiffTolerance(rtol: 1, atol: 1)), "words exactly")
     #expect(!Self.same(old, record("fvu 0.25 at k=9\nlayer-3 done"), DiffTolerance(rtol: 0.05, atol: 0)))
     let diff = Self.diff(old, record("fvu 0.26 at k=8\nlayer-3 done"))
-    #expect(diff.cells[0].textDiff == ["--- old", "+++ new", "@@ -1,2 +1,2 @@", "-fvu 0.25 at k=8", "+fvu 0.26 at k=8", " layer-3 done"])
+    #expect(
+      diff.cells[0].textDiff == [
+        "--- old", "+++ new", "@@ -1,2 +1,2 @@", "-fvu 0.25 at k=8", "+fvu 0.26 at k=8", " layer-3 done",
+      ])
     let tokens = NumericText.tokens("cell-1: -2.5e-3 and -inf; 0.1.0 x2")
     #expect(tokens == [
       .text("cell-"), .number(1), .text(": "), .number(-2.5e-3), .text(" and "), .number(-.infinity), .text("; "),
@@ -357,7 +369,8 @@ import Testing
       try Self.parse(#"{"format": "other/2", "cells": []}"#, source: "t.json")
     }
     #expect(throws: DiffError("t.json: not a notebook record: no \"cells\" field")) {
-      try Self.parse(#"{"format": "notebook-record/2", "title": "t", "notebook": "t.md", "params": []}"#, source: "t.json")
+      try Self.parse(
+        #"{"format": "notebook-record/2", "title": "t", "notebook": "t.md", "params": []}"#, source: "t.json")
     }
     #expect(throws: DiffError("t.json: not a notebook record: cells[0].status: expected a string, found a number")) {
       try Self.parse(
@@ -365,7 +378,9 @@ import Testing
           + #""cells": [{"index": 0, "name": "a", "source_sha256": "", "status": 3, "outputs": []}]}"#,
         source: "t.json")
     }
-    #expect(throws: NotebookIOError(path: "/nonexistent/x.json", "cannot read the record: no such file or not readable")) {
+    #expect(
+      throws: NotebookIOError(path: "/nonexistent/x.json", "cannot read the record: no such file or not readable")
+    ) {
       try RunRecord.load(argument: "/nonexistent/x.json")
     }
     #expect(throws: DiffError.self) { try RunRecord.load(argument: "/nonexistent/x.md") }
@@ -424,7 +439,8 @@ import Testing
     #expect(html.components(separatedBy: "<details").count - 1 == 1)
     #expect(html.contains("<section class=\"cell diff-added\" id=\"cell-fresh\">"))
     #expect(html.contains("<section class=\"cell diff-removed\" id=\"cell-gone\">"))
-    #expect(html.contains("<span class=\"del\">-line 8</span>") && html.contains("<span class=\"add\">+line eight</span>"))
+    #expect(
+      html.contains("<span class=\"del\">-line 8</span>") && html.contains("<span class=\"add\">+line eight</span>"))
     #expect(html.contains("5 of 6 cells differ"))
   }
 
@@ -453,7 +469,8 @@ import Testing
     let histViews = DiffHTMLRenderer.figureViews(FigureDiff(name: "h", old: hist, new: hist, changes: []))
     #expect(histViews.map(\.spec.kind) == [.histogram] && histViews[0].spec.series.map(\.title) == ["old", "new"])
     // A legacy (notebook-record/1) figure: a line overlay without its non-finite points.
-    var legacy = RunRecord.Figure(name: "f", spec: FigureSpec(kind: .line, series: [.init(title: "a", x: [1, 2, 3], y: [1, .nan, 3])]))
+    var legacy = RunRecord.Figure(
+      name: "f", spec: FigureSpec(kind: .line, series: [.init(title: "a", x: [1, 2, 3], y: [1, .nan, 3])]))
     legacy.isLegacy = true
     let mixed = DiffHTMLRenderer.figureViews(FigureDiff(name: "f", old: legacy, new: legacy, changes: []))
     #expect(mixed.count == 1 && mixed[0].spec.series[0].x == [1, 3])
@@ -488,6 +505,8 @@ import Testing
     let numbers = try #require(diff.cells.first { $0.name == "numbers" })
     #expect(numbers.values.first?.changes.map(DiffTextRenderer.describe) == ["value[2]: 3 → 3.5 (+0.5, +16.7%)"])
     let curve = try #require(diff.cells.first { $0.name == "curve" })
-    #expect(curve.figures.first.map(DiffTextRenderer.describe)?.first?.contains("max |Δy| = 0.5 at x = 3 (1 of 3 points)") == true)
+    #expect(
+      curve.figures.first.map(DiffTextRenderer.describe)?.first?.contains("max |Δy| = 0.5 at x = 3 (1 of 3 points)")
+        == true)
   }
 }

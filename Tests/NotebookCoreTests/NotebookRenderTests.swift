@@ -12,7 +12,8 @@ import Testing
   }
 
   func render(_ name: String, path: String, allowErrors: Bool = false, overrides: [(String, String)] = [],
-              into existing: URL? = nil, cache: NotebookRenderer.CacheMode = .use) throws -> (NotebookRenderer.Result, URL) {
+    into existing: URL? = nil, cache: NotebookRenderer.CacheMode = .use
+  ) throws -> (NotebookRenderer.Result, URL) {
     let directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
     let session = try NotebookSession.load(path: path, text: try fixture(name), overrides: overrides)
     var options = NotebookRenderer.Options()
@@ -42,9 +43,12 @@ import Testing
     #expect(!html.contains("<script"))
     #expect(html.contains("data:image/svg+xml;base64,"))
     #expect(!html.contains("http://") || !html.contains("src=\"http"), "no external requests")
-    let svg = try String(contentsOfFile: directory.appendingPathComponent("figures/small/fit.svg").path, encoding: .utf8)
+    let svg = try String(
+      contentsOfFile: directory.appendingPathComponent("figures/small/fit.svg").path, encoding: .utf8)
     #expect(svg.contains("<svg") && !svg.contains("<script"))
-    #expect(!FileManager.default.fileExists(atPath: "PWNED") && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("PWNED").path))
+    #expect(
+      !FileManager.default.fileExists(atPath: "PWNED")
+        && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("PWNED").path))
     let json = try String(contentsOfFile: directory.appendingPathComponent("reports/small.json").path, encoding: .utf8)
     let record = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
     let cells = record["cells"] as! [[String: Any]]
@@ -59,7 +63,9 @@ import Testing
     let files = ["reports/small.html", "reports/small.json", "figures/small/fit.svg"]
     let (first, directory) = try render("notebooks/small.md", path: "notebooks/small.md", cache: .off)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let before = try files.map { try String(contentsOfFile: directory.appendingPathComponent($0).path, encoding: .utf8) }
+    let before = try files.map {
+      try String(contentsOfFile: directory.appendingPathComponent($0).path, encoding: .utf8)
+    }
     let (second, _) = try render("notebooks/small.md", path: "notebooks/small.md", into: directory, cache: .off)
     #expect(first.succeeded && second.succeeded)
     for (file, a) in zip(files, before) {
@@ -77,14 +83,19 @@ import Testing
     defer { try? FileManager.default.removeItem(at: directory) }
     #expect(result.succeeded)
     #expect(result.report.params.first { $0.name == "width" }?.value == .int(40))
-    #expect(throws: UsageError.self) { try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: [("width", "wide")]) }
-    #expect(throws: UsageError.self) { try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: [("depth", "3")]) }
+    #expect(throws: UsageError.self) {
+      try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: [("width", "wide")])
+    }
+    #expect(throws: UsageError.self) {
+      try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: [("depth", "3")])
+    }
   }
 
   @Test func parameterFilesGiveTypedOverridesAndClearErrors() throws {
     let pairs = try ParameterFile.parse("width: 40\nname: \"run 2\"\n", path: "p.yml")
     #expect(pairs.map(\.0) == ["width", "name"] && pairs.map(\.1) == ["40", "run 2"])
-    let session = try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: pairs.prefix(1) + [("width", "48")])
+    let session = try NotebookSession.load(
+      path: "x.md", text: try fixture("notebooks/small.md"), overrides: pairs.prefix(1) + [("width", "48")])
     #expect(session.parameters.first { $0.name == "width" }?.value == .int(48), "-P given after the file wins")
     #expect(try ParameterFile.parse("", path: "p.yml").isEmpty)
     func message(_ text: String) -> String {
@@ -95,7 +106,9 @@ import Testing
     #expect(message("width: [1, 2\n").hasPrefix("p.yml: invalid YAML"))
     #expect(throws: NotebookIOError.self) { try ParameterFile.read(path: "/nonexistent/p.yml") }
     #expect(throws: UsageError.self) {
-      try NotebookSession.load(path: "x.md", text: try fixture("notebooks/small.md"), overrides: try ParameterFile.parse("width: 2.5", path: "p.yml"))
+      try NotebookSession.load(
+        path: "x.md", text: try fixture("notebooks/small.md"),
+        overrides: try ParameterFile.parse("width: 2.5", path: "p.yml"))
     }
   }
 
@@ -108,7 +121,9 @@ import Testing
       """, path: "diverge.md")
     #expect(!result.succeeded && result.report.cells.map(\.status) == [.failed])
     let diagnostic = try #require(result.report.cells[0].diagnostic)
-    #expect(diagnostic.contains("diverge.md:3:11: error:") && diagnostic.contains("SAE training diverged at step "), "\(diagnostic)")
+    #expect(
+      diagnostic.contains("diverge.md:3:11: error:") && diagnostic.contains("SAE training diverged at step "),
+      "\(diagnostic)")
   }
 
   @Test func aFailingCellStopsTheRunAndIsReported() throws {
@@ -118,7 +133,9 @@ import Testing
     #expect(result.report.cells.map(\.status) == [.ok, .failed, .notRun])
     let diagnostic = try #require(result.report.cells[1].diagnostic)
     #expect(diagnostic.hasPrefix("notebooks/failing.md:10:10: error: index 5 out of range"), "\(diagnostic)")
-    #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("reports/failing.html").path), "the report is written anyway")
+    #expect(
+      FileManager.default.fileExists(atPath: directory.appendingPathComponent("reports/failing.html").path),
+      "the report is written anyway")
     let (allowed, d2) = try render("notebooks/failing.md", path: "notebooks/failing.md", allowErrors: true)
     defer { try? FileManager.default.removeItem(at: d2) }
     #expect(allowed.report.cells.map(\.status) == [.ok, .failed, .ok])
@@ -132,7 +149,8 @@ import Testing
     let rendered = DiagnosticRenderer(sources: ["notebooks/errors.md": text]).render(session.problems)
     let goldenURL = Self.fixtures.appendingPathComponent("check/errors.expected")
     if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" {
-      let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/check/errors.expected")
+      let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures/check/errors.expected")
       try rendered.write(to: source, atomically: true, encoding: .utf8)
     }
     let golden = try String(contentsOf: goldenURL, encoding: .utf8)
@@ -165,7 +183,9 @@ import Testing
     let result = try NotebookRenderer(session: session, options: options).render()
     #expect(Date().timeIntervalSince(start) < 10, "the time limit must stop training promptly")
     #expect(result.report.cells.map(\.status) == [.timedOut, .ok])
-    #expect(result.report.cells[0].diagnostic?.contains("ran past its time limit of 0.2 s") == true, "\(result.report.cells[0].diagnostic ?? "")")
+    #expect(
+      result.report.cells[0].diagnostic?.contains("ran past its time limit of 0.2 s") == true,
+      "\(result.report.cells[0].diagnostic ?? "")")
   }
 
   @Test func anEnormousLoopIsStoppedByTheTimeLimitAndTheBudgetStopsTheRender() throws {
@@ -191,7 +211,10 @@ import Testing
     #expect(Date().timeIntervalSince(start) < 10)
     #expect(result.report.cells.map(\.status) == [.timedOut, .notRun])
     options.totalTimeout = 0.2
-    let budget = try NotebookRenderer(session: try NotebookSession.load(path: "loop.md", text: text.replacingOccurrences(of: "//| timeout: 0.3", with: "")), options: options).render()
+    let budget = try NotebookRenderer(
+      session: try NotebookSession.load(
+        path: "loop.md", text: text.replacingOccurrences(of: "//| timeout: 0.3", with: "")), options: options
+    ).render()
     #expect(budget.report.cells.map(\.status) == [.timedOut, .notRun])
   }
 
@@ -222,6 +245,8 @@ import Testing
       try generated.write(to: docs, atomically: true, encoding: .utf8)
     }
     let committed = try String(contentsOf: docs, encoding: .utf8)
-    #expect(committed == generated, "docs/functions.md is stale: run `swift run notebook functions --markdown > docs/functions.md`")
+    #expect(
+      committed == generated,
+      "docs/functions.md is stale: run `swift run notebook functions --markdown > docs/functions.md`")
   }
 }

@@ -27,8 +27,12 @@ import Testing
           .value(display: .text("0.3333"), data: .double(1.0 / 3.0)),
           .value(
             display: .table(headers: ["k", "fvu"], rows: [["8", "0.25"], ["16", "0.125"]]),
-            data: .array([.object(["k": .int(8), "fvu": .double(0.25)]), .object(["k": .int(16), "fvu": .double(0.125)])])),
-          .value(display: .keyValue([DisplayField("fvu", "0.01"), DisplayField("l0", "12.5")]), data: .object(["fvu": .double(0.01), "l0": .double(12.5)])),
+            data: .array([
+              .object(["k": .int(8), "fvu": .double(0.25)]), .object(["k": .int(16), "fvu": .double(0.125)]),
+            ])),
+          .value(
+            display: .keyValue([DisplayField("fvu", "0.01"), DisplayField("l0", "12.5")]),
+            data: .object(["fvu": .double(0.01), "l0": .double(12.5)])),
           .figure(ReportFigure(
             name: "loss", relativePath: "figures/small/loss.svg", svg: svg, caption: "Loss & steps",
             spec: FigureSpec(kind: .line, series: [.init(title: "train", x: [1, 2], y: [0.5, 0.1])], ylog: true))),
@@ -36,24 +40,32 @@ import Testing
         duration: durations[0]),
       ReportCell(
         index: 1, source: "let y = trian(x)", caption: "A caption", status: .failed,
-        diagnostic: "nb.md:9:9: error: unknown function 'trian'\n    let y = trian(x)\n            ^~~~~\n", duration: durations[1]),
+        diagnostic: "nb.md:9:9: error: unknown function 'trian'\n    let y = trian(x)\n            ^~~~~\n",
+        duration: durations[1]),
       ReportCell(index: 2, label: "later", source: "print(y)", status: .notRun, duration: durations[2]),
       ReportCell(index: 3, source: "slow()", echo: false, status: .skipped, duration: durations[3]),
       ReportCell(
         index: 4, label: "oops", source: "1 / 0", status: .expectedError,
         diagnostic: "nb.md:20:1: error: division by zero\n", duration: durations[4]),
-      ReportCell(index: 5, source: "", status: .ok, outputs: [.text("\nstarts with a blank line")], duration: durations[5]),
+      ReportCell(
+        index: 5, source: "", status: .ok, outputs: [.text("\nstarts with a blank line")], duration: durations[5]),
     ]
     return Report(
       title: "Small <report>", description: "A report \"for\" tests", notebookPath: "notebooks/small.md",
-      params: [ReportParam(name: "steps", value: .int(200)), ReportParam(name: "lr", value: .double(0.001), overridden: true),
+      params: [
+        ReportParam(name: "steps", value: .int(200)), ReportParam(name: "lr", value: .double(0.001), overridden: true),
                ReportParam(name: "name", value: .string("a&b"))],
       seed: 7,
-      blocks: [.prose(prose), .cell(0), .code(language: "python", text: "print('<hi>')"), .cell(1), .cell(2), .cell(3), .cell(4), .cell(5)],
+      blocks: [
+        .prose(prose), .cell(0), .code(language: "python", text: "print('<hi>')"), .cell(1), .cell(2), .cell(3),
+        .cell(4), .cell(5),
+      ],
       cells: cells, toolVersion: "0.1.0", gnuplotVersion: "gnuplot 5.4 patchlevel 8")
   }
 
-  static var fixtures: URL { Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("report") }
+  static var fixtures: URL {
+    Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("report")
+  }
   static var sourceFixtures: URL {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/report")
   }
@@ -76,7 +88,9 @@ import Testing
     let a = Self.sampleReport(), b = Self.sampleReport(durations: [9, 8, 7, 6, 5, 4])
     #expect(ReportHTMLRenderer().render(a) == ReportHTMLRenderer().render(a))
     #expect(try RunRecord(a).encoded() == RunRecord(a).encoded())
-    let strip = { (html: String) in html.replacingOccurrences(of: #"<span class="duration">[^<]*</span>"#, with: "", options: .regularExpression) }
+    let strip = { (html: String) in
+      html.replacingOccurrences(of: #"<span class="duration">[^<]*</span>"#, with: "", options: .regularExpression)
+    }
     let htmlA = ReportHTMLRenderer().render(a), htmlB = ReportHTMLRenderer().render(b)
     #expect(htmlA != htmlB && strip(htmlA) == strip(htmlB))
     let dropDurations = { (json: String) in json.split(separator: "\n").filter { !$0.contains("\"duration_s\"") } }
@@ -106,9 +120,14 @@ import Testing
   }
 
   @Test func sanitizerKeepsInkTagsAndDropsTheRest() {
-    let dirty = #"<p onclick="x">a &amp; b & c</p><a href="java&#115;cript:alert(1)">b</a><a href="https://x.org/?q=1&r=2">c</a><div>d</div><h2 id="ok-1" style="x">e</h2><img src="x.png" alt="a&quot;b"/><br/>>"#
+    let dirty =
+      #"<p onclick="x">a &amp; b & c</p><a href="java&#115;cript:alert(1)">b</a><a href="https://x.org/?q=1&r=2">c</a>"#
+      + #"<div>d</div><h2 id="ok-1" style="x">e</h2><img src="x.png" alt="a&quot;b"/><br/>>"#
     let clean = HTMLSanitizer.sanitize(dirty)
-    #expect(clean == #"<p>a &amp; b &amp; c</p><a>b</a><a href="https://x.org/?q=1&amp;r=2">c</a>&lt;div&gt;d&lt;/div&gt;<h2 id="ok-1">e</h2><img src="x.png" alt="a&quot;b"><br>&gt;"#)
+    let expected =
+      #"<p>a &amp; b &amp; c</p><a>b</a><a href="https://x.org/?q=1&amp;r=2">c</a>&lt;div&gt;d&lt;/div&gt;"#
+      + #"<h2 id="ok-1">e</h2><img src="x.png" alt="a&quot;b"><br>&gt;"#
+    #expect(clean == expected)
   }
 
   @Test func headingsGetUniqueSlugsAndAContentsList() {
@@ -134,7 +153,8 @@ import Testing
 
   @Test func aLineStartingWithCodeStaysInItsParagraph() {
     let prose = ProseRenderer(slugger: AnchorSlugger())
-    let html = prose.render("The map\n`a*` is linear and\n`b` too.\n\n```\nfirst\n`kept` apart\n```\n\n| a |\n`c` after a table")
+    let html = prose.render(
+      "The map\n`a*` is linear and\n`b` too.\n\n```\nfirst\n`kept` apart\n```\n\n| a |\n`c` after a table")
     #expect(html.contains("<p>The map <code>a*</code> is linear and <code>b</code> too.</p>"), "\(html)")
     #expect(html.contains("first\n`kept` apart"), "code blocks are left alone: \(html)")
     #expect(ProseRenderer.joiningCodeSpanLines("# Title\n`x`") == "# Title\n`x`")
@@ -152,7 +172,8 @@ import Testing
   }
 
   @Test func syntaxHighlightingEscapesAndMarksTokens() {
-    let html = SyntaxHighlighter.highlight(#"let s = "a<b\"" + "\(x + "y")" // <c>"# + "\nfor i in 0..<10 { f(1.5e-3, 0x1F, .let) }")
+    let html = SyntaxHighlighter.highlight(
+      #"let s = "a<b\"" + "\(x + "y")" // <c>"# + "\nfor i in 0..<10 { f(1.5e-3, 0x1F, .let) }")
     #expect(html.hasPrefix(#"<span class="kw">let</span> s = <span class="str">&quot;a&lt;b\&quot;&quot;</span>"#))
     #expect(html.contains(#"<span class="str">&quot;\(x + &quot;y&quot;)&quot;</span>"#))
     #expect(html.contains(#"<span class="com">// &lt;c&gt;</span>"#))
@@ -161,12 +182,18 @@ import Testing
   }
 
   @Test func jsonKeepsFullPrecisionAndSortsKeys() throws {
-    let values: [Double] = [0.1, 1.0 / 3.0, 1e-5, .leastNonzeroMagnitude, 1.7976931348623157e308, -0.0, 123456789.125, 3]
-    let json = ReportJSON.object(["z": .numbers(values), "a": .string("tab\t\"q\"\u{1}é"), "m": .null, "n": .double(.nan)]).encoded()
+    let values: [Double] = [
+      0.1, 1.0 / 3.0, 1e-5, .leastNonzeroMagnitude, 1.7976931348623157e308, -0.0, 123456789.125, 3,
+    ]
+    let json = ReportJSON.object([
+      "z": .numbers(values), "a": .string("tab\t\"q\"\u{1}é"), "m": .null, "n": .double(.nan),
+    ]).encoded()
     #expect(json.hasPrefix("{\n  \"a\": \"tab\\t\\\"q\\\"\\u0001é\",\n  \"m\": null,\n  \"n\": \"nan\",\n  \"z\": ["))
     let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     let line = try #require(json.split(separator: "\n").first { $0.contains("\"z\"") })
-    let texts = line.drop { $0 != "[" }.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    let texts = line.drop { $0 != "[" }.dropFirst().dropLast().split(separator: ",").map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
     #expect(texts.compactMap { Double($0) }.map(\.bitPattern) == values.map(\.bitPattern))
     #expect((parsed["z"] as? [Any])?.count == values.count)
     let text = try RunRecord(Self.sampleReport()).encoded()
@@ -181,7 +208,8 @@ import Testing
     let heatmap = FigureSpec(
       heatmap: .init(values: [[1, 0.5], [0.25, 1e-300]], rowLabels: ["a", "b"], columnLabels: nil),
       title: "CKA", xLabel: "layer", yLabel: "layer")
-    report.cells[5].outputs.append(.figure(ReportFigure(name: "cka", relativePath: "f/cka.svg", svg: Self.svg, spec: heatmap)))
+    report.cells[5].outputs.append(
+      .figure(ReportFigure(name: "cka", relativePath: "f/cka.svg", svg: Self.svg, spec: heatmap)))
     let record = RunRecord(report)
     let back = try RunRecord.decode(Data(try record.encoded().utf8), source: record.source)
     #expect(back == record)
@@ -198,8 +226,13 @@ import Testing
     let vectors: [(String, String)] = [
       ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
       ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-      ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-      ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+      (
+        "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+      ),
+      (
+        "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
+          + "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
        "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
       ("héllo ✓", "5657cdef8a85a584e0e961e6f8247cf5d3f8ed21496ed6fdbcfd43a761e94245"),
       (String(repeating: "a", count: 55), "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"),
@@ -215,7 +248,8 @@ import Testing
   }
 
   @Test func writerWritesBothFilesAtomically() throws {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("report-writer-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max))")
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "report-writer-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max))")
     defer { try? FileManager.default.removeItem(at: root) }
     let directory = root.appendingPathComponent("nested/reports").path
     let report = Self.sampleReport()

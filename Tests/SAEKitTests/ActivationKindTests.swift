@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SAEKit
 
 /// `ActivationKind`: each activation reports the kind it was made from, kinds survive

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SAEKit
 
 /// Codable values to and from JSONValue trees: numbers keep their kind and every bit,
@@ -38,7 +39,8 @@ import Testing
     for decoded in [back, reparsed] {
       #expect(decoded.values.map(\.bitPattern).dropLast(3) == Self.sample.values.map(\.bitPattern).dropLast(3))
       #expect(decoded.values[3].isNaN && decoded.values[4] == .infinity && decoded.values[5] == 5e-324)
-      #expect(decoded.name == Self.sample.name && decoded.shapes == Self.sample.shapes && decoded.extra == Self.sample.extra)
+      #expect(
+        decoded.name == Self.sample.name && decoded.shapes == Self.sample.shapes && decoded.extra == Self.sample.extra)
     }
     #expect(tree.encoded().contains("\"nan\"") && tree.encoded().contains("\"inf\""))
   }

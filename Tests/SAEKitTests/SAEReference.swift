@@ -69,7 +69,9 @@ struct ReferenceSAE {
     }
   }
 
-  func rowNorm(_ j: Int) -> Double { (0..<d).map { decoder[j * d + $0] * decoder[j * d + $0] }.reduce(0, +).squareRoot() }
+  func rowNorm(_ j: Int) -> Double {
+    (0..<d).map { decoder[j * d + $0] * decoder[j * d + $0] }.reduce(0, +).squareRoot()
+  }
 
   /// The training loss; `residual` (s·x − x̂ per row) is held fixed for AuxK
   /// when given, as the library detaches it.

@@ -4,6 +4,7 @@ extension ValueReferences {
     model: { try ModelBuiltins.loadModel() },
     activations: { model, layer, request, context in
       try ModelBuiltins.take(
-        model, layer: layer, corpusPath: request.corpusPath, tokens: request.tokens, maxLength: request.maxLength, context)
+        model, layer: layer, corpusPath: request.corpusPath, tokens: request.tokens, maxLength: request.maxLength,
+        context)
     })
 }

@@ -12,7 +12,9 @@ enum SAEBuiltins {
     ("dead", .array(.double), "fraction of latents that did not fire within the dead window"),
   ])
 
-  static let metrics = RecordType("Metrics", doc: "Reconstruction quality of an SAE on data (and feature recovery when the truth is known).", fields: [
+  static let metrics = RecordType(
+    "Metrics", doc: "Reconstruction quality of an SAE on data (and feature recovery when the truth is known).",
+    fields: [
     ("fvu", .double, "fraction of variance unexplained, Σ‖x−x̂‖² / Σ‖x−x̄‖²"),
     ("mse", .double, "mean squared error per entry"),
     ("explainedVariance", .double, "1 − FVU"),
@@ -114,9 +116,13 @@ enum SAEBuiltins {
     .labeled("steps", .int, default: .value(.int(1_000)), "optimiser steps"),
     .labeled("batch", .int, default: .value(.int(4_096)), "tokens per step"),
     .labeled("lr", .double, default: .absent, "peak learning rate (default 2e-4/√(m/2¹⁴))"),
-    .labeled("deadWindow", .int, default: .value(.int(1_000_000)), "tokens without firing after which a latent counts as dead"),
+      .labeled(
+        "deadWindow", .int, default: .value(.int(1_000_000)),
+        "tokens without firing after which a latent counts as dead"),
     .labeled("seed", .int, default: .notebookSeed, "random seed (defaults to the notebook's seed)"),
-  ], returns: .sae, doc: "Trains a sparse autoencoder with Adam, AuxK for dead latents, unit-norm decoder rows and input scaling.") { args, context in
+    ], returns: .sae,
+    doc: "Trains a sparse autoencoder with Adam, AuxK for dead latents, unit-norm decoder rows and input scaling."
+  ) { args, context in
     let x = try args.matrix("x")
     var config = TrainingConfig()
     config.steps = try args.positiveInt("steps")
@@ -136,9 +142,13 @@ enum SAEBuiltins {
       let result = try SAETrainer.train(
         x, width: width, activation: activation, config: config, random: RandomSource(seed: seed),
         progressEvery: max(1, config.steps / 50),
-        progress: { p in context.progress?("train \(activation.literal) m=\(width)", Double(p.step) / Double(p.steps)) },
+        progress: { p in context.progress?("train \(activation.literal) m=\(width)", Double(p.step) / Double(p.steps))
+        },
         shouldStop: { context.isPastDeadline })
-      return .sae(TrainedSAE(model: result.model, activation: activation, history: result.history, config: config, seconds: result.seconds))
+      return .sae(
+        TrainedSAE(
+          model: result.model, activation: activation, history: result.history, config: config, seconds: result.seconds)
+      )
     } catch SAEKitError.cancelled {
       try context.checkDeadline()
       throw RuntimeError("training was stopped")
@@ -149,7 +159,9 @@ enum SAEBuiltins {
     .positional("sae", .sae, "a trained SAE"),
     .labeled("on", .matrix, "data, (tokens × dim)"),
     .labeled("truth", .matrix, default: .absent, "true feature directions (features × dim), for MMCS and recovery"),
-  ], returns: .record("Metrics"), doc: "Reconstruction metrics of an SAE on data; feature recovery when the true directions are given.") { args, _ in
+    ], returns: .record("Metrics"),
+    doc: "Reconstruction metrics of an SAE on data; feature recovery when the true directions are given."
+  ) { args, _ in
     let s = try args.sae("sae"), x = try args.matrix("on")
     let codes = try s.model.encode(x)
     let xhat = try s.model.decode(codes)
@@ -164,7 +176,8 @@ enum SAEBuiltins {
     return .record(Record("Metrics", [
       ("fvu", .double(summary.fractionOfVarianceUnexplained)), ("mse", .double(summary.meanSquaredError)),
       ("explainedVariance", .double(summary.explainedVariance)), ("cosine", .double(summary.meanCosineSimilarity)),
-      ("l0", .double(summary.meanL0 ?? codes.meanL0)), ("deadFraction", .double(1 - Double(fired) / Double(s.model.width))),
+          ("l0", .double(summary.meanL0 ?? codes.meanL0)),
+          ("deadFraction", .double(1 - Double(fired) / Double(s.model.width))),
       ("mmcs", .double(mmcs)), ("recovered", .double(recovered)),
     ]))
   }
@@ -172,7 +185,9 @@ enum SAEBuiltins {
   static let featureDensity = Builtin("featureDensity", [
     .positional("sae", .sae, "a trained SAE"),
     .labeled("on", .matrix, "data, (tokens × dim)"),
-  ], returns: .record("FeatureDensity"), doc: "How often each latent fires on the data (for the feature-density histogram).") { args, _ in
+    ], returns: .record("FeatureDensity"),
+    doc: "How often each latent fires on the data (for the feature-density histogram)."
+  ) { args, _ in
     let s = try args.sae("sae"), x = try args.matrix("on")
     guard x.rows > 0 else { throw RuntimeError("no data", argument: "on") }
     let counts = try s.model.encode(x).firingCounts()

@@ -6,19 +6,22 @@ enum TableBuiltins {
     r.add(Builtin("table", [
       .labeled("columns", .array(.string), "column headers"),
       .labeled("rows", .array(.array(.any)), "rows, each with one value per column"),
-    ], returns: .table, doc: "A table of values, shown in the report (and recorded cell by cell in the JSON).") { args, _ in
+        ], returns: .table, doc: "A table of values, shown in the report (and recorded cell by cell in the JSON)."
+      ) { args, _ in
       let headers = try args.strings("columns")
       let rows = try args.array("rows").enumerated().map { i, row -> [Value] in
         guard let cells = row.elements else { throw RuntimeError("row \(i) is not an array", argument: "rows") }
         guard cells.count == headers.count else {
-          throw RuntimeError("row \(i) has \(cells.count) values but there are \(headers.count) columns", argument: "rows")
+            throw RuntimeError(
+              "row \(i) has \(cells.count) values but there are \(headers.count) columns", argument: "rows")
         }
         return cells
       }
       return .table(Table(headers: headers, rows: rows))
     })
     r.add(Builtin("show", [.positional("value", .any, "the value to display")], returns: .void,
-                  doc: "Displays a value in the report now (the last bare expression of a cell is displayed anyway).") { args, context in
+        doc: "Displays a value in the report now (the last bare expression of a cell is displayed anyway)."
+      ) { args, context in
       if let v = args.values["value"] { context.emit(.value(v)) }
       return .void
     })

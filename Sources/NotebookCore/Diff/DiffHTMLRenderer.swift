@@ -66,7 +66,8 @@ public struct DiffHTMLRenderer: Sendable {
     out += "<span class=\"badge\">\(kind)</span></div>\n"
     if let only = cell.new ?? cell.old, cell.isAdded || cell.isRemoved {
       let side = cell.isAdded ? "new" : "old"
-      out += "<p class=\"cell-note\">Only in the \(side) record (status <code>\(esc(only.status.rawValue))</code>).</p>\n"
+      out +=
+        "<p class=\"cell-note\">Only in the \(side) record (status <code>\(esc(only.status.rawValue))</code>).</p>\n"
       return out + outputsHTML(only) + "</section>\n"
     }
     if cell.sourceChanged { out += "<p class=\"cell-note\">The cell's source changed.</p>\n" }

@@ -74,7 +74,8 @@ public struct DiffTextRenderer: Sendable {
     case (let a?, let b?):
       if let (x, y) = change.numbers {
         let delta = DiffNumberFormat.change(from: x, to: y)
-        return "\(change.path): \(DiffNumberFormat.value(x)) → \(DiffNumberFormat.value(y))" + (delta.isEmpty ? "" : " (\(delta))")
+        return "\(change.path): \(DiffNumberFormat.value(x)) → \(DiffNumberFormat.value(y))"
+          + (delta.isEmpty ? "" : " (\(delta))")
       }
       return "\(change.path): \(literal(a)) → \(literal(b))"
     case (nil, let b?): return "\(change.path): added \(literal(b))"
@@ -100,9 +101,11 @@ public struct DiffTextRenderer: Sendable {
     case .length(let title, let old, let new): return "series \(seriesName(title)) has \(new) points (was \(old))"
     case .moved(let title, let delta, let index, let x, let count, let compared):
       let at = x.map { "x = \(DiffNumberFormat.value($0))" } ?? "point \(index + 1)"
-      return "series \(seriesName(title)) moved, max |Δy| = \(DiffNumberFormat.short(delta)) at \(at) (\(count) of \(compared) points)"
+      return "series \(seriesName(title)) moved, max |Δy| = \(DiffNumberFormat.short(delta)) at \(at) "
+        + "(\(count) of \(compared) points)"
     case .xMoved(let title, let delta, let index, let count):
-      return "series \(seriesName(title)) x values moved, max |Δx| = \(DiffNumberFormat.short(delta)) at point \(index + 1) (\(count) points)"
+      return "series \(seriesName(title)) x values moved, max |Δx| = \(DiffNumberFormat.short(delta)) "
+        + "at point \(index + 1) (\(count) points)"
     case .caption(let old, let new):
       return "caption \(old.map(quoted) ?? "none") → \(new.map(quoted) ?? "none")"
     case .setting(let what, let old, let new):

@@ -79,7 +79,8 @@ public struct FigureComparer: Sendable {
     let n = min(a.y.count, b.y.count)
     if let worst = largestMove(a.y, b.y, count: n) {
       let x = worst.index < b.x.count ? b.x[worst.index] : nil
-      out.append(.moved(title: b.title, maxDelta: worst.delta, index: worst.index, x: x, count: worst.count, compared: n))
+      out.append(
+        .moved(title: b.title, maxDelta: worst.delta, index: worst.index, x: x, count: worst.count, compared: n))
     }
     if let worst = largestMove(a.x, b.x, count: min(a.x.count, b.x.count, n)) {
       out.append(.xMoved(title: b.title, maxDelta: worst.delta, index: worst.index, count: worst.count))
@@ -96,14 +97,17 @@ public struct FigureComparer: Sendable {
       out.append(.heatmapShape(old: shape(a), new: shape(b)))
     }
     if a.rowLabels != b.rowLabels { out.append(.labels(axis: "row", old: a.rowLabels, new: b.rowLabels)) }
-    if a.columnLabels != b.columnLabels { out.append(.labels(axis: "column", old: a.columnLabels, new: b.columnLabels)) }
+    if a.columnLabels != b.columnLabels {
+      out.append(.labels(axis: "column", old: a.columnLabels, new: b.columnLabels))
+    }
     guard shape(a) == shape(b) else { return out }
     let columns = shape(b).columns
     let flatA = a.values.flatMap { $0 }, flatB = b.values.flatMap { $0 }
     if let worst = largestMove(flatA, flatB, count: flatA.count) {
-      out.append(.cellsMoved(
-        maxDelta: worst.delta, row: worst.index / columns, column: worst.index % columns,
-        count: worst.count, compared: flatA.count))
+      out.append(
+        .cellsMoved(
+          maxDelta: worst.delta, row: worst.index / columns, column: worst.index % columns,
+          count: worst.count, compared: flatA.count))
     }
     return out
   }

@@ -132,7 +132,9 @@ public struct RecordDiffer: Sendable {
         out.append("parameter \(p.name) added: \(p.value.compact)")
       }
     }
-    for p in old.params where newParams[p.name] == nil { out.append("parameter \(p.name) removed (was \(p.value.compact))") }
+    for p in old.params where newParams[p.name] == nil {
+      out.append("parameter \(p.name) removed (was \(p.value.compact))")
+    }
     func note(_ what: String, _ a: String?, _ b: String?) {
       if a != b { out.append("\(what): \(a ?? "none") → \(b ?? "none")") }
     }

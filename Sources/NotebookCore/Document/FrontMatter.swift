@@ -22,7 +22,9 @@ public struct FrontMatter: Hashable, Sendable {
   /// The whole block, fences included; nil when the file has no front matter.
   public var range: SourceRange?
 
-  public init(title: String? = nil, description: String? = nil, seed: Int? = nil, params: [Param] = [], range: SourceRange? = nil) {
+  public init(
+    title: String? = nil, description: String? = nil, seed: Int? = nil, params: [Param] = [], range: SourceRange? = nil
+  ) {
     self.title = title
     self.description = description
     self.seed = seed

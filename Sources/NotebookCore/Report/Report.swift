@@ -24,7 +24,8 @@ public struct Report: Hashable, Sendable {
 
   public init(
     title: String, description: String? = nil, notebookPath: String, params: [ReportParam] = [], seed: Int? = nil,
-    blocks: [ReportBlock], cells: [ReportCell], toolVersion: String = NotebookCore.version, gnuplotVersion: String? = nil
+    blocks: [ReportBlock], cells: [ReportCell], toolVersion: String = NotebookCore.version,
+    gnuplotVersion: String? = nil
   ) {
     self.title = title
     self.description = description

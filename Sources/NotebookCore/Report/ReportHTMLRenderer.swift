@@ -59,7 +59,8 @@ public struct ReportHTMLRenderer: Sendable {
     out += "<dt>Notebook</dt><dd><code>\(esc(report.notebookPath))</code></dd>\n"
     if !report.params.isEmpty {
       let items = report.params.map { p in
-        "<code>\(esc(p.name)) = \(esc(Self.literal(p.value)))</code>" + (p.overridden ? " <span class=\"overridden\">(set with -P)</span>" : "")
+        "<code>\(esc(p.name)) = \(esc(Self.literal(p.value)))</code>"
+          + (p.overridden ? " <span class=\"overridden\">(set with -P)</span>" : "")
       }
       out += "<dt>Parameters</dt><dd>\(items.joined(separator: ", "))</dd>\n"
     }
@@ -88,13 +89,15 @@ public struct ReportHTMLRenderer: Sendable {
 
   private func cellHTML(_ cell: ReportCell, timings: Bool) -> String {
     let id = Self.anchor(of: cell)
-    var out = "<section class=\"cell status-\(cell.status.rawValue.replacingOccurrences(of: "_", with: "-"))\" id=\"\(esc(id))\">\n"
+    let status = cell.status.rawValue.replacingOccurrences(of: "_", with: "-")
+    var out = "<section class=\"cell status-\(status)\" id=\"\(esc(id))\">\n"
     out += "<div class=\"cell-header\"><a class=\"cell-name\" href=\"#\(esc(id))\">\(esc(cell.name))</a>"
     if let badge = Self.badge(cell.status) { out += "<span class=\"badge\">\(badge)</span>" }
     if timings { out += "<span class=\"duration\">\(Self.duration(cell.duration))</span>" }
     out += "</div>\n"
     if cell.echo && !cell.source.isEmpty {
-      out += "<pre class=\"source\"><code>" + Self.preContent(SyntaxHighlighter.highlight(cell.source)) + "</code></pre>\n"
+      out +=
+        "<pre class=\"source\"><code>" + Self.preContent(SyntaxHighlighter.highlight(cell.source)) + "</code></pre>\n"
     }
     var outputs = ""
     var captionShown = false
@@ -107,7 +110,8 @@ public struct ReportHTMLRenderer: Sendable {
       case .figure(let figure):
         let caption = figure.caption ?? cell.caption
         captionShown = captionShown || caption != nil
-        outputs += Self.figureHTML(svg: figure.svg, id: "figure-" + figure.name, alt: caption ?? figure.name, caption: caption)
+        outputs += Self.figureHTML(
+          svg: figure.svg, id: "figure-" + figure.name, alt: caption ?? figure.name, caption: caption)
       }
     }
     if let caption = cell.caption, !captionShown {
@@ -180,7 +184,9 @@ public struct ReportHTMLRenderer: Sendable {
   }
 
   /// A figure as an inline `data:` image with an optional caption.
-  static func figureHTML(svg: String, id: String?, alt: String, caption: String?, cssClass: String = "output-figure") -> String {
+  static func figureHTML(
+    svg: String, id: String?, alt: String, caption: String?, cssClass: String = "output-figure"
+  ) -> String {
     let data = Data(svg.utf8).base64EncodedString()
     var out = "<figure class=\"\(cssClass)\"" + (id.map { " id=\"\(HTMLText.escape($0))\"" } ?? "") + ">"
     out += "<img src=\"data:image/svg+xml;base64,\(data)\" alt=\"\(HTMLText.escape(alt))\">"

@@ -67,7 +67,9 @@ public struct RunRecord: Codable, Hashable, Sendable {
       switch try c.decode(String.self, forKey: .kind) {
       case "text": self = .text(try c.decode(String.self, forKey: .text))
       case "value":
-        self = .value(display: try c.decode(DisplayBlock.self, forKey: .display), data: try c.decode(ReportJSON.self, forKey: .data))
+        self = .value(
+          display: try c.decode(DisplayBlock.self, forKey: .display), data: try c.decode(ReportJSON.self, forKey: .data)
+        )
       case "figure": self = .figure(try Figure(from: decoder))
       case let other:
         throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown output kind '\(other)'")
@@ -176,7 +178,9 @@ extension RunRecord {
     description = report.description
     notebook = report.notebookPath
     seed = report.seed
-    params = report.params.map { Param(name: $0.name, type: $0.value.typeName, value: $0.value.json, overridden: $0.overridden) }
+    params = report.params.map {
+      Param(name: $0.name, type: $0.value.typeName, value: $0.value.json, overridden: $0.overridden)
+    }
     toolVersion = report.toolVersion
     gnuplotVersion = report.gnuplotVersion
     duration = timings ? report.totalDuration : nil
@@ -211,7 +215,8 @@ extension RunRecord {
       throw DiffError("\(source): not a notebook record: no \"format\" field")
     }
     guard format == Self.format || format == Self.legacyFormat else {
-      throw DiffError("\(source): unsupported record format '\(format)' (this tool reads \(Self.format) and \(Self.legacyFormat))")
+      throw DiffError(
+        "\(source): unsupported record format '\(format)' (this tool reads \(Self.format) and \(Self.legacyFormat))")
     }
     do {
       var record = try JSONValueDecoder().decode(RunRecord.self, from: root)
@@ -257,7 +262,9 @@ extension DisplayBlock: Codable {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     switch try c.decode(String.self, forKey: .kind) {
     case "text": self = .text(try c.decode(String.self, forKey: .text))
-    case "table": self = .table(headers: try c.decode([String].self, forKey: .headers), rows: try c.decode([[String]].self, forKey: .rows))
+    case "table":
+      self = .table(
+        headers: try c.decode([String].self, forKey: .headers), rows: try c.decode([[String]].self, forKey: .rows))
     case "record": self = .keyValue(try c.decode([DisplayField].self, forKey: .fields))
     case let other:
       throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown display kind '\(other)'")
@@ -280,4 +287,3 @@ extension DisplayBlock: Codable {
     }
   }
 }
-

@@ -23,7 +23,9 @@ public struct NotebookSession: Sendable {
   /// Reads and checks a notebook.
   /// - Parameter overrides: `-P name=value` pairs, parsed by the type of the parameter's default.
   /// - Throws: ``NotebookIOError`` for an unreadable file, ``UsageError`` for a bad override.
-  public static func load(path: String, overrides: [(String, String)] = [], registry: Registry = .standard) throws -> NotebookSession {
+  public static func load(
+    path: String, overrides: [(String, String)] = [], registry: Registry = .standard
+  ) throws -> NotebookSession {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw NotebookIOError(path: path, "cannot read the notebook: no such file or not readable")
     }
@@ -32,7 +34,9 @@ public struct NotebookSession: Sendable {
   }
 
   /// Checks notebook text; `path` is what diagnostics print.
-  public static func load(path: String, text: String, overrides: [(String, String)] = [], registry: Registry = .standard) throws -> NotebookSession {
+  public static func load(
+    path: String, text: String, overrides: [(String, String)] = [], registry: Registry = .standard
+  ) throws -> NotebookSession {
     let (notebook, documentDiagnostics) = Notebook.parse(path: path, text: text)
     let parameters = try resolveParameters(notebook.frontMatter, overrides, path: path)
     var all = documentDiagnostics
@@ -64,18 +68,25 @@ public struct NotebookSession: Sendable {
     }
     for cell in notebook.cells { all += perCell[cell.index] ?? [] }
     all.sort { ($0.range.start, $0.message) < ($1.range.start, $1.message) }
-    return NotebookSession(notebook: notebook, programs: programs, diagnostics: all, cellDiagnostics: perCell, parameters: parameters)
+    return NotebookSession(
+      notebook: notebook, programs: programs, diagnostics: all, cellDiagnostics: perCell, parameters: parameters)
   }
 
-  static func resolveParameters(_ front: FrontMatter, _ overrides: [(String, String)], path: String) throws -> [ReportParam] {
+  static func resolveParameters(
+    _ front: FrontMatter, _ overrides: [(String, String)], path: String
+  ) throws -> [ReportParam] {
     var params = front.params.map { ReportParam(name: $0.name, value: $0.value) }
     for (name, text) in overrides {
       guard let i = params.firstIndex(where: { $0.name == name }) else {
         let known = params.map(\.name)
-        throw UsageError("'\(path)' has no parameter '\(name)'" + (known.isEmpty ? " (it declares none)" : "; its parameters: " + known.joined(separator: ", ")))
+        throw UsageError(
+          "'\(path)' has no parameter '\(name)'"
+            + (known.isEmpty ? " (it declares none)" : "; its parameters: " + known.joined(separator: ", ")))
       }
       guard let value = ParamValue.parse(text, like: params[i].value) else {
-        throw UsageError("parameter '\(name)' is \(params[i].value.typeName), but '\(text)' is not a valid \(params[i].value.typeName)")
+        throw UsageError(
+          "parameter '\(name)' is \(params[i].value.typeName), but '\(text)' is not a valid \(params[i].value.typeName)"
+        )
       }
       params[i].value = value
       params[i].overridden = true

@@ -11,7 +11,9 @@ public enum ParameterFile {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw NotebookIOError(path: path, "cannot read the parameter file: no such file or not readable")
     }
-    guard let text = String(data: data, encoding: .utf8) else { throw UsageError("parameter file '\(path)' is not UTF-8 text") }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw UsageError("parameter file '\(path)' is not UTF-8 text")
+    }
     return try parse(text, path: path)
   }
 

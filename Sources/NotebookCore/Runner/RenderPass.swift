@@ -106,7 +106,8 @@ final class RenderPass {
     if !cell.options.output { rc.outputs = [] }
     cells.append(rc)
     if rc.status != .notRun {
-      renderer.onEvent?(.cellFinished(name: cell.stableName, status: rc.status, cached: cached, diagnostic: rc.diagnostic))
+      renderer.onEvent?(
+        .cellFinished(name: cell.stableName, status: rc.status, cached: cached, diagnostic: rc.diagnostic))
     }
   }
 
@@ -120,8 +121,10 @@ final class RenderPass {
     let key = keys.key(for: cell)
     if let left = budgetLeft(), left <= 0 {
       let limit = describeSeconds(options.totalTimeout ?? 0)
-      return .outOfTime(.error("the render ran past its total time limit of \(limit) (--timeout) before this cell",
-                               at: cell.range))
+      return .outOfTime(
+        .error(
+          "the render ran past its total time limit of \(limit) (--timeout) before this cell",
+          at: cell.range))
     }
     let limit = cell.options.timeout ?? options.defaultCellTimeout
     context.beginCell(name: cell.stableName, timeLimit: budgetLeft().map { min($0, limit) } ?? limit)
@@ -243,9 +246,11 @@ final class RenderPass {
         let svg = try stored[f.name] ?? draw(f, cell)
         svgs[f.name] = svg
         let first = !out.contains { if case .figure = $0 { true } else { false } }
-        out.append(.figure(ReportFigure(
-          name: f.name, relativePath: try writeFigure(f.name, svg), svg: svg,
-          caption: first ? cell.options.caption : nil, spec: f.spec)))
+        out.append(
+          .figure(
+            ReportFigure(
+              name: f.name, relativePath: try writeFigure(f.name, svg), svg: svg,
+              caption: first ? cell.options.caption : nil, spec: f.spec)))
       }
     }
     return (out, svgs)

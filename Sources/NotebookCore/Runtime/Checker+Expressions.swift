@@ -34,7 +34,8 @@ extension Checker {
       guard let t = infer(operand) else { return nil }
       switch op {
       case .not where t == .bool || t == .any: return .bool
-      case .negate where t == .int || t == .double || t == .any, .plus where t == .int || t == .double || t == .any: return t
+      case .negate where t == .int || t == .double || t == .any, .plus where t == .int || t == .double || t == .any:
+        return t
       default:
         report("unary operator '\(op.rawValue)' cannot be applied to an operand of type '\(t)'", at: e.range)
         return nil
@@ -65,16 +66,22 @@ extension Checker {
       return nil
     }
     if let later = definedAnywhere[name], later.start > range.start {
-      report("'\(name)' is used before its definition", at: range, notes: ["'\(name)' is defined at line \(later.start.line)"])
+      report(
+        "'\(name)' is used before its definition", at: range,
+        notes: ["'\(name)' is defined at line \(later.start.line)"])
       return nil
     }
-    let candidates = scopes.flatMap(\.keys) + Array(registry.functions.keys.filter { !$0.contains(".") }) + Array(registry.namespaces.keys)
+    let candidates =
+      scopes.flatMap(\.keys) + Array(registry.functions.keys.filter { !$0.contains(".") })
+      + Array(registry.namespaces.keys)
     let suggestion = Suggestions.closest(name, among: candidates)
     report("cannot find '\(name)' in scope", at: range, notes: suggestion.map { ["did you mean '\($0)'?"] } ?? [])
     return nil
   }
 
-  mutating func inferCall(_ callee: Expression, _ arguments: [Argument], _ range: SourceRange, expected: ValueType?) -> ValueType? {
+  mutating func inferCall(
+    _ callee: Expression, _ arguments: [Argument], _ range: SourceRange, expected: ValueType?
+  ) -> ValueType? {
     let builtin: Builtin
     var receiverExpression: Expression?
     switch callee.kind {
@@ -85,7 +92,9 @@ extension Checker {
       }
       guard let b = registry.functions[name] else {
         let suggestion = Suggestions.closest(name, among: registry.functions.keys.filter { !$0.contains(".") })
-        report("cannot find function '\(name)' in scope", at: callee.range, notes: suggestion.map { ["did you mean '\($0)'?"] } ?? [])
+        report(
+          "cannot find function '\(name)' in scope", at: callee.range,
+          notes: suggestion.map { ["did you mean '\($0)'?"] } ?? [])
         inferLoosely(arguments)
         return nil
       }
@@ -94,10 +103,14 @@ extension Checker {
       guard let baseType = infer(base) else { return nil }
       if case .namespace(let ns) = baseType {
         guard let b = registry.functions["\(ns).\(name.name)"] else {
-          let names = registry.functions.keys.filter { $0.hasPrefix(ns + ".") }.map { String($0.dropFirst(ns.count + 1)) }
+          let names = registry.functions.keys.filter { $0.hasPrefix(ns + ".") }.map {
+            String($0.dropFirst(ns.count + 1))
+          }
           let suggestion = Suggestions.closest(name.name, among: names)
           report("'\(ns)' has no function '\(name.name)'", at: name.range,
-                 notes: suggestion.map { ["did you mean '\(ns).\($0)'?"] } ?? ["available: " + names.sorted().joined(separator: ", ")])
+            notes: suggestion.map { ["did you mean '\(ns).\($0)'?"] } ?? [
+              "available: " + names.sorted().joined(separator: ", ")
+            ])
           return nil
         }
         builtin = b
@@ -162,7 +175,9 @@ extension Checker {
       if let last = builtin.parameters.last {
         for index in bound.variadic {
           if let t = infer(arguments[index].value), !t.isAssignable(to: last.type) {
-            report("cannot convert value of type '\(t)' to expected argument type '\(last.type)'", at: arguments[index].value.range)
+            report(
+              "cannot convert value of type '\(t)' to expected argument type '\(last.type)'",
+              at: arguments[index].value.range)
           }
         }
       }
@@ -204,16 +219,21 @@ extension Checker {
     return nil
   }
 
-  mutating func inferImplicitMember(_ name: Identifier, _ arguments: [Argument]?, _ range: SourceRange, expected: ValueType?) -> ValueType? {
+  mutating func inferImplicitMember(
+    _ name: Identifier, _ arguments: [Argument]?, _ range: SourceRange, expected: ValueType?
+  ) -> ValueType? {
     guard let expected, expected != .any else {
-      report("cannot infer the type of '.\(name.name)' here; it is only allowed where a specific type is expected", at: range)
+      report(
+        "cannot infer the type of '.\(name.name)' here; it is only allowed where a specific type is expected", at: range
+      )
       return nil
     }
     guard let b = registry.implicitMember(name.name, producing: expected) else {
       let names = Array((registry.implicitMembers[Registry.key(expected)]?.keys).map(Array.init) ?? [])
       let suggestion = Suggestions.closest(name.name, among: names)
       report("type '\(expected)' has no member '\(name.name)'", at: name.range,
-             notes: suggestion.map { ["did you mean '.\($0)'?"] } ?? (names.isEmpty ? [] : ["available: " + names.sorted().map { "." + $0 }.joined(separator: ", ")]))
+        notes: suggestion.map { ["did you mean '.\($0)'?"] }
+          ?? (names.isEmpty ? [] : ["available: " + names.sorted().map { "." + $0 }.joined(separator: ", ")]))
       return nil
     }
     return checkArguments(arguments ?? [], of: b, callRange: range)

@@ -5,16 +5,21 @@ import Foundation
 public enum FunctionReference {
   /// Markdown: namespaces, functions, implicit members, methods, properties, record types.
   public static func markdown(_ r: Registry) -> String {
-    var out = "# Notebook functions\n\nGenerated from the builtin registry by `notebook functions --markdown`; do not edit.\n"
+    var out =
+      "# Notebook functions\n\nGenerated from the builtin registry by `notebook functions --markdown`; do not edit.\n"
     let free = r.functions.values.filter { !$0.name.contains(".") }.sorted { $0.name < $1.name }
     out += "\n## Functions\n"
     for b in free { out += entry(b) }
     for ns in r.namespaces.keys.sorted() {
       out += "\n## `\(ns)` — \(r.namespaces[ns]!)\n"
-      for b in r.functions.values.filter({ $0.name.hasPrefix(ns + ".") }).sorted(by: { $0.name < $1.name }) { out += entry(b) }
+      for b in r.functions.values.filter({ $0.name.hasPrefix(ns + ".") }).sorted(by: { $0.name < $1.name }) {
+        out += entry(b)
+      }
     }
     for type in r.implicitMembers.keys.sorted() {
-      out += "\n## `\(type)` values\n\nWritten as implicit members where a `\(type)` is expected, e.g. `.\(r.implicitMembers[type]!.keys.sorted().first!)(…)`.\n"
+      let example = r.implicitMembers[type]!.keys.sorted().first!
+      out += "\n## `\(type)` values\n\nWritten as implicit members where a `\(type)` is expected, "
+        + "e.g. `.\(example)(…)`.\n"
       for b in r.implicitMembers[type]!.values.sorted(by: { $0.name < $1.name }) { out += entry(b, prefix: ".") }
     }
     for type in Set(r.methods.keys).union(r.properties.keys).sorted() where r.recordTypes[type] == nil {

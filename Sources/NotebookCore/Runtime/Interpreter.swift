@@ -108,7 +108,8 @@ public final class Interpreter {
   func assign(to target: Expression, _ op: AssignmentOperator, _ value: Value, _ range: SourceRange) throws {
     switch target.kind {
     case .identifier(let name):
-      let newValue = op == .assign ? value : try Operators.binary(op.binary, try lookup(name, target.range), value, at: range)
+      let newValue =
+        op == .assign ? value : try Operators.binary(op.binary, try lookup(name, target.range), value, at: range)
       try assign(name, newValue, target.range)
     case .subscripted(let base, let arguments):
       guard case .identifier(let name) = base.kind, arguments.count == 1 else {
@@ -119,7 +120,8 @@ public final class Interpreter {
       }
       let index = try integer(arguments[0].value)
       guard items.indices.contains(index) else {
-        throw Diagnostic.error("index \(index) out of range for an array of \(items.count) elements", at: arguments[0].value.range)
+        throw Diagnostic.error(
+          "index \(index) out of range for an array of \(items.count) elements", at: arguments[0].value.range)
       }
       items[index] = op == .assign ? value : try Operators.binary(op.binary, items[index], value, at: range)
       try assign(name, .array(items), target.range)

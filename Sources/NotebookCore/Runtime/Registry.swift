@@ -59,7 +59,9 @@ public struct Registry: Sendable {
 
   public func method(_ name: String, on receiver: ValueType) -> Builtin? { methods[Self.key(receiver)]?[name] }
   public func property(_ name: String, on receiver: ValueType) -> Property? { properties[Self.key(receiver)]?[name] }
-  public func implicitMember(_ name: String, producing type: ValueType) -> Builtin? { implicitMembers[Self.key(type)]?[name] }
+  public func implicitMember(_ name: String, producing type: ValueType) -> Builtin? {
+    implicitMembers[Self.key(type)]?[name]
+  }
 
   /// Members (properties and methods) a value of `type` offers, for suggestions.
   public func memberNames(of type: ValueType) -> [String] {
@@ -181,12 +183,16 @@ public struct Parameter: Sendable {
   public var doc: String
 
   /// A labelled parameter (`width: Int`).
-  public static func labeled(_ name: String, _ type: ValueType, default d: DefaultValue? = nil, _ doc: String) -> Parameter {
+  public static func labeled(
+    _ name: String, _ type: ValueType, default d: DefaultValue? = nil, _ doc: String
+  ) -> Parameter {
     Parameter(label: name, name: name, type: type, defaultValue: d, doc: doc)
   }
 
   /// A positional parameter (`_ x: Matrix`).
-  public static func positional(_ name: String, _ type: ValueType, default d: DefaultValue? = nil, _ doc: String) -> Parameter {
+  public static func positional(
+    _ name: String, _ type: ValueType, default d: DefaultValue? = nil, _ doc: String
+  ) -> Parameter {
     Parameter(label: nil, name: name, type: type, defaultValue: d, doc: doc)
   }
 }
@@ -216,7 +222,9 @@ public struct Property: Sendable {
   public var doc: String
   public var get: @Sendable (Value) throws -> Value
 
-  public init(receiver: ValueType, name: String, type: ValueType, doc: String, get: @escaping @Sendable (Value) throws -> Value) {
+  public init(
+    receiver: ValueType, name: String, type: ValueType, doc: String, get: @escaping @Sendable (Value) throws -> Value
+  ) {
     self.receiver = receiver
     self.name = name
     self.type = type

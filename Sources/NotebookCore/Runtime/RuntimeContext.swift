@@ -70,7 +70,9 @@ public final class RuntimeContext: @unchecked Sendable {
   public func checkDeadline() throws {
     if isPastDeadline {
       timedOut = true
-      throw RuntimeError("the cell ran past its time limit of \(describeSeconds(timeLimit ?? 0)) and was stopped (raise it with '//| timeout: <seconds>')")
+      throw RuntimeError(
+        "the cell ran past its time limit of \(describeSeconds(timeLimit ?? 0)) and was stopped "
+          + "(raise it with '//| timeout: <seconds>')")
     }
   }
 }

@@ -13,7 +13,9 @@ extension Value {
     case .array(let items): return "[" + items.map(\.literalDescription).joined(separator: ", ") + "]"
     case .range(let lo, let hi, let closed): return "\(lo)\(closed ? "..." : "..<")\(hi)"
     case .matrix(let m): return "Matrix\(m.shape)"
-    case .record(let r): return r.typeName + "(" + r.fields.map { "\($0.name): \($0.value.literalDescription)" }.joined(separator: ", ") + ")"
+    case .record(let r):
+      return r.typeName + "(" + r.fields.map { "\($0.name): \($0.value.literalDescription)" }.joined(separator: ", ")
+        + ")"
     case .sae(let s): return s.summary
     case .activation(let a): return "." + a.literal
     case .model(let m): return "MiniLM(layers: \(m.layerCount), d: \(m.hiddenSize))"

@@ -20,12 +20,16 @@ struct ValueArchive {
     case .matrix(let m): return ["t": "matrix", "ref": store(m)]
     case .record(let r):
       return ["t": "record", "name": r.typeName, "fields": try r.fields.map { [$0.name, try encode($0.value)] }]
-    case .table(let t): return ["t": "table", "headers": t.headers, "rows": try t.rows.map { try $0.map { try encode($0) } }]
+    case .table(let t):
+      return ["t": "table", "headers": t.headers, "rows": try t.rows.map { try $0.map { try encode($0) } }]
     case .activation(let a): return ["t": "activationKind", "v": try Self.json(a)]
     case .sae(let s): return try encode(s)
     case .model: return ["t": "model"]
     case .activations(let a):
-      return ["t": "activations", "layer": a.layer, "corpus": a.request.corpusPath, "tokens": a.request.tokens, "maxLength": a.request.maxLength]
+      return [
+        "t": "activations", "layer": a.layer, "corpus": a.request.corpusPath, "tokens": a.request.tokens,
+        "maxLength": a.request.maxLength,
+      ]
     case .figure(let f): return ["t": "figure", "name": f.name, "spec": try Self.json(f.spec)]
     case .namespace(let n): return ["t": "namespace", "v": n]
     case .void: return ["t": "void"]
@@ -52,8 +56,10 @@ struct ValueArchive {
       "state": m.activation.state.map { bits(Double($0)) },
       "history": ["step": h.step, "tokens": h.tokens, "loss": h.loss.map(bits), "fvu": h.fvu.map(bits),
                   "l0": h.l0.map(bits), "dead": h.deadFraction.map(bits)],
-      "config": ["steps": s.config.steps, "batch": s.config.batchSize, "lr": s.config.learningRate.map { bits(Double($0)) } ?? "",
-                 "deadWindow": s.config.deadWindowTokens],
+      "config": [
+        "steps": s.config.steps, "batch": s.config.batchSize,
+        "lr": s.config.learningRate.map { bits(Double($0)) } ?? "", "deadWindow": s.config.deadWindowTokens,
+      ],
       "seconds": bits(s.seconds),
     ] as [String: Any]
   }
@@ -72,7 +78,8 @@ struct ValueReferences: Sendable {
   var model: @Sendable () throws -> MiniLM
   /// Takes (or reads back from the activation cache) activations of `model`.
   var activations: @Sendable (
-    _ model: MiniLM, _ layer: Int, _ request: (corpusPath: String, tokens: Int, maxLength: Int), _ context: RuntimeContext
+      _ model: MiniLM, _ layer: Int, _ request: (corpusPath: String, tokens: Int, maxLength: Int),
+      _ context: RuntimeContext
   ) throws -> ActivationsValue
 }
 
@@ -159,7 +166,8 @@ struct ValueUnarchiver {
     config.batchSize = try field(c, "batch")
     config.deadWindowTokens = try field(c, "deadWindow")
     if let lr = c["lr"] as? String, !lr.isEmpty { config.learningRate = Float(try double(lr)) }
-    return TrainedSAE(model: model, activation: kind, history: history, config: config, seconds: try double(o["seconds"]))
+    return TrainedSAE(
+      model: model, activation: kind, history: history, config: config, seconds: try double(o["seconds"]))
   }
 
   func corrupt(_ what: String) -> Error { SAEKitError.file(path: "cell cache", reason: "corrupt entry: \(what)") }

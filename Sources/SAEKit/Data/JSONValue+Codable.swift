@@ -169,7 +169,9 @@ private struct UnkeyedEncoder: UnkeyedEncodingContainer {
     append(try encoder.child(value, at: AnyKey(intValue: count)))
   }
 
-  mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+  mutating func nestedContainer<NestedKey: CodingKey>(
+    keyedBy keyType: NestedKey.Type
+  ) -> KeyedEncodingContainer<NestedKey> {
     let nested = TreeEncoder(codingPath: codingPath + [AnyKey(intValue: count)])
     append(nested.node)
     return nested.container(keyedBy: keyType)

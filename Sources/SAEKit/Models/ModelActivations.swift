@@ -24,7 +24,9 @@ public enum ModelActivations {
   ) throws -> (set: ActivationSet, cached: Bool) {
     try require((0...model.layerCount).contains(layer), "layer must be in 0...\(model.layerCount), got \(layer)")
     try require(tokens > 0, "tokens must be positive, got \(tokens)")
-    try require(maxLength >= 3 && maxLength <= model.config.maxPositions, "maxLength must be in 3...\(model.config.maxPositions), got \(maxLength)")
+    try require(
+      maxLength >= 3 && maxLength <= model.config.maxPositions,
+      "maxLength must be in 3...\(model.config.maxPositions), got \(maxLength)")
     let key = ActivationCache.key(
       ModelInputKey.model + [
         "layer=\(layer)", ModelInputKey.corpus(corpus.contentHash), "tokens=\(tokens)", "maxLength=\(maxLength)",
@@ -41,7 +43,8 @@ public enum ModelActivations {
       let first = next
       next = min(next + batchSize, corpus.snippets.count)
       let batch = model.tokenize(Array(corpus.snippets[first..<next]), maxLength: maxLength)
-      let hidden = try model.run(batch, options: .init(capture: [layer], stopAfterLayer: max(layer, 1))).hiddenState(layer)
+      let hidden = try model.run(batch, options: .init(capture: [layer], stopAfterLayer: max(layer, 1))).hiddenState(
+        layer)
       for s in 0..<batch.count {
         for (p, row) in batch.rows(s).enumerated() where ids.count < tokens {
           documents.append(first + s)
@@ -52,7 +55,8 @@ public enum ModelActivations {
       }
       progress?(Double(ids.count) / Double(tokens))
     }
-    let set = try ActivationSet(x: Matrix(rows: ids.count, cols: d, storage: x), documents: documents, positions: positions, tokenIds: ids)
+    let set = try ActivationSet(
+      x: Matrix(rows: ids.count, cols: d, storage: x), documents: documents, positions: positions, tokenIds: ids)
     if let cache { try cache.save(set, key: key) }
     return (set, false)
   }

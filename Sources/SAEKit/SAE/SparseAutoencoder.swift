@@ -53,7 +53,8 @@ public struct SparseAutoencoder: Sendable {
   ) throws {
     let d = decoderWeights.cols, m = decoderWeights.rows
     guard encoderWeights.shape == Shape(d, m) else {
-      throw SAEKitError.shapeMismatch(operation: "SAE parameters (W_enc vs W_dec)", lhs: encoderWeights.shape, rhs: decoderWeights.shape)
+      throw SAEKitError.shapeMismatch(
+        operation: "SAE parameters (W_enc vs W_dec)", lhs: encoderWeights.shape, rhs: decoderWeights.shape)
     }
     try require(encoderBias.count == m, "b_enc has \(encoderBias.count) entries, expected m = \(m)")
     try require(decoderBias.count == d, "b_dec has \(decoderBias.count) entries, expected d = \(d)")
