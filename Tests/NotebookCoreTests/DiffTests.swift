@@ -1,4 +1,5 @@
 import Foundation
+import SAEKit
 import Testing
 @testable import NotebookCore
 
@@ -284,6 +285,20 @@ import Testing
     #expect(describe(retitled) == ["figure f: title \"FVU\" → \"FVU by k\"", "figure f: y label \"\" → \"FVU\""])
     #expect(describe(scatter) == ["figure f: kind line → scatter"])
     #expect(describe(line).isEmpty)
+  }
+
+  /// Every field of a figure's record layout is compared: the ones with their own wording,
+  /// and any other (a field added to FigureSpec later) leaf by leaf.
+  @Test func everyFieldOfAFigureIsCompared() throws {
+    var full = FigureSpec(
+      kind: .histogram, series: [.init(values: [1, 2])], title: "t", xLabel: "x", yLabel: "y", xlog: true, ylog: true,
+      size: .init(width: 320, height: 240), bins: 4)
+    full.heatmap = .init(values: [[1]], rowLabels: ["r"], columnLabels: ["c"])
+    guard case .object(let fields) = try JSONValueEncoder().encode(full) else { return }
+    #expect(Set(fields.keys) == FigureComparer.describedFields, "a new field: give it a description in settings(_:_:)")
+    var bigger = full
+    bigger.size = .init(width: 640, height: 240)
+    #expect(FigureComparer(tolerance: .exact).settings(full, bigger) == [.setting("size", old: "320×240", new: "640×240")])
   }
 
   @Test func numbersInsidePrintedTextAreComparedWithTheTolerance() throws {

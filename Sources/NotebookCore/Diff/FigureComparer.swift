@@ -1,7 +1,10 @@
+import SAEKit
+
 /// Compares two versions of a figure: everything its spec holds.
 ///
 /// - the caption, the kind, the title, the axis labels, log scales, the size and
-///   the histogram bins: any change is a difference;
+///   the histogram bins: any change is a difference (and so is a change of any other
+///   field of the spec, through its record layout);
 /// - series, matched by title (the k-th series titled T in the old figure with
 ///   the k-th titled T in the new): the first `min(old, new)` points are
 ///   compared, y by ``DiffTolerance`` (the largest |Δy| among the points beyond
@@ -52,7 +55,26 @@ public struct FigureComparer: Sendable {
     let size = { (s: FigureSpec) in "\(s.effectiveSize.width)×\(s.effectiveSize.height)" }
     note("size", size(a), size(b))
     note("bins", a.bins.map(String.init) ?? "auto", b.bins.map(String.init) ?? "auto")
+    for change in otherFields(a, b) {
+      note(change.path, change.old?.compact ?? "none", change.new?.compact ?? "none")
+    }
     return out
+  }
+
+  /// The spec's fields described above or compared as data below.
+  static let describedFields: Set<String> = [
+    "kind", "title", "x_label", "y_label", "xlog", "ylog", "size", "bins", "series", "heatmap",
+  ]
+
+  /// Any other field of the spec (one added to ``FigureSpec`` later), compared leaf by leaf
+  /// through its record layout, so that no part of a figure goes unseen.
+  func otherFields(_ a: FigureSpec, _ b: FigureSpec) -> [ValueChange] {
+    func rest(_ spec: FigureSpec) -> ReportJSON {
+      guard case .object(var fields) = try? JSONValueEncoder().encode(spec) else { return .null }
+      for name in Self.describedFields { fields[name] = nil }
+      return .object(fields)
+    }
+    return ValueComparer(tolerance: tolerance).changes(rest(a), rest(b), root: "spec")
   }
 
   /// Pairs series by title and occurrence; new order first, then unmatched old ones.
