@@ -78,6 +78,13 @@ import Testing
     }
   }
 
+  @Test func parametersAreConstantsNamedAsParameters() throws {
+    let text = "---\nparams:\n  steps: 5\n---\n\n```swift\nsteps = 6\n```\n"
+    let problems = try NotebookSession.load(path: "p.md", text: text).problems
+    #expect(problems.map(\.message) == ["cannot assign to value: 'steps' is a 'let' constant"])
+    #expect(problems.first?.notes == ["'steps' is a notebook parameter: set it in the front matter or with -P steps=…"])
+  }
+
   @Test func parameterOverridesAreTypedAndRecorded() throws {
     let (result, directory) = try render("notebooks/small.md", path: "notebooks/small.md", overrides: [("width", "40")])
     defer { try? FileManager.default.removeItem(at: directory) }
