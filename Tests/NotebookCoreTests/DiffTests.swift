@@ -298,7 +298,8 @@ import Testing
     #expect(Set(fields.keys) == FigureComparer.describedFields, "a new field: give it a description in settings(_:_:)")
     var bigger = full
     bigger.size = .init(width: 640, height: 240)
-    #expect(FigureComparer(tolerance: .exact).settings(full, bigger) == [.setting("size", old: "320×240", new: "640×240")])
+    #expect(
+      FigureComparer(tolerance: .exact).settings(full, bigger) == [.setting("size", old: "320×240", new: "640×240")])
   }
 
   @Test func numbersInsidePrintedTextAreComparedWithTheTolerance() throws {
