@@ -37,8 +37,8 @@ import Testing
     try #require(FileManager.default.isExecutableFile(atPath: executable.path), "build the notebook product first")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let out = directory.appendingPathComponent(".stdout"), err = directory.appendingPathComponent(".stderr")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments

@@ -22,7 +22,7 @@ import Testing
   }
 
   static let sample = Sample(
-    name: "a\"b", count: 3, values: [0.1, 1.0 / 3.0, -0.0, .nan, .infinity, 5e-324], scale: 0.001,
+    name: "a\"b", count: 3, values: [0.1, 1.0 / 3.0, -0.0, .nan, .infinity, .leastNonzeroMagnitude], scale: 0.001,
     note: nil, shapes: [.circle(radius: 2), .grid(rows: 2, labels: nil)],
     extra: .object(["k": .array([.int(1), .bool(true), .null])]))
 
@@ -38,7 +38,7 @@ import Testing
       Sample.self, from: try JSONValueDecoder().decode(JSONValue.self, from: tree))
     for decoded in [back, reparsed] {
       #expect(decoded.values.map(\.bitPattern).dropLast(3) == Self.sample.values.map(\.bitPattern).dropLast(3))
-      #expect(decoded.values[3].isNaN && decoded.values[4] == .infinity && decoded.values[5] == 5e-324)
+      #expect(decoded.values[3].isNaN && decoded.values[4] == .infinity && decoded.values[5] == .leastNonzeroMagnitude)
       #expect(
         decoded.name == Self.sample.name && decoded.shapes == Self.sample.shapes && decoded.extra == Self.sample.extra)
     }
