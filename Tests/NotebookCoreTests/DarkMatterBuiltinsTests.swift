@@ -160,53 +160,55 @@ import Testing
     expectFailure(result, contains: "dropFractions must include 0", at: "[0.1", in: line)
   }
 
-  @Test func pursuitAndEarlierComponentsOnATrainedSAE() throws {
+  @Test func pursuitAndExplainedErrorOnATrainedSAE() throws {
     let result = try run("""
       ```swift
-      let data = synthetic.superposition(features: 128, dim: 16, sparsity: 0.04, samples: 1200)
+      let data = synthetic.superposition(features: 128, dim: 16, sparsity: 0.04, samples: 1200, test: 600)
       let sae = train(data.x, width: 48, activation: .topK(k: 4), steps: 40, batch: 256)
       let gp = darkMatter.pursuit(sae, on: data.x, tokens: 400)
       print(gp.tokens, gp.l0, gp.support <= gp.l0, gp.increases, gp.fvuByIteration.count, gp.pursuitFVU < 1)
-      let r = darkMatter.earlierComponents(sae, on: data.x, explainers: [data.x])
-      let s = darkMatter.split(sae, on: data.x)
-      print(r.columns, r.errorR2 - s.vectorR2, r.linearR2)
+      let r = darkMatter.explainError(sae, linearFitOn: data.x, fitOn: data.x, fitExplainers: [data.x, sae.reconstruct(data.x)], on: data.test, explainers: [data.test, sae.reconstruct(data.test)], names: ["x", "Sae(x)"], subsets: [[0], [1], [0, 1]])
+      let s = darkMatter.split(sae, on: data.test, fitOn: data.x)
+      print(r.count, r[0].explainers, r[2].explainers, r[0].columns, r[2].columns, r[0].fitTokens, r[0].testTokens)
+      print(r[0].errorR2 - s.vectorR2, r[0].linearR2, r[2].nonlinearR2, r[1].nonlinearR2 < r[2].nonlinearR2)
       ```
       """)
     #expect(result.succeeded, "\(result.failures)")
     let lines = printed(result)
-    try #require(lines.count == 2)
+    try #require(lines.count == 3)
     #expect(lines[0] == "400 4.0 true 0 5 true", "\(lines[0])")
-    let v = numbers(lines[1])
+    #expect(lines[1] == "3 x x + Sae(x) 16 32 1200 600", "\(lines[1])")
+    let v = numbers(lines[2])
     try #require(v.count == 3)
-    #expect(v[0] == 16)
-    #expect(abs(v[1]) < 1e-9, "regressing SaeError on x is the split's own vector R²: \(v[1])")
-    #expect(v[2] > 0.999, "LinearError = a*ᵀx is linear in x: \(v[2])")
+    #expect(abs(v[0]) < 1e-6, "regressing SaeError on x, fitted where a* was, is the split's own vector R²: \(v[0])")
+    #expect(v[1] > 0.999, "LinearError = a*ᵀx is linear in x: \(v[1])")
+    #expect(v[2] > 0.999, "NonlinearError = (I − a*ᵀ)x − Sae(x) is linear in x and Sae(x): \(v[2])")
+    #expect(lines[2].hasSuffix("true"))
   }
 }
 
 /// The builtins that run MiniLM (needs the weights from `make model`).
 extension DarkMatterBuiltinsTests {
-  @Test func tokensBlocksAndPatchedFidelityOnTheModel() throws {
+  @Test func splitBlocksAndPatchedFidelityOnTheModel() throws {
     let result = try run("""
       ```swift
       let model = minilm()
       let acts = activations(model, layer: 2, tokens: 1_500, maxLength: 32)
-      let early = darkMatter.tokens(acts, to: 1000)
-      let rest = darkMatter.tokens(acts, from: 1000)
-      print(early.count + rest.count < 1500, rest.rows[0] >= 1000, rest.firstText >= early.firstText, rest.tokenIds.count == rest.count)
-      let blocks = darkMatter.blockActivations(model, on: acts, rows: rest.rows)
-      print(blocks.maxDeviation < 0.001, blocks.previous.rows == rest.count, blocks.attentionSum.cols, blocks.feedForwardSum.rows == rest.count)
-      let sae = train(early.x, width: 96, activation: .topK(k: 8), steps: 20, batch: 256)
-      let f = darkMatter.fidelity(model, sae: sae, on: acts, fitOn: early.x, texts: 4, fromText: rest.firstText + 1)
+      let split = splitTexts(acts)
+      print(split.train.count + split.heldOut.count < 1500, split.fit.count + split.test.count == split.heldOut.count, split.test.tokenIds.count == split.test.count, split.period)
+      let blocks = darkMatter.blockActivations(model, on: split.test)
+      print(blocks.maxDeviation < 0.001, blocks.previous.rows == split.test.count, blocks.attentionOutput.cols, blocks.feedForwardOutput.rows == split.test.count)
+      let sae = train(split.train.x, width: 96, activation: .topK(k: 8), steps: 20, batch: 256)
+      let f = darkMatter.fidelity(model, sae: sae, fitOn: split.fit.x, on: split.test, texts: 4)
       print(f.texts, f.tokens > 0, f.sae <= 1, f.saeAndLinear <= 1, f.linearShare > 0, f.nonlinearShare > 0)
       ```
       """)
     #expect(result.succeeded, "\(result.failures)")
-    #expect(printed(result) == ["true true true true", "true true 384 true", "4 true true true true true"], "\(printed(result))")
+    #expect(printed(result) == ["true true true 4", "true true 384 true", "4 true true true true true"], "\(printed(result))")
   }
 
   @Test func rowsOutsideTheActivationsPointAtFrom() throws {
-    let line = "let t = darkMatter.tokens(acts, from: 5000)"
+    let line = "let t = tokens(acts, from: 5000)"
     let result = try run("""
       ```swift
       let acts = activations(minilm(), layer: 2, tokens: 1_500, maxLength: 32)

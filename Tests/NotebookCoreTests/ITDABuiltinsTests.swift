@@ -96,9 +96,10 @@ import Testing
       ```swift
       let model = minilm()
       let acts = activations(model, layer: 3, tokens: 600, maxLength: 32)
-      let d = itda.build(acts, threshold: 2.0 * (1.0 - 0.8) / 384.0, l0: 8, batch: 200)
+      let stream = tokens(acts, specialTokens: true)
+      let d = itda.build(stream, threshold: 2.0 * (1.0 - 0.8) / 384.0, l0: 8, batch: 200)
       print(d.layer, d.size >= 384, d.size <= 600)
-      let f = itda.fidelity(model, dictionary: d, texts: 4)
+      let f = itda.fidelity(model, dictionary: d, on: stream, texts: 4, patchSpecialTokens: true)
       print(f > 0.0, f <= 1.0)
       itda.atoms(d, source: acts, count: 3)
       ```

@@ -21,7 +21,7 @@ import Testing
       ```swift
       //| label: sae
       let sae = train(acts.x, width: 96, activation: .topK(k: 8), steps: 20, batch: 256)
-      let f = fidelity(model, layer: 2, sae: sae, texts: 6)
+      let f = fidelity(model, sae: sae, on: tokens(acts, from: 1_000), texts: 6)
       print(f > 0, f <= 1)
       topActivations(sae, on: acts, latent: 3, count: 3)
       ```

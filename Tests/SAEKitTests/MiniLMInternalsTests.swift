@@ -6,7 +6,7 @@ import Testing
 /// and the model-file checks (missing folder, wrong size, checksum mismatch).
 @Suite("MiniLM block sums and files")
 struct MiniLMInternalsTests {
-  @Test("block 1 sums and output equal a naive Double re-computation from the golden layer 0")
+  @Test("block 1 sums, sublayer outputs and output equal a naive Double re-computation from the golden layer 0")
   func blockSumsAgainstNaiveReference() throws {
     let model = try MiniLMFixtures.model()
     let ids = [101, 7632, 999, 102]  // "Hi!": golden rows 92..<96
@@ -18,6 +18,9 @@ struct MiniLMInternalsTests {
     #expect(MiniLMFixtures.maxAbsDifference(sums.attention, reference.attention) <= 1e-4)
     #expect(MiniLMFixtures.maxAbsDifference(sums.feedForward, reference.feedForward) <= 1e-4)
     #expect(MiniLMFixtures.maxAbsDifference(try result.hiddenState(1), reference.output) <= 1e-4)
+    // The sublayer outputs: what each adds to the residual (its sum minus its input).
+    #expect(MiniLMFixtures.maxAbsDifference(sums.attentionOutput, reference.attentionOutput) <= 1e-4)
+    #expect(MiniLMFixtures.maxAbsDifference(sums.feedForwardOutput, reference.feedForwardOutput) <= 1e-4)
     #expect(result.blockSums.keys.sorted() == [1, 6])
     // The sum is not normalised: its rows are far from zero mean and unit variance.
     #expect(sums.feedForward.storage.map(abs).max()! > 10)
@@ -78,7 +81,7 @@ private struct NaiveBlock {
     self.epsilon = epsilon
   }
 
-  func run(_ x: Matrix) -> (attention: Matrix, feedForward: Matrix, output: Matrix) {
+  func run(_ x: Matrix) -> (attention: Matrix, feedForward: Matrix, output: Matrix, attentionOutput: Matrix, feedForwardOutput: Matrix) {
     let n = x.rows, d = x.cols, heads = 12, size = d / heads
     let h = toDouble(x)
     let qkv = linear(h, block.qkv)
@@ -96,14 +99,16 @@ private struct NaiveBlock {
         }
       }
     }
-    let attention = add(linear(context, block.attentionOutput), h)
+    let attentionOutput = linear(context, block.attentionOutput)
+    let attention = add(attentionOutput, h)
     let a = layerNorm(attention, block.attentionNormScale, block.attentionNormShift)
     let up = linear(a, block.intermediate).map { row in
       row.map { $0 * 0.5 * (1 + erf($0 / 2.0.squareRoot())) }
     }
-    let feedForward = add(linear(up, block.output), a)
+    let feedForwardOutput = linear(up, block.output)
+    let feedForward = add(feedForwardOutput, a)
     let output = layerNorm(feedForward, block.outputNormScale, block.outputNormShift)
-    return (toMatrix(attention), toMatrix(feedForward), toMatrix(output))
+    return (toMatrix(attention), toMatrix(feedForward), toMatrix(output), toMatrix(attentionOutput), toMatrix(feedForwardOutput))
   }
 
   private func linear(_ x: [[Double]], _ layer: LinearLayer) -> [[Double]] {

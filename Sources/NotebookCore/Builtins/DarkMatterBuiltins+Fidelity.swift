@@ -18,79 +18,43 @@ extension DarkMatterBuiltins {
 
   static let fidelity = Builtin("darkMatter.fidelity", [
     .positional("model", .model, "the model, from minilm()"),
-    .labeled("sae", .sae, "an SAE trained on the activations' layer"),
-    .labeled("on", .activations, "activations of the layer to patch: their layer, corpus and maxLength are used"),
-    .labeled("fitOn", .matrix, "activations of that layer (ordinary tokens, e.g. tokens.x) to fit a* on"),
-    .labeled("texts", .int, default: .value(.int(256)), "how many texts of the corpus to score"),
-    .labeled("fromText", .int, default: .value(.int(0)), "index of the first text to score, e.g. tokens.firstText + 1 to score only texts no SAE was trained on"),
-  ] + splitParameters, returns: .record("PatchedFidelity"),
-     doc: "Patches layer ℓ of MiniLM, on texts fromText..<fromText + texts, with Sae(x), Sae(x) + LinearError and Sae(x) + NonlinearError on ordinary tokens ([CLS]/[SEP] stay clean; the zero-ablation baseline zeroes the same tokens) and scores mean embedding fidelity and the % of the SAE's damage each part recovers.") { args, context in
+    .labeled("sae", .sae, "an SAE trained on the tokens' layer"),
+    .labeled("fitOn", .matrix, "activations of that layer to fit a* on, all of them (e.g. split.fit.x: held-out texts other than the scored ones)"),
+  ] + FidelityArguments.parameters, returns: .record("PatchedFidelity"),
+     doc: "Patches the tokens' layer of MiniLM, on the texts of some tokens, with Sae(x), Sae(x) + LinearError and Sae(x) + NonlinearError (a* fitted on fitOn) and scores mean embedding fidelity and the % of the SAE's damage each part recovers.") { args, context in
     guard case .model(let model)? = args.values["model"] else { throw RuntimeError("'model' must be a Model", argument: "model") }
-    let acts = try activations(args, "on")
     let fitOn = try data(args, "fitOn", minimumRows: 8)
     let s = try sae(args, "sae", dimension: fitOn.cols, data: "fitOn")
-    let layer = acts.layer, maxLength = acts.request.maxLength
     guard s.model.dimension == model.hiddenSize else {
       throw RuntimeError("the SAE expects d = \(s.model.dimension), the model's layers have d = \(model.hiddenSize)", argument: "sae")
     }
-    let first = try args.int("fromText"), available = acts.corpus.snippets.count
-    guard first >= 0 && first < available else {
-      throw RuntimeError("fromText must be in 0..<\(available) (the corpus has \(available) texts), got \(first)", argument: "fromText")
-    }
-    let texts = Array(acts.corpus.snippets[first...].prefix(try args.positiveInt("texts")))
-    let o = try options(args)
     let map = try attributing("fitOn") {
-      try SAEErrorDecomposition(activations: fitOn, sae: s.model, options: o).linearMap
+      try SAEErrorDecomposition.linearMap(activations: fitOn, reconstructions: s.model.reconstruct(fitOn))
     }
-    let special = specialIDs(acts.tokenizer)
-    var scores = [[Float]](repeating: [], count: 3)
-    var linearSquared = 0.0, nonlinearSquared = 0.0, errorSquared = 0.0, tokenCount = 0
-    for start in stride(from: 0, to: texts.count, by: 32) {
-      try context.checkDeadline()
-      let batch = model.tokenize(Array(texts[start..<min(start + 32, texts.count)]), maxLength: maxLength)
-      let ordinary = batch.ids.map { !special.contains($0) }
-      /// Replaces the ordinary rows of `h` by `replacement(h)`'s.
-      func patch(_ replacement: @escaping (Matrix) throws -> Matrix) -> MiniLM.Patch {
-        { h in
-          var out = h
-          let r = try replacement(h)
-          for row in 0..<h.rows where ordinary[row] {
-            out.storage.replaceSubrange((row * h.cols)..<((row + 1) * h.cols), with: r.storage[(row * h.cols)..<((row + 1) * h.cols)])
+    var linearSquared = 0.0, nonlinearSquared = 0.0, errorSquared = 0.0
+    let result = try attributing("sae") {
+      try FidelityArguments.measure(
+        args, context, model: model, label: "darkMatter.fidelity",
+        replacements: [
+          { try s.model.reconstruct($0) },
+          { h in try s.model.reconstruct(h).adding(try map.predict(h)) },
+          { h in try h.subtracting(try map.predict(h)) },
+        ],
+        inspect: { h, patched in
+          let parts = try SAEErrorDecomposition.components(activations: h, reconstructions: s.model.reconstruct(h), linearMap: map)
+          let (l, nl, e) = (parts.linearError.rowSquaredNorms(), parts.nonlinearError.rowSquaredNorms(), parts.saeError.rowSquaredNorms())
+          for row in 0..<h.rows where patched[row] {
+            linearSquared += l[row]
+            nonlinearSquared += nl[row]
+            errorSquared += e[row]
           }
-          return out
-        }
-      }
-      try attributing("sae") {
-        let clean = try model.run(batch, options: .init(capture: [layer]))
-        let h = try clean.hiddenState(layer)
-        let recon = try s.model.reconstruct(h)
-        let linear = try map.predict(h)
-        let error = try h.subtracting(recon)
-        let nonlinear = try error.subtracting(linear)
-        let (l, nl, e) = (linear.rowSquaredNorms(), nonlinear.rowSquaredNorms(), error.rowSquaredNorms())
-        for row in 0..<h.rows where ordinary[row] {
-          linearSquared += l[row]
-          nonlinearSquared += nl[row]
-          errorSquared += e[row]
-          tokenCount += 1
-        }
-        let ablated = try model.run(batch, options: .init(patches: [layer: patch(MiniLM.zeroAblation)])).embeddings
-        let settings: [Matrix] = [recon, try recon.adding(linear), try h.subtracting(linear)]
-        for (k, replacement) in settings.enumerated() {
-          let patched = try model.run(batch, options: .init(patches: [layer: patch { _ in replacement }])).embeddings
-          scores[k] += try MiniLM.embeddingFidelity(clean: clean.embeddings, patched: patched, zeroAblated: ablated)
-        }
-      }
-      context.progress?("darkMatter.fidelity", Double(min(start + 32, texts.count)) / Double(texts.count))
+        })
     }
-    let means = scores.map { values -> Double in
-      let finite = values.filter(\.isFinite)
-      return finite.isEmpty ? .nan : finite.map(Double.init).reduce(0, +) / Double(finite.count)
-    }
+    let means = result.means
     func recovered(_ f: Double) -> Double { means[0] < 1 ? 100 * (f - means[0]) / (1 - means[0]) : .nan }
     func share(_ part: Double) -> Double { errorSquared > 0 ? 100 * part / errorSquared : .nan }
     return .record(Record("PatchedFidelity", [
-      ("texts", .int(texts.count)), ("tokens", .int(tokenCount)),
+      ("texts", .int(result.texts)), ("tokens", .int(result.patchedTokens)),
       ("sae", .double(means[0])), ("saeAndLinear", .double(means[1])), ("saeAndNonlinear", .double(means[2])),
       ("linearRecovered", .double(recovered(means[1]))), ("nonlinearRecovered", .double(recovered(means[2]))),
       ("linearShare", .double(share(linearSquared))), ("nonlinearShare", .double(share(nonlinearSquared))),

@@ -3,73 +3,32 @@ import SAEKit
 /// `darkMatter.tokens` and `darkMatter.blockActivations`: the tokens the
 /// analyses run on, and the block-internal sums of MiniLM for those tokens.
 extension DarkMatterBuiltins {
-  static let blockRecord = RecordType("BlockActivations", doc: "For the tokens of some activations at layer ℓ: the hidden states around block ℓ and its two pre-LayerNorm sums (MiniLM is post-LN: h_ℓ = LN(a + FFN(a)), a = LN(h_ℓ₋₁ + Attn(h_ℓ₋₁))).", fields: [
-    ("hidden", .matrix, "h_ℓ, recomputed (equals the activations' x)"),
+  static let blockRecord = RecordType("BlockActivations", doc: "For some tokens of layer ℓ: the hidden states around block ℓ and the outputs of its two sublayers (MiniLM is post-LN: h_ℓ = LN(a + FFN(a)), a = LN(h_ℓ₋₁ + Attn(h_ℓ₋₁))).", fields: [
     ("previous", .matrix, "h_ℓ₋₁, the output of the block before"),
-    ("attentionSum", .matrix, "h_ℓ₋₁ + Attn(h_ℓ₋₁), before the attention LayerNorm"),
-    ("feedForwardSum", .matrix, "a + FFN(a), before the output LayerNorm"),
-    ("maxDeviation", .double, "max |recomputed h_ℓ − x| / max |x|: a check that the tokens were matched"),
+    ("attentionOutput", .matrix, "Attn(h_ℓ₋₁): what the attention sublayer adds to the residual"),
+    ("feedForwardOutput", .matrix, "FFN(a): what the feed-forward (MLP) sublayer adds"),
+    ("maxDeviation", .double, "max |h_ℓ recomputed − x| / max |x|: a check that the tokens were matched"),
   ])
-
-  /// `[CLS]`, `[SEP]` and `[PAD]`: rows the analyses leave out.
-  static func specialIDs(_ tokenizer: WordPieceTokenizer) -> Set<Int> {
-    [tokenizer.classifierID, tokenizer.separatorID, tokenizer.padID]
-  }
-
-  static let tokensRecord = RecordType("Tokens", doc: "Ordinary tokens of some activations: [CLS] and [SEP] left out.", fields: [
-    ("x", .matrix, "their activations, (tokens × d)"),
-    ("tokenIds", .array(.int), "the vocabulary id of every token"),
-    ("rows", .array(.int), "the row of every token in the activations it came from"),
-    ("count", .int, "number of tokens"),
-    ("firstText", .int, "the corpus text the first token comes from (texts after it hold only these tokens and later ones)"),
-  ])
-
-  static let tokens = Builtin("darkMatter.tokens", [
-    .positional("acts", .activations, "activations from activations(…)"),
-    .labeled("from", .int, default: .value(.int(0)), "first row to keep"),
-    .labeled("to", .int, default: .value(.int(0)), "row after the last to keep (0: the end)"),
-  ], returns: .record("Tokens"),
-     doc: "The rows from..<to of some activations without the special tokens [CLS] and [SEP] (so position 0 is skipped), e.g. to train SAEs on one part and analyse another.") { args, _ in
-    let a = try activations(args, "acts")
-    let from = try args.int("from"), requested = try args.int("to")
-    let to = requested == 0 ? a.set.count : requested
-    guard from >= 0 && from < a.set.count else {
-      throw RuntimeError("from must be in 0..<\(a.set.count), got \(from)", argument: "from")
-    }
-    guard to > from && to <= a.set.count else {
-      throw RuntimeError("to must be in \(from + 1)...\(a.set.count) (or 0 for the end), got \(requested)", argument: "to")
-    }
-    let special = specialIDs(a.tokenizer)
-    let keep = (from..<to).filter { !special.contains(a.set.tokenIds[$0]) }
-    guard !keep.isEmpty else { throw RuntimeError("no ordinary tokens in rows \(from)..<\(to)", argument: "from") }
-    return .record(Record("Tokens", [
-      ("x", .matrix(a.set.x.rows(keep))), ("tokenIds", ints(keep.map { a.set.tokenIds[$0] })), ("rows", ints(keep)),
-      ("count", .int(keep.count)), ("firstText", .int(a.set.documents[keep[0]])),
-    ]))
-  }
 
   static let blockActivations = Builtin("darkMatter.blockActivations", [
     .positional("model", .model, "the model the activations came from, from minilm()"),
-    .labeled("on", .activations, "activations of a layer ℓ ≥ 1, from activations(…)"),
-    .labeled("rows", .array(.int), default: .absent, "which of their rows, e.g. tokens.rows from darkMatter.tokens (default: all)"),
+    .labeled("on", .record("Tokens"), "tokens of a layer ℓ ≥ 1, e.g. split.train from splitTexts"),
   ], returns: .record("BlockActivations"),
-     doc: "Reruns the model on the texts behind some layer-ℓ activations and returns, row for row, h_ℓ, h_ℓ₋₁ and block ℓ's attention and feed-forward sums before their LayerNorms (for §6.2's earlier-component regressions).") { args, context in
+     doc: "Reruns the model on the texts of some tokens of layer ℓ and returns, row for row, h_ℓ, h_ℓ₋₁ and the outputs of block ℓ's attention and feed-forward sublayers (the components of §6.2's earlier-component regressions).") { args, context in
     guard case .model(let model)? = args.values["model"] else { throw RuntimeError("'model' must be a Model", argument: "model") }
-    let a = try activations(args, "on")
+    let tokens = try TokenBuiltins.tokensArgument(args, "on")
+    let a = tokens.source, selected = tokens.rows
     let layer = a.layer, maxLength = a.request.maxLength
     guard layer >= 1 && layer <= model.layerCount else {
-      throw RuntimeError("block sums need activations of a layer in 1...\(model.layerCount), these are layer \(layer)", argument: "on")
+      throw RuntimeError("block outputs need tokens of a layer in 1...\(model.layerCount), these are of layer \(layer)", argument: "on")
     }
-    let selected = args.has("rows") ? try args.doubles("rows").map { Int($0) } : Array(0..<a.set.count)
-    guard !selected.isEmpty, selected.allSatisfy({ $0 >= 0 && $0 < a.set.count }) else {
-      throw RuntimeError("rows must be non-empty and in 0..<\(a.set.count)", argument: "rows")
-    }
+    guard !selected.isEmpty else { throw RuntimeError("no tokens", argument: "on") }
     // Output row of every selected (document, position).
     var rowOf = [Int: [Int: Int]]()
     for (out, r) in selected.enumerated() { rowOf[a.set.documents[r], default: [:]][a.set.positions[r]] = out }
     let documents = rowOf.keys.sorted()
     guard documents.allSatisfy({ $0 < a.corpus.snippets.count }) else {
-      throw RuntimeError("the activations refer to texts beyond their corpus", argument: "on")
+      throw RuntimeError("the tokens refer to texts beyond their corpus", argument: "on")
     }
     let d = model.hiddenSize, n = selected.count
     var outputs = [Matrix](repeating: Matrix(rows: n, cols: d), count: 4)  // hidden, previous, attention, feed-forward
@@ -81,8 +40,8 @@ extension DarkMatterBuiltins {
       let result = try attributing("on") {
         try model.run(batch, options: .init(capture: [layer - 1, layer], captureBlockSums: [layer], stopAfterLayer: layer))
       }
-      guard let sums = result.blockSums[layer] else { throw RuntimeError("block sums of layer \(layer) were not captured") }
-      let sources = [try result.hiddenState(layer), try result.hiddenState(layer - 1), sums.attention, sums.feedForward]
+      guard let block = result.blockSums[layer] else { throw RuntimeError("block outputs of layer \(layer) were not captured") }
+      let sources = [try result.hiddenState(layer), try result.hiddenState(layer - 1), block.attentionOutput, block.feedForwardOutput]
       for (s, document) in chunk.enumerated() {
         guard let wanted = rowOf[document] else { continue }
         for (position, batchRow) in batch.rows(s).enumerated() {
@@ -96,7 +55,7 @@ extension DarkMatterBuiltins {
       context.progress?("darkMatter.blockActivations", Double(min(start + 32, documents.count)) / Double(documents.count))
     }
     guard filled == n else { throw RuntimeError("only \(filled) of \(n) tokens were found again in their texts", argument: "on") }
-    let original = a.set.x.rows(selected)
+    let original = tokens.x
     var deviation = 0.0, scale = 0.0
     for e in 0..<(n * d) {
       deviation = max(deviation, Double(abs(outputs[0].storage[e] - original.storage[e])))
@@ -107,8 +66,8 @@ extension DarkMatterBuiltins {
       throw RuntimeError("the recomputed hidden states differ from the activations (max relative deviation \(relative))", argument: "on")
     }
     return .record(Record("BlockActivations", [
-      ("hidden", .matrix(outputs[0])), ("previous", .matrix(outputs[1])), ("attentionSum", .matrix(outputs[2])),
-      ("feedForwardSum", .matrix(outputs[3])), ("maxDeviation", .double(relative)),
+      ("previous", .matrix(outputs[1])), ("attentionOutput", .matrix(outputs[2])),
+      ("feedForwardOutput", .matrix(outputs[3])), ("maxDeviation", .double(relative)),
     ]))
   }
 }

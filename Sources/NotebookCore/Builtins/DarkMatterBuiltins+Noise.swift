@@ -20,6 +20,10 @@ extension DarkMatterBuiltins {
     ("reconstructionNoise", .array(.double), "σ_r of every cell"),
     ("reconstructionFVU", .array(.double), "FVU(x_noised, recon) of every cell"),
     ("linearSumFVU", .array(.double), "FVU(x_noised, recon + a*ᵀx_noised) of every cell"),
+    ("sources", .table, "each source alone (smallest non-zero σ, largest p; the others 0): the FVU it adds and the share of it a*ᵀx removes"),
+    ("activationShare", .double, "share of the activation noise's FVU that a*ᵀx removes (alone, smallest non-zero σ_a; n/a if not on the grid)"),
+    ("reconstructionShare", .double, "share of the reconstruction noise's FVU that a*ᵀx removes (alone, smallest non-zero σ_r)"),
+    ("dropShare", .double, "share of the dropped features' FVU that a*ᵀx removes (alone, largest p)"),
   ])
 
   /// The σ_a / σ_r / p grid parameters shared by both tests.
@@ -93,6 +97,17 @@ extension DarkMatterBuiltins {
       [.double($0.dropFraction), .double($0.activationNoise), .double($0.reconstructionNoise), .double($0.reconstructionFVU),
        .double($0.linearSumFVU), .double($0.estimatedLinear), .double($0.estimatedNonlinear)]
     })
+    let sources = test.singleSources()
+    let sourceTable = Table(headers: ["source alone", "level", "FVU it adds", "FVU after + a*ᵀx", "share a* removes"], rows: sources.map { s in
+      let level: Double
+      switch s.source {
+      case .activationNoise: level = s.cell.activationNoise
+      case .reconstructionNoise: level = s.cell.reconstructionNoise
+      case .droppedFeatures: level = s.cell.dropFraction
+      }
+      return [.string(s.source.rawValue), .double(level), .double(s.cell.reconstructionFVU), .double(s.cell.linearSumFVU), .double(s.linearShare)]
+    })
+    func share(_ source: SyntheticNoiseTest.SourceShare.Source) -> Double { sources.first { $0.source == source }?.linearShare ?? .nan }
     return .record(Record("NoiseTest", [
       ("signalRMS", .double(truth.signalRMS)), ("noiseUnit", .double(config.noiseUnit)), ("correlations", .matrix(correlations)),
       ("activationVsLinear", .double(t.activationNoiseVsLinear)), ("activationVsNonlinear", .double(t.activationNoiseVsNonlinear)),
@@ -102,6 +117,8 @@ extension DarkMatterBuiltins {
       ("cells", .table(table)), ("dropFraction", doubles(cells.map(\.dropFraction))),
       ("activationNoise", doubles(cells.map(\.activationNoise))), ("reconstructionNoise", doubles(cells.map(\.reconstructionNoise))),
       ("reconstructionFVU", doubles(cells.map(\.reconstructionFVU))), ("linearSumFVU", doubles(cells.map(\.linearSumFVU))),
+      ("sources", .table(sourceTable)), ("activationShare", .double(share(.activationNoise))),
+      ("reconstructionShare", .double(share(.reconstructionNoise))), ("dropShare", .double(share(.droppedFeatures))),
     ]))
   }
 }

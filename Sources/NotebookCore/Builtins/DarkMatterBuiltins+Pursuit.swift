@@ -17,12 +17,17 @@ extension DarkMatterBuiltins {
     ("increases", .int, "iterations (over all tokens) whose squared error rose by more than 10⁻⁵ relative"),
   ])
 
-  static let explainRecord = RecordType("ExplainedError", doc: "Held-out R² of the SAE's error parts regressed on other vectors (§6.2 / Fig. 10b of the paper).", fields: [
+  static let explainRecord = RecordType("ExplainedError", doc: "Held-out R² of the SAE's error parts regressed on a set of explainers (§6.2 / Fig. 10b of the paper).", fields: [
+    ("explainers", .string, "the explainers used, joined by ' + '"),
     ("columns", .int, "number of explanatory columns Σ p_i"),
-    ("nonlinearR2", .double, "R² of NonlinearError, mean over dimensions"),
+    ("fitTokens", .int, "tokens the regression was fitted on"),
+    ("testTokens", .int, "tokens it was scored on"),
+    ("nonlinearR2", .double, "R² of NonlinearError, mean over dimensions (the paper's bars)"),
     ("nonlinearR2Pooled", .double, "R² of NonlinearError, pooled: the share of its variance explained"),
     ("errorR2", .double, "R² of SaeError, mean over dimensions"),
+    ("errorR2Pooled", .double, "R² of SaeError, pooled"),
     ("linearR2", .double, "R² of LinearError, mean over dimensions"),
+    ("linearR2Pooled", .double, "R² of LinearError, pooled"),
   ])
 
   static let pursuit = Builtin("darkMatter.pursuit", [
@@ -90,39 +95,67 @@ extension DarkMatterBuiltins {
     return total
   }
 
-  static let earlierComponents = Builtin("darkMatter.earlierComponents", [
+  static let explainError = Builtin("darkMatter.explainError", [
     .positional("sae", .sae, "the SAE whose error is explained"),
-    .labeled("on", .matrix, "its activations x, (tokens × d)"),
-    .labeled("explainers", .array(.matrix), "matrices with one row per token of x (e.g. other SAEs' reconstructions of earlier components), concatenated column-wise"),
-    .labeled("intercept", .bool, default: .value(.bool(false)), "add a column of ones to the explainers"),
-  ] + splitParameters, returns: .record("ExplainedError"),
-     doc: "Regresses the SAE's NonlinearError (and SaeError, LinearError) on the explainers, fitted on the fit split and scored on held-out tokens (Fig. 10b).") { args, context in
+    .labeled("linearFitOn", .matrix, "tokens to fit a* on (e.g. split.fit.x): it defines LinearError and NonlinearError"),
+    .labeled("fitOn", .matrix, "tokens x to fit the regressions on (e.g. a subsample of the training texts)"),
+    .labeled("fitExplainers", .array(.matrix), "the explainers on those tokens, one row per token each (e.g. other SAEs' reconstructions of earlier components)"),
+    .labeled("on", .matrix, "tokens x to score the regressions on (e.g. split.test.x)"),
+    .labeled("explainers", .array(.matrix), "the same explainers on the scored tokens"),
+    .labeled("names", .array(.string), "a name for each explainer"),
+    .labeled("subsets", .array(.array(.int)), "which explainers to regress on together, e.g. [[0], [1], [0, 1]]"),
+    .labeled("intercept", .bool, default: .value(.bool(false)), "add a column of ones to every subset"),
+  ], returns: .array(.record("ExplainedError")),
+     doc: "Regresses the SAE's SaeError, LinearError and NonlinearError (a* fitted on linearFitOn) on each subset of explainers, fitted on fitOn and scored on 'on' (Fig. 10b: each explainer alone and in combination).") { args, context in
     let x = try data(args, "on", minimumRows: 8)
     let s = try sae(args, "sae", dimension: x.cols, data: "on")
-    let explainers = try args.array("explainers").map { v -> Matrix in
-      guard case .matrix(let m) = v else { throw RuntimeError("'explainers' must contain matrices", argument: "explainers") }
-      guard m.rows == x.rows else {
-        throw RuntimeError("an explainer has \(m.rows) rows but 'on' has \(x.rows) tokens", argument: "explainers")
-      }
-      return m
+    let linearFit = try data(args, "linearFitOn", minimumRows: 8)
+    let fitX = try data(args, "fitOn", minimumRows: 8)
+    for (name, m) in [("linearFitOn", linearFit), ("fitOn", fitX)] where m.cols != x.cols {
+      throw RuntimeError("'\(name)' has \(m.cols) columns but 'on' has \(x.cols)", argument: name)
     }
-    guard !explainers.isEmpty else { throw RuntimeError("give at least one explainer", argument: "explainers") }
-    let o = try options(args)
-    let intercept = try args.bool("intercept")
-    return try attributing("explainers") {
-      let recon = try s.model.reconstruct(x)
-      let split = try SAEErrorDecomposition(activations: x, reconstructions: recon, options: o)
-      let parts = try split.components(activations: x, reconstructions: recon)
-      let inputs = try HeldOutRegression.columnConcatenation(explainers)
-      var r2 = [RSquared]()
-      for target in [parts.nonlinearError, parts.saeError, parts.linearError] {
-        try context.checkDeadline()
-        r2.append(try HeldOutRegression.vector(inputs: inputs, targets: target, split: split.split, intercept: intercept).r2)
+    func matrices(_ name: String, rows: Int) throws -> [Matrix] {
+      let ms = try args.array(name).map { v -> Matrix in
+        guard case .matrix(let m) = v else { throw RuntimeError("'\(name)' must contain matrices", argument: name) }
+        guard m.rows == rows else { throw RuntimeError("an explainer in '\(name)' has \(m.rows) rows for \(rows) tokens", argument: name) }
+        return m
       }
-      return .record(Record("ExplainedError", [
-        ("columns", .int(inputs.cols)), ("nonlinearR2", .double(r2[0].mean)), ("nonlinearR2Pooled", .double(r2[0].pooled)),
-        ("errorR2", .double(r2[1].mean)), ("linearR2", .double(r2[2].mean)),
+      guard !ms.isEmpty else { throw RuntimeError("give at least one explainer", argument: name) }
+      return ms
+    }
+    let fitExplainers = try matrices("fitExplainers", rows: fitX.rows), explainers = try matrices("explainers", rows: x.rows)
+    guard fitExplainers.count == explainers.count else {
+      throw RuntimeError("\(fitExplainers.count) fit explainers but \(explainers.count) scored ones", argument: "explainers")
+    }
+    let names = try args.strings("names")
+    guard names.count == explainers.count else {
+      throw RuntimeError("\(names.count) names for \(explainers.count) explainers", argument: "names")
+    }
+    let subsets = try args.array("subsets").map { v -> [Int] in
+      guard let items = v.elements else { throw RuntimeError("'subsets' must be an array of arrays of indices", argument: "subsets") }
+      return try items.map { item in
+        guard case .int(let i) = item, names.indices.contains(i) else {
+          throw RuntimeError("subset entries must be explainer indices in 0..<\(names.count), found \(item.brief)", argument: "subsets")
+        }
+        return i
+      }
+    }
+    context.progress?("darkMatter.explainError", 0)
+    let map = try attributing("linearFitOn") {
+      try SAEErrorDecomposition.linearMap(activations: linearFit, reconstructions: s.model.reconstruct(linearFit))
+    }
+    let results = try attributing("subsets") {
+      try ErrorExplanation.analyse(sae: s.model, linearMap: map, fit: (fitX, fitExplainers), test: (x, explainers),
+                                   subsets: subsets, intercept: try args.bool("intercept"))
+    }
+    return .array(results.map { r in
+      .record(Record("ExplainedError", [
+        ("explainers", .string(r.subset.map { names[$0] }.joined(separator: " + "))), ("columns", .int(r.columns)),
+        ("fitTokens", .int(r.fitTokens)), ("testTokens", .int(r.testTokens)),
+        ("nonlinearR2", .double(r.nonlinear.mean)), ("nonlinearR2Pooled", .double(r.nonlinear.pooled)),
+        ("errorR2", .double(r.error.mean)), ("errorR2Pooled", .double(r.error.pooled)),
+        ("linearR2", .double(r.linear.mean)), ("linearR2Pooled", .double(r.linear.pooled)),
       ]))
-    }
+    })
   }
 }

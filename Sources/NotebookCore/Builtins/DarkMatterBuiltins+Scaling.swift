@@ -63,9 +63,10 @@ extension DarkMatterBuiltins {
   static let perToken = Builtin("darkMatter.perToken", [
     .positional("saes", .array(.sae), "SAEs of increasing width trained on the same activations"),
     .labeled("on", .matrix, "activations x, (tokens × d)"),
+    .labeled("fitOn", .matrix, default: .absent, "other tokens to fit a* and the norm regressions on (e.g. split.fit.x); 'on' then only scores them"),
   ] + splitParameters, returns: .record("PerTokenScaling"),
      doc: "Per-token scaling (papers-1.md §1a): R² of predicting each width's per-token error norm ‖x − Sae(x)‖ from a smaller width's, and the gain from adding the smaller SAE's nonlinear-error norm.") { args, context in
-    let x = try data(args, "on", minimumRows: 8)
+    let (x, _, explicit) = try analysedTokens(args, on: try data(args, "on", minimumRows: 8), tokenIds: nil)
     let saes = try args.array("saes").map { v -> TrainedSAE in
       guard case .sae(let s) = v else { throw RuntimeError("'saes' must contain SAEs", argument: "saes") }
       guard s.model.dimension == x.cols else {
@@ -76,17 +77,18 @@ extension DarkMatterBuiltins {
     guard saes.count >= 2 else { throw RuntimeError("per-token scaling needs at least 2 SAEs", argument: "saes") }
     let o = try options(args)
     return try attributing("on") {
+      let tokenSplit = try explicit ?? TokenSplit(tokenCount: x.rows, fitFraction: o.fitFraction, seed: o.seed)
+      let fitX = x.rows(tokenSplit.fitRows)
       var errorNorms = [[Double]](), nonlinearNorms = [[Double]]()
       for (i, s) in saes.enumerated() {
         try context.checkDeadline()
         context.progress?("darkMatter.perToken", Double(i) / Double(saes.count))
         let recon = try s.model.reconstruct(x)
-        let split = try SAEErrorDecomposition(activations: x, reconstructions: recon, options: o)
-        let parts = try split.components(activations: x, reconstructions: recon)
+        let map = try SAEErrorDecomposition.linearMap(activations: fitX, reconstructions: recon.rows(tokenSplit.fitRows))
+        let parts = try SAEErrorDecomposition.components(activations: x, reconstructions: recon, linearMap: map)
         errorNorms.append(parts.saeError.rowNorms())
         nonlinearNorms.append(parts.nonlinearError.rowNorms())
       }
-      let tokenSplit = try TokenSplit(tokenCount: x.rows, fitFraction: o.fitFraction, seed: o.seed)
       let scaling = try PerTokenScaling(errorNorms: errorNorms, nonlinearNorms: nonlinearNorms, split: tokenSplit)
       let n = saes.count
       var r2 = Matrix(rows: n, cols: n), gain = Matrix(rows: n, cols: n)

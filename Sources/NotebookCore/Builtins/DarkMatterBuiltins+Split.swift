@@ -5,8 +5,11 @@ import SAEKit
 extension DarkMatterBuiltins {
   static let errorSplit = RecordType("ErrorSplit", doc: "The linear / nonlinear split of an SAE's error x − Sae(x) on some activations, with held-out R² (papers-1.md §1a).", fields: [
     ("width", .int, "number of latents of the SAE"),
-    ("tokens", .int, "number of tokens analysed"),
+    ("tokens", .int, "number of tokens analysed (fit and scored)"),
+    ("fitTokens", .int, "tokens the regressions were fitted on"),
+    ("testTokens", .int, "tokens they were scored on (the held-out R² and the held-out FVUs)"),
     ("l0", .double, "mean number of non-zero latents per token"),
+    ("deadFraction", .double, "share of latents that fire on none of the tokens analysed (fit and scored)"),
     ("totalFVU", .double, "FVU(x, Sae(x)) = Σ‖x − Sae(x)‖² / Σ‖x − x̄‖², all tokens"),
     ("linearFVU", .double, "totalFVU − nonlinearFVU: the part a*ᵀx removes"),
     ("nonlinearFVU", .double, "FVU(x, Sae(x) + a*ᵀx), all tokens (the paper's 'FVU with prediction')"),
@@ -38,30 +41,33 @@ extension DarkMatterBuiltins {
     .labeled("on", .matrix, "activations x, (tokens × d)"),
     .labeled("tokenIds", .array(.int), default: .absent, "the vocabulary id of every token, for the token-identity baseline (e.g. acts.tokenIds)"),
     .labeled("intercept", .bool, default: .value(.bool(false)), "fit a* with an intercept (the paper has none)"),
-  ] + splitParameters, returns: .record("ErrorSplit"),
-     doc: "Splits x − Sae(x) into a*ᵀx (LinearError, a* by least squares on the fit tokens) and the rest (NonlinearError); vector and norm R² on held-out tokens, FVUs, and the norm-prediction baselines.") { args, context in
-    let x = try data(args, "on", minimumRows: 8)
-    let s = try sae(args, "sae", dimension: x.cols, data: "on")
-    var ids: [Int]?
+  ] + fitOnParameters + splitParameters, returns: .record("ErrorSplit"),
+     doc: "Splits x − Sae(x) into a*ᵀx (LinearError, a* by least squares on the fit tokens) and the rest (NonlinearError); vector and norm R² on held-out tokens, FVUs, and the norm-prediction baselines. With fitOn:, every regression is fitted on fitOn and scored on 'on'.") { args, context in
+    let scored = try data(args, "on", minimumRows: 8)
+    let s = try sae(args, "sae", dimension: scored.cols, data: "on")
+    var scoredIds: [Int]?
     if args.has("tokenIds") {
-      ids = try args.doubles("tokenIds").map { Int($0) }
-      guard ids?.count == x.rows else {
-        throw RuntimeError("tokenIds has \(ids?.count ?? 0) entries for \(x.rows) tokens", argument: "tokenIds")
+      scoredIds = try args.doubles("tokenIds").map { Int($0) }
+      guard scoredIds?.count == scored.rows else {
+        throw RuntimeError("tokenIds has \(scoredIds?.count ?? 0) entries for \(scored.rows) tokens", argument: "tokenIds")
       }
     }
+    let (x, ids, explicit) = try analysedTokens(args, on: scored, tokenIds: scoredIds)
     let o = try options(args)
     context.progress?("darkMatter.split m=\(s.model.width)", 0)
-    return try attributing("on") {
+    return try attributing(args.has("fitOn") ? "fitOn" : "on") {
       let codes = try s.model.encode(x)
       let recon = try s.model.decode(codes)
       let l0 = ReconstructionMetrics.l0(codes)
-      let split = try SAEErrorDecomposition(activations: x, reconstructions: recon, l0: l0, tokenIDs: ids, options: o)
+      let split = try SAEErrorDecomposition(activations: x, reconstructions: recon, l0: l0, tokenIDs: ids, options: o, split: explicit)
       try context.checkDeadline()
       let norms = try split.componentNormR2(activations: x, reconstructions: recon)
       let b = split.normBaselines
       return .record(Record("ErrorSplit", [
-        ("width", .int(s.model.width)), ("tokens", .int(x.rows)),
+        ("width", .int(s.model.width)), ("tokens", .int(x.rows)), ("fitTokens", .int(split.split.fitRows.count)),
+        ("testTokens", .int(split.split.testRows.count)),
         ("l0", .double(Double(l0.reduce(0, +)) / Double(x.rows))),
+        ("deadFraction", .double(1 - Double(codes.firingCounts().filter { $0 > 0 }.count) / Double(s.model.width))),
         ("totalFVU", .double(split.totalFVU)), ("linearFVU", .double(split.linearFVU)),
         ("nonlinearFVU", .double(split.nonlinearFVU)), ("heldOutTotalFVU", .double(split.heldOutTotalFVU)),
         ("heldOutNonlinearFVU", .double(split.heldOutNonlinearFVU)), ("linearShare", .double(split.linearNormShare)),
@@ -78,22 +84,27 @@ extension DarkMatterBuiltins {
   static let components = Builtin("darkMatter.components", [
     .positional("sae", .sae, "a trained SAE"),
     .labeled("on", .matrix, "activations x, (tokens × d)"),
-    .labeled("fitOn", .matrix, default: .absent, "other activations of the same layer to fit a* on (default: the fit split of 'on'), e.g. to split held-out tokens with the training tokens' a*"),
+    .labeled("fitOn", .matrix, default: .absent, "other activations of the same layer to fit a* on, all of them (e.g. split.fit.x, to split training tokens with an a* from held-out texts); default: the fit share of 'on'"),
   ] + splitParameters, returns: .record("ErrorComponents"),
-     doc: "The three parts of x − Sae(x) for every token (a* fitted on the fit split of fitOn, or of on), e.g. to train SAEs on LinearError or NonlinearError.") { args, _ in
+     doc: "The three parts of x − Sae(x) for every token of 'on', with a* fitted on all of fitOn (or on the fit share of 'on'), e.g. to train SAEs on LinearError or NonlinearError.") { args, _ in
     let x = try data(args, "on", minimumRows: 8)
     let s = try sae(args, "sae", dimension: x.cols, data: "on")
-    let fitData = args.has("fitOn") ? try data(args, "fitOn", minimumRows: 8) : x
-    guard fitData.cols == x.cols else {
-      throw RuntimeError("'fitOn' has \(fitData.cols) columns but 'on' has \(x.cols)", argument: "fitOn")
-    }
     let o = try options(args)
     let recon = try attributing("on") { try s.model.reconstruct(x) }
-    let split = try attributing(args.has("fitOn") ? "fitOn" : "on") {
-      try SAEErrorDecomposition(activations: fitData, reconstructions: args.has("fitOn") ? try s.model.reconstruct(fitData) : recon, options: o)
+    let map: LinearFit
+    if args.has("fitOn") {
+      let fitData = try data(args, "fitOn", minimumRows: 8)
+      guard fitData.cols == x.cols else {
+        throw RuntimeError("'fitOn' has \(fitData.cols) columns but 'on' has \(x.cols)", argument: "fitOn")
+      }
+      map = try attributing("fitOn") {
+        try SAEErrorDecomposition.linearMap(activations: fitData, reconstructions: s.model.reconstruct(fitData), intercept: o.intercept)
+      }
+    } else {
+      map = try attributing("on") { try SAEErrorDecomposition(activations: x, reconstructions: recon, options: o).linearMap }
     }
     return try attributing("on") {
-      let parts = try split.components(activations: x, reconstructions: recon)
+      let parts = try SAEErrorDecomposition.components(activations: x, reconstructions: recon, linearMap: map)
       return .record(Record("ErrorComponents", [
         ("reconstruction", .matrix(recon)), ("saeError", .matrix(parts.saeError)),
         ("linearError", .matrix(parts.linearError)), ("nonlinearError", .matrix(parts.nonlinearError)),

@@ -17,18 +17,17 @@ import SAEKit
 enum DarkMatterBuiltins {
   static func register(_ r: inout Registry) {
     r.addNamespace("darkMatter", doc: "The dark-matter analyses of SAE error (Engels, Riggs & Tegmark 2024): linear/nonlinear split, width scaling, gradient pursuit, patched fidelity, synthetic noise test.")
-    for record in [tokensRecord, errorSplit, errorComponents, perTokenRecord, powerLawRecord, pursuitRecord, blockRecord,
+    for record in [errorSplit, errorComponents, perTokenRecord, powerLawRecord, pursuitRecord, blockRecord,
                    explainRecord, fidelityRecord, noiseTestRecord] {
       r.addRecord(record)
     }
-    r.add(tokens)
     r.add(blockActivations)
     r.add(split)
     r.add(components)
     r.add(perToken)
     r.add(powerLaw)
     r.add(pursuit)
-    r.add(earlierComponents)
+    r.add(explainError)
     r.add(fidelity)
     r.add(noiseTest)
     r.add(noiseTestOnSAE)
@@ -42,6 +41,40 @@ enum DarkMatterBuiltins {
              "share of tokens the regressions are fitted on (the rest score them); the paper's 150,000 / 246,900"),
     .labeled("seed", .int, default: .notebookSeed, "seed of the fit/held-out permutation (defaults to the notebook's seed)"),
   ]
+
+  /// `fitOn:` and `fitTokenIds:`: fit the regressions on one set of tokens and score them on another.
+  static let fitOnParameters: [Parameter] = [
+    .labeled("fitOn", .matrix, default: .absent, "other tokens of the same layer to fit the regressions on (e.g. split.fit.x); 'on' then only scores them. Default: a seeded share of 'on' (fitFraction:)"),
+    .labeled("fitTokenIds", .array(.int), default: .absent, "the vocabulary ids of the fitOn tokens (with tokenIds:, for the token-identity baseline)"),
+  ]
+
+  /// The tokens a regression analysis runs on: `on` (with `tokenIds`) split by
+  /// a seeded permutation, or `[fitOn; on]` fitted on the first and scored on
+  /// the second when `fitOn:` is given.
+  static func analysedTokens(_ args: CallArguments, on x: Matrix, tokenIds: [Int]?) throws -> (x: Matrix, tokenIds: [Int]?, split: TokenSplit?) {
+    guard args.has("fitOn") else {
+      guard !args.has("fitTokenIds") else { throw RuntimeError("fitTokenIds: needs fitOn:", argument: "fitTokenIds") }
+      return (x, tokenIds, nil)
+    }
+    let fit = try data(args, "fitOn", minimumRows: 8)
+    guard fit.cols == x.cols else {
+      throw RuntimeError("'fitOn' has \(fit.cols) columns but 'on' has \(x.cols)", argument: "fitOn")
+    }
+    var ids: [Int]? = nil
+    switch (tokenIds, args.has("fitTokenIds")) {
+    case (nil, false): break
+    case (let onIds?, true):
+      let fitIds = try args.doubles("fitTokenIds").map { Int($0) }
+      guard fitIds.count == fit.rows else {
+        throw RuntimeError("fitTokenIds has \(fitIds.count) entries for \(fit.rows) tokens", argument: "fitTokenIds")
+      }
+      ids = fitIds + onIds
+    case (nil, true): throw RuntimeError("fitTokenIds: needs tokenIds: for the scored tokens too", argument: "fitTokenIds")
+    case (_?, false): throw RuntimeError("tokenIds: needs fitTokenIds: for the fitOn tokens too", argument: "tokenIds")
+    }
+    let stacked = try attributing("fitOn") { try Matrix.vstack([fit, x]) }
+    return (stacked, ids, try attributing("fitOn") { try TokenSplit.stacked(fitCount: fit.rows, testCount: x.rows) })
+  }
 
   /// The decomposition options from `fitFraction:`, `seed:` and, when declared, `intercept:`.
   static func options(_ args: CallArguments) throws -> SAEErrorDecomposition.Options {

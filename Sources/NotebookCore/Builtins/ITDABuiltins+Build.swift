@@ -9,38 +9,44 @@ extension ITDABuiltins {
     .labeled("threshold", .double, "τ of the reference add rule: x is added iff cos(x, x̂) < 1 − τ·d/2 (τ = 2(1 − cos*)/d)"),
     .labeled("l0", .int, default: .value(.int(40)), "matching-pursuit steps while building (the reference's k)"),
     .labeled("maxAtoms", .int, default: .value(.int(0)), "stop adding once the dictionary holds this many atoms (0: no cap)"),
-    .labeled("batch", .int, default: .value(.int(4_096)), "tokens per batch: a batch is encoded against the dictionary as it stood before it"),
+    .labeled("batch", .int, default: .value(.int(16_384)), "tokens per batch: a batch is encoded against the dictionary as it stood before it (the reference: 128 sequences × 128 tokens)"),
     .labeled("tokens", .int, default: .value(.int(0)), "use only the first this many tokens, in stream order (0: all)"),
   ]
 
   static let build = Builtin("itda.build", [
-    .positional("activations", .activations, "activations with provenance, from activations(…)"),
+    .positional("stream", .record("Tokens"), "the token stream, in order, e.g. splitTexts(acts, specialTokens: true).train"),
   ] + buildParameters, returns: .record("ITDA"),
-     doc: "Builds an ITDA dictionary by streaming the activations in batches: the first batch initialises up to d atoms, then every activation whose matching-pursuit reconstruction has cos(x, x̂) < 1 − τ·d/2 is added (the reference code's rule); atoms keep their (document, position, token).") { args, context in
-    guard case .activations(let a)? = args.values["activations"] else {
-      throw RuntimeError("'activations' must be Activations", argument: "activations")
+     doc: "Builds an ITDA dictionary by streaming tokens in batches: the first batch initialises up to d atoms, then every activation whose matching-pursuit reconstruction has cos(x, x̂) < 1 − τ·d/2 is added (the reference code's rule); atoms keep their (document, position, token).") { args, context in
+    let t = try TokenBuiltins.tokensArgument(args, "stream")
+    return try construct(try stream(t), layer: t.source.layer, args, context)
+  }
+
+  /// The rows of a `Tokens` argument as an activation set with their provenance.
+  static func stream(_ t: (source: ActivationsValue, rows: [Int], x: Matrix)) throws -> ActivationSet {
+    let s = t.source.set
+    return try attributing("stream") {
+      try ActivationSet(x: t.x, documents: t.rows.map { s.documents[$0] }, positions: t.rows.map { s.positions[$0] },
+                        tokenIds: t.rows.map { s.tokenIds[$0] })
     }
-    return try construct(a.set, layer: a.layer, args, context)
   }
 
   static let buildMatrix = Builtin("itda.buildMatrix", [
     .positional("x", .matrix, "activations, (tokens × d), in stream order"),
-    .labeled("provenance", .activations, default: .absent, "activations whose first rows' token labels the rows of x carry (at least as many tokens as x has rows); absent: row i is labelled (document i, position 0)"),
+    .labeled("provenance", .record("Tokens"), default: .absent, "tokens whose labels the rows of x carry, row for row (x has as many rows as they have tokens, e.g. a transformation of their x); absent: row i is labelled (document i, position 0)"),
   ] + buildParameters, returns: .record("ITDA"),
      doc: "Builds an ITDA dictionary from a plain matrix (e.g. transformed activations), with the labels of `provenance` so that dictionaries of the same token stream can be compared by label Jaccard.") { args, context in
     let x = try args.matrix("x")
     var layer = -1
     let set: ActivationSet
-    if case .activations(let a)? = args.values["provenance"] {
-      guard a.set.count >= x.rows else {
-        throw RuntimeError("'provenance' has \(a.set.count) tokens but 'x' has \(x.rows) rows", argument: "provenance")
+    if args.has("provenance") {
+      let t = try TokenBuiltins.tokensArgument(args, "provenance")
+      guard t.rows.count == x.rows else {
+        throw RuntimeError("'provenance' has \(t.rows.count) tokens but 'x' has \(x.rows) rows", argument: "provenance")
       }
-      layer = a.layer
-      let n = x.rows
-      set = try attributing("x") {
-        try ActivationSet(x: x, documents: Array(a.set.documents[0..<n]), positions: Array(a.set.positions[0..<n]),
-                          tokenIds: Array(a.set.tokenIds[0..<n]))
-      }
+      layer = t.source.layer
+      var labelled = try stream(t)
+      labelled.x = x
+      set = labelled
     } else {
       set = try attributing("x") {
         try ActivationSet(x: x, documents: Array(0..<x.rows), positions: [Int](repeating: 0, count: x.rows),
@@ -66,33 +72,33 @@ extension ITDABuiltins {
     }
     let options = ITDABuilder.Options(threshold: threshold, l0: try l0(args, fallback: 40), maxAtoms: cap == 0 ? nil : cap)
     let start = DispatchTime.now().uptimeNanoseconds
+    var growth = [Int]()
     do {
       let d = try attributing(nil) {
         try ITDABuilder.build(
           from: set, tokensPerBatch: batch, options: options,
-          progress: { p in context.progress?("itda.build", Double(p.tokensSeen) / Double(set.count)) },
+          progress: { p in
+            growth.append(p.report.atoms)
+            context.progress?("itda.build", Double(p.tokensSeen) / Double(set.count))
+          },
           isCancelled: { context.isPastDeadline })
       }
-      return record(d, seconds: seconds(since: start), layer: layer)
+      return record(d, seconds: seconds(since: start), layer: layer, batch: batch, growth: growth)
     } catch SAEKitError.cancelled {
       try context.checkDeadline()
       throw RuntimeError("stopped")
     }
   }
 
-  static let rows = Builtin("itda.rows", [
-    .positional("x", .matrix, "a matrix, e.g. activations' x"),
-    .labeled("from", .int, default: .value(.int(0)), "first row to keep"),
-    .labeled("to", .int, default: .value(.int(0)), "row after the last to keep (0: the end)"),
-  ], returns: .matrix, doc: "Rows from..<to of a matrix: the tokens a dictionary was built on, or a held-out part of the stream.") { args, _ in
-    let x = try args.matrix("x")
-    let from = try args.int("from"), requested = try args.int("to")
-    let to = requested == 0 ? x.rows : requested
-    guard from >= 0 && from < x.rows else { throw RuntimeError("from must be in 0..<\(x.rows), got \(from)", argument: "from") }
-    guard to > from && to <= x.rows else {
-      throw RuntimeError("to must be in \(from + 1)...\(x.rows) (or 0 for the end), got \(requested)", argument: "to")
-    }
-    return .matrix(x.rows(from..<to))
+  static let crop = Builtin("itda.crop", [
+    .positional("dictionary", .record("ITDA"), "an ITDA dictionary"),
+    .labeled("atoms", .int, "how many atoms to keep: the first ones, in the order they were added"),
+  ], returns: .record("ITDA"),
+     doc: "The dictionary as it stood when it first held this many atoms: its first atoms, in order (with growth: the dictionary after fewer tokens).") { args, _ in
+    let (d, layer, seconds) = try dictionary(args, "dictionary")
+    let n = try args.positiveInt("atoms")
+    guard n <= d.count else { throw RuntimeError("the dictionary has \(d.count) atoms, fewer than \(n)", argument: "atoms") }
+    return record(d.cropped(to: n), seconds: seconds, layer: layer)
   }
 
   static let evaluate = Builtin("itda.evaluate", [

@@ -6,43 +6,24 @@ extension ITDABuiltins {
   static let fidelity = Builtin("itda.fidelity", [
     .positional("model", .model, "the model, from minilm()"),
     .labeled("dictionary", .record("ITDA"), default: .absent, "an ITDA dictionary built on one layer's activations"),
-    .labeled("sae", .sae, default: .absent, "or an SAE, scored the same way (then layer: is required)"),
-    .labeled("layer", .int, default: .absent, "the layer to patch (default: the dictionary's layer)"),
+    .labeled("sae", .sae, default: .absent, "or an SAE, scored the same way"),
+    .labeled("layer", .int, default: .absent, "the layer to patch (default: the tokens' layer)"),
     .labeled("l0", .int, default: .absent, "pursuit steps (default: the dictionary's l0)"),
-    .labeled("texts", .int, default: .value(.int(256)), "how many corpus snippets to score"),
-    .labeled("after", .activations, default: .absent, "score the snippets after the last one these activations took (texts none of whose tokens were seen); absent: from the first snippet"),
-    .labeled("corpus", .string, default: .value(.string("")), "a text file or folder; empty for the default corpus"),
-  ], returns: .double,
-     doc: "Embedding fidelity of splicing the ITDA (or SAE) reconstruction into the forward pass at every position, as fidelity(…) scores an SAE, optionally on held-out snippets (after:): mean over texts of (cos(e*, e) − cos(e0, e)) / (1 − cos(e0, e)); e clean, e* patched, e0 with the layer zero-ablated.") { args, context in
+  ] + FidelityArguments.parameters, returns: .double,
+     doc: "Embedding fidelity of splicing the ITDA (or SAE) reconstruction into the forward pass, as fidelity(…) scores an SAE: mean over the texts of some tokens of (cos(e*, e) − cos(e0, e)) / (1 − cos(e0, e)); e clean, e* patched, e0 with the same rows zero-ablated.") { args, context in
     guard case .model(let m)? = args.values["model"] else { throw RuntimeError("'model' must be a Model", argument: "model") }
     let (replace, builtLayer, source) = try reconstruction(args, dimension: m.hiddenSize)
-    let layer = try args.optionalInt("layer") ?? builtLayer
-    guard (0...m.layerCount).contains(layer) else {
-      let hint = args.has("layer") ? "" : " (pass layer:)"
-      throw RuntimeError("layer must be in 0...\(m.layerCount), got \(layer)\(hint)", argument: args.has("layer") ? "layer" : source)
+    let tokensLayer = try TokenBuiltins.tokensArgument(args, "on").source.layer
+    if let requested = try args.optionalInt("layer"), builtLayer >= 0, requested != builtLayer {
+      throw RuntimeError("the dictionary was built on layer \(builtLayer), not \(requested)", argument: "layer")
     }
-    let snippets = try ModelBuiltins.corpus(args, context).snippets
-    var skip = 0
-    if args.has("after") {
-      let seen = try DarkMatterBuiltins.activations(args, "after")
-      skip = (seen.set.documents.max() ?? -1) + 1
-      guard skip < snippets.count else {
-        throw RuntimeError("these activations took all \(snippets.count) snippets of the corpus; none are left to score", argument: "after")
-      }
+    if builtLayer >= 0 && !args.has("layer") && builtLayer != tokensLayer {
+      throw RuntimeError("the dictionary was built on layer \(builtLayer) but the tokens are of layer \(tokensLayer); pass layer:", argument: source)
     }
-    let texts = Array(snippets[skip...].prefix(try args.positiveInt("texts")))
-    var scores = [Float]()
-    for start in stride(from: 0, to: texts.count, by: 32) {
-      try context.checkDeadline()
-      let batch = m.tokenize(Array(texts[start..<min(start + 32, texts.count)]), maxLength: MiniLM.sentenceTransformersMaxLength)
-      let clean = try m.run(batch).embeddings
-      let patched = try m.run(batch, options: .init(patches: [layer: replace])).embeddings
-      let ablated = try m.run(batch, options: .init(patches: [layer: MiniLM.zeroAblation])).embeddings
-      scores += try MiniLM.embeddingFidelity(clean: clean, patched: patched, zeroAblated: ablated)
-      context.progress?("itda.fidelity", Double(min(start + 32, texts.count)) / Double(texts.count))
-    }
-    return .double(scores.map(Double.init).reduce(0, +) / Double(max(1, scores.count)))
-  }.reading(.corpus("corpus"))
+    let result = try FidelityArguments.measure(args, context, model: m, layer: try args.optionalInt("layer"), label: "itda.fidelity",
+                                               replacements: [replace])
+    return .double(result.means[0])
+  }
 
   /// The patch of `itda.fidelity`: MP over the dictionary, or the SAE's
   /// reconstruction; with the layer it was built on (−1 when unknown) and
@@ -61,7 +42,6 @@ extension ITDABuiltins {
       guard s.model.dimension == dimension else {
         throw RuntimeError("the SAE expects d = \(s.model.dimension), the model's layers have d = \(dimension)", argument: "sae")
       }
-      guard args.has("layer") else { throw RuntimeError("an SAE does not record its layer: pass layer:", argument: "sae") }
       return ({ try s.model.reconstruct($0) }, -1, "sae")
     case (true, true): throw RuntimeError("pass either dictionary: or sae:, not both", argument: "sae")
     case (false, false): throw RuntimeError("pass dictionary: (an ITDA) or sae: (an SAE) to score", argument: "model")
@@ -102,24 +82,27 @@ extension ITDABuiltins {
 
   static let topActivations = Builtin("itda.topActivations", [
     .positional("dictionary", .record("ITDA"), "an ITDA dictionary"),
-    .labeled("on", .activations, "activations with provenance"),
+    .labeled("on", .record("Tokens"), "tokens to encode, e.g. held-out ones from splitTexts"),
     .labeled("atom", .int, "the atom (latent) to inspect"),
     .labeled("count", .int, default: .value(.int(8)), "how many tokens to show"),
     .labeled("context", .int, default: .value(.int(6)), "tokens of context on each side"),
     .labeled("l0", .int, default: .absent, "pursuit steps (default: the dictionary's l0)"),
   ], returns: .table, doc: "The tokens whose matching-pursuit codes give an atom the largest coefficients, each in its context (the token in «»); `source` marks the atom's own occurrence.") { args, _ in
     let (d, _, _) = try dictionary(args, "dictionary")
-    let a = try DarkMatterBuiltins.activations(args, "on")
+    let tokens = try TokenBuiltins.tokensArgument(args, "on")
+    let a = tokens.source
     let atom = try args.int("atom"), count = try args.positiveInt("count"), window = try args.int("context")
     guard (0..<d.count).contains(atom) else { throw RuntimeError("atom must be in 0..<\(d.count), got \(atom)", argument: "atom") }
     guard window >= 0 else { throw RuntimeError("context must be ≥ 0, got \(window)", argument: "context") }
-    guard a.set.x.cols == d.dimension else {
-      throw RuntimeError("'on' has d = \(a.set.x.cols) but the atoms have d = \(d.dimension)", argument: "on")
+    guard tokens.x.cols == d.dimension else {
+      throw RuntimeError("'on' has d = \(tokens.x.cols) but the atoms have d = \(d.dimension)", argument: "on")
     }
-    let codes = try attributing("on") { try d.encode(a.set.x, l0: try l0(args, fallback: d.l0)) }
+    let codes = try attributing("on") { try d.encode(tokens.x, l0: try l0(args, fallback: d.l0)) }
     var hits: [(value: Float, row: Int)] = []
     for r in 0..<codes.rows {
-      for e in codes.entries(row: r) where Int(codes.indices[e]) == atom && codes.values[e] > 0 { hits.append((codes.values[e], r)) }
+      for e in codes.entries(row: r) where Int(codes.indices[e]) == atom && codes.values[e] > 0 {
+        hits.append((codes.values[e], tokens.rows[r]))
+      }
     }
     hits.sort { $0.value > $1.value || ($0.value == $1.value && $0.row < $1.row) }
     let own = d.labels[atom].occurrence

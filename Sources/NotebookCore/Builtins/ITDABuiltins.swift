@@ -19,7 +19,7 @@ enum ITDABuiltins {
     r.addNamespace("itda", doc: "ITDA dictionaries (Leask et al. 2025): build from activations by the reference add rule, matching-pursuit encode/decode, FVU and embedding fidelity, atoms with their source text, save/load.")
     r.addNamespace("similarity", doc: "Representation similarity: ITDA label Jaccard, linear CKA, SVCCA, relative representations, regression R², layer × layer matrices, and transforms for invariance tests.")
     for record in [dictionaryRecord, metricsRecord] { r.addRecord(record) }
-    for b in [build, buildMatrix, rows, evaluate, reconstruct, encode, decode, save, load] { r.add(b) }
+    for b in [build, buildMatrix, crop, evaluate, reconstruct, encode, decode, save, load] { r.add(b) }
     for b in [fidelity, atoms, topActivations] { r.add(b) }
     for b in [jaccard, cka, svcca, relative, regression, jaccardMatrix, measureMatrix, layerMatching] { r.add(b) }
     for b in [rotate, stretch, addNoise] { r.add(b) }
@@ -38,6 +38,8 @@ enum ITDABuiltins {
     ("documents", .array(.int), "per atom, the document (snippet) index it came from"),
     ("positions", .array(.int), "per atom, its token position in the document"),
     ("tokenIds", .array(.int), "per atom, its token's vocabulary id (−1 without provenance)"),
+    ("batch", .int, "tokens per batch while building (0 when loaded from a file)"),
+    ("growth", .array(.int), "the number of atoms after each batch of the build, in order (empty when loaded from a file)"),
   ])
 
   static let metricsRecord = RecordType("ITDAMetrics", doc: "Reconstruction quality of matching pursuit over an ITDA dictionary.", fields: [
@@ -52,13 +54,14 @@ enum ITDABuiltins {
   // MARK: - The ITDA record
 
   /// The record of `d`, built in `seconds`, from activations of `layer`.
-  static func record(_ d: ITDADictionary, seconds: Double, layer: Int) -> Value {
+  static func record(_ d: ITDADictionary, seconds: Double, layer: Int, batch: Int = 0, growth: [Int] = []) -> Value {
     .record(Record("ITDA", [
       ("size", .int(d.count)), ("dim", .int(d.dimension)), ("threshold", .double(d.threshold)),
       ("cosineThreshold", .double(d.addRule.cosineThreshold)), ("l0", .int(d.l0)), ("tokensSeen", .int(d.tokensSeen)),
       ("seconds", .double(seconds)), ("layer", .int(layer)), ("atoms", .matrix(d.atoms)),
       ("documents", .array(d.labels.map { .int($0.document) })), ("positions", .array(d.labels.map { .int($0.position) })),
       ("tokenIds", .array(d.labels.map { .int($0.tokenId) })),
+      ("batch", .int(batch)), ("growth", .array(growth.map(Value.int))),
     ]))
   }
 

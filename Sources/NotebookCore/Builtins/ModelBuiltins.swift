@@ -15,6 +15,7 @@ enum ModelBuiltins {
       .model(try loadModel())
     }.reading(.model))
     r.add(activations)
+    r.add(layerActivations)
     r.add(fidelity)
     r.add(topActivations)
     r.add(Builtin("saveSAE", [
@@ -79,16 +80,43 @@ enum ModelBuiltins {
       maxLength: try args.int("maxLength"), context))
   }.reading(.corpus("corpus"))
 
-  /// Takes (or reads back from the activation cache) activations of `model`.
+  static let layerActivations = Builtin("layerActivations", [
+    .positional("model", .model, "the model, from minilm()"),
+    .labeled("layers", .array(.int), "layers 0 (embeddings) … 6, e.g. [1, 2, 3, 4, 5, 6]"),
+    .labeled("tokens", .int, default: .value(.int(100_000)), "how many tokens to take, in corpus order"),
+    .labeled("maxLength", .int, default: .value(.int(128)), "snippets are truncated to this many tokens ([CLS] and [SEP] included)"),
+    .labeled("corpus", .string, default: .value(.string("")), "a UTF-8 text file or folder; empty for the default English corpus (Debian fortunes)"),
+  ], returns: .array(.activations),
+     doc: "activations(…) of several layers for the same tokens, taken in one forward pass (each cached as activations(…) caches it).") { args, context in
+    let m = try model(args)
+    let layers = try args.array("layers").map { v -> Int in
+      guard case .int(let l) = v, (0...m.layerCount).contains(l) else {
+        throw RuntimeError("layers must be in 0...\(m.layerCount), found \(v.brief)", argument: "layers")
+      }
+      return l
+    }
+    guard !layers.isEmpty else { throw RuntimeError("give at least one layer", argument: "layers") }
+    return .array(try take(m, layers: layers, corpusPath: try args.string("corpus"), tokens: try args.positiveInt("tokens"),
+                           maxLength: try args.int("maxLength"), context).map(Value.activations))
+  }.reading(.corpus("corpus"))
+
   static func take(_ m: MiniLM, layer: Int, corpusPath: String, tokens: Int, maxLength: Int, _ context: RuntimeContext) throws -> ActivationsValue {
+    try take(m, layers: [layer], corpusPath: corpusPath, tokens: tokens, maxLength: maxLength, context)[0]
+  }
+
+  /// Takes (or reads back from the activation cache) activations of `model`.
+  static func take(_ m: MiniLM, layers: [Int], corpusPath: String, tokens: Int, maxLength: Int, _ context: RuntimeContext) throws -> [ActivationsValue] {
     let text = corpusPath.isEmpty ? try TextCorpus.standard() : try TextCorpus.load(path: resolve(corpusPath, context))
     do {
-      let (set, cached) = try ModelActivations.collect(
-        model: m, layer: layer, corpus: text, tokens: tokens, maxLength: maxLength,
+      let sets = try ModelActivations.collect(
+        model: m, layers: layers, corpus: text, tokens: tokens, maxLength: maxLength,
         cache: ActivationCache(directory: activationCacheDirectory),
-        progress: { context.progress?("activations layer \(layer)", $0) }, shouldStop: { context.isPastDeadline })
-      return ActivationsValue(set: set, layer: layer, corpus: text, tokenizer: m.tokenizer, cached: cached,
-                              request: (corpusPath, tokens, maxLength))
+        progress: { context.progress?("activations layer\(layers.count > 1 ? "s" : "") \(layers.map(String.init).joined(separator: ", "))", $0) },
+        shouldStop: { context.isPastDeadline })
+      return zip(layers, sets).map { layer, taken in
+        ActivationsValue(set: taken.set, layer: layer, corpus: text, tokenizer: m.tokenizer, cached: taken.cached,
+                         request: (corpusPath, tokens, maxLength))
+      }
     } catch SAEKitError.cancelled {
       try context.checkDeadline()
       throw RuntimeError("stopped")
@@ -97,30 +125,18 @@ enum ModelBuiltins {
 
   static let fidelity = Builtin("fidelity", [
     .positional("model", .model, "the model, from minilm()"),
-    .labeled("layer", .int, "the layer whose output the SAE replaces"),
     .labeled("sae", .sae, "an SAE trained on that layer's activations"),
-    .labeled("texts", .int, default: .value(.int(256)), "how many corpus snippets to score"),
-    .labeled("corpus", .string, default: .value(.string("")), "a text file or folder; empty for the default corpus"),
-  ], returns: .double,
-     doc: "Embedding fidelity of splicing the SAE's reconstruction into the forward pass: mean over texts of (cos(e*, e) − cos(e0, e)) / (1 − cos(e0, e)), e clean, e* patched, e0 with the layer zero-ablated. 1 is perfect, 0 is as bad as ablation.") { args, context in
-    let m = try model(args), s = try args.sae("sae"), layer = try args.int("layer")
-    guard (0...m.layerCount).contains(layer) else { throw RuntimeError("layer must be in 0...\(m.layerCount), got \(layer)", argument: "layer") }
+    .labeled("layer", .int, default: .absent, "the layer whose output the SAE replaces (default: the tokens' layer)"),
+  ] + FidelityArguments.parameters, returns: .double,
+     doc: "Embedding fidelity of splicing the SAE's reconstruction into the forward pass, on the texts of some tokens: mean over texts of (cos(e*, e) − cos(e0, e)) / (1 − cos(e0, e)), e clean, e* patched, e0 with the same rows of the layer zero-ablated. 1 is perfect, 0 is as bad as ablation.") { args, context in
+    let m = try model(args), s = try args.sae("sae")
     guard s.model.dimension == m.hiddenSize else {
       throw RuntimeError("the SAE expects d = \(s.model.dimension), the model's layers have d = \(m.hiddenSize)", argument: "sae")
     }
-    let texts = Array(try corpus(args, context).snippets.prefix(try args.positiveInt("texts")))
-    var scores = [Float]()
-    for start in stride(from: 0, to: texts.count, by: 32) {
-      try context.checkDeadline()
-      let batch = m.tokenize(Array(texts[start..<min(start + 32, texts.count)]), maxLength: MiniLM.sentenceTransformersMaxLength)
-      let clean = try m.run(batch).embeddings
-      let patched = try m.run(batch, options: .init(patches: [layer: { try s.model.reconstruct($0) }])).embeddings
-      let ablated = try m.run(batch, options: .init(patches: [layer: MiniLM.zeroAblation])).embeddings
-      scores += try MiniLM.embeddingFidelity(clean: clean, patched: patched, zeroAblated: ablated)
-      context.progress?("fidelity", Double(min(start + 32, texts.count)) / Double(texts.count))
-    }
-    return .double(scores.map(Double.init).reduce(0, +) / Double(max(1, scores.count)))
-  }.reading(.corpus("corpus"))
+    let result = try FidelityArguments.measure(args, context, model: m, layer: try args.optionalInt("layer"), label: "fidelity",
+                                               replacements: [{ try s.model.reconstruct($0) }])
+    return .double(result.means[0])
+  }
 
   static let topActivations = Builtin("topActivations", [
     .positional("sae", .sae, "a trained SAE"),

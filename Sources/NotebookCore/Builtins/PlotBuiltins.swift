@@ -22,12 +22,27 @@ enum PlotBuiltins {
       .labeled("x", .array(.array(.double)), "x values of each series"),
       .labeled("y", .array(.array(.double)), "y values of each series"),
       .labeled("labels", .array(.string), "legend entry of each series"),
-    ] + common, returns: .void, doc: "A line plot of several series with a legend.") { args, context in
+      .labeled("errors", .array(.array(.double)), default: .absent,
+               "error bars of each series (e.g. the standard deviation over seeds), one per point; [] for a series without"),
+    ] + common, returns: .void, doc: "A line plot of several series with a legend, optionally with error bars.") { args, context in
       let xs = try nested(args, "x"), ys = try nested(args, "y"), labels = try args.strings("labels")
       guard xs.count == ys.count, ys.count == labels.count else {
         throw RuntimeError("x, y and labels need one entry per series; got \(xs.count), \(ys.count) and \(labels.count)", argument: "labels")
       }
-      return try emit(.line, (0..<xs.count).map { .init(title: labels[$0], x: xs[$0], y: ys[$0]) }, args, context)
+      var errors = [[Double]?](repeating: nil, count: xs.count)
+      if args.has("errors") {
+        let given = try nested(args, "errors")
+        guard given.count == xs.count else {
+          throw RuntimeError("errors needs one entry per series ([] for none); got \(given.count) for \(xs.count) series", argument: "errors")
+        }
+        for (i, e) in given.enumerated() where !e.isEmpty {
+          guard e.count == ys[i].count else {
+            throw RuntimeError("series \(i + 1) has \(ys[i].count) points but \(e.count) error bars", argument: "errors")
+          }
+          errors[i] = e
+        }
+      }
+      return try emit(.line, (0..<xs.count).map { .init(title: labels[$0], x: xs[$0], y: ys[$0], yError: errors[$0]) }, args, context)
     })
     r.add(Builtin("plot.scatter", [
       .labeled("x", .array(.double), "x values"),

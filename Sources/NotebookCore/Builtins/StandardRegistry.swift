@@ -3,11 +3,13 @@ extension Registry {
   public static let standard: Registry = {
     var r = Registry()
     StandardLibrary.register(&r)
+    StatsBuiltins.register(&r)
     TableBuiltins.register(&r)
     SyntheticBuiltins.register(&r)
     SAEBuiltins.register(&r)
     PlotBuiltins.register(&r)
     ModelBuiltins.register(&r)
+    TokenBuiltins.register(&r)
     DarkMatterBuiltins.register(&r)
     ITDABuiltins.register(&r)
     return r

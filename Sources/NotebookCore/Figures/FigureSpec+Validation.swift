@@ -28,6 +28,7 @@ extension FigureSpec {
       let name = Self.seriesName(index, s.title)
       if histogram {
         guard s.x.isEmpty else { throw invalid("\(name): a histogram series takes only values, not x") }
+        guard s.yError == nil else { throw invalid("\(name): error bars only apply to a line plot") }
         guard !s.y.isEmpty else { throw invalid("\(name) has no values") }
         try Self.checkFinite(s.y, "\(name): value")
         if xlog { try Self.checkPositive(s.y, "\(name): value", axis: "x") }
@@ -40,6 +41,19 @@ extension FigureSpec {
         try Self.checkFinite(s.y, "\(name): y")
         if xlog { try Self.checkPositive(s.x, "\(name): x", axis: "x") }
         if ylog { try Self.checkPositive(s.y, "\(name): y", axis: "y") }
+        if let errors = s.yError {
+          guard kind == .line else { throw invalid("\(name): error bars only apply to a line plot") }
+          guard errors.count == s.y.count else {
+            throw invalid("\(name): \(errors.count) error bars for \(s.y.count) points")
+          }
+          try Self.checkFinite(errors, "\(name): error bar")
+          if let i = errors.firstIndex(where: { $0 < 0 }) {
+            throw invalid("\(name): error bar \(i) is negative (\(errors[i]))")
+          }
+          if ylog, let i = s.y.indices.first(where: { s.y[$0] - errors[$0] <= 0 }) {
+            throw invalid("\(name): error bar \(i) reaches \(s.y[i] - errors[i]) on a logarithmic y axis")
+          }
+        }
       }
     }
   }

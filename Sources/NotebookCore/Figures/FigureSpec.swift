@@ -25,12 +25,16 @@ public struct FigureSpec: Sendable, Hashable, Codable {
     public var x: [Double]
     /// Ordinates (line, scatter), or the raw values to count (histogram).
     public var y: [Double]
+    /// Error bars of a line series (e.g. the standard deviation over seeds): drawn from
+    /// `y − error` to `y + error`; `nil` for none.
+    public var yError: [Double]?
 
-    /// A line or scatter series: `x.count` must equal `y.count`.
-    public init(title: String = "", x: [Double], y: [Double]) {
+    /// A line or scatter series: `x.count` must equal `y.count` (and `yError?.count`).
+    public init(title: String = "", x: [Double], y: [Double], yError: [Double]? = nil) {
       self.title = title
       self.x = x
       self.y = y
+      self.yError = yError
     }
 
     /// A histogram series: the raw values, binned by us.

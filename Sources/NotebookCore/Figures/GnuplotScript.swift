@@ -69,14 +69,19 @@ struct GnuplotScriptWriter {
     }
   }
 
-  /// Line and scatter plots: one block per series with columns x y.
+  /// Line and scatter plots: one block per series with columns x y (and the error bar, drawn
+  /// as `yerrorlines`, for a line series that has one).
   mutating func points(_ spec: FigureSpec) {
     let style = spec.kind == .line ? "with lines linewidth 1.5" : "with points pointtype 7 pointsize 0.5"
     var plots: [String] = []
     for s in spec.series {
-      let rows = zip(s.x, s.y).map { [$0, $1] }
-      let name = dataBlock(rows)
-      plots.append("\(name) using 1:2 \(style) \(title(s.title))")
+      if let errors = s.yError {
+        let name = dataBlock(s.x.indices.map { [s.x[$0], s.y[$0], errors[$0]] })
+        plots.append("\(name) using 1:2:3 with yerrorlines linewidth 1.5 pointsize 0.5 \(title(s.title))")
+      } else {
+        let name = dataBlock(zip(s.x, s.y).map { [$0, $1] })
+        plots.append("\(name) using 1:2 \(style) \(title(s.title))")
+      }
     }
     plot(plots)
   }

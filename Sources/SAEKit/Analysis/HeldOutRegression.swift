@@ -31,6 +31,41 @@ public enum HeldOutRegression {
     public let r2: Double
   }
 
+  /// One set of inputs and one split, prepared once for many targets: the fit
+  /// rows' design is factored once (``LeastSquares/Design``), so each further
+  /// target costs one pass over the data instead of a new factorisation.
+  public struct Fitter: Sendable {
+    public let split: TokenSplit
+    let design: LeastSquares.Design
+    let testInputs: Matrix
+
+    /// - Throws: when the split does not fit the inputs, or as ``LeastSquares/Design``.
+    public init(inputs: Matrix, split: TokenSplit, intercept: Bool = false, ridge: Double = 0) throws {
+      try split.validate(tokenCount: inputs.rows)
+      self.split = split
+      design = try LeastSquares.Design(x: inputs.rows(split.fitRows), intercept: intercept, ridge: ridge)
+      testInputs = inputs.rows(split.testRows)
+    }
+
+    /// Regresses `targets (N × q)`, one row per input row.
+    public func vector(targets: Matrix) throws -> VectorResult {
+      try split.validate(tokenCount: targets.rows)
+      let fit = try design.fit(targets.rows(split.fitRows))
+      let prediction = try fit.predict(testInputs)
+      return VectorResult(fit: fit, r2: try RSquared(truth: targets.rows(split.testRows), prediction: prediction))
+    }
+
+    /// Regresses a per-token scalar `target (N)`.
+    public func scalar(target: [Double]) throws -> ScalarResult {
+      let y = try Matrix(rows: target.count, cols: 1, storage: target.map { Float($0) })
+      let result = try vector(targets: y)
+      return ScalarResult(fit: result.fit, r2: result.r2.pooled)
+    }
+
+    /// Predicts the squared norm `‖y_t‖²` of every row of `targets`.
+    public func squaredNorm(of targets: Matrix) throws -> ScalarResult { try scalar(target: targets.rowSquaredNorms()) }
+  }
+
   /// Regresses `targets (N × q)` on `inputs (N × p)`.
   /// - Throws: on shape mismatches, a split outside `0..<N`, or a failed solve.
   public static func vector(

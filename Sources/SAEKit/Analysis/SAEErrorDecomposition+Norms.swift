@@ -102,9 +102,9 @@ extension SAEErrorDecomposition {
     -> ComponentNormR2
   {
     let parts = try components(activations: x, reconstructions: reconstructions)
-    func r2(_ target: Matrix) throws -> Double {
-      try HeldOutRegression.squaredNorm(inputs: x, of: target, split: split, intercept: intercept).r2
-    }
+    let fitter = intercept == normFitter.design.intercept && normFitter.design.ridge == 0 && normFitter.design.x.rows == split.fitRows.count
+      ? normFitter : try HeldOutRegression.Fitter(inputs: x, split: split, intercept: intercept)
+    func r2(_ target: Matrix) throws -> Double { try fitter.squaredNorm(of: target).r2 }
     return ComponentNormR2(
       activation: try r2(x), reconstruction: try r2(reconstructions), saeError: try r2(parts.saeError),
       linearError: try r2(parts.linearError), nonlinearError: try r2(parts.nonlinearError))

@@ -69,6 +69,8 @@ public struct SAEErrorDecomposition: Sendable {
 
   /// The fit / held-out split of the tokens.
   public let split: TokenSplit
+  /// The norm regressions' prepared design (reused by ``componentNormR2(activations:reconstructions:intercept:)``).
+  let normFitter: HeldOutRegression.Fitter
   /// `a*` as `A (d × d)` (row `i` maps input dimension `i`), plus the intercept if requested.
   public let linearMap: LinearFit
   /// Held-out R² of `SaeError ≈ x·A*`; `.mean` is the paper's headline.
@@ -99,10 +101,13 @@ public struct SAEErrorDecomposition: Sendable {
   ///   - reconstructions: `Sae(x)`, `(N × d)`, in the same units.
   ///   - l0: per-token number of active latents, for the `[L0, 1]` baseline.
   ///   - tokenIDs: per-token vocabulary ids, for the per-token-id mean baseline.
+  ///   - split: which rows to fit on and which to score on; nil splits by a seeded
+  ///     permutation (`options.fitFraction`, `options.seed`), e.g. an explicit split keeps
+  ///     whole texts on one side.
   /// - Throws: on shape mismatches, fewer fit tokens than unknowns, or a failed solve.
   public init(
     activations x: Matrix, reconstructions: Matrix, l0: [Int]? = nil, tokenIDs: [Int]? = nil,
-    options: Options = Options()
+    options: Options = Options(), split explicitSplit: TokenSplit? = nil
   ) throws {
     guard x.shape == reconstructions.shape else {
       throw SAEKitError.shapeMismatch(operation: "SAE error decomposition (X vs Sae(X))", lhs: x.shape, rhs: reconstructions.shape)
@@ -110,16 +115,19 @@ public struct SAEErrorDecomposition: Sendable {
     let n = x.rows
     if let l0 { try require(l0.count == n, "l0 has \(l0.count) entries for \(n) tokens") }
     if let tokenIDs { try require(tokenIDs.count == n, "tokenIDs has \(tokenIDs.count) entries for \(n) tokens") }
-    let split = try TokenSplit(tokenCount: n, fitFraction: options.fitFraction, seed: options.seed)
+    let split = try explicitSplit ?? TokenSplit(tokenCount: n, fitFraction: options.fitFraction, seed: options.seed)
+    try split.validate(tokenCount: n)
     let error = try x.subtracting(reconstructions)
 
-    let vector = try HeldOutRegression.vector(
-      inputs: x, targets: error, split: split, intercept: options.intercept, ridge: options.ridge)
+    let vectorFitter = try HeldOutRegression.Fitter(inputs: x, split: split, intercept: options.intercept, ridge: options.ridge)
+    let normFitter = options.normIntercept == options.intercept && options.ridge == 0
+      ? vectorFitter : try HeldOutRegression.Fitter(inputs: x, split: split, intercept: options.normIntercept)
+    let vector = try vectorFitter.vector(targets: error)
     let parts = try Self.components(x: x, error: error, map: vector.fit)
-    let norm = try HeldOutRegression.squaredNorm(
-      inputs: x, of: error, split: split, intercept: options.normIntercept)
+    let norm = try normFitter.squaredNorm(of: error)
 
     self.split = split
+    self.normFitter = normFitter
     linearMap = vector.fit
     vectorR2 = vector.r2
     normFit = norm.fit
@@ -142,11 +150,14 @@ public struct SAEErrorDecomposition: Sendable {
   /// Decomposes the error of `sae` on `x`; the per-token L0 (`≠ 0` count,
   /// papers-1.md §0) feeds the L0 baseline.
   /// - Throws: as the main initialiser, or when `x` does not fit the SAE.
-  public init(activations x: Matrix, sae: SparseAutoencoder, tokenIDs: [Int]? = nil, options: Options = Options()) throws {
+  public init(
+    activations x: Matrix, sae: SparseAutoencoder, tokenIDs: [Int]? = nil, options: Options = Options(),
+    split: TokenSplit? = nil
+  ) throws {
     let codes = try sae.encode(x)
     try self.init(
       activations: x, reconstructions: try sae.decode(codes), l0: ReconstructionMetrics.l0(codes),
-      tokenIDs: tokenIDs, options: options)
+      tokenIDs: tokenIDs, options: options, split: split)
   }
 
   /// `SaeError`, `LinearError` and `NonlinearError` of any batch under the
@@ -157,6 +168,28 @@ public struct SAEErrorDecomposition: Sendable {
       throw SAEKitError.shapeMismatch(operation: "SAE error components (X vs Sae(X))", lhs: x.shape, rhs: reconstructions.shape)
     }
     return try Self.components(x: x, error: x.subtracting(reconstructions), map: linearMap)
+  }
+
+  /// `a*` fitted on all of `x` (no held-out scoring): the linear map that
+  /// splits every other batch of the same layer, e.g. one fitted on held-out
+  /// texts and applied to training texts.
+  /// - Throws: on shape mismatches, fewer tokens than unknowns, or a failed solve.
+  public static func linearMap(
+    activations x: Matrix, reconstructions: Matrix, intercept: Bool = false, ridge: Double = 0
+  ) throws -> LinearFit {
+    guard x.shape == reconstructions.shape else {
+      throw SAEKitError.shapeMismatch(operation: "fitting a* (X vs Sae(X))", lhs: x.shape, rhs: reconstructions.shape)
+    }
+    return try LeastSquares.fit(x: x, y: x.subtracting(reconstructions), intercept: intercept, ridge: ridge)
+  }
+
+  /// `SaeError`, `LinearError` and `NonlinearError` of `x` under a given `a*`.
+  /// - Throws: on shape mismatches.
+  public static func components(activations x: Matrix, reconstructions: Matrix, linearMap: LinearFit) throws -> Components {
+    guard x.shape == reconstructions.shape else {
+      throw SAEKitError.shapeMismatch(operation: "SAE error components (X vs Sae(X))", lhs: x.shape, rhs: reconstructions.shape)
+    }
+    return try components(x: x, error: x.subtracting(reconstructions), map: linearMap)
   }
 
   static func components(x: Matrix, error: Matrix, map: LinearFit) throws -> Components {

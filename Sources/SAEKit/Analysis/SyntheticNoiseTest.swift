@@ -162,6 +162,41 @@ public struct SyntheticNoiseTest: Sendable {
     return (linear / count, nonlinear / count)
   }
 
+  /// One error source alone and what the linear map does with it.
+  public struct SourceShare: Sendable, Equatable {
+    public enum Source: String, Sendable, Equatable, CaseIterable {
+      case activationNoise = "activation noise"
+      case reconstructionNoise = "reconstruction noise"
+      case droppedFeatures = "dropped features"
+    }
+    public let source: Source
+    /// The cell with only this source switched on.
+    public let cell: Cell
+    /// The share of that source's FVU that `a*ᵀx` removes, `estimatedLinear / reconstructionFVU`
+    /// (1: all of it is labelled linear error; 0: all nonlinear).
+    public var linearShare: Double { cell.reconstructionFVU > 0 ? cell.estimatedLinear / cell.reconstructionFVU : .nan }
+  }
+
+  /// Each source alone, at its smallest non-zero level on the grid (the largest drop
+  /// fraction for dropped features) with the other two at 0: how much FVU it adds, and
+  /// which share of it the split calls linear — the magnitudes behind Table 1's correlations.
+  /// Sources that the grid never switches on alone are left out.
+  public func singleSources() -> [SourceShare] {
+    let sa = config.activationNoise.filter { $0 > 0 }.min(), sr = config.reconstructionNoise.filter { $0 > 0 }.min()
+    let p = config.dropFractions.filter { $0 > 0 }.max()
+    var out = [SourceShare]()
+    if let sa, let c = cell(activationNoise: sa, reconstructionNoise: 0, dropFraction: 0) {
+      out.append(SourceShare(source: .activationNoise, cell: c))
+    }
+    if let sr, let c = cell(activationNoise: 0, reconstructionNoise: sr, dropFraction: 0) {
+      out.append(SourceShare(source: .reconstructionNoise, cell: c))
+    }
+    if let p, let c = cell(activationNoise: 0, reconstructionNoise: 0, dropFraction: p) {
+      out.append(SourceShare(source: .droppedFeatures, cell: c))
+    }
+    return out
+  }
+
   /// The cell at the given levels, if it is on the grid.
   public func cell(activationNoise sa: Double, reconstructionNoise sr: Double, dropFraction p: Double) -> Cell? {
     cells.first { $0.activationNoise == sa && $0.reconstructionNoise == sr && $0.dropFraction == p }

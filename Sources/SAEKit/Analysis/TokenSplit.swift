@@ -55,11 +55,19 @@ public struct TokenSplit: Sendable, Equatable {
     self.testRows = testRows.sorted()
   }
 
+  /// Fit on the first `fitCount` rows and score on the `testCount` after them — the split
+  /// of `[fit rows; test rows]` stacked (e.g. tokens of two sets of texts).
+  /// - Throws: unless both counts are ≥ 1.
+  public static func stacked(fitCount: Int, testCount: Int) throws -> TokenSplit {
+    try require(fitCount >= 1 && testCount >= 1, "both sides of a fit/test split must be non-empty")
+    return try TokenSplit(fitRows: Array(0..<fitCount), testRows: Array(fitCount..<(fitCount + testCount)))
+  }
+
   /// Number of tokens covered, `max index + 1`.
   var coveredCount: Int { max(fitRows.last ?? -1, testRows.last ?? -1) + 1 }
 
   /// Throws unless every index is a row of a `tokenCount`-row matrix.
-  func validate(tokenCount: Int) throws {
+  public func validate(tokenCount: Int) throws {
     try require(coveredCount <= tokenCount,
                 "the split refers to token \(coveredCount - 1) but there are only \(tokenCount) tokens")
   }

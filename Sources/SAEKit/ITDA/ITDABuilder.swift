@@ -36,7 +36,7 @@ public struct ITDABuilder: Sendable {
 
     public init(
       threshold: Double, l0: Int = 40, maxAtoms: Int? = nil, initialOrder: InitialAtomOrder = .firstOccurrence,
-      algorithm: MatchingPursuit.Algorithm = .matchingPursuit, gramLimitBytes: Int = 512 << 20
+      algorithm: MatchingPursuit.Algorithm = .matchingPursuit, gramLimitBytes: Int = 2 << 30
     ) {
       self.threshold = threshold
       self.l0 = l0

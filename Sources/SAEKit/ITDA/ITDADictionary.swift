@@ -130,6 +130,14 @@ public struct ITDADictionary: Sendable, Equatable {
   }
 
   /// Keeps the first `n` atoms (the reference's crop to `max_dict_size`).
+  /// The first `n` atoms (all when `n ≥ count`): the dictionary as it stood when it first
+  /// held `n` atoms, since atoms are only ever appended.
+  public func cropped(to n: Int) -> ITDADictionary {
+    var out = self
+    out.truncate(to: max(0, n))
+    return out
+  }
+
   mutating func truncate(to n: Int) {
     guard n < count else { return }
     atoms = atoms.rows(0..<n)

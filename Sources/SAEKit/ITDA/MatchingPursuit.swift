@@ -48,7 +48,7 @@ public struct MatchingPursuit: Sendable, Equatable {
   /// The largest `G = D·Dᵀ` (in bytes) that MP may hold; above it MP uses products.
   public var gramLimitBytes: Int
 
-  public init(l0: Int = 40, algorithm: Algorithm = .matchingPursuit, gramLimitBytes: Int = 512 << 20) {
+  public init(l0: Int = 40, algorithm: Algorithm = .matchingPursuit, gramLimitBytes: Int = 2 << 30) {
     self.l0 = l0
     self.algorithm = algorithm
     self.gramLimitBytes = gramLimitBytes

@@ -51,24 +51,34 @@ final class EncoderBlockPass {
   @discardableResult
   func run(_ block: MiniLMWeights.Block, on h: inout Matrix, capturingSums capture: Bool = false) -> MiniLM.BlockSums? {
     precondition(h.cols == d && block.intermediate.outputCount == f)
-    var attentionSums = capture ? Matrix(uninitializedRows: h.rows, cols: d) : Matrix(rows: 0, cols: d)
-    var feedForwardSums = attentionSums
+    // s₁, Attn(h), s₂, FFN(a): four (n × d) captures in one buffer, split into matrices at the end.
+    let plane = h.rows * d
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: capture ? 4 * plane : 1)
+    defer { buffer.deallocate() }
     h.storage.withUnsafeMutableBufferPointer { hb in
-      attentionSums.storage.withUnsafeMutableBufferPointer { ab in
-        feedForwardSums.storage.withUnsafeMutableBufferPointer { fb in
-          let hp = hb.baseAddress, ap = ab.baseAddress, fp = fb.baseAddress
-          BLAS.withThreads(1) {
-            Parallel.forEachItem(count: groups.count, workers: workers) { worker, index in
-              let base = scratch + worker * perWorker, group = groups[index], start = group.rows.lowerBound * d
-              run(block, group, h: hp! + start,
-                  Scratch(wide: base, attention: base + region1, forAttention: base + region1 + region2),
-                  sums: capture ? (ap! + start, fp! + start) : nil)
-            }
-          }
+      let hp = hb.baseAddress
+      BLAS.withThreads(1) {
+        Parallel.forEachItem(count: groups.count, workers: workers) { worker, index in
+          let base = scratch + worker * perWorker, group = groups[index], start = group.rows.lowerBound * d
+          run(block, group, h: hp! + start,
+              Scratch(wide: base, attention: base + region1, forAttention: base + region1 + region2),
+              captures: capture ? Captures(attentionSum: buffer + start, attentionOutput: buffer + plane + start,
+                                           feedForwardSum: buffer + 2 * plane + start, feedForwardOutput: buffer + 3 * plane + start) : nil)
         }
       }
     }
-    return capture ? MiniLM.BlockSums(attention: attentionSums, feedForward: feedForwardSums) : nil
+    guard capture else { return nil }
+    func part(_ k: Int) -> Matrix {
+      var m = Matrix(uninitializedRows: h.rows, cols: d)
+      m.storage.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: buffer + k * plane, count: plane) }
+      return m
+    }
+    return MiniLM.BlockSums(attention: part(0), attentionOutput: part(1), feedForward: part(2), feedForwardOutput: part(3))
+  }
+
+  /// Where one group writes the block's internals (each pointing at the group's first row).
+  struct Captures {
+    let attentionSum, attentionOutput, feedForwardSum, feedForwardOutput: UnsafeMutablePointer<Float>
   }
 
   /// A worker's scratch: `wide` ≥ rows × max(4d, f), `attention` ≥ rows × d, `forAttention` the attention kernel's.
@@ -78,19 +88,28 @@ final class EncoderBlockPass {
   }
 
   /// `block` on one group (`h` points at its first row), single-threaded.
+  /// The component outputs are the sums minus their residual inputs, `Attn(h) = s₁ − h` and
+  /// `FFN(a) = s₂ − a` (the sums are computed fused with the residual, so these differ from a
+  /// separately computed output by the rounding of the sum, ≈ 1 ulp of `s`).
   private func run(_ block: MiniLMWeights.Block, _ group: SequenceGroup, h: UnsafeMutablePointer<Float>, _ s: Scratch,
-                   sums: (attention: UnsafeMutablePointer<Float>, feedForward: UnsafeMutablePointer<Float>)?) {
+                   captures: Captures?) {
     let n = group.rowCount
     let qkv = s.wide, context = s.wide + n * 3 * d, hidden = s.wide, a = s.attention
     block.qkv.apply(rows: n, h, into: qkv)
     TransformerKernels.attention(qkv, lengths: group.lengths, dimension: d, heads: heads, into: context,
                                  scratch: s.forAttention, packed: block.qkv.packed != nil)
     block.attentionOutput.apply(rows: n, context, into: a, adding: h)
-    if let sums { sums.attention.update(from: a, count: n * d) }
+    if let c = captures {
+      c.attentionSum.update(from: a, count: n * d)
+      for e in 0..<(n * d) { c.attentionOutput[e] = a[e] - h[e] }
+    }
     sae_layer_norm_rows(a, n, d, block.attentionNormScale, block.attentionNormShift, epsilon)
     block.intermediate.apply(rows: n, a, into: hidden, gelu: true)
     block.output.apply(rows: n, hidden, into: h, adding: a)
-    if let sums { sums.feedForward.update(from: h, count: n * d) }
+    if let c = captures {
+      c.feedForwardSum.update(from: h, count: n * d)
+      for e in 0..<(n * d) { c.feedForwardOutput[e] = h[e] - a[e] }
+    }
     sae_layer_norm_rows(h, n, d, block.outputNormScale, block.outputNormShift, epsilon)
   }
 

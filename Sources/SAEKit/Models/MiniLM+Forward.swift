@@ -23,13 +23,30 @@ extension MiniLM {
   ///   a layer number out of range, or a patch that returns the wrong shape or throws.
   public func run(_ batch: TokenizedBatch, options: ForwardOptions = ForwardOptions()) throws -> ForwardResult {
     try validate(batch, options)
-    return try MiniLM.forwardLock.withLock { try forward(batch, options) }
+    return try MiniLM.forwardLock.withLock { try forward(batch, options, resuming: nil) }
+  }
+
+  /// Runs the blocks after `layer` only, from a given hidden state of that layer (e.g. a
+  /// captured one with some rows replaced): the same result as ``run(_:options:)`` with a
+  /// patch of `layer` returning `hidden`, without recomputing layers `0…layer`.
+  /// Captures, patches and block sums of `options` apply to the later layers only.
+  /// - Throws: as ``run(_:options:)``, and when `hidden` is not `(batch.tokenCount × d)` or
+  ///   `options` refers to a layer at or before `layer`.
+  public func run(_ batch: TokenizedBatch, after layer: Int, hidden: Matrix, options: ForwardOptions = ForwardOptions()) throws -> ForwardResult {
+    try validate(batch, options)
+    try require((0...layerCount).contains(layer), "layer \(layer) is out of range 0...\(layerCount)")
+    guard hidden.shape == Shape(batch.tokenCount, hiddenSize) else {
+      throw SAEKitError.shapeMismatch(operation: "resuming after layer \(layer)", lhs: hidden.shape, rhs: Shape(batch.tokenCount, hiddenSize))
+    }
+    let earlier = options.capture.union(options.patches.keys).union(options.captureBlockSums).filter { $0 <= layer }
+    try require(earlier.isEmpty, "layers \(earlier.sorted()) are not run when resuming after layer \(layer)")
+    return try MiniLM.forwardLock.withLock { try forward(batch, options, resuming: (layer, hidden)) }
   }
 
   /// Serialises forward passes (recursive: a patch may run the model itself).
   private static let forwardLock = NSRecursiveLock()
 
-  private func forward(_ batch: TokenizedBatch, _ options: ForwardOptions) throws -> ForwardResult {
+  private func forward(_ batch: TokenizedBatch, _ options: ForwardOptions, resuming: (layer: Int, hidden: Matrix)?) throws -> ForwardResult {
     var captured = [Int: Matrix]()
     var sums = [Int: BlockSums]()
     func finish(_ layer: Int, _ h: inout Matrix) throws {
@@ -43,12 +60,18 @@ extension MiniLM {
       if options.capture.contains(layer) { captured[layer] = h }
     }
 
-    var h = embed(batch)
-    try finish(0, &h)
+    var h: Matrix
+    if let resuming {
+      h = resuming.hidden
+    } else {
+      h = embed(batch)
+      try finish(0, &h)
+    }
     let pass = EncoderBlockPass(batch: batch, hiddenSize: hiddenSize, intermediateSize: config.intermediateSize,
                                 heads: config.headCount, epsilon: config.layerNormEpsilon)
     for (index, block) in weights.blocks.prefix(options.stopAfterLayer ?? layerCount).enumerated() {
       let layer = index + 1
+      if let resuming, layer <= resuming.layer { continue }
       sums[layer] = pass.run(block, on: &h, capturingSums: options.captureBlockSums.contains(layer))
       try finish(layer, &h)
     }

@@ -30,14 +30,19 @@ extension MiniLM {
     }
   }
 
-  /// The two additive sums inside block `L`, before their LayerNorms (the "additive picture"
-  /// of a post-LN block): `attention = h_{L−1} + Attn(h_{L−1})` and
-  /// `feedForward = a + FFN(a)` with `a = LN(attention)`; then `h_L = LN(feedForward)`.
+  /// The internals of block `L` (a post-LN block): its two additive sums before their
+  /// LayerNorms, `attention = h_{L−1} + Attn(h_{L−1})` and `feedForward = a + FFN(a)` with
+  /// `a = LN(attention)`, then `h_L = LN(feedForward)`; and the two component outputs
+  /// the sums add to the residual, `Attn(h_{L−1})` and `FFN(a)`.
   public struct BlockSums: Sendable, Equatable {
     /// `h_{L−1} + W_O·context + b_O`, `(tokens × d)`.
     public var attention: Matrix
+    /// `Attn(h_{L−1}) = W_O·context + b_O`: the attention sublayer's output, `(tokens × d)`.
+    public var attentionOutput: Matrix
     /// `a + W_2·GELU(W_1·a + b_1) + b_2`, `(tokens × d)`.
     public var feedForward: Matrix
+    /// `FFN(a) = W_2·GELU(W_1·a + b_1) + b_2`: the feed-forward sublayer's output, `(tokens × d)`.
+    public var feedForwardOutput: Matrix
   }
 
   /// The outputs of ``MiniLM/run(_:options:)``.

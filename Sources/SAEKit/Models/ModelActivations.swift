@@ -22,20 +22,53 @@ public enum ModelActivations {
     model: MiniLM, layer: Int, corpus: TextCorpus, tokens: Int, maxLength: Int = 128, batchSize: Int = 32,
     cache: ActivationCache?, progress: ((Double) -> Void)? = nil, shouldStop: (() -> Bool)? = nil
   ) throws -> (set: ActivationSet, cached: Bool) {
-    try require((0...model.layerCount).contains(layer), "layer must be in 0...\(model.layerCount), got \(layer)")
+    try collect(model: model, layers: [layer], corpus: corpus, tokens: tokens, maxLength: maxLength, batchSize: batchSize,
+                cache: cache, progress: progress, shouldStop: shouldStop)[0]
+  }
+
+  /// The activations of several layers for the same tokens, in the order of `layers`:
+  /// those not in the cache are taken in one forward pass (up to the deepest of them) and
+  /// cached one by one, so a later request for any single layer finds them.
+  public static func collect(
+    model: MiniLM, layers: [Int], corpus: TextCorpus, tokens: Int, maxLength: Int = 128, batchSize: Int = 32,
+    cache: ActivationCache?, progress: ((Double) -> Void)? = nil, shouldStop: (() -> Bool)? = nil
+  ) throws -> [(set: ActivationSet, cached: Bool)] {
+    try require(!layers.isEmpty, "no layer requested")
+    for layer in layers { try require((0...model.layerCount).contains(layer), "layer must be in 0...\(model.layerCount), got \(layer)") }
     try require(tokens > 0, "tokens must be positive, got \(tokens)")
-    try require(
-      maxLength >= 3 && maxLength <= model.config.maxPositions,
-      "maxLength must be in 3...\(model.config.maxPositions), got \(maxLength)")
-    let key = ActivationCache.key(
-      ModelInputKey.model + [
-        "layer=\(layer)", ModelInputKey.corpus(corpus.contentHash), "tokens=\(tokens)", "maxLength=\(maxLength)",
-        "format=\(formatVersion)",
-      ])
-    if let cache, let hit = cache.load(key) { return (hit, true) }
+    try require(maxLength >= 3 && maxLength <= model.config.maxPositions, "maxLength must be in 3...\(model.config.maxPositions), got \(maxLength)")
+    func key(_ layer: Int) -> String {
+      ActivationCache.key(
+        ModelInputKey.model + [
+          "layer=\(layer)", ModelInputKey.corpus(corpus.contentHash), "tokens=\(tokens)", "maxLength=\(maxLength)",
+          "format=\(formatVersion)",
+        ])
+    }
+    var found = [Int: ActivationSet]()
+    for layer in Set(layers) { if let hit = cache?.load(key(layer)) { found[layer] = hit } }
+    let missing = Set(layers).subtracting(found.keys).sorted()
+    if !missing.isEmpty {
+      let taken = try take(model: model, layers: missing, corpus: corpus, tokens: tokens, maxLength: maxLength,
+                           batchSize: batchSize, progress: progress, shouldStop: shouldStop)
+      for (layer, set) in zip(missing, taken) {
+        if let cache { try cache.save(set, key: key(layer)) }
+      }
+      return layers.map { layer in
+        if let i = missing.firstIndex(of: layer) { return (taken[i], false) }
+        return (found[layer]!, true)
+      }
+    }
+    return layers.map { (found[$0]!, true) }
+  }
+
+  /// One pass over the corpus capturing every layer of `layers` (ascending, distinct).
+  static func take(
+    model: MiniLM, layers: [Int], corpus: TextCorpus, tokens: Int, maxLength: Int, batchSize: Int,
+    progress: ((Double) -> Void)?, shouldStop: (() -> Bool)?
+  ) throws -> [ActivationSet] {
     let d = model.hiddenSize
-    var x = [Float]()
-    x.reserveCapacity(tokens * d)
+    var xs = [[Float]](repeating: [], count: layers.count)
+    for i in xs.indices { xs[i].reserveCapacity(tokens * d) }
     var documents = [Int](), positions = [Int](), ids = [Int]()
     var next = 0
     while ids.count < tokens && next < corpus.snippets.count {
@@ -43,22 +76,21 @@ public enum ModelActivations {
       let first = next
       next = min(next + batchSize, corpus.snippets.count)
       let batch = model.tokenize(Array(corpus.snippets[first..<next]), maxLength: maxLength)
-      let hidden = try model.run(batch, options: .init(capture: [layer], stopAfterLayer: max(layer, 1))).hiddenState(
-        layer)
+      let result = try model.run(batch, options: .init(capture: Set(layers), stopAfterLayer: max(layers.max()!, 1)))
+      let hidden = try layers.map { try result.hiddenState($0) }
       for s in 0..<batch.count {
         for (p, row) in batch.rows(s).enumerated() where ids.count < tokens {
           documents.append(first + s)
           positions.append(p)
           ids.append(batch.ids[row])
-          x.append(contentsOf: hidden.storage[(row * d)..<((row + 1) * d)])
+          for (i, h) in hidden.enumerated() { xs[i].append(contentsOf: h.storage[(row * d)..<((row + 1) * d)]) }
         }
       }
       progress?(Double(ids.count) / Double(tokens))
     }
-    let set = try ActivationSet(
-      x: Matrix(rows: ids.count, cols: d, storage: x), documents: documents, positions: positions, tokenIds: ids)
-    if let cache { try cache.save(set, key: key) }
-    return (set, false)
+    return try xs.map { x in
+      try ActivationSet(x: Matrix(rows: ids.count, cols: d, storage: x), documents: documents, positions: positions, tokenIds: ids)
+    }
   }
 }
 

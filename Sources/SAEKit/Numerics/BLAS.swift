@@ -107,6 +107,37 @@ public enum LAPACK {
                       a, Int32(lda), b, Int32(ldb)))
   }
 
+  /// Solves `A·X = B` for a symmetric positive-definite `(n × n)` `A` by Cholesky (`dposv`,
+  /// upper triangle); `b` is `(n × nrhs)` and holds `X` on return. `info > 0`: `A` is not
+  /// positive definite.
+  public static func posv(n: Int, nrhs: Int, a: UnsafeMutablePointer<Double>, lda: Int,
+                          b: UnsafeMutablePointer<Double>, ldb: Int) -> Int {
+    _ = BLAS.singleThreaded
+    return Int(LAPACKE_dposv(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), a, Int32(lda),
+                             b, Int32(ldb)))
+  }
+
+  /// Cholesky factorisation `A = UᵀU` of a symmetric positive-definite `(n × n)` matrix
+  /// (`dpotrf`, upper triangle, in place). `info > 0`: not positive definite.
+  public static func potrf(n: Int, a: UnsafeMutablePointer<Double>, lda: Int) -> Int {
+    _ = BLAS.singleThreaded
+    return Int(LAPACKE_dpotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), a, Int32(lda)))
+  }
+
+  /// Solves `A·X = B` with the factor from ``potrf(n:a:lda:)``; `b` is `(n × nrhs)`.
+  public static func potrs(n: Int, nrhs: Int, a: UnsafePointer<Double>, lda: Int, b: UnsafeMutablePointer<Double>, ldb: Int) -> Int {
+    _ = BLAS.singleThreaded
+    return Int(LAPACKE_dpotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), a, Int32(lda), b, Int32(ldb)))
+  }
+
+  /// The reciprocal condition number (1-norm) of `A` from its Cholesky factor and `‖A‖₁` (`dpocon`).
+  public static func pocon(n: Int, a: UnsafePointer<Double>, lda: Int, norm: Double) -> Double {
+    _ = BLAS.singleThreaded
+    var rcond = 0.0
+    _ = LAPACKE_dpocon(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), a, Int32(lda), norm, &rcond)
+    return rcond
+  }
+
   /// Eigen-decomposition of a symmetric `(n × n)` matrix (`dsyevd`, upper
   /// triangle). On return `a` holds eigenvectors as columns and `w` the
   /// eigenvalues in ascending order.

@@ -105,6 +105,21 @@ public struct Matrix: Sendable, Equatable {
     return out
   }
 
+  /// The columns at `indices`, in that order.
+  public func columns(_ indices: [Int]) -> Matrix {
+    var out = Matrix(rows: rows, cols: indices.count)
+    let k = indices.count
+    storage.withUnsafeBufferPointer { src in
+      out.storage.withUnsafeMutableBufferPointer { dst in
+        for j in indices { precondition(j >= 0 && j < cols, "column index \(j) out of range 0..<\(cols)") }
+        for i in 0..<rows {
+          for (c, j) in indices.enumerated() { dst[i * k + c] = src[i * cols + j] }
+        }
+      }
+    }
+    return out
+  }
+
   /// Rows `range` as a new matrix.
   public func rows(_ range: Range<Int>) -> Matrix {
     precondition(range.lowerBound >= 0 && range.upperBound <= rows, "row range out of bounds")
