@@ -196,7 +196,7 @@ import Testing
     // The walk sees the parameters the issue found (and the model is a declared read).
     for name in [
       "loadMatrix.path", "loadSAE.path", "saveSAE.to", "itda.load.path", "itda.save.to",
-      "activations.corpus", "fidelity.corpus", "itda.fidelity.corpus",
+      "activations.corpus", "layerActivations.corpus",
     ] {
       #expect(found.contains(name), "\(name)")
     }

@@ -193,9 +193,9 @@ extension DarkMatterBuiltinsTests {
     let result = try run("""
       ```swift
       let model = minilm()
-      let acts = activations(model, layer: 2, tokens: 1_500, maxLength: 32)
+      let acts = activations(model, layer: 2, tokens: 4_000, maxLength: 32)
       let split = splitTexts(acts)
-      print(split.train.count + split.heldOut.count < 1500, split.fit.count + split.test.count == split.heldOut.count, split.test.tokenIds.count == split.test.count, split.period)
+      print(split.train.count + split.heldOut.count <= 4000, split.fit.count + split.test.count == split.heldOut.count, split.test.tokenIds.count == split.test.count, split.period)
       let blocks = darkMatter.blockActivations(model, on: split.test)
       print(blocks.maxDeviation < 0.001, blocks.previous.rows == split.test.count, blocks.attentionOutput.cols, blocks.feedForwardOutput.rows == split.test.count)
       let sae = train(split.train.x, width: 96, activation: .topK(k: 8), steps: 20, batch: 256)

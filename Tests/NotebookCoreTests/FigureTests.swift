@@ -34,8 +34,17 @@ enum FigureFixtures {
       rowLabels: ["f0", "f1", "f2"], columnLabels: ["a", "b's", "c"]),
     title: "Cosine similarity", xLabel: "learned", yLabel: "true")
 
+  /// A line plot with error bars on one series (mean ± sd over seeds) and none on the other.
+  static let errorBars = FigureSpec(
+    kind: .line,
+    series: [
+      .init(title: "mean ± sd", x: [384, 768, 1536], y: [0.3, 0.25, 0.22], yError: [0.01, 0.005, 0.0025]),
+      .init(title: "no bars", x: [384, 1536], y: [0.1, 0.125]),
+    ],
+    title: "Error bars", xLabel: "width", yLabel: "FVU", xlog: true)
+
   static let all: [(name: String, spec: FigureSpec)] = [
-    ("line", line), ("scatter", scatter), ("histogram", histogram), ("heatmap", heatmap),
+    ("line", line), ("scatter", scatter), ("histogram", histogram), ("heatmap", heatmap), ("errorbars", errorBars),
   ]
 
   static var sourceDirectory: URL {
@@ -120,6 +129,28 @@ final class SVGInspection: NSObject, XMLParserDelegate {
     expectInvalid(
       .init(heatmap: .init(values: [[1, 2]], columnLabels: ["a"])), "the heatmap has 2 columns but 1 column labels")
     #expect(FigureError.invalidSpec("x").message == "invalid figure: x")
+  }
+
+  @Test func errorBarsAreValidated() {
+    expectInvalid(
+      .init(kind: .line, series: [.init(x: [1, 2], y: [1, 2], yError: [0.1])]), "series 1: 1 error bars for 2 points")
+    expectInvalid(
+      .init(kind: .line, series: [.init(x: [1, 2], y: [1, 2], yError: [0.1, -0.1])]),
+      "series 1: error bar 1 is negative (-0.1)")
+    expectInvalid(
+      .init(kind: .line, series: [.init(x: [1], y: [1], yError: [.nan])]), "series 1: error bar[0] is nan, not a finite number")
+    expectInvalid(
+      .init(kind: .scatter, series: [.init(x: [1], y: [1], yError: [0.1])]), "series 1: error bars only apply to a line plot")
+    expectInvalid(
+      .init(kind: .line, series: [.init(x: [1, 2], y: [1, 0.5], yError: [0.5, 0.5])], ylog: true),
+      "series 1: error bar 1 reaches 0.0 on a logarithmic y axis")
+  }
+
+  @Test func errorBarsBecomeYErrorLines() throws {
+    let text = try GnuplotScript(FigureFixtures.errorBars).text
+    #expect(text.contains("\n384.0 0.3 0.01\n"), "x, y and the error bar on one data line")
+    #expect(text.contains("with yerrorlines"))
+    #expect(text.components(separatedBy: "yerrorlines").count == 2, "only the series with error bars")
   }
 
   @Test func fixturesAreValidAndCodable() throws {

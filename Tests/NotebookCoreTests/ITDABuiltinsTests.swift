@@ -38,6 +38,29 @@ import Testing
     #expect(lines(result, cell: 0) == ["true true true 1500", "true true true true", "true 1.0 true", "30", "300 true"])
   }
 
+  /// A dictionary only grows, so its first n atoms are the dictionary built from the
+  /// batches that gave it n atoms: `itda.crop` at a `growth` entry equals the smaller build
+  /// (the same atoms; the FVU agrees to rounding, ~1e-11, as the Gram matrix is summed in another order).
+  @Test func cropAtAGrowthStepEqualsTheShorterBuild() throws {
+    let result = try run("""
+      ```swift
+      \(Self.data)
+      let tau = 2.0 * (1.0 - 0.9) / 24.0
+      let d = itda.buildMatrix(data.x, threshold: tau, l0: 6, batch: 256)
+      print(d.batch, d.growth.count, d.growth[d.growth.count - 1] == d.size)
+      let early = itda.buildMatrix(rowSlice(data.x, to: 512), threshold: tau, l0: 6, batch: 256)
+      let cropped = itda.crop(d, atoms: d.growth[1])
+      print(early.size == d.growth[1], cropped.size == early.size, similarity.jaccard(cropped, early), abs(itda.evaluate(cropped, on: data.test).fvu - itda.evaluate(early, on: data.test).fvu) < 1e-9)
+      ```
+
+      ```swift
+      let tooMany = itda.crop(d, atoms: d.size + 1)
+      ```
+      """)
+    #expect(lines(result, cell: 0) == ["256 6 true", "true true 1.0 true"])
+    #expect(result.failures.first?.message.contains("fewer than") == true, "\(result.failures)")
+  }
+
   /// The data get a little noise: some synthetic samples are all zero, and a
   /// zero row's relative vector is zero, so it would score 0 (the reference's guard).
   @Test func identicalInputsScoreOneAndRotationsKeepInvariantMeasures() throws {

@@ -133,6 +133,9 @@ enum TokenBuiltins {
      doc: "Splits activations by whole texts: text i is held out iff i mod heldOutEvery = heldOutEvery − 1, every other text is a training text; the held-out texts alternate between a fit half and a test half. No text has tokens on two sides, and every side covers the whole corpus. [CLS] and [SEP] are left out of all sides unless specialTokens: is true.") { args, _ in
     guard case .activations(let a)? = args.values["acts"] else { throw RuntimeError("'acts' must be Activations", argument: "acts") }
     let period = try args.int("heldOutEvery")
+    guard period >= 2 else {
+      throw RuntimeError("heldOutEvery must be at least 2 (one text in every heldOutEvery is held out), got \(period)", argument: "heldOutEvery")
+    }
     let split = try DarkMatterBuiltins.attributing("heldOutEvery") { try TextInterleavedSplit(period: period) }
     let sides = try split.rows(documents: a.set.documents, tokenIds: a.set.tokenIds, excluding: try excluded(args, a))
     guard !sides.training.isEmpty else { throw RuntimeError("no ordinary tokens in the training texts", argument: "acts") }
