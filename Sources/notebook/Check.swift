@@ -14,9 +14,12 @@ struct Check: ParsableCommand {
       let session = try NotebookSession.load(path: file)
       let renderer = DiagnosticRenderer(sources: [session.notebook.path: session.notebook.source])
       let found = session.problems
-      FileHandle.standardError.write(Data(renderer.render(found).utf8))
+      FileHandle.standardError.write(Data(renderer.render(found + session.warnings).utf8))
       problems += found.filter { $0.severity == .error }.count
-      if found.isEmpty { print("\(file): no problems (\(session.notebook.cells.count) cells)") }
+      if found.isEmpty {
+        let warned = session.warnings.count
+        print("\(file): no problems (\(session.notebook.cells.count) cells)\(warned == 0 ? "" : ", \(warned) warning\(warned == 1 ? "" : "s")")")
+      }
     }
     if problems > 0 {
       FileHandle.standardError.write(Data("\(problems) error\(problems == 1 ? "" : "s")\n".utf8))

@@ -14,6 +14,7 @@ import Testing
     var ran: [String] = []
     var cached: [String] = []
     var warnings: [String] = []
+    var problems: [String] = []
   }
 
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent("effects-\(UUID().uuidString)").path
@@ -33,6 +34,7 @@ import Testing
       case .cellFinished(let name, _, let cached, _):
         if cached { log.cached.append(name) } else { log.ran.append(name) }
       case .warning(let text): log.warnings.append(text)
+      case .problem(let text): log.problems.append(text)
       default: break
       }
     }
@@ -174,6 +176,15 @@ import Testing
     #expect(log.warnings.count == 1 && result.warnings == log.warnings)
     #expect(
       log.warnings.first?.hasPrefix("cannot write the cell cache in '\(blocker)/cache'") == true, "\(log.warnings)")
+  }
+
+  /// A table computed mid-cell is never shown: the render says so (file:line:col) and
+  /// goes on; the cell's last expression is still displayed.
+  @Test func aTableDroppedMidCellIsAWarningNotAFailure() throws {
+    let (log, result) = try render("```swift\ntable(columns: [\"a\"], rows: [[1]])\n3 + 4\n```\n")
+    #expect(result.succeeded)
+    #expect(result.warnings == log.problems && log.problems.count == 1, "\(log.problems)")
+    #expect(log.problems.first?.contains(":2:1: warning: this table is never shown") == true, "\(log.problems)")
   }
 
   // MARK: - The declarations

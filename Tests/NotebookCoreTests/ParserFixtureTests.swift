@@ -14,6 +14,7 @@ import Testing
 /// // expect-error@+1:14: message       error on the line N below (or @-N above), column 14
 /// // expect-error@+1:14-18: message    … whose range ends at column 18 on that line
 /// let x = f(1 //~ error@12: message    error on this same line (also @12-14)
+/// table(…)     //~ warning@1: message  a warning on this line (warnings are matched like errors)
 /// // expect-note: text                 a note of the previous expected error (then all its notes are checked)
 /// // expect-dump:                      the expected CellProgram.dump(), one line per
 /// // (let x 1)                         comment line after it, up to the first line that
@@ -37,11 +38,13 @@ struct ExpectedError: CustomStringConvertible {
   var endColumn: Int?
   var message: String
   var notes: [String]?
+  var severity: Diagnostic.Severity = .error
 
-  var description: String { "\(line):\(column)\(endColumn.map { "-\($0)" } ?? ""): \(message)" }
+  var description: String { "\(line):\(column)\(endColumn.map { "-\($0)" } ?? ""): \(severity.rawValue): \(message)" }
 
   func matches(_ d: Diagnostic) -> Bool {
-    guard d.range.start.line == line, d.range.start.column == column, d.message == message else { return false }
+    guard d.severity == severity, d.range.start.line == line, d.range.start.column == column, d.message == message
+    else { return false }
     if let endColumn, d.range.end != SourcePosition(line: line, column: endColumn) { return false }
     return notes.map { $0 == d.notes } ?? true
   }
@@ -103,6 +106,10 @@ enum LanguageFixtures {
       } else if let marker = line.range(of: "//~ error@") {
         let rest = line[marker.upperBound...]
         cases[cases.count - 1].errors.append(try expectedError(rest, line: lineNumber, at: lineNumber))
+      } else if let marker = line.range(of: "//~ warning@") {
+        var warning = try expectedError(line[marker.upperBound...], line: lineNumber, at: lineNumber)
+        warning.severity = .warning
+        cases[cases.count - 1].errors.append(warning)
       } else if trimmed.hasPrefix("// expect-note: ") {
         guard !cases[cases.count - 1].errors.isEmpty else {
           throw FixtureFormatError.malformed(line: lineNumber, text: line)

@@ -33,7 +33,8 @@ public struct NotebookRenderer {
     /// A cell is done: its status, whether it came from the cache, and its rendered
     /// diagnostic when it failed, timed out or failed as expected.
     case cellFinished(name: String, status: ReportCell.Status, cached: Bool, diagnostic: String?)
-    /// A problem outside every cell (front matter, document structure), rendered.
+    /// A problem outside every cell (front matter, document structure) or a checker
+    /// warning, rendered (the text names its severity).
     case problem(String)
     /// Something that does not fail the render but should not go unnoticed
     /// (a cell cache that cannot be written).

@@ -12,6 +12,9 @@ public struct NotebookSession: Sendable {
   public let cellDiagnostics: [Int: [Diagnostic]]
   /// Parameter values after `-P` overrides, in front-matter order.
   public let parameters: [ReportParam]
+  /// Warnings of the checker (e.g. a table computed mid-cell and never shown), in file
+  /// order: reported, but they fail nothing.
+  public let warnings: [Diagnostic]
 
   /// Problems that make the notebook fail: everything except the errors of
   /// cells marked `//| error: true`.
@@ -50,26 +53,30 @@ public struct NotebookSession: Sendable {
       perCell[cell.index, default: []] += syntax
     }
     var checker = Checker(registry: registry, notebook: programs)
+    var warnings: [Diagnostic] = []
     for p in parameters { checker.predefine(p.name, type: p.value.valueType) }
     for cell in notebook.cells {
       let program = programs[cell.index]
       if !cell.options.eval {
         var scratch = checker  // check it, but its names do not reach later cells
-        perCell[cell.index, default: []] += scratch.check(program)
+        perCell[cell.index, default: []] += scratch.check(program).filter { $0.severity != .warning }
         continue
       }
       if syntaxBroken.contains(cell.index) {
         checker.declareUnknown(program)  // no cascades of "cannot find" from a broken cell
         continue
       }
-      let found = checker.check(program)
+      let checked = checker.check(program)
+      warnings += checked.filter { $0.severity == .warning }
+      let found = checked.filter { $0.severity != .warning }
       perCell[cell.index, default: []] += found
       if !found.isEmpty && cell.options.expectError { checker.declareUnknown(program) }
     }
     for cell in notebook.cells { all += perCell[cell.index] ?? [] }
     all.sort { ($0.range.start, $0.message) < ($1.range.start, $1.message) }
     return NotebookSession(
-      notebook: notebook, programs: programs, diagnostics: all, cellDiagnostics: perCell, parameters: parameters)
+      notebook: notebook, programs: programs, diagnostics: all, cellDiagnostics: perCell, parameters: parameters,
+      warnings: warnings.sorted { ($0.range.start, $0.message) < ($1.range.start, $1.message) })
   }
 
   static func resolveParameters(

@@ -74,6 +74,11 @@ final class RenderPass {
       renderer.onEvent?(.problem(diagnostics.render(problem)))
     }
     stopped = !failures.isEmpty
+    for warning in renderer.session.warnings {
+      let text = diagnostics.render(warning)
+      warnings.append(text)
+      renderer.onEvent?(.problem(text))  // printed as it stands: it says "warning:" itself
+    }
   }
 
   // MARK: - Cells

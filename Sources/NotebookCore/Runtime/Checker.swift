@@ -35,7 +35,9 @@ public struct Checker {
   @discardableResult
   public mutating func check(_ program: CellProgram) -> [Diagnostic] {
     let before = diagnostics.count
-    for statement in program.statements { check(statement) }
+    for (i, statement) in program.statements.enumerated() {
+      check(statement, displayed: i == program.statements.count - 1)
+    }
     return Array(diagnostics[before...])
   }
 
@@ -69,6 +71,15 @@ public struct Checker {
     diagnostics.append(.error(message, at: range, notes: notes))
   }
 
+  /// A value computed and dropped: only a cell's last expression is shown, so a
+  /// table or a number in the middle of a cell would vanish without a word.
+  mutating func warnUnused(_ e: Expression, _ type: ValueType) {
+    let what = type == .table ? "this table is never shown" : "this \(type) value is never shown or used"
+    diagnostics.append(Diagnostic(
+      .warning, "\(what): only a cell's last expression is displayed", at: e.range,
+      notes: ["wrap it in show(…) to display it here, or bind it with 'let' to use it later"]))
+  }
+
   func lookup(_ name: String) -> Binding? {
     for scope in scopes.reversed() { if let b = scope[name] { return b } }
     return nil
@@ -88,7 +99,8 @@ public struct Checker {
     scopes.removeLast()
   }
 
-  mutating func check(_ statement: Statement) {
+  /// - Parameter displayed: the statement is a cell's last, whose value the report shows.
+  mutating func check(_ statement: Statement, displayed: Bool = false) {
     switch statement.kind {
     case .binding(let mutable, let name, let value):
       guard let type = infer(value) else {
@@ -117,7 +129,10 @@ public struct Checker {
         body.forEach { c.check($0) }
       }
     case .expression(let e):
-      _ = infer(e)
+      let type = infer(e)
+      if !displayed, let type, type != .void, type != .any {
+        warnUnused(e, type)
+      }
     }
   }
 
