@@ -328,6 +328,37 @@ import Testing
     #expect(NumericText.same(NumericText.tokens("nan"), NumericText.tokens("nan"), .exact))
   }
 
+  @Test func measuredSpansAreShownButNotCompared() throws {
+    func record(_ text: String, _ cellText: String) -> RunRecord {
+      let table = ReportJSON.object([
+        "type": .string("Table"), "columns": .array([.string("ours")]), "rows": .array([.array([.string(cellText)])]),
+      ])
+      let cell = RunRecord.Cell(
+        index: 0, label: "p", name: "p", sourceHash: "", status: .ok, diagnostic: nil, duration: nil,
+        outputs: [.text(text), .value(display: .table(headers: ["ours"], rows: [[cellText]]), data: table)])
+      return RunRecord(format: RunRecord.format, title: "t", notebook: "t.md", params: [], cells: [cell])
+    }
+    let m = MeasuredText.wrap
+    let old = record("built in \(m("1.90")) s, fvu 0.25", "\(m("1.90")) s against \(m("37.6 ± 0.8")) s")
+    #expect(Self.same(old, record("built in \(m("1.85")) s, fvu 0.25", "\(m("1.85")) s against \(m("37.9 ± 0.7")) s")))
+    #expect(!Self.same(old, record("built in \(m("1.85")) s, fvu 0.26", "\(m("1.90")) s against \(m("37.6 ± 0.8")) s")),
+            "numbers outside a span are compared")
+    #expect(!Self.same(old, record("built in 1.90 s, fvu 0.25", "\(m("1.90")) s against \(m("37.6 ± 0.8")) s")),
+            "a number that stops being measured is a change")
+    #expect(!Self.same(old, record("built in \(m("1.90")) s, fvu 0.25", "\(m("1.90")) min against \(m("37.6 ± 0.8")) s")))
+    // Strings in tables compare their numbers with the tolerance, like printed text.
+    let comparer = ValueComparer(tolerance: DiffTolerance(rtol: 1e-3, atol: 0))
+    #expect(comparer.leafEqual(.string("fvu 0.2500 (k = 8)"), .string("fvu 0.25001 (k = 8)")))
+    #expect(!comparer.leafEqual(.string("fvu 0.25 (k = 8)"), .string("fvu 0.25 (k = 9)")))
+    // The report underlines a span; the diff shows the text without markers.
+    let html = HTMLText.escapeContent("in \(m("1 < 2")) s")
+    #expect(html == "in <span class=\"measured\" title=\"\(HTMLText.measuredTitle)\">1 &lt; 2</span> s")
+    #expect(HTMLText.escape("in \(m("1.9")) s") == "in 1.9 s")
+    let changed = Self.diff(old, record("built in \(m("2.0")) s, fvu 0.26", "x"))
+    let lines = DiffTextRenderer().lines(changed.cells[0]).joined(separator: "\n")
+    #expect(lines.contains("-built in 1.90 s, fvu 0.25") && !lines.unicodeScalars.contains(MeasuredText.open))
+  }
+
   @Test func recordsOfTheFirstFormatAreReadWithANote() throws {
     let legacy = try Self.record("old-v1.json")
     #expect(legacy.isLegacy)

@@ -247,6 +247,27 @@ import Testing
     #expect(ReportCell(index: 0, source: "abc", status: .ok).sourceHash == vectors[1].1)
   }
 
+  /// The incremental hasher fed in pieces of every awkward size (0, 1, 63, 64, 65 bytes,
+  /// across block boundaries) gives the one-shot digest of the concatenation.
+  @Test func sha256InPiecesEqualsOneShot() {
+    var random = SystemRandomNumberGenerator()
+    let message = (0..<1_000).map { _ in UInt8.random(in: 0...255, using: &random) }
+    let whole = SHA256.digest(message)
+    for sizes in [[0, 1, 63, 64, 65], [7], [64], [1_000], [55, 9, 200, 1]] {
+      var hasher = SHA256.Hasher()
+      var at = 0, i = 0
+      while at < message.count {
+        let n = min(sizes[i % sizes.count], message.count - at)
+        message[at..<(at + n)].withUnsafeBytes { hasher.update($0) }
+        at += n
+        i += 1
+        if i > 10_000 { break }  // a run of zero-sized pieces cannot loop forever
+      }
+      #expect(hasher.finalize() == whole, "\(sizes)")
+    }
+    message.withUnsafeBytes { #expect(SHA256.digest($0) == whole) }
+  }
+
   @Test func writerWritesBothFilesAtomically() throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent(
       "report-writer-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max))")

@@ -28,6 +28,16 @@ import Testing
     #expect(failure?.message.contains(message) == true, "\(result.failures)", sourceLocation: sourceLocation)
   }
 
+  @Test func measuredWrapsNumbersAndTextInASpan() throws {
+    let m = MeasuredText.wrap
+    #expect(try printed("""
+      print("built in \\(measured(1.234)) s, \\(measured(7, digits: 0))×")
+      print(measured(stats.summary([1.0, 3.0], digits: 1)))
+      """) == ["built in \(m("1.23")) s, \(m("7"))×", m("2.0 ± 1.4")])
+    try expectFailure("print(measured(1.0, digits: 40))", contains: "digits must be between 0 and 17")
+    try expectFailure("print(measured([1.0]))", contains: "measured needs a number or a String")
+  }
+
   @Test func spreadOfKnownSamples() throws {
     let lines = try printed("""
       print(stats.summary([1.0, 2.0, 3.0]))

@@ -68,6 +68,19 @@ enum StandardLibrary {
       guard (0...17).contains(digits) else { throw RuntimeError("digits must be between 0 and 17, got \(digits)", argument: "digits") }
       return .string(String(format: "%.\(digits)f", try args.double("value")))
     })
+    r.add(Builtin("measured", [.positional("value", .any, "a number, or text already formatted (e.g. from stats.summary)"),
+                               .labeled("digits", .int, default: .value(.int(2)), "digits after the decimal point, for a number")],
+                  returns: .string,
+                  doc: "A wall-clock measurement as text, formatted like format(…): the report underlines it, and notebook diff shows it but does not compare it, since it changes from render to render while the results do not.") { args, _ in
+      switch args.values["value"] {
+      case .string(let text)?: return .string(MeasuredText.wrap(text))
+      case .int, .double:
+        let digits = try args.int("digits")
+        guard (0...17).contains(digits) else { throw RuntimeError("digits must be between 0 and 17, got \(digits)", argument: "digits") }
+        return .string(MeasuredText.wrap(String(format: "%.\(digits)f", try args.double("value"))))
+      default: throw RuntimeError("measured needs a number or a String", argument: "value")
+      }
+    })
     r.addMethod(Builtin("append", [.positional("element", .any, "the element to add at the end")], returns: .void,
                   doc: "Adds an element at the end of a 'var' array.") { args, _ in
       guard case .array(let items)? = args.receiver, let element = args.values["element"] else { throw RuntimeError("append needs an array") }

@@ -51,7 +51,7 @@ public struct DiffTextRenderer: Sendable {
     out += cell.diagnosticDiff.map { "  " + $0 }
     if !cell.textDiff.isEmpty {
       out.append(head + "text output changed")
-      out += cell.textDiff.map { "  " + $0 }
+      out += cell.textDiff.map { "  " + MeasuredText.strip($0) }
     }
     for value in cell.values {
       out.append(head + "\(value.kind == .numbers ? "numbers" : value.kind.rawValue) changed")
@@ -136,7 +136,7 @@ public struct DiffTextRenderer: Sendable {
 
   /// Compact JSON, cut at ``maximumValueLength`` characters.
   static func literal(_ value: ReportJSON) -> String {
-    let text = value.compact
+    let text = MeasuredText.strip(value.compact)
     guard text.count > maximumValueLength else { return text }
     return String(text.prefix(maximumValueLength - 1)) + "…"
   }

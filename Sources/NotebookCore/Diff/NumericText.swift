@@ -6,11 +6,13 @@
 /// and an optional exponent (`-3`, `0.25`, `.5`, `1e-05`, `2.5E+4`); `nan`, `inf`
 /// and `-inf` standing alone count as numbers too. Everything between numbers is
 /// text. `cell-1` is the text `cell-` and the number 1; `x2` is text; `0.1.0` is the number
-/// 0.1 and the text `.0`.
+/// 0.1 and the text `.0`. A measured span (``MeasuredText``) is one token that
+/// equals any other measured span: wall-clock times are shown, not compared.
 enum NumericText {
   enum Token: Hashable {
     case text(String)
     case number(Double)
+    case measured(String)
   }
 
   /// The tokens of one line.
@@ -20,7 +22,16 @@ enum NumericText {
     var text = ""
     var i = 0
     while i < chars.count {
-      if let (value, end) = number(chars, at: i) {
+      if chars[i] == MeasuredText.open {
+        if !text.isEmpty { out.append(.text(text)) }
+        text = ""
+        var end = i + 1
+        while end < chars.count, chars[end] != MeasuredText.close { end += 1 }
+        var span = ""
+        span.unicodeScalars.append(contentsOf: chars[(i + 1)..<end])
+        out.append(.measured(span))
+        i = min(end + 1, chars.count)
+      } else if let (value, end) = number(chars, at: i) {
         if !text.isEmpty { out.append(.text(text)) }
         text = ""
         out.append(.number(value))
@@ -40,6 +51,7 @@ enum NumericText {
     for (x, y) in zip(a, b) {
       switch (x, y) {
       case (.number(let p), .number(let q)): if !tolerance.equal(p, q) { return false }
+      case (.measured, .measured): continue
       default: if x != y { return false }
       }
     }

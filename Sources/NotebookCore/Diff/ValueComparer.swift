@@ -1,7 +1,9 @@
 /// Compares two `data` payloads of value outputs leaf by leaf.
 ///
 /// - numbers (and the strings `"nan"`, `"inf"`, `"-inf"`) by ``DiffTolerance``;
-/// - other leaves (strings, bools, null) by equality;
+/// - strings as ``NumericText``: equal words, numbers within tolerance, measured
+///   spans (wall-clock times) not compared;
+/// - other leaves (bools, null) by equality;
 /// - objects key by key (keys sorted; a `type` field names the path's root:
 ///   `Metrics.fvu`); a key on one side only is an added or removed leaf;
 /// - arrays element by element (`value[2]`); extra elements are added or removed;
@@ -37,6 +39,9 @@ public struct ValueComparer: Sendable {
   /// Whether two leaves are equal: numbers within tolerance, others exactly.
   public func leafEqual(_ old: ReportJSON, _ new: ReportJSON) -> Bool {
     if let a = old.doubleValue, let b = new.doubleValue { return tolerance.equal(a, b) }
+    if case .string(let a) = old, case .string(let b) = new, a != b {
+      return NumericText.same(NumericText.tokens(a), NumericText.tokens(b), tolerance)
+    }
     return old == new
   }
 

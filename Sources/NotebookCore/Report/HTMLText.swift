@@ -1,12 +1,29 @@
 /// Escaping and small text helpers for the HTML report.
 enum HTMLText {
   /// `&`, `<`, `>`, `"` and `'` as entities: safe in element content and in
-  /// quoted attribute values.
+  /// quoted attribute values. Measured-span markers (``MeasuredText``) are dropped.
   static func escape(_ text: String) -> String {
+    escape(text, measured: nil)
+  }
+
+  /// Element content: like ``escape(_:)``, with each measured span
+  /// (``MeasuredText``) as a `<span class="measured">`.
+  static func escapeContent(_ text: String) -> String {
+    escape(text, measured: ("<span class=\"measured\" title=\"\(measuredTitle)\">", "</span>"))
+  }
+
+  static let measuredTitle = "measured on the rendering machine; notebook diff does not compare it"
+
+  private static func escape(_ text: String, measured: (open: String, close: String)?) -> String {
     var out = ""
     out.reserveCapacity(text.utf8.count)
+    var inSpan = false
     for scalar in text.unicodeScalars {
       switch scalar {
+      case MeasuredText.open:
+        if let measured, !inSpan { out += measured.open; inSpan = true }
+      case MeasuredText.close:
+        if let measured, inSpan { out += measured.close; inSpan = false }
       case "&": out += "&amp;"
       case "<": out += "&lt;"
       case ">": out += "&gt;"
@@ -15,6 +32,7 @@ enum HTMLText {
       default: out.unicodeScalars.append(scalar)
       }
     }
+    if let measured, inSpan { out += measured.close }
     return out
   }
 

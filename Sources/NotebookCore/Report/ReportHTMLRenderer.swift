@@ -104,7 +104,7 @@ public struct ReportHTMLRenderer: Sendable {
     for output in cell.outputs {
       switch output {
       case .text(let text):
-        outputs += "<pre class=\"output-text\">" + Self.preContent(esc(text)) + "</pre>\n"
+        outputs += "<pre class=\"output-text\">" + Self.preContent(HTMLText.escapeContent(text)) + "</pre>\n"
       case .value(let display, _):
         outputs += Self.displayHTML(display)
       case .figure(let figure):
@@ -145,16 +145,16 @@ public struct ReportHTMLRenderer: Sendable {
   static func displayHTML(_ display: DisplayBlock) -> String {
     switch display {
     case .text(let text):
-      return "<pre class=\"output-value\">" + preContent(HTMLText.escape(text)) + "</pre>\n"
+      return "<pre class=\"output-value\">" + preContent(HTMLText.escapeContent(text)) + "</pre>\n"
     case .table(let headers, let rows):
       let columns = max(headers.count, rows.map(\.count).max() ?? 0)
       return tableHTML(headers: headers, rowCount: rows.count, columnCount: columns) { r, c in
-        (nil, c < rows[r].count ? HTMLText.escape(rows[r][c]) : "")
+        (nil, c < rows[r].count ? HTMLText.escapeContent(rows[r][c]) : "")
       }
     case .keyValue(let fields):
       var out = "<table class=\"output-record\">\n<tbody>\n"
       for field in fields {
-        out += "<tr><th>\(HTMLText.escape(field.name))</th><td>\(HTMLText.escape(field.value))</td></tr>\n"
+        out += "<tr><th>\(HTMLText.escape(field.name))</th><td>\(HTMLText.escapeContent(field.value))</td></tr>\n"
       }
       return out + "</tbody>\n</table>\n"
     }

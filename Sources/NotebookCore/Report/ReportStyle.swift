@@ -66,6 +66,7 @@ enum ReportStyle {
     .kw { color: #cf222e; } .str { color: #0a3069; } .num { color: #0550ae; } .com { color: #6e7781; font-style: italic; }
     .outputs > * { margin: 0.5rem 0; }
     pre.output-text, pre.output-value { background: #fff; }
+    .measured { text-decoration: underline dotted var(--muted); cursor: help; }
     .table-wrap { overflow-x: auto; }
     table { border-collapse: collapse; font-size: 0.875rem; font-variant-numeric: tabular-nums; }
     th, td { border: 1px solid var(--line); padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }

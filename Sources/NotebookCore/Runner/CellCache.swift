@@ -156,13 +156,19 @@ struct CellCache {
 
   /// SHA-256 over the entry's files in a fixed order (absent ones count as empty).
   static func checksum(_ folder: String) -> String? {
-    var bytes: [UInt8] = []
+    // The digest of name, NUL, content, NUL for every file in turn, streamed (entries reach gigabytes).
+    var hasher = SHA256.Hasher()
     for name in files {
-      bytes += Array(name.utf8) + [0]
-      if let data = FileManager.default.contents(atPath: folder + "/" + name) { bytes += [UInt8](data) }
-      bytes.append(0)
+      hasher.update(Array(name.utf8) + [0])
+      if let data = mapped(folder + "/" + name) { data.withUnsafeBytes { hasher.update($0) } }
+      hasher.update([0])
     }
-    return SHA256.hex(SHA256.digest(bytes))
+    return SHA256.hex(hasher.finalize())
+  }
+
+  /// A file's bytes, mapped rather than read where the system allows (nil when unreadable).
+  static func mapped(_ path: String) -> Data? {
+    try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
   }
 
   /// SHA-256 of a file's bytes, or of a folder's files (sorted paths and contents); "missing" when absent.
@@ -170,7 +176,7 @@ struct CellCache {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "missing" }
     if !isDirectory.boolValue {
-      return FileManager.default.contents(atPath: path).map { SHA256.hex(SHA256.digest([UInt8]($0))) } ?? "unreadable"
+      return mapped(path).map { data in data.withUnsafeBytes { SHA256.hex(SHA256.digest($0)) } } ?? "unreadable"
     }
     let files = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? []).sorted()
     return SHA256.hex(of: files.map { "\($0)=\(contentHash(path + "/" + $0))" }.joined(separator: "\n"))
