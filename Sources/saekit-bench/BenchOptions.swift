@@ -24,6 +24,9 @@ struct BenchOptions {
   /// The add rule's cosine threshold (τ = 2(1 − cos)/d), unless `--itda-threshold` gives τ itself.
   var itdaCosine = 0.85
   var itdaThreshold: Double?
+  /// `--tinylm DIR`: run the TinyLM training benchmark (``TinyLMBenchmark``) instead, into DIR.
+  var tinylmDirectory: String?
+  var tinylmSteps = 30
 
   static let usage = """
     usage: saekit-bench [--out DIR] [--compare DIR] [--steps N] [--threads N] [--d N] [--m N] [--k N] [--batch N]
@@ -36,6 +39,8 @@ struct BenchOptions {
       --itda DIR     run the ITDA dictionary-construction benchmark, write itda_* files into DIR
                      [--itda-tokens N (32768)] [--itda-layer N (3)] [--itda-batch N (4096)] [--itda-l0 N (40)]
                      [--itda-cosine C (0.85) | --itda-threshold TAU] [--itda-repeats N (3)]
+      --tinylm DIR   run the TinyLM training benchmark (batches of 16 × 128 bytes), write tinylm_* files into DIR
+                     [--tinylm-steps N (30)]
     """
 
   init(_ arguments: [String]) throws {
@@ -64,6 +69,8 @@ struct BenchOptions {
       case "--minilm": minilmDirectory = try value("--minilm")
       case "--model": modelDirectory = try value("--model")
       case "--itda": itdaDirectory = try value("--itda")
+      case "--tinylm": tinylmDirectory = try value("--tinylm")
+      case "--tinylm-steps": tinylmSteps = try int("--tinylm-steps")
       case "--itda-tokens": itdaTokens = try int("--itda-tokens")
       case "--itda-layer": itdaLayer = Int(try value("--itda-layer")) ?? -1
       case "--itda-batch": itdaBatch = try int("--itda-batch")

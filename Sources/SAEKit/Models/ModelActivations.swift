@@ -1,15 +1,15 @@
 import Foundation
 
-/// Activations of MiniLM on a corpus: the hidden state after one layer for
-/// the first `tokens` tokens of the corpus, with provenance, cached on disk.
+/// Activations of a model (MiniLM, TinyLM) on a corpus: the residual stream after one
+/// layer for the first `tokens` tokens of the corpus, with provenance, cached on disk.
 ///
-/// Snippets are taken in corpus order, each tokenized alone (with `[CLS]` and
-/// `[SEP]`, truncated to `maxLength`) and run in batches of `batchSize`
-/// snippets, stopping after the requested layer; the last snippet is cut so
-/// that exactly `tokens` rows are returned (fewer only if the corpus is
-/// exhausted). The cache key covers the model's SHA-256, the layer, the
-/// corpus's content hash, `tokens`, `maxLength` and a format version, so
-/// changing any of them recomputes.
+/// Snippets are taken in corpus order, each tokenized alone (MiniLM: with `[CLS]` and
+/// `[SEP]`; TinyLM: bytes after an end-of-text token; truncated to `maxLength`) and run in
+/// batches of `batchSize` snippets, stopping after the requested layer; the last snippet is
+/// cut so that exactly `tokens` rows are returned (fewer only if the corpus is exhausted).
+/// The cache key covers the model's ``ResidualStreamModel/inputKey`` (weights' SHA-256 and
+/// kernel revision), the layer, the corpus's content hash, `tokens`, `maxLength` and a format
+/// version, so changing any of them recomputes.
 public enum ModelActivations {
   public static let formatVersion = 1
 
@@ -19,7 +19,7 @@ public enum ModelActivations {
   ///   - progress: fraction of tokens done, from 0 to 1.
   /// - Returns: the activations and whether they came from the cache.
   public static func collect(
-    model: MiniLM, layer: Int, corpus: TextCorpus, tokens: Int, maxLength: Int = 128, batchSize: Int = 32,
+    model: any ResidualStreamModel, layer: Int, corpus: TextCorpus, tokens: Int, maxLength: Int = 128, batchSize: Int = 32,
     cache: ActivationCache?, progress: ((Double) -> Void)? = nil, shouldStop: (() -> Bool)? = nil
   ) throws -> (set: ActivationSet, cached: Bool) {
     try collect(model: model, layers: [layer], corpus: corpus, tokens: tokens, maxLength: maxLength, batchSize: batchSize,
@@ -30,16 +30,17 @@ public enum ModelActivations {
   /// those not in the cache are taken in one forward pass (up to the deepest of them) and
   /// cached one by one, so a later request for any single layer finds them.
   public static func collect(
-    model: MiniLM, layers: [Int], corpus: TextCorpus, tokens: Int, maxLength: Int = 128, batchSize: Int = 32,
+    model: any ResidualStreamModel, layers: [Int], corpus: TextCorpus, tokens: Int, maxLength: Int = 128, batchSize: Int = 32,
     cache: ActivationCache?, progress: ((Double) -> Void)? = nil, shouldStop: (() -> Bool)? = nil
   ) throws -> [(set: ActivationSet, cached: Bool)] {
     try require(!layers.isEmpty, "no layer requested")
     for layer in layers { try require((0...model.layerCount).contains(layer), "layer must be in 0...\(model.layerCount), got \(layer)") }
     try require(tokens > 0, "tokens must be positive, got \(tokens)")
-    try require(maxLength >= 3 && maxLength <= model.config.maxPositions, "maxLength must be in 3...\(model.config.maxPositions), got \(maxLength)")
+    try require(maxLength >= model.minimumLength && maxLength <= model.maximumLength,
+                "maxLength must be in \(model.minimumLength)...\(model.maximumLength), got \(maxLength)")
     func key(_ layer: Int) -> String {
       ActivationCache.key(
-        ModelInputKey.model + [
+        model.inputKey + [
           "layer=\(layer)", ModelInputKey.corpus(corpus.contentHash), "tokens=\(tokens)", "maxLength=\(maxLength)",
           "format=\(formatVersion)",
         ])
@@ -63,7 +64,7 @@ public enum ModelActivations {
 
   /// One pass over the corpus capturing every layer of `layers` (ascending, distinct).
   static func take(
-    model: MiniLM, layers: [Int], corpus: TextCorpus, tokens: Int, maxLength: Int, batchSize: Int,
+    model: any ResidualStreamModel, layers: [Int], corpus: TextCorpus, tokens: Int, maxLength: Int, batchSize: Int,
     progress: ((Double) -> Void)?, shouldStop: (() -> Bool)?
   ) throws -> [ActivationSet] {
     let d = model.hiddenSize
@@ -75,16 +76,12 @@ public enum ModelActivations {
       if shouldStop?() == true { throw SAEKitError.cancelled }
       let first = next
       next = min(next + batchSize, corpus.snippets.count)
-      let batch = model.tokenize(Array(corpus.snippets[first..<next]), maxLength: maxLength)
-      let result = try model.run(batch, options: .init(capture: Set(layers), stopAfterLayer: max(layers.max()!, 1)))
-      let hidden = try layers.map { try result.hiddenState($0) }
-      for s in 0..<batch.count {
-        for (p, row) in batch.rows(s).enumerated() where ids.count < tokens {
-          documents.append(first + s)
-          positions.append(p)
-          ids.append(batch.ids[row])
-          for (i, h) in hidden.enumerated() { xs[i].append(contentsOf: h.storage[(row * d)..<((row + 1) * d)]) }
-        }
+      let streams = try model.residualStreams(texts: Array(corpus.snippets[first..<next]), layers: layers, maxLength: maxLength)
+      for row in streams.text.indices where ids.count < tokens {
+        documents.append(first + streams.text[row])
+        positions.append(streams.position[row])
+        ids.append(streams.tokenId[row])
+        for (i, h) in streams.states.enumerated() { xs[i].append(contentsOf: h.storage[(row * d)..<((row + 1) * d)]) }
       }
       progress?(Double(ids.count) / Double(tokens))
     }
