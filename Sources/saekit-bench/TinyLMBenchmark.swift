@@ -35,6 +35,21 @@ struct TinyLMBenchmark {
     log("saekit-bench: TinyLM \(config.width)-wide, \(config.layerCount) layers, \(config.headCount) heads, context \(length), "
         + "\(TinyLMParameters.count(config)) parameters; batch \(batch) × \(length), \(o.tinylmSteps) steps")
     var model = try TinyLM(config: config, seed: 1)
+    // The peer's inputs: the same initial weights (Hugging Face layout), the same batches, the
+    // same optimiser settings and the learning rate of every step.
+    try TinyLMFiles.save(model.parameters, to: directory + "/tinylm_init")
+    try NPY.write(ints: batches.flatMap(\.0), shape: [o.tinylmSteps, batch, length], to: directory + "/tinylm_tokens.npy")
+    try NPY.write(ints: batches.flatMap(\.1), shape: [o.tinylmSteps, batch, length], to: directory + "/tinylm_targets.npy")
+    let s = settings.optimizer
+    let peerConfig: [String: Any] = [
+      "init": "tinylm_init", "tokens": "tinylm_tokens.npy", "targets": "tinylm_targets.npy", "steps": o.tinylmSteps,
+      "batch": batch, "length": length, "beta1": s.beta1, "beta2": s.beta2, "eps": s.epsilon,
+      "weight_decay": s.weightDecay, "clip_norm": s.clipNorm,
+      "learning_rates": (0..<o.tinylmSteps).map { s.learningRate(step: $0) }, "timed_from_step": 3,
+      "decayed": ["wte", "wpe", "attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"],
+    ]
+    try JSONSerialization.data(withJSONObject: peerConfig, options: [.sortedKeys, .prettyPrinted])
+      .write(to: URL(fileURLWithPath: directory + "/tinylm_config.json"))
     var optimizer = TinyLMOptimizer(settings: settings.optimizer, config: config)
     let pass = try TinyLMPass(config: config, batch: batch, length: length)
     var gradients = TinyLMParameters(zeros: config)

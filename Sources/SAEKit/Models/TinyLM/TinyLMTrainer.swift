@@ -74,8 +74,7 @@ public struct TinyLMTrainer: Sendable {
       gradients.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
       try pass.backward(model.parameters, into: &gradients)
       let (norm, lr) = optimizer.update(&model.parameters, with: gradients)
-      let last = step == steps - 1
-      let evaluate = (step + 1) % settings.evaluateEvery == 0 || last
+      let evaluate = (step + 1) % settings.evaluateEvery == 0 || step == settings.steps - 1
       let entry = LogEntry(step: step, learningRate: lr, loss: Double(loss), gradientNorm: norm,
                            heldOutLoss: evaluate ? try heldOut(model) : nil)
       log.append(entry)
