@@ -20,7 +20,7 @@ BENCH_ENV := env -u OPENBLAS_CORETYPE
 # ratio: on a shared VM, timings drift by ±20% between runs of the same binary.
 MINILM_ROUNDS ?= 1 2 3 4 5
 
-.PHONY: all deps build test demo bench bench-peer clean model figures review
+.PHONY: all deps build test demo bench bench-peer clean model figures review tinylm
 
 all: build
 
@@ -77,6 +77,14 @@ review: deps model
 model:
 	scripts/fetch-model.sh .cache/models/all-MiniLM-L6-v2
 
+# Trains the default TinyLM seeds (1–5) into assets/tinylm/seed-N/ (weights in Hugging Face's GPT-2
+# layout, training log, held-out bits per byte beside n-gram baselines); seeds already there are
+# kept (TINYLM_FLAGS=--force retrains). The committed seeds make this unnecessary for a render.
+TINYLM_FLAGS ?=
+tinylm: deps
+	$(SWIFT) build -c release --product notebook
+	.build/release/notebook tinylm --out assets/tinylm $(TINYLM_FLAGS)
+
 test: deps model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -92,9 +100,11 @@ bench: deps model
 	    $(BENCH_ENV) bench/.venv/bin/python bench/peer_minilm.py --dir bench/out --round $$r || exit 1; fi; \
 	done
 	$(BENCH_ENV) .build/release/saekit-bench --itda bench/out
+	$(BENCH_ENV) .build/release/saekit-bench --tinylm bench/out
 	@if [ -x bench/.venv/bin/python ]; then \
 	  $(BENCH_ENV) bench/.venv/bin/python bench/peer_topk.py --dir bench/out && \
 	  $(BENCH_ENV) bench/.venv/bin/python bench/peer_itda.py --dir bench/out --repeats 1 && \
+	  $(BENCH_ENV) bench/.venv/bin/python bench/peer_tinylm.py --dir bench/out && \
 	  .build/release/saekit-bench --compare bench/out; \
 	else echo "(PyTorch peers skipped: run 'make bench-peer' once to create bench/.venv)"; fi
 

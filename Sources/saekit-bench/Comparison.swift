@@ -2,7 +2,8 @@ import Foundation
 
 /// Prints the Swift/PyTorch comparison from `swift.json` and `torch.json`, and the MiniLM
 /// forward comparison from `minilm_swift.json` and `minilm_torch.json` when both exist, and the
-/// ITDA construction comparison from `itda_swift.json` and `itda_torch.json` when both exist.
+/// ITDA construction comparison from `itda_swift.json` and `itda_torch.json` when both exist, and
+/// the TinyLM training comparison from `tinylm_swift.json` and `tinylm_torch.json` when both exist.
 enum Comparison {
   static func print(directory: String) throws {
     let miniLM = ["minilm_swift.json", "minilm_torch.json"].allSatisfy {
@@ -11,10 +12,40 @@ enum Comparison {
     let itda = ["itda_swift.json", "itda_torch.json"].allSatisfy {
       FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0))
     }
+    let tinyLM = ["tinylm_swift.json", "tinylm_torch.json"].allSatisfy {
+      FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0))
+    }
     let topK = FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("swift.json"))
-    if topK || !(miniLM || itda) { try printTopK(directory: directory) }
+    if topK || !(miniLM || itda || tinyLM) { try printTopK(directory: directory) }
     if miniLM { try printMiniLM(directory: directory) }
     if itda { try printITDA(directory: directory) }
+    if tinyLM { try printTinyLM(directory: directory) }
+  }
+
+  /// Training and forward-only tokens/s of both sides, and how closely the per-step losses agree
+  /// (both start from the same weights and take the same AdamW steps on the same batches).
+  static func printTinyLM(directory: String) throws {
+    let swift = try load(directory, "tinylm_swift.json", producer: "saekit-bench --tinylm \(directory)")
+    let torch = try load(directory, "tinylm_torch.json", producer: "bench/.venv/bin/python bench/peer_tinylm.py --dir \(directory)")
+    let (st, tt) = (number(swift, "train_tokens_per_s"), number(torch, "train_tokens_per_s"))
+    let (sf, tf) = (number(swift, "forward_tokens_per_s"), number(torch, "forward_tokens_per_s"))
+    Swift.print("")
+    Swift.print("TinyLM training      Swift        PyTorch \(torch["torch_version"] as? String ?? "") GPT2LMHeadModel"
+                + (torch["threads"].map { ", \($0) threads" } ?? ""))
+    Swift.print(String(format: "train tokens/s    %10.0f     %10.0f", st, tt))
+    Swift.print(String(format: "forward tokens/s  %10.0f     %10.0f", sf, tf))
+    Swift.print(String(format: "TinyLM Swift/PyTorch training tokens/s: %.2f×; forward only: %.2f×", st / tt, sf / tf))
+    let sl = (swift["losses"] as? [NSNumber])?.map(\.doubleValue) ?? []
+    let tl = (torch["losses"] as? [NSNumber])?.map(\.doubleValue) ?? []
+    let n = min(sl.count, tl.count)
+    if n == 0 || sl.count != tl.count {
+      Swift.print("TinyLM losses: not comparable (\(sl.count) Swift steps, \(tl.count) PyTorch steps)")
+      return
+    }
+    let differences = (0..<n).map { abs(tl[$0] - sl[$0]) / abs(sl[$0]) }
+    let worst = differences.firstIndex(where: \.isNaN) ?? differences.indices.max { differences[$0] < differences[$1] }!
+    Swift.print(String(format: "TinyLM loss, max |PyTorch − Swift| / Swift over %d steps: %.2e at step %d "
+                       + "(loss %.4f → %.4f; target ≤ 1e-6: a wrong decay or learning rate gives 1e-5 or more)", n, differences[worst], worst, sl[0], sl[n - 1]))
   }
 
   static func printITDA(directory: String) throws {

@@ -33,7 +33,8 @@ struct TinyLMBenchmark {
       return (tokens, targets)
     }
     log("saekit-bench: TinyLM \(config.width)-wide, \(config.layerCount) layers, \(config.headCount) heads, context \(length), "
-        + "\(TinyLMParameters.count(config)) parameters; batch \(batch) × \(length), \(o.tinylmSteps) steps")
+        + "\(TinyLMParameters.count(config)) parameters; batch \(batch) × \(length), \(o.tinylmSteps) steps, "
+        + "every core (\(ProcessInfo.processInfo.activeProcessorCount); --threads does not apply)")
     var model = try TinyLM(config: config, seed: 1)
     // The peer's inputs: the same initial weights (Hugging Face layout), the same batches, the
     // same optimiser settings and the learning rate of every step.
@@ -73,6 +74,8 @@ struct TinyLMBenchmark {
       "train_tokens_per_s": tokens / median(trainSeconds), "forward_tokens_per_s": tokens / median(forwardSeconds),
       "losses": losses, "steps": o.tinylmSteps, "batch": batch, "length": length,
       "cores": ProcessInfo.processInfo.activeProcessorCount,
+      // TinyLM's kernels split their work over every core (`Parallel`), not `--threads`.
+      "threads": ProcessInfo.processInfo.activeProcessorCount,
     ]
     let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted])
     try data.write(to: URL(fileURLWithPath: directory + "/tinylm_swift.json"))

@@ -59,7 +59,7 @@ import Testing
 
   // MARK: - Help and usage
 
-  @Test(arguments: [[], ["render"], ["check"], ["diff"], ["functions"]])
+  @Test(arguments: [[], ["render"], ["check"], ["diff"], ["functions"], ["tinylm"]])
   func helpMatchesItsGoldenFile(_ subcommand: [String]) throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     let run = try notebook(subcommand + ["--help"])
