@@ -207,11 +207,12 @@ import Testing
     // The walk sees the parameters the issue found (and the model is a declared read).
     for name in [
       "loadMatrix.path", "loadSAE.path", "saveSAE.to", "itda.load.path", "itda.save.to",
-      "activations.corpus", "layerActivations.corpus",
+      "activations.corpus", "layerActivations.corpus", "tinylm.from", "lm.gradients.corpus",
     ] {
       #expect(found.contains(name), "\(name)")
     }
     #expect(registry.functions["minilm"]?.reads == [.model])
+    #expect(registry.functions["tinylm"]?.reads == [.languageModels("from")])
     #expect(registry.functions["itda.save"]?.writes == [.file("to")])
     #expect(registry.functions["saveSAE"]?.writes == [.folder("to")])
   }
@@ -228,6 +229,10 @@ import Testing
     #expect(
       effects("let a = activations(m, layer: 2)") == [.init(access: .read, target: .corpus(""))],
       "a left-out corpus is the default corpus")
+    #expect(
+      effects("let m = tinylm(seed: 2)") == [.init(access: .read, target: .languageModels(""))],
+      "a left-out folder is the committed models")
+    #expect(effects(#"let m = tinylm(from: "runs")"#) == [.init(access: .read, target: .languageModels("runs"))])
     #expect(
       effects(#"let a = activations(m, layer: 2, corpus: "t.txt")"#) == [.init(access: .read, target: .corpus("t.txt"))]
     )

@@ -22,7 +22,7 @@ extension DarkMatterBuiltins {
     .labeled("fitOn", .matrix, "activations of that layer to fit a* on, all of them (e.g. split.fit.x: held-out texts other than the scored ones)"),
   ] + FidelityArguments.parameters, returns: .record("PatchedFidelity"),
      doc: "Patches the tokens' layer of MiniLM, on the texts of some tokens, with Sae(x), Sae(x) + LinearError and Sae(x) + NonlinearError (a* fitted on fitOn) and scores mean embedding fidelity and the % of the SAE's damage each part recovers.") { args, context in
-    guard case .model(let model)? = args.values["model"] else { throw RuntimeError("'model' must be a Model", argument: "model") }
+    let model = try args.miniLM("model", for: "darkMatter.fidelity")
     let fitOn = try data(args, "fitOn", minimumRows: 8)
     let s = try sae(args, "sae", dimension: fitOn.cols, data: "fitOn")
     guard s.model.dimension == model.hiddenSize else {

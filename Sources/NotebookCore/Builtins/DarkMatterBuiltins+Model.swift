@@ -15,7 +15,7 @@ extension DarkMatterBuiltins {
     .labeled("on", .record("Tokens"), "tokens of a layer ℓ ≥ 1, e.g. split.train from splitTexts"),
   ], returns: .record("BlockActivations"),
      doc: "Reruns the model on the texts of some tokens of layer ℓ and returns, row for row, h_ℓ, h_ℓ₋₁ and the outputs of block ℓ's attention and feed-forward sublayers (the components of §6.2's earlier-component regressions).") { args, context in
-    guard case .model(let model)? = args.values["model"] else { throw RuntimeError("'model' must be a Model", argument: "model") }
+    let model = try args.miniLM("model", for: "darkMatter.blockActivations")
     let tokens = try TokenBuiltins.tokensArgument(args, "on")
     let a = tokens.source, selected = tokens.rows
     let layer = a.layer, maxLength = a.request.maxLength

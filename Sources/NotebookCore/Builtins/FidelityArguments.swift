@@ -30,7 +30,7 @@ enum FidelityArguments {
     }
     guard !texts.isEmpty else { throw RuntimeError("no texts to score", argument: "on") }
     let rows: EmbeddingFidelity.PatchedRows = try args.bool("patchSpecialTokens")
-      ? .all : .excluding(TokenBuiltins.specialIDs(source.tokenizer))
+      ? .all : .excluding(source.vocabulary.specialIDs)
     do {
       return try EmbeddingFidelity.measure(
         model: model, texts: texts, layer: layer, maxLength: source.request.maxLength, rows: rows,

@@ -11,7 +11,7 @@ extension ITDABuiltins {
     .labeled("l0", .int, default: .absent, "pursuit steps (default: the dictionary's l0)"),
   ] + FidelityArguments.parameters, returns: .double,
      doc: "Embedding fidelity of splicing the ITDA (or SAE) reconstruction into the forward pass, as fidelity(…) scores an SAE: mean over the texts of some tokens of (cos(e*, e) − cos(e0, e)) / (1 − cos(e0, e)); e clean, e* patched, e0 with the same rows zero-ablated.") { args, context in
-    guard case .model(let m)? = args.values["model"] else { throw RuntimeError("'model' must be a Model", argument: "model") }
+    let m = try args.miniLM("model", for: "itda.fidelity")
     let (replace, builtLayer, source) = try reconstruction(args, dimension: m.hiddenSize)
     let tokensLayer = try TokenBuiltins.tokensArgument(args, "on").source.layer
     if let requested = try args.optionalInt("layer"), builtLayer >= 0, requested != builtLayer {
@@ -74,7 +74,7 @@ extension ITDABuiltins {
     let table = chosen.map { j -> [Value] in
       let label = d.labels[j]
       let text = rows[label.occurrence].map { contextText(source, row: $0, window: window) } ?? "(not in the source activations)"
-      let token = label.tokenId >= 0 ? source.tokenizer.token(label.tokenId) : "–"
+      let token = label.tokenId >= 0 ? source.vocabulary.token(label.tokenId) : "–"
       return [.int(j), .string(token), .int(label.document), .int(label.position), .string(text)]
     }
     return .table(Table(headers: ["atom", "token", "document", "position", "context"], rows: table))
@@ -108,7 +108,7 @@ extension ITDABuiltins {
     let own = d.labels[atom].occurrence
     let rows = hits.prefix(count).map { hit -> [Value] in
       let occurrence = TokenOccurrence(document: a.set.documents[hit.row], position: a.set.positions[hit.row])
-      return [.double(Double(hit.value)), .string(a.tokenizer.token(a.set.tokenIds[hit.row])),
+      return [.double(Double(hit.value)), .string(a.vocabulary.token(a.set.tokenIds[hit.row])),
               .string(occurrence == own ? "yes" : ""), .string(contextText(a, row: hit.row, window: window))]
     }
     return .table(Table(headers: ["coefficient", "token", "source", "context"], rows: rows))
@@ -124,18 +124,10 @@ extension ITDABuiltins {
   /// The tokens around `row` within its document (`window` on each side), the token itself in «».
   static func contextText(_ a: ActivationsValue, row: Int, window: Int) -> String {
     let doc = a.set.documents[row], pos = a.set.positions[row]
-    var tokens: [String] = []
-    var r = row - 1
-    while r >= 0 && a.set.documents[r] == doc && a.set.positions[r] >= pos - window {
-      tokens.insert(a.tokenizer.token(a.set.tokenIds[r]), at: 0)
-      r -= 1
-    }
-    tokens.append("«" + a.tokenizer.token(a.set.tokenIds[row]) + "»")
-    r = row + 1
-    while r < a.set.count && a.set.documents[r] == doc && a.set.positions[r] <= pos + window {
-      tokens.append(a.tokenizer.token(a.set.tokenIds[r]))
-      r += 1
-    }
-    return tokens.joined(separator: " ").replacingOccurrences(of: " ##", with: "")
+    var first = row, last = row
+    while first > 0 && a.set.documents[first - 1] == doc && a.set.positions[first - 1] >= pos - window { first -= 1 }
+    while last + 1 < a.set.count && a.set.documents[last + 1] == doc && a.set.positions[last + 1] <= pos + window { last += 1 }
+    let ids = a.set.tokenIds
+    return a.vocabulary.context(before: Array(ids[first..<row]), token: ids[row], after: Array(ids[(row + 1)..<(last + 1)]))
   }
 }

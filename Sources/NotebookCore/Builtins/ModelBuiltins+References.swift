@@ -1,7 +1,12 @@
 extension ValueReferences {
-  /// The model and activations taken as `minilm()` and `activations(…)` take them.
+  /// The model and activations taken as `minilm()`, `tinylm(seed:from:)` and `activations(…)` take them.
   static let builtins = ValueReferences(
-    model: { try ModelBuiltins.loadModel() },
+    model: { source, context in
+      switch source {
+      case .miniLM: ModelValue(miniLM: try ModelBuiltins.loadModel())
+      case .tinyLM(let seed, let folder): try LanguageModelBuiltins.loadModel(seed: seed, folder: folder, context)
+      }
+    },
     activations: { model, layer, request, context in
       try ModelBuiltins.take(
         model, layer: layer, corpusPath: request.corpusPath, tokens: request.tokens, maxLength: request.maxLength,

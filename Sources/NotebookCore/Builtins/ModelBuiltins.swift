@@ -12,7 +12,7 @@ enum ModelBuiltins {
   static func register(_ r: inout Registry) {
     r.add(Builtin("minilm", [], returns: .model,
                   doc: "Loads sentence-transformers all-MiniLM-L6-v2 (6 layers, d = 384), run natively; `make model` fetches the weights.") { _, _ in
-      .model(try loadModel())
+      .model(ModelValue(miniLM: try loadModel()))
     }.reading(.model))
     r.add(activations)
     r.add(layerActivations)
@@ -60,38 +60,34 @@ enum ModelBuiltins {
     return path.isEmpty ? try TextCorpus.standard() : try TextCorpus.load(path: resolve(path, context))
   }
 
-  static func model(_ args: CallArguments) throws -> MiniLM {
-    guard case .model(let m)? = args.values["model"] else { throw RuntimeError("'model' must be a Model", argument: "model") }
-    return m
-  }
 
   static let activations = Builtin("activations", [
-    .positional("model", .model, "the model, from minilm()"),
-    .labeled("layer", .int, "0 (embeddings) … 6: the hidden state after this block"),
+    .positional("model", .model, "the model, from minilm() or tinylm(seed:)"),
+    .labeled("layer", .int, "0 (embeddings) … the model's layer count: the hidden state after this block"),
     .labeled("tokens", .int, default: .value(.int(100_000)), "how many tokens to take, in corpus order"),
     .labeled("maxLength", .int, default: .value(.int(128)), "snippets are truncated to this many tokens ([CLS] and [SEP] included)"),
     .labeled("corpus", .string, default: .value(.string("")), "a UTF-8 text file or folder; empty for the default English corpus (Debian fortunes)"),
   ], returns: .activations, doc: "Hidden states of the model on a corpus, one row per token, with provenance; cached in .cache/activations.") { args, context in
     let layer = try args.int("layer")
-    let m = try model(args)
-    guard (0...m.layerCount).contains(layer) else { throw RuntimeError("layer must be in 0...\(m.layerCount), got \(layer)", argument: "layer") }
+    let m = try args.model("model")
+    guard (0...m.model.layerCount).contains(layer) else { throw RuntimeError("layer must be in 0...\(m.model.layerCount), got \(layer)", argument: "layer") }
     return .activations(try take(
       m, layer: layer, corpusPath: try args.string("corpus"), tokens: try args.positiveInt("tokens"),
       maxLength: try args.int("maxLength"), context))
   }.reading(.corpus("corpus"))
 
   static let layerActivations = Builtin("layerActivations", [
-    .positional("model", .model, "the model, from minilm()"),
-    .labeled("layers", .array(.int), "layers 0 (embeddings) … 6, e.g. [1, 2, 3, 4, 5, 6]"),
+    .positional("model", .model, "the model, from minilm() or tinylm(seed:)"),
+    .labeled("layers", .array(.int), "layers 0 (embeddings) … the model's layer count, e.g. [1, 2, 3, 4, 5, 6]"),
     .labeled("tokens", .int, default: .value(.int(100_000)), "how many tokens to take, in corpus order"),
     .labeled("maxLength", .int, default: .value(.int(128)), "snippets are truncated to this many tokens ([CLS] and [SEP] included)"),
     .labeled("corpus", .string, default: .value(.string("")), "a UTF-8 text file or folder; empty for the default English corpus (Debian fortunes)"),
   ], returns: .array(.activations),
      doc: "activations(…) of several layers for the same tokens, taken in one forward pass (each cached as activations(…) caches it).") { args, context in
-    let m = try model(args)
+    let m = try args.model("model")
     let layers = try args.array("layers").map { v -> Int in
-      guard case .int(let l) = v, (0...m.layerCount).contains(l) else {
-        throw RuntimeError("layers must be in 0...\(m.layerCount), found \(v.brief)", argument: "layers")
+      guard case .int(let l) = v, (0...m.model.layerCount).contains(l) else {
+        throw RuntimeError("layers must be in 0...\(m.model.layerCount), found \(v.brief)", argument: "layers")
       }
       return l
     }
@@ -100,21 +96,21 @@ enum ModelBuiltins {
                            maxLength: try args.int("maxLength"), context).map(Value.activations))
   }.reading(.corpus("corpus"))
 
-  static func take(_ m: MiniLM, layer: Int, corpusPath: String, tokens: Int, maxLength: Int, _ context: RuntimeContext) throws -> ActivationsValue {
+  static func take(_ m: ModelValue, layer: Int, corpusPath: String, tokens: Int, maxLength: Int, _ context: RuntimeContext) throws -> ActivationsValue {
     try take(m, layers: [layer], corpusPath: corpusPath, tokens: tokens, maxLength: maxLength, context)[0]
   }
 
   /// Takes (or reads back from the activation cache) activations of `model`.
-  static func take(_ m: MiniLM, layers: [Int], corpusPath: String, tokens: Int, maxLength: Int, _ context: RuntimeContext) throws -> [ActivationsValue] {
+  static func take(_ m: ModelValue, layers: [Int], corpusPath: String, tokens: Int, maxLength: Int, _ context: RuntimeContext) throws -> [ActivationsValue] {
     let text = corpusPath.isEmpty ? try TextCorpus.standard() : try TextCorpus.load(path: resolve(corpusPath, context))
     do {
       let sets = try ModelActivations.collect(
-        model: m, layers: layers, corpus: text, tokens: tokens, maxLength: maxLength,
+        model: m.model, layers: layers, corpus: text, tokens: tokens, maxLength: maxLength,
         cache: ActivationCache(directory: activationCacheDirectory),
         progress: { context.progress?("activations layer\(layers.count > 1 ? "s" : "") \(layers.map(String.init).joined(separator: ", "))", $0) },
         shouldStop: { context.isPastDeadline })
       return zip(layers, sets).map { layer, taken in
-        ActivationsValue(set: taken.set, layer: layer, corpus: text, tokenizer: m.tokenizer, cached: taken.cached,
+        ActivationsValue(set: taken.set, layer: layer, corpus: text, model: m, cached: taken.cached,
                          request: (corpusPath, tokens, maxLength))
       }
     } catch SAEKitError.cancelled {
@@ -129,7 +125,7 @@ enum ModelBuiltins {
     .labeled("layer", .int, default: .absent, "the layer whose output the SAE replaces (default: the tokens' layer)"),
   ] + FidelityArguments.parameters, returns: .double,
      doc: "Embedding fidelity of splicing the SAE's reconstruction into the forward pass, on the texts of some tokens: mean over texts of (cos(e*, e) − cos(e0, e)) / (1 − cos(e0, e)), e clean, e* patched, e0 with the same rows of the layer zero-ablated. 1 is perfect, 0 is as bad as ablation.") { args, context in
-    let m = try model(args), s = try args.sae("sae")
+    let m = try args.miniLM("model", for: "fidelity"), s = try args.sae("sae")
     guard s.model.dimension == m.hiddenSize else {
       throw RuntimeError("the SAE expects d = \(s.model.dimension), the model's layers have d = \(m.hiddenSize)", argument: "sae")
     }
@@ -156,15 +152,8 @@ enum ModelBuiltins {
     }
     hits.sort { $0.value > $1.value || ($0.value == $1.value && $0.row < $1.row) }
     let rows = hits.prefix(count).map { hit -> [Value] in
-      let doc = a.set.documents[hit.row], pos = a.set.positions[hit.row]
-      var contextTokens: [String] = []
-      var r = hit.row - 1
-      while r >= 0 && a.set.documents[r] == doc && a.set.positions[r] >= pos - window { contextTokens.insert(a.tokenizer.token(a.set.tokenIds[r]), at: 0); r -= 1 }
-      contextTokens.append("«" + a.tokenizer.token(a.set.tokenIds[hit.row]) + "»")
-      r = hit.row + 1
-      while r < a.set.count && a.set.documents[r] == doc && a.set.positions[r] <= pos + window { contextTokens.append(a.tokenizer.token(a.set.tokenIds[r])); r += 1 }
-      let text = contextTokens.joined(separator: " ").replacingOccurrences(of: " ##", with: "")
-      return [.double(Double(hit.value)), .string(a.tokenizer.token(a.set.tokenIds[hit.row])), .string(text)]
+      [.double(Double(hit.value)), .string(a.vocabulary.token(a.set.tokenIds[hit.row])),
+       .string(ITDABuiltins.contextText(a, row: hit.row, window: window))]
     }
     return .table(Table(headers: ["activation", "token", "context"], rows: rows))
   }

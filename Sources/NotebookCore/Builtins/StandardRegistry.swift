@@ -12,6 +12,7 @@ extension Registry {
     TokenBuiltins.register(&r)
     DarkMatterBuiltins.register(&r)
     ITDABuiltins.register(&r)
+    LanguageModelBuiltins.register(&r)
     return r
   }()
 }

@@ -29,11 +29,6 @@ enum TokenBuiltins {
     return .matrix(step == 1 ? x.rows(from..<to) : x.rows(Array(stride(from: from, to: to, by: step))))
   }
 
-  /// `[CLS]`, `[SEP]` and `[PAD]`: rows the analyses leave out.
-  static func specialIDs(_ tokenizer: WordPieceTokenizer) -> Set<Int> {
-    [tokenizer.classifierID, tokenizer.separatorID, tokenizer.padID]
-  }
-
   static let tokensRecord = RecordType("Tokens", doc: "Some rows of activations, with where they came from ([CLS] and [SEP] usually left out).", fields: [
     ("x", .matrix, "their activations, (tokens × d)"),
     ("tokenIds", .array(.int), "the vocabulary id of every token"),
@@ -92,7 +87,7 @@ enum TokenBuiltins {
 
   /// The special-token ids to leave out, or none when `specialTokens:` is true.
   static func excluded(_ args: CallArguments, _ a: ActivationsValue) throws -> Set<Int> {
-    try args.bool("specialTokens") ? [] : specialIDs(a.tokenizer)
+    try args.bool("specialTokens") ? [] : a.vocabulary.specialIDs
   }
 
   static let tokens = Builtin("tokens", [

@@ -109,6 +109,8 @@ struct CellEffect: Hashable {
     case corpus(String)
     /// The model's weights and forward kernels.
     case model
+    /// A folder of TinyLM seeds; `""` is the committed models.
+    case languageModels(String)
     /// A path computed at run time: the cell cannot be cached.
     case computed
   }
@@ -134,6 +136,7 @@ struct CellEffect: Hashable {
       }
       guard let text else { return .computed }
       if case .corpus = resource { return .corpus(text) }
+      if case .languageModels = resource { return .languageModels(text) }
       return .path(text)
     }
     return builtin.reads.map { CellEffect(access: .read, target: target($0)) }

@@ -67,6 +67,9 @@ struct CellKeys {
       return ["corpus \(path.isEmpty ? "(default)" : path): " + corpusKeys[path]!]
     case .model:
       return ModelInputKey.model
+    case .languageModels(let path):
+      let folder = path.isEmpty ? TinyLMTrainingRun.defaultDirectory : resolved(path)
+      return ["tinylm \(path.isEmpty ? "(committed)" : path)=\(CellCache.contentHash(folder))", "kernels=tinylm-\(TinyLM.kernelRevision)"]
     case .computed:
       return []
     }

@@ -154,11 +154,14 @@ public enum Resource: Hashable, Sendable {
   case corpus(String)
   /// The MiniLM weights and the forward kernels that run them.
   case model
+  /// A folder of trained TinyLM seeds (`seed-N/`) named by the parameter; an empty string
+  /// stands for the committed models (`assets/tinylm`).
+  case languageModels(String)
 
   /// The parameter that names the resource (nil for the model).
   public var parameter: String? {
     switch self {
-    case .file(let p), .folder(let p), .corpus(let p): p
+    case .file(let p), .folder(let p), .corpus(let p), .languageModels(let p): p
     case .model: nil
     }
   }
@@ -170,6 +173,7 @@ public enum Resource: Hashable, Sendable {
     case .folder(let p): "the folder named by `\(p)`"
     case .corpus(let p): "the corpus named by `\(p)` (empty: the default corpus)"
     case .model: "the MiniLM weights"
+    case .languageModels(let p): "the TinyLM seeds in the folder named by `\(p)` (empty: the committed models)"
     }
   }
 }

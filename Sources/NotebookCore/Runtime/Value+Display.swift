@@ -24,11 +24,20 @@ extension Value {
       ])
     case .table(let t):
       return .table(headers: t.headers, rows: t.rows.map { $0.map(\.brief) })
-    case .model(let m):
+    case .model(let value):
+      if let m = value.miniLM {
+        return .keyValue([
+          DisplayField("model", "sentence-transformers/all-MiniLM-L6-v2 (native)"), DisplayField("layers", "\(m.layerCount)"),
+          DisplayField("hidden size", "\(m.hiddenSize)"), DisplayField("vocabulary", "\(m.config.vocabularySize)"),
+          DisplayField("weights SHA-256", String(MiniLMFiles.modelSHA256.prefix(16)) + "…"),
+        ])
+      }
+      let m = value.model
       return .keyValue([
-        DisplayField("model", "sentence-transformers/all-MiniLM-L6-v2 (native)"), DisplayField("layers", "\(m.layerCount)"),
-        DisplayField("hidden size", "\(m.hiddenSize)"), DisplayField("vocabulary", "\(m.config.vocabularySize)"),
-        DisplayField("weights SHA-256", String(MiniLMFiles.modelSHA256.prefix(16)) + "…"),
+        DisplayField("model", m.modelName + " (byte-level GPT-2, trained here)"), DisplayField("layers", "\(m.layerCount)"),
+        DisplayField("hidden size", "\(m.hiddenSize)"), DisplayField("context", "\(m.maximumLength)"),
+        DisplayField("parameters", "\(value.tinyLM.map { TinyLMParameters.count($0.config) } ?? 0)"),
+        DisplayField("weights SHA-256", String((value.tinyLM?.weightsSHA256 ?? "").prefix(16)) + "…"),
       ])
     case .activations(let a):
       return .keyValue([
@@ -86,7 +95,12 @@ extension Value {
       return .object(["type": .string("Table"), "columns": .array(t.headers.map(ReportJSON.string)),
                       "rows": .array(t.rows.map { .array($0.map(\.json)) })])
     case .activation(let a): return .string(a.literal)
-    case .model: return .object(["type": .string("Model"), "name": .string("all-MiniLM-L6-v2"), "sha256": .string(MiniLMFiles.modelSHA256)])
+    case .model(let value):
+      if value.miniLM != nil {
+        return .object(["type": .string("Model"), "name": .string("all-MiniLM-L6-v2"), "sha256": .string(MiniLMFiles.modelSHA256)])
+      }
+      return .object(["type": .string("Model"), "name": .string(value.model.modelName),
+                      "sha256": .string(value.tinyLM?.weightsSHA256 ?? "")])
     case .activations(let a):
       return .object(["type": .string("Activations"), "layer": .int(a.layer), "tokens": .int(a.set.count),
                       "corpus": .string(a.corpus.name), "corpus_sha256": .string(a.corpus.contentHash)])

@@ -18,7 +18,7 @@ extension Value {
         + ")"
     case .sae(let s): return s.summary
     case .activation(let a): return "." + a.literal
-    case .model(let m): return "MiniLM(layers: \(m.layerCount), d: \(m.hiddenSize))"
+    case .model(let m): return m.brief
     case .activations(let a): return "Activations(layer \(a.layer), \(a.set.count) tokens × \(a.set.x.cols))"
     case .table(let t): return "Table(\(t.rows.count) rows × \(t.headers.count) columns)"
     case .figure(let f): return "Figure(\(f.name))"

@@ -13,7 +13,7 @@ public enum Value: Sendable {
   case record(Record)
   case sae(TrainedSAE)
   case activation(ActivationKind)
-  case model(MiniLM)
+  case model(ModelValue)
   case activations(ActivationsValue)
   case table(Table)
   case figure(FigureValue)
@@ -128,17 +128,19 @@ public final class ActivationsValue: @unchecked Sendable {
   public let set: ActivationSet
   public let layer: Int
   public let corpus: TextCorpus
-  public let tokenizer: WordPieceTokenizer
+  /// The model they were taken from (its vocabulary shows their tokens; the cell cache takes them again from it).
+  public let model: ModelValue
+  public var vocabulary: any TokenVocabulary { model.vocabulary }
   /// Whether they were read from the activation cache.
   public let cached: Bool
   /// How they were asked for (corpus path, "" for the default; tokens; maxLength), to take them again.
   public let request: (corpusPath: String, tokens: Int, maxLength: Int)
-  public init(set: ActivationSet, layer: Int, corpus: TextCorpus, tokenizer: WordPieceTokenizer, cached: Bool,
+  public init(set: ActivationSet, layer: Int, corpus: TextCorpus, model: ModelValue, cached: Bool,
               request: (corpusPath: String, tokens: Int, maxLength: Int)) {
     self.set = set
     self.layer = layer
     self.corpus = corpus
-    self.tokenizer = tokenizer
+    self.model = model
     self.cached = cached
     self.request = request
   }

@@ -24,12 +24,12 @@ struct ValueArchive {
       return ["t": "table", "headers": t.headers, "rows": try t.rows.map { try $0.map { try encode($0) } }]
     case .activation(let a): return ["t": "activationKind", "v": try Self.json(a)]
     case .sae(let s): return try encode(s)
-    case .model: return ["t": "model"]
+    case .model(let m): return ["t": "model"].merging(Self.source(m.source)) { a, _ in a }
     case .activations(let a):
       return [
         "t": "activations", "layer": a.layer, "corpus": a.request.corpusPath, "tokens": a.request.tokens,
         "maxLength": a.request.maxLength,
-      ]
+      ].merging(Self.source(a.model.source)) { a, _ in a }
     case .figure(let f): return ["t": "figure", "name": f.name, "spec": try Self.json(f.spec)]
     case .namespace(let n): return ["t": "namespace", "v": n]
     case .void: return ["t": "void"]
@@ -64,6 +64,14 @@ struct ValueArchive {
     ] as [String: Any]
   }
 
+  /// Which model: nothing for MiniLM (as archives before TinyLM wrote it), seed and folder for TinyLM.
+  static func source(_ s: ModelValue.Source) -> [String: Any] {
+    switch s {
+    case .miniLM: [:]
+    case .tinyLM(let seed, let folder): ["model": "tinylm", "seed": seed, "folder": folder]
+    }
+  }
+
   /// Codable values (activation kinds, figure specs) as JSON text with sorted keys.
   static func json<T: Encodable>(_ value: T) throws -> String {
     String(decoding: try JSONEncoder.sorted.encode(value), as: UTF8.self)
@@ -75,10 +83,10 @@ struct ValueArchive {
 /// so the archive does not call up into them.
 struct ValueReferences: Sendable {
   /// Loads the model.
-  var model: @Sendable () throws -> MiniLM
+  var model: @Sendable (_ source: ModelValue.Source, _ context: RuntimeContext) throws -> ModelValue
   /// Takes (or reads back from the activation cache) activations of `model`.
   var activations: @Sendable (
-      _ model: MiniLM, _ layer: Int, _ request: (corpusPath: String, tokens: Int, maxLength: Int),
+      _ model: ModelValue, _ layer: Int, _ request: (corpusPath: String, tokens: Int, maxLength: Int),
       _ context: RuntimeContext
   ) throws -> ActivationsValue
 }
@@ -110,16 +118,26 @@ struct ValueUnarchiver {
       return .table(Table(headers: try field(o, "headers"), rows: rows))
     case "activationKind": return .activation(try decoded(try field(o, "v")))
     case "sae": return .sae(try sae(o))
-    case "model": return .model(try references.model())
+    case "model": return .model(try references.model(try source(o), context))
     case "activations":
       let request = (corpusPath: try field(o, "corpus") as String, tokens: try field(o, "tokens") as Int,
                      maxLength: try field(o, "maxLength") as Int)
-      return .activations(try references.activations(try references.model(), try field(o, "layer"), request, context))
+      let model = try references.model(try source(o), context)
+      return .activations(try references.activations(model, try field(o, "layer"), request, context))
     case "figure":
       return .figure(FigureValue(name: try field(o, "name"), spec: try decoded(try field(o, "spec"))))
     case "namespace": return .namespace(try field(o, "v"))
     case "void": return .void
     default: throw corrupt("unknown value type '\(t)'")
+    }
+  }
+
+  /// The model an archived model or activations value refers to (``ValueArchive/source(_:)``).
+  func source(_ o: [String: Any]) throws -> ModelValue.Source {
+    switch o["model"] as? String {
+    case nil: return .miniLM
+    case "tinylm": return .tinyLM(seed: try field(o, "seed"), folder: try field(o, "folder"))
+    case let other?: throw corrupt("unknown model '\(other)'")
     }
   }
 

@@ -67,8 +67,36 @@ public enum ModelActivations {
     model: any ResidualStreamModel, layers: [Int], corpus: TextCorpus, tokens: Int, maxLength: Int, batchSize: Int,
     progress: ((Double) -> Void)?, shouldStop: (() -> Bool)?
   ) throws -> [ActivationSet] {
-    let d = model.hiddenSize
-    var xs = [[Float]](repeating: [], count: layers.count)
+    try gather(width: model.hiddenSize, matrices: layers.count, corpus: corpus, tokens: tokens, batchSize: batchSize,
+               progress: progress, shouldStop: shouldStop) { texts in
+      try model.residualStreams(texts: texts, layers: layers, maxLength: maxLength)
+    }
+  }
+
+  /// `∂L/∂h_layer` of TinyLM for the rows ``collect(model:layer:corpus:tokens:maxLength:batchSize:cache:progress:shouldStop:)``
+  /// returns (same texts, tokens and order), `L` the summed next-token loss of each text
+  /// (``TinyLM/residualGradients(texts:layer:maxLength:)``). Not cached.
+  public static func gradients(
+    model: TinyLM, layer: Int, corpus: TextCorpus, tokens: Int, maxLength: Int = 128, batchSize: Int = 32,
+    progress: ((Double) -> Void)? = nil, shouldStop: (() -> Bool)? = nil
+  ) throws -> ActivationSet {
+    try require((0...model.layerCount).contains(layer), "layer must be in 0...\(model.layerCount), got \(layer)")
+    try require(tokens > 0, "tokens must be positive, got \(tokens)")
+    try require(maxLength >= model.minimumLength && maxLength <= model.maximumLength,
+                "maxLength must be in \(model.minimumLength)...\(model.maximumLength), got \(maxLength)")
+    return try gather(width: model.hiddenSize, matrices: 1, corpus: corpus, tokens: tokens, batchSize: batchSize,
+                      progress: progress, shouldStop: shouldStop) { texts in
+      try model.residualGradients(texts: texts, layer: layer, maxLength: maxLength)
+    }[0]
+  }
+
+  /// Runs `streams` on the corpus's snippets in batches of `batchSize`, in corpus order, and
+  /// keeps the first `tokens` rows of each of its `matrices` outputs with their provenance.
+  static func gather(
+    width d: Int, matrices: Int, corpus: TextCorpus, tokens: Int, batchSize: Int,
+    progress: ((Double) -> Void)?, shouldStop: (() -> Bool)?, streams: ([String]) throws -> ResidualStreams
+  ) throws -> [ActivationSet] {
+    var xs = [[Float]](repeating: [], count: matrices)
     for i in xs.indices { xs[i].reserveCapacity(tokens * d) }
     var documents = [Int](), positions = [Int](), ids = [Int]()
     var next = 0
@@ -76,7 +104,7 @@ public enum ModelActivations {
       if shouldStop?() == true { throw SAEKitError.cancelled }
       let first = next
       next = min(next + batchSize, corpus.snippets.count)
-      let streams = try model.residualStreams(texts: Array(corpus.snippets[first..<next]), layers: layers, maxLength: maxLength)
+      let streams = try streams(Array(corpus.snippets[first..<next]))
       for row in streams.text.indices where ids.count < tokens {
         documents.append(first + streams.text[row])
         positions.append(streams.position[row])

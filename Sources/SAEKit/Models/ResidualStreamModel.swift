@@ -15,6 +15,8 @@ public protocol ResidualStreamModel: Sendable {
   /// Cache-key lines naming the weights and the kernel revision: results computed by the
   /// model change when these do.
   var inputKey: [String] { get }
+  /// How its token ids read as text.
+  var vocabulary: any TokenVocabulary { get }
 
   /// The residual stream after each of `layers` for `texts`, each text run alone as one
   /// sequence of at most `maxLength` tokens: one matrix per layer with a row per token, and
@@ -44,6 +46,7 @@ extension MiniLM: ResidualStreamModel {
   public var maximumLength: Int { config.maxPositions }
   public var minimumLength: Int { 3 }
   public var inputKey: [String] { ModelInputKey.model }
+  public var vocabulary: any TokenVocabulary { tokenizer }
 
   /// `[CLS] … [SEP]` per text (WordPiece), truncated to `maxLength`.
   public func residualStreams(texts: [String], layers: [Int], maxLength: Int) throws -> ResidualStreams {

@@ -57,6 +57,21 @@ public struct ByteEvaluationWindows: Sendable, Equatable {
     self.scoredByteCount = bytes
   }
 
+  private init(length: Int, windows: [Window]) {
+    self.length = length
+    self.windows = windows
+    scoredTokenCount = windows.reduce(0) { $0 + $1.targets.count }
+    scoredByteCount = windows.reduce(0) { total, w in total + w.targets.reduce(0) { $0 + ($1 == Int32(ByteCorpus.endOfText) ? 0 : 1) } }
+  }
+
+  /// The first `count` windows (all of them when there are fewer), with their own counts.
+  /// - Throws: ``SAEKitError/invalidArgument(_:)`` unless the windows kept score a byte.
+  public func prefix(_ count: Int) throws -> ByteEvaluationWindows {
+    let kept = ByteEvaluationWindows(length: length, windows: Array(windows.prefix(max(count, 0))))
+    try require(kept.scoredByteCount > 0, "windows: the first \(count) windows score no byte")
+    return kept
+  }
+
   /// Bits per byte of a model whose cross-entropy summed over every scored target is `totalNats`.
   public func bitsPerByte(totalNats: Double) -> Double {
     BitsPerByte.from(totalNats: totalNats, bytes: scoredByteCount)

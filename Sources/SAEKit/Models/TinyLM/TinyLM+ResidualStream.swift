@@ -5,6 +5,7 @@ extension TinyLM: ResidualStreamModel {
   public var maximumLength: Int { config.context }
   /// End-of-text and one byte.
   public var minimumLength: Int { 2 }
+  public var vocabulary: any TokenVocabulary { ByteVocabulary(endOfText: config.endOfText) }
   public var inputKey: [String] { ["model=\(name):\(weightsSHA256)", "kernels=tinylm-\(TinyLM.kernelRevision)"] }
 
   /// Each text as ``encode(_:maxLength:)`` (end-of-text, then bytes); the texts run as one

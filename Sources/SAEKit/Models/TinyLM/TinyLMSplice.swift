@@ -32,9 +32,12 @@ public enum TinyLMSplice {
   /// - Parameters:
   ///   - tokens, targets: windows of `length` tokens, one after the other (targets < 0 are not scored).
   ///   - batchSize: windows per pass.
+  ///   - patched: per token, whether the patches replace its row (nil: every row). Rows left
+  ///     out (end-of-text, padding) keep their clean state in all three patched passes and
+  ///     count in neither the mean nor the FVU, as MiniLM's fidelity leaves `[CLS]`/`[SEP]`.
   public static func evaluate(
     model: TinyLM, layer: Int, tokens: [Int], targets: [Int], length: Int, batchSize: Int = 16,
-    reconstruct: @escaping @Sendable (Matrix) throws -> Matrix
+    patched: [Bool]? = nil, reconstruct: @escaping @Sendable (Matrix) throws -> Matrix
   ) throws -> Result {
     guard (0...model.config.layerCount).contains(layer) else {
       throw SAEKitError.invalidArgument("layer must be in 0...\(model.config.layerCount), got \(layer)")
@@ -42,36 +45,54 @@ public enum TinyLMSplice {
     guard length > 0, !tokens.isEmpty, tokens.count % length == 0, targets.count == tokens.count, batchSize > 0 else {
       throw SAEKitError.invalidArgument("splice: tokens must be whole windows of \(length) with one target each")
     }
+    let patched = patched ?? [Bool](repeating: true, count: tokens.count)
+    guard patched.count == tokens.count else {
+      throw SAEKitError.invalidArgument("splice: \(patched.count) patched flags for \(tokens.count) tokens")
+    }
     let windows = tokens.count / length
     let d = model.config.width
-    func batches(_ body: (Int, [Int], [Int]) throws -> Void) throws {
+    func batches(_ body: (Int, [Int], [Int], ArraySlice<Bool>) throws -> Void) throws {
       var first = 0
       while first < windows {
         let count = min(batchSize, windows - first)
         let range = (first * length)..<((first + count) * length)
-        try body(count, Array(tokens[range]), Array(targets[range]))
+        try body(count, Array(tokens[range]), Array(targets[range]), patched[range])
         first += count
       }
+    }
+    /// `replacement` on the patched rows of a batch, the input elsewhere.
+    func onPatchedRows(_ keep: ArraySlice<Bool>, _ replacement: @escaping @Sendable (Matrix) throws -> Matrix) -> TinyLMPatch {
+      let flags = Array(keep)
+      return TinyLMPatch(forward: { x in
+        var out = try replacement(x)
+        for r in 0..<x.rows where !flags[r] {
+          for j in 0..<x.cols { out.storage[r * x.cols + j] = x.storage[r * x.cols + j] }
+        }
+        return out
+      })
     }
     // Pass 1: clean losses and the layer's mean.
     var mean = [Double](repeating: 0, count: d)
     var rows = 0
-    try batches { count, t, y in
+    try batches { count, t, y, keep in
       let pass = try TinyLMPass(config: model.config, batch: count, length: length)
       try pass.forward(model.parameters, tokens: t, targets: y, hooks: TinyLMHooks(capture: [layer]))
       let x = pass.captured[layer]!
-      for r in 0..<x.rows { for j in 0..<d { mean[j] += Double(x.storage[r * d + j]) } }
-      rows += x.rows
+      for (r, flag) in keep.enumerated() where flag {
+        for j in 0..<d { mean[j] += Double(x.storage[r * d + j]) }
+        rows += 1
+      }
     }
+    guard rows > 0 else { throw SAEKitError.invalidArgument("splice: no row is patched") }
     let meanRow = mean.map { Float($0 / Double(rows)) }
-    let meanPatch = TinyLMPatch(forward: { x in
+    let meanRows: @Sendable (Matrix) -> Matrix = { x in
       var out = Matrix(rows: x.rows, cols: x.cols)
       for r in 0..<x.rows { for j in 0..<x.cols { out.storage[r * x.cols + j] = meanRow[j] } }
       return out
-    })
+    }
     var sums = (clean: 0.0, recon: 0.0, zero: 0.0, mean: 0.0, kl: 0.0, scored: 0)
     var residual = 0.0, centred = 0.0
-    try batches { count, t, y in
+    try batches { count, t, y, keep in
       func run(_ patch: TinyLMPatch?) throws -> TinyLMPass {
         let pass = try TinyLMPass(config: model.config, batch: count, length: length)
         try pass.forward(model.parameters, tokens: t, targets: y,
@@ -84,7 +105,7 @@ public enum TinyLMSplice {
       guard reconstruction.rows == x.rows, reconstruction.cols == d else {
         throw SAEKitError.invalidArgument("the reconstruction is \(reconstruction.rows) × \(reconstruction.cols), not \(x.rows) × \(d)")
       }
-      for r in 0..<x.rows {
+      for (r, flag) in keep.enumerated() where flag {
         for j in 0..<d {
           let v = Double(x.storage[r * d + j])
           let e = v - Double(reconstruction.storage[r * d + j])
@@ -93,9 +114,9 @@ public enum TinyLMSplice {
           centred += c * c
         }
       }
-      let recon = try run(TinyLMPatch(forward: { _ in reconstruction }))
-      let zero = try run(.zero)
-      let meaned = try run(meanPatch)
+      let recon = try run(onPatchedRows(keep) { _ in reconstruction })
+      let zero = try run(onPatchedRows(keep) { Matrix(rows: $0.rows, cols: $0.cols) })
+      let meaned = try run(onPatchedRows(keep, meanRows))
       let scored = clean.scoredCount
       sums.clean += Double(clean.loss) * Double(scored)
       sums.recon += Double(recon.loss) * Double(scored)
