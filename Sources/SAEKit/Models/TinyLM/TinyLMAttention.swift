@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 
 /// Causal multi-head self-attention of a TinyLM, forward and backward (llm.c style).
@@ -7,7 +8,9 @@ import Foundation
 /// `P = softmax(mask(Q·Kᵀ/√hs))` (row `t` sees keys `0…t`), `Y = P·V` into columns of
 /// `out (B·T × C)`. `att (B × H × T × T)` keeps `P` (zeros above the diagonal) for the
 /// backward pass. Work is split over (sequence, head) pairs; each pair writes its own
-/// columns, so there are no reductions across pairs.
+/// columns, so there are no reductions across pairs. The products are single-threaded OpenBLAS
+/// calls; the softmax and its backward are the C kernels `sae_causal_softmax` and
+/// `sae_causal_softmax_backward` (naive references in `TinyLMKernelTests`).
 enum TinyLMAttention {
   typealias In = UnsafePointer<Float>
   typealias Out = UnsafeMutablePointer<Float>
@@ -25,16 +28,7 @@ enum TinyLMAttention {
         // P = Q·Kᵀ·scale (full square; the mask is applied in the softmax).
         BLAS.gemm(transposeA: false, transposeB: true, m: t, n: t, k: hs, alpha: scale,
                   a: q, lda: stride, b: k, ldb: stride, beta: 0, c: p, ldc: t)
-        for i in 0..<t {
-          let row = p + i * t
-          var maximum = -Float.infinity
-          for j in 0...i { maximum = max(maximum, row[j]) }
-          var sum: Float = 0
-          for j in 0...i { let e = exp(row[j] - maximum); row[j] = e; sum += e }
-          let inverse = 1 / sum
-          for j in 0...i { row[j] *= inverse }
-          for j in (i + 1)..<t { row[j] = 0 }
-        }
+        sae_causal_softmax(p, t)
         BLAS.gemm(transposeA: false, transposeB: false, m: t, n: hs, k: t, alpha: 1,
                   a: p, lda: t, b: v, ldb: stride, beta: 0, c: out + b * t * c + h * hs, ldc: c)
       }
@@ -65,13 +59,7 @@ enum TinyLMAttention {
         // dP = dY·Vᵀ
         BLAS.gemm(transposeA: false, transposeB: true, m: t, n: t, k: hs, alpha: 1,
                   a: dy, lda: c, b: v, ldb: stride, beta: 0, c: ds, ldc: t)
-        for i in 0..<t {
-          let pr = p + i * t, dr = ds + i * t
-          var dot: Float = 0
-          for j in 0...i { dot += pr[j] * dr[j] }
-          for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
-          for j in (i + 1)..<t { dr[j] = 0 }
-        }
+        sae_causal_softmax_backward(ds, p, t)  // dS = P ⊙ (dP − rowsum(P ⊙ dP))
         // dQ = dS·K·scale, dK = dSᵀ·Q·scale
         BLAS.gemm(transposeA: false, transposeB: false, m: t, n: hs, k: t, alpha: scale,
                   a: ds, lda: t, b: k, ldb: stride, beta: 0, c: dq, ldc: stride)

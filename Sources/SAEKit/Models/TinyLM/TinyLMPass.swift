@@ -68,6 +68,25 @@ public final class TinyLMPass: @unchecked Sendable {
 
   deinit { for p in allocations { p.deallocate() } }
 
+  /// The backward pass's working memory, made by its first call and reused: gradients of the
+  /// residual stream and of a normalised input `N × C` (`dres`, `dln`), of the MLP's hidden layer
+  /// `N × 4C` (`dbig`) and of `qkv` `N × 3C`, and the products' partial weight gradients.
+  var backwardBuffers: (dres: Buffer, dln: Buffer, dbig: Buffer, dqkv: Buffer, products: Buffer) {
+    let n = rows, c = config.width, v = config.vocabularySize
+    let products = [(c, 3 * c), (c, c), (c, 4 * c), (4 * c, c), (c, v)]
+      .map { TinyLMKernels.matmulBackwardScratchCount(inputs: $0.0, outputs: $0.1) }.max()!
+    if backwardStorage == nil {
+      let count = 9 * n * c + products
+      let p = Buffer.allocate(capacity: count)
+      p.initialize(repeating: 0, count: count)
+      allocations.append(p)
+      backwardStorage = p
+    }
+    let base = backwardStorage!
+    return (base, base + n * c, base + 2 * n * c, base + 6 * n * c, base + 9 * n * c)
+  }
+  private var backwardStorage: Buffer?
+
   // MARK: forward
 
   /// Runs the model on `tokens (batch × length)`; with `targets` (same shape, < 0 = not
