@@ -140,3 +140,16 @@ void sae_adamw(float *p, const float *grad, float *m, float *v, size_t count, fl
     p[i] -= lr * (mHat / (__builtin_sqrtf(vHat) + epsilon)) + decay * p[i];
   }
 }
+
+// Softmax of one row of logits `z (cols)` into `p` (as softmax_row), returning
+// log Σ_k exp(z_k) = max + log Σ in double: the cross-entropy of target j is then log Σ − z_j,
+// computed without rounding p_j first.
+SAE_CLONES
+double sae_softmax_log_sum(float *p, const float *z, size_t cols) {
+  float largest = row_max(z, cols);
+  for (size_t j = 0; j < cols; j++) p[j] = z[j];
+  float sum = exp_row(p, cols, largest);
+  float inverse = 1.0f / sum;
+  for (size_t j = 0; j < cols; j++) p[j] *= inverse;
+  return (double)largest + __builtin_log((double)sum);
+}

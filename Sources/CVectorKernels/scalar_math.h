@@ -70,10 +70,11 @@ static inline float normal_cdf(float x) {
   return a >= 1.2f ? far : near;
 }
 
-// Softmax of `count` contiguous floats in place: p_j = exp(x_j − max x) / Σ_k exp(x_k − max x),
-// with lane-wise maxima and sums over sixteen lanes (element-wise across lanes, so the loops
+// The largest of `count` floats (−∞ for none), and the softmax of `count` contiguous floats in
+// place: p_j = exp(x_j − max x) / Σ_k exp(x_k − max x), with lane-wise maxima and sums over
+// sixteen lanes (element-wise across lanes, so the loops
 // vectorise without reassociating anything), the lanes then combined in a fixed order.
-static inline __attribute__((always_inline)) void softmax_row(float *row, size_t count) {
+static inline __attribute__((always_inline)) float row_max(const float *row, size_t count) {
   enum { lanes = 16 };
   float maxima[lanes];
   for (int l = 0; l < lanes; l++) maxima[l] = -__builtin_inff();
@@ -83,8 +84,14 @@ static inline __attribute__((always_inline)) void softmax_row(float *row, size_t
   for (; j < count; j++) maxima[j % lanes] = row[j] > maxima[j % lanes] ? row[j] : maxima[j % lanes];
   float largest = maxima[0];
   for (int l = 1; l < lanes; l++) largest = maxima[l] > largest ? maxima[l] : largest;
+  return largest;
+}
+
+// Replaces each of `count` floats x by exp(x − largest) and returns their sum (sixteen lanes).
+static inline __attribute__((always_inline)) float exp_row(float *row, size_t count, float largest) {
+  enum { lanes = 16 };
   float partial[lanes] = {0};
-  j = 0;
+  size_t j = 0;
   for (; j + lanes <= count; j += lanes)
     for (int l = 0; l < lanes; l++) {
       float e = exp_cephes(row[j + l] - largest);
@@ -98,7 +105,11 @@ static inline __attribute__((always_inline)) void softmax_row(float *row, size_t
   }
   float sum = 0;
   for (int l = 0; l < lanes; l++) sum += partial[l];
-  float inverse = 1.0f / sum;
+  return sum;
+}
+
+static inline __attribute__((always_inline)) void softmax_row(float *row, size_t count) {
+  float inverse = 1.0f / exp_row(row, count, row_max(row, count));
   for (size_t k = 0; k < count; k++) row[k] *= inverse;
 }
 

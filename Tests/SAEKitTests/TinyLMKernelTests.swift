@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 import Testing
 @testable import SAEKit
@@ -211,6 +212,21 @@ import Testing
     Self.expectClose(out, outNaive, tolerance: 1e-5, "Y")
     Self.expectClose(att, attNaive, tolerance: 1e-6, "P")
     Self.expectClose(dqkv, dqkvNaive, tolerance: 1e-5, "dqkv")
+  }
+
+  // MARK: cross-entropy
+
+  @Test(arguments: [1, 7, 8, 257])
+  func softmaxLogSumMatchesADoubleReference(cols: Int) {
+    for seed in 0..<5 {
+      let z = Self.random(cols, seed: 30 + UInt64(seed), std: 6)
+      var p = [Float](repeating: .nan, count: cols)
+      let logSum = p.withUnsafeMutableBufferPointer { sae_softmax_log_sum($0.baseAddress!, z, cols) }
+      let m = Double(z.max()!)
+      let total = z.map { Foundation.exp(Double($0) - m) }.reduce(0, +)
+      #expect(abs(logSum - (m + Foundation.log(total))) < 1e-6 * max(1, abs(logSum)))
+      Self.expectClose(p, z.map { Foundation.exp(Double($0) - m) / total }, tolerance: 1e-6, "p")
+    }
   }
 
   // MARK: AdamW

@@ -41,6 +41,10 @@ void sae_layer_norm_backward(float *dx, float *dweight_partial, float *dbias_par
                              const float *x, const float *weight, const float *mean, const float *rstd,
                              size_t rows, size_t cols);
 
+/// Softmax of one row of logits `z (cols)` into `p` (as `sae_softmax_rows`); returns
+/// `log Σ_k exp(z_k)` in double, so that `−log p_j = log Σ − z_j` without rounding `p_j`.
+double sae_softmax_log_sum(float *p, const float *z, size_t cols);
+
 /// One AdamW step over `count` floats: `g = grad·scale`, `m ← β₁m + (1−β₁)g`,
 /// `v ← β₂v + (1−β₂)g²`, `p ← p − (lr·(m/c₁)/(√(v/c₂) + ε) + decay·p)`.
 void sae_adamw(float *p, const float *grad, float *m, float *v, size_t count, float scale, float beta1,

@@ -105,15 +105,24 @@ extension TinyLMPass {
     }
   }
 
-  /// `dwte[token] += dres[row]`, `dwpe[position] += dres[row]`, split by columns so each
-  /// column's rows are added in order (deterministic).
+  /// `dwte[token] += dres[row]`, `dwpe[position] += dres[row]`: chunks own positions (and then
+  /// token ids), and each row of `dwpe` (`dwte`) takes its rows in row order (deterministic).
   private func embedBackward(_ dres: Buffer, dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>) {
     let c = config.width, t = length
+    Parallel.forEachChunk(count: t) { _, positions in
+      for position in positions {
+        let p = dwpe + position * c
+        for b in 0..<batch {
+          let src = dres + (b * t + position) * c
+          for j in 0..<c { p[j] += src[j] }
+        }
+      }
+    }
     tokens.withUnsafeBufferPointer { tk in
-      Parallel.forEachChunk(count: c) { _, columns in
-        for r in 0..<rows {
-          let src = dres + r * c, e = dwte + tk[r] * c, p = dwpe + (r % t) * c
-          for j in columns { e[j] += src[j]; p[j] += src[j] }
+      Parallel.forEachChunk(count: config.vocabularySize) { _, ids in
+        for r in 0..<rows where ids.contains(tk[r]) {
+          let src = dres + r * c, e = dwte + tk[r] * c
+          for j in 0..<c { e[j] += src[j] }
         }
       }
     }
