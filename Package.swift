@@ -43,7 +43,7 @@ let package = Package(
     /// The transformer's element-wise kernels (GELU, softmax) in C, each built for AVX-512,
     /// AVX2 and baseline x86-64 and chosen at load time. Optimised in debug builds too, so
     /// tests that run the model do not crawl. Only SAEKit imports it.
-    .target(name: "CVectorKernels", path: "Sources/CVectorKernels", cSettings: [.unsafeFlags(["-O2"])]),
+    .target(name: "CVectorKernels", path: "Sources/CVectorKernels", cSettings: [.unsafeFlags(["-O2", "-fno-math-errno"])]),
 
     // MARK: - Executables
 

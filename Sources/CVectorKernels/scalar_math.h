@@ -3,8 +3,17 @@
 #ifndef SAE_NOTEBOOK_SCALAR_MATH_H
 #define SAE_NOTEBOOK_SCALAR_MATH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+// Marks a function to be built for AVX-512, AVX2 and baseline x86-64, the widest one the CPU
+// supports picked by the dynamic loader (element-wise kernels, built with contraction off).
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define SAE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SAE_CLONES
+#endif
 
 static inline float bits_to_float(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
 static inline uint32_t float_to_bits(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
@@ -59,6 +68,78 @@ static inline float normal_cdf(float x) {
   float near = x >= 0 ? 0.5f + half : 0.5f - half;
   float far = x >= 0 ? 1.0f - lower : lower;
   return a >= 1.2f ? far : near;
+}
+
+// The largest of `count` floats (−∞ for none), and the softmax of `count` contiguous floats in
+// place: p_j = exp(x_j − max x) / Σ_k exp(x_k − max x), with lane-wise maxima and sums over
+// sixteen lanes (element-wise across lanes, so the loops
+// vectorise without reassociating anything), the lanes then combined in a fixed order.
+static inline __attribute__((always_inline)) float row_max(const float *row, size_t count) {
+  enum { lanes = 16 };
+  float maxima[lanes];
+  for (int l = 0; l < lanes; l++) maxima[l] = -__builtin_inff();
+  size_t j = 0;
+  for (; j + lanes <= count; j += lanes)
+    for (int l = 0; l < lanes; l++) maxima[l] = row[j + l] > maxima[l] ? row[j + l] : maxima[l];
+  for (; j < count; j++) maxima[j % lanes] = row[j] > maxima[j % lanes] ? row[j] : maxima[j % lanes];
+  float largest = maxima[0];
+  for (int l = 1; l < lanes; l++) largest = maxima[l] > largest ? maxima[l] : largest;
+  return largest;
+}
+
+// Replaces each of `count` floats x by exp(x − largest) and returns their sum (sixteen lanes).
+static inline __attribute__((always_inline)) float exp_row(float *row, size_t count, float largest) {
+  enum { lanes = 16 };
+  float partial[lanes] = {0};
+  size_t j = 0;
+  for (; j + lanes <= count; j += lanes)
+    for (int l = 0; l < lanes; l++) {
+      float e = exp_cephes(row[j + l] - largest);
+      row[j + l] = e;
+      partial[l] += e;
+    }
+  for (; j < count; j++) {
+    float e = exp_cephes(row[j] - largest);
+    row[j] = e;
+    partial[j % lanes] += e;
+  }
+  float sum = 0;
+  for (int l = 0; l < lanes; l++) sum += partial[l];
+  return sum;
+}
+
+static inline __attribute__((always_inline)) void softmax_row(float *row, size_t count) {
+  float inverse = 1.0f / exp_row(row, count, row_max(row, count));
+  for (size_t k = 0; k < count; k++) row[k] *= inverse;
+}
+
+// The mean and biased variance of `cols` floats (two passes), accumulated in double in eight
+// lanes (element-wise across lanes, so the loops vectorise without reassociating anything) and
+// the lanes then added in a fixed order. Always inlined, so each target clone vectorises it.
+static inline __attribute__((always_inline)) void row_moments(const float *row, size_t cols, double *mean,
+                                                              double *variance) {
+  enum { lanes = 8 };
+  double sums[lanes] = {0}, squares[lanes] = {0};
+  size_t j = 0;
+  for (; j + lanes <= cols; j += lanes)
+    for (int l = 0; l < lanes; l++) sums[l] += (double)row[j + l];
+  for (; j < cols; j++) sums[j % lanes] += (double)row[j];
+  double sum = 0;
+  for (int l = 0; l < lanes; l++) sum += sums[l];
+  double m = sum / (double)cols;
+  for (j = 0; j + lanes <= cols; j += lanes)
+    for (int l = 0; l < lanes; l++) {
+      double c = (double)row[j + l] - m;
+      squares[l] += c * c;
+    }
+  for (; j < cols; j++) {
+    double c = (double)row[j] - m;
+    squares[j % lanes] += c * c;
+  }
+  double total = 0;
+  for (int l = 0; l < lanes; l++) total += squares[l];
+  *mean = m;
+  *variance = total / (double)cols;
 }
 
 #endif

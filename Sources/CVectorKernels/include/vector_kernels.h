@@ -12,6 +12,44 @@
 /// vector_kernels.c (max error 8.2e-8 against Double erfc).
 void sae_gelu(float *x, size_t count);
 
+/// GPT-2's tanh GELU, `out = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))`, evaluated as `x·σ(2u)`
+/// with `σ(z) = 1/(1 + e^(−z))` (Cephes-style `expf`); `out` and `x` do not overlap.
+void sae_gelu_tanh_forward(float *out, const float *x, size_t count);
+
+/// Backward of `sae_gelu_tanh_forward` in place: `grad ← grad · GELU'(x)` (the gradient with
+/// respect to the GELU's output becomes the one with respect to its input `x`).
+void sae_gelu_tanh_backward(float *grad, const float *x, size_t count);
+
+/// Causal softmax of one sequence's `t × t` attention scores in place: row `i` becomes
+/// `softmax(p[i][0...i])` (Cephes-style `expf`, lane sums added in a fixed order), zeros after `i`.
+void sae_causal_softmax(float *p, size_t t);
+
+/// Backward of `sae_causal_softmax` in place: `d[i][j] ← P[i][j]·(d[i][j] − Σ_k P[i][k]·d[i][k])`
+/// for `j ≤ i`, zeros after `i`, where `d` enters as `∂/∂P` and `p` holds `P`.
+void sae_causal_softmax_backward(float *d, const float *p, size_t t);
+
+/// LayerNorm of `rows` rows of `x (rows × cols)` into `out`: `(x − μ)·rstd·γ + β` with the row
+/// mean `μ` and `rstd = 1/√(σ² + ε)` (biased variance, both accumulated in double), which are
+/// also written to `mean` and `rstd` (one per row).
+void sae_layer_norm_forward(float *out, float *mean, float *rstd, const float *x, const float *weight,
+                            const float *bias, size_t rows, size_t cols, float epsilon);
+
+/// Backward of `sae_layer_norm_forward` over `rows` rows: `dx += rstd·(g − mean(g) − x̂·mean(g·x̂))`
+/// with `g = dout·γ`, `x̂ = (x − μ)·rstd`; adds `Σ dout·x̂` and `Σ dout` over the rows, in row
+/// order, into `dweight_partial` and `dbias_partial` (`cols` each).
+void sae_layer_norm_backward(float *dx, float *dweight_partial, float *dbias_partial, const float *dout,
+                             const float *x, const float *weight, const float *mean, const float *rstd,
+                             size_t rows, size_t cols);
+
+/// Softmax of one row of logits `z (cols)` into `p` (as `sae_softmax_rows`); returns
+/// `log Σ_k exp(z_k)` in double, so that `−log p_j = log Σ − z_j` without rounding `p_j`.
+double sae_softmax_log_sum(float *p, const float *z, size_t cols);
+
+/// One AdamW step over `count` floats: `g = grad·scale`, `m ← β₁m + (1−β₁)g`,
+/// `v ← β₂v + (1−β₂)g²`, `p ← p − (lr·(m/c₁)/(√(v/c₂) + ε) + decay·p)`.
+void sae_adamw(float *p, const float *grad, float *m, float *v, size_t count, float scale, float beta1,
+               float beta2, float correction1, float correction2, float lr, float epsilon, float decay);
+
 /// Row-wise softmax in place: `p_j = exp(x_j − max x) / Σ_k exp(x_k − max x)` for each of
 /// `rows` rows of `cols` contiguous floats (Cephes-style `expf`, ≤ 1 ulp; sums in float,
 /// accumulated in sixteen lanes then added in a fixed order).

@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 
 /// Causal multi-head self-attention of a TinyLM, forward and backward (llm.c style).
@@ -7,10 +8,23 @@ import Foundation
 /// `P = softmax(mask(Q·Kᵀ/√hs))` (row `t` sees keys `0…t`), `Y = P·V` into columns of
 /// `out (B·T × C)`. `att (B × H × T × T)` keeps `P` (zeros above the diagonal) for the
 /// backward pass. Work is split over (sequence, head) pairs; each pair writes its own
-/// columns, so there are no reductions across pairs.
+/// columns, so there are no reductions across pairs. The products are single-threaded OpenBLAS
+/// calls; the softmax and its backward are the C kernels `sae_causal_softmax` and
+/// `sae_causal_softmax_backward` (naive references in `TinyLMKernelTests`).
 enum TinyLMAttention {
   typealias In = UnsafePointer<Float>
   typealias Out = UnsafeMutablePointer<Float>
+
+  /// Query blocks of the causal products: block `r` holds rows `lo..<hi` (`lo = r·T/4`,
+  /// `hi = (r+1)·T/4`), whose scores need keys `0..<hi` only, so the products skip the
+  /// upper blocks of `P` (3/8 of their work at four blocks).
+  static let causalBlocks = 4
+
+  /// The rows `lo..<hi` of causal block `r` of a sequence of `t` tokens (empty when `t` < 4).
+  @inline(__always)
+  static func block(_ r: Int, length t: Int) -> (lo: Int, hi: Int) {
+    (r * t / causalBlocks, (r + 1) * t / causalBlocks)
+  }
 
   static func forward(
     out: Out, att: Out, qkv: In, batch: Int, length t: Int, width c: Int, heads: Int
@@ -21,22 +35,20 @@ enum TinyLMAttention {
       for pair in pairs {
         let b = pair / heads, h = pair % heads
         let q = qkv + b * t * stride + h * hs, k = q + c, v = q + 2 * c
-        let p = att + pair * t * t
-        // P = Q·Kᵀ·scale (full square; the mask is applied in the softmax).
-        BLAS.gemm(transposeA: false, transposeB: true, m: t, n: t, k: hs, alpha: scale,
-                  a: q, lda: stride, b: k, ldb: stride, beta: 0, c: p, ldc: t)
-        for i in 0..<t {
-          let row = p + i * t
-          var maximum = -Float.infinity
-          for j in 0...i { maximum = max(maximum, row[j]) }
-          var sum: Float = 0
-          for j in 0...i { let e = exp(row[j] - maximum); row[j] = e; sum += e }
-          let inverse = 1 / sum
-          for j in 0...i { row[j] *= inverse }
-          for j in (i + 1)..<t { row[j] = 0 }
+        let p = att + pair * t * t, y = out + b * t * c + h * hs
+        // S[lo..<hi, 0..<hi] = Q[lo..<hi]·K[0..<hi]ᵀ·scale; the softmax masks and zeroes the rest.
+        for r in 0..<causalBlocks {
+          let (lo, hi) = block(r, length: t)
+          BLAS.gemm(transposeA: false, transposeB: true, m: hi - lo, n: hi, k: hs, alpha: scale,
+                    a: q + lo * stride, lda: stride, b: k, ldb: stride, beta: 0, c: p + lo * t, ldc: t)
         }
-        BLAS.gemm(transposeA: false, transposeB: false, m: t, n: hs, k: t, alpha: 1,
-                  a: p, lda: t, b: v, ldb: stride, beta: 0, c: out + b * t * c + h * hs, ldc: c)
+        sae_causal_softmax(p, t)
+        // Y[lo..<hi] = P[lo..<hi, 0..<hi]·V[0..<hi]
+        for r in 0..<causalBlocks {
+          let (lo, hi) = block(r, length: t)
+          BLAS.gemm(transposeA: false, transposeB: false, m: hi - lo, n: hs, k: hi, alpha: 1,
+                    a: p + lo * t, lda: t, b: v, ldb: stride, beta: 0, c: y + lo * c, ldc: c)
+        }
       }
     }
   }
@@ -44,7 +56,8 @@ enum TinyLMAttention {
   /// Backward of ``forward``: writes `dqkv (B·T × 3C)` (every entry) from `dout (B·T × C)`.
   ///
   /// `dV = Pᵀ·dY`, `dP = dY·Vᵀ`, `dS_ij = P_ij(dP_ij − Σ_k P_ik dP_ik)` (masked entries
-  /// have `P = 0`), `dQ = dS·K·scale`, `dK = dSᵀ·Q·scale`.
+  /// have `P = 0`), `dQ = dS·K·scale`, `dK = dSᵀ·Q·scale`, each by causal blocks: query rows
+  /// `lo..<hi` use keys `0..<hi`, and keys `lo..<hi` get gradient from query rows `lo..<T`.
   static func backward(
     dqkv: Out, dout: In, att: In, qkv: In, batch: Int, length t: Int, width c: Int, heads: Int
   ) {
@@ -59,24 +72,25 @@ enum TinyLMAttention {
         let dq = dqkv + b * t * stride + h * hs, dk = dq + c, dv = dq + 2 * c
         let p = att + pair * t * t
         let dy = dout + b * t * c + h * hs
-        // dV = Pᵀ·dY
-        BLAS.gemm(transposeA: true, transposeB: false, m: t, n: hs, k: t, alpha: 1,
-                  a: p, lda: t, b: dy, ldb: c, beta: 0, c: dv, ldc: stride)
-        // dP = dY·Vᵀ
-        BLAS.gemm(transposeA: false, transposeB: true, m: t, n: t, k: hs, alpha: 1,
-                  a: dy, lda: c, b: v, ldb: stride, beta: 0, c: ds, ldc: t)
-        for i in 0..<t {
-          let pr = p + i * t, dr = ds + i * t
-          var dot: Float = 0
-          for j in 0...i { dot += pr[j] * dr[j] }
-          for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
-          for j in (i + 1)..<t { dr[j] = 0 }
+        for r in 0..<causalBlocks {
+          let (lo, hi) = block(r, length: t)
+          // dV[lo..<hi] = P[lo..<T, lo..<hi]ᵀ·dY[lo..<T]
+          BLAS.gemm(transposeA: true, transposeB: false, m: hi - lo, n: hs, k: t - lo, alpha: 1,
+                    a: p + lo * t + lo, lda: t, b: dy + lo * c, ldb: c, beta: 0, c: dv + lo * stride, ldc: stride)
+          // dP[lo..<hi, 0..<hi] = dY[lo..<hi]·V[0..<hi]ᵀ
+          BLAS.gemm(transposeA: false, transposeB: true, m: hi - lo, n: hi, k: hs, alpha: 1,
+                    a: dy + lo * c, lda: c, b: v, ldb: stride, beta: 0, c: ds + lo * t, ldc: t)
         }
-        // dQ = dS·K·scale, dK = dSᵀ·Q·scale
-        BLAS.gemm(transposeA: false, transposeB: false, m: t, n: hs, k: t, alpha: scale,
-                  a: ds, lda: t, b: k, ldb: stride, beta: 0, c: dq, ldc: stride)
-        BLAS.gemm(transposeA: true, transposeB: false, m: t, n: hs, k: t, alpha: scale,
-                  a: ds, lda: t, b: q, ldb: stride, beta: 0, c: dk, ldc: stride)
+        sae_causal_softmax_backward(ds, p, t)  // dS = P ⊙ (dP − rowsum(P ⊙ dP)), zero above the diagonal
+        for r in 0..<causalBlocks {
+          let (lo, hi) = block(r, length: t)
+          // dQ[lo..<hi] = dS[lo..<hi, 0..<hi]·K[0..<hi]·scale
+          BLAS.gemm(transposeA: false, transposeB: false, m: hi - lo, n: hs, k: hi, alpha: scale,
+                    a: ds + lo * t, lda: t, b: k, ldb: stride, beta: 0, c: dq + lo * stride, ldc: stride)
+          // dK[lo..<hi] = dS[lo..<T, lo..<hi]ᵀ·Q[lo..<T]·scale
+          BLAS.gemm(transposeA: true, transposeB: false, m: hi - lo, n: hs, k: t - lo, alpha: scale,
+                    a: ds + lo * t + lo, lda: t, b: q + lo * stride, ldb: stride, beta: 0, c: dk + lo * stride, ldc: stride)
+        }
       }
     }
   }

@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 
 /// The dense layers of a TinyLM as paired forward/backward kernels on raw row-major buffers
@@ -6,16 +7,21 @@ import Foundation
 /// Every kernel splits its work over ``Parallel`` with the default fixed chunks; sums over
 /// rows (weight and bias gradients) are taken per chunk and added in chunk order, so the
 /// results are bit-identical for any number of threads. Products are single-threaded
-/// OpenBLAS calls, one per chunk.
+/// OpenBLAS calls, one per chunk (``productChunks`` of them).
 enum TinyLMKernels {
   typealias In = UnsafePointer<Float>
   typealias Out = UnsafeMutablePointer<Float>
 
   // MARK: matmul
 
+  /// Fixed row chunks of the products (fewer than ``Parallel/defaultChunks``: each chunk is one
+  /// sgemm call, which packs its whole weight again, so calls of 256 rows and more keep the
+  /// packing small against the arithmetic while still balancing a few cores).
+  static let productChunks = 8
+
   /// `out (N × O) = inp (N × I) · Wᵀ + b`, `W (O × I)`, `b (O)` (nil: no bias).
   static func matmulForward(_ out: Out, _ inp: In, _ w: In, _ b: In?, rows n: Int, inputs i: Int, outputs o: Int) {
-    Parallel.forEachChunk(count: n) { _, rows in
+    Parallel.forEachChunk(count: n, chunks: productChunks) { _, rows in
       let dst = out + rows.lowerBound * o
       if let b {
         for r in 0..<rows.count { (dst + r * o).update(from: b, count: o) }
@@ -25,23 +31,39 @@ enum TinyLMKernels {
     }
   }
 
+  /// The floats of scratch ``matmulBackward(dinp:dw:db:dout:inp:w:rows:inputs:outputs:scratch:accumulate:)``
+  /// needs: one partial `dW (O × I)` per row chunk.
+  static func matmulBackwardScratchCount(inputs i: Int, outputs o: Int) -> Int { productChunks * o * i }
+
   /// Backward of ``matmulForward``: `dinp (N × I) += dout·W` (or `=` when `accumulate` is
   /// false), `dW (O × I) += doutᵀ·inp`, `db (O) += Σ_rows dout`.
+  ///
+  /// `dW` is summed over rows: each fixed row chunk writes its own partial `dout[rows]ᵀ·inp[rows]`
+  /// into `scratch` (``matmulBackwardScratchCount(inputs:outputs:)`` floats), and the partials are
+  /// then added into `dW` in chunk order, element by element (deterministic).
   static func matmulBackward(
     dinp: Out?, dw: Out, db: Out?, dout: In, inp: In, w: In, rows n: Int, inputs i: Int, outputs o: Int,
-    accumulate: Bool = false
+    scratch: Out, accumulate: Bool = false
   ) {
     if let dinp {
-      Parallel.forEachChunk(count: n) { _, rows in
+      Parallel.forEachChunk(count: n, chunks: productChunks) { _, rows in
         BLAS.gemm(transposeA: false, transposeB: false, m: rows.count, n: i, k: o, alpha: 1,
                   a: dout + rows.lowerBound * o, lda: o, b: w, ldb: i, beta: accumulate ? 1 : 0,
                   c: dinp + rows.lowerBound * i, ldc: i)
       }
     }
-    // Each chunk owns rows of dW: dW[rows] += dout[:, rows]ᵀ · inp.
-    Parallel.forEachChunk(count: o) { _, outs in
-      BLAS.gemm(transposeA: true, transposeB: false, m: outs.count, n: i, k: n, alpha: 1,
-                a: dout + outs.lowerBound, lda: o, b: inp, ldb: i, beta: 1, c: dw + outs.lowerBound * i, ldc: i)
+    let chunks = min(productChunks, n), size = o * i
+    Parallel.forEachChunk(count: n, chunks: chunks) { k, rows in
+      BLAS.gemm(transposeA: true, transposeB: false, m: o, n: i, k: rows.count, alpha: 1,
+                a: dout + rows.lowerBound * o, lda: o, b: inp + rows.lowerBound * i, ldb: i, beta: 0,
+                c: scratch + k * size, ldc: i)
+    }
+    Parallel.forEachChunk(count: size) { _, range in
+      for e in range {
+        var sum = dw[e]
+        for k in 0..<chunks { sum += scratch[k * size + e] }
+        dw[e] = sum
+      }
     }
     if let db { addColumnSums(of: dout, rows: n, cols: o, into: db) }
   }
@@ -74,63 +96,30 @@ enum TinyLMKernels {
   // MARK: LayerNorm
 
   /// `out = (x − μ)·rstd·γ + β` per row of `x (N × C)`; stores `μ` and `rstd = 1/√(σ² + ε)`
-  /// (biased variance) per row for the backward pass.
+  /// (biased variance, accumulated in Double) per row for the backward pass (C kernel
+  /// `sae_layer_norm_forward`).
   static func layerNormForward(
     _ out: Out, mean: Out, rstd: Out, _ x: In, weight: In, bias: In, rows n: Int, cols c: Int, epsilon: Float
   ) {
     Parallel.forEachChunk(count: n) { _, rows in
-      for r in rows {
-        let row = x + r * c
-        var sum = 0.0
-        for j in 0..<c { sum += Double(row[j]) }
-        let m = sum / Double(c)
-        var squares = 0.0
-        for j in 0..<c { let d = Double(row[j]) - m; squares += d * d }
-        let s = 1 / (squares / Double(c) + Double(epsilon)).squareRoot()
-        let mf = Float(m), sf = Float(s)
-        let dst = out + r * c
-        for j in 0..<c { dst[j] = (row[j] - mf) * sf * weight[j] + bias[j] }
-        mean[r] = mf
-        rstd[r] = sf
-      }
+      let r = rows.lowerBound
+      sae_layer_norm_forward(out + r * c, mean + r, rstd + r, x + r * c, weight, bias, rows.count, c, epsilon)
     }
   }
 
   /// Backward of ``layerNormForward``: `dx += rstd·(g − mean(g) − x̂·mean(g·x̂))` with
-  /// `g = dout·γ` and `x̂ = (x − μ)·rstd`; `dγ += Σ dout·x̂`, `dβ += Σ dout`.
+  /// `g = dout·γ` and `x̂ = (x − μ)·rstd`; `dγ += Σ dout·x̂`, `dβ += Σ dout` (C kernel
+  /// `sae_layer_norm_backward` per fixed row chunk, whose partial sums are added in chunk order).
   static func layerNormBackward(
     dx: Out, dweight: Out, dbias: Out, dout: In, x: In, weight: In, mean: In, rstd: In, rows n: Int, cols c: Int
   ) {
-    Parallel.forEachChunk(count: n) { _, rows in
-      for r in rows {
-        let g = dout + r * c, row = x + r * c, m = mean[r], s = rstd[r]
-        var gMean: Float = 0, gxMean: Float = 0
-        for j in 0..<c {
-          let xhat = (row[j] - m) * s
-          let gj = g[j] * weight[j]
-          gMean += gj
-          gxMean += gj * xhat
-        }
-        gMean /= Float(c)
-        gxMean /= Float(c)
-        let d = dx + r * c
-        for j in 0..<c {
-          let xhat = (row[j] - m) * s
-          d[j] += s * (g[j] * weight[j] - gMean - xhat * gxMean)
-        }
-      }
-    }
     let both = Out.allocate(capacity: 2 * c)
     defer { both.deallocate() }
     both.initialize(repeating: 0, count: 2 * c)
     addColumnSums(rows: n, cols: 2 * c, into: both) { rows, partial in
-      for r in rows {
-        let g = dout + r * c, row = x + r * c, m = mean[r], s = rstd[r]
-        for j in 0..<c {
-          partial[j] += g[j] * ((row[j] - m) * s)
-          partial[c + j] += g[j]
-        }
-      }
+      let r = rows.lowerBound
+      sae_layer_norm_backward(dx + r * c, partial, partial + c, dout + r * c, x + r * c, weight, mean + r, rstd + r,
+                              rows.count, c)
     }
     for j in 0..<c {
       dweight[j] += both[j]
@@ -140,29 +129,20 @@ enum TinyLMKernels {
 
   // MARK: GELU (tanh form, as GPT-2)
 
-  static let geluScale = Float((2.0 / Double.pi).squareRoot())
-
-  /// `out = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))`, elementwise over `count` floats.
+  /// `out = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))`, elementwise over `count` floats (C kernel
+  /// `sae_gelu_tanh_forward`: `x·σ(2u)` with one vectorised exp; the naive tanh form is the
+  /// reference in the tests).
   static func geluForward(_ out: Out, _ x: In, count: Int) {
     Parallel.forEachChunk(count: count) { _, range in
-      for k in range {
-        let v = x[k]
-        out[k] = 0.5 * v * (1 + tanh(geluScale * (v + 0.044715 * v * v * v)))
-      }
+      sae_gelu_tanh_forward(out + range.lowerBound, x + range.lowerBound, range.count)
     }
   }
 
-  /// `dx += dout · GELU'(x)`.
-  static func geluBackward(dx: Out, x: In, dout: In, count: Int, accumulate: Bool = false) {
+  /// Backward of ``geluForward`` in place: `grad (count) ← grad · GELU'(x)`, turning
+  /// `∂/∂out` into `∂/∂x`.
+  static func geluBackward(grad: Out, x: In, count: Int) {
     Parallel.forEachChunk(count: count) { _, range in
-      for k in range {
-        let v = x[k]
-        let u = geluScale * (v + 0.044715 * v * v * v)
-        let t = tanh(u)
-        let sech2 = 1 - t * t
-        let local = 0.5 * (1 + t) + 0.5 * v * sech2 * geluScale * (1 + 3 * 0.044715 * v * v)
-        dx[k] = (accumulate ? dx[k] : 0) + dout[k] * local
-      }
+      sae_gelu_tanh_backward(grad + range.lowerBound, x + range.lowerBound, range.count)
     }
   }
 

@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 
 /// AdamW for a TinyLM (decoupled weight decay on matrices only: embeddings and the four
@@ -79,13 +80,8 @@ public struct TinyLMOptimizer: Sendable {
               let p = pp.baseAddress! + range.lowerBound, g = gp.baseAddress! + range.lowerBound
               let mm = mp.baseAddress! + range.lowerBound, vv = vp.baseAddress! + range.lowerBound
               Parallel.forEachChunk(count: range.count) { _, chunk in
-                for i in chunk {
-                  let grad = g[i] * scale
-                  mm[i] = fb1 * mm[i] + (1 - fb1) * grad
-                  vv[i] = fb2 * vv[i] + (1 - fb2) * grad * grad
-                  let mHat = mm[i] / fc1, vHat = vv[i] / fc2
-                  p[i] -= flr * (mHat / (vHat.squareRoot() + eps)) + decay * p[i]
-                }
+                let k = chunk.lowerBound
+                sae_adamw(p + k, g + k, mm + k, vv + k, chunk.count, scale, fb1, fb2, fc1, fc2, flr, eps, decay)
               }
             }
           }

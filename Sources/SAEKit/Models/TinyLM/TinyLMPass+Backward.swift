@@ -17,10 +17,8 @@ extension TinyLMPass {
     }
     let n = rows, c = config.width, v = config.vocabularySize
     var recorded: [Int: Matrix] = [:]
-    let dres = Buffer.allocate(capacity: n * c), dln = Buffer.allocate(capacity: n * c)
-    let dbig = Buffer.allocate(capacity: n * 4 * c), dqkv = Buffer.allocate(capacity: n * 3 * c)
-    defer { for b in [dres, dln, dbig, dqkv] { b.deallocate() } }
-    dres.initialize(repeating: 0, count: n * c)
+    let (dres, dln, dbig, dqkv, products) = backwardBuffers
+    dres.update(repeating: 0, count: n * c)
 
     softmaxCrossEntropyBackward()  // probabilities now hold ∂loss/∂logits
     let hooks = self.hooks
@@ -35,7 +33,7 @@ extension TinyLMPass {
         }
         // Output head (tied): logits = finalNorm · wteᵀ.
         TinyLMKernels.matmulBackward(dinp: dln, dw: d(.tokenEmbedding), db: nil, dout: probabilities, inp: finalNorm,
-                                     w: w(.tokenEmbedding), rows: n, inputs: c, outputs: v)
+                                     w: w(.tokenEmbedding), rows: n, inputs: c, outputs: v, scratch: products)
         let last = residual + config.layerCount * n * c
         TinyLMKernels.layerNormBackward(dx: dres, dweight: d(.finalNormWeight), dbias: d(.finalNormBias), dout: dln, x: last,
                                         weight: w(.finalNormWeight), mean: finalMean, rstd: finalRstd, rows: n, cols: c)
@@ -47,19 +45,19 @@ extension TinyLMPass {
           let fc = self.fc + l * n * 4 * c, gelu = fcGelu + l * n * 4 * c
           // y = mid + fcProj(gelu(fc(ln2(mid)))): dres is ∂/∂y, which is also ∂/∂mid's residual part.
           TinyLMKernels.matmulBackward(dinp: dbig, dw: d(.fcProjectionWeight, l), db: d(.fcProjectionBias, l), dout: dres,
-                                       inp: gelu, w: w(.fcProjectionWeight, l), rows: n, inputs: 4 * c, outputs: c)
-          TinyLMKernels.geluBackward(dx: dbig, x: fc, dout: dbig, count: n * 4 * c)
+                                       inp: gelu, w: w(.fcProjectionWeight, l), rows: n, inputs: 4 * c, outputs: c, scratch: products)
+          TinyLMKernels.geluBackward(grad: dbig, x: fc, count: n * 4 * c)
           TinyLMKernels.matmulBackward(dinp: dln, dw: d(.fcWeight, l), db: d(.fcBias, l), dout: dbig, inp: ln2,
-                                       w: w(.fcWeight, l), rows: n, inputs: c, outputs: 4 * c)
+                                       w: w(.fcWeight, l), rows: n, inputs: c, outputs: 4 * c, scratch: products)
           TinyLMKernels.layerNormBackward(dx: dres, dweight: d(.ln2Weight, l), dbias: d(.ln2Bias, l), dout: dln, x: mid,
                                           weight: w(.ln2Weight, l), mean: ln2Mean + l * n, rstd: ln2Rstd + l * n, rows: n, cols: c)
           // mid = x + attnProj(attention(qkv(ln1(x)))): dres is now ∂/∂mid.
           TinyLMKernels.matmulBackward(dinp: dln, dw: d(.attentionProjectionWeight, l), db: d(.attentionProjectionBias, l),
-                                       dout: dres, inp: out, w: w(.attentionProjectionWeight, l), rows: n, inputs: c, outputs: c)
+                                       dout: dres, inp: out, w: w(.attentionProjectionWeight, l), rows: n, inputs: c, outputs: c, scratch: products)
           TinyLMAttention.backward(dqkv: dqkv, dout: dln, att: attention + l * batch * config.headCount * length * length,
                                    qkv: qkv, batch: batch, length: length, width: c, heads: config.headCount)
           TinyLMKernels.matmulBackward(dinp: dln, dw: d(.qkvWeight, l), db: d(.qkvBias, l), dout: dqkv, inp: ln1,
-                                       w: w(.qkvWeight, l), rows: n, inputs: c, outputs: 3 * c)
+                                       w: w(.qkvWeight, l), rows: n, inputs: c, outputs: 3 * c, scratch: products)
           TinyLMKernels.layerNormBackward(dx: dres, dweight: d(.ln1Weight, l), dbias: d(.ln1Bias, l), dout: dln, x: x,
                                           weight: w(.ln1Weight, l), mean: ln1Mean + l * n, rstd: ln1Rstd + l * n, rows: n, cols: c)
         }
@@ -107,15 +105,24 @@ extension TinyLMPass {
     }
   }
 
-  /// `dwte[token] += dres[row]`, `dwpe[position] += dres[row]`, split by columns so each
-  /// column's rows are added in order (deterministic).
+  /// `dwte[token] += dres[row]`, `dwpe[position] += dres[row]`: chunks own positions (and then
+  /// token ids), and each row of `dwpe` (`dwte`) takes its rows in row order (deterministic).
   private func embedBackward(_ dres: Buffer, dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>) {
     let c = config.width, t = length
+    Parallel.forEachChunk(count: t) { _, positions in
+      for position in positions {
+        let p = dwpe + position * c
+        for b in 0..<batch {
+          let src = dres + (b * t + position) * c
+          for j in 0..<c { p[j] += src[j] }
+        }
+      }
+    }
     tokens.withUnsafeBufferPointer { tk in
-      Parallel.forEachChunk(count: c) { _, columns in
-        for r in 0..<rows {
-          let src = dres + r * c, e = dwte + tk[r] * c, p = dwpe + (r % t) * c
-          for j in columns { e[j] += src[j]; p[j] += src[j] }
+      Parallel.forEachChunk(count: config.vocabularySize) { _, ids in
+        for r in 0..<rows where ids.contains(tk[r]) {
+          let src = dres + r * c, e = dwte + tk[r] * c
+          for j in 0..<c { e[j] += src[j] }
         }
       }
     }

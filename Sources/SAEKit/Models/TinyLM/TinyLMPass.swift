@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 
 /// The activations of one TinyLM forward pass over `batch` sequences of `length` tokens,
@@ -67,6 +68,25 @@ public final class TinyLMPass: @unchecked Sendable {
   }
 
   deinit { for p in allocations { p.deallocate() } }
+
+  /// The backward pass's working memory, made by its first call and reused: gradients of the
+  /// residual stream and of a normalised input `N × C` (`dres`, `dln`), of the MLP's hidden layer
+  /// `N × 4C` (`dbig`) and of `qkv` `N × 3C`, and the products' partial weight gradients.
+  var backwardBuffers: (dres: Buffer, dln: Buffer, dbig: Buffer, dqkv: Buffer, products: Buffer) {
+    let n = rows, c = config.width, v = config.vocabularySize
+    let products = [(c, 3 * c), (c, c), (c, 4 * c), (4 * c, c), (c, v)]
+      .map { TinyLMKernels.matmulBackwardScratchCount(inputs: $0.0, outputs: $0.1) }.max()!
+    if backwardStorage == nil {
+      let count = 9 * n * c + products
+      let p = Buffer.allocate(capacity: count)
+      p.initialize(repeating: 0, count: count)
+      allocations.append(p)
+      backwardStorage = p
+    }
+    let base = backwardStorage!
+    return (base, base + n * c, base + 2 * n * c, base + 6 * n * c, base + 9 * n * c)
+  }
+  private var backwardStorage: Buffer?
 
   // MARK: forward
 
@@ -172,7 +192,8 @@ public final class TinyLMPass: @unchecked Sendable {
     return try! Matrix(rows: rows, cols: config.vocabularySize, storage: Array(UnsafeBufferPointer(start: logits, count: count)))
   }
 
-  /// Softmax of the logits, per-token `−log p(target)` and their mean over scored tokens.
+  /// Softmax of the logits (C kernel `sae_softmax_log_sum`), per-token `−log p(target)` and
+  /// their mean over scored tokens.
   private func crossEntropy(_ targets: [Int]) -> Float {
     let v = config.vocabularySize, n = rows
     var perToken = [Float](repeating: 0, count: n)
@@ -181,17 +202,11 @@ public final class TinyLMPass: @unchecked Sendable {
         Parallel.sum(count: n) { range in
           var sum = 0.0
           for r in range {
-            let z = logits + r * v, p = probabilities + r * v
-            var maximum = -Float.infinity
-            for j in 0..<v { maximum = max(maximum, z[j]) }
-            var s: Double = 0
-            for j in 0..<v { let e = exp(z[j] - maximum); p[j] = e; s += Double(e) }
-            let inverse = Float(1 / s)
-            for j in 0..<v { p[j] *= inverse }
+            let z = logits + r * v
+            let logSum = sae_softmax_log_sum(probabilities + r * v, z, v)
             let target = tg[r]
             guard target >= 0 else { continue }
-            // log p = z − max − log s, computed without rounding p first.
-            let value = -(Double(z[target]) - Double(maximum) - log(s))
+            let value = logSum - Double(z[target])
             out[r] = Float(value)
             sum += value
           }
