@@ -11,6 +11,18 @@ enum FidelityArguments {
              "also replace [CLS] and [SEP] (and zero them in the ablation baseline); by default they keep their clean state"),
   ]
 
+  /// The first `texts:` texts the tokens of `on:` come from, in the order of their tokens.
+  static func scoredTexts(_ args: CallArguments, _ tokens: (source: ActivationsValue, rows: [Int], x: Matrix)) throws -> [String] {
+    let source = tokens.source
+    let indices = TextInterleavedSplit.texts(of: tokens.rows, documents: source.set.documents)
+    let texts = try indices.prefix(try args.positiveInt("texts")).map { i -> String in
+      guard i < source.corpus.snippets.count else { throw RuntimeError("the tokens refer to texts beyond their corpus", argument: "on") }
+      return source.corpus.snippets[i]
+    }
+    guard !texts.isEmpty else { throw RuntimeError("no texts to score", argument: "on") }
+    return texts
+  }
+
   /// Scores `replacements` of the tokens' layer (or `layer`) on the texts of `on:`.
   static func measure(
     _ args: CallArguments, _ context: RuntimeContext, model: MiniLM, layer: Int? = nil, label: String,
@@ -23,12 +35,7 @@ enum FidelityArguments {
     guard (0...model.layerCount).contains(layer) else {
       throw RuntimeError("layer must be in 0...\(model.layerCount), got \(layer)", argument: "layer")
     }
-    let indices = TextInterleavedSplit.texts(of: tokens.rows, documents: source.set.documents)
-    let texts = try indices.prefix(try args.positiveInt("texts")).map { i -> String in
-      guard i < source.corpus.snippets.count else { throw RuntimeError("the tokens refer to texts beyond their corpus", argument: "on") }
-      return source.corpus.snippets[i]
-    }
-    guard !texts.isEmpty else { throw RuntimeError("no texts to score", argument: "on") }
+    let texts = try scoredTexts(args, tokens)
     let rows: EmbeddingFidelity.PatchedRows = try args.bool("patchSpecialTokens")
       ? .all : .excluding(source.vocabulary.specialIDs)
     do {

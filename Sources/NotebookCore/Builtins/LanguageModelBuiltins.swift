@@ -269,12 +269,7 @@ enum LanguageModelBuiltins {
     guard s.model.dimension == model.hiddenSize else {
       throw RuntimeError("the SAE expects d = \(s.model.dimension), the model's layers have d = \(model.hiddenSize)", argument: "sae")
     }
-    let indices = TextInterleavedSplit.texts(of: tokens.rows, documents: source.set.documents)
-    let texts = try indices.prefix(try args.positiveInt("texts")).map { i -> String in
-      guard i < source.corpus.snippets.count else { throw RuntimeError("the tokens refer to texts beyond their corpus", argument: "on") }
-      return source.corpus.snippets[i]
-    }
-    guard !texts.isEmpty else { throw RuntimeError("no texts to score", argument: "on") }
+    let texts = try FidelityArguments.scoredTexts(args, tokens)
     let length = source.request.maxLength
     guard length >= 2 && length <= model.config.context else {
       throw RuntimeError("the tokens were taken with maxLength \(length); TinyLM reads 2...\(model.config.context)", argument: "on")

@@ -56,38 +56,17 @@ extension TinyLM {
     guard (0...config.layerCount).contains(layer) else {
       throw SAEKitError.invalidArgument("layer must be in 0...\(config.layerCount), got \(layer)")
     }
-    let encoded = texts.map { encode($0, maxLength: maxLength) }
-    guard let length = encoded.map(\.count).max(), !texts.isEmpty else {
+    guard let batch = TinyLMTextBatch(self, texts: texts, maxLength: maxLength) else {
       return ResidualStreams(states: [Matrix(rows: 0, cols: config.width)], text: [], position: [], tokenId: [])
     }
-    var tokens = [Int](), targets = [Int]()
-    for e in encoded {
-      let padding = length - e.count
-      tokens += e + [Int](repeating: config.endOfText, count: padding)
-      targets += Array(e.dropFirst()) + [Int](repeating: -1, count: padding + 1)
+    let pass = try TinyLMPass(config: config, batch: texts.count, length: batch.length)
+    try pass.forward(parameters, tokens: batch.tokens, targets: batch.targets, hooks: TinyLMHooks(gradients: [layer]))
+    guard pass.scoredCount > 0 else {
+      return try batch.streams([Matrix(rows: texts.count * batch.length, cols: config.width)])
     }
-    let pass = try TinyLMPass(config: config, batch: texts.count, length: length)
-    try pass.forward(parameters, tokens: tokens, targets: targets, hooks: TinyLMHooks(gradients: [layer]))
-    let c = config.width
-    var keep = [Int](), text = [Int](), position = [Int](), ids = [Int]()
-    for (s, e) in encoded.enumerated() {
-      for p in e.indices {
-        keep.append(s * length + p)
-        text.append(s)
-        position.append(p)
-        ids.append(e[p])
-      }
-    }
-    var rows = [Float](repeating: 0, count: keep.count * c)
-    if pass.scoredCount > 0 {
-      var unused = TinyLMParameters(zeros: config)
-      let gradient = try pass.backward(parameters, into: &unused)[layer]!
-      // The backward pass differentiates the mean over scored tokens.
-      let scale = Float(pass.scoredCount)
-      for (i, r) in keep.enumerated() {
-        for j in 0..<c { rows[i * c + j] = gradient.storage[r * c + j] * scale }
-      }
-    }
-    return ResidualStreams(states: [try Matrix(rows: keep.count, cols: c, storage: rows)], text: text, position: position, tokenId: ids)
+    var unused = TinyLMParameters(zeros: config)
+    let gradient = try pass.backward(parameters, into: &unused)[layer]!
+    // The backward pass differentiates the mean over scored tokens.
+    return try batch.streams([gradient], scale: Float(pass.scoredCount))
   }
 }
