@@ -35,6 +35,13 @@ enum Comparison {
     Swift.print(String(format: "train tokens/s    %10.0f     %10.0f", st, tt))
     Swift.print(String(format: "forward tokens/s  %10.0f     %10.0f", sf, tf))
     Swift.print(String(format: "TinyLM Swift/PyTorch training tokens/s: %.2f×; forward only: %.2f×", st / tt, sf / tf))
+    if let floor = swift["floor_tokens_per_s"] as? NSNumber, let peak = swift["sgemm_peak_gflops"] as? NSNumber,
+       let gflop = swift["step_gflop"] as? NSNumber {
+      Swift.print(String(format: "TinyLM arithmetic floor: %.2f GFLOP of products per step at the %.0f GFLOP/s sgemm peak of every core "
+                         + "= %.0f tokens/s = %.2f× PyTorch; Swift runs at %.0f%% of it, PyTorch at %.0f%%",
+                         gflop.doubleValue, peak.doubleValue, floor.doubleValue, floor.doubleValue / tt,
+                         100 * st / floor.doubleValue, 100 * tt / floor.doubleValue))
+    }
     let sl = (swift["losses"] as? [NSNumber])?.map(\.doubleValue) ?? []
     let tl = (torch["losses"] as? [NSNumber])?.map(\.doubleValue) ?? []
     let n = min(sl.count, tl.count)

@@ -70,7 +70,12 @@ struct TinyLMBenchmark {
       if step >= 3 { trainSeconds.append(train); forwardSeconds.append(forward) }
     }
     let tokens = Double(batch * length)
+    // The arithmetic floor: the step's products alone, at the rate of large square sgemms on every core.
+    let stepFLOPs = config.trainingFLOPs(batch: batch, length: length)
+    let peak = SgemmProbe.allCores()
+    let floorTokensPerSecond = tokens * peak * 1e9 / stepFLOPs
     let result: [String: Any] = [
+      "step_gflop": stepFLOPs / 1e9, "sgemm_peak_gflops": peak, "floor_tokens_per_s": floorTokensPerSecond,
       "train_tokens_per_s": tokens / median(trainSeconds), "forward_tokens_per_s": tokens / median(forwardSeconds),
       "losses": losses, "steps": o.tinylmSteps, "batch": batch, "length": length,
       "cores": ProcessInfo.processInfo.activeProcessorCount,
@@ -81,6 +86,10 @@ struct TinyLMBenchmark {
     try data.write(to: URL(fileURLWithPath: directory + "/tinylm_swift.json"))
     log(String(format: "TinyLM training: %.0f tokens/s; forward only: %.0f tokens/s; loss %.4f → %.4f",
                tokens / median(trainSeconds), tokens / median(forwardSeconds), losses.first ?? .nan, losses.last ?? .nan))
+    log(String(format: "TinyLM step: %.2f GFLOP of products; %.1f GFLOP/s achieved; sgemm peak on every core %.1f GFLOP/s "
+               + "→ arithmetic floor %.0f tokens/s (%.0f%% of it reached)", stepFLOPs / 1e9,
+               stepFLOPs / 1e9 / median(trainSeconds), peak, floorTokensPerSecond,
+               100 * tokens / median(trainSeconds) / floorTokensPerSecond))
   }
 
   private func median(_ xs: [Double]) -> Double {

@@ -43,6 +43,22 @@ public struct TinyLMConfig: Sendable, Equatable, Codable {
     self.layerNormEpsilon = layerNormEpsilon
   }
 
+  /// Floating-point operations of the products in one forward pass over `batch` sequences of
+  /// `length` tokens: per token and block `24·d²` (QKV `6d²`, output projection `2d²`, MLP `16d²`),
+  /// causal attention `2·d·(t + 1)` for the scores and as much for the weighted values at
+  /// position `t`, and the tied output head `2·V·d`. Element-wise work (LayerNorm, GELU, softmax)
+  /// is left out: it is `O(d)` per token, not `O(d²)`.
+  public func forwardFLOPs(batch: Int, length: Int) -> Double {
+    let d = Double(width), tokens = Double(batch * length)
+    let blocks = Double(layerCount) * (24 * d * d * tokens + 4 * d * Double(batch) * Double(length * (length + 1) / 2))
+    return blocks + 2 * Double(vocabularySize) * d * tokens
+  }
+
+  /// Floating-point operations of the products in one training step (forward and backward):
+  /// 3 × ``forwardFLOPs(batch:length:)``, since every product `Y = X·Wᵀ` (and each of the two
+  /// attention products) has two products of the same size in its backward, one for each input.
+  public func trainingFLOPs(batch: Int, length: Int) -> Double { 3 * forwardFLOPs(batch: batch, length: length) }
+
   /// Why this configuration cannot be built, or nil.
   public var problem: String? {
     let sizes = [vocabularySize, context, width, layerCount, headCount]
