@@ -145,7 +145,7 @@ import Testing
     ("a & b", "1:3-1:4: operator '&' is not supported in notebook cells"),
     ("i++", "1:2-1:4: operator '++' is not supported in notebook cells; use '+= 1'"),
     ("i--", "1:2-1:4: operator '--' is not supported in notebook cells; use '-= 1'"),
-    ("a ?? b", "1:3-1:5: operator '??' is not supported in notebook cells"),
+    ("a ?= b", "1:3-1:5: operator '?=' is not supported in notebook cells"),
     ("a..b", "1:2-1:4: operator '..' is not supported in notebook cells; use '..<' or '...'"),
     ("a */ b", "1:3-1:5: unexpected end of block comment"),
     ("#x", "1:1-1:2: unexpected character '#'"),

@@ -43,15 +43,44 @@ extension Statement {
   public func dumpLines(ranges: Bool = false) -> [String] {
     let at = ranges ? range.dumpSuffix : ""
     switch kind {
-    case .binding(let mutable, let name, let value):
-      return ["(\(mutable ? "var" : "let") \(name.name) \(value.dump(ranges: ranges)))\(at)"]
+    case .binding(let mutable, let pattern, let type, let value):
+      let annotation = type.map { " : \($0.dump)" } ?? ""
+      return ["(\(mutable ? "var" : "let") \(pattern.dump)\(annotation) \(value.dump(ranges: ranges)))\(at)"]
     case .assignment(let target, let op, let value):
       return ["(\(op.rawValue) \(target.dump(ranges: ranges)) \(value.dump(ranges: ranges)))\(at)"]
     case .expression(let expression):
       return [expression.dump(ranges: ranges) + at]
-    case .forIn(let name, let sequence, let body):
-      let head = "(for \(name.name) \(sequence.dump(ranges: ranges))"
+    case .forIn(let pattern, let sequence, let body):
+      let head = "(for \(pattern.dump) \(sequence.dump(ranges: ranges))"
       return Self.closing([head] + Self.block(body, ranges: ranges), at)
+    case .whileLoop(let condition, let body):
+      return Self.closing(["(while \(condition.dump(ranges: ranges))"] + Self.block(body, ranges: ranges), at)
+    case .repeatWhile(let body, let condition):
+      return Self.closing(["(repeat"] + Self.block(body, ranges: ranges) + ["  (while \(condition.dump(ranges: ranges)))"], at)
+    case .guardElse(let condition, let otherwise):
+      return Self.closing(["(guard \(condition.dump(ranges: ranges))"] + Self.block(otherwise, ranges: ranges), at)
+    case .switchCases(let subject, let cases):
+      var lines = ["(switch \(subject.dump(ranges: ranges))"]
+      for c in cases {
+        let head: String
+        switch c.label {
+        case .values(let values): head = "(case" + values.map { " " + $0.dump(ranges: ranges) }.joined()
+        case .binding(let pattern, let condition):
+          head = "(case-let \(pattern.dump)" + (condition.map { " where \($0.dump(ranges: ranges))" } ?? "")
+        case .default: head = "(default"
+        }
+        lines += Self.closing([head] + Self.block(c.body, ranges: ranges), "").map { "  " + $0 }
+      }
+      return Self.closing(lines, at)
+    case .breakLoop: return ["(break)" + at]
+    case .continueLoop: return ["(continue)" + at]
+    case .returnValue(let value): return ["(return" + (value.map { " " + $0.dump(ranges: ranges) } ?? "") + ")" + at]
+    case .function(let f):
+      let parameters = f.parameters.map { p in
+        "(\(p.label ?? "_") \(p.name.name) \(p.type.dump)" + (p.defaultValue.map { " = \($0.dump(ranges: ranges))" } ?? "") + ")"
+      }.joined(separator: " ")
+      let head = "(func \(f.name.name) (\(parameters))" + (f.returnType.map { " -> \($0.dump)" } ?? "")
+      return Self.closing([head] + Self.block(f.body, ranges: ranges), at)
     case .ifElse(let condition, let then, let otherwise):
       var lines = ["(if \(condition.dump(ranges: ranges))"]
       lines += Self.closing(["(then"] + Self.block(then, ranges: ranges), "").map { "  " + $0 }
@@ -109,6 +138,17 @@ extension Expression {
     case .implicitMember(let name, let arguments?): text = "(.\(name.name)\(list(arguments)))"
     case .subscripted(let base, let arguments): text = "(subscript \(d(base))\(list(arguments)))"
     case .parenthesized(let inner): text = "(paren \(d(inner)))"
+    case .ternary(let c, let a, let b): text = "(? \(d(c)) \(d(a)) \(d(b)))"
+    case .tuple(let elements):
+      text = "(tuple" + elements.map { " " + ($0.label.map { "\($0.name): " } ?? "") + d($0.value) }.joined() + ")"
+    case .dictionary(let entries): text = "(dict" + entries.map { " \(d($0.key)): \(d($0.value))" }.joined() + ")"
+    case .nilLiteral: text = "nil"
+    case .closure(let c):
+      let parameters = c.parameters.map { list in
+        " (" + list.map { $0.name.name + ($0.type.map { ": \($0.dump)" } ?? "") }.joined(separator: " ") + ")"
+      } ?? ""
+      let result = c.returnType.map { " -> \($0.dump)" } ?? ""
+      text = "(closure\(parameters)\(result)" + c.body.flatMap { $0.dumpLines(ranges: ranges) }.map { " " + $0 }.joined() + ")"
     }
     return ranges ? text + range.dumpSuffix : text
   }
@@ -137,4 +177,31 @@ extension Expression {
 extension SourceRange {
   /// `@line:column-line:column`
   var dumpSuffix: String { "@\(start.line):\(start.column)-\(end.line):\(end.column)" }
+}
+
+extension Pattern {
+  /// `x`, `_`, `(a b)`.
+  public var dump: String {
+    switch self {
+    case .name(let n): return n.name
+    case .wildcard: return "_"
+    case .tuple(let items, _): return "(" + items.map(\.dump).joined(separator: " ") + ")"
+    }
+  }
+}
+
+extension TypeSyntax {
+  /// The type as Swift spells it: `[Int]`, `[String: Double]`, `Int?`, `(Int, b: String)`, `(Int) -> Bool`.
+  public var dump: String {
+    switch kind {
+    case .named(let name): return name
+    case .array(let e): return "[\(e.dump)]"
+    case .dictionary(let k, let v): return "[\(k.dump): \(v.dump)]"
+    case .optional(let t): return t.dump + "?"
+    case .tuple(let items, let labels):
+      return "(" + zip(items, labels).map { ($1.map { "\($0): " } ?? "") + $0.dump }.joined(separator: ", ") + ")"
+    case .function(let parameters, let result):
+      return "(" + parameters.map(\.dump).joined(separator: ", ") + ") -> " + result.dump
+    }
+  }
 }

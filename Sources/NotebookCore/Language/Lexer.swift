@@ -136,6 +136,10 @@ public struct Lexer {
       advance(while: Self.isIdentifierContinuation)
       let word = text(from: startIndex)
       tokens.append(make(Keyword(rawValue: word).map { .keyword($0) } ?? .identifier(word)))
+    } else if c == "$", let next = peek(1), Self.isDigit(next) {
+      advance()  // `$0`, `$1`: a closure's anonymous parameters
+      advance(while: Self.isDigit)
+      tokens.append(make(.identifier(text(from: startIndex))))
     } else if Self.isDigit(c) {
       tokens.append(make(scanNumber(start: start)))
     } else if c == "\"" {

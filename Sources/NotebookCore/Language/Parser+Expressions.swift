@@ -7,7 +7,20 @@ extension Parser {
   /// An expression; `missing` is the error when none starts here.
   mutating func parseExpression(missing: String) throws -> Expression {
     try requireExpressionStart(missing)
-    return try parseBinary(minPrecedence: 0)
+    let condition = try parseBinary(minPrecedence: 0)
+    guard at(.question) else { return condition }
+    // `c ? a : b`, right-associative, below every binary operator (Swift's TernaryPrecedence).
+    let question = advance()
+    let saved = braceEndsExpression
+    braceEndsExpression = false
+    let then = try parseExpression(missing: "expected expression after '?'")
+    braceEndsExpression = saved
+    guard consume(.colon) != nil else {
+      throw fail("expected ':' after '? …' in ternary expression", at: expectedRange,
+                 notes: ["the ternary operator is written 'condition ? a : b' (opened at \(question.range.start.line):\(question.range.start.column))"])
+    }
+    let otherwise = try parseExpression(missing: "expected expression after ':' in ternary expression")
+    return Expression(.ternary(condition, then, otherwise), condition.range.union(otherwise.range))
   }
 
   /// Whether `token` can begin an expression.
@@ -15,7 +28,7 @@ extension Parser {
     switch token.kind {
     case .identifier, .integer, .double, .string, .invalid: return true
     case .keyword(let keyword):
-      return keyword == .true || keyword == .false || !keyword.isSupported
+      return keyword == .true || keyword == .false || keyword == .nil || !keyword.isSupported
     case .symbol(let symbol):
       switch symbol {
       case .leftParen, .leftBracket, .period, .minus, .plus, .not: return true
@@ -43,7 +56,7 @@ extension Parser {
   static func nonAssociativeGroup(_ op: BinaryOperator) -> String? {
     switch op.precedence {
     case 2: return "ComparisonPrecedence"
-    case 3: return "RangeFormationPrecedence"
+    case 4: return "RangeFormationPrecedence"
     default: return nil
     }
   }
@@ -95,9 +108,26 @@ extension Parser {
         advance()
         let name = try parseMemberName()
         expression = Expression(.member(base: expression, name: name), expression.range.union(name.range))
+      } else if at(.leftBrace) && !current.newlineBefore && !braceEndsExpression && Self.takesTrailingClosure(expression) {
+        // A trailing closure: the last argument of the call (`xs.map { $0 * 2 }`, `f(x) { … }`).
+        let closure = try parseClosure()
+        let argument = Argument(label: nil, value: closure, trailing: true)
+        if case .call(let callee, let arguments) = expression.kind {
+          expression = Expression(.call(callee: callee, arguments: arguments + [argument]), expression.range.union(closure.range))
+        } else {
+          expression = Expression(.call(callee: expression, arguments: [argument]), expression.range.union(closure.range))
+        }
       } else {
         return expression
       }
+    }
+  }
+
+  /// Whether `{` after this expression opens a trailing closure: after a name, a member or a call.
+  static func takesTrailingClosure(_ e: Expression) -> Bool {
+    switch e.kind {
+    case .identifier, .member, .call: return true
+    default: return false
     }
   }
 
@@ -108,6 +138,8 @@ extension Parser {
       return Identifier(name, advance().range)
     case .keyword(let keyword) where !current.spaceBefore:
       return Identifier(keyword.rawValue, advance().range)
+    case .integer(let index) where !current.spaceBefore:
+      return Identifier(String(index), advance().range)  // a tuple element: `pair.0`
     case .invalid:
       throw Abort()
     default:
@@ -155,6 +187,8 @@ extension Parser {
       return Expression(.double(value), advance().range)
     case .keyword(.true), .keyword(.false):
       return Expression(.boolean(token.keyword == .true), advance().range)
+    case .keyword(.nil):
+      return Expression(.nilLiteral, advance().range)
     case .keyword(let keyword) where !keyword.isSupported:
       throw fail(keyword.unsupportedMessage, at: token.range)
     case .identifier(let name):
@@ -169,7 +203,7 @@ extension Parser {
     case .symbol(.period):
       return try parseImplicitMember()
     case .symbol(.leftBrace):
-      throw fail("closures are not supported in notebook cells", at: token.range)
+      return try parseClosure()
     case .invalid:
       throw Abort()
     default:
@@ -177,30 +211,59 @@ extension Parser {
     }
   }
 
-  /// `(e)`; `()` and tuples `(a, b)` are errors.
+  /// `(e)`, or a tuple `(a, b)`, `(x: 1, y: 2)`; `()` is an error.
   mutating func parseParenthesized() throws -> Expression {
     let open = advance()
     if at(.rightParen) {
       throw fail("empty parentheses are not an expression", at: open.range.union(current.range))
     }
-    if current.isEndOfInput || at(.rightBrace) || at(.rightBracket) || at(.semicolon) { throw unclosed(open) }
-    let inner = try parseExpression(missing: "expected expression after '('")
-    if at(.comma) { throw fail("tuples are not supported in notebook cells", at: current.range) }
-    let close = try expectClosing(of: open)
-    return Expression(.parenthesized(inner), open.range.union(close))
-  }
-
-  /// `[a, b, c]`, `[]`; `[k: v]` dictionaries are errors.
-  mutating func parseArray() throws -> Expression {
-    let open = advance()
-    var elements: [Expression] = []
-    while !at(.rightBracket) {
-      if current.isEndOfInput || at(.rightBrace) || at(.rightParen) || at(.semicolon) { throw unclosed(open) }
-      elements.append(try parseExpression(missing: "expected expression in array literal"))
-      if at(.colon) { throw fail("dictionary literals are not supported in notebook cells", at: current.range) }
+    var elements: [TupleElement] = []
+    while !at(.rightParen) {
+      if current.isEndOfInput || at(.rightBrace) || at(.rightBracket) || at(.semicolon) { throw unclosed(open) }
+      var label: Identifier?
+      if peek(1).symbol == .colon, case .identifier(let name) = current.kind {
+        label = Identifier(name, advance().range)
+        advance()
+      }
+      let value = try parseExpression(missing: elements.isEmpty ? "expected expression after '('" : "expected expression in tuple")
+      elements.append(TupleElement(label: label, value: value))
       if consume(.comma) == nil { break }
     }
     let close = try expectClosing(of: open)
+    if elements.count == 1 {
+      if let label = elements[0].label {
+        throw fail("a tuple needs at least two elements; remove the label '\(label.name):'", at: label.range)
+      }
+      return Expression(.parenthesized(elements[0].value), open.range.union(close))
+    }
+    return Expression(.tuple(elements), open.range.union(close))
+  }
+
+  /// `[a, b, c]`, `[]`, `[k: v, …]`, `[:]`.
+  mutating func parseArray() throws -> Expression {
+    let open = advance()
+    if at(.colon), peek(1).symbol == .rightBracket {
+      advance()
+      let close = advance()
+      return Expression(.dictionary([]), open.range.union(close.range))
+    }
+    var elements: [Expression] = []
+    var entries: [DictionaryEntry] = []
+    while !at(.rightBracket) {
+      if current.isEndOfInput || at(.rightBrace) || at(.rightParen) || at(.semicolon) { throw unclosed(open) }
+      let element = try parseExpression(missing: "expected expression in array literal")
+      if let colon = consume(.colon) {
+        if !elements.isEmpty { throw fail("expected ',' separator: an array literal cannot hold 'key: value' entries", at: colon.range) }
+        let value = try parseExpression(missing: "expected a value after ':' in dictionary literal")
+        entries.append(DictionaryEntry(key: element, value: value))
+      } else {
+        if !entries.isEmpty { throw fail("expected ':' and a value in dictionary literal", at: expectedRange) }
+        elements.append(element)
+      }
+      if consume(.comma) == nil { break }
+    }
+    let close = try expectClosing(of: open)
+    if !entries.isEmpty { return Expression(.dictionary(entries), open.range.union(close)) }
     return Expression(.array(elements), open.range.union(close))
   }
 

@@ -13,6 +13,29 @@ extension Parser {
       return try parseIf()
     case .keyword(.for):
       return try parseFor()
+    case .keyword(.while):
+      return try parseWhile()
+    case .keyword(.repeat):
+      return try parseRepeat()
+    case .keyword(.guard):
+      return try parseGuard()
+    case .keyword(.switch):
+      return try parseSwitch()
+    case .keyword(.func):
+      return try parseFunction()
+    case .keyword(.break):
+      return Statement(.breakLoop, advance().range)
+    case .keyword(.continue):
+      return Statement(.continueLoop, advance().range)
+    case .keyword(.return):
+      let token = advance()
+      guard !current.newlineBefore, !current.isEndOfInput, !at(.rightBrace), !at(.semicolon) else {
+        return Statement(.returnValue(nil), token.range)
+      }
+      let value = try parseExpression(missing: "expected expression after 'return'")
+      return Statement(.returnValue(value), token.range.union(value.range))
+    case .keyword(.case), .keyword(.default):
+      throw fail("'\(current.text)' is only allowed inside a 'switch'", at: current.range)
     case .keyword(.else):
       throw fail("'else' must follow the closing '}' of an 'if' statement", at: current.range)
     case .keyword(.in):
@@ -26,18 +49,36 @@ extension Parser {
     }
   }
 
-  /// `let name = value`, `var name = value`. A type annotation (`let x: Int = 1`)
-  /// is reported as unsupported and skipped; the binding is kept.
+  /// `let name = value`, `var name: Type = value`, `let (a, b) = pair`.
   mutating func parseBinding() throws -> Statement {
     let introducer = advance()
-    let name = try parseBindingName(after: introducer.text)
-    if at(.colon) { skipTypeAnnotation(of: name.name, introducer: introducer.text) }
+    let pattern = try parsePattern(after: introducer.text)
+    var type: TypeSyntax?
+    if consume(.colon) != nil { type = try parseType() }
     guard consume(.assign) != nil else {
-      throw fail("expected '=' and a value after '\(introducer.text) \(name.name)'", at: expectedRange)
+      let name = pattern.names.first?.name ?? "_"
+      throw fail("expected '=' and a value after '\(introducer.text) \(name)'", at: expectedRange)
     }
     let value = try parseExpression(missing: "expected initial value after '='")
-    return Statement(.binding(mutable: introducer.keyword == .var, name: name, value: value),
+    return Statement(.binding(mutable: introducer.keyword == .var, pattern: pattern, type: type, value: value),
                      introducer.range.union(value.range))
+  }
+
+  /// A name, `_`, or a parenthesised tuple of patterns: what `let`, `var` and `for` bind.
+  mutating func parsePattern(after introducer: String) throws -> Pattern {
+    if let open = consume(.leftParen) {
+      var items: [Pattern] = []
+      while !at(.rightParen) {
+        if current.isEndOfInput || at(.rightBrace) || at(.semicolon) { throw unclosed(open) }
+        items.append(try parsePattern(after: introducer))
+        if consume(.comma) == nil { break }
+      }
+      let close = try expectClosing(of: open)
+      if items.count < 2 { throw fail("a tuple pattern needs at least two elements", at: open.range.union(close)) }
+      return .tuple(items, open.range.union(close))
+    }
+    if case .identifier("_") = current.kind { return .wildcard(advance().range) }
+    return .name(try parseBindingName(after: introducer))
   }
 
   /// The name after `let`, `var` or `for`.
@@ -47,31 +88,11 @@ extension Parser {
       return Identifier(name, advance().range)
     case .keyword(let keyword) where !current.newlineBefore:
       throw fail("keyword '\(keyword.rawValue)' cannot be used as an identifier here", at: current.range)
-    case .symbol(.leftParen) where !current.newlineBefore:
-      throw fail("tuple patterns are not supported in notebook cells", at: current.range)
     case .invalid:
       throw Abort()
     default:
       throw fail("expected a name after '\(introducer)'", at: expectedRange)
     }
-  }
-
-  /// Reports `: Type` (up to `=` or the end of the line) and skips it.
-  mutating func skipTypeAnnotation(of name: String, introducer: String) {
-    let colon = advance()
-    var range = colon.range
-    var spelling = ":"
-    var depth = 0
-    while !current.isEndOfInput && !current.newlineBefore {
-      if depth == 0 && (at(.assign) || at(.semicolon) || at(.rightBrace)) { break }
-      if at(.leftParen) || at(.leftBracket) { depth += 1 }
-      if at(.rightParen) || at(.rightBracket) { depth -= 1 }
-      spelling += (current.spaceBefore || spelling == ":" ? " " : "") + current.text
-      range = range.union(current.range)
-      advance()
-    }
-    report("type annotations are not supported in notebook cells; remove '\(spelling)' (types are inferred)",
-           at: range, notes: ["write '\(introducer) \(name) = …'"])
   }
 
   /// `if c { … }`, `if c { … } else { … }`, `if c { … } else if d { … } …`
@@ -106,15 +127,51 @@ extension Parser {
   /// `for name in sequence { … }`
   mutating func parseFor() throws -> Statement {
     let forToken = advance()
-    let name = try parseBindingName(after: "for")
+    let pattern = try parsePattern(after: "for")
     guard current.keyword == .in else {
-      throw fail("expected 'in' after the loop variable '\(name.name)'", at: expectedRange)
+      let name = pattern.names.map(\.name).joined(separator: ", ")
+      throw fail("expected 'in' after the loop variable '\(name)'", at: expectedRange)
     }
     advance()
     let sequence = try parseCondition(missing: "expected a sequence after 'in'")
+    if current.keyword == .where && !current.newlineBefore {
+      throw fail("'where' is not supported in notebook cells", at: current.range)
+    }
     try expectBody(after: "'for' sequence")
     let (body, end) = try parseBlock()
-    return Statement(.forIn(name: name, sequence: sequence, body: body), forToken.range.union(end))
+    return Statement(.forIn(pattern: pattern, sequence: sequence, body: body), forToken.range.union(end))
+  }
+
+  /// `while c { … }`
+  mutating func parseWhile() throws -> Statement {
+    let token = advance()
+    if at(.leftBrace) { throw fail("missing condition in 'while' statement", at: token.range) }
+    let condition = try parseCondition(missing: "expected condition after 'while'")
+    try expectBody(after: "'while' condition")
+    let (body, end) = try parseBlock()
+    return Statement(.whileLoop(condition: condition, body: body), token.range.union(end))
+  }
+
+  /// `repeat { … } while c`
+  mutating func parseRepeat() throws -> Statement {
+    let token = advance()
+    try expectBody(after: "'repeat'")
+    let (body, _) = try parseBlock()
+    guard current.keyword == .while else { throw fail("expected 'while' after the body of 'repeat'", at: expectedRange) }
+    advance()
+    let condition = try parseExpression(missing: "expected condition after 'while'")
+    return Statement(.repeatWhile(body: body, condition: condition), token.range.union(condition.range))
+  }
+
+  /// `guard c else { … }`
+  mutating func parseGuard() throws -> Statement {
+    let token = advance()
+    let condition = try parseCondition(missing: "expected condition after 'guard'")
+    guard current.keyword == .else else { throw fail("expected 'else' after 'guard' condition", at: expectedRange) }
+    advance()
+    try expectBody(after: "'else'")
+    let (body, end) = try parseBlock()
+    return Statement(.guardElse(condition: condition, otherwise: body), token.range.union(end))
   }
 
   /// An expression after which `{` opens a body rather than a closure.
@@ -147,6 +204,14 @@ extension Parser {
     let body = parseStatements(inBlock: true)
     guard let close = consume(.rightBrace) else { throw unclosed(open) }
     return (body, close.range)
+  }
+
+  /// Statements of a `case` up to the next `case`, `default` or the switch's `}`.
+  mutating func parseCaseBody() -> [Statement] {
+    let saved = braceEndsExpression
+    braceEndsExpression = false
+    defer { braceEndsExpression = saved }
+    return parseStatements(inBlock: true, stopAtCase: true)
   }
 
   /// An expression statement, or an assignment when `=`, `+=`, `-=`, `*=` or

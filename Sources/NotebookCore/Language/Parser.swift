@@ -131,11 +131,12 @@ struct Parser {
 
   /// Statements up to the end of input, or up to (not including) the `}`
   /// closing a block when `inBlock`.
-  mutating func parseStatements(inBlock: Bool) -> [Statement] {
+  mutating func parseStatements(inBlock: Bool, stopAtCase: Bool = false) -> [Statement] {
     var statements: [Statement] = []
     while true {
       while consume(.semicolon) != nil {}
       if current.isEndOfInput { break }
+      if stopAtCase && (current.keyword == .case || current.keyword == .default) { break }
       if at(.rightBrace) {
         if inBlock { break }
         report("unexpected '}'", at: current.range, notes: ["no '{' is open here"])
@@ -159,9 +160,6 @@ struct Parser {
   mutating func expectStatementEnd() throws {
     if current.isEndOfInput || current.newlineBefore || at(.semicolon) || at(.rightBrace) { return }
     if case .invalid = current.kind { throw Abort() }
-    if at(.leftBrace) {
-      throw fail("trailing closures are not supported in notebook cells", at: current.range)
-    }
     if current.symbol != nil && !canStartExpression(current) {
       throw fail("unexpected '\(current.text)'", at: current.range)
     }

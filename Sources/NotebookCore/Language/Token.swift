@@ -72,8 +72,8 @@ public enum Keyword: String, Hashable, Sendable, CaseIterable {
   /// Whether the keyword belongs to the cell language.
   public var isSupported: Bool {
     switch self {
-    case .let, .var, .if, .else, .for, .in, .true, .false: return true
-    default: return false
+    case .struct, .class, .enum, .protocol, .extension, .import, .defer, .do, .try, .throw, .self: return false
+    default: return true
     }
   }
 
@@ -81,13 +81,10 @@ public enum Keyword: String, Hashable, Sendable, CaseIterable {
   public var unsupportedMessage: String {
     let head = "'\(rawValue)' is not supported in notebook cells"
     switch self {
-    case .while, .repeat: return head + "; use 'for … in'"
-    case .func: return head + "; cells call builtin functions but cannot declare them"
-    case .struct, .class, .enum, .protocol, .extension: return head + "; cells cannot declare types"
-    case .return: return head + "; the last expression of a cell is displayed"
-    case .switch: return head + "; use 'if … else if'"
-    case .guard: return head + "; use 'if'"
+    case .struct, .class, .enum, .protocol, .extension:
+      return head + "; cells cannot declare types (use tuples, dictionaries and functions)"
     case .import: return head + "; builtins are always available"
+    case .try, .throw, .do: return head + "; a builtin's error stops the cell with a diagnostic"
     default: return head
     }
   }
@@ -103,6 +100,9 @@ public enum Symbol: String, Hashable, Sendable, CaseIterable {
   case halfOpenRange = "..<", closedRange = "..."
   case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
   case and = "&&", or = "||", not = "!"
+  /// `c ? a : b` (the ternary operator; there is no optional chaining).
+  case question = "?"
+  case nilCoalescing = "??"
   /// `->`: not in the language; lexed whole so that skipping a `func` after
   /// its error does not report a second, lexical one.
   case arrow = "->"
@@ -128,5 +128,5 @@ public enum Symbol: String, Hashable, Sendable, CaseIterable {
 
   /// Operator symbols made of the characters `+-*/%<>=!&|` (the lexer splits runs of these).
   static let operatorSpellings: Set<String> = Set(
-    allCases.map(\.rawValue).filter { $0.first.map { "+-*/%<>=!&|".contains($0) } ?? false })
+    allCases.map(\.rawValue).filter { $0.first.map { "+-*/%<>=!&|?".contains($0) } ?? false })
 }

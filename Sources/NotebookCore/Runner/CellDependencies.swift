@@ -15,9 +15,11 @@ struct CellDependencies: Equatable {
     var local: [Set<String>] = [[]]  // names bound inside blocks (not top level)
     func visit(_ s: Statement, depth: Int) {
       switch s.kind {
-      case .binding(_, let name, let value):
+      case .binding(_, let pattern, _, let value):
         visit(value)
-        if depth == 0 { writes.insert(name.name) } else { local[local.count - 1].insert(name.name) }
+        for name in pattern.names {
+          if depth == 0 { writes.insert(name.name) } else { local[local.count - 1].insert(name.name) }
+        }
       case .assignment(let target, let op, let value):
         visit(value)
         if op != .assign { visit(target) }
@@ -25,20 +27,51 @@ struct CellDependencies: Equatable {
           visit(base)
           args.forEach { visit($0.value) }
         }
-        if let root = rootName(target) { writes.insert(root) }
+        if let root = rootName(target), !isLocal(root) { writes.insert(root) }
       case .ifElse(let c, let then, let otherwise):
         visit(c)
         block(then, depth)
         if let otherwise { block(otherwise, depth) }
-      case .forIn(let name, let sequence, let body):
+      case .forIn(let pattern, let sequence, let body):
         visit(sequence)
-        local.append([name.name])
+        local.append(Set(pattern.names.map(\.name)))
         body.forEach { visit($0, depth: depth + 1) }
+        local.removeLast()
+      case .whileLoop(let c, let body), .repeatWhile(let body, let c):
+        visit(c)
+        block(body, depth)
+      case .guardElse(let c, let otherwise):
+        visit(c)
+        block(otherwise, depth)
+      case .switchCases(let subject, let cases):
+        visit(subject)
+        for c in cases {
+          local.append([])
+          switch c.label {
+          case .values(let values): values.forEach(visit)
+          case .binding(let pattern, let condition):
+            local[local.count - 1].formUnion(pattern.names.map(\.name))
+            condition.map(visit)
+          case .default: break
+          }
+          c.body.forEach { visit($0, depth: depth + 1) }
+          local.removeLast()
+        }
+      case .returnValue(let value): value.map(visit)
+      case .breakLoop, .continueLoop: break
+      case .function(let f):
+        // The function's body reads what it reads when it is called; the declaring cell stands
+        // for it (a cell calling it depends on this cell, whose key covers those reads).
+        if depth == 0 { writes.insert(f.name.name) } else { local[local.count - 1].insert(f.name.name) }
+        local.append(Set(f.parameters.map(\.name.name)))
+        f.parameters.compactMap(\.defaultValue).forEach(visit)
+        f.body.forEach { visit($0, depth: depth + 1) }
         local.removeLast()
       case .expression(let e):
         visit(e)
       }
     }
+    func isLocal(_ name: String) -> Bool { local.contains { $0.contains(name) } }
     func block(_ body: [Statement], _ depth: Int) {
       local.append([])
       body.forEach { visit($0, depth: depth + 1) }
@@ -47,18 +80,11 @@ struct CellDependencies: Equatable {
     func visit(_ e: Expression) {
       switch e.kind {
       case .identifier(let name):
-        if !local.contains(where: { $0.contains(name) }) { reads.insert(name) }
-      case .string(let parts):
-        for case .interpolation(let inner) in parts { visit(inner) }
-      case .array(let items): items.forEach(visit)
-      case .unary(_, let x): visit(x)
-      case .binary(_, let a, let b):
-        visit(a)
-        visit(b)
+        if !isLocal(name) && !name.hasPrefix("$") { reads.insert(name) }
       case .call(let callee, let args):
         visit(callee)
         args.forEach { visit($0.value) }
-        if case .member(let base, let method) = callee.kind, let root = rootName(base),
+        if case .member(let base, let method) = callee.kind, let root = rootName(base), !isLocal(root),
           registry.methods.values.contains(where: { $0[method.name]?.mutating == true })
         {
           writes.insert(root)
@@ -66,13 +92,12 @@ struct CellDependencies: Equatable {
         if let builtin = registry.functions[calleeName(callee)] {
           effects += CellEffect.effects(of: builtin, arguments: args, callRange: e.range)
         }
-      case .member(let base, _): visit(base)
-      case .implicitMember(_, let args): args?.forEach { visit($0.value) }
-      case .subscripted(let base, let args):
-        visit(base)
-        args.forEach { visit($0.value) }
-      case .parenthesized(let inner): visit(inner)
-      default: break
+      case .closure(let c):
+        local.append(Set(c.parameters?.map(\.name.name) ?? []))
+        c.body.forEach { visit($0, depth: 1) }
+        local.removeLast()
+      default:
+        e.children.forEach(visit)
       }
     }
     program.statements.forEach { visit($0, depth: 0) }

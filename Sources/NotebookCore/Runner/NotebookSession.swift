@@ -15,6 +15,10 @@ public struct NotebookSession: Sendable {
   /// Warnings of the checker (e.g. a table computed mid-cell and never shown), in file
   /// order: reported, but they fail nothing.
   public let warnings: [Diagnostic]
+  /// The compiled code of every cell that checked without errors, by cell index.
+  public let compiled: [Int: CompiledCell]
+  /// The slots of the notebook's top-level names, shared with the interpreter that runs `compiled`.
+  public let globals: GlobalLayout
 
   /// Problems that make the notebook fail: everything except the errors of
   /// cells marked `//| error: true`.
@@ -52,7 +56,9 @@ public struct NotebookSession: Sendable {
       if !syntax.isEmpty { syntaxBroken.insert(cell.index) }
       perCell[cell.index, default: []] += syntax
     }
-    var checker = Checker(registry: registry, notebook: programs)
+    let globals = GlobalLayout()
+    var checker = Checker(registry: registry, notebook: programs, globals: globals)
+    var compiled: [Int: CompiledCell] = [:]
     var warnings: [Diagnostic] = []
     for p in parameters { checker.predefine(p.name, type: p.value.valueType) }
     for cell in notebook.cells {
@@ -66,7 +72,8 @@ public struct NotebookSession: Sendable {
         checker.declareUnknown(program)  // no cascades of "cannot find" from a broken cell
         continue
       }
-      let checked = checker.check(program)
+      let (code, checked) = checker.compile(program)
+      compiled[cell.index] = code
       warnings += checked.filter { $0.severity == .warning }
       let found = checked.filter { $0.severity != .warning }
       perCell[cell.index, default: []] += found
@@ -76,7 +83,8 @@ public struct NotebookSession: Sendable {
     all.sort { ($0.range.start, $0.message) < ($1.range.start, $1.message) }
     return NotebookSession(
       notebook: notebook, programs: programs, diagnostics: all, cellDiagnostics: perCell, parameters: parameters,
-      warnings: warnings.sorted { ($0.range.start, $0.message) < ($1.range.start, $1.message) })
+      warnings: warnings.sorted { ($0.range.start, $0.message) < ($1.range.start, $1.message) },
+      compiled: compiled, globals: globals)
   }
 
   static func resolveParameters(

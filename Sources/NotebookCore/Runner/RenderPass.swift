@@ -60,7 +60,7 @@ final class RenderPass {
     diagnostics = DiagnosticRenderer(sources: [notebook.path: notebook.source])
     context = RuntimeContext(seed: notebook.frontMatter.seed ?? 0, baseDirectory: folder)
     context.progress = renderer.progress
-    interpreter = Interpreter(registry: renderer.registry, context: context)
+    interpreter = Interpreter(registry: renderer.registry, context: context, globals: renderer.session.globals)
     for p in renderer.session.parameters { interpreter.define(p.name, p.value.value) }
     cache = CellCache(
       directory: renderer.options.cacheDirectory
@@ -200,7 +200,10 @@ final class RenderPass {
     var displayed: Value?
     var failure: Diagnostic?
     do {
-      displayed = try interpreter.run(renderer.session.programs[cell.index])
+      guard let code = renderer.session.compiled[cell.index] else {
+        throw Diagnostic.error("this cell did not check, so it cannot run", at: cell.range)
+      }
+      displayed = try interpreter.run(code)
     } catch let d as Diagnostic {
       failure = d
     } catch {
@@ -220,6 +223,8 @@ final class RenderPass {
       duration: execution.duration, written: written)
     do {
       try cache.save(entry, key: key)
+    } catch is ArchiveError {
+      // A value that cannot be stored (a closure in a variable): this cell runs every time.
     } catch {
       cacheUnwritable = true
       warn("cannot write the cell cache in '\(cache.directory)' (\(error)); its cells will run again next time")

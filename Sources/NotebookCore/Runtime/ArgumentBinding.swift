@@ -26,7 +26,12 @@ enum ArgumentBinding {
         }
         continue
       }
-      if next < args.count && args[next].label?.name == param.label {
+      if next < args.count && args[next].trailing, case .function = param.type {
+        bound.argumentIndex[p] = next  // a trailing closure takes the next function parameter, whatever its label
+        next += 1
+        continue
+      }
+      if next < args.count && args[next].label?.name == param.label && !args[next].trailing {
         bound.argumentIndex[p] = next
         next += 1
         continue

@@ -1,66 +1,139 @@
-/// Type inference for expressions. Returns nil after reporting an error, so
+/// A checked expression: its static type and its code.
+struct Typed {
+  var type: ValueType
+  var code: Evaluation
+
+  static func constant(_ type: ValueType, _ value: Value) -> Typed { Typed(type: type, code: { _ in value }) }
+}
+
+/// Type inference and compilation of expressions. Returns nil after reporting an error, so
 /// that one mistake produces one diagnostic, not a cascade.
 extension Checker {
-  mutating func infer(_ e: Expression, expected: ValueType? = nil) -> ValueType? {
+  mutating func infer(_ e: Expression, expected: ValueType? = nil) -> Typed? {
     switch e.kind {
-    case .integer: return expected == .double ? .double : .int
-    case .double: return .double
-    case .boolean: return .bool
-    case .string(let segments):
-      for case .interpolation(let inner) in segments {
-        if infer(inner) == .void { report("cannot interpolate an expression that returns nothing", at: inner.range) }
-      }
-      return .string
+    case .integer(let i):
+      if expected == .double || expected == .optional(.double) { return .constant(.double, .double(Double(i))) }
+      return .constant(.int, .int(i))
+    case .double(let d): return .constant(.double, .double(d))
+    case .boolean(let b): return .constant(.bool, .bool(b))
+    case .string(let segments): return inferString(segments)
     case .identifier(let name):
       return inferIdentifier(name, e.range)
     case .array(let items):
-      let expectedElement: ValueType? = {
-        if case .array(let t)? = expected { return t }
-        return expected == .any ? .any : nil  // anything goes where Any is expected
-      }()
-      var element: ValueType?
-      for item in items {
-        guard let t = infer(item, expected: expectedElement) else { return nil }
-        guard let current = element else { element = t; continue }
-        guard let joined = ValueType.join(current, t) else {
-          if expectedElement == .any { element = .any; continue }
-          report("array elements must have one type; found '\(current)' and '\(t)'", at: item.range)
-          return nil
-        }
-        element = joined
-      }
-      return .array(element ?? expectedElement ?? .any)
+      return inferArray(items, expected: expected)
     case .unary(let op, let operand):
-      guard let t = infer(operand) else { return nil }
+      guard let t = infer(operand, expected: expected == .double ? .double : nil) else { return nil }
       switch op {
-      case .not where t == .bool || t == .any: return .bool
-      case .negate where t == .int || t == .double || t == .any, .plus where t == .int || t == .double || t == .any:
-        return t
+      case .not where t.type == .bool || t.type == .any, .negate where Self.isNumeric(t.type), .plus where Self.isNumeric(t.type):
+        let code = t.code, range = e.range
+        if op == .plus { return t }
+        return Typed(type: t.type, code: { f in try Operators.unary(op, try code(f), at: range) })
+      case .negate where t.type == .matrix:
+        let code = t.code, range = e.range
+        return Typed(type: .matrix, code: { f in try Operators.binary(.multiply, .double(-1), try code(f), at: range) })
       default:
-        report("unary operator '\(op.rawValue)' cannot be applied to an operand of type '\(t)'", at: e.range)
+        report("unary operator '\(op.rawValue)' cannot be applied to an operand of type '\(t.type)'", at: e.range)
         return nil
       }
     case .binary(let op, let lhs, let rhs):
-      guard let l = infer(lhs), let r = infer(rhs) else { return nil }
-      if let t = binaryType(op, l, r) { return t }
-      report("binary operator '\(op.rawValue)' cannot be applied to operands of type '\(l)' and '\(r)'", at: e.range)
-      return nil
+      return inferBinary(op, lhs, rhs, e.range, expected: expected)
     case .call(let callee, let arguments):
       return inferCall(callee, arguments, e.range, expected: expected)
     case .member(let base, let name):
-      return inferMember(base, name, e.range)
+      return inferMember(base, name, e.range, expected: expected)
     case .implicitMember(let name, let arguments):
       return inferImplicitMember(name, arguments, e.range, expected: expected)
     case .subscripted(let base, let arguments):
       return inferSubscript(base, arguments, e.range)
     case .parenthesized(let inner):
       return infer(inner, expected: expected)
+    case .ternary(let c, let a, let b):
+      let test = compileCondition(c, what: "ternary condition")
+      guard let x = infer(a, expected: expected), let y = infer(b, expected: expected ?? x.type), let test else { return nil }
+      guard let type = ValueType.join(x.type, y.type) else {
+        report("result values in '? :' expression have mismatching types '\(x.type)' and '\(y.type)'", at: e.range)
+        return nil
+      }
+      let (l, r) = (converted(x, to: type).code, converted(y, to: type).code)
+      return Typed(type: type, code: { f in try test(f) ? try l(f) : try r(f) })
+    case .tuple(let elements):
+      var expectedItems: [ValueType]?
+      if case .tuple(let types, _)? = expected, types.count == elements.count { expectedItems = types }
+      var typed: [Typed] = []
+      for (k, element) in elements.enumerated() {
+        guard let t = infer(element.value, expected: expectedItems?[k]) else { return nil }
+        typed.append(t)
+      }
+      let labels = elements.map { $0.label?.name }
+      let codes = typed.map(\.code)
+      return Typed(type: .tuple(typed.map(\.type), labels: labels),
+                   code: { f in .tuple(TupleValue(try codes.map { try $0(f) }, labels: labels)) })
+    case .dictionary(let entries):
+      return inferDictionary(entries, e.range, expected: expected)
+    case .nilLiteral:
+      if case .optional? = expected { return .constant(expected!, .nilValue) }
+      if expected == .any { return .constant(.any, .nilValue) }
+      return .constant(.optional(.any), .nilValue)
+    case .closure(let literal):
+      return inferClosure(literal, e.range, expected: expected)
     }
   }
 
-  mutating func inferIdentifier(_ name: String, _ range: SourceRange) -> ValueType? {
-    if let b = lookup(name) { return b.type }
-    if registry.namespaces[name] != nil { return .namespace(name) }
+  static func isNumeric(_ t: ValueType) -> Bool { t == .int || t == .double || t == .any }
+
+  /// `typed` as a value of `target`: Int values become Doubles where Doubles are expected
+  /// (literals are converted when checked; this covers variables and array elements).
+  func converted(_ typed: Typed, to target: ValueType) -> Typed {
+    let code = typed.code
+    switch (typed.type, target) {
+    case (.int, .double):
+      return Typed(type: .double, code: { f in
+        if case .int(let i) = try code(f) { return .double(Double(i)) }
+        return try code(f)
+      })
+    case (.array(.int), .array(.double)):
+      return Typed(type: target, code: { f in
+        guard case .array(let items) = try code(f) else { return try code(f) }
+        return .array(items.map { if case .int(let i) = $0 { return .double(Double(i)) }; return $0 })
+      })
+    default:
+      return Typed(type: target == .any || typed.type.isAssignable(to: target) && Self.isOpen(typed.type) ? target : typed.type, code: code)
+    }
+  }
+
+  /// A type that says less than what it is assigned to (`[Any]` to `[Int]`, `nil` to `Int?`).
+  static func isOpen(_ t: ValueType) -> Bool {
+    switch t {
+    case .any, .optional(.any), .array(.any), .dictionary(.any, .any): return true
+    default: return false
+    }
+  }
+
+  mutating func inferString(_ segments: [StringSegment]) -> Typed? {
+    var parts: [Evaluation] = []
+    var failed = false
+    for segment in segments {
+      switch segment {
+      case .text(let t): parts.append { _ in .string(t) }
+      case .interpolation(let inner):
+        guard let typed = infer(inner) else { failed = true; continue }
+        if typed.type == .void { report("cannot interpolate an expression that returns nothing", at: inner.range) }
+        parts.append(typed.code)
+      }
+    }
+    if failed { return nil }
+    return Typed(type: .string, code: { f in
+      var text = ""
+      for part in parts { text += try part(f).text }
+      return .string(text)
+    })
+  }
+
+  mutating func inferIdentifier(_ name: String, _ range: SourceRange) -> Typed? {
+    if let b = lookup(name) { return Typed(type: b.type, code: location(of: b).load()) }
+    if let anonymous = anonymousParameter(name, range) { return anonymous }
+    if registry.namespaces[name] != nil { return .constant(.namespace(name), .namespace(name)) }
+    if let type = namedType(name) { return .constant(.metatype(type), .metatype(type)) }
     if registry.functions[name] != nil {
       report("'\(name)' is a function; call it with '\(name)(…)'", at: range)
       return nil
@@ -79,184 +152,121 @@ extension Checker {
     return nil
   }
 
-  mutating func inferCall(
-    _ callee: Expression, _ arguments: [Argument], _ range: SourceRange, expected: ValueType?
-  ) -> ValueType? {
-    let builtin: Builtin
-    var receiverExpression: Expression?
-    switch callee.kind {
-    case .identifier(let name):
-      if let b = lookup(name) {
-        report("cannot call value of non-function type '\(b.type)'", at: callee.range)
+  mutating func inferArray(_ items: [Expression], expected: ValueType?) -> Typed? {
+    var expectedElement: ValueType? = {
+      if case .array(let t)? = expected { return t }
+      return expected == .any ? .any : nil  // anything goes where Any is expected
+    }()
+    // `[.topK(k: 2), .relu(l1: 0.1)]` with nothing expected: the one type that has these members.
+    if expectedElement == nil, let first = items.first, case .implicitMember(let name, _) = first.kind {
+      expectedElement = registry.uniqueTypeWithImplicitMember(name.name)
+    }
+    var element: ValueType?
+    var typed: [Typed] = []
+    for item in items {
+      guard let t = infer(item, expected: expectedElement ?? element) else { return nil }
+      typed.append(t)
+      guard let current = element else { element = t.type; continue }
+      guard let joined = ValueType.join(current, t.type) else {
+        if expectedElement == .any { element = .any; continue }
+        report("array elements must have one type; found '\(current)' and '\(t.type)'", at: item.range)
         return nil
       }
-      guard let b = registry.functions[name] else {
-        let suggestion = Suggestions.closest(name, among: registry.functions.keys.filter { !$0.contains(".") })
-        report(
-          "cannot find function '\(name)' in scope", at: callee.range,
-          notes: suggestion.map { ["did you mean '\($0)'?"] } ?? [])
-        inferLoosely(arguments)
+      element = joined
+    }
+    let type = element ?? expectedElement ?? .any
+    let codes = typed.map { converted($0, to: type).code }
+    return Typed(type: .array(type), code: { f in
+      var values: [Value] = []
+      values.reserveCapacity(codes.count)
+      for code in codes { values.append(try code(f)) }
+      return .array(values)
+    })
+  }
+
+  mutating func inferDictionary(_ entries: [DictionaryEntry], _ range: SourceRange, expected: ValueType?) -> Typed? {
+    var keyType: ValueType?, valueType: ValueType?
+    if case .dictionary(let k, let v)? = expected { (keyType, valueType) = (k, v) }
+    if entries.isEmpty {
+      guard let keyType, let valueType else {
+        report("empty dictionary literal requires an explicit type", at: range,
+               notes: ["write 'var d: [String: Double] = [:]'"])
         return nil
       }
-      builtin = b
-    case .member(let base, let name):
-      guard let baseType = infer(base) else { return nil }
-      if case .namespace(let ns) = baseType {
-        guard let b = registry.functions["\(ns).\(name.name)"] else {
-          let names = registry.functions.keys.filter { $0.hasPrefix(ns + ".") }.map {
-            String($0.dropFirst(ns.count + 1))
-          }
-          let suggestion = Suggestions.closest(name.name, among: names)
-          report("'\(ns)' has no function '\(name.name)'", at: name.range,
-            notes: suggestion.map { ["did you mean '\(ns).\($0)'?"] } ?? [
-              "available: " + names.sorted().joined(separator: ", ")
-            ])
-          return nil
-        }
-        builtin = b
-      } else if baseType == .any {
-        inferLoosely(arguments)
-        return .any
-      } else {
-        guard let b = registry.method(name.name, on: baseType) else {
-          let suggestion = Suggestions.closest(name.name, among: registry.memberNames(of: baseType))
-          report("value of type '\(baseType)' has no method '\(name.name)'", at: name.range,
-                 notes: suggestion.map { ["did you mean '\($0)'?"] } ?? [])
-          return nil
-        }
-        if b.mutating { checkMutableReceiver(base, method: name.name) }
-        builtin = b
-        receiverExpression = base
-      }
-    case .implicitMember(let name, nil):
-      return inferImplicitMember(name, arguments, range, expected: expected)
-    default:
-      report("this expression cannot be called", at: callee.range)
-      return nil
+      return .constant(.dictionary(keyType, valueType), .dictionary(DictionaryValue()))
     }
-    _ = receiverExpression
-    return checkArguments(arguments, of: builtin, callRange: range)
+    var codes: [(Evaluation, Evaluation, SourceRange)] = []
+    var k: ValueType?, v: ValueType?
+    for entry in entries {
+      guard let key = infer(entry.key, expected: keyType ?? k), let value = infer(entry.value, expected: valueType ?? v) else { return nil }
+      if !Self.hashableTypes.contains(key.type) {
+        report("dictionary keys must be Int, Double, Bool or String, but this is '\(key.type)'", at: entry.key.range)
+        return nil
+      }
+      guard let jk = k.map({ ValueType.join($0, key.type) }) ?? key.type,
+            let jv = v.map({ ValueType.join($0, value.type) }) ?? value.type else {
+        report("dictionary entries must have one key type and one value type", at: entry.key.range.union(entry.value.range))
+        return nil
+      }
+      (k, v) = (jk, jv)
+      codes.append((key.code, value.code, entry.key.range))
+    }
+    let type = ValueType.dictionary(keyType ?? k!, valueType ?? v!)
+    return Typed(type: type, code: { f in
+      var d = DictionaryValue()
+      for (key, value, keyRange) in codes {
+        let keyValue = try key(f)
+        guard let hashed = DictionaryKey(keyValue) else { throw Diagnostic.error("'\(keyValue.type)' cannot be a dictionary key", at: keyRange) }
+        if d[hashed] != nil { throw Diagnostic.error("dictionary literal has the key \(keyValue.literalDescription) twice", at: keyRange) }
+        d.set(hashed, try value(f))
+      }
+      return .dictionary(d)
+    })
   }
 
-  /// Checks the arguments of a call whose parameters are unknown, skipping
-  /// implicit members (their type cannot be known, so no second error).
-  mutating func inferLoosely(_ arguments: [Argument]) {
-    for a in arguments {
-      if case .implicitMember = a.value.kind { continue }
-      _ = infer(a.value)
-    }
-  }
+  static let hashableTypes: Set<ValueType> = [.int, .double, .bool, .string, .any]
 
-  /// Binds and type-checks arguments; returns the call's type.
-  mutating func checkArguments(_ arguments: [Argument], of builtin: Builtin, callRange: SourceRange) -> ValueType? {
-    switch ArgumentBinding.bind(arguments, to: builtin, callRange: callRange) {
-    case .failure(let d):
-      diagnostics.append(d)
-      // Still check the arguments, with the type of the parameter their label names.
-      for a in arguments {
-        let param = builtin.parameters.first { $0.label != nil && $0.label == a.label?.name }
-        if param == nil, case .implicitMember = a.value.kind { continue }
-        _ = infer(a.value, expected: param?.type)
+  mutating func inferBinary(_ op: BinaryOperator, _ lhs: Expression, _ rhs: Expression, _ range: SourceRange,
+                            expected: ValueType?) -> Typed? {
+    let numericHint: ValueType? = expected == .double ? .double : nil
+    if op == .nilCoalescing {
+      guard let l = infer(lhs) else { return nil }
+      guard case .optional(let wrapped) = l.type else {
+        report("left side of '??' must be optional, but this is '\(l.type)'", at: lhs.range)
+        return nil
       }
-      return nil
-    case .success(let bound):
-      var types = [ValueType?](repeating: nil, count: builtin.parameters.count)
-      for (p, index) in bound.argumentIndex.enumerated() {
-        guard let index else { continue }
-        let param = builtin.parameters[p]
-        let arg = arguments[index].value
-        guard let t = infer(arg, expected: param.type) else { continue }
-        types[p] = t
-        if !t.isAssignable(to: param.type) {
-          report("cannot convert value of type '\(t)' to expected argument type '\(param.type)'", at: arg.range,
-                 notes: ["parameter '\(param.label ?? param.name)' of \(builtin.signature)"])
-        }
+      guard let r = infer(rhs, expected: wrapped), let type = ValueType.join(wrapped == .any ? r.type : wrapped, r.type) else {
+        report("'??' needs a default of type '\(wrapped)'", at: rhs.range)
+        return nil
       }
-      if let last = builtin.parameters.last {
-        for index in bound.variadic {
-          if let t = infer(arguments[index].value), !t.isAssignable(to: last.type) {
-            report(
-              "cannot convert value of type '\(t)' to expected argument type '\(last.type)'",
-              at: arguments[index].value.range)
-          }
-        }
-      }
-      if builtin.mutating { return .void }
-      return builtin.returnType?(types) ?? builtin.returns
+      let (a, b) = (l.code, r.code)
+      return Typed(type: type, code: { f in
+        let v = try a(f)
+        if case .nilValue = v { return try b(f) }
+        return v
+      })
     }
-  }
-
-  mutating func checkMutableReceiver(_ base: Expression, method: String) {
-    guard case .identifier(let name) = base.kind else {
-      report("'\(method)' changes its receiver, which must be a 'var' variable", at: base.range)
-      return
-    }
-    if let b = lookup(name), !b.mutable {
-      report("cannot use mutating method '\(method)' on '\(name)': it is a 'let' constant", at: base.range,
-             notes: [constantNote(name, b)])
-    }
-  }
-
-  mutating func inferMember(_ base: Expression, _ name: Identifier, _ range: SourceRange) -> ValueType? {
-    guard let baseType = infer(base) else { return nil }
-    if case .namespace(let ns) = baseType {
-      if registry.functions["\(ns).\(name.name)"] != nil {
-        report("'\(ns).\(name.name)' is a function; call it with '\(ns).\(name.name)(…)'", at: range)
-      } else {
-        report("'\(ns)' has no member '\(name.name)'", at: name.range)
-      }
+    guard let l = infer(lhs, expected: numericHint), let r = infer(rhs, expected: numericHint ?? (l.type == .double ? .double : nil)) else {
       return nil
     }
-    if baseType == .any { return .any }
-    if let p = registry.property(name.name, on: baseType) { return p.type }
-    if registry.method(name.name, on: baseType) != nil {
-      report("'\(name.name)' is a method of '\(baseType)'; call it with '.\(name.name)(…)'", at: name.range)
+    guard let type = binaryType(op, l.type, r.type) else {
+      report("binary operator '\(op.rawValue)' cannot be applied to operands of type '\(l.type)' and '\(r.type)'", at: range)
       return nil
     }
-    let suggestion = Suggestions.closest(name.name, among: registry.memberNames(of: baseType))
-    report("value of type '\(baseType)' has no member '\(name.name)'", at: name.range,
-           notes: suggestion.map { ["did you mean '\($0)'?"] } ?? [])
-    return nil
-  }
-
-  mutating func inferImplicitMember(
-    _ name: Identifier, _ arguments: [Argument]?, _ range: SourceRange, expected: ValueType?
-  ) -> ValueType? {
-    guard let expected, expected != .any else {
-      report(
-        "cannot infer the type of '.\(name.name)' here; it is only allowed where a specific type is expected", at: range
-      )
-      return nil
+    let (a, b) = (l.code, r.code)
+    if op == .and || op == .or {  // short-circuit
+      let isAnd = op == .and
+      return Typed(type: .bool, code: { f in
+        guard case .bool(let x) = try a(f) else { throw Diagnostic.error("'\(op.rawValue)' needs Bool operands", at: range) }
+        if isAnd != x { return .bool(x) }
+        guard case .bool(let y) = try b(f) else { throw Diagnostic.error("'\(op.rawValue)' needs Bool operands", at: range) }
+        return .bool(y)
+      })
     }
-    guard let b = registry.implicitMember(name.name, producing: expected) else {
-      let names = Array((registry.implicitMembers[Registry.key(expected)]?.keys).map(Array.init) ?? [])
-      let suggestion = Suggestions.closest(name.name, among: names)
-      report("type '\(expected)' has no member '\(name.name)'", at: name.range,
-        notes: suggestion.map { ["did you mean '.\($0)'?"] }
-          ?? (names.isEmpty ? [] : ["available: " + names.sorted().map { "." + $0 }.joined(separator: ", ")]))
-      return nil
+    if l.type == .int && r.type == .int, let fast = Operators.integerCode(op, a, b, range) {
+      return Typed(type: type, code: fast)
     }
-    return checkArguments(arguments ?? [], of: b, callRange: range)
-  }
-
-  mutating func inferSubscript(_ base: Expression, _ arguments: [Argument], _ range: SourceRange) -> ValueType? {
-    guard let baseType = infer(base) else { return nil }
-    for a in arguments {
-      if let label = a.label { report("subscripts take no argument labels", at: label.range) }
-      if let t = infer(a.value), !t.isAssignable(to: .int) {
-        report("subscript index must be 'Int', but this is '\(t)'", at: a.value.range)
-      }
-    }
-    switch baseType {
-    case .array(let element) where arguments.count == 1: return element
-    case .range where arguments.count == 1: return .int
-    case .matrix where arguments.count == 2: return .double
-    case .matrix where arguments.count == 1: return .array(.double)
-    case .any: return .any
-    default:
-      report("value of type '\(baseType)' cannot be subscripted with \(arguments.count) index(es)", at: range)
-      return nil
-    }
+    return Typed(type: type, code: { f in try Operators.binary(op, try a(f), try b(f), at: range) })
   }
 
   /// The result type of a binary operator, or nil if it does not apply.
@@ -268,6 +278,13 @@ extension Checker {
       if case .array = l, case .array = r { return ValueType.join(l, r) }
       fallthrough
     case .subtract, .multiply, .divide, .remainder:
+      if l == .matrix || r == .matrix {
+        if op == .remainder { return nil }
+        if l == .matrix && r == .matrix { return op == .divide ? nil : .matrix }
+        let scalar = l == .matrix ? r : l
+        guard scalar == .int || scalar == .double else { return nil }
+        return (op == .multiply || (op == .divide && l == .matrix)) ? .matrix : nil
+      }
       guard numeric.contains(l) && numeric.contains(r) else { return nil }
       if l == .any || r == .any { return .any }
       if op == .remainder && (l == .double || r == .double) { return nil }
@@ -275,12 +292,16 @@ extension Checker {
     case .halfOpenRange, .closedRange:
       return (l == .int || l == .any) && (r == .int || r == .any) ? .range : nil
     case .equal, .notEqual:
+      if case .optional = l { return .bool }
+      if case .optional = r { return .bool }
       return ValueType.join(l, r) != nil ? .bool : nil
     case .less, .lessOrEqual, .greater, .greaterOrEqual:
       if numeric.contains(l) && numeric.contains(r) { return .bool }
       return (l == .string && r == .string) ? .bool : nil
     case .and, .or:
       return (l == .bool || l == .any) && (r == .bool || r == .any) ? .bool : nil
+    case .nilCoalescing:
+      return nil
     }
   }
 }

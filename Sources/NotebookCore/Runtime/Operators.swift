@@ -1,7 +1,54 @@
+import SAEKit
+
 /// Arithmetic, comparison and range operators on runtime values, with
 /// Swift's semantics where it matters: Int arithmetic that overflows or
 /// divides by zero is an error (not a trap), Int and Double mix as Double.
 enum Operators {
+  /// Int ∘ Int without going through ``binary``: the checker uses it when both operands are
+  /// statically Int (the common case in loops).
+  static func integerCode(_ op: BinaryOperator, _ a: @escaping Evaluation, _ b: @escaping Evaluation,
+                          _ range: SourceRange) -> Evaluation? {
+    func overflow(_ x: Int, _ symbol: String, _ y: Int) -> Diagnostic {
+      .error("arithmetic overflow: \(x) \(symbol) \(y) does not fit in an Int", at: range)
+    }
+    switch op {
+    case .add:
+      return { f in
+        guard case .int(let x) = try a(f), case .int(let y) = try b(f) else { throw Diagnostic.error("'+' needs Int operands", at: range) }
+        let (r, o) = x.addingReportingOverflow(y)
+        if o { throw overflow(x, "+", y) }
+        return .int(r)
+      }
+    case .subtract:
+      return { f in
+        guard case .int(let x) = try a(f), case .int(let y) = try b(f) else { throw Diagnostic.error("'-' needs Int operands", at: range) }
+        let (r, o) = x.subtractingReportingOverflow(y)
+        if o { throw overflow(x, "-", y) }
+        return .int(r)
+      }
+    case .multiply:
+      return { f in
+        guard case .int(let x) = try a(f), case .int(let y) = try b(f) else { throw Diagnostic.error("'*' needs Int operands", at: range) }
+        let (r, o) = x.multipliedReportingOverflow(by: y)
+        if o { throw overflow(x, "*", y) }
+        return .int(r)
+      }
+    case .less, .lessOrEqual, .greater, .greaterOrEqual, .equal, .notEqual:
+      return { f in
+        guard case .int(let x) = try a(f), case .int(let y) = try b(f) else { throw Diagnostic.error("comparison needs Int operands", at: range) }
+        switch op {
+        case .less: return .bool(x < y)
+        case .lessOrEqual: return .bool(x <= y)
+        case .greater: return .bool(x > y)
+        case .greaterOrEqual: return .bool(x >= y)
+        case .equal: return .bool(x == y)
+        default: return .bool(x != y)
+        }
+      }
+    default: return nil
+    }
+  }
+
   static func unary(_ op: UnaryOperator, _ v: Value, at range: SourceRange) throws -> Value {
     switch (op, v) {
     case (.not, .bool(let b)): return .bool(!b)
@@ -34,6 +81,37 @@ enum Operators {
       }
     case (.array(let a), .array(let b)) where op == .add:
       return .array(a + b)
+    case (.matrix(let a), .matrix(let b)):
+      do {
+        switch op {
+        case .add: return .matrix(try a.adding(b))
+        case .subtract: return .matrix(try a.subtracting(b))
+        case .multiply: return .matrix(try a.hadamard(b))
+        default: break
+        }
+      } catch let e as SAEKitError {
+        throw Diagnostic.error("\(e.description) (\(a.rows) × \(a.cols) and \(b.rows) × \(b.cols))", at: range)
+      }
+    case (.matrix(let m), .int), (.matrix(let m), .double):
+      if op == .multiply { return .matrix(m.scaled(by: Float(number(r)))) }
+      if op == .divide { return .matrix(m.scaled(by: Float(1 / number(r)))) }
+    case (.int, .matrix(let m)), (.double, .matrix(let m)):
+      if op == .multiply { return .matrix(m.scaled(by: Float(number(l)))) }
+    case (.activation(let a), .activation(let b)):
+      if op == .equal { return .bool(a == b) }
+      if op == .notEqual { return .bool(a != b) }
+    case (.nilValue, _), (_, .nilValue):
+      let bothNil: Bool = { if case .nilValue = l, case .nilValue = r { return true }; return false }()
+      if op == .equal { return .bool(bothNil) }
+      if op == .notEqual { return .bool(!bothNil) }
+    case (.tuple(let a), .tuple(let b)) where op == .equal || op == .notEqual:
+      guard a.values.count == b.values.count else { return .bool(op == .notEqual) }
+      var same = true
+      for (x, y) in zip(a.values, b.values) {
+        guard case .bool(let e) = try binary(.equal, x, y, at: range) else { same = false; break }
+        if !e { same = false; break }
+      }
+      return .bool(op == .equal ? same : !same)
     default: break
     }
     throw Diagnostic.error("binary operator '\(op.rawValue)' cannot be applied to '\(l.type)' and '\(r.type)'", at: range)
@@ -67,6 +145,7 @@ enum Operators {
       return .range(lower: a, upper: b, closed: true)
     case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return comparison(op, a, b)!
     case .and, .or: throw Diagnostic.error("'\(op.rawValue)' needs Bool operands", at: range)
+    case .nilCoalescing: throw Diagnostic.error("'??' needs an optional on its left", at: range)
     }
   }
 

@@ -31,8 +31,16 @@ public struct Registry: Sendable {
 
   public mutating func addNamespace(_ name: String, doc: String) { namespaces[name] = doc }
 
+  /// Declares a method. `xs.contains(where:)` and `xs.contains(_:)` can both exist: a method
+  /// whose first parameter is labelled is also found under `name(label:)`, which a call with
+  /// that first label tries before the plain name (``method(_:on:firstLabel:)``).
   public mutating func addMethod(_ b: Builtin, on receiver: ValueType) {
-    methods[Self.key(receiver), default: [:]][b.name] = b
+    let key = Self.key(receiver)
+    if let label = b.parameters.first?.label, methods[key]?[b.name] != nil {
+      methods[key, default: [:]]["\(b.name)(\(label):)"] = b
+    } else {
+      methods[key, default: [:]][b.name] = b
+    }
   }
 
   public mutating func addProperty(_ p: Property) {
@@ -58,6 +66,22 @@ public struct Registry: Sendable {
   }
 
   public func method(_ name: String, on receiver: ValueType) -> Builtin? { methods[Self.key(receiver)]?[name] }
+
+  /// The method a call with first argument label `firstLabel` means: `name(firstLabel:)` when
+  /// declared, else `name`.
+  public func method(_ name: String, on receiver: ValueType, firstLabel: String?) -> Builtin? {
+    let k = Self.key(receiver)
+    if let firstLabel, let b = methods[k]?["\(name)(\(firstLabel):)"] { return b }
+    return methods[k]?[name]
+  }
+
+  /// The one type whose implicit members include `name` (`.topK` → Activation), or nil when
+  /// none or several do.
+  public func uniqueTypeWithImplicitMember(_ name: String) -> ValueType? {
+    let owners = implicitMembers.filter { $0.value[name] != nil }
+    guard owners.count == 1, let b = owners.first?.value[name] else { return nil }
+    return b.returns
+  }
   public func property(_ name: String, on receiver: ValueType) -> Property? { properties[Self.key(receiver)]?[name] }
   public func implicitMember(_ name: String, producing type: ValueType) -> Builtin? {
     implicitMembers[Self.key(type)]?[name]
@@ -74,6 +98,10 @@ public struct Registry: Sendable {
   static func key(_ t: ValueType) -> String {
     switch t {
     case .array: return "Array"
+    case .dictionary: return "Dictionary"
+    case .tuple: return "Tuple"
+    case .optional: return "Optional"
+    case .function: return "Function"
     default: return t.description
     }
   }
@@ -94,6 +122,13 @@ public struct Builtin: Sendable {
   public var mutating = false
   /// Refines the return type from the argument types at check time (e.g. `max` of Ints is Int).
   public var returnType: (@Sendable ([ValueType?]) -> ValueType)?
+  /// For generic methods (`map`, `sorted`, `first`): the return type from the receiver's type
+  /// and the argument types (a closure argument's type is its inferred function type).
+  public var resultType: (@Sendable (_ receiver: ValueType, _ arguments: [ValueType?]) -> ValueType)?
+  /// For methods taking closures: the parameter types expected from the receiver's type and
+  /// the types of the arguments before them (`reduce`'s closure takes the initial value's type
+  /// and the element type), so closure parameters need no annotations.
+  public var argumentTypes: (@Sendable (_ receiver: ValueType, _ earlier: [ValueType?]) -> [ValueType?])?
   /// What the call reads from outside the notebook (files, folders, a corpus, the model):
   /// the cell cache keys a cell by their contents (``reading(_:)``).
   public private(set) var reads: [Resource] = []
@@ -224,15 +259,19 @@ public struct Property: Sendable {
   public var name: String
   public var type: ValueType
   public var doc: String
+  /// The type from the receiver's type, for generic properties (`first` of `[T]` is `T?`).
+  public var resultType: (@Sendable (ValueType) -> ValueType)?
   public var get: @Sendable (Value) throws -> Value
 
   public init(
-    receiver: ValueType, name: String, type: ValueType, doc: String, get: @escaping @Sendable (Value) throws -> Value
+    receiver: ValueType, name: String, type: ValueType, doc: String, resultType: (@Sendable (ValueType) -> ValueType)? = nil,
+    get: @escaping @Sendable (Value) throws -> Value
   ) {
     self.receiver = receiver
     self.name = name
     self.type = type
     self.doc = doc
+    self.resultType = resultType
     self.get = get
   }
 }

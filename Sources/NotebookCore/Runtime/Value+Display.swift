@@ -39,6 +39,10 @@ extension Value {
         DisplayField("parameters", "\(value.tinyLM.map { TinyLMParameters.count($0.config) } ?? 0)"),
         DisplayField("weights SHA-256", String((value.tinyLM?.weightsSHA256 ?? "").prefix(16)) + "…"),
       ])
+    case .dictionary(let d) where d.count > 0:
+      return .keyValue(zip(d.keys, d.values).map { DisplayField($0.value.text, $1.brief) })
+    case .tuple(let t) where t.labels.allSatisfy({ $0 != nil }):
+      return .keyValue(zip(t.labels, t.values).map { DisplayField($0!, $1.brief) })
     case .activations(let a):
       return .keyValue([
         DisplayField("layer", "\(a.layer)"), DisplayField("tokens", "\(a.set.count)"), DisplayField("dim", "\(a.set.x.cols)"),
@@ -63,6 +67,8 @@ extension Value {
       return "[" + items.prefix(3).map(\.brief).joined(separator: ", ") + ", … (\(items.count) values)]"
     case .array(let items):
       return "[" + items.map(\.brief).joined(separator: ", ") + "]"
+    case .tuple(let t):
+      return "(" + zip(t.values, t.labels).map { ($1.map { "\($0): " } ?? "") + $0.brief }.joined(separator: ", ") + ")"
     case .matrix(let m):
       return "Matrix\(m.shape)"
     default:
@@ -106,7 +112,16 @@ extension Value {
                       "corpus": .string(a.corpus.name), "corpus_sha256": .string(a.corpus.contentHash)])
     case .figure(let f): return .string(f.name)
     case .namespace(let n): return .string(n)
-    case .void: return .null
+    case .void, .nilValue: return .null
+    case .tuple(let t):
+      if t.labels.allSatisfy({ $0 != nil }) {
+        return .object(Dictionary(zip(t.labels.map { $0! }, t.values.map(\.json)), uniquingKeysWith: { a, _ in a }))
+      }
+      return .array(t.values.map(\.json))
+    case .dictionary(let d):
+      return .object(["type": .string("Dictionary"), "keys": .array(d.keys.map(\.value.json)), "values": .array(d.values.map(\.json))])
+    case .function(let f): return .string(f.name)
+    case .metatype(let t): return .string(t.description)
     }
   }
 }

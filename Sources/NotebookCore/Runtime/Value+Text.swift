@@ -24,6 +24,14 @@ extension Value {
     case .figure(let f): return "Figure(\(f.name))"
     case .namespace(let n): return n
     case .void: return "()"
+    case .tuple(let t):
+      return "(" + zip(t.values, t.labels).map { ($1.map { "\($0): " } ?? "") + $0.literalDescription }.joined(separator: ", ") + ")"
+    case .dictionary(let d):
+      if d.count == 0 { return "[:]" }
+      return "[" + zip(d.keys, d.values).map { "\($0.value.literalDescription): \($1.literalDescription)" }.joined(separator: ", ") + "]"
+    case .nilValue: return "nil"
+    case .function(let f): return "(function \(f.name): \(f.type))"
+    case .metatype(let t): return t.description
     }
   }
 

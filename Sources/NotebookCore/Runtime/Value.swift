@@ -19,6 +19,16 @@ public enum Value: Sendable {
   case figure(FigureValue)
   case namespace(String)
   case void
+  /// `(1, "a")`, `(fvu: 0.1, l0: 8)`.
+  case tuple(TupleValue)
+  /// `["a": 1.0]`: entries in insertion order.
+  case dictionary(DictionaryValue)
+  /// `nil`.
+  case nilValue
+  /// A `func` or a closure.
+  case function(FunctionValue)
+  /// A type named as a value (`Activation`).
+  case metatype(ValueType)
 
   /// The value's static type (arrays take the join of their elements).
   public var type: ValueType {
@@ -41,6 +51,14 @@ public enum Value: Sendable {
     case .figure: return .figure
     case .namespace(let n): return .namespace(n)
     case .void: return .void
+    case .tuple(let t): return .tuple(t.values.map(\.type), labels: t.labels)
+    case .dictionary(let d):
+      let keys = d.keys.first.map { first in d.keys.dropFirst().reduce(first.value.type) { ValueType.join($0, $1.value.type) ?? .any } } ?? .any
+      let values = d.values.first.map { first in d.values.dropFirst().reduce(first.type) { ValueType.join($0, $1.type) ?? .any } } ?? .any
+      return .dictionary(keys, values)
+    case .nilValue: return .optional(.any)
+    case .function(let f): return f.type
+    case .metatype(let t): return .metatype(t)
     }
   }
 
@@ -144,4 +162,83 @@ public final class ActivationsValue: @unchecked Sendable {
     self.cached = cached
     self.request = request
   }
+}
+
+/// A tuple's elements and their labels (nil: unlabelled).
+public struct TupleValue: Sendable {
+  public var values: [Value]
+  public var labels: [String?]
+  public init(_ values: [Value], labels: [String?]? = nil) {
+    self.values = values
+    self.labels = labels ?? Array(repeating: nil, count: values.count)
+  }
+}
+
+/// A dictionary key: the hashable values (Int, Double, Bool, String).
+public enum DictionaryKey: Hashable, Sendable {
+  case int(Int), double(Double), bool(Bool), string(String)
+
+  public init?(_ v: Value) {
+    switch v {
+    case .int(let i): self = .int(i)
+    case .double(let d): self = .double(d)
+    case .bool(let b): self = .bool(b)
+    case .string(let s): self = .string(s)
+    default: return nil
+    }
+  }
+
+  public var value: Value {
+    switch self {
+    case .int(let i): return .int(i)
+    case .double(let d): return .double(d)
+    case .bool(let b): return .bool(b)
+    case .string(let s): return .string(s)
+    }
+  }
+}
+
+/// A dictionary whose entries keep their insertion order (as Python's; Swift's own order is
+/// unspecified, which would make reports differ from run to run).
+public struct DictionaryValue: Sendable {
+  public private(set) var keys: [DictionaryKey] = []
+  public private(set) var values: [Value] = []
+  private var index: [DictionaryKey: Int] = [:]
+
+  public init() {}
+
+  public subscript(key: DictionaryKey) -> Value? { index[key].map { values[$0] } }
+
+  /// Sets `key` to `value` (nil removes it), keeping the position of an existing key.
+  public mutating func set(_ key: DictionaryKey, _ value: Value?) {
+    if let i = index[key] {
+      if let value { values[i] = value; return }
+      keys.remove(at: i)
+      values.remove(at: i)
+      index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+    } else if let value {
+      index[key] = keys.count
+      keys.append(key)
+      values.append(value)
+    }
+  }
+
+  public var count: Int { keys.count }
+}
+
+/// A function value: a `func` declared in a cell or a closure, with what it captured.
+public final class FunctionValue: @unchecked Sendable {
+  public let name: String
+  public let type: ValueType
+  /// Calls it with its arguments in parameter order (nil: use the parameter's default),
+  /// already checked against ``type``.
+  public let invoke: ([Value?]) throws -> Value
+  public init(name: String, type: ValueType, invoke: @escaping ([Value?]) throws -> Value) {
+    self.name = name
+    self.type = type
+    self.invoke = invoke
+  }
+
+  /// Calls it with every argument given (what builtins such as `map` do).
+  public func call(_ arguments: [Value]) throws -> Value { try invoke(arguments) }
 }

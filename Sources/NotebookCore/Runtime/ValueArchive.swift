@@ -6,6 +6,16 @@ import SAEKit
 /// read back is bit-identical to the one written. A loaded model and
 /// activations are stored by reference (the model files, the activation cache)
 /// and taken again when read back, through ``ValueReferences``.
+/// Why a value cannot go into the cell cache: the cell is then run every time.
+enum ArchiveError: Error, CustomStringConvertible {
+  case notStorable(String)
+  var description: String {
+    switch self {
+    case .notStorable(let what): return "\(what) cannot be stored in the cell cache"
+    }
+  }
+}
+
 struct ValueArchive {
   private(set) var tensors: [String: Matrix] = [:]
 
@@ -33,6 +43,13 @@ struct ValueArchive {
     case .figure(let f): return ["t": "figure", "name": f.name, "spec": try Self.json(f.spec)]
     case .namespace(let n): return ["t": "namespace", "v": n]
     case .void: return ["t": "void"]
+    case .nilValue: return ["t": "nil"]
+    case .tuple(let t): return ["t": "tuple", "v": try t.values.map { try encode($0) }, "labels": t.labels.map { $0 ?? "" }]
+    case .dictionary(let d):
+      return ["t": "dictionary", "keys": try d.keys.map { try encode($0.value) }, "values": try d.values.map { try encode($0) }]
+    case .function(let f):
+      throw ArchiveError.notStorable("the function value '\(f.name)' (a closure kept in a variable)")
+    case .metatype(let t): throw ArchiveError.notStorable("the type \(t)")
     }
   }
 
@@ -128,6 +145,19 @@ struct ValueUnarchiver {
       return .figure(FigureValue(name: try field(o, "name"), spec: try decoded(try field(o, "spec"))))
     case "namespace": return .namespace(try field(o, "v"))
     case "void": return .void
+    case "nil": return .nilValue
+    case "tuple":
+      let labels = (try field(o, "labels") as [String]).map { $0.isEmpty ? nil : $0 }
+      return .tuple(TupleValue(try (try field(o, "v") as [Any]).map(decode), labels: labels))
+    case "dictionary":
+      var d = DictionaryValue()
+      let keys = try (try field(o, "keys") as [Any]).map(decode), values = try (try field(o, "values") as [Any]).map(decode)
+      guard keys.count == values.count else { throw corrupt("dictionary with \(keys.count) keys and \(values.count) values") }
+      for (k, v) in zip(keys, values) {
+        guard let key = DictionaryKey(k) else { throw corrupt("dictionary key of type \(k.type)") }
+        d.set(key, v)
+      }
+      return .dictionary(d)
     default: throw corrupt("unknown value type '\(t)'")
     }
   }

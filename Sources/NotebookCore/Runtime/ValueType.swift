@@ -19,6 +19,16 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
   case figure
   /// A namespace of builtins such as `plot` or `synthetic`.
   case namespace(String)
+  /// `(Int, label: String)`: two or more elements, each with an optional label.
+  case tuple([ValueType], labels: [String?])
+  /// `[String: Double]`, iterated in insertion order.
+  case dictionary(ValueType, ValueType)
+  /// `Int?`: a value or `nil` (what `first`, `min()` and dictionary lookups return).
+  case optional(ValueType)
+  /// `(Int, Double) -> Bool`: a `func` or a closure.
+  case function([ValueType], ValueType)
+  /// The name of a type used as a value: `Activation` in `Activation.topK(k: 2)`.
+  case metatype(ValueType)
   /// No value (statements, `print`).
   case void
   /// Anything: checked at run time (e.g. the elements of `[]`).
@@ -41,6 +51,14 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
     case .table: return "Table"
     case .figure: return "Figure"
     case .namespace(let name): return "namespace '\(name)'"
+    case .tuple(let items, let labels):
+      return "(" + zip(items, labels).map { ($1.map { "\($0): " } ?? "") + $0.description }.joined(separator: ", ") + ")"
+    case .dictionary(let k, let v): return "[\(k): \(v)]"
+    case .optional(let t):
+      if case .function = t { return "(\(t))?" }
+      return "\(t)?"
+    case .function(let parameters, let result): return "(" + parameters.map(\.description).joined(separator: ", ") + ") -> \(result)"
+    case .metatype(let t): return "\(t).Type"
     case .void: return "Void"
     case .any: return "Any"
     }
@@ -55,6 +73,14 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
     case (.int, .double): return true
     case (.array(let a), .array(let b)): return a.isAssignable(to: b)
     case (.range, .array(let b)): return ValueType.int.isAssignable(to: b)
+    case (.dictionary(let k, let v), .dictionary(let k2, let v2)): return k.isAssignable(to: k2) && v.isAssignable(to: v2)
+    case (.optional(let a), .optional(let b)): return a.isAssignable(to: b)
+    case (_, .optional(let b)): return isAssignable(to: b)
+    case (.tuple(let a, let la), .tuple(let b, let lb)):
+      return a.count == b.count && zip(a, b).allSatisfy { $0.isAssignable(to: $1) }
+        && zip(la, lb).allSatisfy { $0 == nil || $1 == nil || $0 == $1 }
+    case (.function(let pa, let ra), .function(let pb, let rb)):
+      return pa.count == pb.count && zip(pb, pa).allSatisfy { $0.isAssignable(to: $1) } && ra.isAssignable(to: rb)
     default: return false
     }
   }
@@ -64,6 +90,7 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .array(let e): return e
     case .range: return .int
+    case .dictionary(let k, let v): return .tuple([k, v], labels: ["key", "value"])
     case .any: return .any
     default: return nil
     }
@@ -75,6 +102,18 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
     if a == .any || b == .any { return .any }
     if (a == .int && b == .double) || (a == .double && b == .int) { return .double }
     if case .array(let x) = a, case .array(let y) = b, let e = join(x, y) { return .array(e) }
+    if case .optional(let x) = a {
+      if case .optional(let y) = b { return join(x, y).map { .optional($0) } }
+      return join(x, b).map { .optional($0) }
+    }
+    if case .optional(let y) = b { return join(a, y).map { .optional($0) } }
+    if case .dictionary(let k, let v) = a, case .dictionary(let k2, let v2) = b, let k3 = join(k, k2), let v3 = join(v, v2) {
+      return .dictionary(k3, v3)
+    }
+    if case .tuple(let x, let lx) = a, case .tuple(let y, let ly) = b, x.count == y.count, lx == ly {
+      let items = zip(x, y).map { join($0, $1) }
+      if items.allSatisfy({ $0 != nil }) { return .tuple(items.map { $0! }, labels: lx) }
+    }
     return nil
   }
 }

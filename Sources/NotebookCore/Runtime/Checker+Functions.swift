@@ -1,0 +1,340 @@
+/// The parameters of a `func` declared in a cell, for binding the labels of its calls with
+/// the builtins' rules (``ArgumentBinding``).
+struct UserFunctionSignature {
+  /// A registry-shaped description of the parameters (defaults marked `.absent`).
+  var descriptor: Builtin
+  var parameterTypes: [ValueType]
+}
+
+/// `func` declarations, closures, `return` and calls of function values.
+extension Checker {
+  mutating func compileFunction(_ declaration: FunctionDeclaration, _ range: SourceRange) -> Execution? {
+    let name = declaration.name
+    if contexts.count > 1 || scopes.count > 1 {
+      report("functions are declared at the top level of a cell", at: name.range,
+             notes: ["use a closure for a function inside a block: let \(name.name) = { (x: Int) in … }"])
+      return nil
+    }
+    var parameterTypes: [ValueType] = []
+    var failed = false
+    for p in declaration.parameters {
+      if let t = resolveType(p.type) { parameterTypes.append(t) } else { parameterTypes.append(.any); failed = true }
+    }
+    var seen = Set<String>()
+    for p in declaration.parameters where !seen.insert(p.name.name).inserted {
+      report("invalid redeclaration of parameter '\(p.name.name)'", at: p.name.range)
+      failed = true
+    }
+    let result = declaration.returnType.map { resolveType($0) ?? .any } ?? .void
+    let type = ValueType.function(parameterTypes, result)
+    let parameters = zip(declaration.parameters, parameterTypes).map { p, t in
+      Parameter(label: p.label, name: p.name.name, type: t, defaultValue: p.defaultValue == nil ? nil : .absent, doc: "")
+    }
+    let descriptor = Builtin(name.name, parameters, returns: result, doc: "") { _, _ in .void }
+    // Defaults are evaluated where the function is declared, when a call leaves them out.
+    var defaults: [Evaluation?] = []
+    for (p, t) in zip(declaration.parameters, parameterTypes) {
+      guard let d = p.defaultValue else { defaults.append(nil); continue }
+      guard let typed = infer(d, expected: t) else { failed = true; defaults.append(nil); continue }
+      if !typed.type.isAssignable(to: t) {
+        report("default value of type '\(typed.type)' does not match the parameter type '\(t)'", at: d.range)
+        failed = true
+      }
+      defaults.append(converted(typed, to: t).code)
+    }
+    guard let location = define(name, type, mutable: false,
+                                signature: UserFunctionSignature(descriptor: descriptor, parameterTypes: parameterTypes)) else {
+      return nil
+    }
+    var context = FunctionContext()
+    context.returnType = result
+    context.name = name.name
+    let (body, slotCount) = compileBody(context, parameters: zip(declaration.parameters.map(\.name), parameterTypes).map { ($0, $1) }) {
+      c in c.compileBlock(declaration.body)
+    }
+    if result != .void && !Self.leavesScope(declaration.body) && !Self.endsInFailure(declaration.body) {
+      report("missing return in function '\(name.name)' expected to return '\(result)'", at: range)
+      failed = true
+    }
+    guard let body, !failed else { return nil }
+    let store = location.store()
+    let count = declaration.parameters.count
+    let returnsValue = result != .void
+    let functionName = name.name
+    return { f in
+      let function = Self.makeFunction(functionName, type, environment: f, slotCount: slotCount, parameterCount: count,
+                                       defaults: defaults, returnsValue: returnsValue, body: body)
+      store(f, .function(function))
+      return .normal
+    }
+  }
+
+  /// A body that ends by stopping the cell (nothing to return to).
+  static func endsInFailure(_ statements: [Statement]) -> Bool { false }
+
+  /// Compiles a body in a new function context whose first slots are the parameters; returns
+  /// its code and the frame size it needs.
+  mutating func compileBody<T>(_ context: FunctionContext, parameters: [(Identifier, ValueType)],
+                               _ body: (inout Checker) -> T) -> (T, Int) {
+    contexts.append(context)
+    let savedLoops = loopDepth
+    loopDepth = 0
+    defer {
+      contexts.removeLast()
+      loopDepth = savedLoops
+    }
+    let result: T = inScope { c in
+      for (name, type) in parameters {
+        c.scopes[c.scopes.count - 1][name.name] = Binding(type: type, mutable: false, range: name.range,
+                                                          context: c.contexts.count - 1, slot: c.newSlot(for: nil))
+      }
+      return body(&c)
+    }
+    return (result, contexts[contexts.count - 1].slotCount)
+  }
+
+  /// A function value over `environment` (the frame it was made in).
+  static func makeFunction(_ name: String, _ type: ValueType, environment: Frame, slotCount: Int, parameterCount: Int,
+                           defaults: [Evaluation?], returnsValue: Bool, body: @escaping Execution) -> FunctionValue {
+    FunctionValue(name: name, type: type) { arguments in
+      let machine = environment.machine
+      machine.depth += 1
+      defer { machine.depth -= 1 }
+      if machine.depth > Machine.maximumDepth {
+        throw RuntimeError("too many nested calls (more than \(Machine.maximumDepth)) in '\(name)': is the recursion missing a base case?")
+      }
+      let frame = Frame(size: slotCount, parent: environment, machine: machine)
+      for k in 0..<parameterCount {
+        if k < arguments.count, let v = arguments[k] {
+          frame.slots[k] = v
+        } else if k < defaults.count, let d = defaults[k] {
+          frame.slots[k] = try d(environment)
+        } else {
+          throw RuntimeError("missing argument \(k + 1) in call to '\(name)'")
+        }
+      }
+      switch try body(frame) {
+      case .returned: return frame.returned
+      default:
+        if returnsValue { throw RuntimeError("'\(name)' ended without returning a value") }
+        return .void
+      }
+    }
+  }
+
+  /// Calls a function value; its errors point at the call.
+  static func call(_ fn: FunctionValue, _ arguments: [Value?], _ range: SourceRange, _ f: Frame) throws -> Value {
+    do {
+      return try fn.invoke(arguments)
+    } catch let e as RuntimeError {
+      throw Diagnostic.error(e.message, at: range)
+    }
+  }
+
+  /// A call of a cell function (labels from its signature) or of a closure (positional).
+  mutating func compileFunctionCall(_ callee: Typed, name: String, signature: UserFunctionSignature?,
+                                    _ arguments: [Argument], _ range: SourceRange) -> Typed? {
+    guard case .function(let parameterTypes, let result) = callee.type else { return nil }
+    var codes = [Evaluation?](repeating: nil, count: parameterTypes.count)
+    if let signature {
+      switch ArgumentBinding.bind(arguments, to: signature.descriptor, callRange: range) {
+      case .failure(let d):
+        diagnostics.append(d)
+        inferLoosely(arguments)
+        return nil
+      case .success(let bound):
+        for (p, index) in bound.argumentIndex.enumerated() {
+          guard let index else { continue }
+          guard let code = argument(arguments[index].value, parameterTypes[p], name: signature.descriptor.parameters[p].name,
+                                    signature: signature.descriptor.signature) else { return nil }
+          codes[p] = code
+        }
+      }
+    } else {
+      if let labelled = arguments.first(where: { $0.label != nil }), let label = labelled.label {
+        report("extraneous argument label '\(label.name):' in call: closures take no argument labels", at: label.range)
+        return nil
+      }
+      guard arguments.count == parameterTypes.count else {
+        report("'\(name)' takes \(parameterTypes.count) argument\(parameterTypes.count == 1 ? "" : "s"), but \(arguments.count) \(arguments.count == 1 ? "was" : "were") given",
+               at: range, notes: ["its type: \(callee.type)"])
+        inferLoosely(arguments)
+        return nil
+      }
+      for (k, a) in arguments.enumerated() {
+        guard let code = argument(a.value, parameterTypes[k], name: "\(k + 1)", signature: "\(callee.type)") else { return nil }
+        codes[k] = code
+      }
+    }
+    let calleeCode = callee.code
+    return Typed(type: result, code: { f in
+      guard case .function(let fn) = try calleeCode(f) else { throw Diagnostic.error("'\(name)' is not a function", at: range) }
+      var values = [Value?](repeating: nil, count: codes.count)
+      for (k, code) in codes.enumerated() { if let code { values[k] = try code(f) } }
+      return try Self.call(fn, values, range, f)
+    })
+  }
+
+  mutating func argument(_ e: Expression, _ type: ValueType, name: String, signature: String) -> Evaluation? {
+    guard let t = infer(e, expected: type) else { return nil }
+    if !t.type.isAssignable(to: type) {
+      report("cannot convert value of type '\(t.type)' to expected argument type '\(type)'", at: e.range,
+             notes: ["parameter '\(name)' of \(signature)"])
+      return nil
+    }
+    return converted(t, to: type).code
+  }
+
+  /// `{ x in … }`, `{ $0 * 2 }`: parameter types from the annotations or the expected function
+  /// type; the result from the expected type, or the body (one expression: its type).
+  mutating func inferClosure(_ literal: ClosureLiteral, _ range: SourceRange, expected: ValueType?) -> Typed? {
+    var expectedParameters: [ValueType]?
+    var expectedResult: ValueType?
+    if case .function(let p, let r)? = expected { (expectedParameters, expectedResult) = (p, r) }
+    var parameterTypes: [ValueType] = []
+    var names: [Identifier] = []
+    if let declared = literal.parameters {
+      if let expectedParameters, expectedParameters.count != declared.count {
+        report("contextual type '\(expected!)' expects \(expectedParameters.count) closure parameter\(expectedParameters.count == 1 ? "" : "s"), but \(declared.count) \(declared.count == 1 ? "was" : "were") written",
+               at: range)
+        return nil
+      }
+      for (k, p) in declared.enumerated() {
+        if let annotation = p.type {
+          guard let t = resolveType(annotation) else { return nil }
+          parameterTypes.append(t)
+        } else if let e = expectedParameters?[k], e != .any {
+          parameterTypes.append(e)
+        } else {
+          report("cannot infer the type of closure parameter '\(p.name.name)'; annotate it: { (\(p.name.name): Double) in … }", at: p.name.range)
+          return nil
+        }
+        names.append(p.name)
+      }
+    } else {
+      let used = Self.anonymousParameterCount(literal.body)
+      let count = expectedParameters?.count ?? used
+      if used > count {
+        report("closure uses '$\(used - 1)' but its contextual type '\(expected!)' has \(count) parameter\(count == 1 ? "" : "s")", at: range)
+        return nil
+      }
+      guard let types = expectedParameters ?? (count == 0 ? [] : nil), !types.contains(.any) || count == 0 else {
+        report("cannot infer the types of '$0' … here; write the parameters: { (x: Double) in … }", at: range)
+        return nil
+      }
+      parameterTypes = types
+    }
+    var context = FunctionContext()
+    context.isClosure = true
+    context.returnType = literal.returnType.flatMap { resolveType($0) } ?? (expectedResult == .any ? nil : expectedResult)
+    context.name = "closure"
+    if literal.parameters == nil { context.anonymousParameters = parameterTypes.enumerated().map { ($0.offset, $0.element) } }
+    // One expression: its value is the result (Swift's implicit return).
+    let single: Expression? = {
+      if literal.body.count == 1, case .expression(let e) = literal.body[0].kind { return e }
+      return nil
+    }()
+    var resultType: ValueType = .void
+    let (body, slotCount): (Execution?, Int) = compileBody(context, parameters: zip(names, parameterTypes).map { ($0, $1) }) { c in
+      if literal.parameters == nil {
+        for _ in parameterTypes { _ = c.newSlot(for: nil) }  // $0, $1 … are the first slots
+      }
+      if let single {
+        guard let typed = c.infer(single, expected: c.contexts.last!.returnType) else { return nil }
+        resultType = c.contexts.last!.returnType.map { typed.type.isAssignable(to: $0) ? $0 : typed.type } ?? typed.type
+        if let declared = c.contexts.last!.returnType, !typed.type.isAssignable(to: declared), declared != .void {
+          c.report("cannot convert value of type '\(typed.type)' to closure result type '\(declared)'", at: single.range)
+          return nil
+        }
+        let code = c.converted(typed, to: resultType).code
+        return { f in
+          f.returned = try code(f)
+          return .returned
+        }
+      }
+      let code = c.compileBlock(literal.body)
+      let context = c.contexts.last!
+      if let declared = context.returnType {
+        resultType = declared
+      } else {
+        resultType = context.returnTypes.dropFirst().reduce(context.returnTypes.first ?? .void) { ValueType.join($0, $1) ?? .any }
+      }
+      return code
+    }
+    guard let body else { return nil }
+    let type = ValueType.function(parameterTypes, resultType)
+    let count = parameterTypes.count
+    let returnsValue = resultType != .void
+    return Typed(type: type, code: { f in
+      .function(Self.makeFunction("closure", type, environment: f, slotCount: max(slotCount, count), parameterCount: count,
+                                  defaults: [], returnsValue: returnsValue, body: body))
+    })
+  }
+
+  /// The number of anonymous parameters a closure body uses: one more than its highest `$n`
+  /// (closures nested inside it have their own).
+  static func anonymousParameterCount(_ body: [Statement]) -> Int {
+    var highest = -1
+    func visit(_ e: Expression) {
+      switch e.kind {
+      case .identifier(let name) where name.hasPrefix("$"):
+        if let n = Int(name.dropFirst()) { highest = max(highest, n) }
+      case .closure: break
+      default: e.children.forEach(visit)
+      }
+    }
+    for s in body { s.expressions.forEach(visit) }
+    return highest + 1
+  }
+
+  /// `$0`, `$1` … inside a closure without named parameters.
+  mutating func anonymousParameter(_ name: String, _ range: SourceRange) -> Typed? {
+    guard name.hasPrefix("$"), let n = Int(name.dropFirst()) else { return nil }
+    guard let c = contexts.lastIndex(where: { $0.anonymousParameters != nil }), let parameters = contexts[c].anonymousParameters,
+          n < parameters.count else {
+      report("anonymous closure argument '\(name)' is only allowed inside a closure that takes it", at: range)
+      return Typed(type: .any, code: { _ in .void })
+    }
+    let depth = contexts.count - 1 - c
+    return Typed(type: parameters[n].type, code: Location.local(depth: depth, slot: parameters[n].slot).load())
+  }
+
+  mutating func compileReturn(_ value: Expression?, _ range: SourceRange) -> Execution? {
+    guard contexts.count > 1 else {
+      report("'return' is only allowed inside a function or a closure", at: range,
+             notes: ["the last expression of a cell is displayed"])
+      return nil
+    }
+    let c = contexts.count - 1
+    let declared = contexts[c].returnType
+    guard let value else {
+      if let declared, declared != .void {
+        report("non-void function should return a value of type '\(declared)'", at: range)
+        return nil
+      }
+      contexts[c].returnTypes.append(.void)
+      return { f in
+        f.returned = .void
+        return .returned
+      }
+    }
+    guard let typed = infer(value, expected: declared) else { return nil }
+    if let declared {
+      if declared == .void {
+        report("unexpected non-void return value in a function that returns nothing", at: value.range)
+        return nil
+      }
+      if !typed.type.isAssignable(to: declared) {
+        report("cannot convert return expression of type '\(typed.type)' to return type '\(declared)'", at: value.range)
+        return nil
+      }
+    } else {
+      contexts[c].returnTypes.append(typed.type)
+    }
+    let code = declared.map { converted(typed, to: $0).code } ?? typed.code
+    return { f in
+      f.returned = try code(f)
+      return .returned
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import Dispatch
+
+/// The resolved program the checker produces and the interpreter runs: every name is a
+/// slot, every call is bound to its registry entry with its arguments already matched, every
+/// operator is chosen for its operand types. Nothing is looked up by name at run time.
+///
+/// Code is a tree of Swift closures: an expression is an ``Evaluation`` (frame → value), a
+/// statement an ``Execution`` (frame → how control leaves it).
+
+/// How control leaves a statement.
+enum Flow {
+  case normal, breakLoop, continueLoop, returned
+}
+
+typealias Evaluation = (Frame) throws -> Value
+typealias Execution = (Frame) throws -> Flow
+
+/// The slots of one activation of a function, closure or the notebook's top level. A closure
+/// keeps the frame it was made in (its `parent`), so it sees and changes the variables of
+/// the scopes around it.
+final class Frame {
+  var slots: [Value]
+  let parent: Frame?
+  unowned let machine: Machine
+  /// The value of the last `return` executed in this frame.
+  var returned: Value = .void
+
+  init(size: Int, parent: Frame?, machine: Machine) {
+    slots = Array(repeating: .void, count: size)
+    self.parent = parent
+    self.machine = machine
+  }
+
+  /// The frame `depth` levels out (0: this one).
+  @inline(__always) func outer(_ depth: Int) -> Frame {
+    var frame = self
+    for _ in 0..<depth { frame = frame.parent! }
+    return frame
+  }
+}
+
+/// Run-time state shared by all compiled code of one render: the top-level frame (the
+/// notebook's variables, which persist from cell to cell), the call depth and the time limit.
+public final class Machine {
+  let context: RuntimeContext
+  private(set) var globals: Frame!
+  var depth = 0
+  private var ticks = 0
+  /// The deepest chain of calls of cell functions and closures; deeper recursion is an error,
+  /// not a crash.
+  static let maximumDepth = 400
+
+  init(context: RuntimeContext) {
+    self.context = context
+    globals = Frame(size: 0, parent: nil, machine: self)
+  }
+
+  /// Makes room for `count` top-level slots.
+  func reserveGlobals(_ count: Int) {
+    if globals.slots.count < count {
+      globals.slots.append(contentsOf: Array(repeating: Value.void, count: count - globals.slots.count))
+    }
+  }
+
+  /// Called on every loop iteration and call: checks the cell's time limit every 256 ticks.
+  @inline(__always) func tick(_ range: SourceRange) throws {
+    ticks &+= 1
+    if ticks & 255 == 0 { try checkTime(range) }
+  }
+
+  func checkTime(_ range: SourceRange) throws {
+    do { try context.checkDeadline() } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
+  }
+}
+
+/// Where the top-level names live: one slot per name for the whole notebook (a name bound
+/// again in a later cell reuses its slot), and anonymous slots for variables of blocks at
+/// the top level. Shared by the checker, which assigns slots, and the interpreter.
+public final class GlobalLayout: @unchecked Sendable {
+  private(set) var slots: [String: Int] = [:]
+  private(set) var count = 0
+
+  public init() {}
+
+  func slot(for name: String) -> Int {
+    if let s = slots[name] { return s }
+    slots[name] = count
+    count += 1
+    return count - 1
+  }
+
+  func anonymous() -> Int {
+    count += 1
+    return count - 1
+  }
+}
+
+/// One checked cell, ready to run.
+public struct CompiledCell: @unchecked Sendable {
+  let statements: [(code: Execution, range: SourceRange)]
+  /// The cell's last statement when it is a bare expression: its value is displayed.
+  let displayed: Evaluation?
+}
