@@ -57,7 +57,7 @@ let package = Package(
     ),
 
     /// Release-built training benchmark (`make bench`).
-    .executableTarget(name: "saekit-bench", dependencies: ["SAEKit"]),
+    .executableTarget(name: "saekit-bench", dependencies: ["SAEKit", "NotebookCore"]),
 
     // MARK: - Unit test bundles
 

@@ -26,6 +26,8 @@ struct BenchOptions {
   var itdaThreshold: Double?
   /// `--tinylm DIR`: run the TinyLM training benchmark (``TinyLMBenchmark``) instead, into DIR.
   var tinylmDirectory: String?
+  /// `--language`: time the cell interpreter against CPython (``LanguageBenchmark``).
+  var language = false
   var tinylmSteps = 30
 
   static let usage = """
@@ -39,6 +41,7 @@ struct BenchOptions {
       --itda DIR     run the ITDA dictionary-construction benchmark, write itda_* files into DIR
                      [--itda-tokens N (32768)] [--itda-layer N (3)] [--itda-batch N (4096)] [--itda-l0 N (40)]
                      [--itda-cosine C (0.85) | --itda-threshold TAU] [--itda-repeats N (3)]
+      --language     time the cell interpreter against CPython on the same programs
       --tinylm DIR   run the TinyLM training benchmark (batches of 16 × 128 bytes), write tinylm_* files into DIR
                      [--tinylm-steps N (30)]
     """
@@ -70,6 +73,7 @@ struct BenchOptions {
       case "--model": modelDirectory = try value("--model")
       case "--itda": itdaDirectory = try value("--itda")
       case "--tinylm": tinylmDirectory = try value("--tinylm")
+      case "--language": language = true
       case "--tinylm-steps": tinylmSteps = try int("--tinylm-steps")
       case "--itda-tokens": itdaTokens = try int("--itda-tokens")
       case "--itda-layer": itdaLayer = Int(try value("--itda-layer")) ?? -1

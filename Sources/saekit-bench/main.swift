@@ -15,7 +15,9 @@ BLASCoreSelection.reexecutingWithBetterCoreIfNeeded()  // before any BLAS call (
 if CommandLine.arguments.contains("--probe") { Probe.topK(); Probe.variants(); exit(0) }
 do {
   let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
-  if options.tinylmDirectory != nil {
+  if options.language {
+    try LanguageBenchmark.run()
+  } else if options.tinylmDirectory != nil {
     try TinyLMBenchmark(options: options).run()
   } else if options.itdaDirectory != nil {
     try ITDABenchmark(options: options).run()

@@ -3,6 +3,7 @@ extension Registry {
   public static let standard: Registry = {
     var r = Registry()
     StandardLibrary.register(&r)
+    CollectionBuiltins.register(&r)
     StatsBuiltins.register(&r)
     TableBuiltins.register(&r)
     SyntheticBuiltins.register(&r)

@@ -246,7 +246,8 @@ extension Checker {
         return v
       })
     }
-    guard let l = infer(lhs, expected: numericHint), let r = infer(rhs, expected: numericHint ?? (l.type == .double ? .double : nil)) else {
+    guard let l = infer(lhs, expected: numericHint),
+          let r = infer(rhs, expected: numericHint ?? (l.type == .double ? .double : (Self.isNumeric(l.type) ? nil : l.type))) else {
       return nil
     }
     guard let type = binaryType(op, l.type, r.type) else {

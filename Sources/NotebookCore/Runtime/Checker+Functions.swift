@@ -49,10 +49,15 @@ extension Checker {
     var context = FunctionContext()
     context.returnType = result
     context.name = name.name
-    let (body, slotCount) = compileBody(context, parameters: zip(declaration.parameters.map(\.name), parameterTypes).map { ($0, $1) }) {
-      c in c.compileBlock(declaration.body)
+    // `func f(_ n: Int) -> Int { n * 2 }`: a body of one expression returns it (as in Swift).
+    var statements = declaration.body
+    if result != .void, statements.count == 1, case .expression(let e) = statements[0].kind {
+      statements = [Statement(.returnValue(e), statements[0].range)]
     }
-    if result != .void && !Self.leavesScope(declaration.body) && !Self.endsInFailure(declaration.body) {
+    let (body, slotCount) = compileBody(context, parameters: zip(declaration.parameters.map(\.name), parameterTypes).map { ($0, $1) }) {
+      c in c.compileBlock(statements)
+    }
+    if result != .void && !Self.leavesScope(statements) {
       report("missing return in function '\(name.name)' expected to return '\(result)'", at: range)
       failed = true
     }
@@ -68,9 +73,6 @@ extension Checker {
       return .normal
     }
   }
-
-  /// A body that ends by stopping the cell (nothing to return to).
-  static func endsInFailure(_ statements: [Statement]) -> Bool { false }
 
   /// Compiles a body in a new function context whose first slots are the parameters; returns
   /// its code and the frame size it needs.

@@ -19,16 +19,36 @@ typealias Execution = (Frame) throws -> Flow
 /// keeps the frame it was made in (its `parent`), so it sees and changes the variables of
 /// the scopes around it.
 final class Frame {
-  var slots: [Value]
+  /// The slots, in raw memory: no copy-on-write or exclusivity checks on each access.
+  private(set) var slots: UnsafeMutablePointer<Value>
+  private(set) var count: Int
   let parent: Frame?
-  unowned let machine: Machine
+  unowned(unsafe) let machine: Machine
   /// The value of the last `return` executed in this frame.
   var returned: Value = .void
 
   init(size: Int, parent: Frame?, machine: Machine) {
-    slots = Array(repeating: .void, count: size)
+    count = size
+    slots = UnsafeMutablePointer<Value>.allocate(capacity: max(size, 1))
+    slots.initialize(repeating: .void, count: size)
     self.parent = parent
     self.machine = machine
+  }
+
+  deinit {
+    slots.deinitialize(count: count)
+    slots.deallocate()
+  }
+
+  /// Grows the frame to `size` slots (the top level, as later cells add names).
+  func grow(to size: Int) {
+    guard size > count else { return }
+    let bigger = UnsafeMutablePointer<Value>.allocate(capacity: size)
+    bigger.moveInitialize(from: slots, count: count)
+    (bigger + count).initialize(repeating: .void, count: size - count)
+    slots.deallocate()
+    slots = bigger
+    count = size
   }
 
   /// The frame `depth` levels out (0: this one).
@@ -56,11 +76,7 @@ public final class Machine {
   }
 
   /// Makes room for `count` top-level slots.
-  func reserveGlobals(_ count: Int) {
-    if globals.slots.count < count {
-      globals.slots.append(contentsOf: Array(repeating: Value.void, count: count - globals.slots.count))
-    }
-  }
+  func reserveGlobals(_ count: Int) { globals.grow(to: count) }
 
   /// Called on every loop iteration and call: checks the cell's time limit every 256 ticks.
   @inline(__always) func tick(_ range: SourceRange) throws {

@@ -27,7 +27,8 @@ public enum FunctionReference {
       for p in (r.properties[type] ?? [:]).values.sorted(by: { $0.name < $1.name }) {
         out += "- `.\(p.name): \(p.type)` — \(p.doc)\n"
       }
-      for b in (r.methods[type] ?? [:]).values.sorted(by: { $0.name < $1.name }) {
+      // By signature: two methods may share a name (`contains(_:)`, `contains(where:)`).
+      for b in (r.methods[type] ?? [:]).values.sorted(by: { ($0.name, $0.signature) < ($1.name, $1.signature) }) {
         out += "- `.\(b.signature)`\(b.mutating ? " (mutating)" : "") — \(b.doc)\n"
       }
     }

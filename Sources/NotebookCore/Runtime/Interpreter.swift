@@ -25,7 +25,7 @@ public final class Interpreter {
   /// - Throws: ``Diagnostic``.
   public func run(_ program: CellProgram) throws -> Value? {
     for (name, slot) in globals.slots where checker.typeOf(name) == nil {
-      let value = machine.globals.slots.indices.contains(slot) ? machine.globals.slots[slot] : .void
+      let value = slot < machine.globals.count ? machine.globals.slots[slot] : .void
       checker.predefine(name, type: value.type)
     }
     let (code, diagnostics) = checker.compile(program)
@@ -56,7 +56,7 @@ public final class Interpreter {
 
   /// The value of a top-level name (for tests and the report).
   public func value(of name: String) -> Value? {
-    guard let slot = globals.slots[name], machine.globals.slots.indices.contains(slot) else { return nil }
+    guard let slot = globals.slots[name], slot < machine.globals.count else { return nil }
     return machine.globals.slots[slot]
   }
 

@@ -1,6 +1,8 @@
 import SAEKit
 
 /// A runtime value of the cell language.
+/// Large payloads (matrices, records, tables, figures, tuples, dictionaries, ranges) are boxed
+/// (`indirect`) so that a `Value` stays two words: the interpreter copies values all the time.
 public enum Value: Sendable {
   case int(Int)
   case double(Double)
@@ -8,27 +10,27 @@ public enum Value: Sendable {
   case string(String)
   case array([Value])
   /// `lower..<upper` (closed: false) or `lower...upper` (closed: true).
-  case range(lower: Int, upper: Int, closed: Bool)
-  case matrix(Matrix)
-  case record(Record)
+  indirect case range(lower: Int, upper: Int, closed: Bool)
+  indirect case matrix(Matrix)
+  indirect case record(Record)
   case sae(TrainedSAE)
-  case activation(ActivationKind)
-  case model(ModelValue)
+  indirect case activation(ActivationKind)
+  indirect case model(ModelValue)
   case activations(ActivationsValue)
-  case table(Table)
-  case figure(FigureValue)
+  indirect case table(Table)
+  indirect case figure(FigureValue)
   case namespace(String)
   case void
   /// `(1, "a")`, `(fvu: 0.1, l0: 8)`.
-  case tuple(TupleValue)
+  indirect case tuple(TupleValue)
   /// `["a": 1.0]`: entries in insertion order.
-  case dictionary(DictionaryValue)
+  indirect case dictionary(DictionaryValue)
   /// `nil`.
   case nilValue
   /// A `func` or a closure.
   case function(FunctionValue)
   /// A type named as a value (`Activation`).
-  case metatype(ValueType)
+  indirect case metatype(ValueType)
 
   /// The value's static type (arrays take the join of their elements).
   public var type: ValueType {
@@ -59,6 +61,13 @@ public enum Value: Sendable {
     case .nilValue: return .optional(.any)
     case .function(let f): return f.type
     case .metatype(let t): return .metatype(t)
+    }
+  }
+
+  static func isNumber(_ v: Value) -> Bool {
+    switch v {
+    case .int, .double: return true
+    default: return false
     }
   }
 

@@ -1,0 +1,96 @@
+import Testing
+@testable import NotebookCore
+
+/// The cell language run end to end (check, compile, run): each program's printed lines and
+/// displayed value, and the errors of programs that must fail, with their positions.
+@Suite struct LanguageRunTests {
+  /// Runs `source` as one cell; returns its printed lines plus the displayed value's text.
+  static func run(_ source: String) throws -> [String] {
+    let context = RuntimeContext(seed: 1, baseDirectory: "")
+    let interpreter = Interpreter(registry: .standard, context: context)
+    let (program, syntax) = CellParser.parse(source, file: "t.md", firstLine: 1)
+    if let error = syntax.first { throw error }
+    context.beginCell(name: "t", timeLimit: 20)
+    let displayed = try interpreter.run(program)
+    return context.outputs.compactMap { if case .text(let t) = $0 { return t }; return nil } + (displayed.map { [$0.text] } ?? [])
+  }
+
+  static func error(_ source: String) -> String {
+    do {
+      _ = try run(source)
+      return "no error"
+    } catch let d as Diagnostic {
+      return "\(d.range.start.line):\(d.range.start.column): \(d.message)"
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  @Test(arguments: [
+    // functions: labels, defaults, recursion, visible to later statements
+    ("func fib(_ n: Int) -> Int { n < 2 ? n : fib(n - 1) + fib(n - 2) }\nfib(20)", ["6765"]),
+    ("func scale(_ x: Double, by factor: Double = 2) -> Double { return x * factor }\nprint(scale(3), scale(3, by: 0.5))", ["6.0 1.5"]),
+    ("func greet(name: String) { print(\"hi \\(name)\") }\ngreet(name: \"ada\")", ["hi ada"]),
+    // closures and collection methods
+    ("[3, 1, 2].map { $0 * 10 }", ["[30, 10, 20]"]),
+    ("let xs = [5.0, -1.0, 3.0]\nxs.filter { x in x > 0 }.sorted()", ["[3.0, 5.0]"]),
+    ("[\"b\", \"a\", \"c\"].sorted(by: { $0 > $1 })", ["[\"c\", \"b\", \"a\"]"]),
+    ("[1, 2, 3, 4].reduce(0) { $0 + $1 }", ["10"]),
+    ("let xs = [4, 8, 15]\nprint(xs.contains(8), xs.contains(where: { $0 > 10 }), xs.first(where: { $0 > 5 }) ?? -1)", ["true true 8"]),
+    ("let xs: [Int] = []\nprint(xs.first == nil, xs.max() ?? 0, [2, 9, 4].max() ?? 0, [2, 9, 4].firstIndex(of: 9) ?? -1)", ["true 0 9 1"]),
+    ("var total = 0\nlet add = { (x: Int) in total += x }\nadd(3); add(4)\ntotal", ["7"]),
+    ("func makeCounter() -> () -> Int { var n = 0; return { n += 1; return n } }\nlet c = makeCounter()\nc(); c()\nc()", ["3"]),
+    // tuples, destructuring, enumerated, zip, stride
+    ("for (i, x) in [\"a\", \"b\"].enumerated() { print(i, x) }", ["0 a", "1 b"]),
+    ("let (a, b) = (1, \"x\")\nlet p = (fvu: 0.1, l0: 8)\nprint(a, b, p.fvu, p.1)", ["1 x 0.1 8"]),
+    ("for (x, y) in zip([1, 2, 3], [10, 20]) { print(x + y) }", ["11", "22"]),
+    ("stride(from: 0, to: 1, by: 0.25)", ["[0.0, 0.25, 0.5, 0.75]"]),
+    ("stride(from: 10, to: 0, by: -4)", ["[10, 6, 2]"]),
+    // dictionaries keep insertion order
+    ("var d: [String: Double] = [:]\nd[\"b\"] = 2; d[\"a\"] = 1; d[\"b\"] += 0.5\nfor (k, v) in d { print(k, v) }\nprint(d.keys, d[\"z\"] ?? 0)", ["b 2.5", "a 1.0", "[\"b\", \"a\"] 0.0"]),
+    // loops and control flow
+    ("var i = 0\nwhile true { i += 1; if i == 5 { break } }\ni", ["5"]),
+    ("var n = 0\nrepeat { n += 2 } while n < 7\nn", ["8"]),
+    ("var s = 0\nfor i in 0..<10 { if i % 2 == 0 { continue }; s += i }\ns", ["25"]),
+    ("func sign(_ x: Int) -> String {\n  guard x != 0 else { return \"zero\" }\n  return x > 0 ? \"+\" : \"-\"\n}\nprint(sign(0), sign(-3), sign(2))", ["zero - +"]),
+    ("func size(_ n: Int) -> String {\n  switch n {\n  case 0: return \"none\"\n  case 1, 2: return \"few\"\n  case 3..<10: return \"some\"\n  case let k where k < 100: return \"many \\(k)\"\n  default: return \"lots\"\n  }\n}\nprint(size(0), size(2), size(5), size(42), size(500))", ["none few some many 42 lots"]),
+    ("switch \"b\" { case \"a\": print(1)\ncase \"b\": print(2)\ndefault: break }", ["2"]),
+    // named types and implicit members from an array literal
+    ("let acts: [Activation] = [.topK(k: 2), .relu(l1: 0.1)]\nlet b = Activation.topK(k: 3)\nprint(acts.count, b == .topK(k: 3))", ["2 true"]),
+    ("for a in [.topK(k: 2), .relu(l1: 0.5)] { print(a) }", [".topK(k: 2)", ".relu(l1: 0.5)"]),
+    // slicing
+    ("let xs = [10, 20, 30, 40]\nprint(xs[1..<3], xs[[0, 3]], (0..<10)[2...4])", ["[20, 30] [10, 40] [2, 3, 4]"]),
+  ] as [(String, [String])])
+  func runs(_ source: String, _ expected: [String]) throws {
+    let actual = try Self.run(source)
+    #expect(actual == expected, "\(source)")
+  }
+
+  @Test(arguments: [
+    ("func f(_ n: Int) -> Int { f(n + 1) }\nf(0)", "1:27: too many nested calls (more than 400) in 'f': is the recursion missing a base case?"),
+    ("break", "1:1: 'break' is only allowed inside a loop or a switch"),
+    ("func f(_ x: Int) -> Int { if x > 0 { return 1 } }", "1:1: missing return in function 'f' expected to return 'Int'"),
+    ("let f = { $0 * 2 }", "1:9: cannot infer the types of '$0' … here; write the parameters: { (x: Double) in … }"),
+    ("let x: Int = 2.5", "1:14: cannot convert value of type 'Double' to specified type 'Int'"),
+    ("let d = [:]", "1:9: empty dictionary literal requires an explicit type"),
+    ("switch 3 { case 1: print(1) }", "1:1: switch must be exhaustive"),
+    ("return 1", "1:1: 'return' is only allowed inside a function or a closure"),
+    ("[1, 2].map { $0 + \"a\" }", "1:14: binary operator '+' cannot be applied to operands of type 'Int' and 'String'"),
+    ("let xs = [1, 2]\nxs[1..<5]", "2:4: range 1..<5 out of bounds: the array's element count has 2"),
+    ("func g(x: Int) -> Int { x }\ng(3)", "2:3: missing argument label 'x:' in call to 'g'"),
+    ("func h(_ x: Int) -> Int { let y = x }", "1:1: missing return in function 'h' expected to return 'Int'"),
+    ("let t: (Int, Int) = (1, 2)\nlet (a, b, c) = t", "2:5: cannot destructure a value of type '(Int, Int)' into 3 names"),
+  ] as [(String, String)])
+  func fails(_ source: String, _ expected: String) {
+    #expect(Self.error(source) == expected, "\(source)")
+  }
+
+  @Test func aMillionAdditionsRunWithinTheTimeLimit() throws {
+    #expect(try Self.run("var s = 0\nfor i in 0..<1_000_000 { s += i }\ns") == ["499999500000"])
+  }
+}
+
+/// The interpreter copies values on every step: they must stay small (large payloads boxed).
+@Test func valuesStayTwoWordsAndATag() {
+  #expect(MemoryLayout<Value>.size <= 17, "\(MemoryLayout<Value>.size)")
+}
