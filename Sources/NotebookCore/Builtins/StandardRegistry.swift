@@ -13,6 +13,7 @@ extension Registry {
     DarkMatterBuiltins.register(&r)
     ITDABuiltins.register(&r)
     LanguageModelBuiltins.register(&r)
+    MatrixBuiltins.register(&r)
     return r
   }()
 }

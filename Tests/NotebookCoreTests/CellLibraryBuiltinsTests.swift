@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import SAEKit
+@testable import NotebookCore
+
+/// The cell library of issue #16 through the interpreter: matrices (`Matrix`, `matmul`,
+/// `transpose`, reductions along an axis, row and column selection, `saveMatrix`), SAE codes
+/// (`sae.encode`), `argsort`/`argmax`/`argmin` and String methods. Known answers, and
+/// argument errors reported at the argument.
+@Suite(.serialized) struct CellLibraryBuiltinsTests {
+  func run(_ cell: String) throws -> NotebookRenderer.Result {
+    try TestNotebook.run("```swift\n\(cell)\n```\n", path: "library.md")
+  }
+
+  /// The printed lines of a successful run.
+  func printed(_ cell: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String] {
+    let result = try run(cell)
+    #expect(result.succeeded, "\(result.failures)", sourceLocation: sourceLocation)
+    return result.report.cells.flatMap { cell in
+      cell.outputs.compactMap { output -> String? in
+        guard case .text(let line) = output else { return nil }
+        return line
+      }
+    }
+  }
+
+  /// Runs `setup` then `line`, which must fail with `message` at the first occurrence of `argument` in `line`.
+  func expectFailure(
+    _ line: String, at argument: String, contains message: String, setup: String = "let a = Matrix([[1, 2, 3], [4, 5, 6]])",
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let result = try run(setup + "\n" + line)
+    let lineNumber = setup.split(separator: "\n").count + 2  // after the fence and the setup
+    guard let failure = result.failures.first else {
+      Issue.record("'\(line)' did not fail", sourceLocation: sourceLocation)
+      return
+    }
+    #expect(failure.message.contains(message), "\(failure.message)", sourceLocation: sourceLocation)
+    let column = line.distance(from: line.startIndex, to: line.range(of: argument)!.lowerBound) + 1
+    #expect(failure.range.start.line == lineNumber && failure.range.start.column == column, "\(failure.range)", sourceLocation: sourceLocation)
+  }
+
+  // MARK: - Matrices
+
+  @Test func productsTransposesAndReductions() throws {
+    #expect(try printed("""
+      let a = Matrix([[1, 2, 3], [4, 5, 6]])
+      let p = matmul(a, Matrix([[1, 0], [0, 1], [1, 1]]))
+      print(p.rows, p.cols, p[0, 0], p[0, 1], p[1, 0], p[1, 1])
+      let t = transpose(a)
+      print(t.rows, t.cols, t[2, 1], t[0, 1])
+      print(a.sum(axis: 0), a.sum(axis: 1))
+      print(a.mean(axis: 0), a.mean(axis: 1))
+      let b = Matrix([[3, 4], [0, 0]])
+      print(b.norm(axis: 1), b.norm(axis: 0))
+      """) == [
+        "2 2 4.0 5.0 10.0 11.0",
+        "3 2 6.0 4.0",
+        "[5.0, 7.0, 9.0] [6.0, 15.0]",
+        "[2.5, 3.5, 4.5] [2.0, 5.0]",
+        "[5.0, 0.0] [3.0, 4.0]",
+      ])
+  }
+
+  @Test func rowAndColumnSelection() throws {
+    #expect(try printed("""
+      let a = Matrix([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+      let r = a.rows([2, 0, 2])
+      print(r.rows, r.cols, r[0, 0], r[1, 2], r[2, 1])
+      let s = a.rows(1..<3)
+      print(s.rows, s[0, 0], s[1, 2])
+      let c = a.columns([2, 0])
+      print(c.rows, c.cols, c[0, 0], c[2, 1])
+      let w = a.rows(where: [true, false, true])
+      print(w.rows, w[1, 0])
+      var mask: [Bool] = []
+      for total in a.sum(axis: 1) { mask.append(total > 10.0) }
+      let big = a.rows(where: mask)
+      print(big.rows, big[0, 0])
+      print(a.rows([]).rows, a.rows([]).cols, a.columns([]).cols, a.rows(where: [false, false, false]).rows)
+      print(a.rows, a.cols)
+      """) == ["3 3 7.0 3.0 8.0", "2 4.0 9.0", "3 2 3.0 7.0", "2 7.0", "2 4.0", "0 3 0 0", "3 3"])
+  }
+
+  @Test(arguments: [
+    ("let p = matmul(a, a)", "a)", "cannot multiply a (2×3) matrix by a (2×3) matrix: a has 3 columns but b has 2 rows"),
+    ("let m = a.mean(axis: 2)", "2", "axis must be 0"),
+    ("let m = a.norm(axis: -1)", "-1", "axis must be 0"),
+    ("let r = a.rows([0, 5])", "[0, 5]", "row index 5 (element 1) is outside 0..<2"),
+    ("let r = a.rows(1..<4)", "1..<4", "row range 1..<4 is outside 0..<2"),
+    ("let r = a.rows(where: [true])", "[true]", "the mask has 1 element but the matrix has 2 rows"),
+    ("let c = a.columns([-1])", "[-1]", "column index -1 is outside 0..<3"),
+    ("let m = Matrix([[1, 2], [3]])", "[[1, 2], [3]]", "the rows differ in length: row 0 has 2 elements, row 1 has 1"),
+    ("let m = Matrix([[1, 2], [3, 4]]).rows(where: [true, false]).mean(axis: 1).count + a.rows([]).mean(axis: 0).count",
+     "0).count", "mean(axis: 0) of a (0×3) matrix averages over no rows"),
+    ("saveMatrix(a, to: \"\")", "\"\"", "'to' is empty"),
+    ("saveMatrix(a, to: \"/nonexistent-folder/a.npy\")", "\"/nonexistent", "/nonexistent-folder/a.npy"),
+  ])
+  func badMatrixArgumentsAreDiagnosedAtTheArgument(line: String, argument: String, message: String) throws {
+    try expectFailure(line, at: argument, contains: message)
+  }
+
+  @Test func savedMatricesAreNumPyFloat32Files() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("save-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let path = folder.appendingPathComponent("a.npy").path
+    #expect(try printed("""
+      let a = Matrix([[1, 2.5, 3], [4, 5, -6]])
+      saveMatrix(a, to: "\(path)")
+      let b = loadMatrix("\(path)")
+      print(b.rows, b.cols, b[0, 1], b[1, 2])
+      """) == ["2 3 2.5 -6.0"])
+    let header = try NPY.readHeader(path)
+    #expect(header.shape == [2, 3] && header.dtype == .float32)
+    #expect(try NPY.readMatrix(path) == Matrix([[1, 2.5, 3], [4, 5, -6]]))
+    // Nothing but the file: the temporary file was renamed into place.
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["a.npy"])
+    #expect(Registry.standard.functions["saveMatrix"]?.writes == [.file("to")])
+  }
+}
