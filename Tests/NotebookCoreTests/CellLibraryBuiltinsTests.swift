@@ -118,4 +118,80 @@ import SAEKit
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["a.npy"])
     #expect(Registry.standard.functions["saveMatrix"]?.writes == [.file("to")])
   }
+
+  // MARK: - SAE codes
+
+  /// A TopK SAE trained for a few steps on synthetic data (deterministic for the seed).
+  static func trainedSAE() throws -> (TrainedSAE, Matrix) {
+    var rng = RandomSource(seed: 3)
+    let x = Matrix.gaussian(rows: 96, cols: 12, using: &rng)
+    var config = TrainingConfig()
+    config.steps = 20
+    config.batchSize = 32
+    let result = try SAETrainer.train(x, width: 24, activation: .topK(k: 3), config: config, random: RandomSource(seed: 4))
+    return (TrainedSAE(model: result.model, activation: .topK(k: 3), history: result.history, config: config,
+                       seconds: result.seconds), x)
+  }
+
+  /// Calls the registered `sae.encode(x)`.
+  static func encode(_ sae: TrainedSAE, _ x: Matrix) throws -> Record {
+    let range = SourceRange(file: "t.md", start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 2))
+    let encode = try #require(Registry.standard.method("encode", on: .sae))
+    let value = try encode.implementation(
+      CallArguments(values: ["x": .matrix(x)], callRange: range, receiver: .sae(sae)), RuntimeContext(seed: 0, baseDirectory: ""))
+    guard case .record(let record) = value else { throw RuntimeError("encode returned \(value.type)") }
+    return record
+  }
+
+  @Test func encodeGivesTheCodesOfTheForwardPass() throws {
+    let (sae, x) = try Self.trainedSAE()
+    let record = try Self.encode(sae, x)
+    guard case .matrix(let dense)? = record["dense"], case .double(let l0)? = record["l0"] else {
+      Issue.record("\(record.fields.map(\.name))")
+      return
+    }
+    let codes = try sae.model.encode(x)
+    #expect(dense == codes.dense())
+    #expect(dense.shape == Shape(96, 24))
+    #expect(l0 == codes.meanL0 && l0 > 0 && l0 <= 3)
+    // Decoding the dense codes is reconstruct (up to the order of the decoder's sums).
+    let fromDense = try sae.model.decode(SparseCodes(dense: dense))
+    let reconstruction = try sae.model.reconstruct(x)
+    let worst = zip(fromDense.storage, reconstruction.storage).map { abs($0 - $1) }.max() ?? 0
+    #expect(worst < 1e-5, "max |decode(dense) − reconstruct(x)| = \(worst)")
+  }
+
+  @Test func codesInACell() throws {
+    let lines = try printed("""
+      let data = synthetic.superposition(features: 16, dim: 8, sparsity: 0.1, samples: 256, seed: 1)
+      let sae = train(data.x, width: 16, activation: .topK(k: 2), steps: 10, batch: 64, seed: 2)
+      let codes = sae.encode(data.x)
+      print(codes.dense.rows, codes.dense.cols, codes.l0 == evaluate(sae, on: data.x).l0)
+      var total = 0
+      var ascending = true
+      var nonzero = true
+      for i in 0..<codes.dense.rows {
+        let active = codes.active(row: i)
+        total += active.count
+        for k in 0..<active.count {
+          if k > 0 && active[k - 1] >= active[k] { ascending = false }
+          if codes.dense[i, active[k]] == 0.0 { nonzero = false }
+        }
+      }
+      print(ascending, nonzero, Double(total) / Double(codes.dense.rows) == codes.l0, codes.l0 <= 2.0)
+      """)
+    #expect(lines == ["256 16 true", "true true true true"])
+  }
+
+  @Test(arguments: [
+    ("let c = sae.encode(Matrix([[1, 2]]))", "Matrix(", "'x' has 2 columns but the SAE's input dimension is 8"),
+    ("let r = sae.encode(data.x).active(row: 256)", "256", "row 256 is outside 0..<256"),
+    ("let r = sae.encode(data.x).active(row: -1)", "-1", "row -1 is outside 0..<256"),
+  ])
+  func badEncodeArgumentsAreDiagnosedAtTheArgument(line: String, argument: String, message: String) throws {
+    try expectFailure(line, at: argument, contains: message, setup: """
+      let data = synthetic.superposition(features: 16, dim: 8, sparsity: 0.1, samples: 256, seed: 1)
+      let sae = train(data.x, width: 16, activation: .topK(k: 2), steps: 2, batch: 64, seed: 2)
+      """)
+  }
 }

@@ -14,6 +14,7 @@ extension Registry {
     ITDABuiltins.register(&r)
     LanguageModelBuiltins.register(&r)
     MatrixBuiltins.register(&r)
+    SparseCodeBuiltins.register(&r)
     return r
   }()
 }
