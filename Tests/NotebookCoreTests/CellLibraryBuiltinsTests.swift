@@ -194,4 +194,24 @@ import SAEKit
       let sae = train(data.x, width: 16, activation: .topK(k: 2), steps: 2, batch: 64, seed: 2)
       """)
   }
+
+  // MARK: - Orders
+
+  @Test func argsortArgmaxArgmin() throws {
+    #expect(try printed("""
+      let v = [3.0, 1.0, 3.0, -2.0, 1.0]
+      print(argsort(v), argsort(v, descending: true))
+      print(argmax(v), argmin(v), argmax([7]), argsort([]))
+      print(argsort([2, 1]), argmax(0..<4))
+      """) == ["[3, 1, 4, 0, 2] [0, 2, 1, 4, 3]", "0 3 0 []", "[1, 0] 3"])
+  }
+
+  @Test(arguments: [
+    ("let i = argmax([])", "[]", "argmax of an empty array"),
+    ("let i = argmin([])", "[]", "argmin of an empty array"),
+    ("let i = argsort([1.0, 0.0 / 0.0])", "[1.0", "element 1 is NaN"),
+  ])
+  func badOrderArgumentsAreDiagnosedAtTheArgument(line: String, argument: String, message: String) throws {
+    try expectFailure(line, at: argument, contains: message, setup: "let unused = 0")
+  }
 }

@@ -15,6 +15,7 @@ extension Registry {
     LanguageModelBuiltins.register(&r)
     MatrixBuiltins.register(&r)
     SparseCodeBuiltins.register(&r)
+    RankingBuiltins.register(&r)
     return r
   }()
 }
