@@ -214,4 +214,29 @@ import SAEKit
   func badOrderArgumentsAreDiagnosedAtTheArgument(line: String, argument: String, message: String) throws {
     try expectFailure(line, at: argument, contains: message, setup: "let unused = 0")
   }
+
+  // MARK: - Strings
+
+  @Test func stringMethodsFollowSwift() throws {
+    #expect(try printed("""
+      print(String(3), String(0.5), String([1, 2]), String("x") + String(true))
+      let parts = "a,,b,c,".split(separator: ",")
+      print(parts.count, parts)
+      print("layer 3 / head 7".split(separator: " / "), ",,".split(separator: ","), "".split(separator: ","))
+      print("Gelu".uppercased(), "Gelu".lowercased())
+      print("residual".contains("sid"), "residual".contains(""), "residual".contains("x"))
+      print("blocks.3.hook".hasPrefix("blocks"), "blocks.3.hook".hasSuffix("hook"), "abc".hasPrefix("b"))
+      """) == [
+        "3 0.5 [1, 2] xtrue",
+        "3 [\"a\", \"b\", \"c\"]",
+        "[\"layer 3\", \"head 7\"] [] []",
+        "GELU gelu",
+        "true true false",
+        "true true false",
+      ])
+  }
+
+  @Test func emptySeparatorIsAnError() throws {
+    try expectFailure("let p = \"a b\".split(separator: \"\")", at: "\"\")", contains: "'separator' is empty", setup: "let unused = 0")
+  }
 }

@@ -16,6 +16,7 @@ extension Registry {
     MatrixBuiltins.register(&r)
     SparseCodeBuiltins.register(&r)
     RankingBuiltins.register(&r)
+    StringBuiltins.register(&r)
     return r
   }()
 }
