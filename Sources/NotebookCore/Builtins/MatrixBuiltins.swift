@@ -25,7 +25,6 @@ enum MatrixBuiltins {
         return DarkMatterBuiltins.doubles(values)
       }, on: .matrix)
     }
-    // `rows(_:)` first: the labelled `rows(where:)` is then found under its label.
     r.addMethod(Builtin("rows", [.positional("indices", .array(.int), "row indices (repeats allowed) or a range such as 10..<20")],
                         returns: .matrix, doc: "The rows at the indices, in that order, as a new matrix.") { args, _ in
       let m = try receiver(args)
@@ -35,7 +34,9 @@ enum MatrixBuiltins {
       let indices = try ints(args, "indices")
       return .matrix(try DarkMatterBuiltins.attributing("indices") { try m.rows(at: indices) })
     }, on: .matrix)
-    r.addMethod(Builtin("rows", [.labeled("where", .array(.bool), "one Bool per row: true keeps the row")],
+    // Not `rows(where:)`: the registry would find it under its label, but the generated
+    // reference orders methods by name only, so two `rows` would swap places from run to run.
+    r.addMethod(Builtin("filterRows", [.labeled("where", .array(.bool), "one Bool per row: true keeps the row")],
                         returns: .matrix, doc: "The rows whose mask element is true, in order, as a new matrix.") { args, _ in
       let m = try receiver(args)
       let mask = try args.array("where").map { item -> Bool in
