@@ -14,6 +14,10 @@ extension Registry {
     DarkMatterBuiltins.register(&r)
     ITDABuiltins.register(&r)
     LanguageModelBuiltins.register(&r)
+    MatrixBuiltins.register(&r)
+    SparseCodeBuiltins.register(&r)
+    RankingBuiltins.register(&r)
+    StringBuiltins.register(&r)
     return r
   }()
 }

@@ -23,18 +23,10 @@ extension Matrix {
   public func rowNorms() -> [Double] { rowSquaredNorms().map { $0.squareRoot() } }
 
   /// `Σ_i A[i, j]` for every column `j`.
-  public func columnSums() -> [Double] {
-    var sums = [Double](repeating: 0, count: cols)
-    let c = cols
-    storage.withUnsafeBufferPointer { a in
-      sums.withUnsafeMutableBufferPointer { s in
-        for i in 0..<rows {
-          for j in 0..<c { s[j] += Double(a[i * c + j]) }
-        }
-      }
-    }
-    return sums
-  }
+  public func columnSums() -> [Double] { reduceColumns(squared: false) }
+
+  /// `‖A[:, j]‖²` for every column `j`.
+  public func columnSquaredNorms() -> [Double] { reduceColumns(squared: true) }
 
   /// The mean row, `x̄[j] = (1/n) Σ_i A[i, j]`; zeros for an empty matrix.
   public func columnMeans() -> [Double] {
@@ -78,13 +70,84 @@ extension Matrix {
     }
   }
 
+  /// Elements below which per-row work (reductions, gathers, transposes) runs on one thread:
+  /// splitting it would cost more than it saves.
+  static let parallelThreshold = 1 << 16
+
+  /// `f(row i, cols)` for every row; rows are split over cores for large matrices. Each row is
+  /// reduced by one thread in column order, so the result does not depend on the split.
   private func reduceRows(_ f: (UnsafePointer<Float>, Int) -> Double) -> [Double] {
     var out = [Double](repeating: 0, count: rows)
     let c = cols
+    let chunks = count >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
     storage.withUnsafeBufferPointer { a in
-      guard let base = a.baseAddress else { return }
-      for i in 0..<rows { out[i] = f(base + i * c, c) }
+      out.withUnsafeMutableBufferPointer { o in
+        guard let base = a.baseAddress, let ob = o.baseAddress else { return }
+        Parallel.forEachChunk(count: rows, chunks: chunks) { _, range in
+          for i in range { ob[i] = f(base + i * c, c) }
+        }
+      }
     }
     return out
+  }
+
+  /// `Σ_i A[i, j]` (or `Σ_i A[i, j]²`) for every column; columns are split over cores for large
+  /// matrices. Each column is summed by one thread in row order, so the result does not depend
+  /// on the split (and equals the one-thread loop bit for bit).
+  private func reduceColumns(squared: Bool) -> [Double] {
+    var sums = [Double](repeating: 0, count: cols)
+    let (r, c) = (rows, cols)
+    let chunks = count >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
+    storage.withUnsafeBufferPointer { a in
+      sums.withUnsafeMutableBufferPointer { s in
+        guard let base = a.baseAddress, let sb = s.baseAddress else { return }
+        Parallel.forEachChunk(count: c, chunks: chunks) { _, columns in
+          for i in 0..<r {
+            let row = base + i * c
+            if squared {
+              for j in columns { sb[j] += Double(row[j]) * Double(row[j]) }
+            } else {
+              for j in columns { sb[j] += Double(row[j]) }
+            }
+          }
+        }
+      }
+    }
+    return sums
+  }
+}
+
+/// Reductions along an axis, as NumPy names them: axis 0 reduces over the rows (one value per
+/// column), axis 1 over the columns (one value per row). Sums accumulate in Double.
+extension Matrix {
+  /// The sum along `axis`: per column (`0`, `cols` values) or per row (`1`, `rows` values).
+  /// - Throws: ``SAEKitError/invalidArgument(_:)`` for an axis other than 0 or 1.
+  public func sum(axis: Int) throws -> [Double] {
+    try Matrix.checkAxis(axis)
+    return axis == 0 ? columnSums() : rowSums()
+  }
+
+  /// The mean along `axis`: per column (`0`) or per row (`1`).
+  /// - Throws: for an axis other than 0 or 1, and when the axis has no elements to average
+  ///   (a mean over no rows or no columns is undefined, not 0).
+  public func mean(axis: Int) throws -> [Double] {
+    let sums = try sum(axis: axis)
+    let n = axis == 0 ? rows : cols
+    guard n > 0 || sums.isEmpty else {
+      throw SAEKitError.invalidArgument(
+        "mean(axis: \(axis)) of a \(shape) matrix averages over no \(axis == 0 ? "rows" : "columns")")
+    }
+    return sums.map { $0 / Double(n) }
+  }
+
+  /// The L2 norm along `axis`: of every column (`0`) or of every row (`1`).
+  /// - Throws: for an axis other than 0 or 1.
+  public func norm(axis: Int) throws -> [Double] {
+    try Matrix.checkAxis(axis)
+    return (axis == 0 ? columnSquaredNorms() : rowSquaredNorms()).map { $0.squareRoot() }
+  }
+
+  static func checkAxis(_ axis: Int) throws {
+    try require(axis == 0 || axis == 1, "axis must be 0 (down the rows: one value per column) or 1 (along each row: one value per row), got \(axis)")
   }
 }

@@ -91,29 +91,40 @@ public struct Matrix: Sendable, Equatable {
     storage.replaceSubrange((i * cols)..<((i + 1) * cols), with: values)
   }
 
-  /// The rows at `indices`, in that order.
+  /// The rows at `indices`, in that order (large gathers are split over cores).
+  /// Every index must be in `0..<rows`; ``rows(at:)`` checks and throws instead.
   public func rows(_ indices: [Int]) -> Matrix {
-    var out = Matrix(rows: indices.count, cols: cols)
+    for i in indices { precondition(i >= 0 && i < rows, "row index \(i) out of range 0..<\(rows)") }
+    var out = Matrix(uninitializedRows: indices.count, cols: cols)
+    let c = cols
+    let chunks = indices.count * c >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
     storage.withUnsafeBufferPointer { src in
       out.storage.withUnsafeMutableBufferPointer { dst in
-        for (k, i) in indices.enumerated() {
-          precondition(i >= 0 && i < rows, "row index \(i) out of range 0..<\(rows)")
-          for j in 0..<cols { dst[k * cols + j] = src[i * cols + j] }
+        guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+        Parallel.forEachChunk(count: indices.count, chunks: chunks) { _, picked in
+          for k in picked { (d + k * c).initialize(from: s + indices[k] * c, count: c) }
         }
       }
     }
     return out
   }
 
-  /// The columns at `indices`, in that order.
+  /// The columns at `indices`, in that order (large gathers are split over cores by rows).
+  /// Every index must be in `0..<cols`; ``columns(at:)`` checks and throws instead.
   public func columns(_ indices: [Int]) -> Matrix {
+    for j in indices { precondition(j >= 0 && j < cols, "column index \(j) out of range 0..<\(cols)") }
     var out = Matrix(rows: rows, cols: indices.count)
-    let k = indices.count
+    let k = indices.count, c = cols
+    let chunks = rows * k >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
     storage.withUnsafeBufferPointer { src in
       out.storage.withUnsafeMutableBufferPointer { dst in
-        for j in indices { precondition(j >= 0 && j < cols, "column index \(j) out of range 0..<\(cols)") }
-        for i in 0..<rows {
-          for (c, j) in indices.enumerated() { dst[i * k + c] = src[i * cols + j] }
+        guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+        indices.withUnsafeBufferPointer { picked in
+          Parallel.forEachChunk(count: rows, chunks: chunks) { _, range in
+            for i in range {
+              for (position, j) in picked.enumerated() { d[i * k + position] = s[i * c + j] }
+            }
+          }
         }
       }
     }
@@ -129,13 +140,23 @@ public struct Matrix: Sendable, Equatable {
     return out
   }
 
-  /// The transpose, `(cols × rows)`.
+  /// The transpose, `(cols × rows)`. Large matrices are split over cores by rows of the result,
+  /// each chunk copied in tiles of 32 × 32 so that reads and writes both stay in cache.
   public var transposed: Matrix {
     var out = Matrix(rows: cols, cols: rows)
+    let r = rows, c = cols, tile = 32
+    let chunks = count >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
     storage.withUnsafeBufferPointer { src in
       out.storage.withUnsafeMutableBufferPointer { dst in
-        for i in 0..<rows {
-          for j in 0..<cols { dst[j * rows + i] = src[i * cols + j] }
+        guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+        Parallel.forEachChunk(count: c, chunks: chunks) { _, outRows in
+          for i0 in stride(from: 0, to: r, by: tile) {
+            for j0 in stride(from: outRows.lowerBound, to: outRows.upperBound, by: tile) {
+              for j in j0..<Swift.min(j0 + tile, outRows.upperBound) {
+                for i in i0..<Swift.min(i0 + tile, r) { d[j * r + i] = s[i * c + j] }
+              }
+            }
+          }
         }
       }
     }
