@@ -49,7 +49,7 @@ import Testing
     var out = [Float](repeating: 0, count: n * o)
     var dinp = [Float](repeating: 0, count: n * i), dw = Self.random(o * i, seed: 5), db = Self.random(o, seed: 6)
     let dw0 = dw, db0 = db
-    var scratch = [Float](repeating: .nan, count: TinyLMKernels.matmulBackwardScratchCount(inputs: i, outputs: o))
+    var scratch = [Float](repeating: 0, count: TinyLMKernels.matmulBackwardScratchCount(inputs: i, outputs: o))
     out.withUnsafeMutableBufferPointer { TinyLMKernels.matmulForward($0.baseAddress!, inp, w, b, rows: n, inputs: i, outputs: o) }
     Self.expectClose(out, Self.matmulNaive(inp, w, b, n: n, i: i, o: o), tolerance: 1e-5, "forward")
     dinp.withUnsafeMutableBufferPointer { di in
@@ -78,6 +78,7 @@ import Testing
     Self.expectClose(dinp, dinpNaive, tolerance: 1e-5, "dinp")
     Self.expectClose(dw, dwNaive, tolerance: 1e-5, "dW")
     Self.expectClose(db, dbNaive, tolerance: 1e-5, "db")
+    #expect(scratch.allSatisfy { $0 == 0 }, "matmulBackward leaves its partials zero for the next call")
   }
 
   // MARK: LayerNorm
