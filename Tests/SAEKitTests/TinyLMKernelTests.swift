@@ -213,6 +213,12 @@ import Testing
     Self.expectClose(out, outNaive, tolerance: 1e-5, "Y")
     Self.expectClose(att, attNaive, tolerance: 1e-6, "P")
     Self.expectClose(dqkv, dqkvNaive, tolerance: 1e-5, "dqkv")
+    var added = [Float](repeating: 0, count: dqkv.count)
+    added.withUnsafeMutableBufferPointer { d in
+      TinyLMAttention.backward(dqkv: d.baseAddress!, dout: dout, att: att, qkv: qkv, batch: batch, length: t, width: c, heads: heads,
+                               accumulate: true)
+    }
+    #expect(added == dqkv, "adding into a zero dqkv gives the bits of writing it")
   }
 
   // MARK: cross-entropy

@@ -20,11 +20,11 @@ extension TinyLMPass {
     let (dres, dln, dbig, dqkv, products) = backwardBuffers
     dres.update(repeating: 0, count: n * c)
 
-    // dln and dbig are zero between uses: the last pass to read each clears it (LayerNorm backward,
-    // the bias-gradient pass of the fc layer), so the products that write them next add onto zero
-    // (beta 1: the same bits as OpenBLAS's beta 0, without its pass zeroing them first). Only
-    // the qkv product's dln (read last by the attention backward) is written with beta 0. Every
-    // exit (passBack's throws included) happens with both clear.
+    // dln, dbig and dqkv are zero between uses: the last pass to read each clears it (LayerNorm
+    // backward, the bias-gradient pass of the fc and qkv layers), so the products that write them
+    // next add onto zero (beta 1: the same bits as OpenBLAS's beta 0, without its pass zeroing
+    // them first). Only the qkv product's dln (read last by the attention backward) is written
+    // with beta 0. Every exit (passBack's throws included) happens with all three clear.
     softmaxCrossEntropyBackward()  // probabilities now hold ∂loss/∂logits
     let hooks = self.hooks
     try parameters.storage.withUnsafeBufferPointer { pp in
@@ -65,9 +65,11 @@ extension TinyLMPass {
                                        dout: dres, inp: out, w: w(.attentionProjectionWeight, l), rows: n, inputs: c, outputs: c, scratch: products,
                                        accumulate: true)
           TinyLMAttention.backward(dqkv: dqkv, dout: dln, att: attention + l * batch * config.headCount * length * length,
-                                   qkv: qkv, batch: batch, length: length, width: c, heads: config.headCount)
+                                   qkv: qkv, batch: batch, length: length, width: c, heads: config.headCount,
+                                   accumulate: true)
           TinyLMKernels.matmulBackward(dinp: dln, dw: d(.qkvWeight, l), db: d(.qkvBias, l), dout: dqkv, inp: ln1,
-                                       w: w(.qkvWeight, l), rows: n, inputs: c, outputs: 3 * c, scratch: products)
+                                       w: w(.qkvWeight, l), rows: n, inputs: c, outputs: 3 * c, scratch: products,
+                                       clearDout: true)
           TinyLMKernels.layerNormBackward(dx: dres, dweight: d(.ln1Weight, l), dbias: d(.ln1Bias, l), dout: dln, x: x,
                                           weight: w(.ln1Weight, l), mean: ln1Mean + l * n, rstd: ln1Rstd + l * n, rows: n, cols: c,
                                           clearDout: true)
