@@ -49,7 +49,7 @@ import Testing
     var out = [Float](repeating: 0, count: n * o)
     var dinp = [Float](repeating: 0, count: n * i), dw = Self.random(o * i, seed: 5), db = Self.random(o, seed: 6)
     let dw0 = dw, db0 = db
-    var scratch = [Float](repeating: .nan, count: TinyLMKernels.matmulBackwardScratchCount(inputs: i, outputs: o))
+    var scratch = [Float](repeating: 0, count: TinyLMKernels.matmulBackwardScratchCount(inputs: i, outputs: o))
     out.withUnsafeMutableBufferPointer { TinyLMKernels.matmulForward($0.baseAddress!, inp, w, b, rows: n, inputs: i, outputs: o) }
     Self.expectClose(out, Self.matmulNaive(inp, w, b, n: n, i: i, o: o), tolerance: 1e-5, "forward")
     dinp.withUnsafeMutableBufferPointer { di in
@@ -78,6 +78,7 @@ import Testing
     Self.expectClose(dinp, dinpNaive, tolerance: 1e-5, "dinp")
     Self.expectClose(dw, dwNaive, tolerance: 1e-5, "dW")
     Self.expectClose(db, dbNaive, tolerance: 1e-5, "db")
+    #expect(scratch.allSatisfy { $0 == 0 }, "matmulBackward leaves its partials zero for the next call")
   }
 
   // MARK: LayerNorm
@@ -212,6 +213,12 @@ import Testing
     Self.expectClose(out, outNaive, tolerance: 1e-5, "Y")
     Self.expectClose(att, attNaive, tolerance: 1e-6, "P")
     Self.expectClose(dqkv, dqkvNaive, tolerance: 1e-5, "dqkv")
+    var added = [Float](repeating: 0, count: dqkv.count)
+    added.withUnsafeMutableBufferPointer { d in
+      TinyLMAttention.backward(dqkv: d.baseAddress!, dout: dout, att: att, qkv: qkv, batch: batch, length: t, width: c, heads: heads,
+                               accumulate: true)
+    }
+    #expect(added == dqkv, "adding into a zero dqkv gives the bits of writing it")
   }
 
   // MARK: cross-entropy

@@ -53,15 +53,17 @@ enum TinyLMAttention {
     }
   }
 
-  /// Backward of ``forward``: writes `dqkv (B·T × 3C)` (every entry) from `dout (B·T × C)`.
+  /// Backward of ``forward``: writes `dqkv (B·T × 3C)` (every entry) from `dout (B·T × C)`, or
+  /// with `accumulate` adds into it (beta 1: onto a `dqkv` kept at zero this gives the same bits
+  /// without OpenBLAS's pass zeroing each block first).
   ///
   /// `dV = Pᵀ·dY`, `dP = dY·Vᵀ`, `dS_ij = P_ij(dP_ij − Σ_k P_ik dP_ik)` (masked entries
   /// have `P = 0`), `dQ = dS·K·scale`, `dK = dSᵀ·Q·scale`, each by causal blocks: query rows
   /// `lo..<hi` use keys `0..<hi`, and keys `lo..<hi` get gradient from query rows `lo..<T`.
   static func backward(
-    dqkv: Out, dout: In, att: In, qkv: In, batch: Int, length t: Int, width c: Int, heads: Int
+    dqkv: Out, dout: In, att: In, qkv: In, batch: Int, length t: Int, width c: Int, heads: Int, accumulate: Bool = false
   ) {
-    let hs = c / heads, stride = 3 * c
+    let hs = c / heads, stride = 3 * c, beta: Float = accumulate ? 1 : 0
     let scale = 1 / Float(hs).squareRoot()
     Parallel.forEachChunk(count: batch * heads) { _, pairs in
       let ds = Out.allocate(capacity: t * t)
@@ -76,7 +78,7 @@ enum TinyLMAttention {
           let (lo, hi) = block(r, length: t)
           // dV[lo..<hi] = P[lo..<T, lo..<hi]ᵀ·dY[lo..<T]
           BLAS.gemm(transposeA: true, transposeB: false, m: hi - lo, n: hs, k: t - lo, alpha: 1,
-                    a: p + lo * t + lo, lda: t, b: dy + lo * c, ldb: c, beta: 0, c: dv + lo * stride, ldc: stride)
+                    a: p + lo * t + lo, lda: t, b: dy + lo * c, ldb: c, beta: beta, c: dv + lo * stride, ldc: stride)
           // dP[lo..<hi, 0..<hi] = dY[lo..<hi]·V[0..<hi]ᵀ
           BLAS.gemm(transposeA: false, transposeB: true, m: hi - lo, n: hi, k: hs, alpha: 1,
                     a: dy + lo * c, lda: c, b: v, ldb: stride, beta: 0, c: ds + lo * t, ldc: t)
@@ -86,10 +88,10 @@ enum TinyLMAttention {
           let (lo, hi) = block(r, length: t)
           // dQ[lo..<hi] = dS[lo..<hi, 0..<hi]·K[0..<hi]·scale
           BLAS.gemm(transposeA: false, transposeB: false, m: hi - lo, n: hs, k: hi, alpha: scale,
-                    a: ds + lo * t, lda: t, b: k, ldb: stride, beta: 0, c: dq + lo * stride, ldc: stride)
+                    a: ds + lo * t, lda: t, b: k, ldb: stride, beta: beta, c: dq + lo * stride, ldc: stride)
           // dK[lo..<hi] = dS[lo..<T, lo..<hi]ᵀ·Q[lo..<T]·scale
           BLAS.gemm(transposeA: true, transposeB: false, m: hi - lo, n: hs, k: t - lo, alpha: scale,
-                    a: ds + lo * t + lo, lda: t, b: q + lo * stride, ldb: stride, beta: 0, c: dk + lo * stride, ldc: stride)
+                    a: ds + lo * t + lo, lda: t, b: q + lo * stride, ldb: stride, beta: beta, c: dk + lo * stride, ldc: stride)
         }
       }
     }

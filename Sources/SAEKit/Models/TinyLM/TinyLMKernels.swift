@@ -32,19 +32,23 @@ enum TinyLMKernels {
   }
 
   /// The floats of scratch ``matmulBackward(dinp:dw:db:dout:inp:w:rows:inputs:outputs:scratch:accumulate:)``
-  /// needs: one partial `dW (O × I)` per row chunk.
-  static func matmulBackwardScratchCount(inputs i: Int, outputs o: Int) -> Int { productChunks * o * i }
+  /// needs: one partial `dW (O × I)` per row chunk after the first.
+  static func matmulBackwardScratchCount(inputs i: Int, outputs o: Int) -> Int { (productChunks - 1) * o * i }
 
   /// Backward of ``matmulForward``: `dinp (N × I) += dout·W` (or `=` when `accumulate` is
   /// false), `dW (O × I) += doutᵀ·inp`, `db (O) += Σ_rows dout`.
   ///
-  /// `dW` is summed over rows: each fixed row chunk writes its own partial `dout[rows]ᵀ·inp[rows]`
-  /// into `scratch` (``matmulBackwardScratchCount(inputs:outputs:)`` floats), and the partials are
-  /// then added into `dW` in chunk order, element by element (deterministic).
+  /// `dW` is summed over rows: each fixed row chunk but the first adds its own partial `dout[rows]ᵀ·inp[rows]`
+  /// into `scratch` (``matmulBackwardScratchCount(inputs:outputs:)`` floats, which must be zero on
+  /// entry and are left zero), and the partials are then added into `dW` in chunk order, element by
+  /// element (deterministic). OpenBLAS with beta 0 zeroes C in a separate pass and then adds the
+  /// product, so adding onto partials kept at zero gives the same bits without that pass; the
+  /// reduction zeroes each partial while it is in cache.
   static func matmulBackward(
     dinp: Out?, dw: Out, db: Out?, dout: In, inp: In, w: In, rows n: Int, inputs i: Int, outputs o: Int,
-    scratch: Out, accumulate: Bool = false
+    scratch: Out, accumulate: Bool = false, clearDout: Bool = false
   ) {
+    precondition(!clearDout || db != nil, "dout is cleared by the bias gradient's pass")
     if let dinp {
       Parallel.forEachChunk(count: n, chunks: productChunks) { _, rows in
         BLAS.gemm(transposeA: false, transposeB: false, m: rows.count, n: i, k: o, alpha: 1,
@@ -53,28 +57,37 @@ enum TinyLMKernels {
       }
     }
     let chunks = min(productChunks, n), size = o * i
+    // Chunk 0 adds its product straight into dW (beta 1: OpenBLAS adds the finished sum to C, so
+    // dW + p₀ rounds as before); the others add theirs onto their zeroed partials.
     Parallel.forEachChunk(count: n, chunks: chunks) { k, rows in
       BLAS.gemm(transposeA: true, transposeB: false, m: o, n: i, k: rows.count, alpha: 1,
-                a: dout + rows.lowerBound * o, lda: o, b: inp + rows.lowerBound * i, ldb: i, beta: 0,
-                c: scratch + k * size, ldc: i)
+                a: dout + rows.lowerBound * o, lda: o, b: inp + rows.lowerBound * i, ldb: i, beta: 1,
+                c: k == 0 ? dw : scratch + (k - 1) * size, ldc: i)
     }
+    // dw[e] = ((dw[e] + p₀[e]) + p₁[e]) + …: partial by partial over a contiguous range, so the
+    // additions vectorise (the same order per element as a loop over partials inside).
     Parallel.forEachChunk(count: size) { _, range in
-      for e in range {
-        var sum = dw[e]
-        for k in 0..<chunks { sum += scratch[k * size + e] }
-        dw[e] = sum
+      let dst = dw + range.lowerBound
+      for k in 1..<max(chunks, 1) {
+        let src = scratch + (k - 1) * size + range.lowerBound
+        for e in 0..<range.count {
+          dst[e] += src[e]
+          src[e] = 0
+        }
       }
     }
-    if let db { addColumnSums(of: dout, rows: n, cols: o, into: db) }
+    if let db { addColumnSums(of: dout, rows: n, cols: o, into: db, clearing: clearDout) }
   }
 
-  /// `into[j] += Σ_r x[r, j]`, summed per fixed row chunk and added in chunk order.
-  static func addColumnSums(of x: In, rows n: Int, cols c: Int, into: Out) {
+  /// `into[j] += Σ_r x[r, j]`, summed per fixed row chunk and added in chunk order; with
+  /// `clearing`, each row of `x` is zeroed once summed (the caller owns `x` mutably).
+  static func addColumnSums(of x: In, rows n: Int, cols c: Int, into: Out, clearing: Bool = false) {
     addColumnSums(rows: n, cols: c, into: into) { rows, partial in
       for r in rows {
         let row = x + r * c
         for j in 0..<c { partial[j] += row[j] }
       }
+      if clearing { UnsafeMutablePointer(mutating: x + rows.lowerBound * c).update(repeating: 0, count: rows.count * c) }
     }
   }
 
@@ -110,8 +123,10 @@ enum TinyLMKernels {
   /// Backward of ``layerNormForward``: `dx += rstd·(g − mean(g) − x̂·mean(g·x̂))` with
   /// `g = dout·γ` and `x̂ = (x − μ)·rstd`; `dγ += Σ dout·x̂`, `dβ += Σ dout` (C kernel
   /// `sae_layer_norm_backward` per fixed row chunk, whose partial sums are added in chunk order).
+  /// With `clearDout`, each chunk zeroes its rows of `dout` once read (the caller owns it mutably).
   static func layerNormBackward(
-    dx: Out, dweight: Out, dbias: Out, dout: In, x: In, weight: In, mean: In, rstd: In, rows n: Int, cols c: Int
+    dx: Out, dweight: Out, dbias: Out, dout: In, x: In, weight: In, mean: In, rstd: In, rows n: Int, cols c: Int,
+    clearDout: Bool = false
   ) {
     let both = Out.allocate(capacity: 2 * c)
     defer { both.deallocate() }
@@ -120,6 +135,7 @@ enum TinyLMKernels {
       let r = rows.lowerBound
       sae_layer_norm_backward(dx + r * c, partial, partial + c, dout + r * c, x + r * c, weight, mean + r, rstd + r,
                               rows.count, c)
+      if clearDout { UnsafeMutablePointer(mutating: dout + r * c).update(repeating: 0, count: rows.count * c) }
     }
     for j in 0..<c {
       dweight[j] += both[j]

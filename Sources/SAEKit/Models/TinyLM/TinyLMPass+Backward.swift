@@ -20,6 +20,11 @@ extension TinyLMPass {
     let (dres, dln, dbig, dqkv, products) = backwardBuffers
     dres.update(repeating: 0, count: n * c)
 
+    // dln, dbig and dqkv are zero between uses: the last pass to read each clears it (LayerNorm
+    // backward, the bias-gradient pass of the fc and qkv layers), so the products that write them
+    // next add onto zero (beta 1: the same bits as OpenBLAS's beta 0, without its pass zeroing
+    // them first). Only the qkv product's dln (read last by the attention backward) is written
+    // with beta 0. Every exit (passBack's throws included) happens with all three clear.
     softmaxCrossEntropyBackward()  // probabilities now hold ∂loss/∂logits
     let hooks = self.hooks
     try parameters.storage.withUnsafeBufferPointer { pp in
@@ -33,10 +38,11 @@ extension TinyLMPass {
         }
         // Output head (tied): logits = finalNorm · wteᵀ.
         TinyLMKernels.matmulBackward(dinp: dln, dw: d(.tokenEmbedding), db: nil, dout: probabilities, inp: finalNorm,
-                                     w: w(.tokenEmbedding), rows: n, inputs: c, outputs: v, scratch: products)
+                                     w: w(.tokenEmbedding), rows: n, inputs: c, outputs: v, scratch: products, accumulate: true)
         let last = residual + config.layerCount * n * c
         TinyLMKernels.layerNormBackward(dx: dres, dweight: d(.finalNormWeight), dbias: d(.finalNormBias), dout: dln, x: last,
-                                        weight: w(.finalNormWeight), mean: finalMean, rstd: finalRstd, rows: n, cols: c)
+                                        weight: w(.finalNormWeight), mean: finalMean, rstd: finalRstd, rows: n, cols: c,
+                                        clearDout: true)
         for l in stride(from: config.layerCount - 1, through: 0, by: -1) {
           try passBack(layer: l + 1, dres, hooks, &recorded)
           let x = residual + l * n * c
@@ -45,21 +51,28 @@ extension TinyLMPass {
           let fc = self.fc + l * n * 4 * c, gelu = fcGelu + l * n * 4 * c
           // y = mid + fcProj(gelu(fc(ln2(mid)))): dres is ∂/∂y, which is also ∂/∂mid's residual part.
           TinyLMKernels.matmulBackward(dinp: dbig, dw: d(.fcProjectionWeight, l), db: d(.fcProjectionBias, l), dout: dres,
-                                       inp: gelu, w: w(.fcProjectionWeight, l), rows: n, inputs: 4 * c, outputs: c, scratch: products)
+                                       inp: gelu, w: w(.fcProjectionWeight, l), rows: n, inputs: 4 * c, outputs: c, scratch: products,
+                                       accumulate: true)
           TinyLMKernels.geluBackward(grad: dbig, x: fc, count: n * 4 * c)
           TinyLMKernels.matmulBackward(dinp: dln, dw: d(.fcWeight, l), db: d(.fcBias, l), dout: dbig, inp: ln2,
-                                       w: w(.fcWeight, l), rows: n, inputs: c, outputs: 4 * c, scratch: products)
+                                       w: w(.fcWeight, l), rows: n, inputs: c, outputs: 4 * c, scratch: products,
+                                       accumulate: true, clearDout: true)
           TinyLMKernels.layerNormBackward(dx: dres, dweight: d(.ln2Weight, l), dbias: d(.ln2Bias, l), dout: dln, x: mid,
-                                          weight: w(.ln2Weight, l), mean: ln2Mean + l * n, rstd: ln2Rstd + l * n, rows: n, cols: c)
+                                          weight: w(.ln2Weight, l), mean: ln2Mean + l * n, rstd: ln2Rstd + l * n, rows: n, cols: c,
+                                          clearDout: true)
           // mid = x + attnProj(attention(qkv(ln1(x)))): dres is now ∂/∂mid.
           TinyLMKernels.matmulBackward(dinp: dln, dw: d(.attentionProjectionWeight, l), db: d(.attentionProjectionBias, l),
-                                       dout: dres, inp: out, w: w(.attentionProjectionWeight, l), rows: n, inputs: c, outputs: c, scratch: products)
+                                       dout: dres, inp: out, w: w(.attentionProjectionWeight, l), rows: n, inputs: c, outputs: c, scratch: products,
+                                       accumulate: true)
           TinyLMAttention.backward(dqkv: dqkv, dout: dln, att: attention + l * batch * config.headCount * length * length,
-                                   qkv: qkv, batch: batch, length: length, width: c, heads: config.headCount)
+                                   qkv: qkv, batch: batch, length: length, width: c, heads: config.headCount,
+                                   accumulate: true)
           TinyLMKernels.matmulBackward(dinp: dln, dw: d(.qkvWeight, l), db: d(.qkvBias, l), dout: dqkv, inp: ln1,
-                                       w: w(.qkvWeight, l), rows: n, inputs: c, outputs: 3 * c, scratch: products)
+                                       w: w(.qkvWeight, l), rows: n, inputs: c, outputs: 3 * c, scratch: products,
+                                       clearDout: true)
           TinyLMKernels.layerNormBackward(dx: dres, dweight: d(.ln1Weight, l), dbias: d(.ln1Bias, l), dout: dln, x: x,
-                                          weight: w(.ln1Weight, l), mean: ln1Mean + l * n, rstd: ln1Rstd + l * n, rows: n, cols: c)
+                                          weight: w(.ln1Weight, l), mean: ln1Mean + l * n, rstd: ln1Rstd + l * n, rows: n, cols: c,
+                                          clearDout: true)
         }
         try passBack(layer: 0, dres, hooks, &recorded)
         embedBackward(dres, dwte: d(.tokenEmbedding), dwpe: d(.positionEmbedding))
