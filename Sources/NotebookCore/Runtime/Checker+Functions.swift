@@ -98,28 +98,19 @@ extension Checker {
   /// A function value over `environment` (the frame it was made in).
   static func makeFunction(_ name: String, _ type: ValueType, environment: Frame, slotCount: Int, parameterCount: Int,
                            defaults: [Evaluation?], returnsValue: Bool, body: @escaping Execution) -> FunctionValue {
-    FunctionValue(name: name, type: type) { arguments in
-      let machine = environment.machine
-      machine.depth += 1
-      defer { machine.depth -= 1 }
-      if machine.depth > Machine.maximumDepth {
-        throw RuntimeError("too many nested calls (more than \(Machine.maximumDepth)) in '\(name)': is the recursion missing a base case?")
-      }
-      let frame = Frame(size: slotCount, parent: environment, machine: machine)
-      for k in 0..<parameterCount {
-        if k < arguments.count, let v = arguments[k] {
-          frame.slots[k] = v
-        } else if k < defaults.count, let d = defaults[k] {
-          frame.slots[k] = try d(environment)
-        } else {
-          throw RuntimeError("missing argument \(k + 1) in call to '\(name)'")
+    let compiled = CompiledFunction(name: name, environment: environment, slotCount: slotCount, parameterCount: parameterCount,
+                                    defaults: defaults, returnsValue: returnsValue, body: body)
+    return FunctionValue(name: name, type: type, compiled: compiled) { arguments in
+      try compiled.run { frame in
+        for k in 0..<parameterCount {
+          if k < arguments.count, let v = arguments[k] {
+            frame.slots[k] = v
+          } else if k < defaults.count, let d = defaults[k] {
+            frame.slots[k] = try d(environment)
+          } else {
+            throw RuntimeError("missing argument \(k + 1) in call to '\(name)'")
+          }
         }
-      }
-      switch try body(frame) {
-      case .returned: return frame.returned
-      default:
-        if returnsValue { throw RuntimeError("'\(name)' ended without returning a value") }
-        return .void
       }
     }
   }
@@ -171,6 +162,22 @@ extension Checker {
     let calleeCode = callee.code
     return Typed(type: result, code: { f in
       guard case .function(let fn) = try calleeCode(f) else { throw Diagnostic.error("'\(name)' is not a function", at: range) }
+      if let compiled = fn.compiled {
+        // A cell's function: its arguments go straight into the new frame's slots.
+        do {
+          return try compiled.run { frame in
+            for k in 0..<codes.count {
+              if let code = codes[k] {
+                frame.slots[k] = try code(f)
+              } else if let d = compiled.defaults[k] {
+                frame.slots[k] = try d(compiled.environment)
+              }
+            }
+          }
+        } catch let e as RuntimeError {
+          throw Diagnostic.error(e.message, at: range)
+        }
+      }
       var values = [Value?](repeating: nil, count: codes.count)
       for (k, code) in codes.enumerated() { if let code { values[k] = try code(f) } }
       return try Self.call(fn, values, range, f)

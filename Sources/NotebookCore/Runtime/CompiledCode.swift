@@ -117,3 +117,33 @@ public struct CompiledCell: @unchecked Sendable {
   /// The cell's last statement when it is a bare expression: its value is displayed.
   let displayed: Evaluation?
 }
+
+/// A function or closure of a cell, ready to run: its body, the frame it needs, and the
+/// frame it was made in.
+struct CompiledFunction {
+  let name: String
+  let environment: Frame
+  let slotCount: Int
+  let parameterCount: Int
+  let defaults: [Evaluation?]
+  let returnsValue: Bool
+  let body: Execution
+
+  /// Makes the call's frame, lets `setup` fill the parameters, runs the body.
+  @inline(__always) func run(_ setup: (Frame) throws -> Void) throws -> Value {
+    let machine = environment.machine
+    machine.depth += 1
+    defer { machine.depth -= 1 }
+    if machine.depth > Machine.maximumDepth {
+      throw RuntimeError("too many nested calls (more than \(Machine.maximumDepth)) in '\(name)': is the recursion missing a base case?")
+    }
+    let frame = Frame(size: slotCount, parent: environment, machine: machine)
+    try setup(frame)
+    switch try body(frame) {
+    case .returned: return frame.returned
+    default:
+      if returnsValue { throw RuntimeError("'\(name)' ended without returning a value") }
+      return .void
+    }
+  }
+}

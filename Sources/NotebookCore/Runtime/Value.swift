@@ -242,10 +242,22 @@ public final class FunctionValue: @unchecked Sendable {
   /// Calls it with its arguments in parameter order (nil: use the parameter's default),
   /// already checked against ``type``.
   public let invoke: ([Value?]) throws -> Value
+  /// For functions and closures of cells: what a compiled call site needs to run the body
+  /// directly, without building an argument array (nil for other function values).
+  let compiled: CompiledFunction?
+
   public init(name: String, type: ValueType, invoke: @escaping ([Value?]) throws -> Value) {
     self.name = name
     self.type = type
     self.invoke = invoke
+    compiled = nil
+  }
+
+  init(name: String, type: ValueType, compiled: CompiledFunction, invoke: @escaping ([Value?]) throws -> Value) {
+    self.name = name
+    self.type = type
+    self.invoke = invoke
+    self.compiled = compiled
   }
 
   /// Calls it with every argument given (what builtins such as `map` do).
