@@ -9,6 +9,10 @@ extension Parser {
     try requireExpressionStart(missing)
     let condition = try parseBinary(minPrecedence: 0)
     guard at(.question) else { return condition }
+    if !current.spaceBefore {
+      throw fail("optional chaining ('?.', '?[') is not supported in notebook cells", at: current.range,
+                 notes: ["unwrap with a default instead: (x ?? fallback).member; the ternary operator needs a space before '?'"])
+    }
     // `c ? a : b`, right-associative, below every binary operator (Swift's TernaryPrecedence).
     let question = advance()
     let saved = braceEndsExpression

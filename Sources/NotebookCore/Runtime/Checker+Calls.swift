@@ -116,7 +116,7 @@ extension Checker {
         switch d {
         case .value(let v): constants[param.name] = v
         case .notebookSeed: evaluated.append((param.name, { f in .int(f.machine.context.seed) }))
-        case .absent: break
+        case .absent, .expression: break
         }
       }
     }
@@ -300,7 +300,7 @@ extension Checker {
         switch d {
         case .value(let v): args.values[param.name] = v
         case .notebookSeed: args.values[param.name] = .int(f.machine.context.seed)
-        case .absent: break
+        case .absent, .expression: break
         }
       }
     }

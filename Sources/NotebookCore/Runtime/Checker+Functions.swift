@@ -28,7 +28,7 @@ extension Checker {
     let result = declaration.returnType.map { resolveType($0) ?? .any } ?? .void
     let type = ValueType.function(parameterTypes, result)
     let parameters = zip(declaration.parameters, parameterTypes).map { p, t in
-      Parameter(label: p.label, name: p.name.name, type: t, defaultValue: p.defaultValue == nil ? nil : .absent, doc: "")
+      Parameter(label: p.label, name: p.name.name, type: t, defaultValue: p.defaultValue.map { .expression(Self.shortText($0)) }, doc: "")
     }
     let descriptor = Builtin(name.name, parameters, returns: result, doc: "") { _, _ in .void }
     // Defaults are evaluated where the function is declared, when a call leaves them out.
@@ -93,6 +93,24 @@ extension Checker {
       return body(&c)
     }
     return (result, contexts[contexts.count - 1].slotCount)
+  }
+
+  /// A default value as the signature in a diagnostic shows it: literals and names as
+  /// written, anything longer as `…`.
+  static func shortText(_ e: Expression) -> String {
+    switch e.kind {
+    case .integer(let i): return "\(i)"
+    case .double(let d): return "\(d)"
+    case .boolean(let b): return "\(b)"
+    case .identifier(let name): return name
+    case .nilLiteral: return "nil"
+    case .string(let segments) where segments.count <= 1:
+      if case .text(let t)? = segments.first { return Expression.quoted(t) }
+      return "\"\""
+    case .unary(.negate, let inner): return "-" + shortText(inner)
+    case .implicitMember(let name, nil): return "." + name.name
+    default: return "…"
+    }
   }
 
   /// A function value over `environment` (the frame it was made in).

@@ -243,12 +243,15 @@ public enum DefaultValue: Sendable, CustomStringConvertible {
   case notebookSeed
   /// No value: the implementation decides (shown as `nil`).
   case absent
+  /// A cell function's default, computed when a call leaves it out (shown as written).
+  case expression(String)
 
   public var description: String {
     switch self {
     case .value(let v): return v.literalDescription
     case .notebookSeed: return "seed"
     case .absent: return "nil"
+    case .expression(let source): return source
     }
   }
 }

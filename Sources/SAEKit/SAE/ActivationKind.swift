@@ -59,13 +59,14 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
 
   /// The case as Swift (and a notebook cell) writes it, without the leading dot:
   /// `topK(k: 32)`, `jumpReLU(l0: 0.2, bandwidth: 0.001)` (the initial threshold is
-  /// not a notebook argument).
+  /// not a notebook argument). Numbers are the shortest text that reads back as the same
+  /// Float (`0.05`, not the Double `0.05000000074505806`).
   public var literal: String {
     switch self {
-    case .relu(let l1): return "relu(l1: \(Double(l1)))"
+    case .relu(let l1): return "relu(l1: \(l1))"
     case .topK(let k): return "topK(k: \(k))"
     case .batchTopK(let k): return "batchTopK(k: \(k))"
-    case .jumpReLU(let l0, let bw, _): return "jumpReLU(l0: \(Double(l0)), bandwidth: \(Double(bw)))"
+    case .jumpReLU(let l0, let bw, _): return "jumpReLU(l0: \(l0), bandwidth: \(bw))"
     }
   }
 }
