@@ -40,6 +40,9 @@ import Testing
     ("let xs: [Int] = []\nprint(xs.first == nil, xs.max() ?? 0, [2, 9, 4].max() ?? 0, [2, 9, 4].firstIndex(of: 9) ?? -1)", ["true 0 9 1"]),
     ("var total = 0\nlet add = { (x: Int) in total += x }\nadd(3); add(4)\ntotal", ["7"]),
     ("func makeCounter() -> () -> Int { var n = 0; return { n += 1; return n } }\nlet c = makeCounter()\nc(); c()\nc()", ["3"]),
+    // frames of finished calls are reused only when no closure kept them
+    ("func make(_ k: Int) -> () -> Int { return { k * 10 } }\nlet fs = [make(1), make(2), make(3)]\nfs.map { $0() }", ["[10, 20, 30]"]),
+    ("func depth(_ n: Int) -> Int { n == 0 ? 0 : 1 + depth(n - 1) }\ndepth(390)", ["390"]),
     // tuples, destructuring, enumerated, zip, stride
     ("for (i, x) in [\"a\", \"b\"].enumerated() { print(i, x) }", ["0 a", "1 b"]),
     ("let (a, b) = (1, \"x\")\nlet p = (fvu: 0.1, l0: 8)\nprint(a, b, p.fvu, p.1)", ["1 x 0.1 8"]),

@@ -76,8 +76,8 @@ extension Checker {
 
   /// Compiles a body in a new function context whose first slots are the parameters; returns
   /// its code and the frame size it needs.
-  mutating func compileBody<T>(_ context: FunctionContext, parameters: [(Identifier, ValueType)],
-                               _ body: (inout Checker) -> T) -> (T, Int) {
+  mutating func compileBody(_ context: FunctionContext, parameters: [(Identifier, ValueType)],
+                            _ body: (inout Checker) -> Execution?) -> (Execution?, Int) {
     contexts.append(context)
     let savedLoops = loopDepth
     loopDepth = 0
@@ -85,7 +85,7 @@ extension Checker {
       contexts.removeLast()
       loopDepth = savedLoops
     }
-    let result: T = inScope { c in
+    let result: Execution? = inScope { c in
       for (name, type) in parameters {
         c.scopes[c.scopes.count - 1][name.name] = Binding(type: type, mutable: false, range: name.range,
                                                           context: c.contexts.count - 1, slot: c.newSlot(for: nil))
@@ -178,15 +178,16 @@ extension Checker {
       }
     }
     let calleeCode = callee.code
+    let arguments = codes.map { $0.map { Code(run: $0) } }
     return Typed(type: result, code: { f in
       guard case .function(let fn) = try calleeCode(f) else { throw Diagnostic.error("'\(name)' is not a function", at: range) }
       if let compiled = fn.compiled {
         // A cell's function: its arguments go straight into the new frame's slots.
         do {
           return try compiled.run { frame in
-            for k in 0..<codes.count {
-              if let code = codes[k] {
-                frame.slots[k] = try code(f)
+            for k in 0..<arguments.count {
+              if let code = arguments[k] {
+                frame.slots[k] = try code.run(f)
               } else if let d = compiled.defaults[k] {
                 frame.slots[k] = try d(compiled.environment)
               }

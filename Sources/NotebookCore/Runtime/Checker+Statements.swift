@@ -102,19 +102,26 @@ extension Checker {
   /// The statements of a block, in their own scope, as one execution (stops at the first
   /// `break`, `continue` or `return`).
   mutating func compileBlock(_ statements: [Statement]) -> Execution? {
-    var codes: [Execution] = []
+    var codes: [Step] = []
     var failed = false
     for s in statements {
-      if let code = compile(s) { codes.append(code) } else { failed = true }
+      if let code = compile(s) { codes.append(Step(run: code)) } else { failed = true }
     }
     if failed { return nil }
     switch codes.count {
     case 0: return { _ in .normal }
-    case 1: return codes[0]
+    case 1: return codes[0].run
+    case 2:
+      let (a, b) = (codes[0].run, codes[1].run)
+      return { f in
+        let flow = try a(f)
+        if case .normal = flow { return try b(f) }
+        return flow
+      }
     default:
       return { f in
         for code in codes {
-          let flow = try code(f)
+          let flow = try code.run(f)
           if case .normal = flow { continue }
           return flow
         }

@@ -15,6 +15,17 @@ enum Flow {
 typealias Evaluation = (Frame) throws -> Value
 typealias Execution = (Frame) throws -> Flow
 
+/// A statement's code as an array element: a closure kept directly in an `Array` is stored
+/// in its generic form and called through a reabstraction thunk; inside a struct it is not.
+struct Step {
+  let run: Execution
+}
+
+/// An expression's code as an array element (see ``Step``).
+struct Code {
+  let run: Evaluation
+}
+
 /// The slots of one activation of a function, closure or the notebook's top level. A closure
 /// keeps the frame it was made in (its `parent`), so it sees and changes the variables of
 /// the scopes around it.
@@ -38,6 +49,12 @@ final class Frame {
   deinit {
     slots.deinitialize(count: count)
     slots.deallocate()
+  }
+
+  /// Empties every slot (a frame about to be reused).
+  @inline(__always) func clear() {
+    for k in 0..<count { slots[k] = .void }
+    returned = .void
   }
 
   /// Grows the frame to `size` slots (the top level, as later cells add names).
@@ -120,7 +137,7 @@ public struct CompiledCell: @unchecked Sendable {
 
 /// A function or closure of a cell, ready to run: its body, the frame it needs, and the
 /// frame it was made in.
-struct CompiledFunction {
+final class CompiledFunction {
   let name: String
   let environment: Frame
   let slotCount: Int
@@ -128,6 +145,21 @@ struct CompiledFunction {
   let defaults: [Evaluation?]
   let returnsValue: Bool
   let body: Execution
+
+  init(name: String, environment: Frame, slotCount: Int, parameterCount: Int, defaults: [Evaluation?], returnsValue: Bool,
+       body: @escaping Execution) {
+    self.name = name
+    self.environment = environment
+    self.slotCount = slotCount
+    self.parameterCount = parameterCount
+    self.defaults = defaults
+    self.returnsValue = returnsValue
+    self.body = body
+  }
+
+  /// Frames of finished calls that nothing kept (no closure captured them), reused by the
+  /// next call: a call then allocates nothing.
+  private var spareFrames: [Frame] = []
 
   /// Makes the call's frame, lets `setup` fill the parameters, runs the body.
   @inline(__always) func run(_ setup: (Frame) throws -> Void) throws -> Value {
@@ -137,7 +169,14 @@ struct CompiledFunction {
     if machine.depth > Machine.maximumDepth {
       throw RuntimeError("too many nested calls (more than \(Machine.maximumDepth)) in '\(name)': is the recursion missing a base case?")
     }
-    let frame = Frame(size: slotCount, parent: environment, machine: machine)
+    var frame = spareFrames.popLast() ?? Frame(size: slotCount, parent: environment, machine: machine)
+    defer {
+      frame.returned = .void  // already handed to the caller; a returned closure must not keep its frame alive through it
+      if isKnownUniquelyReferenced(&frame) {  // no closure kept this frame: reuse it
+        frame.clear()
+        spareFrames.append(frame)
+      }
+    }
     try setup(frame)
     switch try body(frame) {
     case .returned: return frame.returned
