@@ -61,6 +61,9 @@ import Testing
     // named types and implicit members from an array literal
     ("let acts: [Activation] = [.topK(k: 2), .relu(l1: 0.1)]\nlet b = Activation.topK(k: 3)\nprint(acts.count, b == .topK(k: 3))", ["2 true"]),
     ("for a in [.topK(k: 2), .relu(l1: 0.5)] { print(a) }", [".topK(k: 2)", ".relu(l1: 0.5)"]),
+    // strings and number formats
+    ("let x = 0.000012345\n\"\\(x, digits: 2) | \\(x, style: .scientific) | \\(x, digits: 3, style: .automatic) | \\(1234.56, style: .automatic)\"", ["0.00 | 1.2345e-05 | 1.23e-05 | 1235"]),
+    ("print(String(3), String(describing: [1, 2]), format(2.5, digits: 1))", ["3 [1, 2] 2.5"]),
     // slicing
     ("let xs = [10, 20, 30, 40]\nprint(xs[1..<3], xs[[0, 3]], (0..<10)[2...4])", ["[20, 30] [10, 40] [2, 3, 4]"]),
   ] as [(String, [String])])

@@ -61,12 +61,16 @@ enum StandardLibrary {
       guard let i = Int(exactly: d.rounded(.towardZero)) else { throw RuntimeError("\(d) does not fit in an Int", argument: "value") }
       return .int(i)
     })
+    NumberStyle.register(&r)
     r.add(Builtin("format", [.positional("value", .double, "a number"),
-                             .labeled("digits", .int, default: .value(.int(4)), "digits after the decimal point")],
-                  returns: .string, doc: "Formats a number with a fixed number of digits, e.g. format(0.12345, digits: 2) is \"0.12\".") { args, _ in
+                             .labeled("digits", .int, default: .value(.int(4)), "digits after the decimal point (.fixed, .scientific) or significant digits (.automatic)"),
+                             .labeled("style", .record(NumberStyle.typeName), default: .expression(".fixed"),
+                                      "how to write it: .fixed (0.1235), .scientific (1.235e-12) or .automatic (fixed for 0.001 ≤ |x| < 10⁶, else scientific)")],
+                  returns: .string,
+                  doc: "Formats a number, e.g. format(0.12345, digits: 2) is \"0.12\", format(1e-12, style: .scientific) is \"1.0000e-12\"; in a string, \"\\(x, digits: 2)\" is the same.") { args, _ in
       let digits = try args.int("digits")
       guard (0...17).contains(digits) else { throw RuntimeError("digits must be between 0 and 17, got \(digits)", argument: "digits") }
-      return .string(String(format: "%.\(digits)f", try args.double("value")))
+      return .string(try NumberStyle(args.values["style"]).format(try args.double("value"), digits: digits))
     })
     r.add(Builtin("measured", [.positional("value", .any, "a number, or text already formatted (e.g. from stats.summary)"),
                                .labeled("digits", .int, default: .value(.int(2)), "digits after the decimal point, for a number")],
@@ -105,5 +109,46 @@ extension Builtin {
     var copy = self
     copy.mutating = true
     return copy
+  }
+}
+
+/// How `format` writes a number: the `NumberStyle` values `.fixed`, `.scientific`, `.automatic`.
+enum NumberStyle: String, CaseIterable {
+  case fixed, scientific, automatic
+  static let typeName = "NumberStyle"
+
+  var value: Value { .record(Record(Self.typeName, [(name: "name", value: .string(rawValue))])) }
+
+  init(_ value: Value?) throws {
+    guard let value else { self = .fixed; return }  // the default
+    guard case .record(let r) = value, case .string(let name)? = r["name"], let style = NumberStyle(rawValue: name) else {
+      throw RuntimeError("style must be .fixed, .scientific or .automatic", argument: "style")
+    }
+    self = style
+  }
+
+  func format(_ x: Double, digits: Int) -> String {
+    switch self {
+    case .fixed: return String(format: "%.\(digits)f", x)
+    case .scientific: return String(format: "%.\(digits)e", x)
+    case .automatic:
+      let magnitude = abs(x)
+      if magnitude == 0 || (magnitude >= 1e-3 && magnitude < 1e6) { return String(format: "%.\(digits)g", x) }
+      return String(format: "%.\(max(digits - 1, 0))e", x)
+    }
+  }
+
+  static func register(_ r: inout Registry) {
+    r.addRecord(RecordType(typeName, doc: "How format writes a number: .fixed, .scientific or .automatic.",
+                           fields: [(name: "name", type: .string, doc: "the style's name")]))
+    for style in allCases {
+      r.addImplicitMember(Builtin(style.rawValue, [], returns: .record(typeName), doc: {
+        switch style {
+        case .fixed: return "A fixed number of digits after the decimal point: 0.1235."
+        case .scientific: return "Scientific notation with the given digits after the point: 1.2346e-12."
+        case .automatic: return "Fixed (with significant digits) for 0.001 ≤ |x| < 10⁶, scientific otherwise."
+        }
+      }()) { _, _ in style.value }, producing: .record(typeName))
+    }
   }
 }

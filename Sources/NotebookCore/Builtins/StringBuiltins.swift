@@ -8,6 +8,11 @@ enum StringBuiltins {
       guard let v = args.values["value"] else { throw RuntimeError("missing argument 'value'") }
       return .string(v.text)
     })
+    r.add(Builtin("String", [.labeled("describing", .any, "any value")], returns: .string,
+                  doc: "The text a value prints with, as String(_:): String(describing: 0.5) is \"0.5\".") { args, _ in
+      guard let v = args.values["describing"] else { throw RuntimeError("missing argument 'describing'") }
+      return .string(v.text)
+    })
     r.addMethod(Builtin("split", [.labeled("separator", .string, "the text between the pieces (not empty)")],
                         returns: .array(.string),
                         doc: "The pieces between occurrences of the separator, as Swift's split: empty pieces are left out, so \"a,,b\".split(separator: \",\") is [\"a\", \"b\"].") { args, _ in

@@ -26,7 +26,23 @@ extension Parser {
       return nil
     }
     do {
-      let expression = try parseExpression(missing: "expected expression in string interpolation")
+      var expression = try parseExpression(missing: "expected expression in string interpolation")
+      if at(.comma) {
+        // `\(x, digits: 3)`, `\(x, style: .scientific)`: the number as `format(x, digits: 3)` writes it.
+        var arguments = [Argument(label: nil, value: expression)]
+        while consume(.comma) != nil {
+          guard peek(1).symbol == .colon, isNameLike(current) else {
+            report("expected a labelled format argument such as 'digits: 3' in string interpolation", at: current.range)
+            return nil
+          }
+          let label = Identifier(current.text, advance().range)
+          advance()
+          let value = try parseExpression(missing: "expected expression after '\(label.name):'")
+          arguments.append(Argument(label: label, value: value))
+        }
+        let callee = Expression(.identifier("format"), open)
+        expression = Expression(.call(callee: callee, arguments: arguments), expression.range.union(arguments.last!.value.range))
+      }
       if !current.isEndOfInput {
         if case .invalid = current.kind { return nil }
         report("expected ')' to end string interpolation", at: current.range,

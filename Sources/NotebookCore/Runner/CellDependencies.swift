@@ -89,7 +89,7 @@ struct CellDependencies: Equatable {
         {
           writes.insert(root)
         }
-        if let builtin = registry.functions[calleeName(callee)] {
+        if let builtin = registry.function(calleeName(callee), firstLabel: args.first?.label?.name) {
           effects += CellEffect.effects(of: builtin, arguments: args, callRange: e.range)
         }
       case .closure(let c):

@@ -18,12 +18,12 @@ extension Checker {
       if let anonymous = anonymousParameter(name, callee.range) {
         return compileFunctionCall(anonymous, name: name, signature: nil, arguments, range)
       }
-      guard let b = registry.functions[name] else {
+      guard let b = registry.function(name, firstLabel: arguments.first?.label?.name) else {
         if let type = namedType(name) {
           report("'\(type)' cannot be constructed with '\(name)(…)'", at: callee.range)
           return nil
         }
-        let suggestion = Suggestions.closest(name, among: registry.functions.keys.filter { !$0.contains(".") })
+        let suggestion = Suggestions.closest(name, among: registry.functions.keys.filter { !$0.contains(".") && !$0.contains("(") })
         report(
           "cannot find function '\(name)' in scope", at: callee.range,
           notes: suggestion.map { ["did you mean '\($0)'?"] } ?? [])

@@ -145,7 +145,7 @@ extension Checker {
       return nil
     }
     let candidates =
-      scopes.flatMap(\.keys) + Array(registry.functions.keys.filter { !$0.contains(".") })
+      scopes.flatMap(\.keys) + Array(registry.functions.keys.filter { !$0.contains(".") && !$0.contains("(") })
       + Array(registry.namespaces.keys)
     let suggestion = Suggestions.closest(name, among: candidates)
     report("cannot find '\(name)' in scope", at: range, notes: suggestion.map { ["did you mean '\($0)'?"] } ?? [])

@@ -7,7 +7,7 @@ public enum FunctionReference {
   public static func markdown(_ r: Registry) -> String {
     var out =
       "# Notebook functions\n\nGenerated from the builtin registry by `notebook functions --markdown`; do not edit.\n"
-    let free = r.functions.values.filter { !$0.name.contains(".") }.sorted { $0.name < $1.name }
+    let free = r.functions.values.filter { !$0.name.contains(".") }.sorted { ($0.name, $0.signature) < ($1.name, $1.signature) }
     out += "\n## Functions\n"
     for b in free { out += entry(b) }
     for ns in r.namespaces.keys.sorted() {
@@ -64,7 +64,7 @@ public enum FunctionReference {
 
   /// Plain text: one signature and its first sentence per line.
   public static func text(_ r: Registry) -> String {
-    let all = r.functions.values.sorted { $0.name < $1.name }
+    let all = r.functions.values.sorted { ($0.name, $0.signature) < ($1.name, $1.signature) }
       + r.implicitMembers.values.flatMap(\.values).sorted { $0.name < $1.name }
     return all.map { "\($0.signature)\n    \($0.doc)\n" }.joined()
   }

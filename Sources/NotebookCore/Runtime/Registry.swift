@@ -15,8 +15,15 @@ public struct Registry: Sendable {
 
   /// Declares a function; a dotted name (`plot.line`) needs its namespace declared first,
   /// and every resource it reads or writes must be named by one of its `String` parameters.
+  /// A second function of the same name whose first parameter is labelled is found under
+  /// `name(label:)` (`String(_:)` and `String(describing:)`), as methods are.
   public mutating func add(_ b: Builtin) {
-    precondition(functions[b.name] == nil, "builtin \(b.name) declared twice")
+    var b = b
+    if functions[b.name] != nil, let label = b.parameters.first?.label {
+      b.overloadKey = "\(b.name)(\(label):)"
+    }
+    let key = b.overloadKey ?? b.name
+    precondition(functions[key] == nil, "builtin \(key) declared twice")
     if let dot = b.name.firstIndex(of: ".") {
       precondition(namespaces[String(b.name[..<dot])] != nil, "undeclared namespace for \(b.name)")
     }
@@ -26,7 +33,13 @@ public struct Registry: Sendable {
         b.parameters.contains { $0.name == name && $0.type == .string },
         "\(b.name) declares an effect on '\(name)', which is not one of its String parameters")
     }
-    functions[b.name] = b
+    functions[key] = b
+  }
+
+  /// The function a call of `name` with first argument label `firstLabel` means.
+  public func function(_ name: String, firstLabel: String?) -> Builtin? {
+    if let firstLabel, let b = functions["\(name)(\(firstLabel):)"] { return b }
+    return functions[name]
   }
 
   public mutating func addNamespace(_ name: String, doc: String) { namespaces[name] = doc }
@@ -116,6 +129,8 @@ public struct Builtin: Sendable {
   public var doc: String
   /// The last parameter takes any number of positional arguments (`print`).
   public var variadic: Bool
+  /// Where a second function of the same name is registered (`String(describing:)`).
+  public var overloadKey: String?
   /// A method that changes its receiver (`xs.append(v)`): the implementation
   /// returns the new receiver, the call itself has no value, and the receiver
   /// must be a `var`.
@@ -243,7 +258,8 @@ public enum DefaultValue: Sendable, CustomStringConvertible {
   case notebookSeed
   /// No value: the implementation decides (shown as `nil`).
   case absent
-  /// A cell function's default, computed when a call leaves it out (shown as written).
+  /// A default shown as written (`.fixed`, a cell function's `2`) and computed by the
+  /// implementation (builtins) or when a call leaves it out (cell functions).
   case expression(String)
 
   public var description: String {
