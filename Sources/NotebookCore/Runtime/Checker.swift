@@ -177,23 +177,25 @@ public struct Checker {
   /// `body` in a new scope. (A non-generic overload for code: a closure returned through a
   /// generic `T` would be called through a reabstraction thunk on every run.)
   mutating func inScope(_ body: (inout Checker) -> Execution?) -> Execution? {
-    scopes.append([:])
-    scopeContexts.append(contexts.count - 1)
-    defer {
-      scopes.removeLast()
-      scopeContexts.removeLast()
-    }
+    pushScope()
+    defer { popScope() }
     return body(&self)
   }
 
   mutating func inScope<T>(_ body: (inout Checker) -> T) -> T {
+    pushScope()
+    defer { popScope() }
+    return body(&self)
+  }
+
+  mutating func pushScope() {
     scopes.append([:])
     scopeContexts.append(contexts.count - 1)
-    defer {
-      scopes.removeLast()
-      scopeContexts.removeLast()
-    }
-    return body(&self)
+  }
+
+  mutating func popScope() {
+    scopes.removeLast()
+    scopeContexts.removeLast()
   }
 }
 
