@@ -107,26 +107,26 @@ extension Checker {
     }
     var constants: [String: Value] = [:]
     var ranges: [String: SourceRange] = [:]
-    var evaluated: [(String, Evaluation)] = []
+    var evaluated: [(String, Code)] = []
     for (p, param) in builtin.parameters.enumerated() {
       if let code = codes[p] {
-        evaluated.append((param.name, code.code))
+        evaluated.append((param.name, Code(run: code.code)))
         ranges[param.name] = code.range
       } else if let d = param.defaultValue {
         switch d {
         case .value(let v): constants[param.name] = v
-        case .notebookSeed: evaluated.append((param.name, { f in .int(f.machine.context.seed) }))
+        case .notebookSeed: evaluated.append((param.name, Code(run: { f in .int(f.machine.context.seed) })))
         case .absent, .expression: break
         }
       }
     }
     let receiverCode = receiver?.code
     let implementation = builtin.implementation
-    let variadicCodes = variadic
+    let variadicCodes = variadic.map { Code(run: $0) }
     return Typed(type: type, code: { f in
       var args = CallArguments(values: constants, callRange: callRange, receiver: try receiverCode?(f))
-      for (name, code) in evaluated { args.values[name] = try code(f) }
-      if !variadicCodes.isEmpty { args.variadic = try variadicCodes.map { try $0(f) } }
+      for (name, code) in evaluated { args.values[name] = try code.run(f) }
+      if !variadicCodes.isEmpty { args.variadic = try variadicCodes.map { try $0.run(f) } }
       args.ranges = ranges
       let context = f.machine.context
       return try invoke(callRange, ranges: ranges) { try implementation(args, context) }

@@ -110,21 +110,21 @@ extension Checker {
   }
 
   mutating func inferString(_ segments: [StringSegment]) -> Typed? {
-    var parts: [Evaluation] = []
+    var parts: [Code] = []
     var failed = false
     for segment in segments {
       switch segment {
-      case .text(let t): parts.append { _ in .string(t) }
+      case .text(let t): parts.append(Code(run: { _ in .string(t) }))
       case .interpolation(let inner):
         guard let typed = infer(inner) else { failed = true; continue }
         if typed.type == .void { report("cannot interpolate an expression that returns nothing", at: inner.range) }
-        parts.append(typed.code)
+        parts.append(Code(run: typed.code))
       }
     }
     if failed { return nil }
     return Typed(type: .string, code: { f in
       var text = ""
-      for part in parts { text += try part(f).text }
+      for part in parts { text += try part.run(f).text }
       return .string(text)
     })
   }
@@ -175,11 +175,11 @@ extension Checker {
       element = joined
     }
     let type = element ?? expectedElement ?? .any
-    let codes = typed.map { converted($0, to: type).code }
+    let codes = typed.map { Code(run: converted($0, to: type).code) }
     return Typed(type: .array(type), code: { f in
       var values: [Value] = []
       values.reserveCapacity(codes.count)
-      for code in codes { values.append(try code(f)) }
+      for code in codes { values.append(try code.run(f)) }
       return .array(values)
     })
   }

@@ -146,7 +146,7 @@ extension Checker {
   mutating func compileFunctionCall(_ callee: Typed, name: String, signature: UserFunctionSignature?,
                                     _ arguments: [Argument], _ range: SourceRange) -> Typed? {
     guard case .function(let parameterTypes, let result) = callee.type else { return nil }
-    var codes = [Evaluation?](repeating: nil, count: parameterTypes.count)
+    var codes = [Code?](repeating: nil, count: parameterTypes.count)
     if let signature {
       switch ArgumentBinding.bind(arguments, to: signature.descriptor, callRange: range) {
       case .failure(let d):
@@ -158,7 +158,7 @@ extension Checker {
           guard let index else { continue }
           guard let code = argument(arguments[index].value, parameterTypes[p], name: signature.descriptor.parameters[p].name,
                                     signature: signature.descriptor.signature) else { return nil }
-          codes[p] = code
+          codes[p] = Code(run: code)
         }
       }
     } else {
@@ -174,11 +174,11 @@ extension Checker {
       }
       for (k, a) in arguments.enumerated() {
         guard let code = argument(a.value, parameterTypes[k], name: "\(k + 1)", signature: "\(callee.type)") else { return nil }
-        codes[k] = code
+        codes[k] = Code(run: code)
       }
     }
     let calleeCode = callee.code
-    let arguments = codes.map { $0.map { Code(run: $0) } }
+    let arguments = codes
     return Typed(type: result, code: { f in
       guard case .function(let fn) = try calleeCode(f) else { throw Diagnostic.error("'\(name)' is not a function", at: range) }
       if let compiled = fn.compiled {
@@ -198,7 +198,7 @@ extension Checker {
         }
       }
       var values = [Value?](repeating: nil, count: codes.count)
-      for (k, code) in codes.enumerated() { if let code { values[k] = try code(f) } }
+      for (k, code) in codes.enumerated() { if let code { values[k] = try code.run(f) } }
       return try Self.call(fn, values, range, f)
     })
   }
