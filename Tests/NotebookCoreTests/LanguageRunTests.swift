@@ -61,6 +61,9 @@ import Testing
     // named types and implicit members from an array literal
     ("let acts: [Activation] = [.topK(k: 2), .relu(l1: 0.1)]\nlet b = Activation.topK(k: 3)\nprint(acts.count, b == .topK(k: 3))", ["2 true"]),
     ("for a in [.topK(k: 2), .relu(l1: 0.5)] { print(a) }", [".topK(k: 2)", ".relu(l1: 0.5)"]),
+    // if let and guard let unwrap optionals
+    ("let xs = [3, 8]\nif let big = xs.first(where: { $0 > 5 }) { print(\"found\", big) } else { print(\"none\") }\nif let x = [Int]().first { print(x) } else { print(\"empty\") }", ["found 8", "empty"]),
+    ("func half(_ d: [String: Int], _ k: String) -> Int {\n  guard let v = d[k] else { return -1 }\n  return v / 2\n}\nprint(half([\"a\": 10], \"a\"), half([\"a\": 10], \"b\"))", ["5 -1"]),
     // strings and number formats
     ("let x = 0.000012345\n\"\\(x, digits: 2) | \\(x, style: .scientific) | \\(x, digits: 3, style: .automatic) | \\(1234.56, style: .automatic)\"", ["0.00 | 1.2345e-05 | 1.23e-05 | 1235"]),
     ("print(String(3), String(describing: [1, 2]), format(2.5, digits: 1))", ["3 [1, 2] 2.5"]),
@@ -81,6 +84,7 @@ import Testing
     ("let d = [:]", "1:9: empty dictionary literal requires an explicit type"),
     ("switch 3 { case 1: print(1) }", "1:1: switch must be exhaustive"),
     ("return 1", "1:1: 'return' is only allowed inside a function or a closure"),
+    ("if let x = 3 { print(x) }", "1:12: initializer for conditional binding must have Optional type, not 'Int'"),
     ("[1, 2].map { $0 + \"a\" }", "1:14: binary operator '+' cannot be applied to operands of type 'Int' and 'String'"),
     ("let xs = [1, 2]\nxs[1..<5]", "2:4: range 1..<5 out of bounds: the array's element count has 2"),
     ("func g(x: Int) -> Int { x }\ng(3)", "2:3: missing argument label 'x:' in call to 'g'"),

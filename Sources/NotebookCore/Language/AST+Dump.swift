@@ -57,6 +57,15 @@ extension Statement {
       return Self.closing(["(while \(condition.dump(ranges: ranges))"] + Self.block(body, ranges: ranges), at)
     case .repeatWhile(let body, let condition):
       return Self.closing(["(repeat"] + Self.block(body, ranges: ranges) + ["  (while \(condition.dump(ranges: ranges)))"], at)
+    case .ifLet(let name, let value, let then, let otherwise):
+      var lines = ["(if-let \(name.name) \(value.dump(ranges: ranges))"]
+      lines += Self.closing(["(then"] + Self.block(then, ranges: ranges), "").map { "  " + $0 }
+      if let otherwise {
+        lines += Self.closing(["(else"] + Self.block(otherwise, ranges: ranges), "").map { "  " + $0 }
+      }
+      return Self.closing(lines, at)
+    case .guardLet(let name, let value, let otherwise):
+      return Self.closing(["(guard-let \(name.name) \(value.dump(ranges: ranges))"] + Self.block(otherwise, ranges: ranges), at)
     case .guardElse(let condition, let otherwise):
       return Self.closing(["(guard \(condition.dump(ranges: ranges))"] + Self.block(otherwise, ranges: ranges), at)
     case .switchCases(let subject, let cases):

@@ -29,6 +29,8 @@ extension Statement {
     case .forIn(_, let sequence, let body): return [sequence] + block(body)
     case .whileLoop(let c, let body), .repeatWhile(let body, let c): return [c] + block(body)
     case .guardElse(let c, let otherwise): return [c] + block(otherwise)
+    case .ifLet(_, let value, let then, let otherwise): return [value] + block(then) + block(otherwise ?? [])
+    case .guardLet(_, let value, let otherwise): return [value] + block(otherwise)
     case .switchCases(let subject, let cases):
       return [subject] + cases.flatMap { c -> [Expression] in
         var labels: [Expression] = []

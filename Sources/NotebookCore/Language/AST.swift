@@ -263,6 +263,10 @@ public struct Statement: Hashable, Sendable {
     case whileLoop(condition: Expression, body: [Statement])
     /// `repeat { … } while c`
     case repeatWhile(body: [Statement], condition: Expression)
+    /// `if let name = optional { … } else { … }`
+    case ifLet(name: Identifier, value: Expression, then: [Statement], otherwise: [Statement]?)
+    /// `guard let name = optional else { … }`: `name` is bound after the statement.
+    case guardLet(name: Identifier, value: Expression, otherwise: [Statement])
     /// `guard c else { … }` (the else block must leave the scope).
     case guardElse(condition: Expression, otherwise: [Statement])
     /// `switch subject { case …: … }`

@@ -155,6 +155,10 @@ extension Parser {
   /// comma-separated, a trailing comma allowed.
   mutating func parseArguments() throws -> ([Argument], SourceRange) {
     let open = advance()
+    // Inside a call's parentheses a `{` opens a closure again, even in an `if` condition.
+    let saved = braceEndsExpression
+    if open.symbol == .leftParen { braceEndsExpression = false }
+    defer { braceEndsExpression = saved }
     let closer = open.symbol!.closing!
     var arguments: [Argument] = []
     while !at(closer) {

@@ -99,10 +99,13 @@ extension Parser {
   mutating func parseIf() throws -> Statement {
     let ifToken = advance()
     if at(.leftBrace) { throw fail("missing condition in 'if' statement", at: ifToken.range) }
-    if let keyword = current.keyword, keyword == .let || keyword == .var {
-      throw fail("'if \(keyword.rawValue)' is not supported in notebook cells", at: ifToken.range.union(current.range))
+    var binding: (Identifier, Expression)?
+    if current.keyword == .let {
+      binding = try parseOptionalBinding(after: "if let")
+    } else if current.keyword == .var {
+      throw fail("'if var' is not supported in notebook cells; use 'if let'", at: ifToken.range.union(current.range))
     }
-    let condition = try parseCondition(missing: "expected condition after 'if'")
+    let condition = try binding?.1 ?? parseCondition(missing: "expected condition after 'if'")
     try expectBody(after: "'if' condition")
     let (then, thenEnd) = try parseBlock()
     var otherwise: [Statement]?
@@ -120,6 +123,9 @@ extension Parser {
       } else {
         throw fail("expected '{' or 'if' after 'else'", at: expectedRange)
       }
+    }
+    if let (name, value) = binding {
+      return Statement(.ifLet(name: name, value: value, then: then, otherwise: otherwise), ifToken.range.union(end))
     }
     return Statement(.ifElse(condition: condition, then: then, otherwise: otherwise), ifToken.range.union(end))
   }
@@ -163,9 +169,27 @@ extension Parser {
     return Statement(.repeatWhile(body: body, condition: condition), token.range.union(condition.range))
   }
 
-  /// `guard c else { … }`
+  /// `let name = value` after `if` or `guard` (the value an optional).
+  mutating func parseOptionalBinding(after introducer: String) throws -> (Identifier, Expression) {
+    advance()
+    let name = try parseBindingName(after: introducer)
+    guard consume(.assign) != nil else {
+      throw fail("expected '=' and an optional value after '\(introducer) \(name.name)'", at: expectedRange)
+    }
+    return (name, try parseCondition(missing: "expected an optional value after '='"))
+  }
+
+  /// `guard c else { … }`, `guard let x = optional else { … }`
   mutating func parseGuard() throws -> Statement {
     let token = advance()
+    if current.keyword == .let {
+      let (name, value) = try parseOptionalBinding(after: "guard let")
+      guard current.keyword == .else else { throw fail("expected 'else' after 'guard' condition", at: expectedRange) }
+      advance()
+      try expectBody(after: "'else'")
+      let (body, end) = try parseBlock()
+      return Statement(.guardLet(name: name, value: value, otherwise: body), token.range.union(end))
+    }
     let condition = try parseCondition(missing: "expected condition after 'guard'")
     guard current.keyword == .else else { throw fail("expected 'else' after 'guard' condition", at: expectedRange) }
     advance()

@@ -43,6 +43,16 @@ struct CellDependencies: Equatable {
       case .guardElse(let c, let otherwise):
         visit(c)
         block(otherwise, depth)
+      case .ifLet(let name, let value, let then, let otherwise):
+        visit(value)
+        local.append([name.name])
+        then.forEach { visit($0, depth: depth + 1) }
+        local.removeLast()
+        if let otherwise { block(otherwise, depth) }
+      case .guardLet(let name, let value, let otherwise):
+        visit(value)
+        block(otherwise, depth)
+        if depth == 0 { writes.insert(name.name) } else { local[local.count - 1].insert(name.name) }
       case .switchCases(let subject, let cases):
         visit(subject)
         for c in cases {

@@ -73,6 +73,13 @@ extension Checker {
       }
     case .implicitMember(let name, nil):
       return inferImplicitMember(name, arguments, range, expected: expected)
+    case .array(let items) where items.count == 1 && arguments.isEmpty:
+      // `[Int]()`, `[Activation]()`: an empty array of that element type.
+      if case .identifier(let name) = items[0].kind, lookup(name) == nil, let element = namedType(name) {
+        return .constant(.array(element), .array([]))
+      }
+      report("this expression cannot be called", at: callee.range)
+      return nil
     default:
       guard let f = infer(callee) else { return nil }
       if case .function = f.type { return compileFunctionCall(f, name: "function", signature: nil, arguments, range) }

@@ -67,6 +67,38 @@ extension Checker {
         } while try test(f)
         return .normal
       }
+    case .ifLet(let name, let value, let then, let otherwise):
+      let wrapped = optionalBindingType(value)
+      var store: ((Frame, Value) -> Void)?
+      let thenCode: Execution? = inScope { c in
+        store = c.define(name, wrapped?.type ?? .any, mutable: false)?.store()
+        return c.compileBlock(then)
+      }
+      var elseCode: Execution? = { _ in .normal }
+      if let otherwise { elseCode = inScope { c in c.compileBlock(otherwise) } }
+      guard let wrapped, let store, let thenCode, let elseCode else { return nil }
+      let code = wrapped.code
+      return { f in
+        let v = try code(f)
+        if case .nilValue = v { return try elseCode(f) }
+        store(f, v)
+        return try thenCode(f)
+      }
+    case .guardLet(let name, let value, let otherwise):
+      let wrapped = optionalBindingType(value)
+      let elseCode = inScope { c in c.compileBlock(otherwise) }
+      if !Self.leavesScope(otherwise) {
+        report("'guard' body must not fall through; end it with 'return', 'break' or 'continue'", at: range)
+      }
+      let store = define(name, wrapped?.type ?? .any, mutable: false)?.store()
+      guard let wrapped, let store, let elseCode else { return nil }
+      let code = wrapped.code
+      return { f in
+        let v = try code(f)
+        if case .nilValue = v { return try elseCode(f) }
+        store(f, v)
+        return .normal
+      }
     case .guardElse(let condition, let otherwise):
       let test = compileCondition(condition, what: "'guard' condition")
       let elseCode = inScope { c in c.compileBlock(otherwise) }
@@ -148,6 +180,18 @@ extension Checker {
     return { f in
       guard case .bool(let b) = try code(f) else { throw Diagnostic.error("condition must be a Bool", at: e.range) }
       return b
+    }
+  }
+
+  /// The value of `if let` / `guard let`, typed as what it holds when it is not nil.
+  mutating func optionalBindingType(_ value: Expression) -> Typed? {
+    guard let typed = infer(value) else { return nil }
+    switch typed.type {
+    case .optional(let wrapped): return Typed(type: wrapped, code: typed.code)
+    case .any: return typed
+    default:
+      report("initializer for conditional binding must have Optional type, not '\(typed.type)'", at: value.range)
+      return nil
     }
   }
 

@@ -55,6 +55,8 @@ public struct Checker {
           for name in pattern.names where defined[name.name] == nil { defined[name.name] = name.range }
         case .function(let f):
           if defined[f.name.name] == nil { defined[f.name.name] = f.name.range }
+        case .guardLet(let name, _, _):
+          if defined[name.name] == nil { defined[name.name] = name.range }
         default: break
         }
       }
