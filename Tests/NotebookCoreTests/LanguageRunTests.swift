@@ -67,6 +67,7 @@ import Testing
     // strings and number formats
     ("let x = 0.000012345\n\"\\(x, digits: 2) | \\(x, style: .scientific) | \\(x, digits: 3, style: .automatic) | \\(1234.56, style: .automatic)\"", ["0.00 | 1.2345e-05 | 1.23e-05 | 1235"]),
     ("print(String(3), String(describing: [1, 2]), format(2.5, digits: 1))", ["3 [1, 2] 2.5"]),
+    ("var xs: [Double] = []\nxs.append(1)\nxs.append(2.5)\nxs", ["[1.0, 2.5]"]),
     // slicing
     ("let xs = [10, 20, 30, 40]\nprint(xs[1..<3], xs[[0, 3]], (0..<10)[2...4])", ["[20, 30] [10, 40] [2, 3, 4]"]),
   ] as [(String, [String])])

@@ -101,14 +101,32 @@ extension Checker {
 
   /// Binds and type-checks the arguments of a builtin; returns the call's type and code.
   mutating func compileBuiltinCall(_ builtin: Builtin, _ arguments: [Argument], callRange: SourceRange, receiver: Typed?) -> Typed? {
-    guard let (types, codes, variadic) = checkArguments(arguments, of: builtin, callRange: callRange, receiver: receiver?.type) else {
+    guard let (type, makeArguments, _) = compileArguments(builtin, arguments, callRange: callRange, receiverType: receiver?.type) else {
+      return nil
+    }
+    let receiverCode = receiver?.code
+    let implementation = builtin.implementation
+    return Typed(type: type, code: { f in
+      var args = try makeArguments(f)
+      args.receiver = try receiverCode?(f)
+      let context = f.machine.context
+      return try invoke(callRange, ranges: args.ranges) { try implementation(args, context) }
+    })
+  }
+
+  /// The call's type and the code that builds its ``CallArguments`` (defaults filled in, no
+  /// receiver): what a call and a mutating call share.
+  mutating func compileArguments(_ builtin: Builtin, _ arguments: [Argument], callRange: SourceRange, receiverType: ValueType?)
+    -> (type: ValueType, make: (Frame) throws -> CallArguments, codes: [Code?])?
+  {
+    guard let (types, codes, variadic) = checkArguments(arguments, of: builtin, callRange: callRange, receiver: receiverType) else {
       return nil
     }
     let type: ValueType
     if builtin.mutating {
       type = .void
-    } else if let resultType = builtin.resultType, let receiver {
-      type = resultType(receiver.type, types)
+    } else if let resultType = builtin.resultType, let receiverType {
+      type = resultType(receiverType, types)
     } else {
       type = builtin.returnType?(types) ?? builtin.returns
     }
@@ -127,17 +145,14 @@ extension Checker {
         }
       }
     }
-    let receiverCode = receiver?.code
-    let implementation = builtin.implementation
     let variadicCodes = variadic.map { Code(run: $0) }
-    return Typed(type: type, code: { f in
-      var args = CallArguments(values: constants, callRange: callRange, receiver: try receiverCode?(f))
+    let parameterCodes = codes.map { $0.map { Code(run: $0.code) } }
+    return (type, { f in
+      var args = CallArguments(values: constants, ranges: ranges, callRange: callRange)
       for (name, code) in evaluated { args.values[name] = try code.run(f) }
       if !variadicCodes.isEmpty { args.variadic = try variadicCodes.map { try $0.run(f) } }
-      args.ranges = ranges
-      let context = f.machine.context
-      return try invoke(callRange, ranges: ranges) { try implementation(args, context) }
-    })
+      return args
+    }, parameterCodes)
   }
 
   /// Matches and checks arguments: the argument types in parameter order, each argument's code
@@ -206,17 +221,16 @@ extension Checker {
       report("cannot use mutating method '\(name.name)' on '\(variable)': it is a 'let' constant", at: base.range,
              notes: [constantNote(variable, binding)])
     }
-    guard let call = compileBuiltinCall(b, arguments, callRange: range, receiver: Typed(type: receiver.type, code: { _ in .void })),
+    guard let (_, makeArguments, codes) = compileArguments(b, arguments, callRange: range, receiverType: receiver.type),
           binding.mutable else { return nil }
     let update = location(of: binding).update()
-    if b.name == "append", case .array(let element) = receiver.type, arguments.count == 1, !arguments[0].trailing,
-       let value = infer(arguments[0].value, expected: element) {
-      let code = converted(value, to: element).code
+    if b.name == "append", case .array(let elementType) = receiver.type, let elementCode = codes.first ?? nil {
+      // Appending in place: the array is uniquely referenced while it is out of its slot.
       return Typed(type: .void, code: { f in
-        let element = try code(f)
+        let element = Value.converted(try elementCode.run(f), to: elementType)
         try update(f) { v in
           guard case .array(var items) = v else { throw Diagnostic.error("'\(variable)' is not an array", at: base.range) }
-          v = .void  // the array is now uniquely referenced: append in place
+          v = .void
           items.append(element)
           v = .array(items)
         }
@@ -225,10 +239,8 @@ extension Checker {
     }
     // Other mutating methods: the implementation returns the new receiver.
     let implementation = b.implementation
-    _ = call
-    let argumentCall = compileBuiltinCallArguments(b, arguments, range)
     return Typed(type: .void, code: { f in
-      var args = try argumentCall(f)
+      var args = try makeArguments(f)
       try update(f) { v in
         args.receiver = v
         let context = f.machine.context
@@ -236,29 +248,6 @@ extension Checker {
       }
       return .void
     })
-  }
-
-  /// The arguments of a builtin call as run-time code (for mutating methods).
-  mutating func compileBuiltinCallArguments(_ b: Builtin, _ arguments: [Argument], _ range: SourceRange) -> (Frame) throws -> CallArguments {
-    var codes: [(String, Evaluation, SourceRange)] = []
-    var constants: [String: Value] = [:]
-    if case .success(let bound) = ArgumentBinding.bind(arguments, to: b, callRange: range) {
-      for (p, param) in b.parameters.enumerated() {
-        if let index = bound.argumentIndex[p], let t = infer(arguments[index].value, expected: param.type) {
-          codes.append((param.name, converted(t, to: param.type).code, arguments[index].value.range))
-        } else if case .value(let v)? = param.defaultValue {
-          constants[param.name] = v
-        }
-      }
-    }
-    return { f in
-      var args = CallArguments(values: constants, callRange: range)
-      for (name, code, r) in codes {
-        args.values[name] = try code(f)
-        args.ranges[name] = r
-      }
-      return args
-    }
   }
 
   /// A method call on a value whose type is only known at run time (`Any`).

@@ -86,16 +86,8 @@ extension Checker {
   func converted(_ typed: Typed, to target: ValueType) -> Typed {
     let code = typed.code
     switch (typed.type, target) {
-    case (.int, .double):
-      return Typed(type: .double, code: { f in
-        if case .int(let i) = try code(f) { return .double(Double(i)) }
-        return try code(f)
-      })
-    case (.array(.int), .array(.double)):
-      return Typed(type: target, code: { f in
-        guard case .array(let items) = try code(f) else { return try code(f) }
-        return .array(items.map { if case .int(let i) = $0 { return .double(Double(i)) }; return $0 })
-      })
+    case (.int, .double), (.array(.int), .array(.double)):
+      return Typed(type: target, code: { f in Value.converted(try code(f), to: target) })
     default:
       return Typed(type: target == .any || typed.type.isAssignable(to: target) && Self.isOpen(typed.type) ? target : typed.type, code: code)
     }

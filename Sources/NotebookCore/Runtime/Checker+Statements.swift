@@ -109,13 +109,10 @@ extension Checker {
       return { f in try test(f) ? .normal : try elseCode(f) }
     case .switchCases(let subject, let cases):
       return compileSwitch(subject, cases, range)
-    case .breakLoop, .continueLoop:
-      let isBreak: Bool = { if case .breakLoop = statement.kind { return true }; return false }()
-      if loopDepth == 0 {
-        report("'\(isBreak ? "break" : "continue")' is only allowed inside a loop\(isBreak ? " or a switch" : "")", at: range)
-        return nil
-      }
-      return isBreak ? { _ in .breakLoop } : { _ in .continueLoop }
+    case .breakLoop:
+      return leavingLoop("'break' is only allowed inside a loop or a switch", range, .breakLoop)
+    case .continueLoop:
+      return leavingLoop("'continue' is only allowed inside a loop", range, .continueLoop)
     case .returnValue(let value):
       return compileReturn(value, range)
     case .function(let declaration):
@@ -129,6 +126,15 @@ extension Checker {
         return .normal
       }
     }
+  }
+
+  /// `break` or `continue`: the flow it leaves with, or an error outside a loop.
+  mutating func leavingLoop(_ error: String, _ range: SourceRange, _ flow: Flow) -> Execution? {
+    if loopDepth == 0 {
+      report(error, at: range)
+      return nil
+    }
+    return { _ in flow }
   }
 
   /// The statements of a block, in their own scope, as one execution (stops at the first

@@ -64,6 +64,17 @@ public enum Value: Sendable {
     }
   }
 
+  /// `v` where a `target` is expected: Ints become Doubles where Doubles are (also inside
+  /// an array); anything else is left as it is.
+  static func converted(_ v: Value, to target: ValueType) -> Value {
+    switch (v, target) {
+    case (.int(let i), .double): return .double(Double(i))
+    case (.array(let items), .array(.double)):
+      return .array(items.map { if case .int(let i) = $0 { return .double(Double(i)) }; return $0 })
+    default: return v
+    }
+  }
+
   static func isNumber(_ v: Value) -> Bool {
     switch v {
     case .int, .double: return true
