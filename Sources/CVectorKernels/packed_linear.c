@@ -3,23 +3,24 @@
 // whose K and V are packed per head on the fly.
 //
 // Panel p holds output features 32p ..< 32p+32 (zero beyond `out`), feature-fastest for each k:
-// packed[(p·in + k)·32 + j] = W[32p + j][k]. A 12 × 32 tile of y lives in 24 AVX-512
-// accumulators; each k step loads two vectors of the panel and broadcasts one x per row. Panels
-// are the outer loop, so a panel (32·in floats) stays in L1/L2 while every row passes through it.
+// packed[(p·in + k)·32 + j] = W[32p + j][k]. With AVX-512 a 12 × 32 tile of y lives in 24
+// accumulators; with AVX2 + FMA a 6 × 16 tile (half a panel) in 12. Each k step loads the
+// panel's vectors and broadcasts one x per row. Panels are the outer loop, so a panel
+// (32·in floats) stays in L1/L2 while every row passes through it.
 // Each y element is (r + b) + Σ, Σ = Σₖ x[i][k]·W[j][k] summed by fused multiply-adds in k order
-// in blocks of 128 steps whose sums are added in order, so the result does not depend on how
-// rows are grouped into calls.
+// in blocks of 128 steps whose sums are added in order, so the result depends neither on how
+// rows are grouped into calls nor on which of the two kernels ran.
 //
 // Unlike vector_kernels.c, this file lets the compiler contract a·b + c into fused multiply-adds
-// (it is built for AVX-512 only, so there is no other clone to agree with): the fused GELU
-// evaluates Φ with them, about twice as fast as sae_gelu and at least as accurate.
+// (both kernels are built for CPUs with FMA, so both contract alike): the fused GELU evaluates Φ
+// with them, about twice as fast as sae_gelu and at least as accurate.
 #include "vector_kernels.h"
 
 #pragma STDC FP_CONTRACT ON
 
 #include "scalar_math.h"
 
-enum { panel_width = 32, tile_rows = 12, k_block = 128 };
+enum { panel_width = 32, k_block = 128 };
 
 size_t sae_packed_weight_count(size_t out, size_t in) {
   return (out + panel_width - 1) / panel_width * panel_width * in;
@@ -46,9 +47,13 @@ size_t sae_attention_scratch_count(size_t length, size_t head_size) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
-int sae_packed_linear_available(void) { return __builtin_cpu_supports("avx512f"); }
+static int has_avx512(void) { return __builtin_cpu_supports("avx512f"); }
+static int has_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
+int sae_packed_linear_available(void) { return has_avx512() ? 512 : has_avx2_fma() ? 256 : 0; }
 
 #define SAE_AVX512 __attribute__((target("avx512f")))
+#define SAE_AVX2 __attribute__((target("avx2,fma")))
 
 // One product y = scale·(x·Wᵀ) + b + r (then GELU): x is rows × in with rows `ldx` apart, W is
 // packed, y and the residual have rows `ldy` apart; bias and residual may be NULL.
@@ -63,94 +68,79 @@ typedef struct {
   size_t ldy;
 } product;
 
-// y[0..rows) × [0..32) (masks m0, m1 select the valid columns) for `rows ≤ tile_rows` rows at x.
-SAE_AVX512 __attribute__((always_inline)) static inline void tile(
-    int rows, const product *q, const float *x, const float *panel, float *y, const float *bias,
-    const float *residual, __mmask16 m0, __mmask16 m1) {
-  size_t in = q->in, ldx = q->ldx, ldy = q->ldy;
-  // Σ over blocks of k_block steps: each block's FMA chain starts at zero and is then added to
-  // the running total (fewer rounding steps in a row than one chain over all of `in`).
-  __m512 total_lo[tile_rows], total_hi[tile_rows];
-  _Pragma("unroll") for (int r = 0; r < rows; r++) total_lo[r] = total_hi[r] = _mm512_setzero_ps();
-  for (size_t start = 0; start < in; start += k_block) {
-    size_t end = in - start < k_block ? in : start + k_block;
-    __m512 lo[tile_rows], hi[tile_rows];
-    _Pragma("unroll") for (int r = 0; r < rows; r++) lo[r] = hi[r] = _mm512_setzero_ps();
-    for (size_t k = start; k < end; k++) {
-      __m512 w0 = _mm512_loadu_ps(panel + k * panel_width), w1 = _mm512_loadu_ps(panel + k * panel_width + 16);
-      _Pragma("unroll") for (int r = 0; r < rows; r++) {
-        __m512 xv = _mm512_set1_ps(x[r * ldx + k]);
-        lo[r] = _mm512_fmadd_ps(xv, w0, lo[r]);
-        hi[r] = _mm512_fmadd_ps(xv, w1, hi[r]);
-      }
-    }
-    _Pragma("unroll") for (int r = 0; r < rows; r++) {
-      total_lo[r] = _mm512_add_ps(total_lo[r], lo[r]);
-      total_hi[r] = _mm512_add_ps(total_hi[r], hi[r]);
-    }
-  }
-  __m512 b0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
-  __m512 b1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
-  __m512 scale = _mm512_set1_ps(q->scale);
-  _Pragma("unroll") for (int r = 0; r < rows; r++) {
-    float *row = y + r * ldy;
-    __m512 c0 = b0, c1 = b1;
-    if (residual) {
-      c0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, residual + r * ldy), b0);
-      c1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, residual + r * ldy + 16), b1);
-    }
-    if (q->scale != 1.0f) {
-      total_lo[r] = _mm512_mul_ps(total_lo[r], scale);
-      total_hi[r] = _mm512_mul_ps(total_hi[r], scale);
-    }
-    _mm512_mask_storeu_ps(row, m0, _mm512_add_ps(c0, total_lo[r]));
-    _mm512_mask_storeu_ps(row + 16, m1, _mm512_add_ps(c1, total_hi[r]));
-  }
-  if (q->gelu) {
-    int width = __builtin_popcount(m0) + __builtin_popcount(m1);
-    for (int r = 0; r < rows; r++) {
-      float *row = y + r * ldy;
-      for (int j = 0; j < width; j++) row[j] = row[j] * normal_cdf(row[j]);
-    }
-  }
+// The AVX-512 kernel: 12 × 32 tiles, 24 of the 32 zmm registers accumulating.
+#define SAE_TARGET SAE_AVX512
+#define SAE_SUFFIX avx512
+#define SAE_VEC __m512
+#define SAE_LANES 16
+#define SAE_MASK __mmask16
+#define SAE_FIRST(n) ((n) >= 16 ? (__mmask16)0xFFFF : (n) <= 0 ? (__mmask16)0 : (__mmask16)((1u << (n)) - 1))
+#define SAE_ZERO() _mm512_setzero_ps()
+#define SAE_LOAD(p) _mm512_loadu_ps(p)
+#define SAE_BROADCAST(p) _mm512_set1_ps(*(p))
+#define SAE_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define SAE_ADD(a, b) _mm512_add_ps(a, b)
+#define SAE_MUL(a, b) _mm512_mul_ps(a, b)
+#define SAE_SET1(x) _mm512_set1_ps(x)
+#define SAE_MASKLOAD(p, m) _mm512_maskz_loadu_ps(m, p)
+#define SAE_MASKSTORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
+#define SAE_TILE_ROWS 12
+#include "packed_tile.h"
+#undef SAE_TARGET
+#undef SAE_SUFFIX
+#undef SAE_VEC
+#undef SAE_LANES
+#undef SAE_MASK
+#undef SAE_FIRST
+#undef SAE_ZERO
+#undef SAE_LOAD
+#undef SAE_BROADCAST
+#undef SAE_FMA
+#undef SAE_ADD
+#undef SAE_MUL
+#undef SAE_SET1
+#undef SAE_MASKLOAD
+#undef SAE_MASKSTORE
+#undef SAE_TILE_ROWS
+
+// The lanes 0 ..< n (n may be ≤ 0) of an AVX2 mask.
+SAE_AVX2 static inline __m256i first_lanes(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-SAE_AVX512 static void run(const product *q, size_t rows) {
-  size_t panels = (q->out + panel_width - 1) / panel_width;
-  for (size_t p = 0; p < panels; p++) {
-    size_t j0 = p * panel_width, width = q->out - j0 < panel_width ? q->out - j0 : panel_width;
-    __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
-    __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
-    const float *panel = q->packed + p * q->in * panel_width;
-    size_t i = 0;
-#define SAE_TILE(n) tile(n, q, q->x + i * q->ldx, panel, q->y + i * q->ldy + j0, q->bias ? q->bias + j0 : NULL, \
-                         q->residual ? q->residual + i * q->ldy + j0 : NULL, m0, m1)
-    for (; i + tile_rows <= rows; i += tile_rows) SAE_TILE(tile_rows);
-    switch (rows - i) {
-      case 1: SAE_TILE(1); break;
-      case 2: SAE_TILE(2); break;
-      case 3: SAE_TILE(3); break;
-      case 4: SAE_TILE(4); break;
-      case 5: SAE_TILE(5); break;
-      case 6: SAE_TILE(6); break;
-      case 7: SAE_TILE(7); break;
-      case 8: SAE_TILE(8); break;
-      case 9: SAE_TILE(9); break;
-      case 10: SAE_TILE(10); break;
-      case 11: SAE_TILE(11); break;
-      default: break;
-    }
-#undef SAE_TILE
-  }
+// The AVX2 + FMA kernel: 6 × 16 tiles (two per panel), 12 of the 16 ymm registers accumulating.
+#define SAE_TARGET SAE_AVX2
+#define SAE_SUFFIX avx2
+#define SAE_VEC __m256
+#define SAE_LANES 8
+#define SAE_MASK __m256i
+#define SAE_FIRST(n) first_lanes(n)
+#define SAE_ZERO() _mm256_setzero_ps()
+#define SAE_LOAD(p) _mm256_loadu_ps(p)
+#define SAE_BROADCAST(p) _mm256_broadcast_ss(p)
+#define SAE_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define SAE_ADD(a, b) _mm256_add_ps(a, b)
+#define SAE_MUL(a, b) _mm256_mul_ps(a, b)
+#define SAE_SET1(x) _mm256_set1_ps(x)
+#define SAE_MASKLOAD(p, m) _mm256_maskload_ps(p, m)
+#define SAE_MASKSTORE(p, m, v) _mm256_maskstore_ps(p, m, v)
+#define SAE_TILE_ROWS 6
+#include "packed_tile.h"
+
+// The widest kernel this CPU runs (callers check sae_packed_linear_available() first).
+static void run(const product *q, size_t rows) {
+  if (has_avx512()) run_avx512(q, rows);
+  else if (has_avx2_fma()) run_avx2(q, rows);
+  else __builtin_trap();
 }
 
-SAE_AVX512 void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
-                                  const float *bias, const float *residual, int gelu, float *y) {
+void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
+                       const float *bias, const float *residual, int gelu, float *y) {
   product q = {x, in, in, out, packed, 1.0f, bias, residual, gelu, y, out};
   run(&q, rows);
 }
 
-SAE_AVX512 void sae_attention(const float *qkv, size_t length, size_t d, size_t heads, float *context, float *scratch) {
+void sae_attention(const float *qkv, size_t length, size_t d, size_t heads, float *context, float *scratch) {
   size_t s = d / heads, stride = 3 * d;
   float *scores = scratch, *keys = scores + length * length, *values = keys + sae_packed_weight_count(length, s);
   for (size_t h = 0; h < heads; h++) {

@@ -3,7 +3,7 @@ import Testing
 @testable import SAEKit
 
 /// ``TransformerKernels/attention(_:lengths:dimension:heads:into:scratch:packed:)``: the packed
-/// AVX-512 kernel and the OpenBLAS path against a naive Double reference, over sequences of
+/// kernel (AVX-512 or AVX2 + FMA) and the OpenBLAS path against a naive Double reference, over sequences of
 /// ragged lengths packed one after another.
 @Suite struct AttentionKernelTests {
   @Test func bothPathsMatchANaiveReference() {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SAEKit
 
-/// ``LinearLayer``: the packed AVX-512 kernel and the OpenBLAS path against a naive Double
+/// ``LinearLayer``: the packed kernel (AVX-512 or AVX2 + FMA) and the OpenBLAS path against a naive Double
 /// reference, on ragged shapes (rows not a multiple of the 12-row tile, outputs not a multiple
 /// of the 32-feature panel), with a residual (also in place) and the fused GELU.
 @Suite struct LinearLayerTests {
@@ -23,7 +23,7 @@ import Testing
   }
 
   @Test func bothPathsMatchANaiveReference() throws {
-    // Without AVX-512 only the OpenBLAS path exists (and serves the encoder).
+    // Without AVX-512 or AVX2 + FMA only the OpenBLAS path exists (and serves the encoder).
     for packing in PackedWeight.isSupported ? [false, true] : [false] {
       try matchesANaiveReference(packing: packing)
     }
@@ -90,6 +90,38 @@ import Testing
       }
     }
     #expect(whole == pieces)
+  }
+
+  /// The packed kernel's contract, which makes AVX-512 and AVX2 agree bit for bit: each element
+  /// is `(r + b) + Σ`, Σ the sum of 128-step blocks, each block a chain of fused multiply-adds
+  /// from zero in k order.
+  @Test func packedKernelFollowsItsSummationOrderExactly() throws {
+    guard PackedWeight.isSupported else { return }
+    var random = RandomSource(seed: 14)
+    for (rows, out, k) in [(13, 70, 300), (7, 17, 128), (1, 33, 5)] {
+      let layer = try randomLayer(out: out, in: k, packing: true, &random)
+      let x = (0..<(rows * k)).map { _ in Float(random.gaussian()) }
+      let r = (0..<(rows * out)).map { _ in Float(random.gaussian()) }
+      var y = [Float](repeating: .nan, count: rows * out)
+      x.withUnsafeBufferPointer { xp in
+        r.withUnsafeBufferPointer { rp in
+          y.withUnsafeMutableBufferPointer { layer.apply(rows: rows, xp.baseAddress!, into: $0.baseAddress!, adding: rp.baseAddress!) }
+        }
+      }
+      var expected = [Float]()
+      for i in 0..<rows {
+        for o in 0..<out {
+          var total: Float = 0
+          for start in stride(from: 0, to: k, by: 128) {
+            var block: Float = 0
+            for j in start..<min(k, start + 128) { block = block.addingProduct(x[i * k + j], layer.weight[o, j]) }  // fused
+            total += block
+          }
+          expected.append((r[i * out + o] + layer.bias[o]) + total)
+        }
+      }
+      #expect(y == expected, "\(rows)×\(out)×\(k) on the \(PackedWeight.vectorBits)-bit kernel")
+    }
   }
 
   @Test func fusedGELUMatchesTheExactErfFormula() throws {

@@ -1,6 +1,6 @@
 // CVectorKernels: the vector kernels of SAEKit's transformer forward pass, in C so that each can
 // be compiled for the instruction sets it needs and picked at run time (GCC/Clang
-// `target_clones`: AVX-512, AVX2, baseline x86-64; the packed linear layer: AVX-512 only). Swift
+// `target_clones`: AVX-512, AVX2, baseline x86-64; the packed linear layer: AVX-512 or AVX2 + FMA, same bits). Swift
 // code itself is built for baseline x86-64, where these loops would run four SSE registers wide.
 // Only SAEKit imports this module.
 #ifndef SAE_NOTEBOOK_VECTOR_KERNELS_H
@@ -67,7 +67,8 @@ size_t sae_packed_weight_count(size_t out, size_t in);
 /// `sae_packed_linear` (`packed` holds `sae_packed_weight_count(out, in)` floats, 64-byte aligned).
 void sae_pack_weight(const float *w, size_t out, size_t in, float *packed);
 
-/// Whether this CPU can run `sae_packed_linear` (it needs AVX-512F).
+/// Whether this CPU can run `sae_packed_linear`: 512 with AVX-512F, 256 with AVX2 and FMA
+/// (both kernels give the same bits), 0 without either.
 int sae_packed_linear_available(void);
 
 /// `y = x·Wᵀ + b (+ r)`, then `y ← y·Φ(y)` when `gelu` is non-zero, single-threaded, for the
@@ -81,7 +82,7 @@ void sae_packed_linear(const float *x, size_t rows, size_t in, const float *pack
 /// `head_size`: the scores (`length²`) and the packed K and V of one head.
 size_t sae_attention_scratch_count(size_t length, size_t head_size);
 
-/// Multi-head self-attention of one sequence, single-threaded (AVX-512, like
+/// Multi-head self-attention of one sequence, single-threaded (AVX-512 or AVX2 + FMA, like
 /// `sae_packed_linear`): `qkv (length × 3d)` holds `[Q | K | V]` per token, head `h` uses
 /// columns `h·s ..< (h+1)·s` of each part (`s = d / heads`); for each head
 /// `P = softmax(Q·Kᵀ / √s)` row-wise (`sae_softmax_rows`) and `P·V` is written into columns

@@ -2,14 +2,16 @@ import CVectorKernels
 
 /// A dense layer of the encoder, `y = x·Wᵀ + b`, with `W (out × in)` stored as in PyTorch.
 ///
-/// On a CPU with AVX-512 the weight is also packed once into the column panels of the C kernel
+/// On a CPU with AVX-512 or AVX2 + FMA the weight is also packed once into the column panels of the C kernel
 /// `sae_packed_linear`, which adds the bias, a residual and GELU in the same pass; elsewhere
-/// (or with `packing: false`) a layer is an OpenBLAS sgemm. Both are single-threaded: callers
+/// (or with `packing: false`) a layer is an OpenBLAS sgemm, whose bits for a row may depend on
+/// the other rows of the call (its edge tiles round differently), so only the packed path makes
+/// ``EncoderBlockPass``'s grouping invisible. Both are single-threaded: callers
 /// run layers on several row groups at once (``EncoderBlockPass``).
 struct LinearLayer: Sendable {
   let weight: Matrix
   let bias: [Float]
-  /// The packed weight, or nil where the CPU lacks AVX-512 (or packing was turned off).
+  /// The packed weight, or nil where the CPU lacks both AVX-512 and AVX2 + FMA (or packing was turned off).
   let packed: PackedWeight?
 
   init(weight: Matrix, bias: [Float], packing: Bool = PackedWeight.isSupported) {
@@ -56,8 +58,11 @@ struct LinearLayer: Sendable {
 
 /// A weight packed for `sae_packed_linear`: 64-byte aligned, immutable once built.
 final class PackedWeight: @unchecked Sendable {
-  /// Whether this CPU runs the packed kernel (AVX-512F).
-  static let isSupported = sae_packed_linear_available() != 0
+  /// The vector width in bits of the packed kernel this CPU runs: 512 (AVX-512F), 256 (AVX2 +
+  /// FMA; the same bits), or 0 where it runs none.
+  static let vectorBits = Int(sae_packed_linear_available())
+  /// Whether this CPU runs the packed kernel.
+  static let isSupported = vectorBits > 0
 
   let floats: UnsafeMutablePointer<Float>
 

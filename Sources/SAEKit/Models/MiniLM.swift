@@ -28,7 +28,7 @@ public struct MiniLM: Sendable {
   /// `"packed-avx512 r1"`: activation and cell caches include it, so results cached by a build
   /// that rounds differently are recomputed rather than mixed with fresh ones. Bump the
   /// revision whenever a change to the forward pass changes its output bits.
-  public static let kernelRevision = (PackedWeight.isSupported ? "packed-avx512" : "openblas") + " r1"
+  public static let kernelRevision = (PackedWeight.isSupported ? "packed-avx\(PackedWeight.vectorBits)" : "openblas") + " r1"
 
   /// Longest input sentence-transformers feeds this model (`max_seq_length` 256); ``embed(_:batchSize:)``
   /// truncates to it, as `SentenceTransformer.encode` does.

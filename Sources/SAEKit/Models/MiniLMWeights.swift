@@ -64,7 +64,7 @@ struct MiniLMWeights: Sendable {
 }
 
 extension MiniLMWeights {
-  /// The same weights with every dense layer on the OpenBLAS path (as on a CPU without AVX-512),
+  /// The same weights with every dense layer on the OpenBLAS path (as on a CPU without AVX-512 or AVX2 + FMA),
   /// so tests can check that path on any machine.
   func withoutPacking() -> MiniLMWeights {
     func plain(_ layer: LinearLayer) -> LinearLayer { LinearLayer(weight: layer.weight, bias: layer.bias, packing: false) }

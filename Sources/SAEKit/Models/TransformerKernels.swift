@@ -43,7 +43,7 @@ enum TransformerKernels {
   /// `h·s ..< (h+1)·s` of each part (`s = d / heads`). For every sequence and head:
   /// `P = softmax(Q·Kᵀ / √s)` row-wise, context `= P·V`, written into `context (n × d)` with
   /// the heads side by side. `scratch` holds ``attentionScratchCount(longest:dimension:heads:)``
-  /// floats. With AVX-512 a sequence is one call of the C kernel `sae_attention` (products on
+  /// floats. With AVX-512 or AVX2 + FMA a sequence is one call of the C kernel `sae_attention` (products on
   /// the packed-panel kernel); elsewhere each product is an OpenBLAS sgemm.
   static func attention(_ qkv: UnsafePointer<Float>, lengths: [Int], dimension d: Int, heads: Int,
                         into context: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
