@@ -28,7 +28,10 @@ let package = Package(
         "SAEKit",
         .product(name: "Ink", package: "Ink"),
         .product(name: "Yams", package: "Yams"),
-      ]
+      ],
+      // The cell interpreter touches class state (frames, the call depth) on every step;
+      // release builds skip the run-time exclusivity checks there (debug builds keep them).
+      swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
 
     // MARK: - Implementation details

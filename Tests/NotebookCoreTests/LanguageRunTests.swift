@@ -31,6 +31,9 @@ import Testing
     ("func fib(_ n: Int) -> Int { n < 2 ? n : fib(n - 1) + fib(n - 2) }\nfib(20)", ["6765"]),
     ("func scale(_ x: Double, by factor: Double = 2) -> Double { return x * factor }\nprint(scale(3), scale(3, by: 0.5))", ["6.0 1.5"]),
     ("func greet(name: String) { print(\"hi \\(name)\") }\ngreet(name: \"ada\")", ["hi ada"]),
+    // calls by a top-level name with 0–4 arguments (the fast paths and the general one), a
+    // closure held in a variable, Int operands that are constants, locals and globals
+    ("let g = 5\nfunc z() -> Int { g }\nfunc one(_ a: Int) -> Int { a - g }\nfunc two(_ a: Int, _ b: Int) -> Int { a * b }\nfunc three(_ a: Int, _ b: Int, _ c: Int) -> Int { a + b - c }\nfunc four(_ a: Int, _ b: Int, _ c: Int, _ d: Int) -> Int { a + b + c + d }\nlet sq = { (x: Int) in x * x }\nprint(z(), one(2), two(3, g), three(1, 2, 3), four(1, 2, 3, 4), sq(g), g < 6, 7 <= g)", ["5 -3 15 0 10 25 true false"]),
     // closures and collection methods
     ("[3, 1, 2].map { $0 * 10 }", ["[30, 10, 20]"]),
     ("let xs = [5.0, -1.0, 3.0]\nxs.filter { x in x > 0 }.sorted()", ["[3.0, 5.0]"]),

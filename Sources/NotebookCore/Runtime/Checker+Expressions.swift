@@ -2,8 +2,21 @@
 struct Typed {
   var type: ValueType
   var code: Evaluation
+  /// Where the value is when it is a constant or a variable: fast paths fetch it directly
+  /// instead of calling `code`.
+  var source: ValueSource? = nil
+  /// For a Bool comparison of Ints: the test itself, so a condition need not box its result.
+  var test: ((Frame) throws -> Bool)? = nil
 
-  static func constant(_ type: ValueType, _ value: Value) -> Typed { Typed(type: type, code: { _ in value }) }
+  static func constant(_ type: ValueType, _ value: Value) -> Typed {
+    Typed(type: type, code: { _ in value }, source: .constant(value))
+  }
+}
+
+/// A value known at compile time, or the slot a variable lives in.
+enum ValueSource {
+  case constant(Value)
+  case location(Location)
 }
 
 /// Type inference and compilation of expressions. Returns nil after reporting an error, so
@@ -122,7 +135,10 @@ extension Checker {
   }
 
   mutating func inferIdentifier(_ name: String, _ range: SourceRange) -> Typed? {
-    if let b = lookup(name) { return Typed(type: b.type, code: location(of: b).load()) }
+    if let b = lookup(name) {
+      let place = location(of: b)
+      return Typed(type: b.type, code: place.load(), source: .location(place))
+    }
     if let anonymous = anonymousParameter(name, range) { return anonymous }
     if registry.namespaces[name] != nil { return .constant(.namespace(name), .namespace(name)) }
     if let type = namedType(name) { return .constant(.metatype(type), .metatype(type)) }
@@ -256,9 +272,7 @@ extension Checker {
         return .bool(y)
       })
     }
-    if l.type == .int && r.type == .int, let fast = Operators.integerCode(op, a, b, range) {
-      return Typed(type: type, code: fast)
-    }
+    if l.type == .int && r.type == .int, let fast = Operators.integerCode(op, l, r, range) { return fast }
     return Typed(type: type, code: { f in try Operators.binary(op, try a(f), try b(f), at: range) })
   }
 

@@ -179,6 +179,9 @@ extension Checker {
     }
     let calleeCode = callee.code
     let arguments = codes
+    if case .location(.global(let slot))? = callee.source, arguments.count <= 2, arguments.allSatisfy({ $0 != nil }) {
+      return Self.callByTopLevelName(slot: slot, name, arguments.map { $0! }, result, range)
+    }
     return Typed(type: result, code: { f in
       guard case .function(let fn) = try calleeCode(f) else { throw Diagnostic.error("'\(name)' is not a function", at: range) }
       if let compiled = fn.compiled {
@@ -201,6 +204,48 @@ extension Checker {
       for (k, code) in codes.enumerated() { if let code { values[k] = try code.run(f) } }
       return try Self.call(fn, values, range, f)
     })
+  }
+
+  /// A call of a cell's function by its top-level name with all of its 0, 1 or 2 arguments
+  /// given (the common case, recursion included): the arguments go straight into the new
+  /// frame's slots, with no array in between. (`given` are `Code`s: an `Evaluation` taken out
+  /// of an array would be called through a reabstraction thunk.)
+  static func callByTopLevelName(slot: Int, _ name: String, _ given: [Code], _ result: ValueType, _ range: SourceRange) -> Typed {
+    let fallback = { (fn: FunctionValue, f: Frame) throws -> Value in
+      try Self.call(fn, try given.map { try $0.run(f) }, range, f)
+    }
+    func function(_ f: Frame) throws -> FunctionValue {
+      guard case .function(let fn) = f.machine.globals.slots[slot] else { throw Diagnostic.error("'\(name)' is not a function", at: range) }
+      return fn
+    }
+    func call(_ compiled: CompiledFunction, _ setup: (Frame) throws -> Void) throws -> Value {
+      do { return try compiled.run(setup) } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
+    }
+    switch given.count {
+    case 0:
+      return Typed(type: result, code: { f in
+        let fn = try function(f)
+        guard let compiled = fn.compiled else { return try fallback(fn, f) }
+        return try call(compiled) { _ in }
+      })
+    case 1:
+      let a0 = given[0].run
+      return Typed(type: result, code: { f in
+        let fn = try function(f)
+        guard let compiled = fn.compiled else { return try fallback(fn, f) }
+        return try call(compiled) { frame in frame.slots[0] = try a0(f) }
+      })
+    default:
+      let (a0, a1) = (given[0].run, given[1].run)
+      return Typed(type: result, code: { f in
+        let fn = try function(f)
+        guard let compiled = fn.compiled else { return try fallback(fn, f) }
+        return try call(compiled) { frame in
+          frame.slots[0] = try a0(f)
+          frame.slots[1] = try a1(f)
+        }
+      })
+    }
   }
 
   mutating func argument(_ e: Expression, _ type: ValueType, name: String, signature: String) -> Evaluation? {

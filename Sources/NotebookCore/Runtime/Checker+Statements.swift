@@ -182,6 +182,7 @@ extension Checker {
       report("\(what) must be 'Bool', but this is '\(typed.type)'", at: e.range)
       return nil
     }
+    if let test = typed.test { return test }
     let code = typed.code
     return { f in
       guard case .bool(let b) = try code(f) else { throw Diagnostic.error("condition must be a Bool", at: e.range) }

@@ -73,7 +73,8 @@ extension Checker {
         return nil
       }
       let load = location.load(), store = location.store(), code = valueTyped.code, binary = op.binary
-      if binding.type == .int && valueTyped.type == .int, let fast = Operators.integerCode(binary, load, code, range) {
+      if binding.type == .int && valueTyped.type == .int,
+         let fast = Operators.integerCode(binary, Typed(type: .int, code: load, source: .location(location)), valueTyped, range)?.code {
         return { f in
           store(f, try fast(f))
           return .normal

@@ -5,46 +5,46 @@ import SAEKit
 /// divides by zero is an error (not a trap), Int and Double mix as Double.
 enum Operators {
   /// Int ∘ Int without going through ``binary``: the checker uses it when both operands are
-  /// statically Int (the common case in loops).
-  static func integerCode(_ op: BinaryOperator, _ a: @escaping Evaluation, _ b: @escaping Evaluation,
-                          _ range: SourceRange) -> Evaluation? {
+  /// statically Int (the common case in loops). Constants and variables are fetched directly
+  /// (``IntOperand``); comparisons also give their test unboxed (``Typed/test``).
+  static func integerCode(_ op: BinaryOperator, _ l: Typed, _ r: Typed, _ range: SourceRange) -> Typed? {
+    let a = IntOperand(l), b = IntOperand(r)
     func overflow(_ x: Int, _ symbol: String, _ y: Int) -> Diagnostic {
       .error("arithmetic overflow: \(x) \(symbol) \(y) does not fit in an Int", at: range)
     }
     switch op {
     case .add:
-      return { f in
-        guard case .int(let x) = try a(f), case .int(let y) = try b(f) else { throw Diagnostic.error("'+' needs Int operands", at: range) }
+      return Typed(type: .int, code: { f in
+        let x = try a.value(f, op, range), y = try b.value(f, op, range)
         let (r, o) = x.addingReportingOverflow(y)
         if o { throw overflow(x, "+", y) }
         return .int(r)
-      }
+      })
     case .subtract:
-      return { f in
-        guard case .int(let x) = try a(f), case .int(let y) = try b(f) else { throw Diagnostic.error("'-' needs Int operands", at: range) }
+      return Typed(type: .int, code: { f in
+        let x = try a.value(f, op, range), y = try b.value(f, op, range)
         let (r, o) = x.subtractingReportingOverflow(y)
         if o { throw overflow(x, "-", y) }
         return .int(r)
-      }
+      })
     case .multiply:
-      return { f in
-        guard case .int(let x) = try a(f), case .int(let y) = try b(f) else { throw Diagnostic.error("'*' needs Int operands", at: range) }
+      return Typed(type: .int, code: { f in
+        let x = try a.value(f, op, range), y = try b.value(f, op, range)
         let (r, o) = x.multipliedReportingOverflow(by: y)
         if o { throw overflow(x, "*", y) }
         return .int(r)
-      }
+      })
     case .less, .lessOrEqual, .greater, .greaterOrEqual, .equal, .notEqual:
-      return { f in
-        guard case .int(let x) = try a(f), case .int(let y) = try b(f) else { throw Diagnostic.error("comparison needs Int operands", at: range) }
-        switch op {
-        case .less: return .bool(x < y)
-        case .lessOrEqual: return .bool(x <= y)
-        case .greater: return .bool(x > y)
-        case .greaterOrEqual: return .bool(x >= y)
-        case .equal: return .bool(x == y)
-        default: return .bool(x != y)
-        }
+      let test: (Frame) throws -> Bool
+      switch op {
+      case .less: test = { f in try a.value(f, op, range) < b.value(f, op, range) }
+      case .lessOrEqual: test = { f in try a.value(f, op, range) <= b.value(f, op, range) }
+      case .greater: test = { f in try a.value(f, op, range) > b.value(f, op, range) }
+      case .greaterOrEqual: test = { f in try a.value(f, op, range) >= b.value(f, op, range) }
+      case .equal: test = { f in try a.value(f, op, range) == b.value(f, op, range) }
+      default: test = { f in try a.value(f, op, range) != b.value(f, op, range) }
       }
+      return Typed(type: .bool, code: { f in .bool(try test(f)) }, test: test)
     default: return nil
     }
   }
@@ -172,5 +172,33 @@ enum Operators {
     case .greaterOrEqual: return .bool(a >= b)
     default: return nil
     }
+  }
+}
+
+/// An Int operand of a fast path: a constant and a variable of the current frame or of the
+/// top level are read in place; anything else runs its code.
+enum IntOperand {
+  case constant(Int)
+  case local(Int)
+  case global(Int)
+  case code(Evaluation)
+
+  init(_ t: Typed) {
+    switch t.source {
+    case .constant(.int(let i))?: self = .constant(i)
+    case .location(.local(0, let s))?: self = .local(s)
+    case .location(.global(let s))?: self = .global(s)
+    default: self = .code(t.code)
+    }
+  }
+
+  @inline(__always) func value(_ f: Frame, _ op: BinaryOperator, _ range: SourceRange) throws -> Int {
+    switch self {
+    case .constant(let i): return i
+    case .local(let s): if case .int(let i) = f.slots[s] { return i }
+    case .global(let s): if case .int(let i) = f.machine.globals.slots[s] { return i }
+    case .code(let code): if case .int(let i) = try code(f) { return i }
+    }
+    throw Diagnostic.error("'\(op.rawValue)' needs Int operands", at: range)
   }
 }
