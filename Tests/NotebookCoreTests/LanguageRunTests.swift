@@ -31,6 +31,8 @@ import Testing
     ("func fib(_ n: Int) -> Int { n < 2 ? n : fib(n - 1) + fib(n - 2) }\nfib(20)", ["6765"]),
     ("func scale(_ x: Double, by factor: Double = 2) -> Double { return x * factor }\nprint(scale(3), scale(3, by: 0.5))", ["6.0 1.5"]),
     ("func greet(name: String) { print(\"hi \\(name)\") }\ngreet(name: \"ada\")", ["hi ada"]),
+    // a closure that replaces itself while it runs keeps running (its code is held by the call)
+    ("var g = { (x: Int) in x }\ng = { (x: Int) in\n  g = { (y: Int) in y * 100 }\n  let big = [x, x, x]\n  return big.count + x\n}\nprint(g(1), g(1))", ["4 100"]),
     // calls by a top-level name with 0–4 arguments (the fast paths and the general one), a
     // closure held in a variable, Int operands that are constants, locals and globals
     ("let g = 5\nfunc z() -> Int { g }\nfunc one(_ a: Int) -> Int { a - g }\nfunc two(_ a: Int, _ b: Int) -> Int { a * b }\nfunc three(_ a: Int, _ b: Int, _ c: Int) -> Int { a + b - c }\nfunc four(_ a: Int, _ b: Int, _ c: Int, _ d: Int) -> Int { a + b + c + d }\nlet sq = { (x: Int) in x * x }\nprint(z(), one(2), two(3, g), three(1, 2, 3), four(1, 2, 3, 4), sq(g), g < 6, 7 <= g)", ["5 -3 15 0 10 25 true false"]),

@@ -12,8 +12,9 @@ extension Checker {
           report("cannot call value of non-function type '\(b.type)'", at: callee.range)
           return nil
         }
-        return compileFunctionCall(Typed(type: b.type, code: location(of: b).load()), name: name, signature: b.signature,
-                                   arguments, range)
+        let place = location(of: b)
+        return compileFunctionCall(Typed(type: b.type, code: place.load(), source: .location(place)), name: name,
+                                   signature: b.signature, arguments, range)
       }
       if let anonymous = anonymousParameter(name, callee.range) {
         return compileFunctionCall(anonymous, name: name, signature: nil, arguments, range)

@@ -78,9 +78,9 @@ extension Checker {
         typed.append(t)
       }
       let labels = elements.map { $0.label?.name }
-      let codes = typed.map(\.code)
+      let codes = typed.map { Code(run: $0.code) }
       return Typed(type: .tuple(typed.map(\.type), labels: labels),
-                   code: { f in .tuple(TupleValue(try codes.map { try $0(f) }, labels: labels)) })
+                   code: { f in .tuple(TupleValue(try codes.map { try $0.run(f) }, labels: labels)) })
     case .dictionary(let entries):
       return inferDictionary(entries, e.range, expected: expected)
     case .nilLiteral:

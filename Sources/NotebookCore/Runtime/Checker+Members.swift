@@ -125,11 +125,19 @@ extension Checker {
       report("value of type '\(b.type)' cannot be subscripted with \(arguments.count) index(es)", at: range)
       return nil
     }
-    let baseCode = b.code, codes = indices.map(\.code)
+    let baseCode = b.code, codes = indices.map { Code(run: $0.code) }
+    if codes.count == 1 {  // `xs[i]`: an element read without an index array
+      let index = codes[0].run
+      return Typed(type: type, code: { f in
+        let base = try baseCode(f), i = try index(f)
+        if case .array(let items) = base, case .int(let k) = i, k >= 0 && k < items.count { return items[k] }
+        return try Subscripts.get(base, [i], arguments, range)
+      })
+    }
     return Typed(type: type, code: { f in
       let base = try baseCode(f)
       var values: [Value] = []
-      for code in codes { values.append(try code(f)) }
+      for code in codes { values.append(try code.run(f)) }
       return try Subscripts.get(base, values, arguments, range)
     })
   }

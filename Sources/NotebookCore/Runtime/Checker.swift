@@ -209,7 +209,7 @@ enum Location {
 
   func load() -> Evaluation {
     switch self {
-    case .global(let s): return { f in f.machine.globals.slots[s] }
+    case .global(let s): return { f in f.machine.globalSlots[s] }
     case .local(0, let s): return { f in f.slots[s] }
     case .local(let d, let s): return { f in f.outer(d).slots[s] }
     }
@@ -217,7 +217,7 @@ enum Location {
 
   func store() -> (Frame, Value) -> Void {
     switch self {
-    case .global(let s): return { f, v in f.machine.globals.slots[s] = v }
+    case .global(let s): return { f, v in f.machine.globalSlots[s] = v }
     case .local(0, let s): return { f, v in f.slots[s] = v }
     case .local(let d, let s): return { f, v in f.outer(d).slots[s] = v }
     }

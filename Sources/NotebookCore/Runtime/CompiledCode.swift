@@ -81,6 +81,8 @@ final class Frame {
 public final class Machine {
   let context: RuntimeContext
   private(set) var globals: Frame!
+  /// The top-level slots (`globals.slots`), read by compiled code without retaining the frame.
+  private(set) var globalSlots: UnsafeMutablePointer<Value>!
   var depth = 0
   private var ticks = 0
   /// The deepest chain of calls of cell functions and closures; deeper recursion is an error,
@@ -90,10 +92,14 @@ public final class Machine {
   init(context: RuntimeContext) {
     self.context = context
     globals = Frame(size: 0, parent: nil, machine: self)
+    globalSlots = globals.slots
   }
 
   /// Makes room for `count` top-level slots.
-  func reserveGlobals(_ count: Int) { globals.grow(to: count) }
+  func reserveGlobals(_ count: Int) {
+    globals.grow(to: count)
+    globalSlots = globals.slots
+  }
 
   /// Called on every loop iteration and call: checks the cell's time limit every 256 ticks.
   @inline(__always) func tick(_ range: SourceRange) throws {
@@ -158,31 +164,72 @@ final class CompiledFunction {
   }
 
   /// Frames of finished calls that nothing kept (no closure captured them), reused by the
-  /// next call: a call then allocates nothing.
-  private var spareFrames: [Frame] = []
+  /// next call: a call then allocates nothing. A stack in raw memory, so that taking and
+  /// giving back a frame is a move, with no array bookkeeping or reference counting.
+  private var spareFrames = UnsafeMutablePointer<Frame>.allocate(capacity: 4)
+  private var spareCount = 0, spareCapacity = 4
+
+  deinit {
+    spareFrames.deinitialize(count: spareCount)
+    spareFrames.deallocate()
+  }
+
+  @inline(__always) private func takeFrame(_ machine: Machine) -> Frame {
+    guard spareCount > 0 else { return Frame(size: slotCount, parent: environment, machine: machine) }
+    spareCount -= 1
+    return (spareFrames + spareCount).move()
+  }
+
+  @inline(__always) private func giveBack(_ frame: consuming Frame) {
+    if spareCount == spareCapacity {
+      let bigger = UnsafeMutablePointer<Frame>.allocate(capacity: 2 * spareCapacity)
+      bigger.moveInitialize(from: spareFrames, count: spareCount)
+      spareFrames.deallocate()
+      spareFrames = bigger
+      spareCapacity *= 2
+    }
+    (spareFrames + spareCount).initialize(to: frame)
+    spareCount += 1
+  }
 
   /// Makes the call's frame, lets `setup` fill the parameters, runs the body.
   @inline(__always) func run(_ setup: (Frame) throws -> Void) throws -> Value {
+    var frame = try enter()
+    defer { leave(&frame) }
+    try setup(frame)
+    return try finish(frame)
+  }
+
+  /// A call's first step: counts its depth (deep recursion is an error, not a crash) and
+  /// takes a frame for it. The caller then fills the parameters, calls ``finish(_:)``, and
+  /// in every case ``leave(_:)`` (with the only reference to the frame, so that it can be reused).
+  @inline(__always) func enter() throws -> Frame {
     let machine = environment.machine
     machine.depth += 1
-    defer { machine.depth -= 1 }
     if machine.depth > Machine.maximumDepth {
+      machine.depth -= 1
       throw RuntimeError("too many nested calls (more than \(Machine.maximumDepth)) in '\(name)': is the recursion missing a base case?")
     }
-    var frame = spareFrames.popLast() ?? Frame(size: slotCount, parent: environment, machine: machine)
-    defer {
-      frame.returned = .void  // already handed to the caller; a returned closure must not keep its frame alive through it
-      if isKnownUniquelyReferenced(&frame) {  // no closure kept this frame: reuse it
-        frame.clear()
-        spareFrames.append(frame)
-      }
-    }
-    try setup(frame)
+    return takeFrame(machine)
+  }
+
+  /// Runs the body in the call's frame; returns what it returned.
+  @inline(__always) func finish(_ frame: Frame) throws -> Value {
     switch try body(frame) {
     case .returned: return frame.returned
     default:
       if returnsValue { throw RuntimeError("'\(name)' ended without returning a value") }
       return .void
+    }
+  }
+
+  /// A call's last step: gives the frame back for reuse unless a closure kept it.
+  @inline(__always) func leave(_ frame: inout Frame) {
+    environment.machine.depth -= 1
+    frame.returned = .void  // already handed to the caller; a returned closure must not keep its frame alive through it
+    if isKnownUniquelyReferenced(&frame) {  // no closure kept this frame: reuse it
+      frame.clear()
+      giveBack(frame)
     }
   }
 }

@@ -196,7 +196,7 @@ enum IntOperand {
     switch self {
     case .constant(let i): return i
     case .local(let s): if case .int(let i) = f.slots[s] { return i }
-    case .global(let s): if case .int(let i) = f.machine.globals.slots[s] { return i }
+    case .global(let s): if case .int(let i) = f.machine.globalSlots[s] { return i }
     case .code(let code): if case .int(let i) = try code(f) { return i }
     }
     throw Diagnostic.error("'\(op.rawValue)' needs Int operands", at: range)

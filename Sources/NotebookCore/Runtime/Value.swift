@@ -254,14 +254,17 @@ public final class FunctionValue: @unchecked Sendable {
   /// already checked against ``type``.
   public let invoke: ([Value?]) throws -> Value
   /// For functions and closures of cells: what a compiled call site needs to run the body
-  /// directly, without building an argument array (nil for other function values).
-  let compiled: CompiledFunction?
+  /// directly, without building an argument array (nil for other function values). Read
+  /// without reference counting; `owner` keeps it alive as long as this value.
+  unowned(unsafe) let compiled: CompiledFunction?
+  private let owner: CompiledFunction?
 
   public init(name: String, type: ValueType, invoke: @escaping ([Value?]) throws -> Value) {
     self.name = name
     self.type = type
     self.invoke = invoke
     compiled = nil
+    owner = nil
   }
 
   init(name: String, type: ValueType, compiled: CompiledFunction, invoke: @escaping ([Value?]) throws -> Value) {
@@ -269,6 +272,7 @@ public final class FunctionValue: @unchecked Sendable {
     self.type = type
     self.invoke = invoke
     self.compiled = compiled
+    owner = compiled
   }
 
   /// Calls it with every argument given (what builtins such as `map` do).
