@@ -65,6 +65,8 @@ import Testing
   @Test func topKWithAuxK() throws { try check(.topK(k: 3), dead: [1, 4, 6, 8]) }
   @Test func batchTopK() throws { try check(.batchTopK(k: 3)) }
   @Test func batchTopKWithAuxK() throws { try check(.batchTopK(k: 2), dead: [0, 2, 9]) }
+  @Test func absTopK() throws { try check(.absTopK(k: 3)) }
+  @Test func absTopKWithAuxKRankedByMagnitude() throws { try check(.absTopK(k: 3), dead: [0, 3, 5, 7, 9]) }
   @Test func jumpReLUWeights() throws { try check(.jumpReLU(l0: 0.2, bandwidth: 0.001)) }
 
   /// The threshold's straight-through gradient against the formula evaluated

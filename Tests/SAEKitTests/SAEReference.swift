@@ -52,6 +52,12 @@ struct ReferenceSAE {
         for j in Self.naiveTopK(row, k) { z[j] = max(row[j], 0) }
         return z
       }
+    case .absTopK(let k):
+      return pre.map { row in
+        var z = [Double](repeating: 0, count: m)
+        for j in Self.naiveTopK(row.map(abs), k) { z[j] = row[j] }
+        return z
+      }
     case .batchTopK(let k):
       let positive = pre.flatMap { $0 }.filter { $0 > 0 }.sorted(by: >)
       let cut = positive.count > b * k ? positive[b * k - 1] : 0
@@ -89,6 +95,7 @@ struct ReferenceSAE {
     }
     // Exhaustive on purpose: a new activation must say what it adds to the loss.
     let usesAux: Bool
+    var auxByMagnitude = false
     switch kind {
     case .relu(let l1):
       for r in 0..<b { for j in 0..<m { total += Double(l1) / Double(b) * z[r][j] * rowNorm(j) } }
@@ -98,6 +105,9 @@ struct ReferenceSAE {
       usesAux = false
     case .topK, .batchTopK:
       usesAux = true
+    case .absTopK:
+      usesAux = true
+      auxByMagnitude = true
     }
     if usesAux && !dead.isEmpty {
       let c = auxCoefficient * min(Double(dead.count) / Double(auxK), 1)
@@ -105,7 +115,10 @@ struct ReferenceSAE {
       for r in 0..<b {
         let deadPre = dead.map { pre[r][$0] }
         var za = [Double](repeating: 0, count: m)
-        for i in Self.naiveTopK(deadPre, min(auxK, dead.count)) { za[dead[i]] = max(deadPre[i], 0) }
+        let ranked = auxByMagnitude ? deadPre.map(abs) : deadPre
+        for i in Self.naiveTopK(ranked, min(auxK, dead.count)) {
+          za[dead[i]] = auxByMagnitude ? deadPre[i] : max(deadPre[i], 0)
+        }
         let ehat = decode(za, bias: false)
         total += c * (0..<d).map { (e[r][$0] - ehat[$0]) * (e[r][$0] - ehat[$0]) }.reduce(0, +) / Double(b)
       }

@@ -86,6 +86,10 @@ enum SAEBuiltins {
       doc: "BatchTopK: the B·k largest pre-activations of a batch; a threshold at inference (Bussmann et al. 2024)."
     ) { .batchTopK(k: try $0.positiveInt("k")) },
     ActivationEntry(
+      name: "absTopK", parameters: [.labeled("k", .int, "active latents per token")],
+      doc: "AbsTopK: the k pre-activations of largest magnitude per token, signs kept (Zhu, Khalili & Zhu 2025)."
+    ) { .absTopK(k: try $0.positiveInt("k")) },
+    ActivationEntry(
       name: "relu", parameters: [.labeled("l1", .double, "L1 coefficient λ")],
       doc: "ReLU with the decoder-norm-weighted L1 penalty."
     ) { .relu(l1: Float(try $0.double("l1"))) },

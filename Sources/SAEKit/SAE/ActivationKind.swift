@@ -13,6 +13,8 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
   case topK(k: Int)
   /// The `B·k` largest positive pre-activations over the batch.
   case batchTopK(k: Int)
+  /// The `k` pre-activations of largest magnitude per token, with their signs.
+  case absTopK(k: Int)
   /// `z = pre·H(pre − θ_j)` with learned thresholds, STE bandwidth `ε` and L0 penalty `λ`.
   case jumpReLU(l0: Float, bandwidth: Float = 0.001, initialThreshold: Float = 0.001)
 
@@ -22,6 +24,7 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
     case .relu(let l1): return ReLUL1(coefficient: l1)
     case .topK(let k): return TopK(k: k)
     case .batchTopK(let k): return BatchTopK(k: k)
+    case .absTopK(let k): return AbsTopK(k: k)
     case .jumpReLU(let l0, let bandwidth, let theta):
       return JumpReLU(width: width, l0Coefficient: l0, bandwidth: bandwidth, initialThreshold: theta)
     }
@@ -38,7 +41,7 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
     switch self {
     case .relu(let l1):
       try finite("l1", l1, positive: false)
-    case .topK(let k), .batchTopK(let k):
+    case .topK(let k), .batchTopK(let k), .absTopK(let k):
       try require(k > 0, "k must be positive, got \(k)")
       try require(k <= width, "k = \(k) exceeds the width \(width)")
     case .jumpReLU(let l0, let bandwidth, let theta):
@@ -53,6 +56,7 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
     case .relu(let l1): return "ReLU(l1: \(l1))"
     case .topK(let k): return "TopK(k: \(k))"
     case .batchTopK(let k): return "BatchTopK(k: \(k))"
+    case .absTopK(let k): return "AbsTopK(k: \(k))"
     case .jumpReLU(let l0, let bw, let theta): return "JumpReLU(l0: \(l0), bandwidth: \(bw), threshold₀: \(theta))"
     }
   }
@@ -66,6 +70,7 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
     case .relu(let l1): return "relu(l1: \(l1))"
     case .topK(let k): return "topK(k: \(k))"
     case .batchTopK(let k): return "batchTopK(k: \(k))"
+    case .absTopK(let k): return "absTopK(k: \(k))"
     case .jumpReLU(let l0, let bw, _): return "jumpReLU(l0: \(l0), bandwidth: \(bw))"
     }
   }

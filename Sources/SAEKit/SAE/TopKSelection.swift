@@ -213,7 +213,15 @@ extension TopKSelection {
   }
 }
 
-/// What a selection ranks entries by.
+/// What a selection ranks entries by: their value (TopK; negative entries
+/// rank last and are then dropped by a ReLU) or their magnitude (AbsTopK;
+/// the kept entries keep their signs).
+public enum SelectionRanking: String, Sendable, Codable {
+  case value
+  case magnitude
+}
+
+/// What a selection ranks entries by, as a key function the kernels specialise on.
 protocol SelectionKey {
   static func key(_ v: Float) -> Float
   static func keys(_ v: SIMD8<Float>) -> SIMD8<Float>

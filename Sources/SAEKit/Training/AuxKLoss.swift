@@ -2,14 +2,16 @@
 ///
 /// ```
 /// e      = s·x − x̂                              residual of the main reconstruction (detached)
-/// z_aux  = ReLU(top-k_aux of pre over dead latents)
+/// z_aux  = ReLU(top-k_aux of pre over dead latents)   (by value; AbsTopK: top-k_aux of |pre|, signed)
 /// ê      = z_aux · W_dec                         no b_dec
 /// L_aux  = α · min(n_dead / k_aux, 1) · Σ_r ‖e_r − ê_r‖² / B
 /// ```
 /// Its gradients reach only the dead latents' encoder and decoder rows.
 struct AuxKLoss {
-  /// The aux codes: top `k` of `pre` among `dead` latents (ascending ids), ReLU.
-  static func codes(_ pre: Matrix, dead: [Int32], k: Int) -> SparseCodes {
+  /// The aux codes: top `k` of `pre` among `dead` latents (ascending ids), ReLU;
+  /// or, ranked by magnitude, the top `k` of `|pre|` with their signs.
+  static func codes(_ pre: Matrix, dead: [Int32], k: Int, ranking: SelectionRanking = .value) -> SparseCodes {
+    let byMagnitude = ranking == .magnitude
     let b = pre.rows, m = pre.cols, n = dead.count, kk = min(k, n)
     var idx = [Int32](repeating: 0, count: b * kk)
     var val = [Float](repeating: 0, count: b * kk)
@@ -29,9 +31,9 @@ struct AuxKLoss {
                   for t in 0..<n { gathered[t] = pp[r * m + Int(dp[t])] }
                   let got = TopKSelection.select(
                     gathered, count: n, k: kk, indices: ip + r * kk, values: vp + r * kk,
-                    scratchValues: gathered + n, scratchIndices: scratchIndices)
+                    byMagnitude: byMagnitude, scratchValues: gathered + n, scratchIndices: scratchIndices)
                   var kept = 0
-                  for e in 0..<got where vp[r * kk + e] > 0 {
+                  for e in 0..<got where byMagnitude ? vp[r * kk + e] != 0 : vp[r * kk + e] > 0 {
                     ip[r * kk + kept] = dp[Int(ip[r * kk + e])]
                     vp[r * kk + kept] = vp[r * kk + e]
                     kept += 1

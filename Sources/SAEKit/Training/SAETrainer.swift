@@ -143,7 +143,7 @@ public final class SAETrainer {
     if sae.activation.usesAuxiliaryLoss && !dead.isEmpty {
       let kAux = config.auxK ?? max(1, d / 2)
       let c = config.auxCoefficient * min(Float(dead.count) / Float(kAux), 1)
-      let aux = AuxKLoss.codes(w.pre, dead: dead, k: kAux)
+      let aux = AuxKLoss.codes(w.pre, dead: dead, k: kAux, ranking: sae.activation.auxiliaryRanking)
       var ehat = Matrix(rows: b, cols: d)
       SparseKernels.decode(aux, weights: sae.decoderWeights, bias: [], into: &ehat)
       let (auxLoss, dehat) = AuxKLoss.lossAndGradient(auxReconstruction: ehat, residual: w.residual, coefficient: c)
