@@ -67,6 +67,9 @@ import Testing
   @Test func batchTopKWithAuxK() throws { try check(.batchTopK(k: 2), dead: [0, 2, 9]) }
   @Test func absTopK() throws { try check(.absTopK(k: 3)) }
   @Test func absTopKWithAuxKRankedByMagnitude() throws { try check(.absTopK(k: 3), dead: [0, 3, 5, 7, 9]) }
+  @Test func featureChoiceUniform() throws { try check(.featureChoice(k: 3)) }
+  @Test func featureChoiceZipf() throws { try check(.featureChoice(k: 2, zipf: 1.2), dead: [2, 7]) }
+  @Test func mutualChoice() throws { try check(.mutualChoice(k: 3), dead: [1, 5]) }
   @Test func jumpReLUWeights() throws { try check(.jumpReLU(l0: 0.2, bandwidth: 0.001)) }
 
   /// The threshold's straight-through gradient against the formula evaluated

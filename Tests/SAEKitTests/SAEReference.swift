@@ -58,10 +58,20 @@ struct ReferenceSAE {
         for j in Self.naiveTopK(row.map(abs), k) { z[j] = row[j] }
         return z
       }
-    case .batchTopK(let k):
-      let positive = pre.flatMap { $0 }.filter { $0 > 0 }.sorted(by: >)
-      let cut = positive.count > b * k ? positive[b * k - 1] : 0
-      return pre.map { $0.map { $0 > 0 && $0 >= cut ? $0 : 0 } }
+    case .batchTopK(let k), .mutualChoice(let k, _):
+      // The b·k largest positive values of the batch, ties to the lower row-major position.
+      let flat = pre.flatMap { $0 }
+      var z = pre.map { $0.map { _ in 0.0 } }
+      for p in Self.naiveTopK(flat, b * k) where flat[p] > 0 { z[p / m][p % m] = flat[p] }
+      return z
+    case .featureChoice(let k, let zipf, _):
+      let capacities = FeatureCapacities.make(width: m, batch: b, k: k, zipfExponent: zipf)
+      var z = pre.map { $0.map { _ in 0.0 } }
+      for j in 0..<m {
+        let column = pre.map { $0[j] }
+        for r in Self.naiveTopK(column, capacities[j]) { z[r][j] = max(column[r], 0) }
+      }
+      return z
     case .jumpReLU:
       return pre.map { row in (0..<m).map { j in row[j] > exp(activationParameters[j]) ? row[j] : 0 } }
     }
@@ -103,7 +113,7 @@ struct ReferenceSAE {
     case .jumpReLU(let l0, _, _):
       total += Double(l0) / Double(b) * Double(z.flatMap { $0 }.filter { $0 != 0 }.count)
       usesAux = false
-    case .topK, .batchTopK:
+    case .topK, .batchTopK, .featureChoice, .mutualChoice:
       usesAux = true
     case .absTopK:
       usesAux = true

@@ -90,6 +90,20 @@ enum SAEBuiltins {
       doc: "AbsTopK: the k pre-activations of largest magnitude per token, signs kept (Zhu, Khalili & Zhu 2025)."
     ) { .absTopK(k: try $0.positiveInt("k")) },
     ActivationEntry(
+      name: "featureChoice",
+      parameters: [
+        .labeled("k", .int, "mean active latents per token: the batch budget is k·B"),
+        .labeled("zipf", .double, default: .value(.double(0)), "Zipf exponent of the capacities over latent index (0: uniform)"),
+        inferenceParameter,
+      ],
+      doc: "Feature Choice: each latent takes its m_j best tokens of the batch, Σ m_j = k·B, floor 1 (Ayonrinde 2024)."
+    ) { .featureChoice(k: try $0.positiveInt("k"), zipf: Float(try $0.double("zipf")), inference: try choiceInference($0)) },
+    ActivationEntry(
+      name: "mutualChoice",
+      parameters: [.labeled("k", .int, "mean active latents per token: the batch budget is k·B"), inferenceParameter],
+      doc: "Mutual Choice: the k·B largest affinities of the whole batch (Ayonrinde 2024; BatchTopK's rule)."
+    ) { .mutualChoice(k: try $0.positiveInt("k"), inference: try choiceInference($0)) },
+    ActivationEntry(
       name: "relu", parameters: [.labeled("l1", .double, "L1 coefficient λ")],
       doc: "ReLU with the decoder-norm-weighted L1 penalty."
     ) { .relu(l1: Float(try $0.double("l1"))) },
@@ -102,6 +116,19 @@ enum SAEBuiltins {
       doc: "JumpReLU with learned thresholds and an L0 penalty (Rajamanoharan et al. 2024)."
     ) { .jumpReLU(l0: Float(try $0.double("l0")), bandwidth: Float(try $0.double("bandwidth"))) },
   ]
+
+  /// `inference:` of the batch-allocating activations.
+  static let inferenceParameter = Parameter.labeled(
+    "inference", .string, default: .value(.string("threshold")),
+    "rule at inference: \"threshold\" (estimated in training, per token) or \"batch\" (the batch rule)")
+
+  static func choiceInference(_ args: CallArguments) throws -> ChoiceInference {
+    let text = try args.string("inference")
+    guard let rule = ChoiceInference(rawValue: text) else {
+      throw RuntimeError("inference must be \"threshold\" or \"batch\", got \"\(text)\"", argument: "inference")
+    }
+    return rule
+  }
 
   static func registerActivations(_ r: inout Registry) {
     for entry in activationCatalog {

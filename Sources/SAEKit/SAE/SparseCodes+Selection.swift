@@ -1,14 +1,12 @@
 /// Building ``SparseCodes`` from a dense `(B × m)` pre-activation matrix, one
 /// row per thread chunk. Both builders are deterministic for any core count.
 extension SparseCodes {
-  /// The top `k` entries of every row (by value, or by absolute value), optionally keeping only the
-  /// selected entries whose value is `> 0` (TopK's ReLU after the selection).
+  /// The top `k` entries of every row by value, kept when `> 0` (TopK's ReLU
+  /// after the selection), or by absolute value, kept when `≠ 0` with their signs.
   ///
   /// Cost: about `B·m` comparisons (partial selection, see ``TopKSelection``).
-  public static func topK(
-    of pre: Matrix, k: Int, positiveOnly: Bool = true, byMagnitude: Bool = false
-  ) -> SparseCodes {
-    let b = pre.rows, m = pre.cols, kk = min(k, m)
+  public static func topK(of pre: Matrix, k: Int, rankedBy ranking: SelectionRanking = .value) -> SparseCodes {
+    let b = pre.rows, m = pre.cols, kk = min(k, m), byMagnitude = ranking == .magnitude
     var idx = [Int32](repeating: 0, count: b * kk)
     var val = [Float](repeating: 0, count: b * kk)
     var counts = [Int](repeating: 0, count: b)
@@ -25,14 +23,11 @@ extension SparseCodes {
                 let n = TopKSelection.select(
                   pp + r * m, count: m, k: kk, indices: ip + r * kk, values: vp + r * kk, byMagnitude: byMagnitude,
                   scratchValues: scratchValues, scratchIndices: scratchIndices)
-                var kept = n
-                if positiveOnly {
-                  kept = 0
-                  for e in 0..<n where vp[r * kk + e] > 0 {
-                    ip[r * kk + kept] = ip[r * kk + e]
-                    vp[r * kk + kept] = vp[r * kk + e]
-                    kept += 1
-                  }
+                var kept = 0
+                for e in 0..<n where isKept(vp[r * kk + e], ranking) {
+                  ip[r * kk + kept] = ip[r * kk + e]
+                  vp[r * kk + kept] = vp[r * kk + e]
+                  kept += 1
                 }
                 cp[r] = kept
               }

@@ -23,7 +23,7 @@ public struct AbsTopK: SparseActivation {
   public var description: String { "AbsTopK(k: \(k))" }
 
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
-    SparseCodes.topK(of: pre, k: k, positiveOnly: false, byMagnitude: true)
+    SparseCodes.topK(of: pre, k: k, rankedBy: .magnitude)
   }
 
   public mutating func trainingCodes(_ pre: Matrix) -> SparseCodes { inferenceCodes(pre) }

@@ -1,0 +1,58 @@
+/// The whole-batch budget of ``SparseCodes/selecting(_:budget:rankedBy:)``
+/// (BatchTopK, Mutual Choice: the `M = k·B` largest scores of the batch).
+extension SparseCodes {
+  /// Sampled scores per batch when looking for a lower bound on the cut.
+  static let cutSampleSize = 32_768
+
+  /// The `budget` largest non-zero keys of the whole matrix (ties to the lower
+  /// row-major position), and the smallest kept key (0 when nothing is kept).
+  ///
+  /// A lower bound on the cut from a strided sample keeps only a few times
+  /// `budget` candidates (two parallel passes, ``filtering(_:keep:)``); a
+  /// quickselect finds the exact cut among them, and one pass in row-major
+  /// order keeps the ties at the cut until the budget is spent. When the bound
+  /// leaves too few candidates, every non-zero key is a candidate: the result
+  /// never depends on the sample.
+  static func batchTop(_ scores: Matrix, budget: Int, ranking: SelectionRanking) -> (SparseCodes, Float) {
+    let bound = sampledLowerBound(scores.storage, budget: budget, ranking: ranking)
+    var candidates = filtering(scores) { _, v in key(v, ranking) > 0 && key(v, ranking) >= bound }
+    if candidates.values.count < budget && bound > 0 {
+      candidates = filtering(scores) { _, v in key(v, ranking) > 0 }
+    }
+    var keys = candidates.values.map { key($0, ranking) }
+    guard keys.count > budget else { return (candidates, keys.min() ?? 0) }
+    guard budget > 0 else { return (filtering(scores) { _, _ in false }, 0) }
+    let cut = keys.withUnsafeMutableBufferPointer {
+      TopKSelection.kthLargest($0.baseAddress!, count: $0.count, k: budget)
+    }
+    var ties = budget - keys.reduce(0) { $1 > cut ? $0 + 1 : $0 }
+    var start = [0]
+    var idx = [Int32](), val = [Float]()
+    idx.reserveCapacity(budget)
+    val.reserveCapacity(budget)
+    for r in 0..<candidates.rows {
+      for e in candidates.entries(row: r) {
+        let v = candidates.values[e], k = key(v, ranking)
+        guard k > cut || (k == cut && ties > 0) else { continue }
+        if k == cut { ties -= 1 }
+        idx.append(candidates.indices[e])
+        val.append(v)
+      }
+      start.append(idx.count)
+    }
+    return (SparseCodes(unchecked: candidates.rows, width: candidates.width, rowStart: start, indices: idx, values: val), cut)
+  }
+
+  /// A key with, very likely, at least `budget` keys of `scores` at or above
+  /// it: the key of rank `1.5·budget·S/n + 64` in a strided sample of `S`
+  /// entries. 0 (no bound) when the budget is a large share of the batch.
+  static func sampledLowerBound(_ scores: [Float], budget: Int, ranking: SelectionRanking) -> Float {
+    let n = scores.count, step = max(1, n / cutSampleSize)
+    var sample = Swift.stride(from: 0, to: n, by: step).map { key(scores[$0], ranking) }.filter { $0 > 0 }
+    let rank = Int(1.5 * Double(budget) * Double(n / step) / Double(max(n, 1))) + 64
+    guard rank <= sample.count else { return 0 }
+    return sample.withUnsafeMutableBufferPointer {
+      TopKSelection.kthLargest($0.baseAddress!, count: $0.count, k: rank)
+    }
+  }
+}
