@@ -91,7 +91,11 @@ struct ReferenceSAE {
 
   /// The training loss; `residual` (s·x − x̂ per row) is held fixed for AuxK
   /// when given, as the library detaches it.
-  func loss(_ x: Matrix, dead: [Int], auxK: Int, auxCoefficient: Double, residual fixed: [[Double]]? = nil) -> Double {
+  /// `auxWeights` (aligned with `dead`) scale each aux latent's code (aux_zipf_loss); nil is all 1.
+  func loss(
+    _ x: Matrix, dead: [Int], auxK: Int, auxCoefficient: Double, residual fixed: [[Double]]? = nil,
+    auxWeights: [Double]? = nil
+  ) -> Double {
     let b = x.rows
     let pre = preActivations(x)
     let z = codes(pre)
@@ -127,7 +131,7 @@ struct ReferenceSAE {
         var za = [Double](repeating: 0, count: m)
         let ranked = auxByMagnitude ? deadPre.map(abs) : deadPre
         for i in Self.naiveTopK(ranked, min(auxK, dead.count)) {
-          za[dead[i]] = auxByMagnitude ? deadPre[i] : max(deadPre[i], 0)
+          za[dead[i]] = (auxByMagnitude ? deadPre[i] : max(deadPre[i], 0)) * (auxWeights?[i] ?? 1)
         }
         let ehat = decode(za, bias: false)
         total += c * (0..<d).map { (e[r][$0] - ehat[$0]) * (e[r][$0] - ehat[$0]) }.reduce(0, +) / Double(b)

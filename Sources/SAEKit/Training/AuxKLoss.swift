@@ -7,6 +7,8 @@
 /// L_aux  = α · min(n_dead / k_aux, 1) · Σ_r ‖e_r − ê_r‖² / B
 /// ```
 /// Its gradients reach only the dead latents' encoder and decoder rows.
+/// ``AuxiliaryLatents`` generalises the dead set (aux_zipf_loss) and weights
+/// each latent's codes.
 struct AuxKLoss {
   /// The aux codes: top `k` of `pre` among `dead` latents (ascending ids), ReLU;
   /// or, ranked by magnitude, the top `k` of `|pre|` with their signs. The dead
@@ -28,6 +30,20 @@ struct AuxKLoss {
     return SparseCodes(
       unchecked: b, width: m, rowStart: picked.rowStart, indices: picked.indices.map { dead[Int($0)] },
       values: picked.values)
+  }
+
+  /// Per latent, its weight in `set` (1 outside it, unused), or nil when every weight is 1.
+  static func latentWeights(_ set: AuxiliarySet, width m: Int) -> [Float]? {
+    guard set.weights.contains(where: { $0 != 1 }) else { return nil }
+    var w = [Float](repeating: 1, count: m)
+    for (j, weight) in zip(set.latents, set.weights) { w[Int(j)] = weight }
+    return w
+  }
+
+  /// `entries[e] *= weight[latent of e]` for every stored entry of `codes`.
+  static func scale(_ entries: inout [Float], of codes: SparseCodes, by weight: [Float]?) {
+    guard let weight else { return }
+    for e in 0..<entries.count { entries[e] *= weight[Int(codes.indices[e])] }
   }
 
   /// The loss value and `∂L_aux/∂ê` for aux reconstruction `ê` and residual `e`.
