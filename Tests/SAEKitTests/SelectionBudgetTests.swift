@@ -80,6 +80,11 @@ import Testing
     #expect(SparseCodes.selecting(pre, budget: .total(3)).cuts == [2])
     #expect(SparseCodes.selecting(pre, budget: .total(3), rankedBy: .magnitude).cuts == [3])
     #expect(SparseCodes.selecting(pre, budget: .total(0)).codes.values.isEmpty)
+    // An empty batch selects nothing under every budget.
+    for budget in [SelectionBudget.perRow(2), .perColumn([1, 1, 1]), .total(4)] {
+      let (codes, _) = SparseCodes.selecting(Matrix(rows: 0, cols: 3), budget: budget)
+      #expect(codes.rows == 0 && codes.values.isEmpty && codes.rowStart == [0])
+    }
   }
 
   @Test func capacitiesShareTheBudgetWithAFloorOfOne() {

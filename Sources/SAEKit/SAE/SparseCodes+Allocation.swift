@@ -32,6 +32,16 @@ extension SparseCodes {
   public static func selecting(
     _ scores: Matrix, budget: SelectionBudget, rankedBy ranking: SelectionRanking = .value
   ) -> (codes: SparseCodes, cuts: [Float]) {
+    guard !scores.storage.isEmpty else {
+      let none = SparseCodes(
+        unchecked: scores.rows, width: scores.cols, rowStart: [Int](repeating: 0, count: scores.rows + 1),
+        indices: [], values: [])
+      switch budget {
+      case .perRow: return (none, [])
+      case .perColumn: return (none, [Float](repeating: 0, count: scores.cols))
+      case .total: return (none, [0])
+      }
+    }
     switch budget {
     case .perRow(let k):
       return (topK(of: scores, k: max(0, k), rankedBy: ranking), [])

@@ -15,10 +15,8 @@ extension SparseCodes {
   /// never depends on the sample.
   static func batchTop(_ scores: Matrix, budget: Int, ranking: SelectionRanking) -> (SparseCodes, Float) {
     let bound = sampledLowerBound(scores.storage, budget: budget, ranking: ranking)
-    var candidates = filtering(scores) { _, v in key(v, ranking) > 0 && key(v, ranking) >= bound }
-    if candidates.values.count < budget && bound > 0 {
-      candidates = filtering(scores) { _, v in key(v, ranking) > 0 }
-    }
+    var candidates = atLeast(scores, bound, ranking)
+    if candidates.values.count < budget && bound > 0 { candidates = atLeast(scores, 0, ranking) }
     var keys = candidates.values.map { key($0, ranking) }
     guard keys.count > budget else { return (candidates, keys.min() ?? 0) }
     guard budget > 0 else { return (filtering(scores) { _, _ in false }, 0) }
@@ -53,6 +51,39 @@ extension SparseCodes {
     guard rank <= sample.count else { return 0 }
     return sample.withUnsafeMutableBufferPointer {
       TopKSelection.kthLargest($0.baseAddress!, count: $0.count, k: rank)
+    }
+  }
+
+  /// The entries whose key is `≥ lower` and `> 0`, in row-major order.
+  static func atLeast(_ scores: Matrix, _ lower: Float, _ ranking: SelectionRanking) -> SparseCodes {
+    let floor = max(lower, .leastNonzeroMagnitude)
+    return ranking == .value ? atLeast(scores, floor, ValueKey.self) : atLeast(scores, floor, MagnitudeKey.self)
+  }
+
+  /// ``collecting(_:_:)`` with the comparison specialised and vectorised.
+  static func atLeast<Key: SelectionKey>(_ scores: Matrix, _ floor: Float, _ key: Key.Type) -> SparseCodes {
+    let m = scores.cols
+    return collecting(scores) { row, emit in forEachKey(row, m, atLeast: floor, Key.self, emit) }
+  }
+
+  /// Calls `body(j, row[j])` for every `j` whose key is `≥ floor`, in order;
+  /// blocks of eight without such a key are skipped by one vector comparison.
+  @inline(__always)
+  static func forEachKey<Key: SelectionKey>(
+    _ row: UnsafePointer<Float>, _ count: Int, atLeast floor: Float, _ key: Key.Type, _ body: (Int, Float) -> Void
+  ) {
+    let threshold = SIMD8<Float>(repeating: floor)
+    var j = 0
+    while j + 8 <= count {
+      let keys = Key.keys(UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self))
+      if any(keys .>= threshold) {
+        for t in 0..<8 where keys[t] >= floor { body(j + t, row[j + t]) }
+      }
+      j += 8
+    }
+    while j < count {
+      if Key.key(row[j]) >= floor { body(j, row[j]) }
+      j += 1
     }
   }
 }

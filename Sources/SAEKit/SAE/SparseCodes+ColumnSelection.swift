@@ -2,7 +2,9 @@
 /// (Feature Choice: latent `j` takes its `capacities[j]` best tokens).
 extension SparseCodes {
   /// Columns gathered per tile: each row contributes one contiguous run of this many scores.
-  static let columnTile = 16
+  static let columnTile = 32
+  /// Rows transposed together, so each column of the tile is written in runs of this length.
+  static let rowTile = 16
 
   /// The `capacities[j]` largest keys of every column `j` (ties to the lower
   /// row), kept when non-zero, and per column the smallest kept key, or 0
@@ -35,8 +37,12 @@ extension SparseCodes {
                 defer { columns.deallocate(); scratchValues.deallocate(); scratchIndices.deallocate() }
                 for t in tiles {
                   let j0 = t * tile, width = min(tile, m - j0)
-                  for r in 0..<b {
-                    for c in 0..<width { columns[c * b + r] = sp[r * m + j0 + c] }
+                  for r0 in Swift.stride(from: 0, to: b, by: rowTile) {
+                    let r1 = min(b, r0 + rowTile)
+                    for c in 0..<width {
+                      let column = columns + c * b, source = sp + j0 + c
+                      for r in r0..<r1 { column[r] = source[r * m] }
+                    }
                   }
                   for c in 0..<width {
                     let j = j0 + c, o = offset[j], capacity = offset[j + 1] - o

@@ -42,15 +42,30 @@ extension SparseCodes {
   /// Every entry for which `keep(latent, value)` holds (e.g. ReLU: `v > 0`,
   /// JumpReLU: `v > θ_j`). Two parallel passes: count per row, then fill.
   public static func filtering(_ pre: Matrix, keep: (Int, Float) -> Bool) -> SparseCodes {
+    let m = pre.cols
+    return collecting(pre) { row, emit in
+      for j in 0..<m where keep(j, row[j]) { emit(j, row[j]) }
+    }
+  }
+
+  /// The entries `scan(row, emit)` emits for each row (`emit(latent, value)`, in
+  /// ascending latent order), in two parallel passes: count per row, then fill.
+  @inline(__always)
+  static func collecting(
+    _ pre: Matrix, _ scan: (UnsafePointer<Float>, _ emit: (Int, Float) -> Void) -> Void
+  ) -> SparseCodes {
     let b = pre.rows, m = pre.cols
     var start = [Int](repeating: 0, count: b + 1)
+    guard !pre.storage.isEmpty else {
+      return SparseCodes(unchecked: b, width: m, rowStart: start, indices: [], values: [])
+    }
     pre.storage.withUnsafeBufferPointer { p in
       start.withUnsafeMutableBufferPointer { sb in
         let (pp, sp) = (p.baseAddress!, sb.baseAddress!)
         Parallel.forEachChunk(count: b) { _, rows in
           for r in rows {
             var n = 0
-            for j in 0..<m where keep(j, pp[r * m + j]) { n += 1 }
+            scan(pp + r * m) { _, _ in n += 1 }
             sp[r + 1] = n
           }
         }
@@ -66,10 +81,7 @@ extension SparseCodes {
           Parallel.forEachChunk(count: b) { _, rows in
             for r in rows {
               var e = start[r]
-              for j in 0..<m {
-                let v = pp[r * m + j]
-                if keep(j, v) { ip![e] = Int32(j); vp![e] = v; e += 1 }
-              }
+              scan(pp + r * m) { j, v in ip![e] = Int32(j); vp![e] = v; e += 1 }
             }
           }
         }
