@@ -20,7 +20,8 @@ struct AllocationBenchmark {
     let o = options
     BLAS.threads = o.threads
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    log("saekit-bench --rules: d = \(o.d), m = \(o.m), k = \(o.k), batch \(o.batch), \(o.steps) steps per rule, \(o.threads) threads")
+    log("saekit-bench --rules: d = \(o.d), m = \(o.m), k = \(o.k), batch \(o.batch), "
+        + "\(o.steps) steps per rule, \(o.threads) threads")
     var rng = RandomSource(seed: o.seed)
     let rows = o.batch * 4
     let data = try SyntheticSuperposition(

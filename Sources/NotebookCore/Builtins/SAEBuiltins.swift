@@ -93,7 +93,8 @@ enum SAEBuiltins {
       name: "featureChoice",
       parameters: [
         .labeled("k", .int, "mean active latents per token: the batch budget is k·B"),
-        .labeled("zipf", .double, default: .value(.double(0)), "Zipf exponent of the capacities over latent index (0: uniform)"),
+        .labeled(
+          "zipf", .double, default: .value(.double(0)), "Zipf exponent of the capacities over latent index (0: uniform)"),
         inferenceParameter,
       ],
       doc: "Feature Choice: each latent takes its m_j best tokens of the batch, Σ m_j = k·B, floor 1 (Ayonrinde 2024)."

@@ -7,7 +7,9 @@ public enum RankCorrelation {
   /// - Throws: ``SAEKitError/invalidArgument(_:)`` when the lengths differ or
   ///   are below 2, or a value is NaN.
   public static func spearman(_ a: [Double], _ b: [Double]) throws -> Double {
-    try require(a.count == b.count && a.count >= 2, "Spearman's ρ needs two series of equal length ≥ 2, got \(a.count) and \(b.count)")
+    try require(
+      a.count == b.count && a.count >= 2,
+      "Spearman's ρ needs two series of equal length ≥ 2, got \(a.count) and \(b.count)")
     return try DarkMatterStatistics.pearson(averageRanks(a), averageRanks(b))
   }
 

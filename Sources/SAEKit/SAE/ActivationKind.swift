@@ -78,7 +78,8 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
 
   /// The case as Swift (and a notebook cell) writes it, without the leading dot:
   /// `topK(k: 32)`, `jumpReLU(l0: 0.2, bandwidth: 0.001)` (the initial threshold is
-  /// not a notebook argument), `mutualChoice(k: 32, inference: "batch")`. Numbers are the shortest text that reads back as the same
+  /// not a notebook argument), `mutualChoice(k: 32, inference: "batch")`. Numbers are
+  /// the shortest text that reads back as the same
   /// Float (`0.05`, not the Double `0.05000000074505806`).
   public var literal: String {
     switch self {

@@ -38,7 +38,8 @@ extension SparseCodes {
       }
       start.append(idx.count)
     }
-    return (SparseCodes(unchecked: candidates.rows, width: candidates.width, rowStart: start, indices: idx, values: val), cut)
+    let codes = SparseCodes(unchecked: candidates.rows, width: candidates.width, rowStart: start, indices: idx, values: val)
+    return (codes, cut)
   }
 
   /// A key with, very likely, at least `budget` keys of `scores` at or above

@@ -4,8 +4,8 @@
 /// (``SparseActivation/auxiliaryRanking``: by value, or by magnitude for AbsTopK).
 ///
 /// ```
-/// dead:       S = {j : j has not fired for the dead window},        w_j = 1      (AuxK, Gao et al. 2024)
-/// underused:  S = {j : f_j < γ · Ĉ·rank_j^{−α̂}},                    w_j = 1 or 1 − f_j / (γ · Ĉ·rank_j^{−α̂})
+/// dead:       S = {j : j has not fired for the dead window},   w_j = 1         (AuxK, Gao et al. 2024)
+/// underused:  S = {j : f_j < γ·E_j},  E_j = Ĉ·rank_j^{−α̂},     w_j = 1 or 1 − f_j / (γ·E_j)
 /// ```
 /// For `underused` (aux_zipf_loss, Ayonrinde 2024) `f_j` is latent `j`'s
 /// firing frequency so far, `rank_j` its density rank and `Ĉ, α̂` a

@@ -47,7 +47,10 @@ public struct FeatureChoice: SparseActivation {
 
   public mutating func trainingCodes(_ pre: Matrix) -> SparseCodes {
     let (codes, capacities, cuts) = batchCodes(pre)
-    if thresholds.count != pre.cols { thresholds = cuts }
+    guard thresholds.count == pre.cols else {  // the first batch sets the thresholds
+      thresholds = cuts
+      return codes
+    }
     let beta = thresholdMomentum
     for j in 0..<pre.cols where capacities[j] > 0 { thresholds[j] = beta * thresholds[j] + (1 - beta) * cuts[j] }
     return codes
