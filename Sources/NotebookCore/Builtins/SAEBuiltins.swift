@@ -152,8 +152,11 @@ enum SAEBuiltins {
         "deadWindow", .int, default: .value(.int(1_000_000)),
         "tokens without firing after which a latent counts as dead"),
     .labeled("seed", .int, default: .notebookSeed, "random seed (defaults to the notebook's seed)"),
+    .labeled(
+      "aux", .string, default: .value(.string("dead")),
+      "auxiliary loss: \"dead\" (AuxK) or \"zipf\" (aux_zipf_loss: latents below their Zipf-expected density, by shortfall)"),
     ], returns: .sae,
-    doc: "Trains a sparse autoencoder with Adam, AuxK for dead latents, unit-norm decoder rows and input scaling."
+    doc: "Trains a sparse autoencoder with Adam, an auxiliary loss (AuxK or aux_zipf_loss), unit-norm decoder rows and input scaling."
   ) { args, context in
     let x = try args.matrix("x")
     var config = TrainingConfig()
@@ -163,6 +166,11 @@ enum SAEBuiltins {
     if let lr = try args.optionalDouble("lr") {
       guard lr > 0 else { throw RuntimeError("lr must be positive, got \(lr)", argument: "lr") }
       config.learningRate = Float(lr)
+    }
+    switch try args.string("aux") {
+    case "dead": config.auxiliaryLatents = .dead
+    case "zipf": config.auxiliaryLatents = .underused()
+    case let other: throw RuntimeError("aux must be \"dead\" or \"zipf\", got \"\(other)\"", argument: "aux")
     }
     let activation = try args.activation("activation")
     let width = try args.positiveInt("width")
