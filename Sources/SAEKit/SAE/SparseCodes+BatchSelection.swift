@@ -8,7 +8,7 @@ extension SparseCodes {
   /// row-major position), and the smallest kept key (0 when nothing is kept).
   ///
   /// A lower bound on the cut from a strided sample keeps only a few times
-  /// `budget` candidates (two parallel passes, ``filtering(_:keep:)``); a
+  /// `budget` candidates (two parallel, vectorised passes, ``atLeast(_:_:_:)``); a
   /// quickselect finds the exact cut among them, and one pass in row-major
   /// order keeps the ties at the cut until the budget is spent. When the bound
   /// leaves too few candidates, every non-zero key is a candidate: the result
