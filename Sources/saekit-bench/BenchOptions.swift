@@ -29,6 +29,8 @@ struct BenchOptions {
   /// `--language`: time the cell interpreter against CPython (``LanguageBenchmark``).
   var language = false
   var tinylmSteps = 30
+  /// `--rules DIR`: time the allocation rules against TopK (``AllocationBenchmark``) instead, into DIR.
+  var rulesDirectory: String?
 
   static let usage = """
     usage: saekit-bench [--out DIR] [--compare DIR] [--steps N] [--threads N] [--d N] [--m N] [--k N] [--batch N]
@@ -41,6 +43,8 @@ struct BenchOptions {
       --itda DIR     run the ITDA dictionary-construction benchmark, write itda_* files into DIR
                      [--itda-tokens N (32768)] [--itda-layer N (3)] [--itda-batch N (4096)] [--itda-l0 N (40)]
                      [--itda-cosine C (0.85) | --itda-threshold TAU] [--itda-repeats N (3)]
+      --rules DIR    time AbsTopK, Mutual Choice and Feature Choice training steps against TopK's
+                     (same --d/--m/--k/--batch/--steps), write rules.json into DIR
       --language     time the cell interpreter against CPython on the same programs
       --tinylm DIR   run the TinyLM training benchmark (batches of 16 × 128 bytes), write tinylm_* files into DIR
                      [--tinylm-steps N (30)]
@@ -74,6 +78,7 @@ struct BenchOptions {
       case "--itda": itdaDirectory = try value("--itda")
       case "--tinylm": tinylmDirectory = try value("--tinylm")
       case "--language": language = true
+      case "--rules": rulesDirectory = try value("--rules")
       case "--tinylm-steps": tinylmSteps = try int("--tinylm-steps")
       case "--itda-tokens": itdaTokens = try int("--itda-tokens")
       case "--itda-layer": itdaLayer = Int(try value("--itda-layer")) ?? -1

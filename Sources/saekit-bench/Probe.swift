@@ -57,3 +57,26 @@ extension Probe {
     }
   }
 }
+
+extension Probe {
+  /// Times each budget of the selection kernel on one (4096 × 3072) batch.
+  static func allocation() {
+    var rng = RandomSource(seed: 1)
+    let pre = Matrix.gaussian(rows: 4096, cols: 3072, mean: -0.2, std: 1, using: &rng)
+    let budgets: [(String, SelectionBudget)] = [
+      ("per row 32", .perRow(32)),
+      ("per column uniform", .perColumn(FeatureCapacities.make(width: 3072, batch: 4096, k: 32, zipfExponent: 0))),
+      ("per column zipf 1", .perColumn(FeatureCapacities.make(width: 3072, batch: 4096, k: 32, zipfExponent: 1))),
+      ("total 32·B", .total(32 * 4096)),
+    ]
+    for (name, budget) in budgets {
+      var best = Double.infinity
+      for _ in 0..<5 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        _ = SparseCodes.selecting(pre, budget: budget)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+      }
+      print("\(name): \(best) ms (best of 5)")
+    }
+  }
+}

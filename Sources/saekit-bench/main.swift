@@ -9,13 +9,16 @@ import SAEKit
 // PyTorch peer (bench/peer_topk.py); `--compare` prints the Swift/PyTorch ratio.
 // `--minilm DIR` times the MiniLM encoder's forward pass instead (MiniLMBenchmark.swift;
 // peer: bench/peer_minilm.py). `--itda DIR` times ITDA dictionary construction
-// (ITDABenchmark.swift; peer: bench/peer_itda.py).
+// (ITDABenchmark.swift; peer: bench/peer_itda.py). `--rules DIR` times the allocation
+// rules (AbsTopK, Mutual and Feature Choice) against TopK (AllocationBenchmark.swift).
 
 BLASCoreSelection.reexecutingWithBetterCoreIfNeeded()  // before any BLAS call (see its documentation)
-if CommandLine.arguments.contains("--probe") { Probe.topK(); Probe.variants(); exit(0) }
+if CommandLine.arguments.contains("--probe") { Probe.topK(); Probe.variants(); Probe.allocation(); exit(0) }
 do {
   let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
-  if options.language {
+  if let directory = options.rulesDirectory {
+    try AllocationBenchmark(options: options).run(directory: directory)
+  } else if options.language {
     try LanguageBenchmark.run()
   } else if options.tinylmDirectory != nil {
     try TinyLMBenchmark(options: options).run()

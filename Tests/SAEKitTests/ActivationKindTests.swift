@@ -7,7 +7,8 @@ import Testing
 /// JSON bit for bit, and bad hyper-parameters are named before training starts.
 @Suite struct ActivationKindTests {
   static let kinds: [ActivationKind] = [
-    .relu(l1: 0.3), .topK(k: 4), .batchTopK(k: 2), .jumpReLU(l0: 0.2, bandwidth: 0.05, initialThreshold: 0.01),
+    .relu(l1: 0.3), .topK(k: 4), .batchTopK(k: 2), .absTopK(k: 3),
+    .featureChoice(k: 2, zipf: 1.1, inference: .batch), .mutualChoice(k: 3), .jumpReLU(l0: 0.2, bandwidth: 0.05, initialThreshold: 0.01),
   ]
 
   @Test(arguments: kinds)

@@ -41,14 +41,16 @@ import Testing
     #expect(worst <= 2e-3 * scale + 1e-5, "\(what): max |analytic − numeric| = \(worst), scale \(scale)", sourceLocation: sourceLocation)
   }
 
-  func check(_ kind: ActivationKind, dead: [Int] = [], seed: UInt64 = 7) throws {
+  func check(_ kind: ActivationKind, dead: [Int] = [], weights: [Double]? = nil, seed: UInt64 = 7) throws {
     let (trainer, x) = try setUp(kind, seed: seed)
-    let g = try trainer.gradients(x, dead: dead.map(Int32.init))
+    let set = AuxiliarySet(
+      latents: dead.map(Int32.init), weights: weights?.map(Float.init) ?? [Float](repeating: 1, count: dead.count))
+    let g = try trainer.gradients(x, auxiliary: set)
     let w = trainer.workspace
     let ref = ReferenceSAE(trainer.model, kind: kind)
     let fixed = ref.residuals(x)
     func loss(_ r: ReferenceSAE) -> Double {
-      r.loss(x, dead: dead, auxK: 3, auxCoefficient: 1.0 / 32, residual: fixed)
+      r.loss(x, dead: dead, auxK: 3, auxCoefficient: 1.0 / 32, residual: fixed, auxWeights: weights)
     }
     let value = loss(ref)
     #expect(abs(g.loss - value) <= 1e-4 * (1 + abs(value)), "\(kind): loss \(g.loss) vs reference \(value)")
@@ -65,6 +67,17 @@ import Testing
   @Test func topKWithAuxK() throws { try check(.topK(k: 3), dead: [1, 4, 6, 8]) }
   @Test func batchTopK() throws { try check(.batchTopK(k: 3)) }
   @Test func batchTopKWithAuxK() throws { try check(.batchTopK(k: 2), dead: [0, 2, 9]) }
+  @Test func absTopK() throws { try check(.absTopK(k: 3)) }
+  @Test func absTopKWithAuxKRankedByMagnitude() throws { try check(.absTopK(k: 3), dead: [0, 3, 5, 7, 9]) }
+  @Test func featureChoiceUniform() throws { try check(.featureChoice(k: 3)) }
+  @Test func featureChoiceZipf() throws { try check(.featureChoice(k: 2, zipf: 1.2), dead: [2, 7]) }
+  @Test func mutualChoice() throws { try check(.mutualChoice(k: 3), dead: [1, 5]) }
+  @Test func mutualChoiceWithWeightedAuxiliaryLatents() throws {
+    try check(.mutualChoice(k: 2), dead: [1, 4, 6, 8], weights: [0.25, 1, 0.5, 0.75])
+  }
+  @Test func absTopKWithWeightedAuxiliaryLatents() throws {
+    try check(.absTopK(k: 2), dead: [0, 3, 9], weights: [0.5, 0.125, 1])
+  }
   @Test func jumpReLUWeights() throws { try check(.jumpReLU(l0: 0.2, bandwidth: 0.001)) }
 
   /// The threshold's straight-through gradient against the formula evaluated

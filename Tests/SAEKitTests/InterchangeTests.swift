@@ -33,7 +33,10 @@ import Testing
 
   // MARK: - Round trips
 
-  static let kinds: [ActivationKind] = [.relu(l1: 0.7), .topK(k: 4), .batchTopK(k: 4), .jumpReLU(l0: 0.3, bandwidth: 0.05)]
+  static let kinds: [ActivationKind] = [
+    .relu(l1: 0.7), .topK(k: 4), .batchTopK(k: 4), .jumpReLU(l0: 0.3, bandwidth: 0.05), .absTopK(k: 4),
+    .mutualChoice(k: 4), .featureChoice(k: 4, zipf: 1.5),
+  ]
 
   @Test(arguments: kinds)
   func roundTripsBitwiseThroughSAELens(kind: ActivationKind) throws {
@@ -43,6 +46,34 @@ import Testing
       let back = try SAELensFormat.load(directory: dir)
       try Self.expectSameSAE(back, sae)
       #expect("\(back.activation)" == "\(sae.activation)")  // k, λ, bandwidth and θ survive
+    }
+  }
+
+  /// Feature and Mutual Choice keep their kind, thresholds and inference rule; the file
+  /// says what they are; an SAE whose kind we do not know, or with no threshold yet, is an error.
+  @Test func choiceKindsSayWhatTheyAreAndUnknownKindsAreErrors() throws {
+    try Self.withScratch { dir in
+      for kind in [ActivationKind.mutualChoice(k: 3, inference: .batch), .featureChoice(k: 2, zipf: 0.5, inference: .batch)] {
+        let sae = try Self.makeSAE(kind)
+        try SAELensFormat.save(sae, to: dir)
+        let saekit = try #require(try Self.readConfig(dir)["saekit"] as? [String: Any])
+        #expect(saekit["inference"] as? String == "batch" && saekit["k"] as? Int != nil)
+        let back = try SAELensFormat.load(directory: dir)
+        #expect(back.activation.kind == kind && back.activation.state == sae.activation.state)
+      }
+      #expect(try Self.readConfig(dir)["architecture"] as? String == "jumprelu", "SAELens reads the threshold rule")
+      try Self.editConfig(dir) { $0["saekit"] = ["activation": "token_choice", "k": 2] }
+      expectFileError(dir + "/cfg.json", "unknown saekit activation 'token_choice'") { _ = try SAELensFormat.load(directory: dir) }
+      try Self.editConfig(dir) { $0["saekit"] = ["activation": "mutual_choice"] }
+      expectFileError(dir + "/cfg.json", "saekit.k is missing for a mutual_choice SAE") { _ = try SAELensFormat.load(directory: dir) }
+      try SAELensFormat.save(try Self.makeSAE(.absTopK(k: 3)), to: dir)
+      #expect(try Self.readConfig(dir)["architecture"] as? String == "abstopk")
+      var rng = RandomSource(seed: 2)
+      for fresh in [ActivationKind.mutualChoice(k: 2), .featureChoice(k: 2)] {
+        let untrained = try SparseAutoencoder(dimension: 4, width: 8, activation: fresh, random: &rng)
+        #expect(throws: SAEKitError.self) { try SAELensFormat.save(untrained, to: dir) }
+        #expect(throws: SAEKitError.self) { try SparsifyFormat.save(untrained, to: dir) }
+      }
     }
   }
 
@@ -231,7 +262,13 @@ extension InterchangeTests {
     sae.encoderBias = (0..<24).map { _ in Float(rng.gaussian(mean: 0, std: 0.2)) }
     sae.decoderBias = (0..<8).map { _ in Float(rng.gaussian(mean: 0, std: 0.5)) }
     sae.inputScale = scale
-    if case .batchTopK(let k) = kind { sae.activation = BatchTopK(k: k, threshold: 0.3) }
+    switch kind {
+    case .batchTopK(let k): sae.activation = BatchTopK(k: k, threshold: 0.3)
+    case .mutualChoice(let k, let rule): sae.activation = MutualChoice(k: k, inference: rule, threshold: 0.3)
+    case .featureChoice:
+      sae.activation.state = (0..<24).map { _ in Float(rng.uniform(0.05, 0.5)) }
+    default: break
+    }
     if var jump = sae.activation as? JumpReLU {
       jump.parameters = (0..<24).map { _ in Float(log(rng.uniform(0.05, 0.5))) }
       sae.activation = jump
@@ -256,7 +293,7 @@ extension InterchangeTests {
     #expect(back.inputScale == sae.inputScale)
     #expect(type(of: back.activation) == type(of: sae.activation))
     if let a = back.activation as? JumpReLU, let b = sae.activation as? JumpReLU { #expect(a.thresholds == b.thresholds) }
-    if let a = back.activation as? BatchTopK, let b = sae.activation as? BatchTopK { #expect(a.threshold == b.threshold) }
+    #expect(back.activation.kind == sae.activation.kind && back.activation.state == sae.activation.state)
     let x = input()
     #expect(try back.encode(x) == sae.encode(x))
     #expect(try back.reconstruct(x) == sae.reconstruct(x))
@@ -289,6 +326,9 @@ enum FileForward {
                        rescale: rescale) { pre in
       switch arch {
       case "topk": return topK(pre, k)
+      case "abstopk":
+        let keep = Set(pre.indices.sorted { abs(pre[$0]) > abs(pre[$1]) }.prefix(k))
+        return pre.indices.map { keep.contains($0) ? pre[$0] : 0 }
       case "jumprelu": return pre.indices.map { pre[$0] > theta[$0] ? max(pre[$0], 0) : 0 }
       default: return pre.map { max($0, 0) }
       }

@@ -52,10 +52,26 @@ struct ReferenceSAE {
         for j in Self.naiveTopK(row, k) { z[j] = max(row[j], 0) }
         return z
       }
-    case .batchTopK(let k):
-      let positive = pre.flatMap { $0 }.filter { $0 > 0 }.sorted(by: >)
-      let cut = positive.count > b * k ? positive[b * k - 1] : 0
-      return pre.map { $0.map { $0 > 0 && $0 >= cut ? $0 : 0 } }
+    case .absTopK(let k):
+      return pre.map { row in
+        var z = [Double](repeating: 0, count: m)
+        for j in Self.naiveTopK(row.map(abs), k) { z[j] = row[j] }
+        return z
+      }
+    case .batchTopK(let k), .mutualChoice(let k, _):
+      // The b·k largest positive values of the batch, ties to the lower row-major position.
+      let flat = pre.flatMap { $0 }
+      var z = pre.map { $0.map { _ in 0.0 } }
+      for p in Self.naiveTopK(flat, b * k) where flat[p] > 0 { z[p / m][p % m] = flat[p] }
+      return z
+    case .featureChoice(let k, let zipf, _):
+      let capacities = FeatureCapacities.make(width: m, batch: b, k: k, zipfExponent: zipf)
+      var z = pre.map { $0.map { _ in 0.0 } }
+      for j in 0..<m {
+        let column = pre.map { $0[j] }
+        for r in Self.naiveTopK(column, capacities[j]) { z[r][j] = max(column[r], 0) }
+      }
+      return z
     case .jumpReLU:
       return pre.map { row in (0..<m).map { j in row[j] > exp(activationParameters[j]) ? row[j] : 0 } }
     }
@@ -75,7 +91,11 @@ struct ReferenceSAE {
 
   /// The training loss; `residual` (s·x − x̂ per row) is held fixed for AuxK
   /// when given, as the library detaches it.
-  func loss(_ x: Matrix, dead: [Int], auxK: Int, auxCoefficient: Double, residual fixed: [[Double]]? = nil) -> Double {
+  /// `auxWeights` (aligned with `dead`) scale each aux latent's code (aux_zipf_loss); nil is all 1.
+  func loss(
+    _ x: Matrix, dead: [Int], auxK: Int, auxCoefficient: Double, residual fixed: [[Double]]? = nil,
+    auxWeights: [Double]? = nil
+  ) -> Double {
     let b = x.rows
     let pre = preActivations(x)
     let z = codes(pre)
@@ -89,6 +109,7 @@ struct ReferenceSAE {
     }
     // Exhaustive on purpose: a new activation must say what it adds to the loss.
     let usesAux: Bool
+    var auxByMagnitude = false
     switch kind {
     case .relu(let l1):
       for r in 0..<b { for j in 0..<m { total += Double(l1) / Double(b) * z[r][j] * rowNorm(j) } }
@@ -96,8 +117,11 @@ struct ReferenceSAE {
     case .jumpReLU(let l0, _, _):
       total += Double(l0) / Double(b) * Double(z.flatMap { $0 }.filter { $0 != 0 }.count)
       usesAux = false
-    case .topK, .batchTopK:
+    case .topK, .batchTopK, .featureChoice, .mutualChoice:
       usesAux = true
+    case .absTopK:
+      usesAux = true
+      auxByMagnitude = true
     }
     if usesAux && !dead.isEmpty {
       let c = auxCoefficient * min(Double(dead.count) / Double(auxK), 1)
@@ -105,7 +129,10 @@ struct ReferenceSAE {
       for r in 0..<b {
         let deadPre = dead.map { pre[r][$0] }
         var za = [Double](repeating: 0, count: m)
-        for i in Self.naiveTopK(deadPre, min(auxK, dead.count)) { za[dead[i]] = max(deadPre[i], 0) }
+        let ranked = auxByMagnitude ? deadPre.map(abs) : deadPre
+        for i in Self.naiveTopK(ranked, min(auxK, dead.count)) {
+          za[dead[i]] = (auxByMagnitude ? deadPre[i] : max(deadPre[i], 0)) * (auxWeights?[i] ?? 1)
+        }
         let ehat = decode(za, bias: false)
         total += c * (0..<d).map { (e[r][$0] - ehat[$0]) * (e[r][$0] - ehat[$0]) }.reduce(0, +) / Double(b)
       }

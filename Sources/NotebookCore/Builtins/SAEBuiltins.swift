@@ -86,6 +86,25 @@ enum SAEBuiltins {
       doc: "BatchTopK: the B·k largest pre-activations of a batch; a threshold at inference (Bussmann et al. 2024)."
     ) { .batchTopK(k: try $0.positiveInt("k")) },
     ActivationEntry(
+      name: "absTopK", parameters: [.labeled("k", .int, "active latents per token")],
+      doc: "AbsTopK: the k pre-activations of largest magnitude per token, signs kept (Zhu, Khalili & Zhu 2025)."
+    ) { .absTopK(k: try $0.positiveInt("k")) },
+    ActivationEntry(
+      name: "featureChoice",
+      parameters: [
+        .labeled("k", .int, "mean active latents per token: the batch budget is k·B"),
+        .labeled(
+          "zipf", .double, default: .value(.double(0)), "Zipf exponent of the capacities over latent index (0: uniform)"),
+        inferenceParameter,
+      ],
+      doc: "Feature Choice: each latent takes its m_j best tokens of the batch, Σ m_j = k·B, floor 1 (Ayonrinde 2024)."
+    ) { .featureChoice(k: try $0.positiveInt("k"), zipf: Float(try $0.double("zipf")), inference: try choiceInference($0)) },
+    ActivationEntry(
+      name: "mutualChoice",
+      parameters: [.labeled("k", .int, "mean active latents per token: the batch budget is k·B"), inferenceParameter],
+      doc: "Mutual Choice: the k·B largest affinities of the whole batch (Ayonrinde 2024; BatchTopK's rule)."
+    ) { .mutualChoice(k: try $0.positiveInt("k"), inference: try choiceInference($0)) },
+    ActivationEntry(
       name: "relu", parameters: [.labeled("l1", .double, "L1 coefficient λ")],
       doc: "ReLU with the decoder-norm-weighted L1 penalty."
     ) { .relu(l1: Float(try $0.double("l1"))) },
@@ -98,6 +117,19 @@ enum SAEBuiltins {
       doc: "JumpReLU with learned thresholds and an L0 penalty (Rajamanoharan et al. 2024)."
     ) { .jumpReLU(l0: Float(try $0.double("l0")), bandwidth: Float(try $0.double("bandwidth"))) },
   ]
+
+  /// `inference:` of the batch-allocating activations.
+  static let inferenceParameter = Parameter.labeled(
+    "inference", .string, default: .value(.string("threshold")),
+    "rule at inference: \"threshold\" (estimated in training, per token) or \"batch\" (the batch rule)")
+
+  static func choiceInference(_ args: CallArguments) throws -> ChoiceInference {
+    let text = try args.string("inference")
+    guard let rule = ChoiceInference(rawValue: text) else {
+      throw RuntimeError("inference must be \"threshold\" or \"batch\", got \"\(text)\"", argument: "inference")
+    }
+    return rule
+  }
 
   static func registerActivations(_ r: inout Registry) {
     for entry in activationCatalog {
@@ -120,8 +152,11 @@ enum SAEBuiltins {
         "deadWindow", .int, default: .value(.int(1_000_000)),
         "tokens without firing after which a latent counts as dead"),
     .labeled("seed", .int, default: .notebookSeed, "random seed (defaults to the notebook's seed)"),
+    .labeled(
+      "aux", .string, default: .value(.string("dead")),
+      "auxiliary loss: \"dead\" (AuxK) or \"zipf\" (aux_zipf_loss: latents below their Zipf-expected density, by shortfall)"),
     ], returns: .sae,
-    doc: "Trains a sparse autoencoder with Adam, AuxK for dead latents, unit-norm decoder rows and input scaling."
+    doc: "Trains a sparse autoencoder with Adam, an auxiliary loss (AuxK or aux_zipf_loss), unit-norm decoder rows and input scaling."
   ) { args, context in
     let x = try args.matrix("x")
     var config = TrainingConfig()
@@ -131,6 +166,11 @@ enum SAEBuiltins {
     if let lr = try args.optionalDouble("lr") {
       guard lr > 0 else { throw RuntimeError("lr must be positive, got \(lr)", argument: "lr") }
       config.learningRate = Float(lr)
+    }
+    switch try args.string("aux") {
+    case "dead": config.auxiliaryLatents = .dead
+    case "zipf": config.auxiliaryLatents = .underused()
+    case let other: throw RuntimeError("aux must be \"dead\" or \"zipf\", got \"\(other)\"", argument: "aux")
     }
     let activation = try args.activation("activation")
     let width = try args.positiveInt("width")

@@ -16,6 +16,7 @@ extension Registry {
     LanguageModelBuiltins.register(&r)
     MatrixBuiltins.register(&r)
     SparseCodeBuiltins.register(&r)
+    AllocationBuiltins.register(&r)
     RankingBuiltins.register(&r)
     StringBuiltins.register(&r)
     return r

@@ -15,6 +15,14 @@ extension SAELensFormat {
   /// | ``TopK`` | `topk` | `k`, `rescale_acts_by_decoder_norm: false` |
   /// | ``JumpReLU`` | `jumprelu` | tensor `threshold = exp(logθ)` |
   /// | ``BatchTopK`` | `jumprelu` | tensor `threshold = θ` for every latent (as SAELens saves BatchTopK) |
+  /// | ``AbsTopK`` | `abstopk` | `k`, `rescale_acts_by_decoder_norm: false` (SAELens PR #736's port) |
+  /// | ``MutualChoice`` | `jumprelu` | tensor `threshold = θ` for every latent (its threshold rule) |
+  /// | ``FeatureChoice`` | `jumprelu` | tensor `threshold = θ_j` (its per-latent threshold rule) |
+  ///
+  /// Feature and Mutual Choice at inference by threshold are JumpReLUs, so
+  /// SAELens reproduces their threshold-rule codes; the `saekit` object of
+  /// `cfg.json` says what they are (kind, `k`, Zipf exponent, inference rule),
+  /// and our loader restores them exactly.
   ///
   /// The input scale `s` is folded into the weights (``SparseAutoencoder/foldingInputScale()``),
   /// so the file has `normalize_activations: "none"` and decoder rows of norm `1/s`;
@@ -25,8 +33,9 @@ extension SAELensFormat {
   /// - Parameters:
   ///   - hookName: the TransformerLens hook the SAE reads (`metadata.hook_name`), e.g. `blocks.3.hook_resid_post`.
   ///   - modelName: `metadata.model_name`.
-  /// - Throws: for a BatchTopK SAE without an inference threshold (train it first),
-  ///   a negative BatchTopK threshold, an activation SAELens has no counterpart for, and I/O errors.
+  /// - Throws: for a BatchTopK, Mutual Choice or Feature Choice SAE without an
+  ///   inference threshold (train it first), a negative threshold, an activation
+  ///   SAELens has no counterpart for, and I/O errors.
   public static func save(_ sae: SparseAutoencoder, to directory: String, hookName: String? = nil, modelName: String? = nil) throws {
     let folded = try sae.foldingInputScale()
     let m = sae.width
@@ -42,16 +51,23 @@ extension SAELensFormat {
     case let a as JumpReLU:
       cfg["architecture"] = .string("jumprelu")
       vectors["threshold"] = a.thresholds
+    case let a as AbsTopK:
+      cfg["architecture"] = .string("abstopk")
+      cfg["k"] = .int(a.k)
+      cfg["rescale_acts_by_decoder_norm"] = .bool(false)
     case let a as BatchTopK:
-      guard let theta = a.threshold else {
+      cfg["architecture"] = .string("jumprelu")
+      vectors["threshold"] = try uniformThreshold(a, a.threshold, width: m)
+    case let a as MutualChoice:
+      cfg["architecture"] = .string("jumprelu")
+      vectors["threshold"] = try uniformThreshold(a, a.threshold, width: m)
+    case let a as FeatureChoice:
+      guard a.thresholds.count == m, a.thresholds.allSatisfy({ $0 >= 0 }) else {
         throw SAEKitError.invalidArgument(
-          "cannot save \(a) in SAELens format: it has no inference threshold yet (train it first)")
-      }
-      guard theta >= 0 else {
-        throw SAEKitError.invalidArgument("cannot save \(a) in SAELens format: its threshold is negative")
+          "cannot save \(a) in SAELens format: it has no inference thresholds yet (train it first)")
       }
       cfg["architecture"] = .string("jumprelu")
-      vectors["threshold"] = [Float](repeating: theta, count: m)
+      vectors["threshold"] = a.thresholds
     default:
       throw SAEKitError.invalidArgument("cannot save activation \(sae.activation) in SAELens format")
     }
@@ -76,5 +92,17 @@ extension SAELensFormat {
       metadata: ["format": "pt"], to: InterchangePaths.join(directory, weightsFileName))
     try AtomicFileWriter.write(
       JSONValue.object(cfg).configText(), to: InterchangePaths.join(directory, configFileName))
+  }
+
+  /// `θ` for every latent, for a batch rule saved as its threshold rule.
+  private static func uniformThreshold(_ activation: any SparseActivation, _ theta: Float?, width m: Int) throws -> [Float] {
+    guard let theta else {
+      throw SAEKitError.invalidArgument(
+        "cannot save \(activation) in SAELens format: it has no inference threshold yet (train it first)")
+    }
+    guard theta >= 0 else {
+      throw SAEKitError.invalidArgument("cannot save \(activation) in SAELens format: its threshold is negative")
+    }
+    return [Float](repeating: theta, count: m)
   }
 }

@@ -34,9 +34,11 @@ import Foundation
 /// pre    = sae_in·W_enc + b_enc
 /// standard:  z = relu(pre)                           → ReLUL1 (λ from l1_coefficient, else 0)
 /// topk:      z = relu(topk_k(pre))                   → TopK(k)
+/// abstopk:   z = pre at the k largest |pre|          → AbsTopK(k) (SAELens PR #736)
 /// jumprelu:  z = relu(pre)·1[pre > threshold]        → JumpReLU, logθ = log(threshold)
 /// batchtopk: saved by SAELens as jumprelu with one threshold θ for all latents;
 ///            read back as BatchTopK(k, θ) when our `saekit` key says so, else as JumpReLU
+///            (likewise MutualChoice with one θ, FeatureChoice with θ_j: ``SAEKitExtras``)
 /// x̂      = z·W_dec + b_dec
 /// ```
 ///
@@ -52,7 +54,7 @@ public enum SAELensFormat {
   /// `sae_weights.safetensors`.
   public static let weightsFileName = "sae_weights.safetensors"
   /// The architectures ``load(directory:normScalingFactor:)`` understands.
-  public static let supportedArchitectures = ["standard", "topk", "jumprelu", "batchtopk"]
+  public static let supportedArchitectures = ["standard", "topk", "abstopk", "jumprelu", "batchtopk"]
 
   /// Loads the SAE in `directory`.
   ///
@@ -84,7 +86,7 @@ public enum SAELensFormat {
 
     let activation = try self.activation(architecture, cfg: cfg, weights: weights, width: m)
     if try cfg.bool("rescale_acts_by_decoder_norm") == true {
-      guard architecture == "topk" || architecture == "batchtopk" else {
+      guard ["topk", "abstopk", "batchtopk"].contains(architecture) else {
         throw cfg.fail("rescale_acts_by_decoder_norm is only defined for topk SAEs, not '\(architecture)'")
       }
       SAEFolding.foldDecoderNorms(encoder: &wEnc, encoderBias: &bEnc, decoder: &wDec)
@@ -143,6 +145,8 @@ public enum SAELensFormat {
       return ReLUL1(coefficient: try extras.float("l1_coefficient") ?? Float(cfg.number("l1_coefficient") ?? 0))
     case ("standard", "topk"), ("topk", _):
       return TopK(k: try k())
+    case ("abstopk", _):
+      return AbsTopK(k: try k())
     case ("batchtopk", _):
       let name = weights.has("topk_threshold") ? "topk_threshold" : "threshold"
       return BatchTopK(k: try k(), threshold: try weights.scalar(name))
@@ -155,10 +159,7 @@ public enum SAELensFormat {
         return jump
       }
       let theta = try weights.vector("threshold", count: m, why: "[d_sae] from cfg.json")
-      if extras.activation == "batchtopk", let k = try extras.int("k"), let first = theta.first,
-         theta.allSatisfy({ $0 == first }) {
-        return BatchTopK(k: k, threshold: first)
-      }
+      if let saved = try extras.thresholdActivation(thresholds: theta, width: m) { return saved }
       jump.parameters = theta.map(SAEFolding.logThreshold)
       return jump
     default:

@@ -13,6 +13,12 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
   case topK(k: Int)
   /// The `B·k` largest positive pre-activations over the batch.
   case batchTopK(k: Int)
+  /// The `k` pre-activations of largest magnitude per token, with their signs.
+  case absTopK(k: Int)
+  /// Each latent takes its `m_j` best tokens of the batch (`Σ m_j = k·B`, Zipf exponent `zipf`, 0 = uniform).
+  case featureChoice(k: Int, zipf: Float = 0, inference: ChoiceInference = .threshold)
+  /// The `k·B` largest affinities of the batch; `inference` picks threshold or batch rule.
+  case mutualChoice(k: Int, inference: ChoiceInference = .threshold)
   /// `z = pre·H(pre − θ_j)` with learned thresholds, STE bandwidth `ε` and L0 penalty `λ`.
   case jumpReLU(l0: Float, bandwidth: Float = 0.001, initialThreshold: Float = 0.001)
 
@@ -22,6 +28,9 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
     case .relu(let l1): return ReLUL1(coefficient: l1)
     case .topK(let k): return TopK(k: k)
     case .batchTopK(let k): return BatchTopK(k: k)
+    case .absTopK(let k): return AbsTopK(k: k)
+    case .featureChoice(let k, let zipf, let inference): return FeatureChoice(k: k, zipfExponent: zipf, inference: inference)
+    case .mutualChoice(let k, let inference): return MutualChoice(k: k, inference: inference)
     case .jumpReLU(let l0, let bandwidth, let theta):
       return JumpReLU(width: width, l0Coefficient: l0, bandwidth: bandwidth, initialThreshold: theta)
     }
@@ -35,12 +44,18 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
       let ok = value.isFinite && (positive ? value > 0 : value >= 0)
       try require(ok, "\(name) must be a finite number \(positive ? "> 0" : "≥ 0"), got \(value)")
     }
+    func latentsPerToken(_ k: Int) throws {
+      try require(k > 0, "k must be positive, got \(k)")
+      try require(k <= width, "k = \(k) exceeds the width \(width)")
+    }
     switch self {
     case .relu(let l1):
       try finite("l1", l1, positive: false)
-    case .topK(let k), .batchTopK(let k):
-      try require(k > 0, "k must be positive, got \(k)")
-      try require(k <= width, "k = \(k) exceeds the width \(width)")
+    case .topK(let k), .batchTopK(let k), .absTopK(let k), .mutualChoice(let k, _):
+      try latentsPerToken(k)
+    case .featureChoice(let k, let zipf, _):
+      try latentsPerToken(k)
+      try finite("the Zipf exponent", zipf, positive: false)
     case .jumpReLU(let l0, let bandwidth, let theta):
       try finite("l0", l0, positive: false)
       try finite("bandwidth", bandwidth, positive: true)
@@ -53,19 +68,28 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
     case .relu(let l1): return "ReLU(l1: \(l1))"
     case .topK(let k): return "TopK(k: \(k))"
     case .batchTopK(let k): return "BatchTopK(k: \(k))"
+    case .absTopK(let k): return "AbsTopK(k: \(k))"
+    case .featureChoice(let k, let zipf, let inference):
+      return "FeatureChoice(k: \(k), zipf: \(zipf), inference: \(inference.rawValue))"
+    case .mutualChoice(let k, let inference): return "MutualChoice(k: \(k), inference: \(inference.rawValue))"
     case .jumpReLU(let l0, let bw, let theta): return "JumpReLU(l0: \(l0), bandwidth: \(bw), threshold₀: \(theta))"
     }
   }
 
   /// The case as Swift (and a notebook cell) writes it, without the leading dot:
   /// `topK(k: 32)`, `jumpReLU(l0: 0.2, bandwidth: 0.001)` (the initial threshold is
-  /// not a notebook argument). Numbers are the shortest text that reads back as the same
+  /// not a notebook argument), `mutualChoice(k: 32, inference: "batch")`. Numbers are
+  /// the shortest text that reads back as the same
   /// Float (`0.05`, not the Double `0.05000000074505806`).
   public var literal: String {
     switch self {
     case .relu(let l1): return "relu(l1: \(l1))"
     case .topK(let k): return "topK(k: \(k))"
     case .batchTopK(let k): return "batchTopK(k: \(k))"
+    case .absTopK(let k): return "absTopK(k: \(k))"
+    case .featureChoice(let k, let zipf, let inference):
+      return "featureChoice(k: \(k), zipf: \(zipf), inference: \"\(inference.rawValue)\")"
+    case .mutualChoice(let k, let inference): return "mutualChoice(k: \(k), inference: \"\(inference.rawValue)\")"
     case .jumpReLU(let l0, let bw, _): return "jumpReLU(l0: \(l0), bandwidth: \(bw))"
     }
   }

@@ -27,6 +27,9 @@ public protocol SparseActivation: Sendable, CustomStringConvertible {
   var state: [Float] { get set }
   /// True for the TopK family, where the AuxK loss revives dead latents.
   var usesAuxiliaryLoss: Bool { get }
+  /// How the AuxK loss ranks dead latents: by value then ReLU (the default),
+  /// or by magnitude keeping signs (AbsTopK).
+  var auxiliaryRanking: SelectionRanking { get }
   /// Codes used at inference time (BatchTopK: the estimated threshold).
   func inferenceCodes(_ pre: Matrix) -> SparseCodes
   /// Codes used during training; may update running state (BatchTopK's threshold).
@@ -64,6 +67,9 @@ public struct ActivationGradients {
 }
 
 extension SparseActivation {
+  /// Dead latents are ranked by value (the default).
+  public var auxiliaryRanking: SelectionRanking { .value }
+
   /// No state beyond the parameters (the default).
   public var state: [Float] {
     get { [] }

@@ -1,14 +1,12 @@
 /// Building ``SparseCodes`` from a dense `(B × m)` pre-activation matrix, one
 /// row per thread chunk. Both builders are deterministic for any core count.
 extension SparseCodes {
-  /// The top `k` entries of every row (by value, or by absolute value), optionally keeping only the
-  /// selected entries whose value is `> 0` (TopK's ReLU after the selection).
+  /// The top `k` entries of every row by value, kept when `> 0` (TopK's ReLU
+  /// after the selection), or by absolute value, kept when `≠ 0` with their signs.
   ///
   /// Cost: about `B·m` comparisons (partial selection, see ``TopKSelection``).
-  public static func topK(
-    of pre: Matrix, k: Int, positiveOnly: Bool = true, byMagnitude: Bool = false
-  ) -> SparseCodes {
-    let b = pre.rows, m = pre.cols, kk = min(k, m)
+  public static func topK(of pre: Matrix, k: Int, rankedBy ranking: SelectionRanking = .value) -> SparseCodes {
+    let b = pre.rows, m = pre.cols, kk = min(k, m), byMagnitude = ranking == .magnitude
     var idx = [Int32](repeating: 0, count: b * kk)
     var val = [Float](repeating: 0, count: b * kk)
     var counts = [Int](repeating: 0, count: b)
@@ -25,14 +23,11 @@ extension SparseCodes {
                 let n = TopKSelection.select(
                   pp + r * m, count: m, k: kk, indices: ip + r * kk, values: vp + r * kk, byMagnitude: byMagnitude,
                   scratchValues: scratchValues, scratchIndices: scratchIndices)
-                var kept = n
-                if positiveOnly {
-                  kept = 0
-                  for e in 0..<n where vp[r * kk + e] > 0 {
-                    ip[r * kk + kept] = ip[r * kk + e]
-                    vp[r * kk + kept] = vp[r * kk + e]
-                    kept += 1
-                  }
+                var kept = 0
+                for e in 0..<n where isKept(vp[r * kk + e], ranking) {
+                  ip[r * kk + kept] = ip[r * kk + e]
+                  vp[r * kk + kept] = vp[r * kk + e]
+                  kept += 1
                 }
                 cp[r] = kept
               }
@@ -47,15 +42,30 @@ extension SparseCodes {
   /// Every entry for which `keep(latent, value)` holds (e.g. ReLU: `v > 0`,
   /// JumpReLU: `v > θ_j`). Two parallel passes: count per row, then fill.
   public static func filtering(_ pre: Matrix, keep: (Int, Float) -> Bool) -> SparseCodes {
+    let m = pre.cols
+    return collecting(pre) { row, emit in
+      for j in 0..<m where keep(j, row[j]) { emit(j, row[j]) }
+    }
+  }
+
+  /// The entries `scan(row, emit)` emits for each row (`emit(latent, value)`, in
+  /// ascending latent order), in two parallel passes: count per row, then fill.
+  @inline(__always)
+  static func collecting(
+    _ pre: Matrix, _ scan: (UnsafePointer<Float>, _ emit: (Int, Float) -> Void) -> Void
+  ) -> SparseCodes {
     let b = pre.rows, m = pre.cols
     var start = [Int](repeating: 0, count: b + 1)
+    guard !pre.storage.isEmpty else {
+      return SparseCodes(unchecked: b, width: m, rowStart: start, indices: [], values: [])
+    }
     pre.storage.withUnsafeBufferPointer { p in
       start.withUnsafeMutableBufferPointer { sb in
         let (pp, sp) = (p.baseAddress!, sb.baseAddress!)
         Parallel.forEachChunk(count: b) { _, rows in
           for r in rows {
             var n = 0
-            for j in 0..<m where keep(j, pp[r * m + j]) { n += 1 }
+            scan(pp + r * m) { _, _ in n += 1 }
             sp[r + 1] = n
           }
         }
@@ -71,10 +81,7 @@ extension SparseCodes {
           Parallel.forEachChunk(count: b) { _, rows in
             for r in rows {
               var e = start[r]
-              for j in 0..<m {
-                let v = pp[r * m + j]
-                if keep(j, v) { ip![e] = Int32(j); vp![e] = v; e += 1 }
-              }
+              scan(pp + r * m) { j, v in ip![e] = Int32(j); vp![e] = v; e += 1 }
             }
           }
         }

@@ -34,8 +34,9 @@ public enum TopKSelection {
   /// As ``select(_:count:k:indices:values:byMagnitude:)``, faster on long
   /// rows: a cut `T` is found first as the `k`-th largest of about `4k` block
   /// maxima (so at least `k` entries are `≥ T`), then only the entries `≥ T`
-  /// — typically a few times `k` — go through the heap. Same result, same
-  /// tie-breaking. `scratchValues`/`scratchIndices` need room for `count` entries.
+  /// — typically a few times `k` — go through the heap. When `k` is an eighth
+  /// of the row or more, the cut is the exact `k`-th largest key instead
+  /// (quickselect on a copy). Same result, same tie-breaking. `scratchValues`/`scratchIndices` need room for `count` entries.
   @inline(__always)
   public static func select(
     _ row: UnsafePointer<Float>, count: Int, k: Int,
@@ -56,7 +57,11 @@ public enum TopKSelection {
     let blockSize = max(8, count / (4 * max(k, 1)) / 8 * 8)
     let blocks = count / blockSize
     guard k > 0, blocks >= 2 * k else {
-      return select(row, count: count, k: k, indices: indices, values: values, key: Key.self)
+      // A large share of the row: a quickselect cut costs O(count) where the heap would take most entries.
+      guard k > 0, k * 8 >= count, count >= 64 else {
+        return select(row, count: count, k: k, indices: indices, values: values, key: Key.self)
+      }
+      return selectByCut(row, count, k, indices, values, sv, Key.self)
     }
     // Block maxima (the tail joins the last block), then the k-th largest of them.
     for b in 0..<blocks {
@@ -213,7 +218,15 @@ extension TopKSelection {
   }
 }
 
-/// What a selection ranks entries by.
+/// What a selection ranks entries by: their value (TopK; negative entries
+/// rank last and are then dropped by a ReLU) or their magnitude (AbsTopK;
+/// the kept entries keep their signs).
+public enum SelectionRanking: String, Sendable, Codable {
+  case value
+  case magnitude
+}
+
+/// What a selection ranks entries by, as a key function the kernels specialise on.
 protocol SelectionKey {
   static func key(_ v: Float) -> Float
   static func keys(_ v: SIMD8<Float>) -> SIMD8<Float>

@@ -2,49 +2,48 @@
 ///
 /// ```
 /// e      = s·x − x̂                              residual of the main reconstruction (detached)
-/// z_aux  = ReLU(top-k_aux of pre over dead latents)
+/// z_aux  = ReLU(top-k_aux of pre over dead latents)   (by value; AbsTopK: top-k_aux of |pre|, signed)
 /// ê      = z_aux · W_dec                         no b_dec
 /// L_aux  = α · min(n_dead / k_aux, 1) · Σ_r ‖e_r − ê_r‖² / B
 /// ```
 /// Its gradients reach only the dead latents' encoder and decoder rows.
+/// ``AuxiliaryLatents`` generalises the dead set (aux_zipf_loss) and weights
+/// each latent's codes.
 struct AuxKLoss {
-  /// The aux codes: top `k` of `pre` among `dead` latents (ascending ids), ReLU.
-  static func codes(_ pre: Matrix, dead: [Int32], k: Int) -> SparseCodes {
-    let b = pre.rows, m = pre.cols, n = dead.count, kk = min(k, n)
-    var idx = [Int32](repeating: 0, count: b * kk)
-    var val = [Float](repeating: 0, count: b * kk)
-    var counts = [Int](repeating: 0, count: b)
+  /// The aux codes: top `k` of `pre` among `dead` latents (ascending ids), ReLU;
+  /// or, ranked by magnitude, the top `k` of `|pre|` with their signs. The dead
+  /// latents' columns are gathered and go through the one selection kernel.
+  static func codes(_ pre: Matrix, dead: [Int32], k: Int, ranking: SelectionRanking = .value) -> SparseCodes {
+    let b = pre.rows, m = pre.cols, n = dead.count
+    var gathered = Matrix(rows: b, cols: n)
     pre.storage.withUnsafeBufferPointer { pb in
-      dead.withUnsafeBufferPointer { db in
-        idx.withUnsafeMutableBufferPointer { ib in
-          val.withUnsafeMutableBufferPointer { vb in
-            counts.withUnsafeMutableBufferPointer { cb in
-              let (pp, dp, ip, vp, cp) = (pb.baseAddress!, db.baseAddress!, ib.baseAddress!, vb.baseAddress!, cb.baseAddress!)
-              Parallel.forEachChunk(count: b) { _, rows in
-                // Per chunk: the dead latents' pre-activations of a row, and selection scratch.
-                let gathered = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n)
-                let scratchIndices = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-                defer { gathered.deallocate(); scratchIndices.deallocate() }
-                for r in rows {
-                  for t in 0..<n { gathered[t] = pp[r * m + Int(dp[t])] }
-                  let got = TopKSelection.select(
-                    gathered, count: n, k: kk, indices: ip + r * kk, values: vp + r * kk,
-                    scratchValues: gathered + n, scratchIndices: scratchIndices)
-                  var kept = 0
-                  for e in 0..<got where vp[r * kk + e] > 0 {
-                    ip[r * kk + kept] = dp[Int(ip[r * kk + e])]
-                    vp[r * kk + kept] = vp[r * kk + e]
-                    kept += 1
-                  }
-                  cp[r] = kept
-                }
-              }
-            }
+      gathered.storage.withUnsafeMutableBufferPointer { gb in
+        let (pp, gp) = (pb.baseAddress!, gb.baseAddress)
+        Parallel.forEachChunk(count: b) { _, rows in
+          for r in rows {
+            for t in 0..<n { gp![r * n + t] = pp[r * m + Int(dead[t])] }
           }
         }
       }
     }
-    return SparseCodes.compacted(rows: b, width: m, stride: kk, counts: counts, indices: idx, values: val)
+    let picked = SparseCodes.topK(of: gathered, k: min(k, n), rankedBy: ranking)
+    return SparseCodes(
+      unchecked: b, width: m, rowStart: picked.rowStart, indices: picked.indices.map { dead[Int($0)] },
+      values: picked.values)
+  }
+
+  /// Per latent, its weight in `set` (1 outside it, unused), or nil when every weight is 1.
+  static func latentWeights(_ set: AuxiliarySet, width m: Int) -> [Float]? {
+    guard set.weights.contains(where: { $0 != 1 }) else { return nil }
+    var w = [Float](repeating: 1, count: m)
+    for (j, weight) in zip(set.latents, set.weights) { w[Int(j)] = weight }
+    return w
+  }
+
+  /// `entries[e] *= weight[latent of e]` for every stored entry of `codes`.
+  static func scale(_ entries: inout [Float], of codes: SparseCodes, by weight: [Float]?) {
+    guard let weight else { return }
+    for e in 0..<entries.count { entries[e] *= weight[Int(codes.indices[e])] }
   }
 
   /// The loss value and `∂L_aux/∂ê` for aux reconstruction `ê` and residual `e`.

@@ -74,7 +74,7 @@ public final class SAETrainer {
   @discardableResult
   public func step(_ x: Matrix) throws -> TrainingProgress {
     let lr = config.learningRate(step: stepsDone, width: sae.width)
-    let g = try gradients(x, dead: tracker.deadLatents.map(Int32.init))
+    let g = try gradients(x, auxiliary: config.auxiliaryLatents.select(tracker))
     guard g.loss.isFinite else {
       throw SAEKitError.nonFinite("SAE training diverged at step \(stepsDone + 1): loss = \(g.loss) (try a smaller learning rate)")
     }
@@ -100,12 +100,17 @@ public final class SAETrainer {
       deadFraction: tracker.deadFraction, learningRate: lr, elapsed: 0)
   }
 
+  /// As ``gradients(_:auxiliary:)`` with `dead` latents (ascending ids), each of weight 1, feeding AuxK.
+  func gradients(_ x: Matrix, dead: [Int32]) throws -> BatchLoss {
+    try gradients(x, auxiliary: AuxiliarySet(unweighted: dead))
+  }
+
   /// The loss of a batch and its gradients with respect to every parameter,
-  /// with `dead` latents (ascending ids) feeding AuxK. Gradients land in
+  /// with the `auxiliary` latents feeding the auxiliary loss. Gradients land in
   /// ``workspace`` (the decoder's is the raw one, before the parallel
   /// component is removed). Only the activation's running state (BatchTopK's
   /// threshold) changes. Large buffers are reused from step to step.
-  func gradients(_ x: Matrix, dead: [Int32]) throws -> BatchLoss {
+  func gradients(_ x: Matrix, auxiliary: AuxiliarySet) throws -> BatchLoss {
     let d = sae.dimension, m = sae.width, b = x.rows
     guard x.cols == d else {
       throw SAEKitError.shapeMismatch(operation: "SAE training batch (x vs W_enc)", lhs: x.shape, rhs: Shape(d, m))
@@ -139,20 +144,9 @@ public final class SAETrainer {
     SparseKernels.accumulateOuter(columns, coefficients: act.preGradients, rows: w.xin, into: &w.gradEncoderT)
     Self.accumulateBias(codes, act.preGradients, into: &w.gradEncoderBias)
     clock.lap(&timings, .backward)
-    // AuxK on dead latents.
-    if sae.activation.usesAuxiliaryLoss && !dead.isEmpty {
-      let kAux = config.auxK ?? max(1, d / 2)
-      let c = config.auxCoefficient * min(Float(dead.count) / Float(kAux), 1)
-      let aux = AuxKLoss.codes(w.pre, dead: dead, k: kAux)
-      var ehat = Matrix(rows: b, cols: d)
-      SparseKernels.decode(aux, weights: sae.decoderWeights, bias: [], into: &ehat)
-      let (auxLoss, dehat) = AuxKLoss.lossAndGradient(auxReconstruction: ehat, residual: w.residual, coefficient: c)
-      loss += auxLoss
-      let auxGrad = SparseKernels.codeGradients(aux, outputGradient: dehat, weights: sae.decoderWeights)
-      let auxColumns = ColumnIndex(aux)
-      SparseKernels.accumulateOuter(auxColumns, coefficients: aux.values, rows: dehat, into: &w.gradDecoder)
-      SparseKernels.accumulateOuter(auxColumns, coefficients: auxGrad, rows: w.xin, into: &w.gradEncoderT)
-      Self.accumulateBias(aux, auxGrad, into: &w.gradEncoderBias)
+    // The auxiliary loss (AuxK on dead latents, or aux_zipf_loss on under-utilised ones).
+    if sae.activation.usesAuxiliaryLoss && !auxiliary.latents.isEmpty {
+      loss += auxiliaryLoss(auxiliary, workspace: &w)
       clock.lap(&timings, .auxiliary)
     }
     // ∂L/∂b_dec = Σ_r ∂L/∂x̂_r − Σ_j ∂L/∂b_enc[j] · W_encᵀ[j]   (b_dec enters the encoder input with −1)
@@ -167,7 +161,7 @@ public final class SAETrainer {
   }
 }
 
-/// Loss of one batch (see ``SAETrainer/gradients(_:dead:)``); the gradients
+/// Loss of one batch (see ``SAETrainer/gradients(_:auxiliary:)``); the gradients
 /// are in the trainer's ``StepWorkspace``.
 struct BatchLoss {
   var loss: Double

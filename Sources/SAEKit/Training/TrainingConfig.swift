@@ -20,6 +20,9 @@ public struct TrainingConfig: Sendable, Equatable {
   public var auxK: Int? = nil
   /// AuxK loss coefficient `α` (1/32 in Gao et al.).
   public var auxCoefficient: Float = 1.0 / 32
+  /// Which latents the auxiliary loss uses and how it weights them: AuxK's dead
+  /// latents (the default) or aux_zipf_loss's under-utilised ones.
+  public var auxiliaryLatents: AuxiliaryLatents = .dead
   /// A latent is dead when it has not fired for this many tokens.
   public var deadWindowTokens: Int = 10_000_000
   /// Scale inputs so that E‖s·x‖² = d (remembered in the SAE and undone on output).
@@ -62,6 +65,7 @@ public struct TrainingConfig: Sendable, Equatable {
     try require(deadWindowTokens >= 1, "the dead-latent window must be at least 1 token")
     if let lr = learningRate { try require(lr > 0 && lr.isFinite, "learning rate must be positive, got \(lr)") }
     if let k = auxK { try require(k >= 1, "aux_k must be at least 1, got \(k)") }
+    try auxiliaryLatents.validate()
   }
 }
 

@@ -46,18 +46,10 @@ public struct BatchTopK: SparseActivation {
     return codes
   }
 
-  /// The batch selection and its cut value (the smallest kept activation).
+  /// The batch selection and its cut value (the smallest kept activation, 0 when none is kept).
   func batchCodes(_ pre: Matrix) -> (codes: SparseCodes, cut: Float) {
-    var positive = pre.storage.filter { $0 > 0 }
-    let budget = pre.rows * k
-    guard budget > 0 else { return (SparseCodes.filtering(pre) { _, _ in false }, 0) }
-    guard positive.count > budget else {
-      return (SparseCodes.filtering(pre) { _, v in v > 0 }, positive.min() ?? 0)
-    }
-    let cut = positive.withUnsafeMutableBufferPointer {
-      TopKSelection.kthLargest($0.baseAddress!, count: $0.count, k: budget)
-    }
-    return (SparseCodes.filtering(pre) { _, v in v >= cut }, cut)
+    let (codes, cuts) = SparseCodes.selecting(pre, budget: .total(pre.rows * k))
+    return (codes, cuts[0])
   }
 
   public func backward(_ input: ActivationBackwardInput) -> ActivationGradients {

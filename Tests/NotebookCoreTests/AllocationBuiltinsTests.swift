@@ -1,0 +1,44 @@
+import Testing
+@testable import NotebookCore
+
+/// Issue #17's builtins through the interpreter: the allocation metrics, the
+/// inference rule of Feature/Mutual Choice SAEs and the Zipf auxiliary loss.
+extension CellLibraryBuiltinsTests {
+  @Test func allocationMetricsInACell() throws {
+    let lines = try printed("""
+      let data = synthetic.superposition(features: 16, dim: 8, sparsity: 0.1, samples: 512, seed: 1)
+      let signed = train(data.x, width: 16, activation: .absTopK(k: 3), steps: 10, batch: 64, seed: 2)
+      let signs = signUsage(signed, on: data.x)
+      let l0 = l0Distribution(signed, on: data.x)
+      print(l0.mean, l0.counts.count, signs.positive.count, signs.bothSigns >= 0)
+      let pairs = antipodalPairs(signed, threshold: -0.5)
+      print(pairs.count == pairs.first.count, pairs.second.count == pairs.cosine.count)
+      let fit = zipfFit([0.15, 0.6, 0.2, 0.3], head: 1.0)
+      print(abs(fit.exponent - 1.0) < 1e-9, fit.points, fit.rank, fit.density)
+      print(stats.spearman([1, 2, 3], [10, 30, 20]))
+      """)
+    #expect(lines == ["3.0 4 16 true", "true true", "true 4 [1, 2, 3, 4] [0.6, 0.3, 0.2, 0.15]", "0.5"])
+  }
+
+  @Test func choiceSAEsSwitchTheirInferenceRuleAndTrainWithTheZipfLoss() throws {
+    let lines = try printed("""
+      let data = synthetic.superposition(features: 16, dim: 8, sparsity: 0.1, samples: 512, seed: 1)
+      let mc = train(data.x, width: 16, activation: .mutualChoice(k: 2), steps: 10, batch: 64, seed: 2, aux: "zipf")
+      let batch = mc.withInference("batch")
+      print(l0Distribution(batch, on: data.x).mean)
+      let fc = train(data.x, width: 16, activation: .featureChoice(k: 2, zipf: 1.0), steps: 10, batch: 64, seed: 2)
+      let fcMean = l0Distribution(fc.withInference("batch"), on: data.x).mean
+      print(fcMean > 1.5 && fcMean <= 2.0)
+      """)
+    // Mutual Choice spends the k·B codes of the batch; Feature Choice at most that (affinities clamped at 0).
+    #expect(lines == ["2.0", "true"])
+    let topK = try run("""
+      let data = synthetic.superposition(features: 16, dim: 8, sparsity: 0.1, samples: 512, seed: 1)
+      let t = train(data.x, width: 16, activation: .topK(k: 2), steps: 2, batch: 64).withInference("batch")
+      """)
+    #expect(topK.failures.first?.message.contains("has no batch rule to choose at inference") == true)
+    try expectFailure(
+      #"let t = train(data.x, width: 16, activation: .topK(k: 2), steps: 2, aux: "every")"#, at: "\"every\"",
+      contains: "aux must be", setup: "let data = synthetic.superposition(features: 16, dim: 8, sparsity: 0.1, samples: 512, seed: 1)")
+  }
+}
