@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+@testable import SAEKit
+
+/// The AFA evaluation against a naive dense reference on small hand-built SAEs.
+@Suite struct ApproximateFeatureActivationTests {
+  /// d = 2, h = 3: decoder rows (1, 2), (3, 4), (5, 6) (not unit), b_dec = (0.3, −0.4).
+  func handBuiltSAE(inputScale: Float = 1) throws -> SparseAutoencoder {
+    try SparseAutoencoder(
+      encoderWeights: try Matrix([[0.5, -0.2, 0.1], [0.3, 0.4, -0.6]]), encoderBias: [0.1, -0.2, 0.05],
+      decoderWeights: try Matrix([[1, 2], [3, 4], [5, 6]]), decoderBias: [0.3, -0.4],
+      activation: ReLUL1(coefficient: 0), inputScale: inputScale)
+  }
+
+  let x: Matrix = try! Matrix([[1, 2], [-1, 0.5], [0.2, -3], [0, 0]])
+
+  /// Every per-token quantity, in Double, by dense loops over the definition.
+  func reference(_ sae: SparseAutoencoder, _ x: Matrix) -> (z: [Double], f: [Double], f0: [Double], err: [Double]) {
+    let (d, h, s) = (sae.dimension, sae.width, Double(sae.inputScale))
+    let biasNorm = sae.decoderBias.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
+    var out: (z: [Double], f: [Double], f0: [Double], err: [Double]) = ([], [], [], [])
+    for r in 0..<x.rows {
+      var code = [Double](repeating: 0, count: h)
+      for j in 0..<h {
+        var pre = Double(sae.encoderBias[j])
+        for t in 0..<d { pre += (s * Double(x[r, t]) - Double(sae.decoderBias[t])) * Double(sae.encoderWeights[t, j]) }
+        code[j] = max(pre, 0)
+      }
+      var f0 = 0.0, xhat = sae.decoderBias.map(Double.init)
+      for j in 0..<h {
+        let norm = (0..<d).map { Double(sae.decoderWeights[j, $0]) * Double(sae.decoderWeights[j, $0]) }.reduce(0, +).squareRoot()
+        f0 += (code[j] * norm) * (code[j] * norm)
+        for t in 0..<d { xhat[t] += code[j] * Double(sae.decoderWeights[j, t]) }
+      }
+      let z2 = (0..<d).map { Double(x[r, $0]) * Double(x[r, $0]) }.reduce(0, +)
+      let e2 = (0..<d).map { (Double(x[r, $0]) - xhat[$0] / s) * (Double(x[r, $0]) - xhat[$0] / s) }.reduce(0, +)
+      out.z.append(z2.squareRoot())
+      out.f0.append(f0.squareRoot() / s)
+      out.f.append((f0 + biasNorm * biasNorm).squareRoot() / s)
+      out.err.append(z2 > 0 ? e2 / z2 : 0)
+    }
+    return out
+  }
+
+  func expectClose(_ a: [Double], _ b: [Double], _ what: String, tolerance: Double = 1e-5) {
+    #expect(a.count == b.count, "\(what): count")
+    for (i, (u, v)) in zip(a, b).enumerated() where !(u.isInfinite && v.isInfinite) {
+      #expect(abs(u - v) <= tolerance * (1 + abs(v)), "\(what)[\(i)]: \(u) vs reference \(v)")
+    }
+  }
+
+  @Test(arguments: [Float(1), 2.5]) func matchesTheNaiveReference(inputScale: Float) throws {
+    let sae = try handBuiltSAE(inputScale: inputScale)
+    let afa = try ApproximateFeatureActivation(sae: sae, x: x)
+    let ref = reference(sae, x)
+    expectClose(afa.inputNorm, ref.z, "‖z‖")
+    expectClose(afa.featureNorm, ref.f, "‖f̃‖")
+    expectClose(afa.featureNormWithoutBias, ref.f0, "‖f̃₀‖")
+    expectClose(afa.relativeError, ref.err, "‖z − ẑ‖²/‖z‖²")
+    let h = Double(sae.width)
+    for (bias, f) in [(true, ref.f), (false, ref.f0)] {
+      let lbo = zip(ref.z, f).map { z, f in f > 0 ? abs(z * z - f * f) / ((h - 1) * f * f) : .infinity }
+      expectClose(afa.epsilonLowerBound(biasColumn: bias), lbo, "εLBO (bias column: \(bias))")
+    }
+  }
+
+  /// Orthonormal dictionary, no biases, non-negative inputs: f = z exactly, so
+  /// ‖f̃‖ = ‖z‖, εLBO = 0, ratio 1 and no reconstruction error.
+  @Test func orthonormalDictionaryIsExact() throws {
+    let sae = try SparseAutoencoder(
+      encoderWeights: .identity(3), encoderBias: [0, 0, 0], decoderWeights: .identity(3), decoderBias: [0, 0, 0],
+      activation: ReLUL1(coefficient: 0))
+    let afa = try ApproximateFeatureActivation(sae: sae, x: try Matrix([[1, 2, 2], [0, 3, 4]]))
+    #expect(afa.inputNorm == [3, 5] && afa.featureNorm == [3, 5] && afa.featureNormWithoutBias == [3, 5])
+    #expect(afa.epsilonLowerBound() == [0, 0] && afa.normRatio() == [1, 1] && afa.relativeError == [0, 0])
+    #expect(afa.summary == .init(normRatio: 1, normRatioWithoutBias: 1, epsilonLowerBound: 0,
+                                 epsilonLowerBoundWithoutBias: 0, relativeError: 0))
+  }
+
+  @Test func coneAndBoundsFollowTheTheorem() {
+    let (lower, upper) = ApproximateFeatureActivation.coneSlopes(spread: 0.25)
+    #expect(abs(lower - (1 / 1.25).squareRoot()) < 1e-12 && abs(upper - (1 / 0.75).squareRoot()) < 1e-12)
+    #expect(ApproximateFeatureActivation.coneSlopes(spread: 1).upper == .infinity)
+    let bounds = ApproximateFeatureActivation.featureNormBounds(inputNorm: 2, epsilon: 0.01, width: 51)
+    #expect(abs(bounds.lowerBound - 2 / 1.5.squareRoot()) < 1e-12 && abs(bounds.upperBound - 2 / 0.5.squareRoot()) < 1e-12)
+  }
+
+  /// On a random unit dictionary with its true ε, ‖f‖ of random sparse codes
+  /// lies inside the bounds whenever they are not vacuous.
+  @Test func boundsHoldOnARandomDictionary() throws {
+    var rng = RandomSource(seed: 8)
+    let (h, d) = (5, 1_024)
+    var w = Matrix.gaussian(rows: h, cols: d, using: &rng)
+    w.normalizeRows()
+    let gram = try w.matmulTransposed(w)
+    var epsilon = 0.0
+    for i in 0..<h { for j in 0..<h where i != j { epsilon = max(epsilon, Double(abs(gram[i, j]))) } }
+    #expect(epsilon * Double(h - 1) < 1, "the bound is informative for this dictionary")
+    for _ in 0..<50 {
+      let f = (0..<h).map { _ in rng.uniform() < 0.4 ? rng.uniform(0.1, 2) : 0 }
+      let z = (0..<d).map { t in (0..<h).reduce(0.0) { $0 + f[$1] * Double(w[$1, t]) } }
+      let zNorm = z.map { $0 * $0 }.reduce(0, +).squareRoot(), fNorm = f.map { $0 * $0 }.reduce(0, +).squareRoot()
+      let bounds = ApproximateFeatureActivation.featureNormBounds(inputNorm: zNorm, epsilon: epsilon, width: h)
+      #expect(bounds.contains(fNorm) || fNorm == 0, "‖f‖ = \(fNorm) outside \(bounds)")
+    }
+  }
+
+  @Test func medianSkipsNaNAndHandlesEvenCounts() {
+    #expect(ApproximateFeatureActivation.median([3, .nan, 1, 2, 10]) == 2.5)
+    #expect(ApproximateFeatureActivation.median([5, 1, 3]) == 3)
+    #expect(ApproximateFeatureActivation.median([.nan]).isNaN)
+  }
+
+  @Test func mismatchedPartsAreRejected() throws {
+    let sae = try handBuiltSAE()
+    #expect(throws: SAEKitError.self) { try ApproximateFeatureActivation(sae: sae, x: Matrix(rows: 2, cols: 3)) }
+    let codes = try sae.encode(x)
+    #expect(throws: SAEKitError.invalidArgument("2 decoder norms for 3 latents")) {
+      try ApproximateFeatureActivation(inputs: x, codes: codes, decoderNorms: [1, 1], decoderBiasNorm: 0, reconstruction: x)
+    }
+    #expect(throws: SAEKitError.self) {
+      try ApproximateFeatureActivation(
+        inputs: x, codes: codes, decoderNorms: [1, 1, 1], decoderBiasNorm: 0, reconstruction: Matrix(rows: 1, cols: 2))
+    }
+  }
+}
