@@ -30,8 +30,6 @@ public final class GroupBiasAdaptationTrainer {
   public private(set) var stepsDone = 0
 
   let trainer: SAETrainer
-  /// The encoder biases as adaptation set them (the gradient step never moves them).
-  var biases: [Float]
   /// Tied only: `a_m`.
   var outputScale: [Float]
   var adamDirections, adamScale, adamDecoder, adamDecoderBias: AdamState
@@ -54,7 +52,6 @@ public final class GroupBiasAdaptationTrainer {
     self.adaptation = adaptation
     self.groups = groups
     self.trainer = try SAETrainer(sae: start, config: trainerConfig)
-    self.biases = sae.encoderBias
     self.window = FiringWindow(width: sae.width)
     self.tracker = try LatentFiringTracker(width: sae.width, window: config.deadWindowTokens)
     adamDirections = AdamState(count: sae.width * sae.dimension)
@@ -82,7 +79,6 @@ public final class GroupBiasAdaptationTrainer {
   /// - Throws: ``SAEKitError/nonFinite(_:)`` when the loss is NaN or infinite.
   @discardableResult
   public func step(_ x: Matrix) throws -> TrainingProgress {
-    trainer.sae.encoderBias = biases
     let progress = try gradientStep(x)
     stepsDone += 1
     try window.record(trainer.workspace.pre)
@@ -90,10 +86,10 @@ public final class GroupBiasAdaptationTrainer {
     return progress
   }
 
-  /// Applies the rule to the current window and starts a new one.
+  /// Applies the rule to the current window and starts a new one. The
+  /// gradient step never moves the encoder biases; only this does.
   func adapt() throws {
-    try BiasAdaptation.apply(to: &biases, window: window, groups: groups, config: adaptation)
-    trainer.sae.encoderBias = biases
+    try BiasAdaptation.apply(to: &trainer.sae.encoderBias, window: window, groups: groups, config: adaptation)
     windowL0.append(Double(window.counts.reduce(0, +)) / Double(window.tokens))
     lastWindowFrequencies = window.frequencies
     window.clear()
