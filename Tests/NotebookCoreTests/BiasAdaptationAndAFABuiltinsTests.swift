@@ -26,20 +26,24 @@ import Testing
       print(g.expectedL0, g.achievedL0, g.groupSizes.count, g.windowL0.count, g.group.count)
       let a = evaluateAFA(g.sae, on: data.x)
       print(a.width, a.inputNorm.count, a.epsilonLBONoBias.count, a.medianRatio)
+      let c = evaluateAFA(g.sae, on: data.x, coherence: true)
+      print(c.epsilonMax > c.epsilonMean, c.epsilonMax <= 1.0, a.epsilonMax)
       let t = evaluateAFA(train(data.x, width: 16, activation: .topK(k: 2), steps: 2, batch: 64), on: data.x)
       print(t.width, t.medianEpsilonLBO >= 0)
       ```
       """)
     #expect(result.failures.isEmpty, "\(result.failures.map(\.message))")
     let lines = printed(result)
-    #expect(lines.count == 3, "\(lines)")
+    #expect(lines.count == 4, "\(lines)")
     let gba = lines[0].split(separator: " ").compactMap { Double($0) }
     // Four groups of 8 with targets 0.4, 0.2, 0.1, 0.05: expected L0 = 8 · 0.75.
     #expect(gba.count == 5 && abs(gba[0] - 6) < 1e-9, "\(lines[0])")
     #expect(gba[1] >= 0 && gba[1] <= 32 && gba[2] == 4 && gba[3] == 5 && gba[4] == 32, "\(lines[0])")
     let afa = lines[1].split(separator: " ").compactMap { Double($0) }
     #expect(afa.count == 4 && afa[0] == 32 && afa[1] == 512 && afa[2] == 512 && afa[3] > 0, "\(lines[1])")
-    #expect(lines[2] == "16 true")
+    // Coherence only when asked: otherwise nan.
+    #expect(lines[2].hasPrefix("true true ") && Double(lines[2].split(separator: " ")[2]).map(\.isNaN) != false, "\(lines[2])")
+    #expect(lines[3] == "16 true")
   }
 
   @Test func badGroupsAreReportedAsAnError() throws {

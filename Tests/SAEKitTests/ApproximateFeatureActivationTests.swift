@@ -124,3 +124,37 @@ import Testing
     }
   }
 }
+
+/// The dictionary's own ε against pairwise cosines by loops.
+@Suite struct DecoderCoherenceTests {
+  @Test func matchesPairwiseCosines() throws {
+    var rng = RandomSource(seed: 5)
+    // 300 rows: more than one Gram block; row 7 is zero and left out.
+    var w = Matrix.gaussian(rows: 300, cols: 6, using: &rng)
+    for t in 0..<6 { w[7, t] = 0 }
+    let c = try DecoderCoherence(decoder: w)
+    let rows = (0..<300).filter { $0 != 7 }.map { i -> [Double] in
+      let r = w.row(i).map(Double.init)
+      let n = r.map { $0 * $0 }.reduce(0, +).squareRoot()
+      return r.map { $0 / n }
+    }
+    var (maxAbs, sumAbs, maxSigned, sumSigned) = (0.0, 0.0, -2.0, 0.0)
+    for i in rows.indices {
+      for j in rows.indices where i != j {
+        let v = zip(rows[i], rows[j]).map(*).reduce(0, +)
+        (maxAbs, sumAbs, maxSigned, sumSigned) = (max(maxAbs, abs(v)), sumAbs + abs(v), max(maxSigned, v), sumSigned + v)
+      }
+    }
+    let pairs = Double(rows.count * (rows.count - 1))
+    #expect(abs(c.maxAbsolute - maxAbs) < 1e-5 && abs(c.maxSigned - maxSigned) < 1e-5)
+    #expect(abs(c.meanAbsolute - sumAbs / pairs) < 1e-5 && abs(c.meanSigned - sumSigned / pairs) < 1e-5)
+  }
+
+  @Test func orthonormalRowsHaveNoCoherenceAndOneRowIsAnError() throws {
+    let c = try DecoderCoherence(decoder: .identity(4))
+    #expect(c.maxAbsolute == 0 && c.meanAbsolute == 0 && c.maxSigned == 0)
+    #expect(throws: SAEKitError.invalidArgument("coherence needs at least 2 non-zero decoder rows, got 1")) {
+      try DecoderCoherence(decoder: try Matrix([[1, 0], [0, 0]]))
+    }
+  }
+}

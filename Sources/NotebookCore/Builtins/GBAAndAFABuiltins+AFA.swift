@@ -18,11 +18,14 @@ extension GBAAndAFABuiltins {
     ("medianEpsilonLBO", .double, "median εLBO with the bias column"),
     ("medianEpsilonLBONoBias", .double, "median εLBO without the bias column"),
     ("medianRelativeError", .double, "median ‖z − ẑ‖² / ‖z‖²"),
+    ("epsilonMax", .double, "the dictionary's ε: max |cos| between two decoder rows (nan unless coherence: true)"),
+    ("epsilonMean", .double, "mean |cos| between two decoder rows (nan unless coherence: true)"),
   ])
 
   static let evaluateAFA = Builtin("evaluateAFA", [
     .positional("sae", .sae, "any SAE: trained here or loaded (SAELens, sparsify)"),
     .labeled("on", .matrix, "inputs z, (tokens × dim), e.g. one layer's activations"),
+    .labeled("coherence", .bool, default: .value(.bool(false)), "also measure the dictionary's own ε (max and mean |cos| between decoder rows; 2·m²·d FLOPs)"),
   ], returns: .record("AFA"),
     doc: "The AFA evaluation (Lee et al. 2025): per token the input norm ‖z‖ against the feature norm ‖f̃‖ (activations times decoder-row norms, with and without the decoder bias as one more unit feature), the lower bound εLBO on the dictionary's quasi-orthogonality, and the relative reconstruction error, with medians for a per-layer table."
   ) { args, _ in
@@ -33,6 +36,12 @@ extension GBAAndAFABuiltins {
       throw RuntimeError(e.description, argument: "on")
     }
     let m = afa.summary
+    var coherence: DecoderCoherence?
+    if try args.bool("coherence") {
+      do { coherence = try DecoderCoherence(decoder: s.model.decoderWeights) } catch let e as SAEKitError {
+        throw RuntimeError(e.description, argument: "sae")
+      }
+    }
     func doubles(_ v: [Double]) -> Value { .array(v.map(Value.double)) }
     return .record(Record("AFA", [
       ("width", .int(afa.width)), ("inputNorm", doubles(afa.inputNorm)), ("featureNorm", doubles(afa.featureNorm)),
@@ -42,6 +51,7 @@ extension GBAAndAFABuiltins {
       ("relativeError", doubles(afa.relativeError)), ("medianRatio", .double(m.normRatio)),
       ("medianRatioNoBias", .double(m.normRatioWithoutBias)), ("medianEpsilonLBO", .double(m.epsilonLowerBound)),
       ("medianEpsilonLBONoBias", .double(m.epsilonLowerBoundWithoutBias)), ("medianRelativeError", .double(m.relativeError)),
+      ("epsilonMax", .double(coherence?.maxAbsolute ?? .nan)), ("epsilonMean", .double(coherence?.meanAbsolute ?? .nan)),
     ]))
   }
 }
