@@ -1,9 +1,12 @@
 import Foundation
 
 /// Trains a ReLU SAE with (Group) Bias Adaptation (Chen et al. 2025): Adam on
-/// the weights and `b_dec` minimising the reconstruction loss alone (no
-/// sparsity penalty), while the encoder biases get no gradient and are set by
-/// ``BiasAdaptation`` from the firing statistics of each window of tokens.
+/// the weights (and `b_dec` when ``BiasAdaptationConfig/trainDecoderBias`` is
+/// set) minimising the reconstruction loss alone (no sparsity penalty), while
+/// the encoder biases get no gradient and are set by ``BiasAdaptation`` from
+/// the firing statistics of each window of tokens. Where the paper and the
+/// public re-implementation differ, the re-implementation is followed and the
+/// paper's reading is an option (``BiasAdaptationConfig``).
 ///
 /// ```
 /// pre = (s·x − b_dec)·W_enc + b       z = ReLU(pre)       x̂ = z·W_dec + b_dec
