@@ -111,6 +111,22 @@ import Testing
     #expect(ApproximateFeatureActivation.median([.nan]).isNaN)
   }
 
+  /// An SAE written as SAELens or sparsify files and read back evaluates the same.
+  @Test(arguments: SAEFile.Format.allCases) func loadedSAEEvaluatesTheSame(format: SAEFile.Format) throws {
+    var rng = RandomSource(seed: 4)
+    var sae = try SparseAutoencoder(dimension: 6, width: 16, activation: .topK(k: 3), random: &rng)
+    sae.decoderBias = (0..<6).map { _ in Float(rng.gaussian(mean: 0, std: 0.3)) }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("afa-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try SAEFile.save(sae, format: format, to: folder)
+    let loaded = try SAEFile.load(directory: folder)
+    let data = Matrix.gaussian(rows: 20, cols: 6, mean: 0.1, std: 1, using: &rng)
+    let (a, b) = (try ApproximateFeatureActivation(sae: sae, x: data), try ApproximateFeatureActivation(sae: loaded, x: data))
+    expectClose(b.featureNorm, a.featureNorm, "\(format) ‖f̃‖")
+    expectClose(b.epsilonLowerBound(), a.epsilonLowerBound(), "\(format) εLBO", tolerance: 1e-4)
+    expectClose(b.relativeError, a.relativeError, "\(format) relative error", tolerance: 1e-4)
+  }
+
   @Test func mismatchedPartsAreRejected() throws {
     let sae = try handBuiltSAE()
     #expect(throws: SAEKitError.self) { try ApproximateFeatureActivation(sae: sae, x: Matrix(rows: 2, cols: 3)) }
