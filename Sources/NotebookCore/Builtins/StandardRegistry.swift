@@ -8,6 +8,7 @@ extension Registry {
     TableBuiltins.register(&r)
     SyntheticBuiltins.register(&r)
     SAEBuiltins.register(&r)
+    GBAAndAFABuiltins.register(&r)
     PlotBuiltins.register(&r)
     ModelBuiltins.register(&r)
     TokenBuiltins.register(&r)

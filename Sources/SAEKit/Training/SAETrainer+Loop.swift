@@ -29,28 +29,49 @@ extension SAETrainer {
     var initRandom = random.fork(0)
     let sae = try SparseAutoencoder(dimension: data.cols, width: width, activation: activation, random: &initRandom)
     let trainer = try SAETrainer(sae: sae, config: config)
+    let batches = try prepareBatches(data, config: config, random: random) { try trainer.initialize(fromSample: $0) }
+    let (history, seconds) = try runSteps(
+      batches, config: config, progressEvery: progressEvery, progress: progress, shouldStop: shouldStop, step: trainer.step)
+    return TrainingResult(model: trainer.model, history: history, seconds: seconds)
+  }
+
+  /// Draws the initialisation sample (fork 1 of `random`), hands it to
+  /// `initialize`, and returns the batches (fork 2).
+  static func prepareBatches(
+    _ data: any ActivationSource, config: TrainingConfig, random: RandomSource,
+    initialize: (Matrix) throws -> Void
+  ) throws -> ActivationBatches {
     var sampleRandom = random.fork(1)
     let sampleRows = sampleRandom.sample(min(config.initializationSample, data.rows), from: data.rows).sorted()
     var sample = Matrix(rows: sampleRows.count, cols: data.cols)
     sampleRows.withUnsafeBufferPointer { ib in
       sample.storage.withUnsafeMutableBufferPointer { data.gatherRows(at: ib, into: $0.baseAddress!) }
     }
-    try trainer.initialize(fromSample: sample)
-    var batches = try ActivationBatches(
+    try initialize(sample)
+    return try ActivationBatches(
       data, batchSize: min(config.batchSize, data.rows), random: random.fork(2),
       shuffle: config.shuffle, dropLast: true, epochs: nil)
+  }
+
+  /// Runs up to `config.steps` steps of `step` over `batches`, recording the
+  /// history; returns it with the loop's wall-clock seconds.
+  static func runSteps(
+    _ batches: ActivationBatches, config: TrainingConfig, progressEvery: Int?,
+    progress: ((TrainingProgress) -> Void)?, shouldStop: (() -> Bool)?,
+    step: (Matrix) throws -> TrainingProgress
+  ) throws -> (TrainingHistory, Double) {
+    var batches = batches
     let every = max(1, progressEvery ?? max(1, config.steps / 100))
     var history = TrainingHistory()
     let start = DispatchTime.now().uptimeNanoseconds
     for s in 0..<config.steps {
       if shouldStop?() == true { throw SAEKitError.cancelled }
       guard let batch = batches.next() else { break }
-      var p = try trainer.step(batch)
+      var p = try step(batch)
       p.elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
       history.append(p)
       if s + 1 == config.steps || (s + 1) % every == 0 { progress?(p) }
     }
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    return TrainingResult(model: trainer.model, history: history, seconds: seconds)
+    return (history, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
   }
 }
