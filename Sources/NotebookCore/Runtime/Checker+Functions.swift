@@ -179,34 +179,34 @@ extension Checker {
     }
     let calleeCode = callee.code
     let arguments = codes
-    if case .location(let place)? = callee.source, arguments.count <= 2, arguments.allSatisfy({ $0 != nil }) {
-      switch place {
-      case .global(let slot): return Self.callByName(FunctionSlot.global(slot), name, arguments.map { $0! }, result, range)
-      case .local(0, let slot): return Self.callByName(FunctionSlot.local(slot), name, arguments.map { $0! }, result, range)
-      default: break
-      }
+    if case .location(let place)? = callee.source, let slot = FunctionSlot(place), arguments.count <= 2,
+       arguments.allSatisfy({ $0 != nil }) {
+      return Self.callByName(slot, name, arguments.map { $0! }, result, range)
     }
     return Typed(type: result, code: { f in
       guard case .function(let fn) = try calleeCode(f) else { throw Diagnostic.error("'\(name)' is not a function", at: range) }
-      if let compiled = fn.compiled {
-        // A cell's function: its arguments go straight into the new frame's slots.
-        do {
-          return try compiled.run { frame in
-            for k in 0..<arguments.count {
-              if let code = arguments[k] {
-                frame.slots[k] = try code.run(f)
-              } else if let d = compiled.defaults[k] {
-                frame.slots[k] = try d(compiled.environment)
+      // `fn` is held to the end (its `compiled` is read unowned), as in ``callByName``.
+      return try withExtendedLifetime(fn) {
+        if let compiled = fn.compiled {
+          // A cell's function: its arguments go straight into the new frame's slots.
+          do {
+            return try compiled.run { frame in
+              for k in 0..<arguments.count {
+                if let code = arguments[k] {
+                  frame.slots[k] = try code.run(f)
+                } else if let d = compiled.defaults[k] {
+                  frame.slots[k] = try d(compiled.environment)
+                }
               }
             }
+          } catch let e as RuntimeError {
+            throw Diagnostic.error(e.message, at: range)
           }
-        } catch let e as RuntimeError {
-          throw Diagnostic.error(e.message, at: range)
         }
+        var values = [Value?](repeating: nil, count: codes.count)
+        for (k, code) in codes.enumerated() { if let code { values[k] = try code.run(f) } }
+        return try Self.call(fn, values, range, f)
       }
-      var values = [Value?](repeating: nil, count: codes.count)
-      for (k, code) in codes.enumerated() { if let code { values[k] = try code.run(f) } }
-      return try Self.call(fn, values, range, f)
     })
   }
 
@@ -438,6 +438,15 @@ extension Checker {
 enum FunctionSlot {
   case global(Int)
   case local(Int)
+
+  /// The slot of a variable at `location`, if a call can read it directly (not from an outer frame).
+  init?(_ location: Location) {
+    switch location {
+    case .global(let s): self = .global(s)
+    case .local(0, let s): self = .local(s)
+    case .local: return nil
+    }
+  }
 
   @inline(__always) func value(in f: Frame) -> Value {
     switch self {
