@@ -48,6 +48,10 @@ import Testing
     // frames of finished calls are reused only when no closure kept them
     ("func make(_ k: Int) -> () -> Int { return { k * 10 } }\nlet fs = [make(1), make(2), make(3)]\nfs.map { $0() }", ["[10, 20, 30]"]),
     ("func depth(_ n: Int) -> Int { n == 0 ? 0 : 1 + depth(n - 1) }\ndepth(390)", ["390"]),
+    // a reused frame: locals that own memory (arrays, strings) are emptied between calls, Ints
+    // may stay; returned arrays and strings survive the frame's reuse; an error after a
+    // return-less path leaves the next call a clean frame
+    ("func tag(_ n: Int, _ s: String) -> [String] { let xs = [s, s + \"!\"]; var k = n; k += 1; return n < 1 ? xs : tag(n - 1, s + \"\\(k)\") }\nprint(tag(2, \"a\"), tag(0, \"b\"), tag(1, \"c\"))", ["[\"a32\", \"a32!\"] [\"b\", \"b!\"] [\"c2\", \"c2!\"]"]),
     // tuples, destructuring, enumerated, zip, stride
     ("for (i, x) in [\"a\", \"b\"].enumerated() { print(i, x) }", ["0 a", "1 b"]),
     ("let (a, b) = (1, \"x\")\nlet p = (fvu: 0.1, l0: 8)\nprint(a, b, p.fvu, p.1)", ["1 x 0.1 8"]),

@@ -187,15 +187,17 @@ extension Checker {
       guard case .function(let fn) = try calleeCode(f) else { throw Diagnostic.error("'\(name)' is not a function", at: range) }
       // `fn` is held to the end (its `compiled` is read unowned), as in ``callByName``.
       return try withExtendedLifetime(fn) {
-        if let compiled = fn.compiled {
+        if let reference = fn.compiled {
           // A cell's function: its arguments go straight into the new frame's slots.
           do {
-            return try compiled.run { frame in
-              for k in 0..<arguments.count {
-                if let code = arguments[k] {
-                  frame.slots[k] = try code.run(f)
-                } else if let d = compiled.defaults[k] {
-                  frame.slots[k] = try d(compiled.environment)
+            return try reference._withUnsafeGuaranteedRef { compiled in
+              try compiled.run { frame in
+                for k in 0..<arguments.count {
+                  if let code = arguments[k] {
+                    frame.slots[k] = try code.run(f)
+                  } else if let d = compiled.defaults[k] {
+                    frame.slots[k] = try d(compiled.environment)
+                  }
                 }
               }
             }
@@ -229,11 +231,13 @@ extension Checker {
       return Typed(type: result, code: { f in
         guard case .function(let fn) = place.value(in: f) else { throw notAFunction }
         return try withExtendedLifetime(fn) {
-          guard let compiled = fn.compiled else { return try fallback(fn, f) }
+          guard let reference = fn.compiled else { return try fallback(fn, f) }
           do {
-            var frame = try compiled.enter()
-            defer { compiled.leave(&frame) }
-            return try compiled.finish(frame)
+            return try reference._withUnsafeGuaranteedRef { compiled in
+              var frame = try compiled.enter()
+              defer { compiled.leave(&frame) }
+              return try compiled.finish(frame)
+            }
           } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
         }
       })
@@ -242,12 +246,14 @@ extension Checker {
       return Typed(type: result, code: { f in
         guard case .function(let fn) = place.value(in: f) else { throw notAFunction }
         return try withExtendedLifetime(fn) {
-          guard let compiled = fn.compiled else { return try fallback(fn, f) }
+          guard let reference = fn.compiled else { return try fallback(fn, f) }
           do {
-            var frame = try compiled.enter()
-            defer { compiled.leave(&frame) }
-            frame.slots[0] = try a0(f)
-            return try compiled.finish(frame)
+            return try reference._withUnsafeGuaranteedRef { compiled in
+              var frame = try compiled.enter()
+              defer { compiled.leave(&frame) }
+              frame.setParameter(0, try a0(f))
+              return try compiled.finish(frame)
+            }
           } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
         }
       })
@@ -256,13 +262,15 @@ extension Checker {
       return Typed(type: result, code: { f in
         guard case .function(let fn) = place.value(in: f) else { throw notAFunction }
         return try withExtendedLifetime(fn) {
-          guard let compiled = fn.compiled else { return try fallback(fn, f) }
+          guard let reference = fn.compiled else { return try fallback(fn, f) }
           do {
-            var frame = try compiled.enter()
-            defer { compiled.leave(&frame) }
-            frame.slots[0] = try a0(f)
-            frame.slots[1] = try a1(f)
-            return try compiled.finish(frame)
+            return try reference._withUnsafeGuaranteedRef { compiled in
+              var frame = try compiled.enter()
+              defer { compiled.leave(&frame) }
+              frame.setParameter(0, try a0(f))
+              frame.setParameter(1, try a1(f))
+              return try compiled.finish(frame)
+            }
           } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
         }
       })
@@ -342,7 +350,7 @@ extension Checker {
         }
         let code = c.converted(typed, to: resultType).code
         return { f in
-          f.returned = try code(f)
+          f.setReturned(try code(f))
           return .returned
         }
       }
@@ -408,7 +416,7 @@ extension Checker {
       }
       contexts[c].returnTypes.append(.void)
       return { f in
-        f.returned = .void
+        f.setReturned(.void)
         return .returned
       }
     }
@@ -428,7 +436,7 @@ extension Checker {
     var code = typed.code  // (not `declared.map { … } ?? …`: a closure through generic code is called via thunks)
     if let declared { code = converted(typed, to: declared).code }
     return { f in
-      f.returned = try code(f)
+      f.setReturned(try code(f))
       return .returned
     }
   }

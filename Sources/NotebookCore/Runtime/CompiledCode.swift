@@ -35,13 +35,16 @@ final class Frame {
   private(set) var count: Int
   let parent: Frame?
   unowned(unsafe) let machine: Machine
-  /// The value of the last `return` executed in this frame.
-  var returned: Value = .void
+  /// The value of the last `return` executed in this frame, in raw memory. It holds `.void`
+  /// except between a `return` and its call taking the value (``takeReturned()``).
+  private let returnedSlot: UnsafeMutablePointer<Value>
 
   init(size: Int, parent: Frame?, machine: Machine) {
     count = size
     slots = UnsafeMutablePointer<Value>.allocate(capacity: max(size, 1))
     slots.initialize(repeating: .void, count: size)
+    returnedSlot = UnsafeMutablePointer<Value>.allocate(capacity: 1)
+    returnedSlot.initialize(to: .void)
     self.parent = parent
     self.machine = machine
   }
@@ -49,12 +52,33 @@ final class Frame {
   deinit {
     slots.deinitialize(count: count)
     slots.deallocate()
+    returnedSlot.deinitialize(count: 1)
+    returnedSlot.deallocate()
   }
 
-  /// Empties every slot (a frame about to be reused).
+  /// A `return`'s value (the slot holds `.void`, so there is nothing to release first).
+  @inline(__always) func setReturned(_ value: consuming Value) {
+    returnedSlot.initialize(to: value)
+  }
+
+  /// Takes the value of the last `return` out, leaving `.void`.
+  @inline(__always) func takeReturned() -> Value {
+    let value = returnedSlot.move()
+    returnedSlot.initialize(to: .void)
+    return value
+  }
+
+  /// Sets parameter slot `k` of a frame fresh from ``CompiledFunction/enter()``, whose slots
+  /// hold only values that own nothing (``Value/ownsNothing``): nothing to release first.
+  @inline(__always) func setParameter(_ k: Int, _ value: consuming Value) {
+    (slots + k).initialize(to: value)
+  }
+
+  /// Empties the slots of a frame about to be reused: values that own something (arrays,
+  /// strings, functions, …) become `.void`; Ints, Doubles and Bools may stay, as they keep
+  /// nothing alive.
   @inline(__always) func clear() {
-    for k in 0..<count { slots[k] = .void }
-    returned = .void
+    for k in 0..<count where !slots[k].ownsNothing { slots[k] = .void }
   }
 
   /// Grows the frame to `size` slots (the top level, as later cells add names).
@@ -83,7 +107,17 @@ public final class Machine {
   private(set) var globals: Frame!
   /// The top-level slots (`globals.slots`), read by compiled code without retaining the frame.
   private(set) var globalSlots: UnsafeMutablePointer<Value>!
-  var depth = 0
+  /// The depth of the running chain of calls, in raw memory that compiled functions update
+  /// without reference counting the machine (``CompiledFunction/callDepth``).
+  let callDepth: UnsafeMutablePointer<Int> = {
+    let p = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    p.initialize(to: 0)
+    return p
+  }()
+  var depth: Int {
+    get { callDepth.pointee }
+    set { callDepth.pointee = newValue }
+  }
   private var ticks = 0
   /// The deepest chain of calls of cell functions and closures; deeper recursion is an error,
   /// not a crash.
@@ -94,6 +128,8 @@ public final class Machine {
     globals = Frame(size: 0, parent: nil, machine: self)
     globalSlots = globals.slots
   }
+
+  deinit { callDepth.deallocate() }
 
   /// Makes room for `count` top-level slots.
   func reserveGlobals(_ count: Int) {
@@ -151,6 +187,8 @@ final class CompiledFunction {
   let defaults: [Evaluation?]
   let returnsValue: Bool
   let body: Execution
+  /// The machine's ``Machine/callDepth`` (the machine outlives the code it runs).
+  private let callDepth: UnsafeMutablePointer<Int>
 
   init(name: String, environment: Frame, slotCount: Int, parameterCount: Int, defaults: [Evaluation?], returnsValue: Bool,
        body: @escaping Execution) {
@@ -161,6 +199,7 @@ final class CompiledFunction {
     self.defaults = defaults
     self.returnsValue = returnsValue
     self.body = body
+    callDepth = environment.machine.callDepth
   }
 
   /// Frames of finished calls that nothing kept (no closure captured them), reused by the
@@ -174,8 +213,8 @@ final class CompiledFunction {
     spareFrames.deallocate()
   }
 
-  @inline(__always) private func takeFrame(_ machine: Machine) -> Frame {
-    guard spareCount > 0 else { return Frame(size: slotCount, parent: environment, machine: machine) }
+  @inline(__always) private func takeFrame() -> Frame {
+    guard spareCount > 0 else { return Frame(size: slotCount, parent: environment, machine: environment.machine) }
     spareCount -= 1
     return (spareFrames + spareCount).move()
   }
@@ -204,19 +243,18 @@ final class CompiledFunction {
   /// takes a frame for it. The caller then fills the parameters, calls ``finish(_:)``, and
   /// in every case ``leave(_:)`` (with the only reference to the frame, so that it can be reused).
   @inline(__always) func enter() throws -> Frame {
-    let machine = environment.machine
-    machine.depth += 1
-    if machine.depth > Machine.maximumDepth {
-      machine.depth -= 1
+    callDepth.pointee += 1
+    if callDepth.pointee > Machine.maximumDepth {
+      callDepth.pointee -= 1
       throw RuntimeError("too many nested calls (more than \(Machine.maximumDepth)) in '\(name)': is the recursion missing a base case?")
     }
-    return takeFrame(machine)
+    return takeFrame()
   }
 
   /// Runs the body in the call's frame; returns what it returned.
   @inline(__always) func finish(_ frame: Frame) throws -> Value {
     switch try body(frame) {
-    case .returned: return frame.returned
+    case .returned: return frame.takeReturned()
     default:
       if returnsValue { throw RuntimeError("'\(name)' ended without returning a value") }
       return .void
@@ -225,8 +263,7 @@ final class CompiledFunction {
 
   /// A call's last step: gives the frame back for reuse unless a closure kept it.
   @inline(__always) func leave(_ frame: inout Frame) {
-    environment.machine.depth -= 1
-    frame.returned = .void  // already handed to the caller; a returned closure must not keep its frame alive through it
+    callDepth.pointee -= 1
     if isKnownUniquelyReferenced(&frame) {  // no closure kept this frame: reuse it
       frame.clear()
       giveBack(frame)

@@ -75,6 +75,15 @@ public enum Value: Sendable {
     }
   }
 
+  /// An Int, Double, Bool, `()` or `nil`: a value that keeps nothing alive, so memory holding
+  /// it may be overwritten without releasing it first.
+  var ownsNothing: Bool {
+    switch self {
+    case .int, .double, .bool, .void, .nilValue: return true
+    default: return false
+    }
+  }
+
   static func isNumber(_ v: Value) -> Bool {
     switch v {
     case .int, .double: return true
@@ -255,8 +264,9 @@ public final class FunctionValue: @unchecked Sendable {
   public let invoke: ([Value?]) throws -> Value
   /// For functions and closures of cells: what a compiled call site needs to run the body
   /// directly, without building an argument array (nil for other function values). Read
-  /// without reference counting; `owner` keeps it alive as long as this value.
-  unowned(unsafe) let compiled: CompiledFunction?
+  /// without reference counting (`_withUnsafeGuaranteedRef`); `owner` keeps it alive as long
+  /// as this value.
+  let compiled: Unmanaged<CompiledFunction>?
   private let owner: CompiledFunction?
 
   public init(name: String, type: ValueType, invoke: @escaping ([Value?]) throws -> Value) {
@@ -271,7 +281,7 @@ public final class FunctionValue: @unchecked Sendable {
     self.name = name
     self.type = type
     self.invoke = invoke
-    self.compiled = compiled
+    self.compiled = Unmanaged.passUnretained(compiled)
     owner = compiled
   }
 
