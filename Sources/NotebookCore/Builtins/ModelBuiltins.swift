@@ -32,9 +32,16 @@ enum ModelBuiltins {
       try SAEFile.save(try args.sae("sae").model, format: format, to: resolve(try args.string("to"), context), hookName: nil, modelName: nil)
       return .void
     }.writing(.folder("to")))
-    r.add(Builtin("loadSAE", [.positional("path", .string, "a SAELens or sparsify SAE folder")], returns: .sae,
-                  doc: "Loads an SAE saved by SAELens, sparsify or saveSAE.") { args, context in
-      let model = try SAEFile.load(directory: resolve(try args.string("path"), context))
+    r.add(Builtin("loadSAE", [.positional("path", .string, "a SAELens or sparsify SAE folder"),
+                              .labeled("scale", .double, default: .absent,
+                                       "SAELens expected_average_only_in: the norm scaling factor (default: the one in activation_scaler.json beside the weights, else 1)")],
+                  returns: .sae,
+                  doc: "Loads an SAE saved by SAELens, sparsify or saveSAE; decoder rows keep the file's norms.") { args, context in
+      let scale = try args.optionalDouble("scale")
+      if let scale, !(scale > 0 && scale.isFinite) {
+        throw RuntimeError("scale must be a positive number, got \(scale)", argument: "scale")
+      }
+      let model = try SAEFile.load(directory: resolve(try args.string("path"), context), normScalingFactor: scale.map(Float.init))
       return .sae(TrainedSAE(model: model, activation: model.activation.kind, history: TrainingHistory(), config: TrainingConfig(), seconds: 0))
     }.reading(.folder("path")))
     r.addProperty(Property(receiver: .activations, name: "x", type: .matrix, doc: "the activations, (tokens × d)") { v in

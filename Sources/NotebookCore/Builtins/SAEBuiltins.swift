@@ -50,7 +50,7 @@ enum SAEBuiltins {
       }),
       ("width", .int, "number of latents m", { .int($0.model.width) }),
       ("dim", .int, "input dimension d", { .int($0.model.dimension) }),
-      ("decoder", .matrix, "decoder rows W_dec, (width × dim), unit norm", { .matrix($0.model.decoderWeights) }),
+      ("decoder", .matrix, "decoder rows W_dec, (width × dim): unit norm when trained here, the file's norms when loaded by loadSAE", { .matrix($0.model.decoderWeights) }),
       ("seconds", .double, "wall-clock training time", { .double($0.seconds) }),
     ]
     for (name, type, doc, get) in properties {

@@ -55,10 +55,17 @@ public enum SAEFile {
   }
 
   /// Loads the SAE in `directory`, whichever format it is in.
-  public static func load(directory: String) throws -> SparseAutoencoder {
+  /// - Parameter normScalingFactor: the factor of a SAELens SAE trained with
+  ///   `expected_average_only_in` (``SAELensFormat/load(directory:normScalingFactor:)``); an error
+  ///   for sparsify folders, which have no such setting.
+  public static func load(directory: String, normScalingFactor: Float? = nil) throws -> SparseAutoencoder {
     switch try detect(directory: directory) {
-    case .saeLens: return try SAELensFormat.load(directory: directory)
-    case .sparsify: return try SparsifyFormat.load(directory: directory)
+    case .saeLens: return try SAELensFormat.load(directory: directory, normScalingFactor: normScalingFactor)
+    case .sparsify:
+      if let s = normScalingFactor {
+        throw SAEKitError.invalidArgument("a norm scaling factor (\(s)) applies to SAELens SAEs trained with expected_average_only_in; \(directory) is a sparsify SAE")
+      }
+      return try SparsifyFormat.load(directory: directory)
     }
   }
 
@@ -66,6 +73,15 @@ public enum SAEFile {
   public static func save(
     _ sae: SparseAutoencoder, format: Format, to directory: String, hookName: String? = nil, modelName: String? = nil
   ) throws {
+    // Both formats write cfg.json: a second format in the same folder would replace the first's
+    // and leave a folder neither reader accepts.
+    for other in Format.allCases where other != format {
+      let path = InterchangePaths.join(directory, other.weightsFileName)
+      if InterchangePaths.exists(path) {
+        throw SAEKitError.file(
+          path: directory, reason: "already holds a \(other) SAE (\(other.weightsFileName)); save the \(format) copy to its own folder")
+      }
+    }
     switch format {
     case .saeLens: try SAELensFormat.save(sae, to: directory, hookName: hookName, modelName: modelName)
     case .sparsify: try SparsifyFormat.save(sae, to: directory)

@@ -21,9 +21,10 @@ import Foundation
 /// | `topk_threshold` | `[]` | `batchtopk` training checkpoints only |
 /// | `scaling_factor` | `[d_sae]` | SAELens ≤ 5 `finetuning_scaling_factor`, optional |
 ///
-/// `cfg.json` keys read: `d_in`, `d_sae`, `architecture` (default `"standard"`),
-/// `activation_fn` / `activation_fn_str` (default `"relu"`), `k` or
-/// `activation_fn_kwargs.k`, `rescale_acts_by_decoder_norm`, `apply_b_dec_to_input`
+/// `cfg.json` keys read: `sae_lens_version` (or `metadata.sae_lens_version`), `d_in`, `d_sae`,
+/// `architecture`, `k`, and in files older than SAELens 6 `activation_fn` / `activation_fn_str`
+/// with `activation_fn_kwargs.k` (SAELens's own version rules: ``reading(_:)``),
+/// `rescale_acts_by_decoder_norm`, `apply_b_dec_to_input`
 /// (default true), `normalize_activations` (string, or a bool in old files),
 /// `reshape_activations`, plus the training hyper-parameters `l1_coefficient`,
 /// `l0_coefficient`, `jumprelu_bandwidth` and our own `saekit` object when present.
@@ -46,7 +47,10 @@ import Foundation
 /// into `b_enc`; `rescale_acts_by_decoder_norm = true` folds the decoder norms
 /// into the encoder (``SAEFolding``); `expected_average_only_in` has no
 /// effect at SAELens inference either, unless the caller passes the norm scaling
-/// factor, which becomes our `inputScale`. `gated` and every other architecture,
+/// factor or a training checkpoint keeps it in `activation_scaler.json` beside the weights;
+/// it becomes our `inputScale`. `covariance_whitening` (checkpoints, with
+/// `activation_whitening.safetensors` beside them) is folded into the weights as SAELens's
+/// `fold_activation_whitening` does. `gated` and every other architecture,
 /// `constant_norm_rescale` and `layer_norm` normalisation are errors.
 public enum SAELensFormat {
   /// `cfg.json`.
@@ -61,19 +65,25 @@ public enum SAELensFormat {
   /// - Parameter normScalingFactor: for files saved with
   ///   `normalize_activations = "expected_average_only_in"` whose factor was not
   ///   folded in (SAELens's `pretrained_saes.yaml` lists it as `norm_scaling_factor`):
-  ///   inputs are multiplied by it before encoding and outputs divided by it after.
+  ///   inputs are multiplied by it before encoding and outputs divided by it after. When nil,
+  ///   the `scaling_factor` of an `activation_scaler.json` beside the weights is used.
   /// - Throws: ``SAEKitError/file(path:reason:)`` naming `cfg.json` or the
   ///   weights file and the key or tensor at fault.
   public static func load(directory: String, normScalingFactor: Float? = nil) throws -> SparseAutoencoder {
     let cfg = try InterchangeConfig(path: InterchangePaths.join(directory, configFileName))
     let d = try cfg.requiredInt("d_in"), m = try cfg.requiredInt("d_sae")
     guard d > 0, m > 0 else { throw cfg.fail("d_in and d_sae must be positive, got d_in = \(d), d_sae = \(m)") }
-    let architecture = try cfg.string("architecture") ?? "standard"
+    let reading = try self.reading(cfg)
+    let architecture = reading.architecture
     guard supportedArchitectures.contains(architecture) else {
       throw cfg.fail(
         "unsupported SAELens architecture '\(architecture)' (supported: \(supportedArchitectures.joined(separator: ", ")))")
     }
-    let inputScale = try self.inputScale(cfg, normScalingFactor: normScalingFactor)
+    let mode = try normalization(cfg)
+    if let s = normScalingFactor, mode != "expected_average_only_in" {
+      throw cfg.fail("a norm scaling factor (\(s)) was given but normalize_activations is \"\(mode)\"")
+    }
+    let inputScale = try self.inputScale(cfg, mode: mode, normScalingFactor: normScalingFactor ?? savedScalingFactor(in: directory))
     if let reshape = try cfg.string("reshape_activations"), !["none", "hook_z"].contains(reshape) {
       throw cfg.fail("unsupported reshape_activations '\(reshape)' (supported: none, hook_z)")
     }
@@ -82,9 +92,9 @@ public enum SAELensFormat {
     var wEnc = try weights.matrix("W_enc", rows: d, cols: m, why: "[d_in, d_sae] from cfg.json")
     var wDec = try weights.matrix("W_dec", rows: m, cols: d, why: "[d_sae, d_in] from cfg.json")
     var bEnc = try weights.vector("b_enc", count: m, why: "[d_sae] from cfg.json")
-    let bDec = try weights.vector("b_dec", count: d, why: "[d_in] from cfg.json")
+    var bDec = try weights.vector("b_dec", count: d, why: "[d_in] from cfg.json")
 
-    let activation = try self.activation(architecture, cfg: cfg, weights: weights, width: m)
+    let activation = try self.activation(reading, cfg: cfg, weights: weights, width: m)
     if try cfg.bool("rescale_acts_by_decoder_norm") == true {
       guard ["topk", "abstopk", "batchtopk"].contains(architecture) else {
         throw cfg.fail("rescale_acts_by_decoder_norm is only defined for topk SAEs, not '\(architecture)'")
@@ -98,25 +108,26 @@ public enum SAELensFormat {
     if try cfg.bool("apply_b_dec_to_input") == false {
       bEnc = SAEFolding.encoderBiasAbsorbingDecoderBias(encoder: wEnc, encoderBias: bEnc, decoderBias: bDec)
     }
+    if mode == "covariance_whitening" {  // the outermost map: folded last
+      try foldWhitening(directory: directory, dimension: d, encoder: &wEnc, decoder: &wDec, decoderBias: &bDec)
+    }
     let sae = try SparseAutoencoder(
       encoderWeights: wEnc, encoderBias: bEnc, decoderWeights: wDec, decoderBias: bDec,
       activation: activation, inputScale: inputScale)
     return try SAEKitExtras.restoringInputScale(sae, cfg)
   }
 
-  /// The input scale implied by `normalize_activations`.
-  private static func inputScale(_ cfg: InterchangeConfig, normScalingFactor: Float?) throws -> Float {
-    var mode = "none"
-    if let flag = try? cfg.bool("normalize_activations") {
-      mode = flag ? "expected_average_only_in" : "none"  // SAELens < 3 wrote a bool
-    } else if let text = try cfg.string("normalize_activations") {
-      mode = text
-    }
+  /// `normalize_activations` (SAELens < 3 wrote a bool).
+  private static func normalization(_ cfg: InterchangeConfig) throws -> String {
+    if let flag = try? cfg.bool("normalize_activations") { return flag ? "expected_average_only_in" : "none" }
+    return try cfg.string("normalize_activations") ?? "none"
+  }
+
+  /// The input scale implied by `normalize_activations` and the factor given or saved beside the
+  /// weights (`activation_scaler.json`).
+  private static func inputScale(_ cfg: InterchangeConfig, mode: String, normScalingFactor: Float?) throws -> Float {
     switch mode {
-    case "none":
-      if let s = normScalingFactor {
-        throw cfg.fail("a norm scaling factor (\(s)) was given but normalize_activations is \"none\"")
-      }
+    case "none", "covariance_whitening":
       return 1
     case "expected_average_only_in":
       guard let s = normScalingFactor else { return 1 }
@@ -124,33 +135,32 @@ public enum SAELensFormat {
       return s
     default:
       throw cfg.fail(
-        "unsupported normalize_activations '\(mode)': per-token normalisation cannot be represented (supported: none, expected_average_only_in)")
+        "unsupported normalize_activations '\(mode)': it rescales each token by its own norm, which a fixed SAE cannot represent (supported: none, expected_average_only_in, covariance_whitening)")
     }
   }
 
   /// The sparsifying rule of `architecture`.
   private static func activation(
-    _ architecture: String, cfg: InterchangeConfig, weights: InterchangeWeights, width m: Int
+    _ reading: ConfigReading, cfg: InterchangeConfig, weights: InterchangeWeights, width m: Int
   ) throws -> any SparseActivation {
     let extras = try SAEKitExtras(cfg)
-    let function = try cfg.string("activation_fn") ?? cfg.string("activation_fn_str") ?? "relu"
+    let architecture = reading.architecture
     func k() throws -> Int {
-      let k = try cfg.int("k") ?? cfg.object("activation_fn_kwargs")?.int("k")
-      guard let k else { throw cfg.fail("missing key \"k\" (or activation_fn_kwargs.k) for a \(architecture) SAE") }
+      guard let k = reading.k else { throw cfg.fail("missing key \"k\" for a \(architecture) SAE") }
       guard 1...m ~= k else { throw cfg.fail("k = \(k) is outside 1...d_sae = \(m)") }
       return k
     }
-    switch (architecture, function) {
-    case ("standard", "relu"):
+    switch architecture {
+    case "standard":
       return ReLUL1(coefficient: try extras.float("l1_coefficient") ?? Float(cfg.number("l1_coefficient") ?? 0))
-    case ("standard", "topk"), ("topk", _):
+    case "topk":
       return TopK(k: try k())
-    case ("abstopk", _):
+    case "abstopk":
       return AbsTopK(k: try k())
-    case ("batchtopk", _):
+    case "batchtopk":
       let name = weights.has("topk_threshold") ? "topk_threshold" : "threshold"
       return BatchTopK(k: try k(), threshold: try weights.scalar(name))
-    case ("jumprelu", "relu"):
+    case "jumprelu":
       var jump = JumpReLU(
         width: m, l0Coefficient: try extras.float("l0_coefficient") ?? Float(cfg.number("l0_coefficient") ?? 0),
         bandwidth: try extras.float("bandwidth") ?? Float(cfg.number("jumprelu_bandwidth") ?? 0.001))
@@ -163,7 +173,7 @@ public enum SAELensFormat {
       jump.parameters = theta.map(SAEFolding.logThreshold)
       return jump
     default:
-      throw cfg.fail("unsupported activation_fn '\(function)' for architecture '\(architecture)'")
+      throw cfg.fail("unsupported SAELens architecture '\(architecture)'")
     }
   }
 }
