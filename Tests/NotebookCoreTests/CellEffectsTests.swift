@@ -144,6 +144,24 @@ import Testing
     #expect(third.ran.contains("load") && lines(changed, 1) == ["12"], "\(third.ran)")
   }
 
+  /// `loadSAE`'s SAE goes into the cell cache as its folder and scale, not a copy of its weights,
+  /// and comes back the same.
+  @Test func theCellCacheStoresALoadedSAEByReference() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var rng = RandomSource(seed: 3)
+    let saved = try SparseAutoencoder(dimension: 6, width: 12, activation: .topK(k: 2), random: &rng)
+    try SAEFile.save(saved, format: .saeLens, to: directory + "/saved")
+    let context = RuntimeContext(seed: 1, baseDirectory: directory)
+    let loaded = try ModelBuiltins.loadedSAE(SAEFileReference(path: "saved", scale: nil), context)
+    var archive = ValueArchive()
+    let encoded = try archive.encode(.sae(loaded))
+    #expect((encoded as? [String: Any])?["t"] as? String == "saeFile" && archive.tensors.isEmpty)
+    guard case .sae(let back) = try ValueUnarchiver(tensors: nil, context: context, references: .builtins).decode(encoded) else {
+      Issue.record("not an SAE"); return
+    }
+    #expect(back.file == loaded.file && back.model.encoderWeights.storage == saved.encoderWeights.storage)
+  }
+
   @Test func aComputedPathIsNeverCachedNorAreTheCellsThatReadItsNames() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -1,5 +1,5 @@
 extension ValueReferences {
-  /// The model and activations taken as `minilm()`, `tinylm(seed:from:)` and `activations(…)` take them.
+  /// The model, activations and loaded SAEs taken as `minilm()`, `tinylm(seed:from:)`, `activations(…)` and `loadSAE(…)` take them.
   static let builtins = ValueReferences(
     model: { source, context in
       switch source {
@@ -11,5 +11,6 @@ extension ValueReferences {
       try ModelBuiltins.take(
         model, layer: layer, corpusPath: request.corpusPath, tokens: request.tokens, maxLength: request.maxLength,
         context)
-    })
+    },
+    sae: { file, context in try ModelBuiltins.loadedSAE(file, context) })
 }

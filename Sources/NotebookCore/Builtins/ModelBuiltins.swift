@@ -41,8 +41,7 @@ enum ModelBuiltins {
       if let scale, !(scale > 0 && scale.isFinite) {
         throw RuntimeError("scale must be a positive number, got \(scale)", argument: "scale")
       }
-      let model = try SAEFile.load(directory: resolve(try args.string("path"), context), normScalingFactor: scale.map(Float.init))
-      return .sae(TrainedSAE(model: model, activation: model.activation.kind, history: TrainingHistory(), config: TrainingConfig(), seconds: 0))
+      return .sae(try loadedSAE(SAEFileReference(path: try args.string("path"), scale: scale.map(Float.init)), context))
     }.reading(.folder("path")))
     r.addProperty(Property(receiver: .activations, name: "x", type: .matrix, doc: "the activations, (tokens × d)") { v in
       guard case .activations(let a) = v else { throw RuntimeError("not activations") }
@@ -59,6 +58,13 @@ enum ModelBuiltins {
   }
 
   static func resolve(_ path: String, _ context: RuntimeContext) -> String { context.resolve(path) }
+
+  /// The SAE in the folder `file` names, as `loadSAE` returns it (and the cell cache takes it again).
+  static func loadedSAE(_ file: SAEFileReference, _ context: RuntimeContext) throws -> TrainedSAE {
+    let model = try SAEFile.load(directory: resolve(file.path, context), normScalingFactor: file.scale)
+    return TrainedSAE(model: model, activation: model.activation.kind, history: TrainingHistory(), config: TrainingConfig(), seconds: 0,
+                      file: file)
+  }
 
   static func loadModel() throws -> MiniLM { try MiniLM.load(directory: modelDirectory, verifyChecksums: false) }
 

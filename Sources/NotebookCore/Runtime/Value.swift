@@ -151,13 +151,24 @@ public final class TrainedSAE: @unchecked Sendable {
   public let history: TrainingHistory
   public let config: TrainingConfig
   public let seconds: Double
-  public init(model: SparseAutoencoder, activation: ActivationKind, history: TrainingHistory, config: TrainingConfig, seconds: Double) {
+  /// The folder `loadSAE` read it from, unchanged since: the cell cache stores this reference
+  /// instead of the weights (the cell's key already holds the folder's content hash).
+  public let file: SAEFileReference?
+  public init(model: SparseAutoencoder, activation: ActivationKind, history: TrainingHistory, config: TrainingConfig, seconds: Double,
+              file: SAEFileReference? = nil) {
     self.model = model
     self.activation = activation
     self.history = history
     self.config = config
     self.seconds = seconds
+    self.file = file
   }
+}
+
+/// Where a loaded SAE came from: the folder as the cell named it and the scale it was loaded with.
+public struct SAEFileReference: Sendable, Equatable {
+  public var path: String
+  public var scale: Float?
 }
 
 /// A figure made by a cell: its stable name (file stem) and its spec.

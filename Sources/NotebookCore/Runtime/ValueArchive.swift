@@ -3,8 +3,9 @@ import SAEKit
 
 /// Values to and from the cell cache: a JSON tree plus named matrices (stored
 /// in one safetensors file). Doubles are kept as their bit patterns, so a value
-/// read back is bit-identical to the one written. A loaded model and
-/// activations are stored by reference (the model files, the activation cache)
+/// read back is bit-identical to the one written. A loaded model, activations and
+/// an SAE as `loadSAE` read it are stored by reference (the model files, the activation cache,
+/// the SAE folder)
 /// and taken again when read back, through ``ValueReferences``.
 /// Why a value cannot go into the cell cache: the cell is then run every time.
 enum ArchiveError: Error, CustomStringConvertible {
@@ -33,7 +34,9 @@ struct ValueArchive {
     case .table(let t):
       return ["t": "table", "headers": t.headers, "rows": try t.rows.map { try $0.map { try encode($0) } }]
     case .activation(let a): return ["t": "activationKind", "v": try Self.json(a)]
-    case .sae(let s): return try encode(s)
+    case .sae(let s):
+      if let file = s.file { return ["t": "saeFile", "path": file.path, "scale": file.scale.map { bits(Double($0)) } ?? ""] }
+      return try encode(s)
     case .model(let m): return ["t": "model"].merging(Self.source(m.source)) { a, _ in a }
     case .activations(let a):
       return [
@@ -106,6 +109,8 @@ struct ValueReferences: Sendable {
       _ model: ModelValue, _ layer: Int, _ request: (corpusPath: String, tokens: Int, maxLength: Int),
       _ context: RuntimeContext
   ) throws -> ActivationsValue
+  /// Loads an SAE again from the folder it was loaded from.
+  var sae: @Sendable (_ file: SAEFileReference, _ context: RuntimeContext) throws -> TrainedSAE
 }
 
 /// Reads values written by ``ValueArchive``.
@@ -135,6 +140,10 @@ struct ValueUnarchiver {
       return .table(Table(headers: try field(o, "headers"), rows: rows))
     case "activationKind": return .activation(try decoded(try field(o, "v")))
     case "sae": return .sae(try sae(o))
+    case "saeFile":
+      let scale = try field(o, "scale") as String
+      let file = SAEFileReference(path: try field(o, "path"), scale: scale.isEmpty ? nil : Float(try double(scale)))
+      return .sae(try references.sae(file, context))
     case "model": return .model(try references.model(try source(o), context))
     case "activations":
       let request = (corpusPath: try field(o, "corpus") as String, tokens: try field(o, "tokens") as Int,
