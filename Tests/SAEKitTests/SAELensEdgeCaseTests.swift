@@ -71,6 +71,32 @@ import Testing
     #expect(throws: SAEKitError.self) { _ = try read(["sae_lens_version": .string("latest")]) }
   }
 
+  /// Model, hook and writer come in from the file and go out again; SAELens 6's
+  /// training_architecture_details gives a loaded ReLU SAE its L1 coefficient.
+  @Test func metadataIsCarriedBothWays() throws {
+    let loaded = try SAEFile.load(directory: try InterchangeTests.fixture("saelens_topk"))
+    #expect(loaded.provenance == SAEProvenance(modelName: "tiny", hookName: "blocks.0.hook_resid_post", writtenBy: "SAELens 6.5.0"))
+    #expect(try SAEFile.load(directory: try InterchangeTests.fixture("saelens5_topk_by_activation_fn")).provenance
+            == SAEProvenance(hookName: "blocks.0.hook_resid_post", writtenBy: "SAELens < 6 (no version)"))
+    #expect(try SAEFile.load(directory: try InterchangeTests.fixture("sparsify/layers.0")).provenance
+            == SAEProvenance(hookName: "layers.0", writtenBy: "sparsify"))
+    try InterchangeTests.withScratch { dir in
+      try SAEFile.save(loaded, format: .saeLens, to: dir)
+      #expect(try SAEFile.load(directory: dir).provenance
+              == SAEProvenance(modelName: "tiny", hookName: "blocks.0.hook_resid_post", writtenBy: "SAEKit"))
+      try SAEFile.save(loaded, format: .saeLens, to: dir, hookName: "blocks.1.hook_resid_post", modelName: "minilm")
+      #expect(try SAEFile.load(directory: dir).provenance.hookName == "blocks.1.hook_resid_post")
+      try InterchangeTests.editConfig(dir) { cfg in
+        cfg["architecture"] = "standard"
+        cfg["saekit"] = nil
+        var metadata = cfg["metadata"] as? [String: Any] ?? [:]
+        metadata["training_architecture_details"] = ["l1_coefficient": 5.0, "lp_norm": 1.0]
+        cfg["metadata"] = metadata
+      }
+      #expect((try SAEFile.load(directory: dir).activation as? ReLUL1)?.coefficient == 5)
+    }
+  }
+
   @Test func aSecondFormatIsNotSavedOverTheFirst() throws {
     try InterchangeTests.withScratch { dir in
       let sae = try InterchangeTests.makeSAE(.topK(k: 4))

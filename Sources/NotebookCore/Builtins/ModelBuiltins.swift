@@ -22,6 +22,8 @@ enum ModelBuiltins {
       .positional("sae", .sae, "the SAE to save"),
       .labeled("to", .string, "folder to write"),
       .labeled("format", .string, default: .value(.string("saelens")), "\"saelens\" (cfg.json + sae_weights.safetensors) or \"sparsify\""),
+      .labeled("model", .string, default: .absent, "SAELens metadata.model_name (default: the one a loaded SAE came with)"),
+      .labeled("hook", .string, default: .absent, "SAELens metadata.hook_name, e.g. blocks.3.hook_resid_post (default: likewise)"),
     ], returns: .void, doc: "Saves an SAE in SAELens's or EleutherAI sparsify's format.") { args, context in
       let format: SAEFile.Format
       switch try args.string("format") {
@@ -29,7 +31,8 @@ enum ModelBuiltins {
       case "sparsify": format = .sparsify
       case let other: throw RuntimeError("unknown format '\(other)'; use \"saelens\" or \"sparsify\"", argument: "format")
       }
-      try SAEFile.save(try args.sae("sae").model, format: format, to: resolve(try args.string("to"), context), hookName: nil, modelName: nil)
+      try SAEFile.save(try args.sae("sae").model, format: format, to: resolve(try args.string("to"), context),
+                       hookName: try args.optionalString("hook"), modelName: try args.optionalString("model"))
       return .void
     }.writing(.folder("to")))
     r.add(Builtin("loadSAE", [.positional("path", .string, "a SAELens or sparsify SAE folder"),

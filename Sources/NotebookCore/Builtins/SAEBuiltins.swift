@@ -52,6 +52,9 @@ enum SAEBuiltins {
       ("dim", .int, "input dimension d", { .int($0.model.dimension) }),
       ("decoder", .matrix, "decoder rows W_dec, (width × dim): unit norm when trained here, the file's norms when loaded by loadSAE", { .matrix($0.model.decoderWeights) }),
       ("seconds", .double, "wall-clock training time", { .double($0.seconds) }),
+      ("modelName", .string, "the model a loaded SAE's file names (\"\" when unknown)", { .string($0.model.provenance.modelName ?? "") }),
+      ("hookName", .string, "the hook a loaded SAE's file names, e.g. blocks.8.hook_resid_pre (\"\" when unknown)",
+       { .string($0.model.provenance.hookName ?? "") }),
     ]
     for (name, type, doc, get) in properties {
       r.addProperty(Property(receiver: .sae, name: name, type: type, doc: doc) { v in

@@ -21,7 +21,7 @@ extension Value {
         DisplayField("learning rate", Value.double(Double(s.config.peakLearningRate(width: m.width))).brief),
         DisplayField("input scale", Value.double(Double(m.inputScale)).brief),
         DisplayField("final training FVU", s.history.fvu.last.map { Value.double($0).brief } ?? "–"),
-      ])
+      ] + s.provenanceFields)
     case .table(let t):
       return .table(headers: t.headers, rows: t.rows.map { $0.map(\.brief) })
     case .model(let value):

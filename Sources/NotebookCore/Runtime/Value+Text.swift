@@ -47,4 +47,12 @@ extension TrainedSAE {
   public var summary: String {
     "SAE(d: \(model.dimension), m: \(model.width), \(activation.literal), \(history.step.count) steps)"
   }
+
+  /// The file's model, hook and writer, for an SAE that came from one (none for one trained here).
+  var provenanceFields: [DisplayField] {
+    let p = model.provenance
+    return [("model", p.modelName), ("hook", p.hookName), ("written by", p.writtenBy)].compactMap { name, value in
+      value.map { DisplayField(name, $0) }
+    }
+  }
 }

@@ -81,6 +81,7 @@ struct ValueArchive {
         "lr": s.config.learningRate.map { bits(Double($0)) } ?? "", "deadWindow": s.config.deadWindowTokens,
       ],
       "seconds": bits(s.seconds),
+      "provenance": try Self.json(m.provenance),
     ] as [String: Any]
   }
 
@@ -205,10 +206,11 @@ struct ValueUnarchiver {
     var activation = kind.make(width: try matrix(try field(o, "W_dec")).rows)
     activation.parameters = try (try field(o, "parameters") as [String]).map { Float(try double($0)) }
     activation.state = try (try field(o, "state") as [String]).map { Float(try double($0)) }
-    let model = try SparseAutoencoder(
+    var model = try SparseAutoencoder(
       encoderWeights: try matrix(try field(o, "W_enc")), encoderBias: try matrix(try field(o, "b_enc")).storage,
       decoderWeights: try matrix(try field(o, "W_dec")), decoderBias: try matrix(try field(o, "b_dec")).storage,
       activation: activation, inputScale: Float(try double(o["inputScale"])))
+    if let provenance = o["provenance"] as? String { model.provenance = try decoded(provenance) }  // (older entries have none)
     let h: [String: Any] = try field(o, "history")
     var history = TrainingHistory()
     history.step = try field(h, "step")

@@ -91,10 +91,12 @@ struct SAEKitExtras {
   static func restoringInputScale(_ sae: SparseAutoencoder, _ cfg: InterchangeConfig) throws -> SparseAutoencoder {
     guard let s = try SAEKitExtras(cfg).float("input_scale"), s != 1, sae.inputScale == 1 else { return sae }
     guard s.isFinite, s > 0 else { throw cfg.fail("saekit.input_scale must be positive and finite, got \(s)") }
-    return try SparseAutoencoder(
+    var restored = try SparseAutoencoder(
       encoderWeights: sae.encoderWeights.map { $0 / s }, encoderBias: sae.encoderBias,
       decoderWeights: sae.decoderWeights.scaled(by: s), decoderBias: sae.decoderBias.map { $0 * s },
       activation: sae.activation, inputScale: s)
+    restored.provenance = sae.provenance
+    return restored
   }
 }
 

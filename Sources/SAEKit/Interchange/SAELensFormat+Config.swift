@@ -101,3 +101,17 @@ extension SAELensFormat {
     decoderBias = zip(shifted.storage, mean).map { $0 + $1 }
   }
 }
+
+extension SAELensFormat {
+  /// What a `cfg.json` says about the SAE's origin: `metadata.model_name` / `hook_name` (a pre-6
+  /// file's top-level `model_name` / `hook_name` / `hook_point`), and who wrote it (our own
+  /// `metadata.written_by`, else the SAELens version).
+  static func provenance(_ cfg: InterchangeConfig) throws -> SAEProvenance {
+    let metadata = try cfg.object("metadata")
+    let version = try cfg.string("sae_lens_version") ?? metadata?.string("sae_lens_version")
+    return SAEProvenance(
+      modelName: try metadata?.string("model_name") ?? cfg.string("model_name"),
+      hookName: try metadata?.string("hook_name") ?? cfg.string("hook_name") ?? cfg.string("hook_point"),
+      writtenBy: try metadata?.string("written_by") ?? "SAELens \(version ?? "< 6 (no version)")")
+  }
+}

@@ -5,6 +5,9 @@ extension SAELensFormat {
   /// writes (recorded as `metadata.sae_lens_version`, which SAELens's loader reads to
   /// choose between its ≥ 6 and pre-6 config handling).
   public static let writtenConfigVersion = "6.0.0"
+  /// `metadata.written_by` of the files we write: the version above names the config layout,
+  /// not the program that wrote it.
+  public static let writer = "SAEKit"
 
   /// Saves `sae` to `directory` (created when missing) as SAELens 6 writes an
   /// inference SAE, so `SAE.load_from_disk(directory)` reproduces our reconstructions.
@@ -31,8 +34,9 @@ extension SAELensFormat {
   /// the same SAE always gives byte-identical files.
   ///
   /// - Parameters:
-  ///   - hookName: the TransformerLens hook the SAE reads (`metadata.hook_name`), e.g. `blocks.3.hook_resid_post`.
-  ///   - modelName: `metadata.model_name`.
+  ///   - hookName: the TransformerLens hook the SAE reads (`metadata.hook_name`), e.g. `blocks.3.hook_resid_post`;
+  ///     default: the one the SAE was loaded with (``SparseAutoencoder/provenance``).
+  ///   - modelName: `metadata.model_name` (default: likewise).
   /// - Throws: for a BatchTopK, Mutual Choice or Feature Choice SAE without an
   ///   inference threshold (train it first), a negative threshold, an activation
   ///   SAELens has no counterpart for, and I/O errors.
@@ -77,12 +81,14 @@ extension SAELensFormat {
     cfg["device"] = .string("cpu")
     cfg["apply_b_dec_to_input"] = .bool(true)
     cfg["normalize_activations"] = .string("none")
+    let hookName = hookName ?? sae.provenance.hookName, modelName = modelName ?? sae.provenance.modelName
     cfg["reshape_activations"] = .string(hookName?.hasSuffix("hook_z") == true ? "hook_z" : "none")
     cfg["metadata"] = .object([
       "hook_name": .optional(hookName),
       "model_name": .optional(modelName),
       "sae_lens_version": .string(writtenConfigVersion),
       "sae_lens_training_version": .string(writtenConfigVersion),
+      "written_by": .string(writer),
     ])
     cfg[SAEKitExtras.key] = SAEKitExtras.describing(sae)
 

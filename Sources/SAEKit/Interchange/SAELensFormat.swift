@@ -111,9 +111,10 @@ public enum SAELensFormat {
     if mode == "covariance_whitening" {  // the outermost map: folded last
       try foldWhitening(directory: directory, dimension: d, encoder: &wEnc, decoder: &wDec, decoderBias: &bDec)
     }
-    let sae = try SparseAutoencoder(
+    var sae = try SparseAutoencoder(
       encoderWeights: wEnc, encoderBias: bEnc, decoderWeights: wDec, decoderBias: bDec,
       activation: activation, inputScale: inputScale)
+    sae.provenance = try provenance(cfg)
     return try SAEKitExtras.restoringInputScale(sae, cfg)
   }
 
@@ -150,9 +151,15 @@ public enum SAELensFormat {
       guard 1...m ~= k else { throw cfg.fail("k = \(k) is outside 1...d_sae = \(m)") }
       return k
     }
+    // Training hyper-parameters: ours (`saekit`), a pre-6 file's top level, or SAELens 6's
+    // `metadata.training_architecture_details`.
+    let details = try cfg.object("metadata")?.object("training_architecture_details")
+    func trained(_ key: String) throws -> Float? {
+      try extras.float(key) ?? (cfg.number(key) ?? details?.number(key)).map(Float.init)
+    }
     switch architecture {
     case "standard":
-      return ReLUL1(coefficient: try extras.float("l1_coefficient") ?? Float(cfg.number("l1_coefficient") ?? 0))
+      return ReLUL1(coefficient: try trained("l1_coefficient") ?? 0)
     case "topk":
       return TopK(k: try k())
     case "abstopk":
@@ -162,8 +169,8 @@ public enum SAELensFormat {
       return BatchTopK(k: try k(), threshold: try weights.scalar(name))
     case "jumprelu":
       var jump = JumpReLU(
-        width: m, l0Coefficient: try extras.float("l0_coefficient") ?? Float(cfg.number("l0_coefficient") ?? 0),
-        bandwidth: try extras.float("bandwidth") ?? Float(cfg.number("jumprelu_bandwidth") ?? 0.001))
+        width: m, l0Coefficient: try trained("l0_coefficient") ?? 0,
+        bandwidth: try extras.float("bandwidth") ?? (cfg.number("jumprelu_bandwidth") ?? details?.number("jumprelu_bandwidth")).map(Float.init) ?? 0.001)
       if !weights.has("threshold"), weights.has("log_threshold") {  // a JumpReLUTrainingSAE state dict
         jump.parameters = try weights.vector("log_threshold", count: m, why: "[d_sae] from cfg.json")
         return jump

@@ -79,9 +79,13 @@ public enum SparsifyFormat {
     let bEnc = try weights.vector("encoder.bias", count: m, why: "[num_latents] from cfg.json")
     let wDec = try weights.matrix("W_dec", rows: m, cols: d, why: "[num_latents, d_in] from cfg.json")
     let bDec = try weights.vector("b_dec", count: d, why: "[d_in] from cfg.json")
-    let sae = try SparseAutoencoder(
+    var sae = try SparseAutoencoder(
       encoderWeights: encoder.transposed, encoderBias: bEnc, decoderWeights: wDec, decoderBias: bDec,
       activation: TopK(k: k))
+    // sparsify names no model; its hookpoint is the folder's name.
+    sae.provenance = SAEProvenance(
+      hookName: URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent,
+      writtenBy: try cfg.object(SAEKitExtras.key) != nil ? SAELensFormat.writer : "sparsify")
     return try SAEKitExtras.restoringInputScale(sae, cfg)
   }
 

@@ -25,6 +25,8 @@ public struct SparseAutoencoder: Sendable {
   public var activation: any SparseActivation
   /// `s`, multiplied into inputs before encoding and divided out after decoding.
   public var inputScale: Float
+  /// The model, hook and writer a loaded SAE's file names (empty when trained here).
+  public var provenance = SAEProvenance()
 
   /// Model dimension `d`.
   public var dimension: Int { decoderWeights.cols }
