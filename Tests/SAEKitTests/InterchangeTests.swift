@@ -176,6 +176,12 @@ import Testing
       try Self.editConfig(dir) { $0["architecture"] = "batchtopk"; $0["k"] = 5.0; $0["saekit"] = nil }
       let batch = try #require(try SAELensFormat.load(directory: dir).activation as? BatchTopK)
       #expect(batch.k == 5 && batch.threshold == 0.25)
+      // SAELens types BatchTopK's k as a float; a Matryoshka BatchTopK checkpoint computes the same way.
+      try Self.editConfig(dir) { $0["architecture"] = "matryoshka_batchtopk"; $0["k"] = 4.6 }
+      let matryoshka = try #require(try SAELensFormat.load(directory: dir).activation as? BatchTopK)
+      #expect(matryoshka.k == 5 && matryoshka.threshold == 0.25)
+      try Self.editConfig(dir) { $0["architecture"] = "topk"; $0["k"] = 4.6 }
+      expectFileError(dir + "/cfg.json", "k = 4.6 is not a whole number") { _ = try SAELensFormat.load(directory: dir) }
     }
   }
 

@@ -14,8 +14,9 @@ extension SAELensFormat {
   /// The architecture and `k` a `cfg.json` stands for, by SAELens's rules.
   struct ConfigReading: Equatable {
     var architecture: String
-    /// `k` of the TopK family (nil for the others).
-    var k: Int?
+    /// `k` of the TopK family (nil for the others); SAELens types it as a float, and a BatchTopK
+    /// checkpoint may hold a fractional one.
+    var k: Double?
     /// Whether the file is older than SAELens 6 (or names no version).
     var isPre6: Bool
   }
@@ -32,14 +33,16 @@ extension SAELensFormat {
       }
       architecture = named
     }
-    var k = try cfg.int("k")
+    var k = try cfg.number("k")
     if isPre6 {
       let function = try cfg.string("activation_fn") ?? cfg.string("activation_fn_str")
-      if function == "topk", let kwargsK = try cfg.object("activation_fn_kwargs")?.int("k") {
+      if function == "topk", let kwargsK = try cfg.object("activation_fn_kwargs")?.number("k") {
         architecture = "topk"
         k = kwargsK
       }
     }
+    // A Matryoshka BatchTopK checkpoint computes as a BatchTopK one (only its training loss differs).
+    if architecture == "matryoshka_batchtopk" { architecture = "batchtopk" }
     return ConfigReading(architecture: architecture, k: ["topk", "abstopk", "batchtopk"].contains(architecture) ? k : nil,
                          isPre6: isPre6)
   }

@@ -58,7 +58,7 @@ public enum SAELensFormat {
   /// `sae_weights.safetensors`.
   public static let weightsFileName = "sae_weights.safetensors"
   /// The architectures ``load(directory:normScalingFactor:)`` understands.
-  public static let supportedArchitectures = ["standard", "topk", "abstopk", "jumprelu", "batchtopk"]
+  public static let supportedArchitectures = ["standard", "topk", "abstopk", "jumprelu", "batchtopk", "matryoshka_batchtopk"]
 
   /// Loads the SAE in `directory`.
   ///
@@ -146,10 +146,12 @@ public enum SAELensFormat {
   ) throws -> any SparseActivation {
     let extras = try SAEKitExtras(cfg)
     let architecture = reading.architecture
-    func k() throws -> Int {
+    func k(fractional: Bool = false) throws -> Int {
       guard let k = reading.k else { throw cfg.fail("missing key \"k\" for a \(architecture) SAE") }
-      guard 1...m ~= k else { throw cfg.fail("k = \(k) is outside 1...d_sae = \(m)") }
-      return k
+      let shown = k.rounded() == k && abs(k) < 0x1p53 ? "\(Int(k))" : "\(k)"
+      guard k.isFinite, k >= 1, k <= Double(m) else { throw cfg.fail("k = \(shown) is outside 1...d_sae = \(m)") }
+      guard fractional || k.rounded() == k else { throw cfg.fail("k = \(shown) is not a whole number, as a \(architecture) SAE needs") }
+      return Int(k.rounded())
     }
     // Training hyper-parameters: ours (`saekit`), a pre-6 file's top level, or SAELens 6's
     // `metadata.training_architecture_details`.
@@ -165,8 +167,10 @@ public enum SAELensFormat {
     case "abstopk":
       return AbsTopK(k: try k())
     case "batchtopk":
+      // Inference is by the threshold, exactly; a fractional k (SAELens's BatchTopK keeps
+      // int(k·B) of a batch) is rounded for the batch rule, used only to train on or by choice.
       let name = weights.has("topk_threshold") ? "topk_threshold" : "threshold"
-      return BatchTopK(k: try k(), threshold: try weights.scalar(name))
+      return BatchTopK(k: try k(fractional: true), threshold: try weights.scalar(name))
     case "jumprelu":
       var jump = JumpReLU(
         width: m, l0Coefficient: try trained("l0_coefficient") ?? 0,
