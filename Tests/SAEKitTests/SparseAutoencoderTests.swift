@@ -87,4 +87,23 @@ import Testing
     let recovery = try FeatureRecovery(truth: data.features, learned: result.model.decoderWeights)
     #expect(recovery.recoveredFraction >= 0.9, "recovered \(recovery.recoveredFraction), MMCS \(recovery.meanMaxCosine), final FVU \(result.history.fvu.last!)")
   }
+
+  /// A large input is encoded in chunks of whole product blocks: the same codes, bit for bit, as
+  /// the dense path (here with a small limit, so that 3,000 rows × 48 latents, twelve product
+  /// blocks of 250 rows, stream in chunks of two blocks); batch rules ignore the limit.
+  @Test(arguments: [ActivationKind.relu(l1: 1), .topK(k: 4), .absTopK(k: 3), .jumpReLU(l0: 1), .batchTopK(k: 4), .mutualChoice(k: 2)])
+  func streamingEncodeGivesTheDenseBits(kind: ActivationKind) throws {
+    var rng = RandomSource(seed: 8)
+    var sae = try SparseAutoencoder(dimension: 16, width: 48, activation: kind, random: &rng)
+    sae.encoderBias = (0..<48).map { _ in Float(rng.gaussian(mean: 0, std: 0.2)) }
+    sae.inputScale = 1.3
+    if case .batchTopK = kind { sae.activation = BatchTopK(k: 4, threshold: 0.3) }
+    let x = Matrix.gaussian(rows: 3000, cols: 16, mean: 0, std: 1, using: &rng)
+    let dense = try sae.encode(x, denseLimit: .max)
+    #expect(Matrix.productBlocks(rows: 3000).count == 12)
+    let streamed = try sae.encode(x, denseLimit: 48 * 2999)  // chunks of ≤ 749 rows: two blocks
+    #expect(streamed == dense)
+    #expect(try sae.encode(x) == dense)
+    #expect(try SparseCodes.stacking([dense, dense]).rows == 6000)
+  }
 }

@@ -22,6 +22,38 @@ extension Matrix {
   /// Rows of `op(A)` per sgemm call when a product is split over cores.
   static let productBlockRows = 256
 
+  /// The row blocks a product with `m` result rows is split into, one sgemm call each.
+  public static func productBlocks(rows m: Int) -> [Range<Int>] {
+    let blocks = (m + productBlockRows - 1) / productBlockRows
+    return (0..<blocks).map { Parallel.range(chunk: $0, of: blocks, count: m) }
+  }
+
+  /// `A·B` computed block by block over `rowBlocks` (consecutive, covering A's rows), one sgemm
+  /// call per block: rows of a larger product computed in that product's blocks
+  /// (``productBlocks(rows:)``, shifted) get exactly its bits.
+  public func matmul(_ b: Matrix, rowBlocks: [Range<Int>]) throws -> Matrix {
+    guard cols == b.rows else { throw SAEKitError.shapeMismatch(operation: "A·B", lhs: shape, rhs: b.shape) }
+    try require(rowBlocks.first?.lowerBound == 0 && rowBlocks.last?.upperBound == rows
+                && zip(rowBlocks, rowBlocks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound },
+                "row blocks must be consecutive and cover 0..<\(rows)")
+    var c = Matrix(rows: rows, cols: b.cols)
+    if cols == 0 || rows == 0 || b.cols == 0 { return c }
+    let (k, n) = (cols, b.cols)
+    storage.withUnsafeBufferPointer { pa in
+      b.storage.withUnsafeBufferPointer { pb in
+        c.storage.withUnsafeMutableBufferPointer { pc in
+          let (ap, bp, cp) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
+          Parallel.forEachChunk(count: rowBlocks.count, chunks: rowBlocks.count) { block, _ in
+            let r = rowBlocks[block]
+            BLAS.gemm(transposeA: false, transposeB: false, m: r.count, n: n, k: k, alpha: 1, a: ap + r.lowerBound * k, lda: k,
+                      b: bp, ldb: n, beta: 0, c: cp + r.lowerBound * n, ldc: n)
+          }
+        }
+      }
+    }
+    return c
+  }
+
   /// `op(A)·op(B)` with shape checks.
   ///
   /// Large products are split into blocks of ``productBlockRows`` rows of the
@@ -44,7 +76,7 @@ extension Matrix {
       b.storage.withUnsafeBufferPointer { pb in
         c.storage.withUnsafeMutableBufferPointer { pc in
           let (ap, bp, cp) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
-          let blocks = (m + productBlockRows - 1) / productBlockRows
+          let blocks = (m + productBlockRows - 1) / productBlockRows  // as productBlocks(rows:)
           Parallel.forEachChunk(count: m, chunks: blocks) { _, rows in
             BLAS.gemm(
               transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: ka,

@@ -32,6 +32,10 @@ public protocol SparseActivation: Sendable, CustomStringConvertible {
   var auxiliaryRanking: SelectionRanking { get }
   /// Codes used at inference time (BatchTopK: the estimated threshold).
   func inferenceCodes(_ pre: Matrix) -> SparseCodes
+  /// Whether ``inferenceCodes(_:)`` decides each row alone (TopK, ReLU, thresholds), so that
+  /// ``SparseAutoencoder/encode(_:denseLimit:)`` may encode a large input in row chunks. False
+  /// (the default) for batch rules, whose codes depend on the other rows.
+  var inferenceIsPerRow: Bool { get }
   /// Codes used during training; may update running state (BatchTopK's threshold).
   mutating func trainingCodes(_ pre: Matrix) -> SparseCodes
   /// The penalty and the gradients with respect to `pre` (aligned with the codes' entries).
@@ -67,6 +71,9 @@ public struct ActivationGradients {
 }
 
 extension SparseActivation {
+  /// Inference reads the whole batch (the safe default).
+  public var inferenceIsPerRow: Bool { false }
+
   /// Dead latents are ranked by value (the default).
   public var auxiliaryRanking: SelectionRanking { .value }
 

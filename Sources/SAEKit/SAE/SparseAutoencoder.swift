@@ -70,20 +70,49 @@ public struct SparseAutoencoder: Sendable {
   }
 
   /// `pre = (s·x − b_dec)·W_enc + b_enc`, `(B × m)`.
-  public func preActivations(_ x: Matrix) throws -> Matrix {
+  public func preActivations(_ x: Matrix) throws -> Matrix { try preActivations(x, rowBlocks: nil) }
+
+  /// ``preActivations(_:)``, its product computed over `rowBlocks` (nil: the product's own split).
+  private func preActivations(_ x: Matrix, rowBlocks: [Range<Int>]?) throws -> Matrix {
     guard x.cols == dimension else {
       throw SAEKitError.shapeMismatch(operation: "SAE encode (x vs W_enc)", lhs: x.shape, rhs: encoderWeights.shape)
     }
     var input = x.scaled(by: inputScale)
     try input.addRowVector(decoderBias, scale: -1)
-    var pre = try input.matmul(encoderWeights)
+    var pre = try rowBlocks.map { try input.matmul(encoderWeights, rowBlocks: $0) } ?? input.matmul(encoderWeights)
     try pre.addRowVector(encoderBias)
     return pre
   }
 
-  /// The sparse codes of `x (B × d)`, inference rule.
-  public func encode(_ x: Matrix) throws -> SparseCodes {
-    activation.inferenceCodes(try preActivations(x))
+  /// The most pre-activations (`B·m` floats) ``encode(_:denseLimit:)`` computes at once: 64 M
+  /// floats, 256 MB. A larger input is encoded in row chunks of at most 16 M floats, so memory
+  /// stays `O(chunk·m + nnz)` (100k tokens × 65,536 latents would need 26 GB at once).
+  public static let denseEncodingLimit = 1 << 26
+
+  /// The sparse codes of `x (B × d)`, inference rule. Inputs whose `B × m` pre-activations
+  /// exceed `denseLimit` floats are encoded in chunks of whole product blocks
+  /// (``Matrix/productBlocks(rows:)``) when the rule decides each row alone
+  /// (``SparseActivation/inferenceIsPerRow``): the same bits as the dense path, in
+  /// `O(chunk·m + nnz)` memory. A batch rule always sees the whole input.
+  public func encode(_ x: Matrix, denseLimit: Int = denseEncodingLimit) throws -> SparseCodes {
+    guard x.rows > denseLimit / max(width, 1), activation.inferenceIsPerRow else {
+      return activation.inferenceCodes(try preActivations(x))
+    }
+    let chunkRows = max(denseLimit / 4, 1) / max(width, 1)
+    var parts: [SparseCodes] = []
+    var group: [Range<Int>] = []
+    func flush() throws {
+      guard let lo = group.first?.lowerBound, let hi = group.last?.upperBound else { return }
+      let shifted = group.map { ($0.lowerBound - lo)..<($0.upperBound - lo) }
+      parts.append(activation.inferenceCodes(try preActivations(try x.rows(in: lo..<hi), rowBlocks: shifted)))
+      group.removeAll(keepingCapacity: true)
+    }
+    for block in Matrix.productBlocks(rows: x.rows) {
+      if let lo = group.first?.lowerBound, block.upperBound - lo > chunkRows { try flush() }
+      group.append(block)
+    }
+    try flush()
+    return try SparseCodes.stacking(parts)
   }
 
   /// `x̂ = (z·W_dec + b_dec) / s`, `(B × d)` in input units.

@@ -32,6 +32,27 @@ public struct SparseCodes: Sendable, Equatable {
     self.values = values
   }
 
+  /// The rows of `parts`, one after the other (all of one width).
+  public static func stacking(_ parts: [SparseCodes]) throws -> SparseCodes {
+    guard let first = parts.first else { throw SAEKitError.invalidArgument("no codes to stack") }
+    guard parts.allSatisfy({ $0.width == first.width }) else {
+      throw SAEKitError.invalidArgument("cannot stack codes of widths \(Set(parts.map(\.width)).sorted())")
+    }
+    let rows = parts.reduce(0) { $0 + $1.rows }, entries = parts.reduce(0) { $0 + $1.indices.count }
+    var rowStart = [Int](), indices = [Int32](), values = [Float]()
+    rowStart.reserveCapacity(rows + 1)
+    indices.reserveCapacity(entries)
+    values.reserveCapacity(entries)
+    rowStart.append(0)
+    for part in parts {
+      let base = indices.count
+      rowStart.append(contentsOf: part.rowStart.dropFirst().map { $0 + base })
+      indices.append(contentsOf: part.indices)
+      values.append(contentsOf: part.values)
+    }
+    return try SparseCodes(rows: rows, width: first.width, rowStart: rowStart, indices: indices, values: values)
+  }
+
   /// Codes with exactly `k` entries per row, stored row after row.
   public init(rows: Int, width: Int, k: Int, indices: [Int32], values: [Float]) {
     precondition(indices.count == rows * k && values.count == rows * k, "fixed-k codes need rows·k entries")

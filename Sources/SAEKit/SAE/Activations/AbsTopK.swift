@@ -22,6 +22,8 @@ public struct AbsTopK: SparseActivation {
 
   public var description: String { "AbsTopK(k: \(k))" }
 
+  public var inferenceIsPerRow: Bool { true }
+
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
     SparseCodes.topK(of: pre, k: k, rankedBy: .magnitude)
   }

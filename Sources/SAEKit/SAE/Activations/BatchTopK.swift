@@ -33,6 +33,8 @@ public struct BatchTopK: SparseActivation {
     "BatchTopK(k: \(k)" + (threshold.map { ", θ: \(formatCompact($0))" } ?? "") + ")"
   }
 
+  public var inferenceIsPerRow: Bool { threshold != nil }
+
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
     guard let theta = threshold else { return batchCodes(pre).codes }
     return SparseCodes.filtering(pre) { _, v in v > theta }

@@ -40,6 +40,8 @@ public struct FeatureChoice: SparseActivation {
     "FeatureChoice(k: \(k), zipf: \(zipfExponent), inference: \(inference.rawValue))"
   }
 
+  public var inferenceIsPerRow: Bool { inference == .threshold && !thresholds.isEmpty }
+
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
     guard inference == .threshold, thresholds.count == pre.cols else { return batchCodes(pre).codes }
     return thresholds.withUnsafeBufferPointer { t in SparseCodes.filtering(pre) { j, v in v > t[j] } }

@@ -43,6 +43,8 @@ public struct JumpReLU: SparseActivation {
 
   public var description: String { "JumpReLU(l0: \(l0Coefficient), bandwidth: \(bandwidth))" }
 
+  public var inferenceIsPerRow: Bool { true }
+
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
     let theta = thresholds
     return theta.withUnsafeBufferPointer { t in

@@ -32,6 +32,8 @@ public struct MutualChoice: SparseActivation {
     "MutualChoice(k: \(k), inference: \(inference.rawValue)" + (threshold.map { ", θ: \(formatCompact($0))" } ?? "") + ")"
   }
 
+  public var inferenceIsPerRow: Bool { inference == .threshold && batch.threshold != nil }
+
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
     inference == .batch ? batch.batchCodes(pre).codes : batch.inferenceCodes(pre)
   }

@@ -19,6 +19,8 @@ public struct ReLUL1: SparseActivation {
 
   public var description: String { "ReLU(l1: \(coefficient))" }
 
+  public var inferenceIsPerRow: Bool { true }
+
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
     SparseCodes.filtering(pre) { _, v in v > 0 }
   }

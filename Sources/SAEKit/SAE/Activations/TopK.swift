@@ -12,6 +12,8 @@ public struct TopK: SparseActivation {
 
   public var description: String { "TopK(k: \(k))" }
 
+  public var inferenceIsPerRow: Bool { true }
+
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes { SparseCodes.topK(of: pre, k: k) }
 
   public mutating func trainingCodes(_ pre: Matrix) -> SparseCodes { inferenceCodes(pre) }
