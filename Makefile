@@ -103,6 +103,7 @@ bench: deps model
 	$(BENCH_ENV) .build/release/saekit-bench --itda bench/out
 	$(BENCH_ENV) .build/release/saekit-bench --tinylm bench/out
 	$(BENCH_ENV) .build/release/saekit-bench --language
+	$(BENCH_ENV) .build/release/saekit-bench --streaming
 	@if [ -x bench/.venv/bin/python ]; then \
 	  $(BENCH_ENV) bench/.venv/bin/python bench/peer_topk.py --dir bench/out && \
 	  $(BENCH_ENV) bench/.venv/bin/python bench/peer_itda.py --dir bench/out --repeats 1 && \

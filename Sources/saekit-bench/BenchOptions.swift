@@ -28,6 +28,7 @@ struct BenchOptions {
   var tinylmDirectory: String?
   /// `--language`: time the cell interpreter against CPython (``LanguageBenchmark``).
   var language = false
+  var streaming = false
   var tinylmSteps = 30
   /// `--rules DIR`: time the allocation rules against TopK (``AllocationBenchmark``) instead, into DIR.
   var rulesDirectory: String?
@@ -46,6 +47,7 @@ struct BenchOptions {
       --rules DIR    time AbsTopK, Mutual Choice and Feature Choice training steps against TopK's
                      (same --d/--m/--k/--batch/--steps), write rules.json into DIR
       --language     time the cell interpreter against CPython on the same programs
+      --streaming    peak memory and time of SAE evaluation streamed in chunks against the dense path
       --tinylm DIR   run the TinyLM training benchmark (batches of 16 × 128 bytes), write tinylm_* files into DIR
                      [--tinylm-steps N (30)]
     """
@@ -78,6 +80,7 @@ struct BenchOptions {
       case "--itda": itdaDirectory = try value("--itda")
       case "--tinylm": tinylmDirectory = try value("--tinylm")
       case "--language": language = true
+      case "--streaming": streaming = true
       case "--rules": rulesDirectory = try value("--rules")
       case "--tinylm-steps": tinylmSteps = try int("--tinylm-steps")
       case "--itda-tokens": itdaTokens = try int("--itda-tokens")

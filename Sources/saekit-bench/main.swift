@@ -11,15 +11,21 @@ import SAEKit
 // peer: bench/peer_minilm.py). `--itda DIR` times ITDA dictionary construction
 // (ITDABenchmark.swift; peer: bench/peer_itda.py). `--rules DIR` times the allocation
 // rules (AbsTopK, Mutual and Feature Choice) against TopK (AllocationBenchmark.swift).
+// `--streaming` measures streamed against dense SAE evaluation (StreamingEncodeBenchmark.swift).
 
 BLASCoreSelection.reexecutingWithBetterCoreIfNeeded()  // before any BLAS call (see its documentation)
 if CommandLine.arguments.contains("--probe") { Probe.topK(); Probe.variants(); Probe.allocation(); exit(0) }
+if let i = CommandLine.arguments.firstIndex(of: "--encode-probe"), i + 1 < CommandLine.arguments.count {
+  do { try StreamingEncodeBenchmark.probe(CommandLine.arguments[i + 1]); exit(0) } catch { print("error: \(error)"); exit(1) }
+}
 do {
   let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
   if let directory = options.rulesDirectory {
     try AllocationBenchmark(options: options).run(directory: directory)
   } else if options.language {
     try LanguageBenchmark.run()
+  } else if options.streaming {
+    try StreamingEncodeBenchmark.run()
   } else if options.tinylmDirectory != nil {
     try TinyLMBenchmark(options: options).run()
   } else if options.itdaDirectory != nil {
