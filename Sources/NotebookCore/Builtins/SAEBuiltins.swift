@@ -49,6 +49,7 @@ enum SAEBuiltins {
         ]))
       }),
       ("width", .int, "number of latents m", { .int($0.model.width) }),
+      ("activation", .activation, "the sparsifying rule, e.g. .topK(k: 32)", { .activation($0.activation) }),
       ("dim", .int, "input dimension d", { .int($0.model.dimension) }),
       ("decoder", .matrix, "decoder rows W_dec, (width × dim): unit norm when trained here, the file's norms when loaded by loadSAE", { .matrix($0.model.decoderWeights) }),
       ("seconds", .double, "wall-clock training time", { .double($0.seconds) }),
