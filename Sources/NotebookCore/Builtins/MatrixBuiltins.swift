@@ -10,6 +10,7 @@ enum MatrixBuiltins {
     r.add(matmul)
     r.add(transpose)
     r.add(saveMatrix)
+    r.add(saveActivations)
     let axisDoc = "0: down the rows, one value per column; 1: along each row, one value per row"
     let reductions: [(String, String, @Sendable (Matrix, Int) throws -> [Double])] = [
       ("sum", "Sums along an axis (accumulated in Double), like NumPy's sum(axis:).", { try $0.sum(axis: $1) }),
@@ -101,6 +102,22 @@ enum MatrixBuiltins {
     try DarkMatterBuiltins.attributing("to") { try NPY.write(m, to: context.resolve(path)) }
     return .void
   }.writing(.file("to"))
+
+  static let saveActivations = Builtin("saveActivations", [
+    .positional("acts", .activations, "activations taken with activations(…) or layerActivations(…)"),
+    .labeled("to", .string, "the folder to write, relative to the notebook's folder"),
+  ], returns: .void,
+    doc: "Writes activations for NumPy users: activations.npy (float32, tokens × d), tokens.npy (int64: document, position, token id per row), token_strings.json, documents.json and info.json (model, layer, corpus and what each file holds). Each file is written atomically, info.json last."
+  ) { args, context in
+    guard case .activations(let a) = try args.value("acts") else { throw RuntimeError("'acts' must be Activations", argument: "acts") }
+    let path = try args.string("to")
+    guard !path.isEmpty else { throw RuntimeError("'to' is empty: name the folder to write", argument: "to") }
+    try DarkMatterBuiltins.attributing("to") {
+      try ActivationExport.write(a.set, model: a.model.brief, layer: a.layer, corpus: a.corpus, maxLength: a.request.maxLength,
+                                 tokenStrings: a.set.tokenIds.map { a.vocabulary.token($0) }, to: context.resolve(path))
+    }
+    return .void
+  }.writing(.folder("to"))
 
   static func receiver(_ args: CallArguments) throws -> Matrix {
     guard case .matrix(let m)? = args.receiver else { throw RuntimeError("not a Matrix") }
