@@ -26,10 +26,13 @@ enum TableBuiltins {
       return .void
     })
     r.add(Builtin("loadMatrix", [
-      .positional("path", .string, "a .npy file (float16/32/64 or int, 1-D or 2-D), relative to the notebook's folder"),
-    ], returns: .matrix, doc: "Reads a matrix from a NumPy .npy file (e.g. saved activations).") { args, context in
+      .positional("path", .string, "a .npy file (float16/32/64 or int, 1-D or 2-D), an .npz archive (np.savez), a .safetensors file, or a folder of .npy/.safetensors shards, relative to the notebook's folder"),
+      .labeled("name", .string, default: .absent, "which array of an .npz archive, or which tensor of a .safetensors one (default: the only one)"),
+    ], returns: .matrix,
+      doc: "Reads a matrix (e.g. saved activations) from a NumPy .npy or .npz file, a .safetensors file, or a folder of shards stacked by rows in natural name order (shard_2 before shard_10)."
+    ) { args, context in
       do {
-        return .matrix(try NPY.readMatrix(context.resolve(try args.string("path"))))
+        return .matrix(try MatrixFiles.read(context.resolve(try args.string("path")), name: try args.optionalString("name")))
       } catch let e as SAEKitError {
         throw RuntimeError(e.description, argument: "path")
       }

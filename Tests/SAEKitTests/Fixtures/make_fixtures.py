@@ -38,3 +38,13 @@ text = json.dumps(header, separators=(",", ":")).encode()
 text += b" " * (-len(text) % 8)
 with open("elsewhere.safetensors", "wb") as f:
     f.write(struct.pack("<Q", len(text)) + text + data)
+
+# .npz archives written by NumPy itself (np.savez stores its members uncompressed, with zip64
+# headers), a compressed one (refused with a clear error), and a folder of .npy shards.
+np.savez("numpy_one.npz", acts=(np.arange(6) / 2).astype(np.float32).reshape(3, 2))
+np.savez("numpy_two.npz", x=np.arange(4, dtype=np.float64).reshape(2, 2), y=np.array([[1.5, 2.5, 3.5]], dtype=np.float16))
+np.savez_compressed("numpy_compressed.npz", x=np.zeros((2, 2), dtype=np.float32))
+import os
+os.makedirs("numpy_shards", exist_ok=True)
+for i, rows in enumerate([2, 1, 3]):  # shard_10 sorts after shard_2 by number, not by text
+    np.save(f"numpy_shards/shard_{[1, 2, 10][i]}.npy", np.full((rows, 2), [1, 2, 10][i], dtype=np.float32))
