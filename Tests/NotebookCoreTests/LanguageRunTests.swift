@@ -105,6 +105,15 @@ import Testing
     #expect(Self.error(source) == expected, "\(source)")
   }
 
+  /// A cell time limit too large for a deadline in nanoseconds is no limit, not a trap.
+  @Test func hugeTimeLimitsMeanNoDeadline() throws {
+    #expect(RuntimeContext.deadline(after: 1e11) == nil && RuntimeContext.deadline(after: .infinity) == nil)
+    #expect(RuntimeContext.deadline(after: 2) != nil)
+    let context = RuntimeContext(seed: 1, baseDirectory: "")
+    context.beginCell(name: "t", timeLimit: 1e300)
+    try context.checkDeadline()
+  }
+
   @Test func aMillionAdditionsRunWithinTheTimeLimit() throws {
     #expect(try Self.run("var s = 0\nfor i in 0..<1_000_000 { s += i }\ns") == ["499999500000"])
   }

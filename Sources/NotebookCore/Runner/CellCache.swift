@@ -168,7 +168,7 @@ struct CellCache {
 
   /// A file's bytes, mapped rather than read where the system allows (nil when unreadable).
   static func mapped(_ path: String) -> Data? {
-    try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+    FileContents.readIfRegular(path, mapped: true)
   }
 
   /// SHA-256 of a file's bytes, or of a folder's files (sorted paths and contents); "missing" when absent.

@@ -1,4 +1,5 @@
 import Foundation
+import SAEKit
 
 /// A notebook read, parsed and checked: what `notebook check` reports and
 /// what `notebook render` runs.
@@ -33,7 +34,10 @@ public struct NotebookSession: Sendable {
   public static func load(
     path: String, overrides: [(String, String)] = [], registry: Registry = .standard
   ) throws -> NotebookSession {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    if let problem = FileContents.problem(path), problem != "no such file" {
+      throw NotebookIOError(path: path, "cannot read the notebook: it is \(problem)")
+    }
+    guard let data = FileContents.readIfRegular(path) else {
       throw NotebookIOError(path: path, "cannot read the notebook: no such file or not readable")
     }
     guard let text = String(data: data, encoding: .utf8) else { throw UsageError("'\(path)' is not UTF-8 text") }

@@ -1,4 +1,5 @@
 import Foundation
+import SAEKit
 import Yams
 
 /// `notebook render --params file.yml`: a YAML mapping of parameter names to scalar values, as
@@ -8,7 +9,10 @@ public enum ParameterFile {
   /// The overrides in file order.
   /// - Throws: ``UsageError`` naming `path` (and `line:column` for YAML errors and bad entries).
   public static func read(path: String) throws -> [(String, String)] {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    if let problem = FileContents.problem(path), problem != "no such file" {
+      throw NotebookIOError(path: path, "cannot read the parameter file: it is \(problem)")
+    }
+    guard let data = FileContents.readIfRegular(path) else {
       throw NotebookIOError(path: path, "cannot read the parameter file: no such file or not readable")
     }
     guard let text = String(data: data, encoding: .utf8) else {

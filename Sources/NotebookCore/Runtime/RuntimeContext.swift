@@ -41,7 +41,16 @@ public final class RuntimeContext: @unchecked Sendable {
     cellName = name
     figureCount = 0
     self.timeLimit = timeLimit
-    deadline = timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64(max(0, $0) * 1e9) }
+    deadline = timeLimit.flatMap(Self.deadline(after:))
+  }
+
+  /// The uptime in nanoseconds `seconds` from now; nil (no deadline) when that is past what a
+  /// UInt64 of nanoseconds holds (a limit of 1e11 s is no limit) or not a number.
+  static func deadline(after seconds: Double) -> UInt64? {
+    let now = DispatchTime.now().uptimeNanoseconds
+    let nanoseconds = max(0, seconds) * 1e9
+    guard nanoseconds.isFinite, nanoseconds < Double(UInt64.max - now) else { return nil }
+    return now + UInt64(nanoseconds)
   }
 
   public func emit(_ output: CellOutput) { outputs.append(output) }

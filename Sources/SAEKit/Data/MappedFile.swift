@@ -35,7 +35,8 @@ public final class MappedFile: @unchecked Sendable {
   ///   is not a regular file, or cannot be mapped.
   public init(path: String, populate: Bool = false) throws {
     self.path = path
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // O_NONBLOCK: opening a FIFO with no writer returns at once (then fstat refuses it) instead of blocking.
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { throw SAEKitError.file(path: path, reason: MappedFile.errnoText("cannot open")) }
     defer { close(fd) }
     var info = stat()

@@ -73,9 +73,7 @@ public struct TextCorpus: Sendable {
 
 
   static func rawSnippets(file: String) throws -> [String] {
-    guard let data = FileManager.default.contents(atPath: file) else {
-      throw SAEKitError.file(path: file, reason: "cannot read")
-    }
+    let data = try FileContents.read(file)
     guard let text = String(data: data, encoding: .utf8) else {
       throw SAEKitError.file(path: file, reason: "is not UTF-8 text")
     }

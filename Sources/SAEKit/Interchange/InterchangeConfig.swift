@@ -18,12 +18,7 @@ struct InterchangeConfig {
     guard FileManager.default.fileExists(atPath: path) else {
       throw SAEKitError.file(path: path, reason: "no such file: an SAE folder needs a cfg.json next to its weights")
     }
-    let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-      throw SAEKitError.file(path: path, reason: "cannot read the file")
-    }
+    let data = try FileContents.read(path)
     let value: Value
     do {
       value = try JSONDecoder().decode(Value.self, from: data)

@@ -49,7 +49,7 @@ public struct MiniLMConfig: Sendable, Equatable, Decodable {
   public static func read(_ path: String) throws -> MiniLMConfig {
     let config: MiniLMConfig
     do {
-      config = try JSONDecoder().decode(MiniLMConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+      config = try JSONDecoder().decode(MiniLMConfig.self, from: FileContents.read(path))
     } catch {
       throw SAEKitError.file(path: path, reason: "not a readable BERT config.json (\(error))")
     }

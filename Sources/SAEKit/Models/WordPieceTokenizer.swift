@@ -46,7 +46,7 @@ public struct WordPieceTokenizer: Sendable {
   /// - Throws: ``SAEKitError/file(path:reason:)`` when unreadable, not UTF-8, or without special tokens.
   public init(vocabularyFile path: String) throws {
     let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+    do { data = try FileContents.read(path) } catch {
       throw SAEKitError.file(path: path, reason: "cannot read the vocabulary (\(error.localizedDescription))")
     }
     var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
