@@ -173,6 +173,13 @@ final class SVGInspection: NSObject, XMLParserDelegate {
     let constant = HistogramBins(series: [Array(repeating: 2, count: 8)])
     #expect(constant.edges == [1.5, 1.75, 2, 2.25, 2.5])
     #expect(constant.counts == [[0, 0, 8, 0]])
+    // Huge values: identical ones still get a bin of positive width, far-apart ones finite edges.
+    let huge = HistogramBins(series: [[1e308, 1e308, 1e308]], binCount: 10)
+    #expect(huge.edges.allSatisfy(\.isFinite) && huge.edges.first! < huge.edges.last! && huge.counts[0].reduce(0, +) == 3)
+    let wide = HistogramBins(series: [[1.7e308, -1.7e308, 0]], binCount: 10)
+    #expect(wide.edges.allSatisfy(\.isFinite) && wide.counts[0] == [1, 0, 0, 0, 0, 1, 0, 0, 0, 1])
+    let top = HistogramBins(series: [[Double.greatestFiniteMagnitude, Double.greatestFiniteMagnitude]])
+    #expect(top.edges.allSatisfy(\.isFinite) && top.counts[0].reduce(0, +) == 2)
   }
 
   @Test func logarithmicHistogramUsesDecades() {

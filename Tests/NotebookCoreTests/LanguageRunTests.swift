@@ -88,6 +88,8 @@ import Testing
   @Test(arguments: [
     ("func f(_ n: Int) -> Int { f(n + 1) }\nf(0)", "1:27: too many nested calls (more than 400) in 'f': is the recursion missing a base case?"),
     ("break", "1:1: 'break' is only allowed inside a loop or a switch"),
+    ("let r = (-9223372036854775807 - 1)..<9223372036854775807\nprint(r.count)", "1:9: the range -9223372036854775808..<9223372036854775807 has more elements than an Int can count"),
+    ("let r = 0...9223372036854775807", "1:9: the range 0...9223372036854775807 has more elements than an Int can count"),
     ("func f(_ x: Int) -> Int { if x > 0 { return 1 } }", "1:1: missing return in function 'f' expected to return 'Int'"),
     ("let f = { $0 * 2 }", "1:9: cannot infer the types of '$0' … here; write the parameters: { (x: Double) in … }"),
     ("let x: Int = 2.5", "1:14: cannot convert value of type 'Double' to specified type 'Int'"),

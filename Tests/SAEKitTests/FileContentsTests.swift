@@ -25,3 +25,17 @@ import Glibc
     expectFileError(dir + "/sae/cfg.json", "named pipe") { _ = try InterchangeConfig(path: dir + "/sae/cfg.json") }
   }
 }
+
+/// Sizes no machine can hold are refused with the size, never a trap in an allocation.
+@Suite struct AllocationSizeTests {
+  @Test func impossibleSizesAreErrors() throws {
+    var rng = RandomSource(seed: 1)
+    #expect(throws: SAEKitError.invalidArgument("an SAE of dimension 1 and width 9223372036854775807 would need 73.8 EB; this machine has \(formatBytes(Double(ProcessInfo.processInfo.physicalMemory))) of memory")) {
+      _ = try SparseAutoencoder(dimension: 1, width: .max, activation: .topK(k: 1), random: &rng)
+    }
+    #expect(throws: SAEKitError.self) {
+      _ = try SyntheticSuperposition(.init(featureCount: 10, dimension: 1 << 62, sampleCount: 10, support: .exactly(1)), using: &rng)
+    }
+    #expect(formatBytes(1_500_000_000) == "1.5 GB" && formatBytes(12) == "12 bytes")
+  }
+}

@@ -33,20 +33,30 @@ public struct HistogramBins: Sendable, Equatable {
     }
     if !(lo < hi) {
       let centre = lo.isFinite ? lo : 0
-      lo = centre - 0.5
-      hi = centre + 0.5
+      // ±½, or a relative step where ½ vanishes next to a huge value (1e308 + 0.5 == 1e308),
+      // pulled inside the finite range at its ends.
+      let half = centre + 0.5 == centre ? abs(centre) * 1e-6 : 0.5
+      lo = centre - half
+      hi = centre + half
+      if !hi.isFinite { hi = centre; lo = centre - 2 * half }
+      if !lo.isFinite { lo = centre; hi = centre + 2 * half }
     }
-    let width = hi - lo
+    // Values far apart (±1.7e308) have a width past the largest Double: then halves are
+    // subtracted, which never overflow, and edges are interpolated.
+    let overflows = !(hi - lo).isFinite
+    let width = overflows ? hi / 2 - lo / 2 : hi - lo
     let kDouble = Double(k)
     edges = (0...k).map { i in
-      let t = i == k ? hi : lo + width * Double(i) / kDouble
+      let f = Double(i) / kDouble
+      let t = i == k ? hi : overflows ? lo * (1 - f) + hi * f : lo + width * Double(i) / kDouble
       return logarithmic ? pow(10, t) : t
     }
     counts = series.map { values in
       var row = [Int](repeating: 0, count: k)
       for v in values {
-        let position = (transform(v) - lo) / width * kDouble
-        let bin = min(k - 1, max(0, Int(position.rounded(.down))))
+        let t = transform(v)
+        let position = (overflows ? t / 2 - lo / 2 : t - lo) / width * kDouble
+        let bin = position.isNaN ? 0 : Int(min(Double(k - 1), max(0, position.rounded(.down))))
         row[bin] += 1
       }
       return row
@@ -63,6 +73,8 @@ public struct HistogramBins: Sendable, Equatable {
 
   /// Bin b's centre on the drawn axis: arithmetic mean of its edges, geometric on a log axis.
   public func centre(ofBin b: Int, logarithmic: Bool) -> Double {
-    logarithmic ? (edges[b] * edges[b + 1]).squareRoot() : (edges[b] + edges[b + 1]) / 2
+    let (lo, hi) = (edges[b], edges[b + 1])
+    if logarithmic { return (lo * hi).isFinite ? (lo * hi).squareRoot() : lo.squareRoot() * hi.squareRoot() }
+    return (lo + hi).isFinite ? (lo + hi) / 2 : lo / 2 + hi / 2  // (halves where the sum would overflow)
   }
 }

@@ -139,9 +139,17 @@ enum Operators {
       return try op == .divide ? checked(a.dividedReportingOverflow(by: b), "/") : checked(a.remainderReportingOverflow(dividingBy: b), "%")
     case .halfOpenRange:
       if b < a { throw Diagnostic.error("range requires lower bound <= upper bound, got \(a)..<\(b)", at: range) }
+      // Every range's count fits in an Int (Swift's own count would trap), so no later use can overflow.
+      if b.subtractingReportingOverflow(a).overflow {
+        throw Diagnostic.error("the range \(a)..<\(b) has more elements than an Int can count", at: range)
+      }
       return .range(lower: a, upper: b, closed: false)
     case .closedRange:
       if b < a { throw Diagnostic.error("range requires lower bound <= upper bound, got \(a)...\(b)", at: range) }
+      let (span, overflow) = b.subtractingReportingOverflow(a)
+      if overflow || span == .max {
+        throw Diagnostic.error("the range \(a)...\(b) has more elements than an Int can count", at: range)
+      }
       return .range(lower: a, upper: b, closed: true)
     case .equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual: return comparison(op, a, b)!
     case .and, .or: throw Diagnostic.error("'\(op.rawValue)' needs Bool operands", at: range)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Errors thrown by SAEKit. Each case carries enough context to be shown to a
 /// user as is: shapes for shape mismatches, the file and what is wrong for I/O.
 public enum SAEKitError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -46,4 +48,27 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
 @inline(__always)
 func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
   if !condition { throw SAEKitError.invalidArgument(message()) }
+}
+
+/// Refuses an allocation of `count` Float32 values per `(rows, cols)` pair that cannot exist:
+/// a product that overflows an Int, or more memory than the machine has. What (e.g. "the SAE's
+/// weights") is named in the error, with the size it would need.
+func requireAllocatable(_ what: String, _ shapes: [(rows: Int, cols: Int)], bytesPerElement: Int = 4) throws {
+  var total = 0.0
+  for (rows, cols) in shapes {
+    let (n, overflow) = rows.multipliedReportingOverflow(by: cols)
+    try require(!overflow && n >= 0, "\(what) would need \(rows) × \(cols) values, more than an Int can count")
+    total += Double(n) * Double(bytesPerElement)
+  }
+  let physical = Double(ProcessInfo.processInfo.physicalMemory)
+  try require(total <= physical,
+              "\(what) would need \(formatBytes(total)); this machine has \(formatBytes(physical)) of memory")
+}
+
+/// `1.2 GB`, `40.0 TB`.
+func formatBytes(_ bytes: Double) -> String {
+  let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
+  var value = bytes, unit = 0
+  while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
+  return unit == 0 ? "\(Int(value)) bytes" : String(format: "%.1f %@", value, units[unit])
 }
