@@ -143,6 +143,8 @@ public enum SAELensFormat {
     switch (architecture, function) {
     case ("standard", "relu"):
       return ReLUL1(coefficient: try extras.float("l1_coefficient") ?? Float(cfg.number("l1_coefficient") ?? 0))
+    case ("topk", _) where extras.activation == "vsae":
+      return VariationalTopK(k: try k(), sigma: try extras.float("sigma") ?? 1)
     case ("standard", "topk"), ("topk", _):
       return TopK(k: try k())
     case ("abstopk", _):

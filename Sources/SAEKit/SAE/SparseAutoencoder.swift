@@ -68,7 +68,10 @@ public struct SparseAutoencoder: Sendable {
   }
 
   /// `pre = (s·x − b_dec)·W_enc + b_enc`, `(B × m)`.
-  public func preActivations(_ x: Matrix) throws -> Matrix {
+  public func preActivations(_ x: Matrix) throws -> Matrix { try encoderPass(x).pre }
+
+  /// The encoder input `s·x − b_dec` and `pre`, both `(B × …)`.
+  func encoderPass(_ x: Matrix) throws -> (input: Matrix, pre: Matrix) {
     guard x.cols == dimension else {
       throw SAEKitError.shapeMismatch(operation: "SAE encode (x vs W_enc)", lhs: x.shape, rhs: encoderWeights.shape)
     }
@@ -76,12 +79,15 @@ public struct SparseAutoencoder: Sendable {
     try input.addRowVector(decoderBias, scale: -1)
     var pre = try input.matmul(encoderWeights)
     try pre.addRowVector(encoderBias)
-    return pre
+    return (input, pre)
   }
 
-  /// The sparse codes of `x (B × d)`, inference rule.
+  /// The sparse codes of `x (B × d)`, inference rule (given the input and
+  /// decoder norms, which Top-AFA's rule reads).
   public func encode(_ x: Matrix) throws -> SparseCodes {
-    activation.inferenceCodes(try preActivations(x))
+    let (input, pre) = try encoderPass(x)
+    let context = ActivationContext(inputNorms: input.rowNorms().map(Float.init), decoderNorms: decoderNorms)
+    return activation.inferenceCodes(pre, context: context)
   }
 
   /// `x̂ = (z·W_dec + b_dec) / s`, `(B × d)` in input units.
