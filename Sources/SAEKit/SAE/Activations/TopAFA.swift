@@ -41,17 +41,34 @@ public struct TopAFA: SparseActivation {
       return SparseCodes.selecting(pre, budget: .eachRow(counts)).codes
     }
     // Rank by a_j·‖W_dec[j]‖, keep a_j.
-    var scores = pre
-    scores.storage.withUnsafeMutableBufferPointer { sb in
-      let m = pre.cols
-      for i in 0..<sb.count { sb[i] *= norms[i % m] }
-    }
+    let scores = Self.weighted(pre, by: norms)
     let counts = NormMatchedBudget.counts(scores, targets: context.inputNorms)
     var codes = SparseCodes.selecting(scores, budget: .eachRow(counts)).codes
-    for r in 0..<codes.rows {
-      for e in codes.entries(row: r) { codes.values[e] = pre[r, Int(codes.indices[e])] }
+    let (m, start, indices) = (pre.cols, codes.rowStart, codes.indices)
+    pre.storage.withUnsafeBufferPointer { pb in
+      codes.values.withUnsafeMutableBufferPointer { vb in
+        let (pp, vp) = (pb.baseAddress!, vb.baseAddress)
+        Parallel.forEachChunk(count: codes.rows) { _, rows in
+          for r in rows { for e in start[r]..<start[r + 1] { vp![e] = pp[r * m + Int(indices[e])] } }
+        }
+      }
     }
     return codes
+  }
+
+  /// `pre` with column `j` multiplied by `norms[j]`, `(B × m)`.
+  static func weighted(_ pre: Matrix, by norms: [Float]) -> Matrix {
+    var scores = pre
+    let m = pre.cols
+    scores.storage.withUnsafeMutableBufferPointer { sb in
+      norms.withUnsafeBufferPointer { nb in
+        let (sp, np) = (sb.baseAddress!, nb.baseAddress!)
+        Parallel.forEachChunk(count: pre.rows) { _, rows in
+          for r in rows { for j in 0..<m { sp[r * m + j] *= np[j] } }
+        }
+      }
+    }
+    return scores
   }
 
   public mutating func trainingCodes(_ pre: Matrix, context: ActivationContext) -> SparseCodes {
