@@ -9,15 +9,6 @@ import Testing
 @Suite(.serialized) struct TopAFAAndVSAEBuiltinsTests {
   func run(_ text: String) throws -> NotebookRenderer.Result { try TestNotebook.run(text, path: "afa-vsae.md") }
 
-  func printed(_ result: NotebookRenderer.Result) -> [String] {
-    result.report.cells.flatMap { cell in
-      cell.outputs.compactMap { output -> String? in
-        guard case .text(let line) = output else { return nil }
-        return line
-      }
-    }
-  }
-
   @Test func cellTrainsTopAFAAndEveryVSAEArm() throws {
     let result = try run("""
       ```swift
@@ -40,7 +31,8 @@ import Testing
       ```
       """)
     #expect(result.failures.isEmpty, "\(result.failures.map(\.message))")
-    #expect(printed(result) == ["true", "true true", "12"], "\(printed(result))")
+    let lines = TestNotebook.printed(result)
+    #expect(lines == ["true", "true true", "12"], "\(lines)")
   }
 
   @Test(arguments: [

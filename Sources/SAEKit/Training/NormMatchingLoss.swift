@@ -40,17 +40,7 @@ public struct NormMatchingLoss: Sendable, Equatable {
 
   /// `‖z_r‖` per row and the loss against `targets (B)`.
   func forward(codes: SparseCodes, targets: [Float]) -> Pass {
-    var norms = [Double](repeating: 0, count: codes.rows)
-    norms.withUnsafeMutableBufferPointer { nb in
-      let np = nb.baseAddress!
-      Parallel.forEachChunk(count: codes.rows) { _, rows in
-        for r in rows {
-          var s = 0.0
-          for e in codes.entries(row: r) { s += Double(codes.values[e]) * Double(codes.values[e]) }
-          np[r] = s.squareRoot()
-        }
-      }
-    }
+    let norms = codes.rowSquaredNorms().map { $0.squareRoot() }
     let t = targets.map(Double.init)
     var loss = 0.0
     for r in 0..<codes.rows { loss += (norms[r] - t[r]) * (norms[r] - t[r]) }
