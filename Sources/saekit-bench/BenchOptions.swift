@@ -44,8 +44,8 @@ struct BenchOptions {
       --itda DIR     run the ITDA dictionary-construction benchmark, write itda_* files into DIR
                      [--itda-tokens N (32768)] [--itda-layer N (3)] [--itda-batch N (4096)] [--itda-l0 N (40)]
                      [--itda-cosine C (0.85) | --itda-threshold TAU] [--itda-repeats N (3)]
-      --rules DIR    time AbsTopK, Mutual Choice and Feature Choice training steps against TopK's
-                     (same --d/--m/--k/--batch/--steps), write rules.json into DIR
+      --rules DIR    time AbsTopK, Mutual Choice, Feature Choice, Top-AFA and vSAE training steps
+                     against TopK's (same --d/--m/--k/--batch/--steps), write rules.json into DIR
       --language     time the cell interpreter against CPython on the same programs
       --streaming    peak memory and time of SAE evaluation streamed in chunks against the dense path
       --tinylm DIR   run the TinyLM training benchmark (batches of 16 × 128 bytes), write tinylm_* files into DIR

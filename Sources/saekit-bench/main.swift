@@ -10,7 +10,7 @@ import SAEKit
 // `--minilm DIR` times the MiniLM encoder's forward pass instead (MiniLMBenchmark.swift;
 // peer: bench/peer_minilm.py). `--itda DIR` times ITDA dictionary construction
 // (ITDABenchmark.swift; peer: bench/peer_itda.py). `--rules DIR` times the allocation
-// rules (AbsTopK, Mutual and Feature Choice) against TopK (AllocationBenchmark.swift).
+// rules (AbsTopK, Mutual and Feature Choice, Top-AFA, the vSAE) against TopK (AllocationBenchmark.swift).
 // `--streaming` measures streamed against dense SAE evaluation (StreamingEncodeBenchmark.swift).
 
 BLASCoreSelection.reexecutingWithBetterCoreIfNeeded()  // before any BLAS call (see its documentation)

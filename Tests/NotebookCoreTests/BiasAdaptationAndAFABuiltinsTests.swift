@@ -9,14 +9,7 @@ import Testing
 @Suite(.serialized) struct BiasAdaptationAndAFABuiltinsTests {
   func run(_ text: String) throws -> NotebookRenderer.Result { try TestNotebook.run(text, path: "gba-afa.md") }
 
-  func printed(_ result: NotebookRenderer.Result) -> [String] {
-    result.report.cells.flatMap { cell in
-      cell.outputs.compactMap { output -> String? in
-        guard case .text(let line) = output else { return nil }
-        return line
-      }
-    }
-  }
+  func printed(_ result: NotebookRenderer.Result) -> [String] { TestNotebook.printed(result) }
 
   @Test func cellTrainsGBAAndEvaluatesAFA() throws {
     let result = try run("""

@@ -21,15 +21,7 @@ import Testing
       """)
   }
 
-  /// The text lines every cell printed, in order.
-  func printed(_ result: NotebookRenderer.Result) -> [String] {
-    result.report.cells.flatMap { cell in
-      cell.outputs.compactMap { output -> String? in
-        guard case .text(let line) = output else { return nil }
-        return line
-      }
-    }
-  }
+  func printed(_ result: NotebookRenderer.Result) -> [String] { TestNotebook.printed(result) }
 
   /// The numbers of a printed line of space-separated values.
   func numbers(_ line: String) -> [Double] { line.split(separator: " ").compactMap { Double($0) } }

@@ -17,4 +17,14 @@ enum TestNotebook {
     options.cache = .off
     return try NotebookRenderer(session: session, options: options).render()
   }
+
+  /// The text lines every cell printed, in order.
+  static func printed(_ result: NotebookRenderer.Result) -> [String] {
+    result.report.cells.flatMap { cell in
+      cell.outputs.compactMap { output -> String? in
+        guard case .text(let line) = output else { return nil }
+        return line
+      }
+    }
+  }
 }

@@ -9,6 +9,7 @@ import Testing
   static let kinds: [ActivationKind] = [
     .relu(l1: 0.3), .topK(k: 4), .batchTopK(k: 2), .absTopK(k: 3),
     .featureChoice(k: 2, zipf: 1.1, inference: .batch), .mutualChoice(k: 3), .jumpReLU(l0: 0.2, bandwidth: 0.05, initialThreshold: 0.01),
+    .topAFA, .vsae(k: 3, sigma: 0.5),
   ]
 
   @Test(arguments: kinds)

@@ -7,7 +7,9 @@ import Testing
 @Suite struct GradientCheckTests {
   let d = 6, m = 10, b = 5
 
-  func setUp(_ kind: ActivationKind, seed: UInt64) throws -> (SAETrainer, Matrix) {
+  func setUp(
+    _ kind: ActivationKind, seed: UInt64, afa: NormMatchingLoss? = nil, kl: LatentKL? = nil, auxOff: Bool = false
+  ) throws -> (SAETrainer, Matrix) {
     var rng = RandomSource(seed: seed)
     var sae = try SparseAutoencoder(dimension: d, width: m, activation: kind, random: &rng)
     sae.encoderBias = (0..<m).map { _ in Float(rng.gaussian(mean: 0.1, std: 0.3)) }
@@ -20,6 +22,9 @@ import Testing
     }
     var config = TrainingConfig()
     config.auxK = 3
+    config.normMatching = afa
+    config.latentKL = kl
+    if auxOff { config.auxCoefficient = 0 }
     let x = Matrix.gaussian(rows: b, cols: d, mean: 0, std: 1, using: &rng)
     return (try SAETrainer(sae: sae, config: config), x)
   }
@@ -41,16 +46,28 @@ import Testing
     #expect(worst <= 2e-3 * scale + 1e-5, "\(what): max |analytic − numeric| = \(worst), scale \(scale)", sourceLocation: sourceLocation)
   }
 
-  func check(_ kind: ActivationKind, dead: [Int] = [], weights: [Double]? = nil, seed: UInt64 = 7) throws {
-    let (trainer, x) = try setUp(kind, seed: seed)
+  func check(
+    _ kind: ActivationKind, dead: [Int] = [], weights: [Double]? = nil, seed: UInt64 = 7,
+    afa: NormMatchingLoss? = nil, kl: LatentKL? = nil, auxOff: Bool = false
+  ) throws {
+    let (trainer, x) = try setUp(kind, seed: seed, afa: afa, kl: kl, auxOff: auxOff)
     let set = AuxiliarySet(
       latents: dead.map(Int32.init), weights: weights?.map(Float.init) ?? [Float](repeating: 1, count: dead.count))
     let g = try trainer.gradients(x, auxiliary: set)
     let w = trainer.workspace
-    let ref = ReferenceSAE(trainer.model, kind: kind)
+    var ref = ReferenceSAE(trainer.model, kind: kind)
+    if case .vsae = kind {  // the noise of step 0, row r: noise.fork(0).fork(r)
+      ref.noise = (0..<b).map { r in
+        var random = trainer.noise.fork(0).fork(UInt64(r))
+        return (0..<m).map { _ in random.gaussian() }
+      }
+    }
     let fixed = ref.residuals(x)
+    let afaTerm = afa.map { (coefficient: Double($0.coefficient), centered: $0.target == .centered) }
+    let klTerm = kl.map { (beta: Double($0.weight(step: 0, steps: trainer.config.steps)), selected: $0.latents == .selected) }
     func loss(_ r: ReferenceSAE) -> Double {
-      r.loss(x, dead: dead, auxK: 3, auxCoefficient: 1.0 / 32, residual: fixed, auxWeights: weights)
+      r.loss(
+        x, dead: dead, auxK: 3, auxCoefficient: auxOff ? 0 : 1.0 / 32, residual: fixed, auxWeights: weights, afa: afaTerm, kl: klTerm)
     }
     let value = loss(ref)
     #expect(abs(g.loss - value) <= 1e-4 * (1 + abs(value)), "\(kind): loss \(g.loss) vs reference \(value)")
@@ -79,6 +96,31 @@ import Testing
     try check(.absTopK(k: 2), dead: [0, 3, 9], weights: [0.5, 0.125, 1])
   }
   @Test func jumpReLUWeights() throws { try check(.jumpReLU(l0: 0.2, bandwidth: 0.001)) }
+  @Test func topAFA() throws {
+    for seed: UInt64 in [7, 8, 9] { try check(.topAFA, seed: seed) }
+  }
+  @Test func topAFAWithAuxK() throws { try check(.topAFA, dead: [1, 4, 6, 8]) }
+  @Test func topAFAWithTheCodesNormMatchingLoss() throws {
+    try check(.topAFA, dead: [2, 5], afa: NormMatchingLoss(coefficient: 0.25, target: .input))
+  }
+  @Test func topAFAWithTheCenteredNormMatchingLoss() throws {
+    for seed: UInt64 in [7, 12] { try check(.topAFA, seed: seed, afa: NormMatchingLoss(coefficient: 0.25, target: .centered)) }
+  }
+  @Test func normMatchingLossOnTopK() throws { try check(.topK(k: 3), afa: NormMatchingLoss(coefficient: 0.5)) }
+  @Test func vsaeSampled() throws { try check(.vsae(k: 3, sigma: 0.5)) }
+  @Test func vsaeSampledWithAuxK() throws { try check(.vsae(k: 3, sigma: 1), dead: [0, 3, 7]) }
+  @Test func vsaeWithKLOnAllLatents() throws {
+    try check(.vsae(k: 3, sigma: 0.5), kl: LatentKL(beta: 0.3, latents: .all, warmupFraction: 0))
+  }
+  @Test func vsaeWithKLOnTheSelectedLatentsAndAWarmUp() throws {
+    try check(.vsae(k: 3, sigma: 0.5), dead: [2, 9], kl: LatentKL(beta: 0.3, latents: .selected, warmupFraction: 0.1))
+  }
+  @Test func deterministicVSAEWithKL() throws {
+    try check(.vsae(k: 3, sigma: 0), kl: LatentKL(beta: 0.5, latents: .all, warmupFraction: 0))
+  }
+  @Test func klOnTopKWithoutAuxK() throws {
+    try check(.topK(k: 3), dead: [1, 4], kl: LatentKL(beta: 0.5, latents: .all, warmupFraction: 0), auxOff: true)
+  }
 
   /// The threshold's straight-through gradient against the formula evaluated
   /// densely in Double (finite differences of a step function are meaningless).

@@ -13,6 +13,8 @@ struct ReferenceSAE {
   var activationParameters: [Double]
   var scale: Double
   var kind: ActivationKind
+  /// `ε (B × m)` of a sampling activation (vSAE), nil for none.
+  var noise: [[Double]]? = nil
 
   init(_ sae: SparseAutoencoder, kind: ActivationKind) {
     d = sae.dimension; m = sae.width
@@ -40,8 +42,31 @@ struct ReferenceSAE {
     Array(v.indices.sorted { v[$0] > v[$1] || (v[$0] == v[$1] && $0 < $1) }.prefix(k))
   }
 
-  /// Dense codes `(B × m)` under the activation's training rule (exhaustive: no `default:`).
-  func codes(_ pre: [[Double]]) -> [[Double]] {
+  /// `‖s·x − b_dec‖` per row, or `‖s·x‖` without the bias.
+  func inputNorms(_ x: Matrix, centered: Bool = true) -> [Double] {
+    (0..<x.rows).map { r in
+      (0..<d).map { t in
+        let v = scale * Double(x[r, t]) - (centered ? decoderBias[t] : 0)
+        return v * v
+      }.reduce(0, +).squareRoot()
+    }
+  }
+
+  /// Top-AFA's `k*` for one row, as the reference code computes it: sort the
+  /// squared contributions, cumulate, force the last to 1e8, first argmin.
+  func normMatchedCount(_ row: [Double], target: Double) -> Int {
+    let s = (0..<m).map { j in pow(max(row[j], 0) * rowNorm(j), 2) }.sorted(by: >)
+    var c = [Double](), sum = 0.0
+    for v in s { sum += v; c.append(sum.squareRoot()) }
+    c[m - 1] = 1e8
+    var best = 0
+    for t in 1..<m where abs(c[t] - target) < abs(c[best] - target) { best = t }
+    return best + 1
+  }
+
+  /// Dense codes `(B × m)` under the activation's training rule (exhaustive: no
+  /// `default:`); `inputNorms` are Top-AFA's targets.
+  func codes(_ pre: [[Double]], inputNorms: [Double] = []) -> [[Double]] {
     let b = pre.count
     switch kind {
     case .relu:
@@ -74,6 +99,21 @@ struct ReferenceSAE {
       return z
     case .jumpReLU:
       return pre.map { row in (0..<m).map { j in row[j] > exp(activationParameters[j]) ? row[j] : 0 } }
+    case .topAFA:
+      return pre.indices.map { r in
+        let row = pre[r]
+        let weighted = (0..<m).map { max(row[$0], 0) * rowNorm($0) }
+        var z = [Double](repeating: 0, count: m)
+        for j in Self.naiveTopK(weighted, normMatchedCount(row, target: inputNorms[r])) { z[j] = max(row[j], 0) }
+        return z
+      }
+    case .vsae(let k, let sigma):
+      return pre.indices.map { r in
+        let sampled = (0..<m).map { max(pre[r][$0], 0) + Double(sigma) * (noise?[r][$0] ?? 0) }
+        var z = [Double](repeating: 0, count: m)
+        for j in Self.naiveTopK(sampled.map(abs), k) { z[j] = sampled[j] }
+        return z
+      }
     }
   }
 
@@ -92,13 +132,16 @@ struct ReferenceSAE {
   /// The training loss; `residual` (s·x − x̂ per row) is held fixed for AuxK
   /// when given, as the library detaches it.
   /// `auxWeights` (aligned with `dead`) scale each aux latent's code (aux_zipf_loss); nil is all 1.
+  /// `afa` adds `λ·Σ(‖z‖ − T)²/B` (`T = ‖s·x − b_dec‖` when centred, else `‖s·x‖`);
+  /// `kl` adds `β·Σ ½(min(μ, 10)² + σ² − 1 − log σ²)/B` over all latents or the kept ones.
   func loss(
     _ x: Matrix, dead: [Int], auxK: Int, auxCoefficient: Double, residual fixed: [[Double]]? = nil,
-    auxWeights: [Double]? = nil
+    auxWeights: [Double]? = nil, afa: (coefficient: Double, centered: Bool)? = nil,
+    kl: (beta: Double, selected: Bool)? = nil
   ) -> Double {
     let b = x.rows
     let pre = preActivations(x)
-    let z = codes(pre)
+    let z = codes(pre, inputNorms: inputNorms(x))
     var total = 0.0
     var residuals = [[Double]]()
     for r in 0..<b {
@@ -117,13 +160,31 @@ struct ReferenceSAE {
     case .jumpReLU(let l0, _, _):
       total += Double(l0) / Double(b) * Double(z.flatMap { $0 }.filter { $0 != 0 }.count)
       usesAux = false
-    case .topK, .batchTopK, .featureChoice, .mutualChoice:
+    case .topK, .batchTopK, .featureChoice, .mutualChoice, .topAFA, .vsae:
       usesAux = true
     case .absTopK:
       usesAux = true
       auxByMagnitude = true
     }
-    if usesAux && !dead.isEmpty {
+    if let afa {
+      let targets = inputNorms(x, centered: afa.centered)
+      for r in 0..<b {
+        let norm = z[r].map { $0 * $0 }.reduce(0, +).squareRoot()
+        total += afa.coefficient * (norm - targets[r]) * (norm - targets[r]) / Double(b)
+      }
+    }
+    if let kl {
+      var sigma = 1.0
+      if case .vsae(_, let s) = kind { sigma = Double(s) }
+      let kappa = sigma > 0 ? sigma * sigma - 1 - log(sigma * sigma) : 0
+      for r in 0..<b {
+        for j in 0..<m where !kl.selected || z[r][j] != 0 {
+          let mu = min(max(pre[r][j], 0), 10)
+          total += kl.beta * 0.5 * (mu * mu + kappa) / Double(b)
+        }
+      }
+    }
+    if usesAux && !dead.isEmpty && auxCoefficient > 0 {
       let c = auxCoefficient * min(Double(dead.count) / Double(auxK), 1)
       let e = fixed ?? residuals
       for r in 0..<b {
@@ -142,7 +203,7 @@ struct ReferenceSAE {
 
   /// `s·x − x̂` per row at the current parameters.
   func residuals(_ x: Matrix) -> [[Double]] {
-    let z = codes(preActivations(x))
+    let z = codes(preActivations(x), inputNorms: inputNorms(x))
     return (0..<x.rows).map { r in
       let xhat = decode(z[r])
       return (0..<d).map { scale * Double(x[r, $0]) - xhat[$0] }

@@ -22,6 +22,7 @@ import Testing
     }
     switch budget {
     case .perRow(let k): for r in 0..<b { take((0..<m).map { (r, $0) }, k) }
+    case .eachRow(let counts): for r in 0..<b { take((0..<m).map { (r, $0) }, counts[r]) }
     case .perColumn(let caps): for j in 0..<m { take((0..<b).map { ($0, j) }, caps[j]) }
     case .total(let n): take((0..<b).flatMap { r in (0..<m).map { (r, $0) } }, n)
     }
@@ -43,6 +44,7 @@ import Testing
       let pre = try Matrix(scores)
       let budgets: [SelectionBudget] = [
         .perRow(rng.int(below: m + 2)),
+        .eachRow((0..<b).map { _ in rng.int(below: m + 2) }),
         .perColumn((0..<m).map { _ in rng.int(below: b + 3) }),
         .total(rng.int(below: b * m + 5)),
       ]
@@ -81,7 +83,7 @@ import Testing
     #expect(SparseCodes.selecting(pre, budget: .total(3), rankedBy: .magnitude).cuts == [3])
     #expect(SparseCodes.selecting(pre, budget: .total(0)).codes.values.isEmpty)
     // An empty batch selects nothing under every budget.
-    for budget in [SelectionBudget.perRow(2), .perColumn([1, 1, 1]), .total(4)] {
+    for budget in [SelectionBudget.perRow(2), .eachRow([]), .perColumn([1, 1, 1]), .total(4)] {
       let (codes, _) = SparseCodes.selecting(Matrix(rows: 0, cols: 3), budget: budget)
       #expect(codes.rows == 0 && codes.values.isEmpty && codes.rowStart == [0])
     }

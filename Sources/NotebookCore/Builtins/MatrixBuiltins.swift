@@ -11,6 +11,7 @@ enum MatrixBuiltins {
     r.add(transpose)
     r.add(saveMatrix)
     r.add(saveActivations)
+    r.add(standardizeRows)
     let axisDoc = "0: down the rows, one value per column; 1: along each row, one value per row"
     let reductions: [(String, String, @Sendable (Matrix, Int) throws -> [Double])] = [
       ("sum", "Sums along an axis (accumulated in Double), like NumPy's sum(axis:).", { try $0.sum(axis: $1) }),
@@ -88,6 +89,12 @@ enum MatrixBuiltins {
   static let transpose = Builtin("transpose", [.positional("m", .matrix, "a matrix, (rows × cols)")], returns: .matrix,
                                  doc: "The transpose, (cols × rows).") { args, _ in
     .matrix(try args.matrix("m").transposed)
+  }
+
+  static let standardizeRows = Builtin("standardizeRows", [.positional("x", .matrix, "activations, (tokens × dim)")],
+                                       returns: .matrix,
+                                       doc: "Every row standardised as the Top-AFA reference code's input_unit_norm: (x − mean)/(std + 1e-5), std with n − 1; rows then have norm ≈ √(dim − 1).") { args, _ in
+    .matrix(try args.matrix("x").standardizedRows())
   }
 
   static let saveMatrix = Builtin("saveMatrix", [

@@ -120,6 +120,18 @@ enum SAEBuiltins {
       ],
       doc: "JumpReLU with learned thresholds and an L0 penalty (Rajamanoharan et al. 2024)."
     ) { .jumpReLU(l0: Float(try $0.double("l0")), bandwidth: Float(try $0.double("bandwidth"))) },
+    ActivationEntry(
+      name: "topAFA", parameters: [],
+      doc: "Top-AFA: per token, the k whose decoder-weighted activations best match ‖x − b_dec‖ (Lee et al. 2025); its norm-matching loss is train(…, afa: λ)."
+    ) { _ in .topAFA },
+    ActivationEntry(
+      name: "vsae",
+      parameters: [
+        .labeled("k", .int, "active latents per token"),
+        .labeled("sigma", .double, default: .value(.double(1)), "posterior standard deviation σ of z = μ + σ·ε in training (0: no sampling)"),
+      ],
+      doc: "vSAE: TopK by |z| over z = ReLU(pre) + σ·ε in training, over ReLU(pre) at inference (Baker & Li 2025); its KL term is train(…, kl: β)."
+    ) { .vsae(k: try $0.positiveInt("k"), sigma: Float(try nonNegative($0, "sigma"))) },
   ]
 
   /// `inference:` of the batch-allocating activations.
@@ -158,9 +170,9 @@ enum SAEBuiltins {
     .labeled("seed", .int, default: .notebookSeed, "random seed (defaults to the notebook's seed)"),
     .labeled(
       "aux", .string, default: .value(.string("dead")),
-      "auxiliary loss: \"dead\" (AuxK) or \"zipf\" (aux_zipf_loss: latents below their Zipf-expected density, by shortfall)"),
-    ], returns: .sae,
-    doc: "Trains a sparse autoencoder with Adam, an auxiliary loss (AuxK or aux_zipf_loss), unit-norm decoder rows and input scaling."
+      "auxiliary loss: \"dead\" (AuxK), \"zipf\" (aux_zipf_loss: latents below their Zipf-expected density, by shortfall) or \"off\""),
+    ] + penaltyParameters, returns: .sae,
+    doc: "Trains a sparse autoencoder with Adam, an auxiliary loss (AuxK or aux_zipf_loss), unit-norm decoder rows and input scaling; optionally Top-AFA's norm-matching loss and the vSAE's KL term."
   ) { args, context in
     let x = try args.matrix("x")
     var config = TrainingConfig()
@@ -174,8 +186,10 @@ enum SAEBuiltins {
     switch try args.string("aux") {
     case "dead": config.auxiliaryLatents = .dead
     case "zipf": config.auxiliaryLatents = .underused()
-    case let other: throw RuntimeError("aux must be \"dead\" or \"zipf\", got \"\(other)\"", argument: "aux")
+    case "off": config.auxCoefficient = 0
+    case let other: throw RuntimeError("aux must be \"dead\", \"zipf\" or \"off\", got \"\(other)\"", argument: "aux")
     }
+    try applyPenalties(args, to: &config)
     let activation = try args.activation("activation")
     let width = try args.positiveInt("width")
     do { try activation.validate(width: width) } catch let e as SAEKitError {

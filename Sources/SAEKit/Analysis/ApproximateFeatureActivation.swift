@@ -66,20 +66,7 @@ public struct ApproximateFeatureActivation: Sendable, Equatable {
     inputNorm = z.rowNorms()
     let error = try z.subtracting(reconstruction).rowSquaredNorms()
     relativeError = zip(error, inputNorm).map { e, n in n > 0 ? e / (n * n) : 0 }
-    var squares = [Double](repeating: 0, count: z.rows)
-    squares.withUnsafeMutableBufferPointer { sb in
-      let sp = sb.baseAddress!
-      Parallel.forEachChunk(count: codes.rows) { _, rows in
-        for r in rows {
-          var s = 0.0
-          for e in codes.entries(row: r) {
-            let v = Double(codes.values[e]) * Double(decoderNorms[Int(codes.indices[e])]) * codeScale
-            s += v * v
-          }
-          sp[r] = s
-        }
-      }
-    }
+    let squares = codes.rowSquaredNorms(latentScales: decoderNorms, scale: codeScale)
     featureNormWithoutBias = squares.map { $0.squareRoot() }
     featureNorm = squares.map { ($0 + decoderBiasNorm * decoderBiasNorm).squareRoot() }
   }

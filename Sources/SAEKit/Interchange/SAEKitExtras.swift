@@ -12,7 +12,8 @@ import Foundation
 /// as SAELens saves BatchTopK SAEs), `mutual_choice` (`k`, `inference`; a
 /// uniform threshold too), `feature_choice` (`k`, `zipf`, `inference`; the
 /// file holds its per-latent thresholds) or `jumprelu` (`l0_coefficient`,
-/// `bandwidth`); any other name is an error on load. `input_scale`
+/// `bandwidth`) or `vsae` (`k`, `sigma`; the file is a `topk` SAE, its
+/// inference rule); any other name is an error on load. `input_scale`
 /// is the scale `s` folded into the weights on save; the loaders unfold it.
 /// Both tools ignore the key: SAELens keeps only its config dataclass fields
 /// (`filter_valid_dataclass_fields`), sparsify loads with
@@ -32,7 +33,9 @@ struct SAEKitExtras {
   }
 
   /// The `activation` names our savers write.
-  static let knownActivations = ["relu", "topk", "abstopk", "batchtopk", "mutual_choice", "feature_choice", "jumprelu"]
+  static let knownActivations = [
+    "relu", "topk", "abstopk", "batchtopk", "mutual_choice", "feature_choice", "jumprelu", "vsae",
+  ]
 
   var activation: String? { (try? config?.string("activation")) ?? nil }
 
@@ -63,6 +66,10 @@ struct SAEKitExtras {
     case let a as AbsTopK:
       fields["activation"] = .string("abstopk")
       fields["k"] = .int(a.k)
+    case let a as VariationalTopK:
+      fields["activation"] = .string("vsae")
+      fields["k"] = .int(a.k)
+      fields["sigma"] = .float(a.sigma)
     case let a as BatchTopK:
       fields["activation"] = .string("batchtopk")
       fields["k"] = .int(a.k)

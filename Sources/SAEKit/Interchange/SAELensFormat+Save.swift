@@ -21,6 +21,8 @@ extension SAELensFormat {
   /// | ``AbsTopK`` | `abstopk` | `k`, `rescale_acts_by_decoder_norm: false` (SAELens PR #736's port) |
   /// | ``MutualChoice`` | `jumprelu` | tensor `threshold = θ` for every latent (its threshold rule) |
   /// | ``FeatureChoice`` | `jumprelu` | tensor `threshold = θ_j` (its per-latent threshold rule) |
+  /// | ``VariationalTopK`` | `topk` | `k` (its inference rule is TopK over `μ`); `saekit` names `vsae` and `σ` |
+  /// | ``TopAFA`` | — | an error: its per-token `k` matches `‖x − b_dec‖`, which no SAELens architecture computes |
   ///
   /// Feature and Mutual Choice at inference by threshold are JumpReLUs, so
   /// SAELens reproduces their threshold-rule codes; the `saekit` object of
@@ -52,6 +54,14 @@ extension SAELensFormat {
       cfg["architecture"] = .string("topk")
       cfg["k"] = .int(a.k)
       cfg["rescale_acts_by_decoder_norm"] = .bool(false)
+    case let a as VariationalTopK:
+      cfg["architecture"] = .string("topk")
+      cfg["k"] = .int(a.k)
+      cfg["rescale_acts_by_decoder_norm"] = .bool(false)
+    case is TopAFA:
+      throw SAEKitError.invalidArgument(
+        "cannot save a Top-AFA SAE in SAELens format: its per-token k is chosen to match the input's norm "
+          + "‖x − b_dec‖, and no SAELens architecture computes that (a topk file would reconstruct differently)")
     case let a as JumpReLU:
       cfg["architecture"] = .string("jumprelu")
       vectors["threshold"] = a.thresholds

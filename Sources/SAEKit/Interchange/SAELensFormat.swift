@@ -162,6 +162,8 @@ public enum SAELensFormat {
     switch architecture {
     case "standard":
       return ReLUL1(coefficient: try trained("l1_coefficient") ?? 0)
+    case "topk" where extras.activation == "vsae":
+      return VariationalTopK(k: try k(), sigma: try extras.float("sigma") ?? 1)
     case "topk":
       return TopK(k: try k())
     case "abstopk":

@@ -31,6 +31,31 @@ extension Matrix {
     return out
   }
 
+  /// Every row standardised as the Top-AFA (and BatchTopK) reference code's
+  /// `preprocess_input` does: `(x − mean) / (std + ε)` with the unbiased
+  /// standard deviation (`n − 1`, torch's default), in Double; afterwards
+  /// every row has norm `≈ √(d − 1)`. A row with fewer than 2 entries is centred only.
+  public func standardizedRows(epsilon: Double = 1e-5) -> Matrix {
+    var out = self
+    let n = cols
+    out.storage.withUnsafeMutableBufferPointer { ob in
+      let op = ob.baseAddress
+      Parallel.forEachChunk(count: rows) { _, range in
+        for r in range {
+          let row = op! + r * n
+          var mean = 0.0
+          for t in 0..<n { mean += Double(row[t]) }
+          mean /= Double(n)
+          var ss = 0.0
+          for t in 0..<n { ss += (Double(row[t]) - mean) * (Double(row[t]) - mean) }
+          let scale = n > 1 ? 1 / ((ss / Double(n - 1)).squareRoot() + epsilon) : 1
+          for t in 0..<n { row[t] = Float((Double(row[t]) - mean) * scale) }
+        }
+      }
+    }
+    return out
+  }
+
   /// Applies `f` to every element.
   public func map(_ f: (Float) -> Float) -> Matrix {
     var out = self

@@ -21,6 +21,10 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
   case mutualChoice(k: Int, inference: ChoiceInference = .threshold)
   /// `z = pre·H(pre − θ_j)` with learned thresholds, STE bandwidth `ε` and L0 penalty `λ`.
   case jumpReLU(l0: Float, bandwidth: Float = 0.001, initialThreshold: Float = 0.001)
+  /// Top-AFA: per token, the `k` whose kept activations best match the input's norm.
+  case topAFA
+  /// vSAE: TopK over `z = μ + σ·ε` in training (μ = ReLU(pre), by |z|), TopK over μ at inference.
+  case vsae(k: Int, sigma: Float = 1)
 
   /// A fresh activation of this kind for `width` latents.
   public func make(width: Int) -> any SparseActivation {
@@ -33,6 +37,8 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
     case .mutualChoice(let k, let inference): return MutualChoice(k: k, inference: inference)
     case .jumpReLU(let l0, let bandwidth, let theta):
       return JumpReLU(width: width, l0Coefficient: l0, bandwidth: bandwidth, initialThreshold: theta)
+    case .topAFA: return TopAFA()
+    case .vsae(let k, let sigma): return VariationalTopK(k: k, sigma: sigma)
     }
   }
 
@@ -60,6 +66,11 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
       try finite("l0", l0, positive: false)
       try finite("bandwidth", bandwidth, positive: true)
       try finite("the initial threshold", theta, positive: true)
+    case .topAFA:
+      break
+    case .vsae(let k, let sigma):
+      try latentsPerToken(k)
+      try finite("sigma", sigma, positive: false)
     }
   }
 
@@ -73,6 +84,8 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
       return "FeatureChoice(k: \(k), zipf: \(zipf), inference: \(inference.rawValue))"
     case .mutualChoice(let k, let inference): return "MutualChoice(k: \(k), inference: \(inference.rawValue))"
     case .jumpReLU(let l0, let bw, let theta): return "JumpReLU(l0: \(l0), bandwidth: \(bw), threshold₀: \(theta))"
+    case .topAFA: return "TopAFA"
+    case .vsae(let k, let sigma): return "VSAE(k: \(k), σ: \(sigma))"
     }
   }
 
@@ -91,6 +104,8 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
       return "featureChoice(k: \(k), zipf: \(zipf), inference: \"\(inference.rawValue)\")"
     case .mutualChoice(let k, let inference): return "mutualChoice(k: \(k), inference: \"\(inference.rawValue)\")"
     case .jumpReLU(let l0, let bw, _): return "jumpReLU(l0: \(l0), bandwidth: \(bw))"
+    case .topAFA: return "topAFA()"
+    case .vsae(let k, let sigma): return "vsae(k: \(k), sigma: \(sigma))"
     }
   }
 }

@@ -38,8 +38,31 @@ public protocol SparseActivation: Sendable, CustomStringConvertible {
   var inferenceIsPerRow: Bool { get }
   /// Codes used during training; may update running state (BatchTopK's threshold).
   mutating func trainingCodes(_ pre: Matrix) -> SparseCodes
+  /// Inference codes given what else the forward pass knows (input and decoder
+  /// norms); the default ignores the context. Top-AFA needs it.
+  func inferenceCodes(_ pre: Matrix, context: ActivationContext) -> SparseCodes
+  /// Training codes given the context (norms, and the step's noise for a
+  /// variational activation); the default ignores it.
+  mutating func trainingCodes(_ pre: Matrix, context: ActivationContext) -> SparseCodes
   /// The penalty and the gradients with respect to `pre` (aligned with the codes' entries).
   func backward(_ input: ActivationBackwardInput) -> ActivationGradients
+}
+
+/// What the forward pass knows besides the pre-activations: the norms a
+/// norm-matching rule reads and the noise a sampling rule draws from.
+public struct ActivationContext: Sendable {
+  /// `‖s·x − b_dec‖` per token (the encoder input's norm), `(B)`; empty when unknown.
+  public var inputNorms: [Float]
+  /// `‖W_dec[j]‖` per latent, `(m)`; empty when unknown.
+  public var decoderNorms: [Float]
+  /// The step's noise stream (variational activations in training); nil at inference.
+  public var noise: RandomSource?
+
+  public init(inputNorms: [Float] = [], decoderNorms: [Float] = [], noise: RandomSource? = nil) {
+    self.inputNorms = inputNorms
+    self.decoderNorms = decoderNorms
+    self.noise = noise
+  }
 }
 
 /// What an activation's backward pass may read.
@@ -76,6 +99,12 @@ extension SparseActivation {
 
   /// Dead latents are ranked by value (the default).
   public var auxiliaryRanking: SelectionRanking { .value }
+
+  /// The context is not needed (the default).
+  public func inferenceCodes(_ pre: Matrix, context: ActivationContext) -> SparseCodes { inferenceCodes(pre) }
+
+  /// The context is not needed (the default).
+  public mutating func trainingCodes(_ pre: Matrix, context: ActivationContext) -> SparseCodes { trainingCodes(pre) }
 
   /// No state beyond the parameters (the default).
   public var state: [Float] {

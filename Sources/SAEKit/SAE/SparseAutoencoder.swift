@@ -71,10 +71,11 @@ public struct SparseAutoencoder: Sendable {
   }
 
   /// `pre = (s·x − b_dec)·W_enc + b_enc`, `(B × m)`.
-  public func preActivations(_ x: Matrix) throws -> Matrix { try preActivations(x, rowBlocks: nil) }
+  public func preActivations(_ x: Matrix) throws -> Matrix { try encoderPass(x).pre }
 
-  /// ``preActivations(_:)``, its product computed over `rowBlocks` (nil: the product's own split).
-  private func preActivations(_ x: Matrix, rowBlocks: [Range<Int>]?) throws -> Matrix {
+  /// The encoder input `s·x − b_dec` and `pre`, both `(B × …)`, the product computed over
+  /// `rowBlocks` (nil: the product's own split).
+  func encoderPass(_ x: Matrix, rowBlocks: [Range<Int>]? = nil) throws -> (input: Matrix, pre: Matrix) {
     guard x.cols == dimension else {
       throw SAEKitError.shapeMismatch(operation: "SAE encode (x vs W_enc)", lhs: x.shape, rhs: encoderWeights.shape)
     }
@@ -82,7 +83,7 @@ public struct SparseAutoencoder: Sendable {
     try input.addRowVector(decoderBias, scale: -1)
     var pre = try rowBlocks.map { try input.matmul(encoderWeights, rowBlocks: $0) } ?? input.matmul(encoderWeights)
     try pre.addRowVector(encoderBias)
-    return pre
+    return (input, pre)
   }
 
   /// The most pre-activations (`B·m` floats) ``encode(_:denseLimit:)`` computes at once: 64 M
@@ -90,22 +91,24 @@ public struct SparseAutoencoder: Sendable {
   /// stays `O(chunk·m + nnz)` (100k tokens × 65,536 latents would need 26 GB at once).
   public static let denseEncodingLimit = 1 << 26
 
-  /// The sparse codes of `x (B × d)`, inference rule. Inputs whose `B × m` pre-activations
-  /// exceed `denseLimit` floats are encoded in chunks of whole product blocks
-  /// (``Matrix/productBlocks(rows:)``) when the rule decides each row alone
-  /// (``SparseActivation/inferenceIsPerRow``): the same bits as the dense path, in
-  /// `O(chunk·m + nnz)` memory. A batch rule always sees the whole input.
+  /// The sparse codes of `x (B × d)`, inference rule (given the input and decoder norms, which
+  /// Top-AFA's rule reads). Inputs whose `B × m` pre-activations exceed `denseLimit` floats are
+  /// encoded in chunks of whole product blocks (``Matrix/productBlocks(rows:)``) when the rule
+  /// decides each row alone (``SparseActivation/inferenceIsPerRow``): the same bits as the dense
+  /// path, in `O(chunk·m + nnz)` memory. A batch rule always sees the whole input.
   public func encode(_ x: Matrix, denseLimit: Int = denseEncodingLimit) throws -> SparseCodes {
-    guard x.rows > denseLimit / max(width, 1), activation.inferenceIsPerRow else {
-      return activation.inferenceCodes(try preActivations(x))
+    let norms = decoderNorms
+    func codes(_ rows: Matrix, _ blocks: [Range<Int>]?) throws -> SparseCodes {
+      let (input, pre) = try encoderPass(rows, rowBlocks: blocks)
+      return activation.inferenceCodes(pre, context: ActivationContext(inputNorms: input.rowNorms().map(Float.init), decoderNorms: norms))
     }
+    guard x.rows > denseLimit / max(width, 1), activation.inferenceIsPerRow else { return try codes(x, nil) }
     let chunkRows = max(denseLimit / 4, 1) / max(width, 1)
     var parts: [SparseCodes] = []
     var group: [Range<Int>] = []
     func flush() throws {
       guard let lo = group.first?.lowerBound, let hi = group.last?.upperBound else { return }
-      let shifted = group.map { ($0.lowerBound - lo)..<($0.upperBound - lo) }
-      parts.append(activation.inferenceCodes(try preActivations(try x.rows(in: lo..<hi), rowBlocks: shifted)))
+      parts.append(try codes(try x.rows(in: lo..<hi), group.map { ($0.lowerBound - lo)..<($0.upperBound - lo) }))
       group.removeAll(keepingCapacity: true)
     }
     for block in Matrix.productBlocks(rows: x.rows) {

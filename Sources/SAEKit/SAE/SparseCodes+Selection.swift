@@ -6,7 +6,15 @@ extension SparseCodes {
   ///
   /// Cost: about `B·m` comparisons (partial selection, see ``TopKSelection``).
   public static func topK(of pre: Matrix, k: Int, rankedBy ranking: SelectionRanking = .value) -> SparseCodes {
-    let b = pre.rows, m = pre.cols, kk = min(k, m), byMagnitude = ranking == .magnitude
+    topK(of: pre, perRow: nil, k: k, rankedBy: ranking)
+  }
+
+  /// The top `ks[r]` entries of row `r` (a per-token budget: Top-AFA), as ``topK(of:k:rankedBy:)``.
+  static func topK(of pre: Matrix, perRow ks: [Int]?, k: Int, rankedBy ranking: SelectionRanking) -> SparseCodes {
+    let b = pre.rows, m = pre.cols, kk = min(ks.map { $0.max() ?? 0 } ?? k, m), byMagnitude = ranking == .magnitude
+    guard kk > 0 else {
+      return SparseCodes(unchecked: b, width: m, rowStart: [Int](repeating: 0, count: b + 1), indices: [], values: [])
+    }
     var idx = [Int32](repeating: 0, count: b * kk)
     var val = [Float](repeating: 0, count: b * kk)
     var counts = [Int](repeating: 0, count: b)
@@ -21,7 +29,8 @@ extension SparseCodes {
               defer { scratchValues.deallocate(); scratchIndices.deallocate() }
               for r in rows {
                 let n = TopKSelection.select(
-                  pp + r * m, count: m, k: kk, indices: ip + r * kk, values: vp + r * kk, byMagnitude: byMagnitude,
+                  pp + r * m, count: m, k: ks.map { min(max($0[r], 0), kk) } ?? kk, indices: ip + r * kk,
+                  values: vp + r * kk, byMagnitude: byMagnitude,
                   scratchValues: scratchValues, scratchIndices: scratchIndices)
                 var kept = 0
                 for e in 0..<n where isKept(vp[r * kk + e], ranking) {

@@ -109,6 +109,26 @@ public struct SparseCodes: Sendable, Equatable {
     return m
   }
 
+  /// `Σ_e (values[e] · latentScales[latent of e] · scale)²` per row, in Double
+  /// (no latent scales: every one is 1), over fixed row chunks.
+  public func rowSquaredNorms(latentScales: [Float]? = nil, scale: Double = 1) -> [Double] {
+    var squares = [Double](repeating: 0, count: rows)
+    squares.withUnsafeMutableBufferPointer { sb in
+      let sp = sb.baseAddress
+      Parallel.forEachChunk(count: rows) { _, range in
+        for r in range {
+          var s = 0.0
+          for e in entries(row: r) {
+            let v = Double(values[e]) * Double(latentScales?[Int(indices[e])] ?? 1) * scale
+            s += v * v
+          }
+          sp![r] = s
+        }
+      }
+    }
+    return squares
+  }
+
   /// For every latent, the number of rows in which it is `≠ 0`.
   public func firingCounts() -> [Int] {
     var counts = [Int](repeating: 0, count: width)

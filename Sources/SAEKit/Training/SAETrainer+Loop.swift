@@ -12,7 +12,8 @@ extension SAETrainer {
   /// Trains a fresh SAE of `width` latents on the rows of `data`.
   ///
   /// Every random choice comes from `random` through fixed forks (0: the
-  /// initial decoder, 1: the initialisation sample, 2: the batch order), so a
+  /// initial decoder, 1: the initialisation sample, 2: the batch order, 3: a
+  /// sampling activation's noise), so a
   /// seed reproduces a run bit for bit on the same thread count.
   ///
   /// - Parameters:
@@ -29,6 +30,7 @@ extension SAETrainer {
     var initRandom = random.fork(0)
     let sae = try SparseAutoencoder(dimension: data.cols, width: width, activation: activation, random: &initRandom)
     let trainer = try SAETrainer(sae: sae, config: config)
+    trainer.noise = random.fork(3)
     let batches = try prepareBatches(data, config: config, random: random) { try trainer.initialize(fromSample: $0) }
     let (history, seconds) = try runSteps(
       batches, config: config, progressEvery: progressEvery, progress: progress, shouldStop: shouldStop, step: trainer.step)

@@ -32,6 +32,8 @@ public final class SAETrainer {
   var workspace = StepWorkspace()
   /// Seconds spent per phase of the step; nil (the default) measures nothing.
   public var timings: StepTimings?
+  /// Noise for sampling activations (vSAE): step `t` draws from `noise.fork(t)`.
+  public var noise = RandomSource(seed: 0)
 
   /// Starts from `sae` (its parameters are the initial point).
   public init(sae: SparseAutoencoder, config: TrainingConfig) throws {
@@ -125,33 +127,41 @@ public final class SAETrainer {
     w.setInputs(x, scale: sae.inputScale, decoderBias: sae.decoderBias)  // s·x, s·x − b_dec  (B × d)
     w.encode(encoderT, bias: sae.encoderBias, blocks: config.threads)   // pre (B × m): the GEMM
     clock.lap(&timings, .encoder)
-    let codes = sae.activation.trainingCodes(w.pre)                     // sparse (B × m)
+    let norms = Self.rowNorms(sae.decoderWeights)
+    let inputNorms = w.xin.rowNorms().map(Float.init)                   // ‖s·x − b_dec‖ (B)
+    let context = ActivationContext(inputNorms: inputNorms, decoderNorms: norms, noise: noise.fork(UInt64(stepsDone)))
+    let codes = sae.activation.trainingCodes(w.pre, context: context)   // sparse (B × m)
     clock.lap(&timings, .selection)
     SparseKernels.decode(codes, weights: sae.decoderWeights, bias: sae.decoderBias, into: &w.xhat)
     // Reconstruction loss Σ‖x̂ − s·x‖²/B and its gradient 2(x̂ − s·x)/B; residual e = s·x − x̂.
     let squaredError = Self.residualAndGradient(xs: w.xs, xhat: w.xhat, residual: &w.residual, gradient: &w.dxhat)
     var loss = squaredError / Double(b)
     clock.lap(&timings, .decoder)
-    // Backward through the decoder and the activation.
-    let norms = Self.rowNorms(sae.decoderWeights)
-    let codeGrad = SparseKernels.codeGradients(codes, outputGradient: w.dxhat, weights: sae.decoderWeights)
-    let act = sae.activation.backward(ActivationBackwardInput(
+    // Backward through the decoder, the norm-matching loss and the activation.
+    var codeGrad = SparseKernels.codeGradients(codes, outputGradient: w.dxhat, weights: sae.decoderWeights)
+    let afa = normMatchingLoss(codes, inputNorms: inputNorms, workspace: w, codeGradients: &codeGrad)
+    loss += afa.loss
+    var act = sae.activation.backward(ActivationBackwardInput(
       pre: w.pre, codes: codes, codeGradients: codeGrad, decoderNorms: norms,
       reconstructionGradient: w.dxhat, decoder: sae.decoderWeights))
     loss += act.penalty
+    loss += latentKLLoss(codes, workspace: &w, preGradients: &act.preGradients)
     let columns = ColumnIndex(codes)
     SparseKernels.accumulateOuter(columns, coefficients: codes.values, rows: w.dxhat, into: &w.gradDecoder)
     SparseKernels.accumulateOuter(columns, coefficients: act.preGradients, rows: w.xin, into: &w.gradEncoderT)
     Self.accumulateBias(codes, act.preGradients, into: &w.gradEncoderBias)
     clock.lap(&timings, .backward)
     // The auxiliary loss (AuxK on dead latents, or aux_zipf_loss on under-utilised ones).
-    if sae.activation.usesAuxiliaryLoss && !auxiliary.latents.isEmpty {
+    if sae.activation.usesAuxiliaryLoss && config.auxCoefficient > 0 && !auxiliary.latents.isEmpty {
       loss += auxiliaryLoss(auxiliary, workspace: &w)
       clock.lap(&timings, .auxiliary)
     }
     // ∂L/∂b_dec = Σ_r ∂L/∂x̂_r − Σ_j ∂L/∂b_enc[j] · W_encᵀ[j]   (b_dec enters the encoder input with −1)
     w.gradDecoderBias = w.dxhat.columnSums().map(Float.init)
     Self.subtractWeightedRows(encoderT, weights: w.gradEncoderBias, from: &w.gradDecoderBias)
+    if let dTarget = afa.centeredTargetGradients {
+      Self.addCenteredNormGradients(dTarget, xin: w.xin, norms: inputNorms, into: &w.gradDecoderBias)
+    }
     if !act.decoderNormGradients.isEmpty {
       Self.addNormGradients(act.decoderNormGradients, norms: norms, decoder: sae.decoderWeights, into: &w.gradDecoder)
     }

@@ -18,11 +18,15 @@ public struct TrainingConfig: Sendable, Equatable {
   public var epsilon: Float = 1e-8
   /// Latents used by the AuxK loss; nil picks `d / 2`.
   public var auxK: Int? = nil
-  /// AuxK loss coefficient `α` (1/32 in Gao et al.).
+  /// AuxK loss coefficient `α` (1/32 in Gao et al.); 0 switches the auxiliary loss off.
   public var auxCoefficient: Float = 1.0 / 32
   /// Which latents the auxiliary loss uses and how it weights them: AuxK's dead
   /// latents (the default) or aux_zipf_loss's under-utilised ones.
   public var auxiliaryLatents: AuxiliaryLatents = .dead
+  /// Top-AFA's norm-matching loss `λ·Σ(‖z‖ − ‖x‖)²/B` (``NormMatchingLoss``); nil is off.
+  public var normMatching: NormMatchingLoss? = nil
+  /// The vSAE's KL term to `N(0, 1)` (``LatentKL``); nil is off.
+  public var latentKL: LatentKL? = nil
   /// A latent is dead when it has not fired for this many tokens.
   public var deadWindowTokens: Int = 10_000_000
   /// Scale inputs so that E‖s·x‖² = d (remembered in the SAE and undone on output).
@@ -66,6 +70,14 @@ public struct TrainingConfig: Sendable, Equatable {
     if let lr = learningRate { try require(lr > 0 && lr.isFinite, "learning rate must be positive, got \(lr)") }
     if let k = auxK { try require(k >= 1, "aux_k must be at least 1, got \(k)") }
     try auxiliaryLatents.validate()
+    try require(auxCoefficient >= 0 && auxCoefficient.isFinite, "the aux coefficient must be ≥ 0, got \(auxCoefficient)")
+    if let afa = normMatching {
+      try require(afa.coefficient >= 0 && afa.coefficient.isFinite, "the AFA coefficient must be ≥ 0, got \(afa.coefficient)")
+    }
+    if let kl = latentKL {
+      try require(kl.beta >= 0 && kl.beta.isFinite, "the KL coefficient β must be ≥ 0, got \(kl.beta)")
+      try require(kl.warmupFraction >= 0 && kl.warmupFraction <= 1, "the KL warm-up must be in [0, 1], got \(kl.warmupFraction)")
+    }
   }
 }
 
