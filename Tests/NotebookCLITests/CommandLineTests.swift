@@ -177,7 +177,7 @@ import Testing
   @Test func functionsExitCodes() throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     let text = try notebook(["functions"])
-    #expect(text.status == 0 && text.stdout.contains("loadMatrix(_ path: String) -> Matrix"))
+    #expect(text.status == 0 && text.stdout.contains("loadMatrix(_ path: String, name: String = nil) -> Matrix"))
     let markdown = try notebook(["functions", "--markdown"])
     #expect(markdown.status == 0 && markdown.stdout == FunctionReference.markdown(.standard))
   }
