@@ -11,7 +11,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # chromium: the report's browser checks (Tests/NotebookCoreTests/BrowserReportTests.swift; skipped without it).
-APT_PACKAGES := libopenblas-dev liblapacke-dev gnuplot-nox fortunes chromium
+APT_PACKAGES := libopenblas-dev liblapacke-dev zlib1g-dev gnuplot-nox fortunes chromium
 # The benchmark lets OpenBLAS pick its kernels for this CPU (it prints the core it chose): a
 # workplace-wide OPENBLAS_CORETYPE pin (e.g. Haswell on an AVX-512 machine) would halve sgemm speed
 # and make the "fraction of the sgemm bound" figure meaningless for the machine at hand.

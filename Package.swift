@@ -18,7 +18,7 @@ let package = Package(
     // MARK: - Public API
 
     /// Numerics, sparse autoencoders, training, metrics and data files.
-    .target(name: "SAEKit", dependencies: ["CBLAS", "CVectorKernels"], exclude: ["README.md"]),
+    .target(name: "SAEKit", dependencies: ["CBLAS", "CVectorKernels", "CZlib"], exclude: ["README.md"]),
 
     /// Notebook documents, the cell language (lexer, parser, checker, interpreter),
     /// the builtin registry, figures (gnuplot) and HTML/JSON reports.
@@ -42,6 +42,9 @@ let package = Package(
       path: "Sources/CBLAS",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
     ),
+
+    /// System library shim over zlib (`.npz` members written by `np.savez_compressed`). Only SAEKit imports it.
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
     /// The transformer's element-wise kernels (GELU, softmax) in C, each built for AVX-512,
     /// AVX2 and baseline x86-64 and chosen at load time. Optimised in debug builds too, so

@@ -29,6 +29,8 @@ struct BenchOptions {
   /// `--language`: time the cell interpreter against CPython (``LanguageBenchmark``).
   var language = false
   var streaming = false
+  var streamingSize = (d: 768, m: 16_384, tokens: 20_000)
+  var streamingRounds = 3
   var tinylmSteps = 30
   /// `--rules DIR`: time the allocation rules against TopK (``AllocationBenchmark``) instead, into DIR.
   var rulesDirectory: String?
@@ -47,7 +49,9 @@ struct BenchOptions {
       --rules DIR    time AbsTopK, Mutual Choice, Feature Choice, Top-AFA and vSAE training steps
                      against TopK's (same --d/--m/--k/--batch/--steps), write rules.json into DIR
       --language     time the cell interpreter against CPython on the same programs
-      --streaming    peak memory and time of SAE evaluation streamed in chunks against the dense path
+      --streaming    peak memory and time of SAE evaluation streamed in chunks against the dense path, and of a
+                     bfloat16 SAE file kept mapped against widened [--streaming-size D,M,TOKENS (768,16384,20000)]
+                     [--streaming-rounds N (3)]
       --tinylm DIR   run the TinyLM training benchmark (batches of 16 × 128 bytes), write tinylm_* files into DIR
                      [--tinylm-steps N (30)]
     """
@@ -81,6 +85,14 @@ struct BenchOptions {
       case "--tinylm": tinylmDirectory = try value("--tinylm")
       case "--language": language = true
       case "--streaming": streaming = true
+      case "--streaming-rounds": streamingRounds = try int("--streaming-rounds")
+      case "--streaming-size":
+        let text = try value("--streaming-size")
+        let parts = text.split(separator: ",").compactMap { Int($0.replacingOccurrences(of: "_", with: "")) }
+        guard parts.count == 3, parts.allSatisfy({ $0 > 0 }) else {
+          throw BenchError.usage("--streaming-size expects D,M,TOKENS (positive integers), got '\(text)'")
+        }
+        streamingSize = (parts[0], parts[1], parts[2])
       case "--rules": rulesDirectory = try value("--rules")
       case "--tinylm-steps": tinylmSteps = try int("--tinylm-steps")
       case "--itda-tokens": itdaTokens = try int("--itda-tokens")

@@ -16,7 +16,7 @@ import SAEKit
 BLASCoreSelection.reexecutingWithBetterCoreIfNeeded()  // before any BLAS call (see its documentation)
 if CommandLine.arguments.contains("--probe") { Probe.topK(); Probe.variants(); Probe.allocation(); exit(0) }
 if let i = CommandLine.arguments.firstIndex(of: "--encode-probe"), i + 1 < CommandLine.arguments.count {
-  do { try StreamingEncodeBenchmark.probe(CommandLine.arguments[i + 1]); exit(0) } catch { print("error: \(error)"); exit(1) }
+  do { try StreamingEncodeBenchmark.probe(Array(CommandLine.arguments[(i + 1)...])); exit(0) } catch { print("error: \(error)"); exit(1) }
 }
 do {
   let options = try BenchOptions(Array(CommandLine.arguments.dropFirst()))
@@ -25,7 +25,8 @@ do {
   } else if options.language {
     try LanguageBenchmark.run()
   } else if options.streaming {
-    try StreamingEncodeBenchmark.run()
+    let (d, m, tokens) = options.streamingSize
+    try StreamingEncodeBenchmark(d: d, m: m, tokens: tokens, rounds: options.streamingRounds).run()
   } else if options.tinylmDirectory != nil {
     try TinyLMBenchmark(options: options).run()
   } else if options.itdaDirectory != nil {

@@ -160,6 +160,44 @@ import Testing
       Issue.record("not an SAE"); return
     }
     #expect(back.file == loaded.file && back.model.encoderWeights.storage == saved.encoderWeights.storage)
+    // An SAE whose weights stay in the file goes in and comes back the same way.
+    let mapped = try ModelBuiltins.loadedSAE(SAEFileReference(path: "saved", scale: nil, weights: .mapped), context)
+    let entry = try archive.encode(.sae(mapped))
+    guard case .sae(let again) = try ValueUnarchiver(tensors: nil, context: context, references: .builtins).decode(entry) else {
+      Issue.record("not an SAE"); return
+    }
+    #expect(again.file?.weights == .mapped && again.model.mappedWeights != nil)
+  }
+
+  /// `loadSAE(…, weights: "mapped")`: the same evaluation as in float32, a display that says where
+  /// the weights are, and a clear error where the whole decoder is needed.
+  @Test func anSAEWhoseWeightsStayInTheFileEvaluatesAndSaysWhatItCannotDo() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var rng = RandomSource(seed: 3)
+    let saved = try SparseAutoencoder(dimension: 6, width: 300, activation: .topK(k: 2), random: &rng)
+    try SAEFile.save(saved, format: .saeLens, to: directory + "/saved")
+    let text = """
+      ```swift
+      //| label: load
+      let x = synthetic.superposition(features: 16, dim: 6, sparsity: 0.2, samples: 50).x
+      let mapped = loadSAE("saved", weights: "mapped")
+      let widened = loadSAE("saved", weights: "float32")
+      print(abs(evaluate(mapped, on: x).fvu - evaluate(widened, on: x).fvu) < 1e-6)
+      mapped
+      ```
+
+      ```swift
+      //| label: decoder
+      print(mapped.decoder.rows)
+      ```
+      """
+    let (_, result) = try render(text)
+    #expect(lines(result, 0).first == "true", "\(result.failures)")
+    #expect(result.failures.map(\.message) == [
+      "sae.decoder needs this SAE's weights in memory as float32 (14.4 KB), but they were left in \(directory)/saved/sae_weights.safetensors as float32; load it with its weights in float32 to use it here",
+    ])
+    let (_, typo) = try render("```swift\nlet bad = loadSAE(\"saved\", weights: \"bf16\")\n```\n")
+    #expect(typo.failures.map(\.message) == ["weights must be one of \"auto\", \"float32\", \"mapped\", got \"bf16\""])
   }
 
   @Test func aComputedPathIsNeverCachedNorAreTheCellsThatReadItsNames() throws {

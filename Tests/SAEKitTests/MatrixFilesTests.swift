@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import SAEKit
 
-/// `.npz` archives written by NumPy (`np.savez`, zip64 headers) and folders of shards, read as
-/// one matrix; compressed archives and ambiguous files are clear errors.
+/// `.npz` archives written by NumPy (`np.savez`, zip64 headers, `np.savez_compressed`) and folders
+/// of shards, read as one matrix; damaged archives and ambiguous files are clear errors.
 @Suite struct MatrixFilesTests {
   static func fixture(_ name: String) throws -> String {
     try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).path + "/" + name
@@ -21,9 +21,35 @@ import Testing
     expectFileError(two, "holds 2 arrays (x, y): name the one to read") { _ = try MatrixFiles.read(two) }
     expectFileError(two, "no array 'z'") { _ = try MatrixFiles.read(two, name: "z") }
     let compressed = try Self.fixture("numpy_compressed.npz")
-    expectFileError(compressed, "compressed (np.savez_compressed)") { _ = try MatrixFiles.read(compressed) }
+    #expect(try MatrixFiles.read(compressed, name: "x").storage == (0..<12).map { Float($0) / 4 })
+    let y = try MatrixFiles.read(compressed, name: "y")
+    #expect(y.rows == 100 && y.cols == 3 && y.storage == (0..<300).map(Float.init))
     let notZip = try Self.fixture("numpy_f32_3x4.npy")
     expectFileError(notZip, "not a readable .npz") { _ = try NPZ.readMatrix(notZip) }
+  }
+
+  /// A compressed member whose bytes were damaged, or cut short, is an error saying so.
+  @Test func damagedCompressedMembersAreErrors() throws {
+    let dir = try DataFiles.scratchFolder()
+    defer { DataFiles.remove(dir) }
+    let original = try Data(contentsOf: URL(fileURLWithPath: try Self.fixture("numpy_compressed.npz")))
+    let names = try NPZ.names(try Self.fixture("numpy_compressed.npz"))
+    #expect(names == ["x", "y"])
+    // The first member's data starts after its 30-byte local header, name and extra field.
+    let start = 30 + Int(original[26]) + Int(original[27]) << 8 + Int(original[28]) + Int(original[29]) << 8
+    for (offset, label) in [(start + 2, "flipped"), (start + 20, "flipped later")] {
+      var damaged = original
+      damaged[offset] ^= 0x5A
+      let path = dir + "/\(label).npz"
+      try damaged.write(to: URL(fileURLWithPath: path))
+      do {
+        _ = try MatrixFiles.read(path, name: "x")
+        Issue.record("\(label): no error")
+      } catch {
+        let text = "\(error)"
+        #expect(text.contains("'x.npy'") && (text.contains("corrupt") || text.contains("CRC-32")), "\(text)")
+      }
+    }
   }
 
   @Test func stacksShardsInNaturalOrder() throws {

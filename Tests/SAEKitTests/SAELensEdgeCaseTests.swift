@@ -75,15 +75,15 @@ import Testing
   /// training_architecture_details gives a loaded ReLU SAE its L1 coefficient.
   @Test func metadataIsCarriedBothWays() throws {
     let loaded = try SAEFile.load(directory: try InterchangeTests.fixture("saelens_topk"))
-    #expect(loaded.provenance == SAEProvenance(modelName: "tiny", hookName: "blocks.0.hook_resid_post", writtenBy: "SAELens 6.5.0"))
+    #expect(loaded.provenance == SAEProvenance(modelName: "tiny", hookName: "blocks.0.hook_resid_post", writtenBy: "SAELens 6.5.0", filePrecision: "float32"))
     #expect(try SAEFile.load(directory: try InterchangeTests.fixture("saelens5_topk_by_activation_fn")).provenance
-            == SAEProvenance(hookName: "blocks.0.hook_resid_post", writtenBy: "SAELens < 6 (no version)"))
+            == SAEProvenance(hookName: "blocks.0.hook_resid_post", writtenBy: "SAELens < 6 (no version)", filePrecision: "float32"))
     #expect(try SAEFile.load(directory: try InterchangeTests.fixture("sparsify/layers.0")).provenance
-            == SAEProvenance(hookName: "layers.0", writtenBy: "sparsify"))
+            == SAEProvenance(hookName: "layers.0", writtenBy: "sparsify", filePrecision: "float32"))
     try InterchangeTests.withScratch { dir in
       try SAEFile.save(loaded, format: .saeLens, to: dir)
       #expect(try SAEFile.load(directory: dir).provenance
-              == SAEProvenance(modelName: "tiny", hookName: "blocks.0.hook_resid_post", writtenBy: "SAEKit"))
+              == SAEProvenance(modelName: "tiny", hookName: "blocks.0.hook_resid_post", writtenBy: "SAEKit", filePrecision: "float32"))
       try SAEFile.save(loaded, format: .saeLens, to: dir, hookName: "blocks.1.hook_resid_post", modelName: "minilm")
       #expect(try SAEFile.load(directory: dir).provenance.hookName == "blocks.1.hook_resid_post")
       try InterchangeTests.editConfig(dir) { cfg in

@@ -54,7 +54,7 @@ enum AllocationBuiltins {
     doc: "Pairs of decoder rows with cos ≤ threshold: how a non-negative SAE spends two latents on one signed feature."
   ) { args, _ in
     let found = try DarkMatterBuiltins.attributing("threshold") {
-      try AntipodalPairs(decoder: try args.sae("sae").model.decoderWeights, threshold: Float(try args.double("threshold")))
+      try AntipodalPairs(decoder: try args.sae("sae").model.decoderInMemory(for: "antipodalPairs"), threshold: Float(try args.double("threshold")))
     }
     return .record(Record("AntipodalPairs", [
       ("count", .int(found.count)), ("latents", .int(found.latentCount)),

@@ -38,7 +38,7 @@ extension GBAAndAFABuiltins {
     let m = afa.summary
     var coherence: DecoderCoherence?
     if try args.bool("coherence") {
-      do { coherence = try DecoderCoherence(decoder: s.model.decoderWeights) } catch let e as SAEKitError {
+      do { coherence = try DecoderCoherence(decoder: s.model.decoderInMemory(for: "the decoder's coherence")) } catch let e as SAEKitError {
         throw RuntimeError(e.description, argument: "sae")
       }
     }

@@ -37,14 +37,21 @@ enum ModelBuiltins {
     }.writing(.folder("to")))
     r.add(Builtin("loadSAE", [.positional("path", .string, "a SAELens or sparsify SAE folder"),
                               .labeled("scale", .double, default: .absent,
-                                       "SAELens expected_average_only_in: the norm scaling factor (default: the one in activation_scaler.json beside the weights, else 1)")],
+                                       "SAELens expected_average_only_in: the norm scaling factor (default: the one in activation_scaler.json beside the weights, else 1)"),
+                              .labeled("weights", .string, default: .value(.string("auto")),
+                                       "\"float32\": widened in memory; \"mapped\": kept mapped in their stored precision, widened a block of latents at a time (encode, decode and evaluate only); \"auto\": mapped when 16-bit weights would take over half the machine's memory as float32")],
                   returns: .sae,
                   doc: "Loads an SAE saved by SAELens, sparsify or saveSAE; decoder rows keep the file's norms.") { args, context in
       let scale = try args.optionalDouble("scale")
       if let scale, !(scale > 0 && scale.isFinite) {
         throw RuntimeError("scale must be a positive number, got \(scale)", argument: "scale")
       }
-      return .sae(try loadedSAE(SAEFileReference(path: try args.string("path"), scale: scale.map(Float.init)), context))
+      let name = try args.string("weights")
+      guard let residence = SAEWeightResidence(rawValue: name) else {
+        let known = SAEWeightResidence.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        throw RuntimeError("weights must be one of \(known), got \"\(name)\"", argument: "weights")
+      }
+      return .sae(try loadedSAE(SAEFileReference(path: try args.string("path"), scale: scale.map(Float.init), weights: residence), context))
     }.reading(.folder("path")))
     r.addProperty(Property(receiver: .activations, name: "x", type: .matrix, doc: "the activations, (tokens × d)") { v in
       guard case .activations(let a) = v else { throw RuntimeError("not activations") }
@@ -64,7 +71,7 @@ enum ModelBuiltins {
 
   /// The SAE in the folder `file` names, as `loadSAE` returns it (and the cell cache takes it again).
   static func loadedSAE(_ file: SAEFileReference, _ context: RuntimeContext) throws -> TrainedSAE {
-    let model = try SAEFile.load(directory: resolve(file.path, context), normScalingFactor: file.scale)
+    let model = try SAEFile.load(directory: resolve(file.path, context), normScalingFactor: file.scale, weights: file.weights)
     return TrainedSAE(model: model, activation: model.activation.kind, history: TrainingHistory(), config: TrainingConfig(), seconds: 0,
                       file: file)
   }

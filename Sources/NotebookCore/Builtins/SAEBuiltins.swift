@@ -40,7 +40,7 @@ enum SAEBuiltins {
     r.add(train)
     r.add(evaluate)
     r.add(featureDensity)
-    let properties: [(String, ValueType, String, @Sendable (TrainedSAE) -> Value)] = [
+    let properties: [(String, ValueType, String, @Sendable (TrainedSAE) throws -> Value)] = [
       ("history", .record("TrainingHistory"), "per-step training curves", { s in
         .record(Record("TrainingHistory", [
           ("step", .array(s.history.step.map(Value.int))), ("tokens", .array(s.history.tokens.map(Value.int))),
@@ -51,7 +51,7 @@ enum SAEBuiltins {
       ("width", .int, "number of latents m", { .int($0.model.width) }),
       ("activation", .activation, "the sparsifying rule, e.g. .topK(k: 32)", { .activation($0.activation) }),
       ("dim", .int, "input dimension d", { .int($0.model.dimension) }),
-      ("decoder", .matrix, "decoder rows W_dec, (width × dim): unit norm when trained here, the file's norms when loaded by loadSAE", { .matrix($0.model.decoderWeights) }),
+      ("decoder", .matrix, "decoder rows W_dec, (width × dim): unit norm when trained here, the file's norms when loaded by loadSAE (an error when loaded with weights: \"mapped\")", { .matrix(try $0.model.decoderInMemory(for: "sae.decoder")) }),
       ("seconds", .double, "wall-clock training time", { .double($0.seconds) }),
       ("modelName", .string, "the model a loaded SAE's file names (\"\" when unknown)", { .string($0.model.provenance.modelName ?? "") }),
       ("hookName", .string, "the hook a loaded SAE's file names, e.g. blocks.8.hook_resid_pre (\"\" when unknown)",
@@ -60,7 +60,7 @@ enum SAEBuiltins {
     for (name, type, doc, get) in properties {
       r.addProperty(Property(receiver: .sae, name: name, type: type, doc: doc) { v in
         guard case .sae(let s) = v else { throw RuntimeError("not an SAE") }
-        return get(s)
+        return try get(s)
       })
     }
     r.addMethod(Builtin("reconstruct", [.positional("x", .matrix, "inputs, (tokens × dim)")], returns: .matrix,
@@ -227,7 +227,7 @@ enum SAEBuiltins {
     let fired = codes.firingCounts().filter { $0 > 0 }.count
     var mmcs = Double.nan, recovered = Double.nan
     if args.has("truth") {
-      let recovery = try FeatureRecovery(truth: try args.matrix("truth"), learned: s.model.decoderWeights)
+      let recovery = try FeatureRecovery(truth: try args.matrix("truth"), learned: s.model.decoderInMemory(for: "featureRecovery"))
       mmcs = recovery.meanMaxCosine
       recovered = recovery.recoveredFraction
     }

@@ -14,6 +14,16 @@ extension Value {
       return .keyValue(r.fields.map { DisplayField($0.name, $0.value.brief) })
     case .sae(let s):
       let m = s.model
+      if let precision = m.provenance.filePrecision {  // loaded: no training record to show
+        return .keyValue([
+          DisplayField("type", "sparse autoencoder"), DisplayField("dim (d)", "\(m.dimension)"),
+          DisplayField("width (m)", "\(m.width)"), DisplayField("activation", s.activation.literal),
+          DisplayField("input scale", Value.double(Double(m.inputScale)).brief),
+          DisplayField("weights", m.mappedWeights == nil
+            ? (precision == "float32" ? "float32" : "float32 in memory (\(precision) in the file)")
+            : "\(precision), left in the file; computed in float32 a block of latents at a time"),
+        ] + s.provenanceFields)
+      }
       return .keyValue([
         DisplayField("type", "sparse autoencoder"), DisplayField("dim (d)", "\(m.dimension)"),
         DisplayField("width (m)", "\(m.width)"), DisplayField("activation", s.activation.literal),

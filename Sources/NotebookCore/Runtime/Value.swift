@@ -165,10 +165,12 @@ public final class TrainedSAE: @unchecked Sendable {
   }
 }
 
-/// Where a loaded SAE came from: the folder as the cell named it and the scale it was loaded with.
+/// Where a loaded SAE came from: the folder as the cell named it, and the scale and weight
+/// residence it was loaded with.
 public struct SAEFileReference: Sendable, Equatable {
   public var path: String
   public var scale: Float?
+  public var weights: SAEWeightResidence = .auto
 }
 
 /// A figure made by a cell: its stable name (file stem) and its spec.

@@ -35,7 +35,9 @@ struct ValueArchive {
       return ["t": "table", "headers": t.headers, "rows": try t.rows.map { try $0.map { try encode($0) } }]
     case .activation(let a): return ["t": "activationKind", "v": try Self.json(a)]
     case .sae(let s):
-      if let file = s.file { return ["t": "saeFile", "path": file.path, "scale": file.scale.map { bits(Double($0)) } ?? ""] }
+      if let file = s.file {
+        return ["t": "saeFile", "path": file.path, "scale": file.scale.map { bits(Double($0)) } ?? "", "weights": file.weights.rawValue]
+      }
       return try encode(s)
     case .model(let m): return ["t": "model"].merging(Self.source(m.source)) { a, _ in a }
     case .activations(let a):
@@ -66,6 +68,9 @@ struct ValueArchive {
 
   private mutating func encode(_ s: TrainedSAE) throws -> Any {
     let m = s.model
+    if let mapped = m.mappedWeights {  // (loadSAE's SAEs are stored by reference; one derived from them runs again)
+      throw ArchiveError.notStorable("an SAE whose weights stay in \(mapped.path)")
+    }
     let h = s.history
     return [
       "t": "sae", "activation": try Self.json(s.activation), "inputScale": bits(Double(m.inputScale)),
@@ -143,7 +148,11 @@ struct ValueUnarchiver {
     case "sae": return .sae(try sae(o))
     case "saeFile":
       let scale = try field(o, "scale") as String
-      let file = SAEFileReference(path: try field(o, "path"), scale: scale.isEmpty ? nil : Float(try double(scale)))
+      let residence = try (o["weights"] as? String).map { name in
+        guard let r = SAEWeightResidence(rawValue: name) else { throw corrupt("unknown weights '\(name)'") }
+        return r
+      } ?? .auto  // (older entries have none)
+      let file = SAEFileReference(path: try field(o, "path"), scale: scale.isEmpty ? nil : Float(try double(scale)), weights: residence)
       return .sae(try references.sae(file, context))
     case "model": return .model(try references.model(try source(o), context))
     case "activations":

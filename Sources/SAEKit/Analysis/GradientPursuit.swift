@@ -86,6 +86,7 @@ public enum GradientPursuit {
   public static func reconstruct(
     _ x: Matrix, sae: SparseAutoencoder, sparsity: [Int]? = nil, recordHistory: Bool = false
   ) throws -> Result {
+    try sae.requireWeightsInMemory(for: "gradient pursuit over an SAE's decoder")
     let l0 = try sparsity ?? ReconstructionMetrics.l0(sae.encode(x))
     var signals = x.scaled(by: sae.inputScale)
     try signals.addRowVector(sae.decoderBias, scale: -1)

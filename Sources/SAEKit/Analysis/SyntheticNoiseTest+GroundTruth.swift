@@ -23,6 +23,7 @@ extension SyntheticNoiseTest {
     /// The paper's ground truth from an SAE and real activations `x (N × d)`.
     /// - Throws: when `x` does not fit the SAE.
     public static func sae(_ sae: SparseAutoencoder, activations x: Matrix) throws -> GroundTruth {
+      try sae.requireWeightsInMemory(for: "a ground truth made of an SAE's decoder")
       let clean = try sae.reconstruct(x)
       return GroundTruth(
         clean: clean, codes: try sae.encode(clean), dictionary: sae.decoderWeights, bias: sae.decoderBias,

@@ -1,8 +1,10 @@
+import CZlib
 import Foundation
 
-/// NumPy `.npz` archives as `np.savez` writes them: a ZIP file of `.npy` members stored without
-/// compression (zip64 headers included). `np.savez_compressed` archives are refused with a
-/// message saying so; everything is read through the file's mapping.
+/// NumPy `.npz` archives as `np.savez` and `np.savez_compressed` write them: a ZIP file of `.npy`
+/// members, stored or DEFLATE-compressed (zip64 headers included). Stored members are read
+/// through the file's mapping; compressed ones are inflated (zlib) into one buffer of the size the
+/// archive records, and their CRC-32 checked.
 ///
 /// ZIP layout read (PKWARE APPNOTE 6.3): the end-of-central-directory record (and its zip64
 /// form), the central directory's entries (method, sizes, local-header offset, name, zip64
@@ -13,6 +15,8 @@ public enum NPZ {
     var name: String
     var method: Int
     var size: Int
+    var uncompressedSize: Int
+    var crc: UInt32
     var localHeader: Int
   }
 
@@ -41,25 +45,84 @@ public enum NPZ {
         }
         chosen = all[0]
       }
-      guard chosen.method == 0 else {
-        throw fail("'\(chosen.name)' is compressed (np.savez_compressed); save with np.savez, or np.save each array")
+      guard chosen.method == 0 || chosen.method == 8 else {
+        throw fail("'\(chosen.name)' uses ZIP compression method \(chosen.method); only stored (np.savez) and DEFLATE (np.savez_compressed) members can be read")
       }
       let header = chosen.localHeader
       guard header + 30 <= bytes.count, u32(bytes, header) == 0x0403_4b50 else { throw fail("'\(chosen.name)': bad local header") }
       let start = header + 30 + u16(bytes, header + 26) + u16(bytes, header + 28)
       guard start + chosen.size <= bytes.count else { throw fail("'\(chosen.name)' runs past the end of the file (truncated?)") }
-      let member = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + chosen.size)])
-      let npy = "\(path)[\(chosen.name)]"
-      let parsed = try NPY.parseHeader(member, path: npy)
-      guard parsed.shape.count == 1 || parsed.shape.count == 2 else {
-        throw SAEKitError.file(path: npy, reason: "expected a 1-D or 2-D array, found shape \(NDArray.describe(parsed.shape))")
-      }
-      var data = DType.copyBytes(member, from: parsed.dataOffset, count: parsed.byteCount)
-      if parsed.isBigEndian {
-        data.withUnsafeMutableBytes { if let base = $0.baseAddress { DType.byteSwapElements(base, count: parsed.count, size: parsed.dtype.size) } }
-      }
-      return try NDArray(shape: parsed.shape, dtype: parsed.dtype, bytes: data).matrix()
+      let stored = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + chosen.size)])
+      if chosen.method == 0 { return try matrix(stored, path: "\(path)[\(chosen.name)]") }
+      let inflated = try inflate(stored, into: chosen.uncompressedSize, crc: chosen.crc, fail: { fail("'\(chosen.name)': \($0)") })
+      return try inflated.withUnsafeBytes { try matrix($0, path: "\(path)[\(chosen.name)]") }
     }
+  }
+
+  /// The `.npy` bytes `member` (the archive's `npy` member) as a matrix.
+  private static func matrix(_ member: UnsafeRawBufferPointer, path npy: String) throws -> Matrix {
+    let parsed = try NPY.parseHeader(member, path: npy)
+    guard parsed.shape.count == 1 || parsed.shape.count == 2 else {
+      throw SAEKitError.file(path: npy, reason: "expected a 1-D or 2-D array, found shape \(NDArray.describe(parsed.shape))")
+    }
+    var data = DType.copyBytes(member, from: parsed.dataOffset, count: parsed.byteCount)
+    if parsed.isBigEndian {
+      data.withUnsafeMutableBytes { if let base = $0.baseAddress { DType.byteSwapElements(base, count: parsed.count, size: parsed.dtype.size) } }
+    }
+    return try NDArray(shape: parsed.shape, dtype: parsed.dtype, bytes: data).matrix()
+  }
+
+  /// Raw DEFLATE data (ZIP method 8) inflated into exactly `size` bytes whose CRC-32 is `crc`.
+  static func inflate(_ compressed: UnsafeRawBufferPointer, into size: Int, crc: UInt32,
+                      fail: (String) -> SAEKitError) throws -> [UInt8] {
+    try requireAllocatable("the inflated member", [(size, 1)], bytesPerElement: 1)
+    var out = [UInt8](repeating: 0, count: size)
+    var stream = z_stream()
+    guard inflateInit2_(&stream, -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+      throw fail("zlib cannot start inflating")
+    }
+    defer { inflateEnd(&stream) }
+    let status: Int32 = out.withUnsafeMutableBytes { o in
+      // zlib counts in 32-bit uInt: members over 4 GB are fed and drained in slices.
+      var input = compressed.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self)) }
+      var output = o.baseAddress?.assumingMemoryBound(to: Bytef.self)
+      var (inLeft, outLeft) = (compressed.count, size)
+      var status = Z_OK
+      while status == Z_OK {
+        if stream.avail_in == 0, inLeft > 0 {
+          let n = min(inLeft, Int(UInt32.max))
+          (stream.next_in, stream.avail_in) = (input, uInt(n))
+          input = input.map { $0 + n }
+          inLeft -= n
+        }
+        if stream.avail_out == 0, outLeft > 0 {
+          let n = min(outLeft, Int(UInt32.max))
+          (stream.next_out, stream.avail_out) = (output, uInt(n))
+          output = output.map { $0 + n }
+          outLeft -= n
+        }
+        status = CZlib.inflate(&stream, Z_NO_FLUSH)  // Z_BUF_ERROR: no input or room left before the end
+      }
+      return status == Z_STREAM_END && (outLeft, stream.avail_out) != (0, 0) ? Z_BUF_ERROR : status
+    }
+    guard status == Z_STREAM_END else {
+      throw fail(status == Z_DATA_ERROR || status == Z_BUF_ERROR
+                 ? "the compressed data is corrupt or truncated (it does not inflate to the \(size) bytes the archive records)"
+                 : "zlib failed to inflate it (error \(status))")
+    }
+    let found = out.withUnsafeBufferPointer { b in
+      var c: uLong = 0
+      var p = b.baseAddress, left = b.count
+      while left > 0 {
+        let n = min(left, Int(UInt32.max))
+        c = crc32(c, p, uInt(n))
+        p = p.map { $0 + n }
+        left -= n
+      }
+      return UInt32(truncatingIfNeeded: c)
+    }
+    guard found == crc else { throw fail("CRC-32 mismatch (\(String(found, radix: 16)) vs \(String(crc, radix: 16)) recorded): the archive is corrupt") }
+    return out
   }
 
   static func arrayName(_ member: String) -> String { member.hasSuffix(".npy") ? String(member.dropLast(4)) : member }
@@ -108,7 +171,8 @@ public enum NPZ {
         e += 4 + length
       }
       guard size >= 0, offset >= 0 else { throw fail("entry '\(name)' has a negative size or offset") }
-      members.append(Member(name: name, method: method, size: size, localHeader: offset))
+      members.append(Member(name: name, method: method, size: size, uncompressedSize: uncompressed,
+                            crc: UInt32(truncatingIfNeeded: u32(bytes, p + 16)), localHeader: offset))
       p = end + commentLength
     }
     return members

@@ -69,6 +69,18 @@ extension SafeTensors {
     try write(tensors, metadata: metadata, to: path)
   }
 
+  /// Rewrites the file at `path` with the floating-point tensors `names` stored as `dtype` (e.g.
+  /// an SAE's `W_enc` and `W_dec` in bfloat16, as large SAEs are published) and the rest as they are.
+  public static func rewrite(_ path: String, storing names: Set<String>, as dtype: DType) throws {
+    let file = try read(path)
+    var tensors: [String: NDArray] = [:]
+    for name in file.names {
+      let array = try file.array(name)
+      tensors[name] = names.contains(name) ? try NDArray(floats: try file.floats(name), shape: array.shape, dtype: dtype) : array
+    }
+    try write(tensors, metadata: file.metadata, to: path)
+  }
+
   /// `s` as a JSON string literal (see ``JSONText/quoted(_:)``).
   static func jsonString(_ s: String) -> String { JSONText.quoted(s) }
 }

@@ -172,6 +172,18 @@ public struct SafeTensorsFile: Sendable {
     return try NDArray(shape: info.shape, dtype: info.dtype, bytes: bytes)
   }
 
+  /// Calls `body` with the address of tensor `name`'s first byte in the mapping and its header
+  /// entry: the elements as stored (little-endian, C order), valid only inside `body`.
+  public func withTensorBytes<R>(_ name: String, _ body: (UnsafeRawPointer, SafeTensors.TensorInfo) throws -> R) throws -> R {
+    let info = try info(name)
+    return try withTensorBytes(info) { try body($0, info) }
+  }
+
+  /// ``withTensorBytes(_:_:)`` for a header entry of this file (`info(name)`).
+  public func withTensorBytes<R>(_ info: SafeTensors.TensorInfo, _ body: (UnsafeRawPointer) throws -> R) rethrows -> R {
+    try file.withBytes { bytes in try body(bytes.baseAddress! + dataStart + info.byteRange.lowerBound) }
+  }
+
   /// Tensor `name`'s elements as Floats, C order (any dtype; see ``DType``).
   public func floats(_ name: String) throws -> [Float] {
     let info = try info(name)

@@ -41,6 +41,7 @@ public final class GroupBiasAdaptationTrainer {
   /// Starts from `sae`, which must be a ReLU SAE without penalty (`.relu(l1: 0)`).
   /// The encoder directions `w_m` start as the normalised decoder rows (tied: `a_m` as their norms).
   public init(sae: SparseAutoencoder, config: TrainingConfig, adaptation: BiasAdaptationConfig, groups: NeuronGroups) throws {
+    try sae.requireWeightsInMemory(for: "training an SAE")
     try require(sae.activation.kind == .relu(l1: 0),
                 "bias adaptation trains ReLU neurons without a sparsity penalty (.relu(l1: 0)), got \(sae.activation.kind)")
     try adaptation.validate(width: sae.width)

@@ -17,7 +17,7 @@ struct InterchangeWeights {
   func has(_ name: String) -> Bool { file.tensors[name] != nil }
 
   /// Tensor `name`, which must have exactly `shape` (`why` says where that shape comes from).
-  private func checked(_ name: String, _ shape: [Int], _ why: String) throws {
+  func requireShape(_ name: String, _ shape: [Int], _ why: String) throws {
     let found = try file.shape(of: name)
     guard found == shape else {
       throw SAEKitError.file(
@@ -27,13 +27,13 @@ struct InterchangeWeights {
 
   /// A 2-D tensor of shape `[rows, cols]`.
   func matrix(_ name: String, rows: Int, cols: Int, why: String) throws -> Matrix {
-    try checked(name, [rows, cols], why)
+    try requireShape(name, [rows, cols], why)
     return try Matrix(rows: rows, cols: cols, storage: file.floats(name))
   }
 
   /// A 1-D tensor of `count` elements.
   func vector(_ name: String, count: Int, why: String) throws -> [Float] {
-    try checked(name, [count], why)
+    try requireShape(name, [count], why)
     return try file.floats(name)
   }
 

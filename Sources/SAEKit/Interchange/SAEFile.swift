@@ -58,14 +58,15 @@ public enum SAEFile {
   /// - Parameter normScalingFactor: the factor of a SAELens SAE trained with
   ///   `expected_average_only_in` (``SAELensFormat/load(directory:normScalingFactor:)``); an error
   ///   for sparsify folders, which have no such setting.
-  public static func load(directory: String, normScalingFactor: Float? = nil) throws -> SparseAutoencoder {
+  /// - Parameter residence: whether the weights are widened to Float32 or left in the file (``SAEWeightResidence``).
+  public static func load(directory: String, normScalingFactor: Float? = nil, weights residence: SAEWeightResidence = .auto) throws -> SparseAutoencoder {
     switch try detect(directory: directory) {
-    case .saeLens: return try SAELensFormat.load(directory: directory, normScalingFactor: normScalingFactor)
+    case .saeLens: return try SAELensFormat.load(directory: directory, normScalingFactor: normScalingFactor, weights: residence)
     case .sparsify:
       if let s = normScalingFactor {
         throw SAEKitError.invalidArgument("a norm scaling factor (\(s)) applies to SAELens SAEs trained with expected_average_only_in; \(directory) is a sparsify SAE")
       }
-      return try SparsifyFormat.load(directory: directory)
+      return try SparsifyFormat.load(directory: directory, weights: residence)
     }
   }
 
@@ -73,6 +74,7 @@ public enum SAEFile {
   public static func save(
     _ sae: SparseAutoencoder, format: Format, to directory: String, hookName: String? = nil, modelName: String? = nil
   ) throws {
+    try sae.requireWeightsInMemory(for: "saving an SAE")
     // Both formats write cfg.json: a second format in the same folder would replace the first's
     // and leave a folder neither reader accepts.
     for other in Format.allCases where other != format {

@@ -67,9 +67,12 @@ public enum SAELensFormat {
   ///   folded in (SAELens's `pretrained_saes.yaml` lists it as `norm_scaling_factor`):
   ///   inputs are multiplied by it before encoding and outputs divided by it after. When nil,
   ///   the `scaling_factor` of an `activation_scaler.json` beside the weights is used.
+  /// - Parameter residence: whether `W_enc` and `W_dec` are widened to Float32 or left in the file
+  ///   (``SAEWeightResidence``); a file whose loading rewrites them (decoder-norm or scaling-factor
+  ///   folds, whitening) cannot stay mapped.
   /// - Throws: ``SAEKitError/file(path:reason:)`` naming `cfg.json` or the
   ///   weights file and the key or tensor at fault.
-  public static func load(directory: String, normScalingFactor: Float? = nil) throws -> SparseAutoencoder {
+  public static func load(directory: String, normScalingFactor: Float? = nil, weights residence: SAEWeightResidence = .auto) throws -> SparseAutoencoder {
     let cfg = try InterchangeConfig(path: InterchangePaths.join(directory, configFileName))
     let d = try cfg.requiredInt("d_in"), m = try cfg.requiredInt("d_sae")
     guard d > 0, m > 0 else { throw cfg.fail("d_in and d_sae must be positive, got d_in = \(d), d_sae = \(m)") }
@@ -89,23 +92,43 @@ public enum SAELensFormat {
     }
 
     let weights = try InterchangeWeights(path: InterchangePaths.join(directory, weightsFileName))
-    var wEnc = try weights.matrix("W_enc", rows: d, cols: m, why: "[d_in, d_sae] from cfg.json")
-    var wDec = try weights.matrix("W_dec", rows: m, cols: d, why: "[d_sae, d_in] from cfg.json")
+    try weights.requireShape("W_enc", [d, m], "[d_in, d_sae] from cfg.json")
+    try weights.requireShape("W_dec", [m, d], "[d_sae, d_in] from cfg.json")
     var bEnc = try weights.vector("b_enc", count: m, why: "[d_sae] from cfg.json")
     var bDec = try weights.vector("b_dec", count: d, why: "[d_in] from cfg.json")
-
     let activation = try self.activation(reading, cfg: cfg, weights: weights, width: m)
-    if try cfg.bool("rescale_acts_by_decoder_norm") == true {
-      guard ["topk", "abstopk", "batchtopk"].contains(architecture) else {
-        throw cfg.fail("rescale_acts_by_decoder_norm is only defined for topk SAEs, not '\(architecture)'")
-      }
-      SAEFolding.foldDecoderNorms(encoder: &wEnc, encoderBias: &bEnc, decoder: &wDec)
+    let rescalesByDecoderNorm = try cfg.bool("rescale_acts_by_decoder_norm") == true
+    if rescalesByDecoderNorm, !["topk", "abstopk", "batchtopk"].contains(architecture) {
+      throw cfg.fail("rescale_acts_by_decoder_norm is only defined for topk SAEs, not '\(architecture)'")
     }
+    var scalings: [(name: String, factors: [Float])] = []
     for name in ["scaling_factor", "finetuning_scaling_factor"] where weights.has(name) {
       let factors = try weights.vector(name, count: m, why: "[d_sae] from cfg.json")
-      if factors.contains(where: { $0 != 1 }) { try SAEFolding.scaleDecoderRows(&wDec, by: factors) }
+      if factors.contains(where: { $0 != 1 }) { scalings.append((name, factors)) }
     }
-    if try cfg.bool("apply_b_dec_to_input") == false {
+    let absorbsDecoderBias = try cfg.bool("apply_b_dec_to_input") == false
+    var provenance = try self.provenance(cfg)
+    provenance.filePrecision = try weights.file.info("W_dec").dtype.rawValue
+
+    let folds = (rescalesByDecoderNorm ? ["rescale_acts_by_decoder_norm"] : []) + scalings.map { "a \($0.name) other than 1" }
+      + (mode == "covariance_whitening" ? ["covariance_whitening"] : [])
+    if let mapped = try weights.mappedIfWanted(residence, encoder: "W_enc", encoderIsLatentMajor: false, decoder: "W_dec",
+                                               dimension: d, width: m, folds: folds) {
+      if absorbsDecoderBias {  // b_enc + b_dec·W_enc (summed in Float32 by the block product)
+        let product = try mapped.encoderProduct(try Matrix(rows: 1, cols: d, storage: bDec))
+        bEnc = zip(bEnc, product.storage).map { $0 + $1 }
+      }
+      // A saekit input scale stays folded in: the same function, parameterised as in the file.
+      var sae = try SparseAutoencoder(mapped: mapped, encoderBias: bEnc, decoderBias: bDec, activation: activation, inputScale: inputScale)
+      sae.provenance = provenance
+      return sae
+    }
+
+    var wEnc = try weights.matrix("W_enc", rows: d, cols: m, why: "[d_in, d_sae] from cfg.json")
+    var wDec = try weights.matrix("W_dec", rows: m, cols: d, why: "[d_sae, d_in] from cfg.json")
+    if rescalesByDecoderNorm { SAEFolding.foldDecoderNorms(encoder: &wEnc, encoderBias: &bEnc, decoder: &wDec) }
+    for scaling in scalings { try SAEFolding.scaleDecoderRows(&wDec, by: scaling.factors) }
+    if absorbsDecoderBias {
       bEnc = SAEFolding.encoderBiasAbsorbingDecoderBias(encoder: wEnc, encoderBias: bEnc, decoderBias: bDec)
     }
     if mode == "covariance_whitening" {  // the outermost map: folded last
@@ -114,7 +137,7 @@ public enum SAELensFormat {
     var sae = try SparseAutoencoder(
       encoderWeights: wEnc, encoderBias: bEnc, decoderWeights: wDec, decoderBias: bDec,
       activation: activation, inputScale: inputScale)
-    sae.provenance = try provenance(cfg)
+    sae.provenance = provenance
     return try SAEKitExtras.restoringInputScale(sae, cfg)
   }
 

@@ -47,7 +47,7 @@ public enum SparsifyFormat {
   /// - Throws: ``SAEKitError/file(path:reason:)`` naming `cfg.json` or
   ///   `sae.safetensors` and the key or tensor at fault; a folder of hookpoints
   ///   gets an error listing them.
-  public static func load(directory: String) throws -> SparseAutoencoder {
+  public static func load(directory: String, weights residence: SAEWeightResidence = .auto) throws -> SparseAutoencoder {
     let cfgPath = InterchangePaths.join(directory, configFileName)
     if !InterchangePaths.exists(cfgPath), case let hooks = hookpoints(in: directory), !hooks.isEmpty {
       throw SAEKitError.file(
@@ -75,17 +75,28 @@ public enum SparsifyFormat {
     if weights.has("W_skip") {
       throw SAEKitError.file(path: weights.path, reason: "tensor 'W_skip' (a skip connection) is not supported")
     }
-    let encoder = try weights.matrix("encoder.weight", rows: m, cols: d, why: "[num_latents, d_in] from cfg.json")
+    try weights.requireShape("encoder.weight", [m, d], "[num_latents, d_in] from cfg.json")
+    try weights.requireShape("W_dec", [m, d], "[num_latents, d_in] from cfg.json")
     let bEnc = try weights.vector("encoder.bias", count: m, why: "[num_latents] from cfg.json")
-    let wDec = try weights.matrix("W_dec", rows: m, cols: d, why: "[num_latents, d_in] from cfg.json")
     let bDec = try weights.vector("b_dec", count: d, why: "[d_in] from cfg.json")
+    // sparsify names no model; its hookpoint is the folder's name.
+    var provenance = SAEProvenance(
+      hookName: URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent,
+      writtenBy: try cfg.object(SAEKitExtras.key) != nil ? SAELensFormat.writer : "sparsify")
+    provenance.filePrecision = try weights.file.info("W_dec").dtype.rawValue
+    if let mapped = try weights.mappedIfWanted(residence, encoder: "encoder.weight", encoderIsLatentMajor: true, decoder: "W_dec",
+                                               dimension: d, width: m, folds: []) {
+      // A saekit input scale stays folded in: the same function, parameterised as in the file.
+      var sae = try SparseAutoencoder(mapped: mapped, encoderBias: bEnc, decoderBias: bDec, activation: TopK(k: k))
+      sae.provenance = provenance
+      return sae
+    }
+    let encoder = try weights.matrix("encoder.weight", rows: m, cols: d, why: "[num_latents, d_in] from cfg.json")
+    let wDec = try weights.matrix("W_dec", rows: m, cols: d, why: "[num_latents, d_in] from cfg.json")
     var sae = try SparseAutoencoder(
       encoderWeights: encoder.transposed, encoderBias: bEnc, decoderWeights: wDec, decoderBias: bDec,
       activation: TopK(k: k))
-    // sparsify names no model; its hookpoint is the folder's name.
-    sae.provenance = SAEProvenance(
-      hookName: URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent,
-      writtenBy: try cfg.object(SAEKitExtras.key) != nil ? SAELensFormat.writer : "sparsify")
+    sae.provenance = provenance
     return try SAEKitExtras.restoringInputScale(sae, cfg)
   }
 

@@ -7,12 +7,16 @@ public struct SAEProvenance: Sendable, Equatable, Codable {
   public var hookName: String?
   /// E.g. `SAELens 6.54.0`, `sparsify`, `SAEKit`.
   public var writtenBy: String?
+  /// The file's precision of `W_dec` (`float32`, `bfloat16`, `float16`, …): SAEKit computes in
+  /// float32 whatever it is (see ``SparseAutoencoder/mappedWeights``).
+  public var filePrecision: String?
 
-  public init(modelName: String? = nil, hookName: String? = nil, writtenBy: String? = nil) {
+  public init(modelName: String? = nil, hookName: String? = nil, writtenBy: String? = nil, filePrecision: String? = nil) {
     self.modelName = modelName
     self.hookName = hookName
     self.writtenBy = writtenBy
+    self.filePrecision = filePrecision
   }
 
-  public var isEmpty: Bool { modelName == nil && hookName == nil && writtenBy == nil }
+  public var isEmpty: Bool { modelName == nil && hookName == nil && writtenBy == nil && filePrecision == nil }
 }

@@ -27,11 +27,16 @@ public struct SparseAutoencoder: Sendable {
   public var inputScale: Float
   /// The model, hook and writer a loaded SAE's file names (empty when trained here).
   public var provenance = SAEProvenance()
+  /// Set when `W_enc` and `W_dec` stay in their file, in its precision, widened per block of
+  /// latents as products need them (``init(mapped:encoderBias:decoderBias:activation:inputScale:)``);
+  /// ``encoderWeights`` and ``decoderWeights`` are then empty, and what needs them in memory says
+  /// so (``requireWeightsInMemory(for:)``).
+  public private(set) var mappedWeights: MappedSAEWeights?
 
   /// Model dimension `d`.
-  public var dimension: Int { decoderWeights.cols }
+  public var dimension: Int { mappedWeights?.dimension ?? decoderWeights.cols }
   /// Number of latents `m`.
-  public var width: Int { decoderWeights.rows }
+  public var width: Int { mappedWeights?.width ?? decoderWeights.rows }
 
   /// A freshly initialised SAE: decoder rows are random unit vectors, the
   /// encoder is the decoder's transpose, biases are zero (Gao et al. 2024).
@@ -70,6 +75,34 @@ public struct SparseAutoencoder: Sendable {
     self.inputScale = inputScale
   }
 
+  /// An SAE that computes from `weights` left in their file (see ``mappedWeights``).
+  public init(mapped weights: MappedSAEWeights, encoderBias: [Float], decoderBias: [Float],
+              activation: any SparseActivation, inputScale: Float = 1) throws {
+    try self.init(encoderWeights: Matrix(rows: weights.dimension, cols: 0), encoderBias: [],
+                  decoderWeights: Matrix(rows: 0, cols: weights.dimension), decoderBias: decoderBias,
+                  activation: activation, inputScale: inputScale)
+    let m = weights.width
+    try require(encoderBias.count == m, "b_enc has \(encoderBias.count) entries, expected m = \(m)")
+    self.encoderBias = encoderBias
+    self.mappedWeights = weights
+  }
+
+  /// Throws unless `W_enc` and `W_dec` are in memory as Float32, as they are for every SAE but one
+  /// loaded with its weights kept in the file: `operation` names what needs them.
+  public func requireWeightsInMemory(for operation: String) throws {
+    guard let mapped = mappedWeights else { return }
+    let bytes = 2 * mapped.dimension * mapped.width * MemoryLayout<Float>.size
+    throw SAEKitError.invalidArgument(
+      "\(operation) needs this SAE's weights in memory as float32 (\(formatBytes(Double(bytes)))), but they were left "
+        + "in \(mapped.path) as \(mapped.dtype); load it with its weights in float32 to use it here")
+  }
+
+  /// `W_dec`, after ``requireWeightsInMemory(for:)``.
+  public func decoderInMemory(for operation: String) throws -> Matrix {
+    try requireWeightsInMemory(for: operation)
+    return decoderWeights
+  }
+
   /// `pre = (s·x − b_dec)·W_enc + b_enc`, `(B × m)`.
   public func preActivations(_ x: Matrix) throws -> Matrix { try encoderPass(x).pre }
 
@@ -77,11 +110,12 @@ public struct SparseAutoencoder: Sendable {
   /// `rowBlocks` (nil: the product's own split).
   func encoderPass(_ x: Matrix, rowBlocks: [Range<Int>]? = nil) throws -> (input: Matrix, pre: Matrix) {
     guard x.cols == dimension else {
-      throw SAEKitError.shapeMismatch(operation: "SAE encode (x vs W_enc)", lhs: x.shape, rhs: encoderWeights.shape)
+      throw SAEKitError.shapeMismatch(operation: "SAE encode (x vs W_enc)", lhs: x.shape, rhs: Shape(dimension, width))
     }
     var input = x.scaled(by: inputScale)
     try input.addRowVector(decoderBias, scale: -1)
-    var pre = try rowBlocks.map { try input.matmul(encoderWeights, rowBlocks: $0) } ?? input.matmul(encoderWeights)
+    var pre = try mappedWeights.map { try $0.encoderProduct(input, rowBlocks: rowBlocks) }
+      ?? rowBlocks.map { try input.matmul(encoderWeights, rowBlocks: $0) } ?? input.matmul(encoderWeights)
     try pre.addRowVector(encoderBias)
     return (input, pre)
   }
@@ -125,7 +159,16 @@ public struct SparseAutoencoder: Sendable {
       throw SAEKitError.invalidArgument("codes have \(codes.width) latents but the SAE has \(width)")
     }
     var out = Matrix(rows: codes.rows, cols: dimension)
-    SparseKernels.decode(codes, weights: decoderWeights, bias: decoderBias, into: &out)
+    if let mapped = mappedWeights {
+      mapped.withDecoderRows { widen in
+        SparseKernels.decode(codes, dimension: dimension, bias: decoderBias, into: &out) { j, scratch in
+          widen(j, scratch)
+          return UnsafePointer(scratch)
+        }
+      }
+    } else {
+      SparseKernels.decode(codes, weights: decoderWeights, bias: decoderBias, into: &out)
+    }
     return inputScale == 1 ? out : out.scaled(by: 1 / inputScale)
   }
 
@@ -133,7 +176,7 @@ public struct SparseAutoencoder: Sendable {
   public func reconstruct(_ x: Matrix) throws -> Matrix { try decode(try encode(x)) }
 
   /// `‖W_dec[j]‖` for every latent.
-  public var decoderNorms: [Float] { decoderWeights.rowNorms().map(Float.init) }
+  public var decoderNorms: [Float] { mappedWeights?.decoderNorms() ?? decoderWeights.rowNorms().map(Float.init) }
 }
 
 extension SparseAutoencoder: CustomStringConvertible {

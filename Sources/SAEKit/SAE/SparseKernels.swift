@@ -11,25 +11,39 @@ enum SparseKernels {
   ///
   /// codes `(B × m)` sparse, `W (m × d)`, bias `(d)` or empty → out `(B × d)`.
   static func decode(_ codes: SparseCodes, values: [Float]? = nil, weights w: Matrix, bias: [Float], into out: inout Matrix) {
+    precondition(w.rows == codes.width)
     let d = w.cols
+    w.storage.withUnsafeBufferPointer { wb in
+      guard let wp = wb.baseAddress else { return decode(codes, values: values, dimension: d, bias: bias, into: &out) { _, s in UnsafePointer(s) } }
+      decode(codes, values: values, dimension: d, bias: bias, into: &out) { j, _ in wp + j * d }
+    }
+  }
+
+  /// ``decode(_:values:weights:bias:into:)`` with the rows of `W` given by `row(j, scratch)`: a
+  /// pointer to row `j` (`d` floats), which it may write into `scratch` (`d` floats of the worker's).
+  static func decode(
+    _ codes: SparseCodes, values: [Float]? = nil, dimension d: Int, bias: [Float], into out: inout Matrix,
+    row: (_ j: Int, _ scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>
+  ) {
     let vals = values ?? codes.values
-    precondition(out.rows == codes.rows && out.cols == d && w.rows == codes.width)
+    precondition(out.rows == codes.rows && out.cols == d)
     codes.indices.withUnsafeBufferPointer { ib in
       vals.withUnsafeBufferPointer { vb in
-        w.storage.withUnsafeBufferPointer { wb in
-          bias.withUnsafeBufferPointer { bb in
-            out.storage.withUnsafeMutableBufferPointer { ob in
-              let (ip, vp, wp, op) = (ib.baseAddress, vb.baseAddress, wb.baseAddress!, ob.baseAddress!)
-              let bp = bias.isEmpty ? nil : bb.baseAddress
-              Parallel.forEachChunk(count: codes.rows) { _, rows in
-                for r in rows {
-                  let o = op + r * d
-                  if let bp { o.update(from: bp, count: d) } else { o.update(repeating: 0, count: d) }
-                  for e in codes.rowStart[r]..<codes.rowStart[r + 1] {
-                    let a = vp![e]
-                    if a == 0 { continue }
-                    BLAS.axpy(d, a, wp + Int(ip![e]) * d, o)
-                  }
+        bias.withUnsafeBufferPointer { bb in
+          out.storage.withUnsafeMutableBufferPointer { ob in
+            guard let op = ob.baseAddress else { return }
+            let (ip, vp) = (ib.baseAddress, vb.baseAddress)
+            let bp = bias.isEmpty ? nil : bb.baseAddress
+            Parallel.forEachChunk(count: codes.rows) { _, rows in
+              let scratch = UnsafeMutablePointer<Float>.allocate(capacity: d)
+              defer { scratch.deallocate() }
+              for r in rows {
+                let o = op + r * d
+                if let bp { o.update(from: bp, count: d) } else { o.update(repeating: 0, count: d) }
+                for e in codes.rowStart[r]..<codes.rowStart[r + 1] {
+                  let a = vp![e]
+                  if a == 0 { continue }
+                  BLAS.axpy(d, a, row(Int(ip![e]), scratch), o)
                 }
               }
             }

@@ -37,6 +37,7 @@ public final class SAETrainer {
 
   /// Starts from `sae` (its parameters are the initial point).
   public init(sae: SparseAutoencoder, config: TrainingConfig) throws {
+    try sae.requireWeightsInMemory(for: "training an SAE")
     try config.validate(dimension: sae.dimension, width: sae.width)
     let d = sae.dimension, m = sae.width
     self.config = config

@@ -40,10 +40,11 @@ with open("elsewhere.safetensors", "wb") as f:
     f.write(struct.pack("<Q", len(text)) + text + data)
 
 # .npz archives written by NumPy itself (np.savez stores its members uncompressed, with zip64
-# headers), a compressed one (refused with a clear error), and a folder of .npy shards.
+# headers), a compressed one (np.savez_compressed: DEFLATE members), and a folder of .npy shards.
 np.savez("numpy_one.npz", acts=(np.arange(6) / 2).astype(np.float32).reshape(3, 2))
 np.savez("numpy_two.npz", x=np.arange(4, dtype=np.float64).reshape(2, 2), y=np.array([[1.5, 2.5, 3.5]], dtype=np.float16))
-np.savez_compressed("numpy_compressed.npz", x=np.zeros((2, 2), dtype=np.float32))
+np.savez_compressed("numpy_compressed.npz", x=(np.arange(12) / 4).astype(np.float32).reshape(3, 4),
+                    y=np.arange(300, dtype=np.float64).reshape(100, 3))
 import os
 os.makedirs("numpy_shards", exist_ok=True)
 for i, rows in enumerate([2, 1, 3]):  # shard_10 sorts after shard_2 by number, not by text
