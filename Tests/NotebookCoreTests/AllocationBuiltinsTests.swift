@@ -20,6 +20,15 @@ extension CellLibraryBuiltinsTests {
     #expect(lines == ["3.0 4 16 true", "true true", "true 4 [1, 2, 3, 4] [0.6, 0.3, 0.2, 0.15]", "0.5"])
   }
 
+  @Test func proxCheckInACell() throws {
+    let lines = try printed("""
+      let p = proxCheck(dim: 5, k: 2, lambda: 0.4, trials: 50, seed: 3)
+      print(p.trials, p.agreeing, p.regularisers.count, p.activations[3], maximum(p.maxObjectiveGap) < 1e-6)
+      """)
+    #expect(lines == ["50 [50, 50, 50, 50] 4 AbsTopK true"])
+    try expectFailure("let p = proxCheck(dim: 17)", at: "17", contains: "dim must be in 1…16")
+  }
+
   @Test func choiceSAEsSwitchTheirInferenceRuleAndTrainWithTheZipfLoss() throws {
     let lines = try printed("""
       let data = synthetic.superposition(features: 16, dim: 8, sparsity: 0.1, samples: 512, seed: 1)

@@ -37,8 +37,19 @@ enum AllocationBuiltins {
     ("expected", .array(.double), "the law's density at each rank"),
   ])
 
+  static let proxRecord = RecordType("ProxCheck", doc: "Lemma 1 of AbsTopK checked: each activation's codes against the brute-force argmin of ½‖u − z‖² + λR(z) on random Gaussian u.", fields: [
+    ("regularisers", .array(.string), "R(z) of each row, in the order ℓ₁ ≥ 0, ℓ₀ ≥ 0, TopK, AbsTopK"),
+    ("activations", .array(.string), "the library activation that should be its prox"),
+    ("trials", .int, "random u per regulariser"),
+    ("maxDifference", .array(.double), "per regulariser, the largest |z_library − z_bruteforce| of any entry"),
+    ("maxObjectiveGap", .array(.double), "per regulariser, the largest F(z_library) − F(z_bruteforce) (≤ 0: the library is as low)"),
+    ("agreeing", .array(.int), "per regulariser, trials agreeing within the tolerance (the grid step for ℓ₁, 1e-5 otherwise)"),
+    ("table", .table, "one row per regulariser: R, activation, trials agreeing, max difference, max objective gap"),
+  ])
+
   static func register(_ r: inout Registry) {
-    for record in [pairsRecord, signRecord, l0Record, zipfRecord] { r.addRecord(record) }
+    for record in [pairsRecord, signRecord, l0Record, zipfRecord, proxRecord] { r.addRecord(record) }
+    r.add(proxCheck)
     r.add(antipodalPairs)
     r.add(signUsage)
     r.add(l0Distribution)
@@ -60,6 +71,36 @@ enum AllocationBuiltins {
       ("count", .int(found.count)), ("latents", .int(found.latentCount)),
       ("first", .array(found.pairs.map { .int($0.a) })), ("second", .array(found.pairs.map { .int($0.b) })),
       ("cosine", .array(found.pairs.map { .double(Double($0.cosine)) })),
+    ]))
+  }
+
+  static let proxCheck = Builtin("proxCheck", [
+    .labeled("dim", .int, default: .value(.int(8)), "dimension n of u (2ⁿ supports are enumerated; at most 16)"),
+    .labeled("k", .int, default: .value(.int(3)), "k of TopK and AbsTopK"),
+    .labeled("lambda", .double, default: .value(.double(0.3)), "λ of the ℓ₁ and ℓ₀ penalties"),
+    .labeled("trials", .int, default: .value(.int(500)), "random Gaussian u per regulariser"),
+    .labeled("gridStep", .double, default: .value(.double(0.001)), "grid step of the ℓ₁ brute force"),
+    .labeled("seed", .int, default: .notebookSeed, "random seed (defaults to the notebook's seed)"),
+  ], returns: .record("ProxCheck"),
+    doc: "Checks Lemma 1 of AbsTopK (Zhu et al. 2025): ReLU, JumpReLU, TopK and AbsTopK codes of random u against the brute-force argmin of ½‖u − z‖² + λR(z) (supports enumerated; a grid for ℓ₁)."
+  ) { args, _ in
+    let outcomes = try DarkMatterBuiltins.attributing("dim") {
+      try ProximalCheck.run(
+        dim: try args.int("dim"), k: try args.int("k"), lambda: try args.double("lambda"), trials: try args.int("trials"),
+        gridStep: try args.double("gridStep"), seed: UInt64(bitPattern: Int64(try args.int("seed"))))
+    }
+    let table = Table(headers: ["R(z)", "activation", "trials agreeing", "max |Δz|", "max objective gap"], rows: outcomes.map {
+      [.string($0.regulariser.rawValue), .string($0.regulariser.activationName), .string("\($0.agreeing) / \($0.trials)"),
+       .double($0.maxDifference), .double($0.maxObjectiveGap)]
+    })
+    return .record(Record("ProxCheck", [
+      ("regularisers", .array(outcomes.map { .string($0.regulariser.rawValue) })),
+      ("activations", .array(outcomes.map { .string($0.regulariser.activationName) })),
+      ("trials", .int(outcomes.first?.trials ?? 0)),
+      ("maxDifference", DarkMatterBuiltins.doubles(outcomes.map(\.maxDifference))),
+      ("maxObjectiveGap", DarkMatterBuiltins.doubles(outcomes.map(\.maxObjectiveGap))),
+      ("agreeing", DarkMatterBuiltins.ints(outcomes.map(\.agreeing))),
+      ("table", .table(table)),
     ]))
   }
 
