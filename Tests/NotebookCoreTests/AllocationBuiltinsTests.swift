@@ -50,4 +50,26 @@ extension CellLibraryBuiltinsTests {
       #"let t = train(data.x, width: 16, activation: .topK(k: 2), steps: 2, aux: "every")"#, at: "\"every\"",
       contains: "aux must be", setup: "let data = synthetic.superposition(features: 16, dim: 8, sparsity: 0.1, samples: 512, seed: 1)")
   }
+
+  /// Two equally likely sample types at 0.2× and 1.8× the mean: the per-sample
+  /// active counts are returned for both sides (together their mean is
+  /// meanActive), the mean stays near sparsity·features, and they split into
+  /// a sparse and a dense group.
+  @Test func superpositionWithActivityTypesVariesTheActiveCount() throws {
+    let lines = try printed("""
+      let data = synthetic.superposition(features: 200, dim: 16, sparsity: 0.05, samples: 4000, test: 1000, zipf: 1.0, activity: [0.2, 1.8], seed: 3)
+      let a = data.active.map { Double($0) }
+      let t = data.testActive.map { Double($0) }
+      print(data.active.count, data.testActive.count, abs(mean(a) - 10.0) < 0.5, abs((sum(a) + sum(t)) / 5000.0 - data.meanActive) < 1e-9)
+      let sparse = a.filter { $0 <= 5 }.count
+      let dense = a.filter { $0 >= 12 }.count
+      print(sparse > 1500, dense > 1500, stats.sd(a) > 6)
+      let plain = synthetic.superposition(features: 200, dim: 16, sparsity: 0.05, samples: 4000, zipf: 1.0, seed: 3)
+      print(stats.sd(plain.active.map { Double($0) }) < 4)
+      """)
+    #expect(lines == ["4000 1000 true true", "true true true", "true"])
+    try expectFailure(
+      "let d = synthetic.superposition(features: 8, dim: 4, sparsity: 0.1, samples: 10, activity: [1.0, 0.0])",
+      at: "[1.0, 0.0]", contains: "activity levels must be finite and > 0")
+  }
 }

@@ -10,6 +10,8 @@ enum SyntheticBuiltins {
     ("dim", .int, "dimension of a sample"),
     ("featureCount", .int, "number of true features"),
     ("meanActive", .double, "mean number of active features per sample"),
+    ("active", .array(.int), "per sample of x, its number of active features"),
+    ("testActive", .array(.int), "per sample of test, its number of active features"),
   ])
 
   static func register(_ r: inout Registry) {
@@ -22,6 +24,8 @@ enum SyntheticBuiltins {
       .labeled("samples", .int, "number of samples"),
       .labeled("test", .int, default: .value(.int(0)), "number of extra held-out samples from the same features"),
       .labeled("zipf", .double, default: .value(.double(0)), "Zipf exponent of the feature frequencies (0: all features equally frequent)"),
+      .labeled("activity", .array(.double), default: .value(.array([])),
+               "relative activity of equally likely sample types, e.g. [0.2, 1.8]: a sample of type j draws its features with mean active count activity[j]·sparsity·features (the same frequency shape, each frequency at most 1), so the number of active features varies strongly between samples (empty: one type)"),
       .labeled("signed", .bool, default: .value(.bool(false)), "give each coefficient a random sign"),
       .labeled("noise", .double, default: .value(.double(0)), "standard deviation of added Gaussian noise"),
       .labeled("seed", .int, default: .notebookSeed, "random seed (defaults to the notebook's seed)"),
@@ -33,17 +37,28 @@ enum SyntheticBuiltins {
       let p = try args.double("sparsity"), zipf = try args.double("zipf")
       guard p > 0 && p <= 1 else { throw RuntimeError("sparsity must be in (0, 1], got \(p)", argument: "sparsity") }
       guard zipf >= 0 else { throw RuntimeError("zipf exponent must be ≥ 0, got \(zipf)", argument: "zipf") }
-      let support: SyntheticSuperposition.Support = zipf > 0
-        ? .zipf(exponent: zipf, meanActive: p * Double(n))
-        : .bernoulli(frequencies: [Double](repeating: p, count: n))
+      let activity = try args.doubles("activity")
+      guard activity.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+        throw RuntimeError("activity levels must be finite and > 0, got \(activity)", argument: "activity")
+      }
+      func support(meanActive: Double) -> SyntheticSuperposition.Support {
+        zipf > 0
+          ? .zipf(exponent: zipf, meanActive: meanActive)
+          : .bernoulli(frequencies: [Double](repeating: meanActive / Double(n), count: n))
+      }
+      let support = activity.isEmpty
+        ? support(meanActive: p * Double(n))
+        : .mixture(activity.map { (weight: 1.0, support: support(meanActive: $0 * p * Double(n))) })
       var rng = RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed"))))
       let data = try SyntheticSuperposition(
         .init(featureCount: n, dimension: d, sampleCount: samples + test, support: support,
               signed: try args.bool("signed"), noiseStd: try args.double("noise")),
         using: &rng)
+      let active = (0..<(samples + test)).map { data.coefficients.l0(row: $0) }
       return .record(Record("Dataset", [
         ("x", .matrix(data.x.rows(0..<samples))), ("test", .matrix(data.x.rows(samples..<(samples + test)))), ("features", .matrix(data.features)), ("samples", .int(samples)),
         ("dim", .int(d)), ("featureCount", .int(n)), ("meanActive", .double(data.coefficients.meanL0)),
+        ("active", DarkMatterBuiltins.ints(Array(active[0..<samples]))), ("testActive", DarkMatterBuiltins.ints(Array(active[samples...]))),
       ]))
     })
   }
