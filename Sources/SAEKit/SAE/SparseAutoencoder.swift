@@ -121,8 +121,9 @@ public struct SparseAutoencoder: Sendable {
   }
 
   /// The most pre-activations (`B·m` floats) ``encode(_:denseLimit:)`` computes at once: 64 M
-  /// floats, 256 MB. A larger input is encoded in row chunks of at most 16 M floats, so memory
-  /// stays `O(chunk·m + nnz)` (100k tokens × 65,536 latents would need 26 GB at once).
+  /// floats, 256 MB. A larger input is encoded in row chunks of at most 16 M floats, or one
+  /// product block per core if that is more (and fits in an eighth of the machine's memory), so
+  /// memory stays `O(chunk·m + nnz)` (100k tokens × 65,536 latents would need 26 GB at once).
   public static let denseEncodingLimit = 1 << 26
 
   /// The sparse codes of `x (B × d)`, inference rule (given the input and decoder norms, which
@@ -137,7 +138,11 @@ public struct SparseAutoencoder: Sendable {
       return activation.inferenceCodes(pre, context: ActivationContext(inputNorms: input.rowNorms().map(Float.init), decoderNorms: norms))
     }
     guard x.rows > denseLimit / max(width, 1), activation.inferenceIsPerRow else { return try codes(x, nil) }
-    let chunkRows = max(denseLimit / 4, 1) / max(width, 1)
+    // At least one product block per core when memory allows (a wide SAE would otherwise
+    // leave one block, one core, per chunk); blocks are whole, so the bits do not change.
+    let memoryRows = Int(ProcessInfo.processInfo.physicalMemory / 8) / (4 * max(width, 1))
+    let chunkRows = max(max(denseLimit / 4, 1) / max(width, 1),
+                        min(ProcessInfo.processInfo.activeProcessorCount * Matrix.productBlockRows, memoryRows))
     var parts: [SparseCodes] = []
     var group: [Range<Int>] = []
     func flush() throws {
