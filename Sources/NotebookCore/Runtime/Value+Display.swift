@@ -14,22 +14,23 @@ extension Value {
       return .keyValue(r.fields.map { DisplayField($0.name, $0.value.brief) })
     case .sae(let s):
       let m = s.model
+      let shape = [
+        DisplayField("type", "sparse autoencoder"), DisplayField("dim (d)", "\(m.dimension)"),
+        DisplayField("width (m)", "\(m.width)"), DisplayField("activation", s.activation.literal),
+      ]
+      let inputScale = DisplayField("input scale", Value.double(Double(m.inputScale)).brief)
       if let precision = m.provenance.filePrecision {  // loaded: no training record to show
-        return .keyValue([
-          DisplayField("type", "sparse autoencoder"), DisplayField("dim (d)", "\(m.dimension)"),
-          DisplayField("width (m)", "\(m.width)"), DisplayField("activation", s.activation.literal),
-          DisplayField("input scale", Value.double(Double(m.inputScale)).brief),
+        return .keyValue(shape + [
+          inputScale,
           DisplayField("weights", m.mappedWeights == nil
             ? (precision == "float32" ? "float32" : "float32 in memory (\(precision) in the file)")
             : "\(precision), left in the file; computed in float32 a block of latents at a time"),
         ] + s.provenanceFields)
       }
-      return .keyValue([
-        DisplayField("type", "sparse autoencoder"), DisplayField("dim (d)", "\(m.dimension)"),
-        DisplayField("width (m)", "\(m.width)"), DisplayField("activation", s.activation.literal),
+      return .keyValue(shape + [
         DisplayField("steps", "\(s.history.step.count)"), DisplayField("batch", "\(s.config.batchSize)"),
         DisplayField("learning rate", Value.double(Double(s.config.peakLearningRate(width: m.width))).brief),
-        DisplayField("input scale", Value.double(Double(m.inputScale)).brief),
+        inputScale,
         DisplayField("final training FVU", s.history.fvu.last.map { Value.double($0).brief } ?? "–"),
       ] + s.provenanceFields)
     case .table(let t):

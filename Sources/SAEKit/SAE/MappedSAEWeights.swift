@@ -6,12 +6,13 @@ import Foundation
 /// in `O(file)` mapped pages that the kernel can drop plus `O(block·d)` per worker.
 ///
 /// ```
-/// pre[:, J] = input · W_enc[:, J]     J: latent blocks of `latentBlock`, each widened once per product
+/// pre[:, J] = input · W_enc[:, J]     J: latent blocks of `latentBlock`, widened about once per worker
 /// x̂[r]     = Σ_e z_e · W_dec[j_e]     each row of W_dec widened as a code uses it
 /// ```
-/// Every element is computed as the Float32 path computes it on the widened weights (the same
-/// products, the same order of terms), so results agree to Float32 rounding and are independent
-/// of the number of threads (blocks are fixed).
+/// The decoder sums exactly as the Float32 path does. The encoder's sgemm calls cover latent
+/// blocks rather than whole rows, and OpenBLAS rounds a column block differently from one call
+/// over all columns, so pre-activations agree with the widened SAE's to Float32 rounding, not bit
+/// for bit. Blocks are fixed, so results do not depend on the number of threads.
 public struct MappedSAEWeights: Sendable {
   /// The weights file.
   public var path: String { file.path }
@@ -29,8 +30,8 @@ public struct MappedSAEWeights: Sendable {
   private let decoder: SafeTensors.TensorInfo
 
   /// Latents per encoder block: sgemm calls on `(rows × d)·(d × 1024)`, the widened block
-  /// `d × 1024` floats (9.4 MB at d = 2,304) per worker. (Blocks of 256 latents took 2.5× the
-  /// time: OpenBLAS multiplies products that small with its slower unpacked kernel.)
+  /// `d × 1024` floats (9.4 MB at d = 2,304) per worker. (Measured: blocks of 256 latents took
+  /// 2.5× the CPU time of blocks of 1,024, at d = 768, m = 16,384, all of it inside OpenBLAS's sgemm.)
   static let latentBlock = 1024
 
   /// Maps `encoder` (`(d × m)`, or `(m × d)` when `encoderIsLatentMajor`) and `decoder` (`(m × d)`)
@@ -50,6 +51,7 @@ public struct MappedSAEWeights: Sendable {
     self.dtype = e.dtype
     self.dimension = d
     self.width = m
+    self.decoderNorms = Self.rowNorms(of: w, in: file, dimension: d, width: m)
   }
 
   /// `input · W_enc`, `(B × m)` for `input (B × d)`: one sgemm call per latent block and row block
@@ -110,18 +112,20 @@ public struct MappedSAEWeights: Sendable {
     }
   }
 
-  /// `‖W_dec[j]‖` for every latent.
-  func decoderNorms() -> [Float] {
-    let d = dimension
+  /// `‖W_dec[j]‖` for every latent (read once, when the weights are mapped: every encode needs them).
+  public let decoderNorms: [Float]
+
+  private static func rowNorms(of decoder: SafeTensors.TensorInfo, in file: SafeTensorsFile, dimension: Int, width: Int) -> [Float] {
+    let (d, dtype) = (dimension, decoder.dtype)
     var norms = [Float](repeating: 0, count: width)
-    withDecoderRows { widen in
+    file.withTensorBytes(decoder) { weights in
       norms.withUnsafeMutableBufferPointer { out in
         let np = out.baseAddress!
         Parallel.forEachChunk(count: width) { _, rows in
           let row = UnsafeMutablePointer<Float>.allocate(capacity: d)
           defer { row.deallocate() }
           for j in rows {
-            widen(j, row)
+            dtype.widen(weights + j * d * dtype.size, count: d, into: row)
             var sum = 0.0
             for i in 0..<d { sum += Double(row[i]) * Double(row[i]) }
             np[j] = Float(sum.squareRoot())
@@ -130,20 +134,5 @@ public struct MappedSAEWeights: Sendable {
       }
     }
     return norms
-  }
-
-  /// Both matrices widened to Float32: `(W_enc (d × m), W_dec (m × d))`.
-  func widened() throws -> (encoder: Matrix, decoder: Matrix) {
-    func matrix(_ info: SafeTensors.TensorInfo, rows: Int, cols: Int) throws -> Matrix {
-      try requireAllocatable("the float32 weights of \(path)", [(rows, cols)])
-      var out = Matrix(uninitializedRows: rows, cols: cols)
-      out.storage.withUnsafeMutableBufferPointer { o in
-        file.withTensorBytes(info) { dtype.widen($0, count: rows * cols, into: o.baseAddress!) }
-      }
-      return out
-    }
-    let (d, m) = (dimension, width)
-    let encoder = try matrix(self.encoder, rows: encoderIsLatentMajor ? m : d, cols: encoderIsLatentMajor ? d : m)
-    return (encoderIsLatentMajor ? encoder.transposed : encoder, try matrix(decoder, rows: m, cols: d))
   }
 }

@@ -181,7 +181,7 @@ public struct SparseAutoencoder: Sendable {
   public func reconstruct(_ x: Matrix) throws -> Matrix { try decode(try encode(x)) }
 
   /// `‖W_dec[j]‖` for every latent.
-  public var decoderNorms: [Float] { mappedWeights?.decoderNorms() ?? decoderWeights.rowNorms().map(Float.init) }
+  public var decoderNorms: [Float] { mappedWeights?.decoderNorms ?? decoderWeights.rowNorms().map(Float.init) }
 }
 
 extension SparseAutoencoder: CustomStringConvertible {

@@ -14,8 +14,8 @@ enum SparseKernels {
     precondition(w.rows == codes.width)
     let d = w.cols
     w.storage.withUnsafeBufferPointer { wb in
-      guard let wp = wb.baseAddress else { return decode(codes, values: values, dimension: d, bias: bias, into: &out) { _, s in UnsafePointer(s) } }
-      decode(codes, values: values, dimension: d, bias: bias, into: &out) { j, _ in wp + j * d }
+      // (No base address only for an empty W: then no code entry reads a row.)
+      decode(codes, values: values, dimension: d, bias: bias, into: &out) { j, scratch in wb.baseAddress.map { $0 + j * d } ?? UnsafePointer(scratch) }
     }
   }
 
