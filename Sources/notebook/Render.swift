@@ -4,11 +4,19 @@ import NotebookCore
 
 struct Render: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Run notebooks and write reports/<name>.html, reports/<name>.json and figures/<name>/*.svg.")
+    abstract: "Run notebooks and write reports/<name>.html, reports/<name>.json and figures/<name>/*.svg.",
+    discussion: """
+      Reports and figures go to the reports/ and figures/ folders of the notebook's project (the nearest \
+      folder above it with Package.swift or a .cache of models or activations), or beside the notebook \
+      outside a project, wherever the command runs. The model and the activation cache are looked up \
+      in $SAE_NOTEBOOK_CACHE, the project's .cache, then $XDG_CACHE_HOME/sae-notebook (~/.cache/sae-notebook).
+      """)
 
   @ArgumentParser.Argument(help: "Notebook files (.md).") var files: [String]
-  @Option(name: .shortAndLong, help: "Folder for the HTML and JSON reports.") var output = "reports"
-  @Option(help: "Folder for figure files.") var figures = "figures"
+  @Option(name: .shortAndLong, help: ArgumentHelp("Folder for the HTML and JSON reports (default: the project's reports/).", valueName: "folder"))
+  var output: String?
+  @Option(help: ArgumentHelp("Folder for figure files (default: the project's figures/).", valueName: "folder"))
+  var figures: String?
   @Flag(help: "Keep running after a failing cell.") var allowErrors = false
   @Flag(help: "Neither read nor write the cell cache.") var noCache = false
   @Option(help: ArgumentHelp("Time budget of the whole render, in seconds.", valueName: "seconds")) var timeout: Double?
@@ -25,7 +33,16 @@ struct Render: ParsableCommand {
       "Read notebook parameters from a YAML file of name: value lines (-P wins).", valueName: "file.yml"))
   var params: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Refuse any allocation estimated above this size, as an error in its cell: 16G, 512M, 75% (of physical memory) or bytes. Default: 80% of physical memory.",
+      valueName: "size"))
+  var memoryLimit: String?
+
   func validate() throws {
+    if let memoryLimit, MemoryLimitOption.parse(memoryLimit) == nil {
+      throw ValidationError("--memory-limit expects a size such as 16G, 512M or 75%, got '\(memoryLimit)'")
+    }
     if let timeout, !(timeout > 0) {
       throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)")
     }
@@ -41,13 +58,15 @@ struct Render: ParsableCommand {
         return (String(text[..<eq]), String(text[text.index(after: eq)...]))
       }
     var failed = false
-    for file in files {
+    MemoryLimitOption.apply(memoryLimit.flatMap(MemoryLimitOption.parse))
+    Interruption.install()
+    for file in files where Interruption.received == nil {
       let session = try NotebookSession.load(path: file, overrides: overrides)
       let start = Date()
       let result = try renderer(for: session).render()
       let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
-      let reports = result.written.filter { $0.hasSuffix(".html") || $0.hasSuffix(".json") }
-      let outcome = result.succeeded ? "rendered" : "FAILED"
+      let reports = result.written.filter { $0.hasSuffix(".html") || $0.hasSuffix(".json") }.map(Self.shown)
+      let outcome = result.succeeded ? "rendered" : Interruption.received != nil ? "INTERRUPTED" : "FAILED"
       print("\(outcome) \(file) in \(seconds) s → " + reports.joined(separator: ", "))
       let removed = result.staleCacheEntriesRemoved
       if removed > 0 { print("removed \(removed) stale cell-cache entr\(removed == 1 ? "y" : "ies")") }
@@ -56,12 +75,18 @@ struct Render: ParsableCommand {
     if failed { throw FoundProblems() }
   }
 
+  /// `path` relative to the working folder when it is inside it (as the user would type it).
+  static func shown(_ path: String) -> String {
+    let here = FileManager.default.currentDirectoryPath + "/"
+    return path.hasPrefix(here) ? String(path.dropFirst(here.count)) : path
+  }
+
   /// A renderer with the command's options that reports each event on standard error as it
   /// happens: cells starting and ending, each failure's diagnostic when its cell fails, warnings.
   func renderer(for session: NotebookSession) -> NotebookRenderer {
     var options = NotebookRenderer.Options()
-    options.reportsDirectory = output
-    options.figuresDirectory = figures
+    options.reportsDirectory = output ?? session.locations.reports
+    options.figuresDirectory = figures ?? session.locations.figures
     options.allowErrors = allowErrors
     options.cache = noCache ? .off : (refresh ? .refresh : .use)
     options.timings = !noTimings

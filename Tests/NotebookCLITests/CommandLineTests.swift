@@ -28,11 +28,26 @@ import Testing
 
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
 
-  func notebookPath(_ name: String) -> String { Self.fixtures.appendingPathComponent("notebooks/\(name).md").path }
+  /// A copy of the fixture notebook `name` in the test's folder (outside any project, so its
+  /// reports go beside it, and its model is looked up in the environment's caches).
+  func notebookPath(_ name: String) -> String {
+    let copy = directory.appendingPathComponent("\(name).md")
+    if !FileManager.default.fileExists(atPath: copy.path) {
+      try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      try? FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("notebooks/\(name).md"), to: copy)
+    }
+    return copy.path
+  }
+
+  /// The repository's MiniLM weights, when `make model` fetched them.
+  static var repositoryModels: URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent(".cache/models")
+  }
 
   /// Runs `notebook arguments…` in `directory` (created) with `environment` changes
   /// (nil removes a variable); output is captured through files, so nothing can block.
-  func notebook(_ arguments: [String], environment changes: [String: String?] = [:]) throws -> Run {
+  func notebook(_ arguments: [String], in folder: URL? = nil, environment changes: [String: String?] = [:]) throws -> Run {
     let executable = Self.productsDirectory.appendingPathComponent("notebook")
     try #require(FileManager.default.isExecutableFile(atPath: executable.path), "build the notebook product first")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -42,7 +57,7 @@ import Testing
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
-    process.currentDirectoryURL = directory
+    process.currentDirectoryURL = folder ?? directory
     var environment = ProcessInfo.processInfo.environment
     environment["COLUMNS"] = "100"
     for (name, value) in changes { environment[name] = value }
@@ -59,7 +74,7 @@ import Testing
 
   // MARK: - Help and usage
 
-  @Test(arguments: [[], ["render"], ["check"], ["diff"], ["functions"], ["tinylm"]])
+  @Test(arguments: [[], ["render"], ["check"], ["report"], ["clean"], ["diff"], ["functions"], ["tinylm"]])
   func helpMatchesItsGoldenFile(_ subcommand: [String]) throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     let run = try notebook(subcommand + ["--help"])
@@ -156,9 +171,176 @@ import Testing
 
   @Test func withoutTheModelItsCellFailsSayingHowToFetchIt() throws {
     defer { try? FileManager.default.removeItem(at: directory) }
-    let run = try notebook(["render", notebookPath("model"), "--no-cache"])  // a fresh folder has no .cache/models
+    // Outside a project, with empty user caches: the hint is a command that works from here.
+    let run = try notebook(
+      ["render", notebookPath("model"), "--no-cache"],
+      environment: ["XDG_CACHE_HOME": directory.path + "/xdg", "SAE_NOTEBOOK_CACHE": nil])
     #expect(run.status == 1)
-    #expect(run.stderr.contains("make model"), "\(run.stderr)")
+    let target = directory.path + "/xdg/sae-notebook/models/all-MiniLM-L6-v2"
+    #expect(run.stderr.contains("scripts/fetch-model.sh \(target)`"), "\(run.stderr)")
+    #expect(run.stderr.contains("/scripts/fetch-model.sh"), "an absolute path to the script")
+  }
+
+  /// A notebook in a project renders the same from any folder: the project's model is found,
+  /// and the reports go to the project's reports/ and figures/, not the working folder's.
+  @Test func pathsResolveFromTheNotebooksProjectNotTheWorkingFolder() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let models = Self.repositoryModels
+    try #require(FileManager.default.fileExists(atPath: models.path + "/all-MiniLM-L6-v2/config.json"), "run make model")
+    let project = directory.appendingPathComponent("project")
+    try FileManager.default.createDirectory(at: project.appendingPathComponent("notebooks"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: project.appendingPathComponent(".cache"), withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(at: project.appendingPathComponent(".cache/models"), withDestinationURL: models)
+    let notebook = project.appendingPathComponent("notebooks/model.md")
+    try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("notebooks/model.md"), to: notebook)
+    let elsewhere = directory.appendingPathComponent("elsewhere")
+    try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+
+    let run = try self.notebook(
+      ["render", "../project/notebooks/model.md", "--no-cache"], in: elsewhere,
+      environment: ["XDG_CACHE_HOME": directory.path + "/xdg", "SAE_NOTEBOOK_CACHE": nil])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(FileManager.default.fileExists(atPath: project.path + "/reports/model.json"))
+    #expect(!FileManager.default.fileExists(atPath: elsewhere.path + "/reports"))
+    #expect(run.stdout.contains("→ \(project.path)/reports/model.html"), "\(run.stdout)")
+  }
+
+  // MARK: - Never lose a render
+
+  /// Starts `notebook arguments…` in the test's folder and returns once its standard error
+  /// contains `marker` (the process still running).
+  func start(_ arguments: [String], until marker: String) throws -> (process: Process, stderr: URL) {
+    let executable = Self.productsDirectory.appendingPathComponent("notebook")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let err = directory.appendingPathComponent(".stderr-async")
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = try FileHandle(forWritingTo: err)
+    try process.run()
+    let deadline = Date().addingTimeInterval(120)
+    while Date() < deadline {
+      if let text = try? String(contentsOf: err, encoding: .utf8), text.contains(marker) { return (process, err) }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    process.terminate()
+    throw CancellationError()
+  }
+
+  @Test func ctrlCStopsTheRunningCellAndWritesTheReportMarkedIncomplete() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let (process, stderr) = try start(["render", notebookPath("slow"), "--no-cache"], until: "[slow] running")
+    Thread.sleep(forTimeInterval: 0.3)
+    kill(process.processIdentifier, SIGINT)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .exit && process.terminationStatus == 1)
+    let text = try String(contentsOf: stderr, encoding: .utf8)
+    #expect(text.contains("interrupted by SIGINT (Ctrl-C)"), "\(text)")
+    let record = try RunRecord.load(path: directory.appendingPathComponent("reports/slow.json").path)
+    #expect(record.cells.map(\.status) == [.ok, .interrupted, .notRun])
+    #expect(record.incomplete?.contains("interrupted by SIGINT (Ctrl-C) while cell 'slow' ran") == true, "\(record.incomplete ?? "nil")")
+    let html = try String(contentsOf: directory.appendingPathComponent("reports/slow.html"), encoding: .utf8)
+    #expect(html.contains("Incomplete render.") && html.contains("the render stopped before this cell"))
+  }
+
+  /// A process killed mid-cell (here SIGKILL, as the out-of-memory killer does) leaves the
+  /// report written before the cell ran: what ran, and which cell it died in.
+  @Test func aRenderKilledMidCellLeavesAReportOfWhatRan() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let (process, _) = try start(["render", notebookPath("slow"), "--no-cache"], until: "[slow] running")
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    let record = try RunRecord.load(path: directory.appendingPathComponent("reports/slow.json").path)
+    #expect(record.cells.map(\.status) == [.ok, .interrupted, .notRun])
+    #expect(record.cells[0].outputs == [.text("first ran")])
+    #expect(record.incomplete?.contains("stopped while cell 'slow' ran") == true)
+  }
+
+  @Test func aMemoryLimitRefusesAnAllocationInItsCellWithTheSizes() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let run = try notebook(["render", notebookPath("memory"), "--no-cache", "--memory-limit", "100M"])
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("would need 408.0 MB; the memory limit is 100.0 MB (--memory-limit; this machine has "), "\(run.stderr)")
+    let record = try RunRecord.load(path: directory.appendingPathComponent("reports/memory.json").path)
+    #expect(record.cells.map(\.status) == [.ok, .failed])
+    #expect(record.incomplete == nil)
+    let bad = try notebook(["render", notebookPath("memory"), "--memory-limit", "lots"])
+    #expect(bad.status == 2 && bad.stderr.contains("--memory-limit expects a size such as 16G, 512M or 75%, got 'lots'"))
+  }
+
+  // MARK: - report
+
+  /// The HTML rebuilt from the record equals the render's own; prose edits show; a changed
+  /// cell or a missing figure is refused.
+  @Test func reportRebuildsTheHTMLFromTheRecordWithoutRunning() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = notebookPath("ok")
+    #expect(try notebook(["render", path, "--no-cache", "--no-timings"]).status == 0)
+    let html = directory.appendingPathComponent("reports/ok.html"), json = directory.appendingPathComponent("reports/ok.json")
+    let rendered = try String(contentsOf: html, encoding: .utf8), record = try Data(contentsOf: json)
+    try FileManager.default.removeItem(at: html)
+    let rebuilt = try notebook(["report", path])
+    #expect(rebuilt.status == 0 && rebuilt.stdout.hasPrefix("rewrote reports/ok.html from reports/ok.json"), "\(rebuilt.stdout)\(rebuilt.stderr)")
+    #expect(try String(contentsOf: html, encoding: .utf8) == rendered, "the same HTML as the render's")
+    #expect(try Data(contentsOf: json) == record, "the record is left as it is")
+
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    try (text + "\nA closing paragraph added later.\n").write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(try notebook(["report", path]).status == 0)
+    #expect(try String(contentsOf: html, encoding: .utf8).contains("A closing paragraph added later."))
+
+    try text.replacingOccurrences(of: "[1.0, 2.0, 4.0]", with: "[1.0, 2.0, 5.0]").write(toFile: path, atomically: true, encoding: .utf8)
+    let changed = try notebook(["report", path])
+    #expect(changed.status == 2 && changed.stderr.contains("changed since the record was written: render the notebook"), "\(changed.stderr)")
+
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    try FileManager.default.removeItem(at: directory.appendingPathComponent("figures/ok/curve.svg"))
+    let missing = try notebook(["report", path])
+    #expect(missing.status == 2 && missing.stderr.contains("cannot read the figure the record names"), "\(missing.stderr)")
+  }
+
+  // MARK: - clean
+
+  @Test func cleanRemovesCellCachesAndNothingElse() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    _ = notebookPath("ok")  // copied into the test's folder
+    #expect(try notebook(["render", "ok.md"]).status == 0)
+    let cache = directory.appendingPathComponent(".notebook-cache/ok").path
+    #expect(FileManager.default.fileExists(atPath: cache))
+
+    let cleaned = try notebook(["clean", "ok.md"])
+    #expect(cleaned.status == 0 && cleaned.stdout.hasPrefix("removed ") && cleaned.stdout.contains("entries"), "\(cleaned.stdout)")
+    #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".notebook-cache").path))
+    let again = try notebook(["clean", "ok.md"])
+    #expect(again.status == 0 && again.stdout == "ok.md: no cell cache\n")
+    let missing = try notebook(["clean", "gone.md"])
+    #expect(missing.status == 2 && missing.stderr.contains("no such notebook"))
+    let notNotebook = try notebook(["clean", "ok.json"])
+    #expect(notNotebook.status == 2 && notNotebook.stderr.contains("is not a notebook"))
+
+    // A folder in the cache's place that holds a user's file is refused, and the file survives.
+    #expect(try notebook(["render", "ok.md"]).status == 0)
+    let precious = cache + "/notes.txt"
+    try "mine".write(toFile: precious, atomically: true, encoding: .utf8)
+    let refused = try notebook(["clean", "ok.md"])
+    #expect(refused.status == 2 && refused.stderr.contains("not a cell cache: it holds notes.txt"), "\(refused.stderr)")
+    #expect(FileManager.default.fileExists(atPath: precious))
+    try FileManager.default.removeItem(atPath: precious)
+
+    // Without arguments: every cache under the current folder, nested folders included.
+    let nested = directory.appendingPathComponent("sub/deeper")
+    try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      at: Self.fixtures.appendingPathComponent("notebooks/ok.md"), to: nested.appendingPathComponent("two.md"))
+    #expect(try notebook(["render", "sub/deeper/two.md"]).status == 0)
+    let all = try notebook(["clean"])
+    #expect(all.status == 0 && all.stdout.components(separatedBy: "removed ").count == 3, "\(all.stdout)")
+    #expect(!FileManager.default.fileExists(atPath: nested.appendingPathComponent(".notebook-cache").path))
+    #expect(try notebook(["clean"]).stdout.hasPrefix("no cell cache under "))
   }
 
   // MARK: - check, functions, diff

@@ -44,6 +44,12 @@ struct BrowserReportTests {
     }
     table(columns: ["k", "description", "tens", "hundreds", "thousands", "ten_thousands", "hundred_thousands", "tail"], rows: rows)
     ```
+
+    ```swift
+    //| label: folded
+    //| code-fold: true
+    print("the folded cell ran")
+    ```
     """#
 
   /// Measures the page: its width, whether it scrolls sideways, its figures
@@ -133,26 +139,63 @@ struct BrowserReportTests {
     try checkReport(width: 390, height: 1200, mobile: true, screenshot: "report-phone.png")
   }
 
-  @Test func printStylesheetAppliesAndThePagePrintsToPDF() throws {
+  /// Renders the report and opens it at desktop size; `body` gets the browser, the page and the
+  /// folder (removed afterwards).
+  func withDesktopReport(_ body: (HeadlessChromium, String, URL) throws -> Void) throws {
     let (report, directory) = try renderReport()
     defer { try? FileManager.default.removeItem(at: directory) }
     let browser = try HeadlessChromium(log: directory.appendingPathComponent("chromium.log"))
     defer { browser.close() }
     let page = try browser.openPage(width: 1280, height: 2000, mobile: false)
     try browser.navigate(page, to: report)
-    try browser.command("Emulation.setEmulatedMedia", ["media": "print"], session: page)
-    let values = try #require(try browser.evaluate(page, """
-      (() => { const s = q => getComputedStyle(document.querySelector(q));
-        return { print: String(matchMedia('print').matches), toc: s('.toc').display, color: s('body').color,
-          pre: s('pre.source').whiteSpace, figure: s('figure').breakInside, row: s('tr').breakInside,
-          shadow: s('pre').boxShadow, linkAfter: getComputedStyle(document.querySelector('.prose a'), '::after').content }; })()
-      """) as? [String: String])
-    #expect(values["print"] == "true" && values["toc"] == "none" && values["color"] == "rgb(0, 0, 0)", "\(values)")
-    #expect(values["pre"] == "pre-wrap" && values["figure"] == "avoid" && values["row"] == "avoid" && values["shadow"] == "none", "\(values)")
-    #expect(values["linkAfter"]?.contains("https://example.org/a/long/path") == true, "link URLs are printed: \(values)")
-    let pdf = try browser.printToPDF(page)
-    try keep(pdf, as: "report.pdf", in: directory)
-    #expect(pdf.starts(with: Data("%PDF-".utf8)) && pdf.count > 10_000, "a PDF of \(pdf.count) bytes")
+    try body(browser, page, directory)
+  }
+
+  @Test func printStylesheetAppliesAndThePagePrintsToPDF() throws {
+    try withDesktopReport { browser, page, directory in
+      try browser.command("Emulation.setEmulatedMedia", ["media": "print"], session: page)
+      let values = try #require(try browser.evaluate(page, """
+        (() => { const s = q => getComputedStyle(document.querySelector(q));
+          return { print: String(matchMedia('print').matches), toc: s('.toc').display, color: s('body').color,
+            pre: s('pre.source').whiteSpace, figure: s('figure').breakInside, row: s('tr').breakInside,
+            shadow: s('pre').boxShadow, linkAfter: getComputedStyle(document.querySelector('.prose a'), '::after').content }; })()
+        """) as? [String: String])
+      #expect(values["print"] == "true" && values["toc"] == "none" && values["color"] == "rgb(0, 0, 0)", "\(values)")
+      #expect(values["pre"] == "pre-wrap" && values["figure"] == "avoid" && values["row"] == "avoid" && values["shadow"] == "none", "\(values)")
+      #expect(values["linkAfter"]?.contains("https://example.org/a/long/path") == true, "link URLs are printed: \(values)")
+      let pdf = try browser.printToPDF(page)
+      try keep(pdf, as: "report.pdf", in: directory)
+      #expect(pdf.starts(with: Data("%PDF-".utf8)) && pdf.count > 10_000, "a PDF of \(pdf.count) bytes")
+    }
+  }
+
+  /// Dark mode follows the reader's system setting; folded code is closed until clicked; numeric
+  /// table columns (and their headers) are right-aligned, text columns left-aligned.
+  @Test func darkModeFoldedCodeAndRightAlignedNumbers() throws {
+    try withDesktopReport { browser, page, directory in
+      let probe = """
+        (() => { const s = q => getComputedStyle(document.querySelector(q));
+          const fold = document.querySelector('details.source-fold');
+          return { dark: String(matchMedia('(prefers-color-scheme: dark)').matches), background: s('body').backgroundColor,
+            color: s('body').color, folded: String(fold !== null && !fold.open),
+            foldedSourceShown: String(fold.querySelector('pre').checkVisibility()),
+            summaryHeight: String(fold.getBoundingClientRect().height < 40),
+            numericCells: String(document.querySelectorAll('table.output-table td.numeric').length),
+            numericHeaders: String(document.querySelectorAll('table.output-table th.numeric').length),
+            numberAlign: s('table.output-table td.numeric').textAlign,
+            textAlign: s('table.output-table td:nth-child(2)').textAlign }; })()
+        """
+      for (scheme, background, color) in [("dark", "rgb(13, 17, 23)", "rgb(230, 237, 243)"), ("light", "rgb(255, 255, 255)", "rgb(31, 35, 40)")] {
+        try browser.command(
+          "Emulation.setEmulatedMedia", ["features": [["name": "prefers-color-scheme", "value": scheme]]], session: page)
+        let values = try #require(try browser.evaluate(page, probe) as? [String: String])
+        #expect(values["dark"] == String(scheme == "dark") && values["background"] == background && values["color"] == color, "\(scheme): \(values)")
+        #expect(values["folded"] == "true" && values["foldedSourceShown"] == "false" && values["summaryHeight"] == "true", "\(values)")
+        #expect(values["numericCells"] == "18" && values["numericHeaders"] == "6", "k and the five number columns: \(values)")
+        #expect(values["numberAlign"] == "right" && values["textAlign"] == "left", "\(values)")
+        try keep(try browser.screenshot(page), as: "report-\(scheme).png", in: directory)
+      }
+    }
   }
 
   /// The checks themselves can fail: a page with a console error and external

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import NotebookCore
 
@@ -127,6 +128,31 @@ import Testing
       .code(language: "markdown", text: "```swift\nlet x = 1\n```", SourceRange(file: "nb.md", start: .init(line: 1, column: 1), end: .init(line: 5, column: 5))),
       .code(language: "", text: "```swift", SourceRange(file: "nb.md", start: .init(line: 6, column: 1), end: .init(line: 8, column: 4))),
     ])
+  }
+
+  /// Quarto's `{swift}`, Pandoc's `{.swift}` and `Swift` would silently not run: errors at the info string.
+  @Test func infoStringsThatLookLikeCellsAreErrors() {
+    let text = "```{swift}\nlet a = 1\n```\n  ``` Swift\nlet b = 2\n```\n~~~{.swift} x\n~~~\n```swiftui\n```\n```python\n```\n"
+    let (nb, diagnostics) = Self.parse(text)
+    #expect(nb.cells.isEmpty)
+    #expect(diagnostics.map(Self.at) == ["1:4", "4:7", "7:4"])
+    #expect(diagnostics.allSatisfy { $0.severity == .error })
+    #expect(diagnostics[0].message == "code block '{swift}' is not a cell and will not run")
+    #expect(diagnostics[1].range.end == SourcePosition(line: 4, column: 12))
+    #expect(diagnostics[2].notes.first?.contains("```swift") == true)
+  }
+
+  /// The README's table of cell options is the catalog, row for row (a new option needs its row).
+  @Test func readmeDocumentsEveryCellOptionWithItsDefault() throws {
+    let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("README.md")
+    let text = try String(contentsOf: readme, encoding: .utf8)
+    let rows = text.split(separator: "\n").filter { $0.hasPrefix("| `") && text.contains("| option | value | default |") }
+    for option in CellOptions.catalog {
+      let row = "| `\(option.key)` | \(option.value) | \(option.defaultValue) | \(option.meaning) |"
+      #expect(rows.contains { $0 == row }, "README.md lacks the row: \(row)")
+    }
+    #expect(CellOptions.catalog.map(\.key) == CellOptions.knownKeys)
   }
 
   @Test func indentationCRLFAndUnclosedFences() {

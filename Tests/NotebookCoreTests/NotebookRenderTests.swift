@@ -59,6 +59,52 @@ import Testing
     #expect(json.contains("\"fvu\""))
   }
 
+  /// `fig-cap` gives each figure its own caption, `fig-width`/`fig-height` their size (and the
+  /// cache key); a cell `caption` is shown once, not under every figure.
+  @Test func figureOptionsCaptionAndSizeEachFigure() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let text = """
+      ```swift
+      //| label: two
+      //| fig-cap: ["Rising", "Falling: a <b> c"]
+      //| fig-width: 400
+      //| fig-height: 300
+      plot.line(x: [1, 2, 3], y: [1, 2, 3], title: "up")
+      plot.line(x: [1, 2, 3], y: [3, 2, 1], title: "down")
+      ```
+
+      ```swift
+      //| label: once
+      //| caption: Only under the first
+      plot.line(x: [1, 2], y: [1, 2], title: "a")
+      plot.line(x: [1, 2], y: [2, 1], title: "b")
+      ```
+      """
+    let session = try NotebookSession.load(path: "figs.md", text: text)
+    #expect(session.problems.isEmpty, "\(session.problems)")
+    var options = NotebookRenderer.Options()
+    options.reportsDirectory = directory.appendingPathComponent("reports").path
+    options.figuresDirectory = directory.appendingPathComponent("figures").path
+    options.cache = .off
+    let result = try NotebookRenderer(session: session, options: options).render()
+    let captions = result.report.cells.map { cell in
+      cell.outputs.compactMap { if case .figure(let f) = $0 { f.caption ?? "-" } else { nil } }
+    }
+    #expect(captions == [["Rising", "Falling: a <b> c"], ["Only under the first", "-"]])
+    let svg = try String(contentsOfFile: directory.appendingPathComponent("figures/figs/two.svg").path, encoding: .utf8)
+    #expect(svg.contains("width=\"400\"") && svg.contains("height=\"300\""), "\(svg.prefix(400))")
+    let html = try String(contentsOfFile: directory.appendingPathComponent("reports/figs.html").path, encoding: .utf8)
+    #expect(html.components(separatedBy: "<figcaption>Only under the first</figcaption>").count == 2, "shown once")
+    #expect(html.contains("<figcaption>Falling: a &lt;b&gt; c</figcaption>"))
+
+    let bad = try NotebookSession.load(path: "bad.md", text: "```swift\n//| fig-width: 10\n//| fig-cap: [1, [2]]\n```\n")
+    #expect(bad.problems.map(\.message) == [
+      "invalid value '10' for 'fig-width': expected a whole number of pixels from 64 to 4096",
+      "invalid value '[1, [2]]' for 'fig-cap': expected a list of texts such as [\"Loss\", \"L0\"] or one text",
+    ])
+  }
+
   @Test func renderingIsDeterministic() throws {
     let files = ["reports/small.html", "reports/small.json", "figures/small/fit.svg"]
     let (first, directory) = try render("notebooks/small.md", path: "notebooks/small.md", cache: .off)

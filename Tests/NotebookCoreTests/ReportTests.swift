@@ -161,6 +161,17 @@ import Testing
     #expect(ProseRenderer.joiningCodeSpanLines("\n`x`") == "\n`x`")
   }
 
+  /// Columns of numbers (with spreads, percentages, ratios, thousands separators) are
+  /// right-aligned; a column with any word is not.
+  @Test func numericColumnsAreRecognised() {
+    #expect(ReportHTMLRenderer.isNumericColumn(["0.168 ± 0.002", "12%", "1.05×", "1,137", "−3", "1.4e-08", "", "–"]))
+    #expect(ReportHTMLRenderer.isNumericColumn(["nan", "inf", "-0"]))
+    #expect(!ReportHTMLRenderer.isNumericColumn(["0.5", "holds"]))
+    #expect(!ReportHTMLRenderer.isNumericColumn(["3 of 3"]) && !ReportHTMLRenderer.isNumericColumn(["", "–"]))
+    let html = ReportHTMLRenderer.displayHTML(.table(headers: ["k", "verdict"], rows: [["8", "holds"], ["16", "differs"]]))
+    #expect(html.contains("<th class=\"numeric\">k</th><th>verdict</th>") && html.contains("<td class=\"numeric\">16</td><td>differs</td>"))
+  }
+
   @Test func figuresAreInlinedAsBase64SVG() throws {
     let html = ReportHTMLRenderer().render(Self.sampleReport())
     let prefix = #"<img src="data:image/svg+xml;base64,"#

@@ -30,12 +30,21 @@ import Glibc
 @Suite struct AllocationSizeTests {
   @Test func impossibleSizesAreErrors() throws {
     var rng = RandomSource(seed: 1)
-    #expect(throws: SAEKitError.invalidArgument("an SAE of dimension 1 and width 9223372036854775807 would need 73.8 EB; this machine has \(formatBytes(Double(ProcessInfo.processInfo.physicalMemory))) of memory")) {
+    #expect(throws: SAEKitError.invalidArgument("an SAE of dimension 1 and width 9223372036854775807 would need 73.8 EB; \(MemoryLimit.describe())")) {
       _ = try SparseAutoencoder(dimension: 1, width: .max, activation: .topK(k: 1), random: &rng)
     }
     #expect(throws: SAEKitError.self) {
       _ = try SyntheticSuperposition(.init(featureCount: 10, dimension: 1 << 62, sampleCount: 10, support: .exactly(1)), using: &rng)
     }
     #expect(formatBytes(1_500_000_000) == "1.5 GB" && formatBytes(12) == "12 bytes")
+    #expect(MemoryLimit.describe().hasPrefix("the memory limit is \(formatBytes(0.8 * MemoryLimit.physical)) (80% of this machine's "))
+  }
+
+  /// `--memory-limit` values: sizes with units, a share of physical memory, plain bytes.
+  @Test func memoryLimitsParse() {
+    #expect(MemoryLimit.parse("16G") == 16e9 && MemoryLimit.parse("512mb") == 512e6 && MemoryLimit.parse("2.5 GB") == 2.5e9)
+    #expect(MemoryLimit.parse("1000") == 1000 && MemoryLimit.parse("3K") == 3000 && MemoryLimit.parse("1T") == 1e12)
+    #expect(MemoryLimit.parse("50%") == 0.5 * MemoryLimit.physical)
+    for bad in ["", "G", "-1G", "0", "150%", "0%", "ten", "1e400", "nan"] { #expect(MemoryLimit.parse(bad) == nil, "\(bad)") }
   }
 }

@@ -10,9 +10,6 @@ import SAEKit
 /// they serve MiniLM (through ``ResidualStreamModel``); each text is read as training saw a
 /// document, end-of-text then its bytes, and end-of-text is the special token splits leave out.
 enum LanguageModelBuiltins {
-  /// Where `tinylm(seed:)` trains a seed that the folder does not have (git-ignored).
-  static let trainedCacheDirectory = ".cache/tinylm"
-
   static func register(_ r: inout Registry) {
     r.addNamespace("lm", doc: "TinyLM, the causal byte-level language model trained here: training record, held-out bits per byte, samples, attention patterns, loss gradients at a layer, and CE loss recovered with an SAE spliced in.")
     for record in [trainingRecord, lossRecord, spliceRecord, attentionRecord] { r.addRecord(record) }
@@ -27,7 +24,7 @@ enum LanguageModelBuiltins {
     .labeled("from", .string, default: .value(.string("")),
              "a folder of trained seeds (seed-N/, as `notebook tinylm --out` writes them); empty for the committed models in assets/tinylm"),
   ], returns: .model,
-     doc: "Loads TinyLM (byte-level GPT-2: d = 128, 4 layers, 4 heads, context 128, 0.84M parameters) trained with `seed` on the default corpus. A seed the folder does not have is trained now with the standard recipe (about 7 minutes on 2 cores) into .cache/tinylm and loaded from there afterwards.") { args, context in
+     doc: "Loads TinyLM (byte-level GPT-2: d = 128, 4 layers, 4 heads, context 128, 0.84M parameters) trained with `seed` on the default corpus. A seed the folder does not have is trained now with the standard recipe (about 7 minutes on 2 cores) into the cache's tinylm/ folder and loaded from there afterwards.") { args, context in
     let seed = try args.int("seed"), folder = try args.string("from")
     guard seed >= 0 else { throw RuntimeError("seed must be ≥ 0, got \(seed)", argument: "seed") }
     var isFolder: ObjCBool = false
@@ -50,9 +47,9 @@ enum LanguageModelBuiltins {
 
   /// The folder of trained seeds where `seed` is (or will be after training).
   static func seedsDirectory(seed: Int, folder: String, _ context: RuntimeContext) -> String {
-    let given = folder.isEmpty ? TinyLMTrainingRun.defaultDirectory : context.resolve(folder)
+    let given = folder.isEmpty ? context.locations.committedTinyLM : context.resolve(folder)
     let found = FileManager.default.fileExists(atPath: TinyLMTrainingRun.folder(given, seed: UInt64(seed)) + "/model.safetensors")
-    return found ? given : trainedCacheDirectory
+    return found ? given : context.locations.trainedTinyLM
   }
 
   static func train(seed: Int, into directory: String, _ context: RuntimeContext) throws {

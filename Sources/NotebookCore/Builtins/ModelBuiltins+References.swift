@@ -3,7 +3,7 @@ extension ValueReferences {
   static let builtins = ValueReferences(
     model: { source, context in
       switch source {
-      case .miniLM: ModelValue(miniLM: try ModelBuiltins.loadModel())
+      case .miniLM: ModelValue(miniLM: try ModelBuiltins.loadModel(context))
       case .tinyLM(let seed, let folder): try LanguageModelBuiltins.loadModel(seed: seed, folder: folder, context)
       }
     },

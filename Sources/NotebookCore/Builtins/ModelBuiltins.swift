@@ -4,15 +4,10 @@ import SAEKit
 /// A real transformer: MiniLM, its activations on a corpus, patched forward
 /// passes scored by embedding fidelity, top-activating tokens, and SAE files.
 enum ModelBuiltins {
-  /// Where `make model` puts the weights, relative to the working directory.
-  static let modelDirectory = MiniLMFiles.defaultDirectory
-  /// Where activations are cached, relative to the working directory (git-ignored).
-  static let activationCacheDirectory = ".cache/activations"
-
   static func register(_ r: inout Registry) {
     r.add(Builtin("minilm", [], returns: .model,
-                  doc: "Loads sentence-transformers all-MiniLM-L6-v2 (6 layers, d = 384), run natively; `make model` fetches the weights.") { _, _ in
-      .model(ModelValue(miniLM: try loadModel()))
+                  doc: "Loads sentence-transformers all-MiniLM-L6-v2 (6 layers, d = 384), run natively, from the cache (`$SAE_NOTEBOOK_CACHE`, the project's .cache or ~/.cache/sae-notebook); `make model` fetches the weights.") { _, context in
+      .model(ModelValue(miniLM: try loadModel(context)))
     }.reading(.model))
     r.add(activations)
     r.add(layerActivations)
@@ -76,7 +71,10 @@ enum ModelBuiltins {
                       file: file)
   }
 
-  static func loadModel() throws -> MiniLM { try MiniLM.load(directory: modelDirectory, verifyChecksums: false) }
+  static func loadModel(_ context: RuntimeContext) throws -> MiniLM {
+    let locations = context.locations
+    return try MiniLM.load(directory: locations.modelDirectory, verifyChecksums: false, fetchCommand: locations.fetchModelCommand)
+  }
 
   static func corpus(_ args: CallArguments, _ context: RuntimeContext) throws -> TextCorpus {
     let path = try args.string("corpus")
@@ -90,7 +88,7 @@ enum ModelBuiltins {
     .labeled("tokens", .int, default: .value(.int(100_000)), "how many tokens to take, in corpus order"),
     .labeled("maxLength", .int, default: .value(.int(128)), "snippets are truncated to this many tokens ([CLS] and [SEP] included)"),
     .labeled("corpus", .string, default: .value(.string("")), "a UTF-8 text file or folder; empty for the default English corpus (Debian fortunes)"),
-  ], returns: .activations, doc: "Hidden states of the model on a corpus, one row per token, with provenance; cached in .cache/activations.") { args, context in
+  ], returns: .activations, doc: "Hidden states of the model on a corpus, one row per token, with provenance; cached in the activation cache (.cache/activations of the project, or as for minilm()).") { args, context in
     let layer = try args.int("layer")
     let m = try args.model("model")
     guard (0...m.model.layerCount).contains(layer) else { throw RuntimeError("layer must be in 0...\(m.model.layerCount), got \(layer)", argument: "layer") }
@@ -129,7 +127,7 @@ enum ModelBuiltins {
     do {
       let sets = try ModelActivations.collect(
         model: m.model, layers: layers, corpus: text, tokens: tokens, maxLength: maxLength,
-        cache: ActivationCache(directory: activationCacheDirectory),
+        cache: ActivationCache(directory: context.locations.activationCache),
         progress: { context.progress?("activations layer\(layers.count > 1 ? "s" : "") \(layers.map(String.init).joined(separator: ", "))", $0) },
         shouldStop: { context.isPastDeadline })
       return zip(layers, sets).map { layer, taken in

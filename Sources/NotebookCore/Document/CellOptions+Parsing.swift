@@ -1,3 +1,5 @@
+import Yams
+
 extension CellOptions {
   /// Reads the option lines at the top of a cell (already split by
   /// ``OptionLine``). Bad lines produce diagnostics and are otherwise ignored.
@@ -46,6 +48,17 @@ extension CellOptions {
       label = value
     case "caption":
       caption = value
+    case "fig-cap":
+      guard let captions = Self.captionList(value) else {
+        return "invalid value '\(value)' for 'fig-cap': expected a list of texts such as [\"Loss\", \"L0\"] or one text"
+      }
+      figureCaptions = captions
+    case "fig-width", "fig-height":
+      guard let pixels = Int(value), FigureSpec.Size.allowedSides.contains(pixels) else {
+        let sides = FigureSpec.Size.allowedSides
+        return "invalid value '\(value)' for '\(key)': expected a whole number of pixels from \(sides.lowerBound) to \(sides.upperBound)"
+      }
+      if key == "fig-width" { figureWidth = pixels } else { figureHeight = pixels }
     case "timeout":
       guard let seconds = Double(value), seconds.isFinite, seconds > 0 else {
         return "invalid value '\(value)' for 'timeout': expected a positive number of seconds"
@@ -55,6 +68,7 @@ extension CellOptions {
       guard let flag = boolean() else { return "invalid value '\(value)' for '\(key)': expected true or false" }
       switch key {
       case "echo": echo = flag
+      case "code-fold": codeFold = flag
       case "eval": eval = flag
       case "output": output = flag
       case "error": expectError = flag
@@ -62,6 +76,24 @@ extension CellOptions {
       }
     }
     return nil
+  }
+}
+
+extension CellOptions {
+  /// `["a", "b"]` (a YAML flow list of texts, quotes optional) or one text; nil when the
+  /// brackets hold something else.
+  static func captionList(_ value: String) -> [String]? {
+    guard value.hasPrefix("[") else { return [value] }
+    guard let parsed = try? Yams.load(yaml: value), let items = parsed as? [Any] else { return nil }
+    let texts = items.compactMap { item -> String? in
+      switch item {
+      case let text as String: text
+      case let number as Int: String(number)
+      case let number as Double: String(number)
+      default: nil
+      }
+    }
+    return texts.count == items.count ? texts : nil
   }
 }
 

@@ -1,36 +1,35 @@
-/// Options written as `//| key: value` lines at the top of a cell.
-///
-/// | key       | value                                   | default |
-/// |-----------|-----------------------------------------|---------|
-/// | `label`   | identifier-like, unique in the notebook | none    |
-/// | `caption` | text (quotes optional)                  | none    |
-/// | `echo`    | `true`/`false`: show the source          | true    |
-/// | `eval`    | `true`/`false`: run the cell             | true    |
-/// | `output`  | `true`/`false`: show the outputs         | true    |
-/// | `error`   | `true`/`false`: the cell must fail       | false   |
-/// | `timeout` | seconds, a positive number               | none    |
-/// | `cache`   | `true`/`false`                           | none    |
+/// Options written as `//| key: value` lines at the top of a cell; ``CellOptions/catalog``
+/// lists each with its value and default (the README's table is checked against it).
 public struct CellOptions: Hashable, Sendable {
   public var label: String?
   public var caption: String?
   public var echo: Bool
+  /// `code-fold: true`: the source is shown folded (a `<details>` block, no JavaScript).
+  public var codeFold: Bool
   public var eval: Bool
   public var output: Bool
   /// `error: true`: the cell is expected to fail; success is then a problem.
   public var expectError: Bool
   public var timeout: Double?
   public var cache: Bool?
+  /// `fig-cap`: one caption per figure, in the order the cell draws them.
+  public var figureCaptions: [String]?
+  /// `fig-width` / `fig-height`: the size of the cell's figures in SVG pixels.
+  public var figureWidth: Int?
+  public var figureHeight: Int?
   /// The range of each option's value in the `.md` file, by key (`"timeout"`,
   /// `"label"`, ...), for diagnostics raised later about an option.
   public var valueRanges: [String: SourceRange]
 
   public init(
-    label: String? = nil, caption: String? = nil, echo: Bool = true, eval: Bool = true, output: Bool = true,
-    expectError: Bool = false, timeout: Double? = nil, cache: Bool? = nil, valueRanges: [String: SourceRange] = [:]
+    label: String? = nil, caption: String? = nil, echo: Bool = true, codeFold: Bool = false, eval: Bool = true,
+    output: Bool = true, expectError: Bool = false, timeout: Double? = nil, cache: Bool? = nil,
+    valueRanges: [String: SourceRange] = [:]
   ) {
     self.label = label
     self.caption = caption
     self.echo = echo
+    self.codeFold = codeFold
     self.eval = eval
     self.output = output
     self.expectError = expectError
@@ -39,8 +38,42 @@ public struct CellOptions: Hashable, Sendable {
     self.valueRanges = valueRanges
   }
 
+  /// One cell option as the README documents it.
+  public struct Documentation: Sendable {
+    public let key: String
+    public let value: String
+    public let defaultValue: String
+    public let meaning: String
+  }
+
+  /// Every cell option, in the order the README lists them.
+  public static let catalog: [Documentation] = [
+    .init(key: "label", value: "letters, digits, `_`, `-`; unique", defaultValue: "`cell-<n>`",
+          meaning: "the cell's name in the report, the record, `notebook diff` and figure file names"),
+    .init(key: "caption", value: "text (quotes optional)", defaultValue: "none",
+          meaning: "shown once, under the cell's first figure (or after its outputs when it draws none)"),
+    .init(key: "fig-cap", value: "a list `[\"first\", \"second\"]` or one text", defaultValue: "none",
+          meaning: "one caption per figure, in the order the cell draws them (the first replaces `caption` there)"),
+    .init(key: "fig-width", value: "pixels, \(FigureSpec.Size.allowedSides.lowerBound)–\(FigureSpec.Size.allowedSides.upperBound)", defaultValue: "\(FigureSpec.Size.standard.width)",
+          meaning: "the width of the cell's figures"),
+    .init(key: "fig-height", value: "pixels, \(FigureSpec.Size.allowedSides.lowerBound)–\(FigureSpec.Size.allowedSides.upperBound)", defaultValue: "\(FigureSpec.Size.standard.height)",
+          meaning: "the height of the cell's figures"),
+    .init(key: "echo", value: "`true` / `false`", defaultValue: "`true`", meaning: "show the cell's source in the report"),
+    .init(key: "code-fold", value: "`true` / `false`", defaultValue: "`false`",
+          meaning: "show the source folded under a \"Code\" summary that opens on a click (no JavaScript)"),
+    .init(key: "eval", value: "`true` / `false`", defaultValue: "`true`",
+          meaning: "run the cell (`false`: shown, checked, never run)"),
+    .init(key: "output", value: "`true` / `false`", defaultValue: "`true`", meaning: "show what the cell printed and displayed"),
+    .init(key: "error", value: "`true` / `false`", defaultValue: "`false`",
+          meaning: "the cell must fail (for teaching an error); success is then a problem"),
+    .init(key: "timeout", value: "seconds, a positive number", defaultValue: "\(Int(NotebookRenderer.Options.standardCellTimeout)) s",
+          meaning: "the cell stops at its next safe point after this long and is reported as a timeout"),
+    .init(key: "cache", value: "`true` / `false`", defaultValue: "`true`",
+          meaning: "`false`: never take the cell's result from the cell cache nor store it"),
+  ]
+
   /// Every key a cell option may have.
-  public static let knownKeys = ["label", "caption", "echo", "eval", "output", "error", "timeout", "cache"]
+  public static let knownKeys = catalog.map(\.key)
 
   /// Whether `text` may be a label: a letter or `_`, then letters, digits, `_`
   /// or `-` (labels become anchors and figure file names).

@@ -5,7 +5,9 @@
 /// no backticks). A fence closes at a line of the same character, at least as
 /// long, with nothing after it but spaces, so a ```` fence may contain ```
 /// lines. A fence left open runs to the end of the file (reported as an
-/// error). Fences whose info string starts with the word `swift` are cells.
+/// error). Fences whose info string starts with the word `swift` are cells; an
+/// info string that only looks like one (`{swift}`, `Swift`, `{.swift}`) is an
+/// error, since such a block would silently not run.
 struct NotebookParser {
   let path: String
   let text: String
@@ -49,6 +51,13 @@ struct NotebookParser {
         cells.append(makeCell(index: cells.count, fenceLine: index, content: content, range: range))
         blocks.append(.cell(cells.count - 1))
       } else {
+        if fence.looksLikeCell {
+          diagnostics.append(.error(
+            "code block '\(fence.language)' is not a cell and will not run",
+            at: lineRange(index, columns: fence.languageColumn..<(fence.languageColumn + fence.language.unicodeScalars.count)),
+            notes: ["cells are fenced with ```swift (lowercase, no braces); to show Swift code without running it, "
+                      + "write ```swift with `//| eval: false`"]))
+        }
         let text = content.map { String(Self.dropIndent($0, upTo: fence.indent)) }.joined(separator: "\n")
         blocks.append(.code(language: fence.language, text: text, range))
       }
@@ -160,6 +169,8 @@ struct Fence {
   var count: Int
   /// The first word of the info string ("" when none).
   var language: String
+  /// The 0-based column where `language` starts.
+  var languageColumn: Int
 
   init?(opening line: Substring) {
     let indent = line.prefix { $0 == " " }.count
@@ -173,7 +184,15 @@ struct Fence {
     self.indent = indent
     self.character = character
     self.count = count
+    let blanks = info.prefix { $0 == " " || $0 == "\t" }.count
+    self.languageColumn = indent + count + blanks
     self.language = info.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
+  }
+
+  /// Whether the info string names Swift in a form that is not a cell: another
+  /// case (`Swift`), Quarto's or Pandoc's braces (`{swift}`, `{.swift}`).
+  var looksLikeCell: Bool {
+    language != "swift" && language.filter { !"{}.".contains($0) }.lowercased() == "swift"
   }
 
   /// Whether `line` closes this fence.

@@ -15,13 +15,7 @@ public enum SVGPostProcessor {
     guard let start = raw.range(of: "<svg") else {
       throw FigureError.unusableOutput("no <svg> element")
     }
-    guard raw.range(of: "</svg>", options: .backwards) != nil else {
-      throw FigureError.unusableOutput("the SVG is truncated (no </svg>)")
-    }
-    let lowered = raw.lowercased()
-    for tag in ["<script", "<foreignobject", "<iframe", "<handler"] where lowered.contains(tag) {
-      throw FigureError.unusableOutput("the SVG contains active content (\(tag))")
-    }
+    try requireInert(raw)
     var lines: [Substring] = []
     var titleDone = false
     for line in raw[start.lowerBound...].split(separator: "\n", omittingEmptySubsequences: false) {
@@ -43,6 +37,18 @@ public enum SVGPostProcessor {
       svg = prefixIds(svg, with: idPrefix)
     }
     return svg
+  }
+
+  /// Refuses SVG text that is truncated or holds active content (`<script`, `<foreignObject`,
+  /// `<iframe`, `<handler`): what gnuplot never writes, checked again for any SVG read back.
+  public static func requireInert(_ svg: String) throws {
+    guard svg.range(of: "</svg>", options: .backwards) != nil else {
+      throw FigureError.unusableOutput("the SVG is truncated (no </svg>)")
+    }
+    let lowered = svg.lowercased()
+    for tag in ["<script", "<foreignobject", "<iframe", "<handler"] where lowered.contains(tag) {
+      throw FigureError.unusableOutput("the SVG contains active content (\(tag))")
+    }
   }
 
   /// `&`, `<`, `>`, `"`, `'` as XML entities.

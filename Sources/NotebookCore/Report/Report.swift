@@ -21,6 +21,9 @@ public struct Report: Hashable, Sendable {
   /// Whether run times (`duration_s`, the duration spans) are part of the report. Off, two
   /// renders of the same results are byte-identical (`notebook render --no-timings`).
   public var showsTimings = true
+  /// Why the render did not reach its end (nil when it did): the report then holds the cells
+  /// that ran. Written before each cell runs, so a render killed mid-cell leaves one too.
+  public var incomplete: String?
 
   public init(
     title: String, description: String? = nil, notebookPath: String, params: [ReportParam] = [], seed: Int? = nil,
@@ -89,6 +92,9 @@ public struct ReportCell: Hashable, Sendable {
     case expectedError = "expected_error"
     /// Stopped by its time limit (or the render's total budget): not an error in the code.
     case timedOut = "timeout"
+    /// Running when the render stopped: interrupted (SIGINT, SIGTERM), or — in the report
+    /// written before it ran — the process died while it ran (killed, out of memory, a crash).
+    case interrupted
   }
 
   public var index: Int
@@ -99,6 +105,8 @@ public struct ReportCell: Hashable, Sendable {
   public var sourceHash: String
   /// Whether the HTML shows the source (`echo`).
   public var echo: Bool
+  /// Whether the source is shown folded (`code-fold`).
+  public var codeFold = false
   public var caption: String?
   public var status: Status
   public var outputs: [ReportOutput]
@@ -125,6 +133,14 @@ public struct ReportCell: Hashable, Sendable {
 
   /// ``Cell/stableName``: the label or `cell-<index+1>`.
   public var name: String { Cell.stableName(index: index, label: label) }
+
+  /// `cell` as the report shows it before it has an outcome.
+  init(_ cell: Cell, status: Status) {
+    self.init(
+      index: cell.index, label: cell.label, source: cell.source, echo: cell.options.echo,
+      caption: cell.options.caption, status: status)
+    codeFold = cell.options.codeFold
+  }
 }
 
 /// Something a cell produced, in order.

@@ -24,7 +24,7 @@ public struct ReportHTMLRenderer: Sendable {
         let tag = language.isEmpty ? "<pre class=\"code\">" : "<pre class=\"code\" data-language=\"\(esc(language))\">"
         body += tag + Self.preContent(esc(text)) + "</pre>\n"
       case .cell(let index):
-        if report.cells.indices.contains(index) { body += cellHTML(report.cells[index], timings: report.showsTimings) }
+        if report.cells.indices.contains(index) { body += cellHTML(report.cells[index], timings: report.showsTimings, stoppedEarly: report.incomplete != nil) }
       }
     }
     var html = ReportStyle.pageHead(title: report.title, generator: "notebook \(report.toolVersion)")
@@ -54,6 +54,9 @@ public struct ReportHTMLRenderer: Sendable {
     var out = "<header class=\"title-block\">\n<h1 class=\"title\">\(esc(report.title))</h1>\n"
     if let description = report.description, !description.isEmpty {
       out += "<p class=\"description\">\(esc(description))</p>\n"
+    }
+    if let incomplete = report.incomplete {
+      out += "<p class=\"incomplete\" role=\"alert\"><strong>Incomplete render.</strong> \(esc(incomplete))</p>\n"
     }
     out += "<dl class=\"run-info\">\n"
     out += "<dt>Notebook</dt><dd><code>\(esc(report.notebookPath))</code></dd>\n"
@@ -87,7 +90,7 @@ public struct ReportHTMLRenderer: Sendable {
 
   // MARK: - Cells
 
-  private func cellHTML(_ cell: ReportCell, timings: Bool) -> String {
+  private func cellHTML(_ cell: ReportCell, timings: Bool, stoppedEarly: Bool) -> String {
     let id = Self.anchor(of: cell)
     let status = cell.status.rawValue.replacingOccurrences(of: "_", with: "-")
     var out = "<section class=\"cell status-\(status)\" id=\"\(esc(id))\">\n"
@@ -96,8 +99,8 @@ public struct ReportHTMLRenderer: Sendable {
     if timings { out += "<span class=\"duration\">\(Self.duration(cell.duration))</span>" }
     out += "</div>\n"
     if cell.echo && !cell.source.isEmpty {
-      out +=
-        "<pre class=\"source\"><code>" + Self.preContent(SyntaxHighlighter.highlight(cell.source)) + "</code></pre>\n"
+      let source = "<pre class=\"source\"><code>" + Self.preContent(SyntaxHighlighter.highlight(cell.source)) + "</code></pre>\n"
+      out += cell.codeFold ? "<details class=\"source-fold\"><summary>Code</summary>\n" + source + "</details>\n" : source
     }
     var outputs = ""
     var captionShown = false
@@ -108,7 +111,7 @@ public struct ReportHTMLRenderer: Sendable {
       case .value(let display, _):
         outputs += Self.displayHTML(display)
       case .figure(let figure):
-        let caption = figure.caption ?? cell.caption
+        let caption = figure.caption
         captionShown = captionShown || caption != nil
         outputs += Self.figureHTML(
           svg: figure.svg, id: "figure-" + figure.name, alt: caption ?? figure.name, caption: caption)
@@ -125,8 +128,10 @@ public struct ReportHTMLRenderer: Sendable {
       out += diagnosticBox("error", title: "Timed out", text: cell.diagnostic ?? "the cell ran past its time limit")
     case .expectedError:
       out += diagnosticBox("expected", title: "Expected error", text: cell.diagnostic ?? "")
+    case .interrupted:
+      out += diagnosticBox("error", title: "Interrupted", text: cell.diagnostic ?? "the render stopped while this cell ran")
     case .notRun:
-      out += "<p class=\"cell-note\">Not run: an earlier cell failed.</p>\n"
+      out += "<p class=\"cell-note\">Not run: \(stoppedEarly ? "the render stopped before this cell" : "an earlier cell failed").</p>\n"
     case .skipped:
       out += "<p class=\"cell-note\">Not evaluated (<code>eval: false</code>).</p>\n"
     case .ok:
@@ -148,8 +153,11 @@ public struct ReportHTMLRenderer: Sendable {
       return "<pre class=\"output-value\">" + preContent(HTMLText.escapeContent(text)) + "</pre>\n"
     case .table(let headers, let rows):
       let columns = max(headers.count, rows.map(\.count).max() ?? 0)
-      return tableHTML(headers: headers, rowCount: rows.count, columnCount: columns) { r, c in
-        (nil, c < rows[r].count ? HTMLText.escapeContent(rows[r][c]) : "")
+      let numeric = (0..<columns).map { c in Self.isNumericColumn(rows.map { c < $0.count ? $0[c] : "" }) }
+      return tableHTML(
+        headers: headers, rowCount: rows.count, columnCount: columns, numericColumns: Set((0..<columns).filter { numeric[$0] })
+      ) { r, c in
+        (numeric[c] ? "numeric" : nil, c < rows[r].count ? HTMLText.escapeContent(rows[r][c]) : "")
       }
     case .keyValue(let fields):
       var out = "<table class=\"output-record\">\n<tbody>\n"
@@ -165,11 +173,15 @@ public struct ReportHTMLRenderer: Sendable {
   /// caller), `rowClass(row)` a row's class. The diff page marks changed cells with them.
   static func tableHTML(
     headers: [String], rowCount: Int, columnCount: Int, tableClass: String = "output-table",
-    rowClass: (Int) -> String? = { _ in nil }, cell: (Int, Int) -> (cssClass: String?, html: String)
+    numericColumns: Set<Int> = [], rowClass: (Int) -> String? = { _ in nil },
+    cell: (Int, Int) -> (cssClass: String?, html: String)
   ) -> String {
     var out = "<div class=\"table-wrap\"><table class=\"\(tableClass)\">\n"
     if !headers.isEmpty {
-      out += "<thead><tr>" + headers.map { "<th>\(HTMLText.escape($0))</th>" }.joined() + "</tr></thead>\n"
+      out += "<thead><tr>"
+        + headers.enumerated().map { c, header in
+          (numericColumns.contains(c) ? "<th class=\"numeric\">" : "<th>") + HTMLText.escape(header) + "</th>"
+        }.joined() + "</tr></thead>\n"
     }
     out += "<tbody>\n"
     for r in 0..<rowCount {
@@ -195,6 +207,25 @@ public struct ReportHTMLRenderer: Sendable {
   }
 
   // MARK: - Helpers
+
+  /// Whether a column holds numbers only (right-aligned): every non-empty cell is one or more
+  /// numbers separated by `±`, with an optional `%` or `×` (`0.168 ± 0.002`, `1.05×`, `12%`,
+  /// `1.4e-08`, `−3`, `1,137`); a column of blanks is not numeric.
+  static func isNumericColumn(_ cells: [String]) -> Bool {
+    var sawNumber = false
+    for cell in cells {
+      let text = cell.trimmingCharacters(in: .whitespaces)
+      if text.isEmpty || text == "–" || text == "-" { continue }
+      let parts = text.replacingOccurrences(of: "−", with: "-").split(separator: "±")
+      for part in parts {
+        var token = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")
+        if token.hasSuffix("%") || token.hasSuffix("×") { token.removeLast() }
+        guard Double(token) != nil else { return false }
+      }
+      sawNumber = true
+    }
+    return sawNumber
+  }
 
   private func esc(_ text: String) -> String { HTMLText.escape(text) }
 
@@ -225,6 +256,7 @@ public struct ReportHTMLRenderer: Sendable {
     case .failed: "failed"
     case .timedOut: "timed out"
     case .notRun: "not run"
+    case .interrupted: "interrupted"
     case .skipped: "not evaluated"
     case .expectedError: "failed as expected"
     }

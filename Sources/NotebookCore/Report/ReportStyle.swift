@@ -14,6 +14,7 @@ enum ReportStyle {
     <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="color-scheme" content="light dark">
     <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
     <meta name="generator" content="\(HTMLText.escape(generator))">
     <title>\(HTMLText.escape(title))</title>
@@ -27,10 +28,10 @@ enum ReportStyle {
   }
 
   static let css = """
-    :root { --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --code-bg: #f6f8fa; --accent: #0a5bb5;
+    :root { --fg: #1f2328; --bg: #fff; --muted: #656d76; --line: #d0d7de; --code-bg: #f6f8fa; --accent: #0a5bb5;
       --red: #b42318; --red-bg: #fef3f2; --amber: #8a5a00; --amber-bg: #fffaeb; }
     * { box-sizing: border-box; }
-    body { margin: 0; color: var(--fg); background: #fff;
+    body { margin: 0; color: var(--fg); background: var(--bg);
       font: 16px/1.6 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
     main { max-width: 58rem; margin: 0 auto; padding: 2rem 1.25rem 4rem; }
     h1, h2, h3, h4 { line-height: 1.25; margin: 1.6em 0 0.6em; }
@@ -54,22 +55,25 @@ enum ReportStyle {
     pre.code[data-language]::before { content: attr(data-language); display: block; color: var(--muted);
       font-size: 0.75rem; margin-bottom: 0.25rem; }
     .cell { margin: 1.25rem 0; border-left: 3px solid var(--line); padding-left: 0.75rem; }
-    .cell.status-failed, .cell.status-timeout { border-left-color: var(--red); }
+    .cell.status-failed, .cell.status-timeout, .cell.status-interrupted { border-left-color: var(--red); }
     .cell.status-not-run, .cell.status-skipped { border-left-color: #eaeef2; opacity: 0.8; }
     .cell-header { display: flex; gap: 0.75rem; align-items: baseline; font-size: 0.8rem; color: var(--muted); }
     .cell-name { color: var(--muted); text-decoration: none; font-family: ui-monospace, Menlo, Consolas, monospace; }
     .badge { border: 1px solid currentColor; border-radius: 999px; padding: 0 0.5rem; }
-    .status-failed .badge, .status-timeout .badge { color: var(--red); }
+    .status-failed .badge, .status-timeout .badge, .status-interrupted .badge { color: var(--red); }
+    .incomplete { border: 1px solid var(--red); background: var(--red-bg); border-radius: 6px; padding: 0.5rem 0.75rem; }
     .status-expected-error .badge { color: var(--amber); }
     .duration { margin-left: auto; }
     pre.source { margin: 0.3rem 0; }
     .kw { color: #cf222e; } .str { color: #0a3069; } .num { color: #0550ae; } .com { color: #6e7781; font-style: italic; }
     .outputs > * { margin: 0.5rem 0; }
-    pre.output-text, pre.output-value { background: #fff; }
+    pre.output-text, pre.output-value { background: var(--bg); }
     .measured { text-decoration: underline dotted var(--muted); cursor: help; }
     .table-wrap { overflow-x: auto; }
     table { border-collapse: collapse; font-size: 0.875rem; font-variant-numeric: tabular-nums; }
     th, td { border: 1px solid var(--line); padding: 0.25rem 0.6rem; text-align: left; vertical-align: top; }
+    th.numeric, td.numeric { text-align: right; }
+    details.source-fold > summary { cursor: pointer; color: var(--muted); font-size: 0.85rem; }
     thead th, .output-record th { background: var(--code-bg); }
     figure { margin: 0.75rem 0; }
     figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
@@ -94,9 +98,16 @@ enum ReportStyle {
       figure { margin: 0.5rem 0; }
       figure img { width: 100%; }
     }
+    @media (prefers-color-scheme: dark) {
+      :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #3d444d; --code-bg: #151b23; --accent: #4493f8;
+        --red: #ff7b72; --red-bg: #2d1214; --amber: #e3b341; --amber-bg: #272115; }
+      .kw { color: #ff7b72; } .str { color: #a5d6ff; } .num { color: #79c0ff; } .com { color: #8b949e; }
+      .cell.status-not-run, .cell.status-skipped { border-left-color: var(--line); }
+      figure img { background: #fff; }
+    }
     @media print {
       @page { margin: 1.5cm; }
-      :root { --fg: #000; --muted: #333; --line: #999; --code-bg: #fff; }
+      :root { --fg: #000; --bg: #fff; --muted: #333; --line: #999; --code-bg: #fff; --accent: #000; }
       * { box-shadow: none !important; text-shadow: none !important; }
       body { font-size: 11pt; color: #000; background: #fff; }
       main { max-width: none; padding: 0; }

@@ -19,15 +19,28 @@ public struct ReportWriter: Sendable {
   /// Renders and writes both files; returns their paths.
   @discardableResult
   public func write(_ report: Report, name: String) throws -> (html: String, json: String) {
-    guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-      throw UsageError("report name '\(name)' must be a plain file name")
-    }
-    try Self.createDirectory(directory)
-    let base = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    let base = try prepare(name)
     let paths = (html: base + ".html", json: base + ".json")
     try Self.writeAtomically(try RunRecord(report).encoded(), to: paths.json)
     try Self.writeAtomically(ReportHTMLRenderer().render(report), to: paths.html)
     return paths
+  }
+
+  /// Renders and writes the HTML only (`notebook report`: the record stays as it is); returns its path.
+  @discardableResult
+  public func writeHTML(_ report: Report, name: String) throws -> String {
+    let path = try prepare(name) + ".html"
+    try Self.writeAtomically(ReportHTMLRenderer().render(report), to: path)
+    return path
+  }
+
+  /// `<directory>/<name>` after checking the name and creating the folder.
+  private func prepare(_ name: String) throws -> String {
+    guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+      throw UsageError("report name '\(name)' must be a plain file name")
+    }
+    try Self.createDirectory(directory)
+    return directory.hasSuffix("/") ? directory + name : directory + "/" + name
   }
 
   /// Creates `path` and its parents when missing.

@@ -96,7 +96,7 @@ public struct RunRecord: Codable, Hashable, Sendable {
   /// A figure: its name, file and the whole spec it was drawn from.
   public struct Figure: Codable, Hashable, Sendable {
     public var name: String
-    /// The SVG file, relative to where the render ran.
+    /// The SVG file, relative to the notebook's project (or its folder outside a project) when inside it.
     public var path: String?
     public var caption: String?
     public var spec: FigureSpec
@@ -158,10 +158,12 @@ public struct RunRecord: Codable, Hashable, Sendable {
   public var gnuplotVersion: String?
   /// Total run time (nil without timings); never compared.
   public var duration: Double?
+  /// Why the render did not reach its end (``Report/incomplete``); absent when it did.
+  public var incomplete: String?
   public var cells: [Cell]
 
   enum CodingKeys: String, CodingKey {
-    case format, title, description, notebook, seed, params, cells
+    case format, title, description, notebook, seed, params, cells, incomplete
     case toolVersion = "tool_version"
     case gnuplotVersion = "gnuplot_version"
     case duration = "duration_s"
@@ -184,6 +186,7 @@ extension RunRecord {
     toolVersion = report.toolVersion
     gnuplotVersion = report.gnuplotVersion
     duration = timings ? report.totalDuration : nil
+    incomplete = report.incomplete
     cells = report.cells.map { cell in
       Cell(
         index: cell.index, label: cell.label, name: cell.name, sourceHash: cell.sourceHash, status: cell.status,

@@ -42,6 +42,10 @@ struct CellKeys {
       Self.version, "tool=\(NotebookCore.version)", "gnuplot=\(gnuplotVersion ?? "none")",
       "seed=\(session.notebook.frontMatter.seed ?? 0)", "source=\(cell.source)",
     ]
+    // The stored SVGs are drawn at the cell's figure size (absent when unset: older keys stay valid).
+    if cell.options.figureWidth != nil || cell.options.figureHeight != nil {
+      parts.append("figure size=\(cell.options.figureWidth ?? 0)x\(cell.options.figureHeight ?? 0)")
+    }
     for p in session.parameters where deps.reads.contains(p.name) {
       parts.append("param \(p.name)=\(p.value.typeName):\(p.value)")
     }
@@ -68,7 +72,7 @@ struct CellKeys {
     case .model:
       return ModelInputKey.model
     case .languageModels(let path):
-      let folder = path.isEmpty ? TinyLMTrainingRun.defaultDirectory : resolved(path)
+      let folder = path.isEmpty ? session.locations.committedTinyLM : resolved(path)
       return ["tinylm \(path.isEmpty ? "(committed)" : path)=\(CellCache.contentHash(folder))", "kernels=tinylm-\(TinyLM.kernelRevision)"]
     case .computed:
       return []

@@ -11,7 +11,9 @@ public struct NotebookRenderer {
     /// Keep running after a failing cell.
     public var allowErrors = false
     /// Time limit of a cell without `//| timeout:` (seconds).
-    public var defaultCellTimeout: Double = 1_800
+    public var defaultCellTimeout: Double = standardCellTimeout
+    /// The time limit of a cell when neither the cell nor the render sets one (seconds).
+    public static let standardCellTimeout: Double = 1_800
     /// Time budget of the whole render (seconds); nil for none. Each cell's
     /// limit is also capped by what is left of it.
     public var totalTimeout: Double?

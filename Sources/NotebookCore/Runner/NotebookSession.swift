@@ -20,6 +20,8 @@ public struct NotebookSession: Sendable {
   public let compiled: [Int: CompiledCell]
   /// The slots of the notebook's top-level names, shared with the interpreter that runs `compiled`.
   public let globals: GlobalLayout
+  /// The notebook's project, caches and default report folders.
+  public let locations: ProjectLocations
 
   /// Problems that make the notebook fail: everything except the errors of
   /// cells marked `//| error: true`.
@@ -88,7 +90,8 @@ public struct NotebookSession: Sendable {
     return NotebookSession(
       notebook: notebook, programs: programs, diagnostics: all, cellDiagnostics: perCell, parameters: parameters,
       warnings: warnings.sorted { ($0.range.start, $0.message) < ($1.range.start, $1.message) },
-      compiled: compiled, globals: globals)
+      compiled: compiled, globals: globals,
+      locations: ProjectLocations(notebookFolder: (path as NSString).deletingLastPathComponent))
   }
 
   static func resolveParameters(

@@ -50,6 +50,8 @@ final class RenderPass {
   var warnings: [String] = []
   var usedKeys = Set<String>()
   var stopped = false
+  /// Why the render stops before its end, when a signal stopped it (``Report/incomplete``).
+  var incomplete: String?
   /// Set when an entry could not be written (warned once; the render is then not recorded).
   var cacheUnwritable = false
 
@@ -58,13 +60,13 @@ final class RenderPass {
     let notebook = renderer.session.notebook
     let folder = (notebook.path as NSString).deletingLastPathComponent
     diagnostics = DiagnosticRenderer(sources: [notebook.path: notebook.source])
-    context = RuntimeContext(seed: notebook.frontMatter.seed ?? 0, baseDirectory: folder)
+    context = RuntimeContext(
+      seed: notebook.frontMatter.seed ?? 0, baseDirectory: folder, locations: renderer.session.locations)
     context.progress = renderer.progress
     interpreter = Interpreter(registry: renderer.registry, context: context, globals: renderer.session.globals)
     for p in renderer.session.parameters { interpreter.define(p.name, p.value.value) }
     cache = CellCache(
-      directory: renderer.options.cacheDirectory
-        ?? (folder as NSString).appendingPathComponent(".notebook-cache/\(renderer.name)"))
+      directory: renderer.options.cacheDirectory ?? CellCacheFolder.path(forNotebook: notebook.path))
     keys = CellKeys(session: renderer.session, registry: renderer.registry)
     let problems = renderer.session.problems
     let cellOf = { (d: Diagnostic) in notebook.cells.first { $0.range.contains(d.range) }?.index }
@@ -85,9 +87,7 @@ final class RenderPass {
 
   /// Plans, then restores or runs one cell, and adds it to the report.
   func render(_ cell: Cell) throws {
-    var rc = ReportCell(
-      index: cell.index, label: cell.label, source: cell.source, echo: cell.options.echo,
-      caption: cell.options.caption, status: .notRun)
+    var rc = ReportCell(cell, status: .notRun)
     var cached = false
     switch plan(cell) {
     case .notRun:
@@ -119,6 +119,11 @@ final class RenderPass {
   /// Decides what happens to `cell`; for a cell to evaluate, starts its clock and looks up the cache.
   func plan(_ cell: Cell) -> Plan {
     if stopped { return .notRun }
+    if Interruption.received != nil {
+      stopped = true
+      incomplete = "The render was interrupted by \(Interruption.signalName) before cell '\(cell.stableName)'; it and the cells after it did not run."
+      return .notRun
+    }
     if !cell.options.eval { return .skip }
     if let problems = problemsByCell[cell.index] { return .fail(problems) }
     let found = renderer.session.cellDiagnostics[cell.index] ?? []
@@ -171,6 +176,7 @@ final class RenderPass {
 
   /// Runs the cell, converts its outputs, stores the result and settles its status.
   func run(_ cell: Cell, cacheKey: String?, into rc: inout ReportCell) throws {
+    try writeReportBeforeRunning(cell, rc)
     renderer.onEvent?(.cellStarted(name: cell.stableName))
     var execution = execute(cell)
     rc.duration = execution.duration
@@ -182,6 +188,10 @@ final class RenderPass {
     }
     if execution.error == nil, let cacheKey { store(cell, cacheKey, execution, svgs) }
     switch (execution.error, cell.options.expectError) {
+    case (let d?, _) where Interruption.received != nil:
+      fail(&rc, [d], status: .interrupted)
+      stopped = true
+      incomplete = "The render was interrupted by \(Interruption.signalName) while cell '\(cell.stableName)' ran; the cells after it did not run."
     case (nil, false):
       rc.status = .ok
     case (let d?, true):
@@ -252,15 +262,21 @@ final class RenderPass {
       switch item {
       case .text(let line): out.append(.text(line))
       case .value(let v): out.append(.value(display: v.display, data: v.json))
-      case .figure(let f):
+      case .figure(var f):
+        let options = cell.options
+        if options.figureWidth != nil || options.figureHeight != nil {
+          let size = f.spec.size ?? .standard
+          f.spec.size = .init(width: options.figureWidth ?? size.width, height: options.figureHeight ?? size.height)
+        }
         let svg = try stored[f.name] ?? draw(f, cell)
         svgs[f.name] = svg
-        let first = !out.contains { if case .figure = $0 { true } else { false } }
+        let position = out.filter { if case .figure = $0 { true } else { false } }.count
+        let caption = options.figureCaptions.flatMap { position < $0.count ? $0[position] : nil }
+          ?? (position == 0 ? options.caption : nil)
         out.append(
           .figure(
             ReportFigure(
-              name: f.name, relativePath: try writeFigure(f.name, svg), svg: svg,
-              caption: first ? cell.options.caption : nil, spec: f.spec)))
+              name: f.name, relativePath: try writeFigure(f.name, svg), svg: svg, caption: caption, spec: f.spec)))
       }
     }
     return (out, svgs)
@@ -276,25 +292,48 @@ final class RenderPass {
     }
   }
 
-  /// Writes `<figures>/<notebook>/<name>.svg`; returns its path.
+  /// Writes `<figures>/<notebook>/<name>.svg`; returns its path as the record keeps it
+  /// (relative to the project, ``ProjectLocations/recorded(_:)``).
   func writeFigure(_ name: String, _ svg: String) throws -> String {
     let path = "\(options.figuresDirectory)/\(renderer.name)/\(name).svg"
     try ReportWriter.createDirectory((path as NSString).deletingLastPathComponent)
     try ReportWriter.writeAtomically(svg, to: path)
     written.append(path)
-    return path
+    return renderer.session.locations.recorded(path)
   }
 
   // MARK: - The report
 
-  /// Writes the report and, after a complete render, records it in the cell cache.
-  func finish() throws -> NotebookRenderer.Result {
+  /// The report of `cells`; `incomplete` says why the render did not reach its end.
+  func makeReport(_ cells: [ReportCell], incomplete: String?) -> Report {
     let front = notebook.frontMatter
     var report = Report(
       title: front.title ?? renderer.name, description: front.description, notebookPath: notebook.path,
       params: renderer.session.parameters, seed: front.seed, blocks: notebook.blocks.map(ReportBlock.init),
       cells: cells, gnuplotVersion: keys.gnuplotVersion)
     report.showsTimings = options.timings
+    report.incomplete = incomplete
+    return report
+  }
+
+  /// Before a cell runs, the report as it would stand if the process died in it (killed, out of
+  /// memory, a crash): the cells so far, this one interrupted, the rest not run. The finished
+  /// render replaces it, so a render never ends without a report.
+  func writeReportBeforeRunning(_ cell: Cell, _ rc: ReportCell) throws {
+    var running = rc
+    running.status = .interrupted
+    running.diagnostic =
+      "the render stopped while this cell ran: the process ended before the cell finished (killed, out of memory or crashed)"
+    let rest = notebook.cells.dropFirst(cell.index + 1).map { ReportCell($0, status: .notRun) }
+    let report = makeReport(
+      cells + [running] + rest,
+      incomplete: "The render stopped while cell '\(cell.stableName)' ran (the process was killed, ran out of memory or crashed); the cells after it did not run.")
+    try ReportWriter(directory: options.reportsDirectory).write(report, name: renderer.name)
+  }
+
+  /// Writes the report and, after a complete render, records it in the cell cache.
+  func finish() throws -> NotebookRenderer.Result {
+    let report = makeReport(cells, incomplete: incomplete)
     let files = try ReportWriter(directory: options.reportsDirectory).write(report, name: renderer.name)
     written += [files.html, files.json]
     var result = NotebookRenderer.Result(report: report, written: written, failures: failures)

@@ -17,6 +17,8 @@ public final class RuntimeContext: @unchecked Sendable {
   public let seed: Int
   /// Folder of the notebook: relative file paths in cells resolve against it.
   public let baseDirectory: String
+  /// Where the model, the activation cache and TinyLM's models are, wherever the process runs.
+  public let locations: ProjectLocations
   /// Receives progress of long builtins (training): a label and a fraction in [0, 1].
   public var progress: (@Sendable (String, Double) -> Void)?
 
@@ -29,9 +31,10 @@ public final class RuntimeContext: @unchecked Sendable {
   /// Set when the running cell was stopped by its time limit (a timeout, not an error).
   public private(set) var timedOut = false
 
-  public init(seed: Int, baseDirectory: String) {
+  public init(seed: Int, baseDirectory: String, locations: ProjectLocations? = nil) {
     self.seed = seed
     self.baseDirectory = baseDirectory
+    self.locations = locations ?? ProjectLocations(notebookFolder: baseDirectory)
   }
 
   /// Starts a cell: clears its outputs and sets its time limit (seconds).
@@ -69,14 +72,19 @@ public final class RuntimeContext: @unchecked Sendable {
     return figureCount == 1 ? cellName : "\(cellName)-\(figureCount)"
   }
 
-  /// True once the cell has run past its limit; long builtins poll it at safe points.
+  /// True once the cell has run past its limit, or the render was interrupted
+  /// (``Interruption``); long builtins poll it at safe points.
   public var isPastDeadline: Bool {
+    if Interruption.received != nil { return true }
     guard let deadline else { return false }
     return DispatchTime.now().uptimeNanoseconds > deadline
   }
 
   /// Throws when the cell has run past its time limit.
   public func checkDeadline() throws {
+    if Interruption.received != nil {
+      throw RuntimeError("interrupted by \(Interruption.signalName): the cell stopped here and no later cell runs")
+    }
     if isPastDeadline {
       timedOut = true
       throw RuntimeError(

@@ -41,8 +41,10 @@ public struct MiniLM: Sendable {
   /// (≈ 0.3 s in a release build). The weights are read from the memory-mapped safetensors file.
   /// - Throws: ``SAEKitError/file(path:reason:)`` when files are missing ("run `make model`"),
   ///   truncated, fail the checksum, or hold unexpected tensors.
-  public static func load(directory: String, verifyChecksums: Bool = true) throws -> MiniLM {
-    try MiniLMFiles.verify(directory: directory, checksums: verifyChecksums)
+  public static func load(
+    directory: String, verifyChecksums: Bool = true, fetchCommand: String = MiniLMFiles.fetchCommand
+  ) throws -> MiniLM {
+    try MiniLMFiles.verify(directory: directory, checksums: verifyChecksums, fetchCommand: fetchCommand)
     let config = try MiniLMConfig.read(MiniLMFiles.path("config.json", in: directory))
     let tokenizer = try WordPieceTokenizer(vocabularyFile: MiniLMFiles.path("vocab.txt", in: directory))
     guard tokenizer.vocabulary.count == config.vocabularySize else {

@@ -43,7 +43,7 @@ public enum MiniLMFiles {
   /// `checksums`, the right SHA-256).
   /// - Throws: ``SAEKitError/file(path:reason:)`` naming the directory when files are missing,
   ///   or the file whose size or checksum is wrong; every message ends with what to run.
-  public static func verify(directory: String, checksums: Bool) throws {
+  public static func verify(directory: String, checksums: Bool, fetchCommand: String = MiniLMFiles.fetchCommand) throws {
     let manager = FileManager.default
     let missing = expected.filter { !manager.fileExists(atPath: path($0.name, in: directory)) }.map(\.name)
     if !missing.isEmpty {

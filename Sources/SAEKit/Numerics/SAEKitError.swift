@@ -51,8 +51,8 @@ func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
 }
 
 /// Refuses an allocation of `count` Float32 values per `(rows, cols)` pair that cannot exist:
-/// a product that overflows an Int, or more memory than the machine has. What (e.g. "the SAE's
-/// weights") is named in the error, with the size it would need.
+/// a product that overflows an Int, or more memory than ``MemoryLimit`` allows. What (e.g. "the
+/// SAE's weights") is named in the error, with the size it would need and the limit.
 func requireAllocatable(_ what: String, _ shapes: [(rows: Int, cols: Int)], bytesPerElement: Int = 4) throws {
   var total = 0.0
   for (rows, cols) in shapes {
@@ -60,9 +60,49 @@ func requireAllocatable(_ what: String, _ shapes: [(rows: Int, cols: Int)], byte
     try require(!overflow && n >= 0, "\(what) would need \(rows) × \(cols) values, more than an Int can count")
     total += Double(n) * Double(bytesPerElement)
   }
-  let physical = Double(ProcessInfo.processInfo.physicalMemory)
-  try require(total <= physical,
-              "\(what) would need \(formatBytes(total)); this machine has \(formatBytes(physical)) of memory")
+  try require(total <= MemoryLimit.bytes, "\(what) would need \(formatBytes(total)); \(MemoryLimit.describe())")
+}
+
+/// The most memory one estimated allocation may take before it is refused with an error
+/// (instead of the process being killed with no report): by default ``defaultShare`` of the
+/// machine's physical memory; `notebook render --memory-limit` sets it.
+public enum MemoryLimit {
+  /// The default limit as a share of physical memory.
+  public static let defaultShare = 0.8
+  /// The machine's physical memory in bytes.
+  public static var physical: Double { Double(ProcessInfo.processInfo.physicalMemory) }
+  nonisolated(unsafe) private static var setBytes: Double?
+
+  /// The limit in bytes.
+  public static var bytes: Double { setBytes ?? defaultShare * physical }
+
+  /// Sets the limit in bytes (nil: back to the default share).
+  public static func set(_ bytes: Double?) { setBytes = bytes }
+
+  /// `the memory limit is 19.2 GB (80% of this machine's 24.0 GB; raise it with --memory-limit)`.
+  public static func describe() -> String {
+    if let setBytes {
+      return "the memory limit is \(formatBytes(setBytes)) (--memory-limit; this machine has \(formatBytes(physical)))"
+    }
+    return "the memory limit is \(formatBytes(bytes)) (\(Int(defaultShare * 100))% of this machine's \(formatBytes(physical)); --memory-limit sets it)"
+  }
+
+  /// Reads `16G`, `512M`, `2.5GB`, `80%` (of physical memory) or a number of bytes.
+  public static func parse(_ text: String) -> Double? {
+    let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+    if trimmed.hasSuffix("%") {
+      guard let share = Double(trimmed.dropLast()), share > 0, share <= 100 else { return nil }
+      return share / 100 * physical
+    }
+    let units: [(String, Double)] = [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3), ("B", 1)]
+    var number = Substring(trimmed), scale = 1.0
+    if let (suffix, factor) = units.first(where: { trimmed.hasSuffix($0.0) }) {
+      number = trimmed.dropLast(suffix.count)
+      scale = factor
+    }
+    guard let value = Double(number.trimmingCharacters(in: .whitespaces)), value > 0, value.isFinite else { return nil }
+    return value * scale
+  }
 }
 
 /// `1.2 GB`, `40.0 TB`.

@@ -40,6 +40,12 @@ public final class SAETrainer {
     try sae.requireWeightsInMemory(for: "training an SAE")
     try config.validate(dimension: sae.dimension, width: sae.width)
     let d = sae.dimension, m = sae.width
+    // Weights, their transpose, gradients and Adam's two moments; pre-activations, their
+    // gradient and codes per batch row; the batch, its reconstruction and residual.
+    let batch = min(config.batchSize, Int.max / 8)
+    try requireAllocatable(
+      "training an SAE of dimension \(d) and width \(m) with batches of \(config.batchSize)",
+      [(m, d), (m, d), (m, d), (m, d), (m, d), (m, d), (m, d), (m, d), (batch, m), (batch, m), (batch, m), (batch, d), (batch, d), (batch, d), (batch, d)])
     self.config = config
     self.sae = sae
     self.encoderT = sae.encoderWeights.transposed

@@ -1,0 +1,83 @@
+import Foundation
+import SAEKit
+
+extension Report {
+  /// The report that a record describes, with the notebook's current prose, sources and cell
+  /// options and the figures' SVG files: `notebook report` writes its HTML without running a
+  /// cell (after a change of the report's style, or of prose only).
+  /// - Parameters:
+  ///   - record: the render's record (`reports/<name>.json`).
+  ///   - notebook: the notebook it was rendered from; every cell's source must be the one recorded.
+  ///   - locations: where the record's figure paths are relative to.
+  /// - Throws: ``NotebookIOError`` when a cell changed since the record or a figure file is
+  ///   missing or not an inert SVG.
+  public init(record: RunRecord, notebook: Notebook, locations: ProjectLocations) throws {
+    guard record.cells.count == notebook.cells.count else {
+      throw NotebookIOError(
+        path: record.source,
+        "the record has \(record.cells.count) cells and \(notebook.path) has \(notebook.cells.count): render the notebook")
+    }
+    var cells: [ReportCell] = []
+    for (cell, recorded) in zip(notebook.cells, record.cells) {
+      var rc = ReportCell(cell, status: recorded.status)
+      guard rc.sourceHash == recorded.sourceHash else {
+        throw NotebookIOError(
+          path: record.source, "cell '\(cell.stableName)' changed since the record was written: render the notebook")
+      }
+      rc.diagnostic = recorded.diagnostic
+      rc.duration = recorded.duration ?? 0
+      rc.outputs = try recorded.outputs.map { output in
+        switch output {
+        case .text(let text): return .text(text)
+        case .value(let display, let data): return .value(display: display, data: data)
+        case .figure(let figure):
+          let path = figure.path ?? ""
+          return .figure(
+            ReportFigure(
+              name: figure.name, relativePath: path, svg: try Self.figureFile(path, locations), caption: figure.caption,
+              spec: figure.spec))
+        }
+      }
+      cells.append(rc)
+    }
+    let front = notebook.frontMatter
+    let name = ((notebook.path as NSString).lastPathComponent as NSString).deletingPathExtension
+    self.init(
+      title: front.title ?? name, description: front.description, notebookPath: notebook.path,
+      params: record.params.compactMap(ReportParam.init(recorded:)), seed: front.seed,
+      blocks: notebook.blocks.map(ReportBlock.init), cells: cells,
+      toolVersion: record.toolVersion ?? NotebookCore.version, gnuplotVersion: record.gnuplotVersion)
+    showsTimings = record.duration != nil
+    incomplete = record.incomplete
+  }
+
+  /// The SVG text of a recorded figure path (relative to the project, or absolute).
+  static func figureFile(_ path: String, _ locations: ProjectLocations) throws -> String {
+    let full = path.hasPrefix("/") ? path : (locations.project ?? locations.notebookFolder) + "/" + path
+    guard let data = FileContents.readIfRegular(full), let svg = String(data: data, encoding: .utf8) else {
+      throw NotebookIOError(path: full, "cannot read the figure the record names: render the notebook")
+    }
+    do {
+      try SVGPostProcessor.requireInert(svg)
+    } catch let error as FigureError {
+      throw NotebookIOError(path: full, "not a figure this tool wrote: \(error.message)")
+    }
+    return svg
+  }
+}
+
+extension ReportParam {
+  /// The parameter a record lists; nil for a value of no parameter type.
+  init?(recorded: RunRecord.Param) {
+    let value: ParamValue
+    switch (recorded.type, recorded.value) {
+    case ("Double", .int(let v)): value = .double(Double(v))
+    case (_, .int(let v)): value = .int(v)
+    case (_, .double(let v)): value = .double(v)
+    case (_, .bool(let v)): value = .bool(v)
+    case (_, .string(let v)): value = .string(v)
+    default: return nil
+    }
+    self.init(name: recorded.name, value: value, overridden: recorded.overridden ?? false)
+  }
+}
