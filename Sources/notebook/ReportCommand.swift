@@ -16,6 +16,8 @@ struct ReportCommand: ParsableCommand {
   @ArgumentParser.Argument(help: "Notebook files (.md).") var files: [String]
   @Option(name: .shortAndLong, help: ArgumentHelp("Folder of the record and the HTML (default: the project's reports/).", valueName: "folder"))
   var output: String?
+  @Flag(help: "Draw every figure again from its recorded spec with gnuplot (the current figure style) and rewrite its file.")
+  var redraw = false
 
   func run() throws {
     for file in files {
@@ -23,7 +25,13 @@ struct ReportCommand: ParsableCommand {
       let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
       let folder = output ?? session.locations.reports
       let record = try RunRecord.load(path: folder + "/" + name + ".json")
-      let report = try Report(record: record, notebook: session.notebook, locations: session.locations)
+      var gnuplot: GnuplotRunner?
+      do {
+        gnuplot = redraw ? try GnuplotRunner() : nil
+      } catch let error as FigureError {
+        throw UsageError(error.message)
+      }
+      let report = try Report(record: record, notebook: session.notebook, locations: session.locations, redraw: gnuplot)
       let html = try ReportWriter(directory: folder).writeHTML(report, name: name)
       print("rewrote \(Render.shown(html)) from \(Render.shown(folder + "/" + name + ".json"))")
     }

@@ -298,9 +298,16 @@ import Testing
     #expect(changed.status == 2 && changed.stderr.contains("changed since the record was written: render the notebook"), "\(changed.stderr)")
 
     try text.write(toFile: path, atomically: true, encoding: .utf8)
-    try FileManager.default.removeItem(at: directory.appendingPathComponent("figures/ok/curve.svg"))
+    let figure = directory.appendingPathComponent("figures/ok/curve.svg")
+    let drawn = try String(contentsOf: figure, encoding: .utf8)
+    try FileManager.default.removeItem(at: figure)
     let missing = try notebook(["report", path])
     #expect(missing.status == 2 && missing.stderr.contains("cannot read the figure the record names"), "\(missing.stderr)")
+    // --redraw draws it again from the recorded spec: the same SVG, and the same HTML.
+    let redrawn = try notebook(["report", path, "--redraw"])
+    #expect(redrawn.status == 0, "\(redrawn.stderr)")
+    #expect(try String(contentsOf: figure, encoding: .utf8) == drawn)
+    #expect(try String(contentsOf: html, encoding: .utf8) == rendered)
   }
 
   // MARK: - clean

@@ -153,6 +153,24 @@ final class SVGInspection: NSObject, XMLParserDelegate {
     #expect(text.components(separatedBy: "yerrorlines").count == 2, "only the series with error bars")
   }
 
+  /// Short line series mark their points; long ones are plain lines; every series takes the
+  /// next colour of the house palette (several scatter series too).
+  @Test func shortSeriesAreMarkedAndSeriesTakeThePalette() throws {
+    let long = (0...GnuplotScript.markedLineLength).map(Double.init)
+    let short = [1.0, 2.0, 3.0]
+    let lines = try GnuplotScript(FigureSpec(kind: .line, series: [
+      .init(title: "short", x: short, y: short), .init(title: "long", x: long, y: long),
+    ])).text
+    #expect(lines.contains("with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title 'short'"))
+    #expect(lines.contains("with lines linewidth 1.5 title 'long'"))
+    #expect(lines.contains("set linetype 2 linecolor rgb '#D55E00'") && lines.contains("set linetype cycle 7"))
+    let scatter = try GnuplotScript(FigureSpec(kind: .scatter, series: [
+      .init(title: "a", x: short, y: short), .init(title: "b", x: short, y: short),
+    ])).text
+    #expect(scatter.components(separatedBy: "with points pointtype 7 pointsize 0.5").count == 3)
+    #expect(Set(GnuplotScript.palette).count == GnuplotScript.palette.count)
+  }
+
   @Test func fixturesAreValidAndCodable() throws {
     for (_, spec) in FigureFixtures.all {
       try spec.validate()

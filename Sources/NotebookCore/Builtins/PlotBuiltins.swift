@@ -18,17 +18,11 @@ enum PlotBuiltins {
     ] + common, returns: .void, doc: "A line plot of one series.") { args, context in
       try emit(.line, [.init(title: try args.string("label"), x: try args.doubles("x"), y: try args.doubles("y"))], args, context)
     })
-    r.add(Builtin("plot.lines", [
-      .labeled("x", .array(.array(.double)), "x values of each series"),
-      .labeled("y", .array(.array(.double)), "y values of each series"),
-      .labeled("labels", .array(.string), "legend entry of each series"),
+    r.add(Builtin("plot.lines", seriesParameters + [
       .labeled("errors", .array(.array(.double)), default: .absent,
                "error bars of each series (e.g. the standard deviation over seeds), one per point; [] for a series without"),
     ] + common, returns: .void, doc: "A line plot of several series with a legend, optionally with error bars.") { args, context in
-      let xs = try nested(args, "x"), ys = try nested(args, "y"), labels = try args.strings("labels")
-      guard xs.count == ys.count, ys.count == labels.count else {
-        throw RuntimeError("x, y and labels need one entry per series; got \(xs.count), \(ys.count) and \(labels.count)", argument: "labels")
-      }
+      let (xs, ys, labels) = try seriesArguments(args)
       var errors = [[Double]?](repeating: nil, count: xs.count)
       if args.has("errors") {
         let given = try nested(args, "errors")
@@ -50,6 +44,11 @@ enum PlotBuiltins {
       .labeled("label", .string, default: .value(.string("")), "legend entry"),
     ] + common, returns: .void, doc: "A scatter plot of one series.") { args, context in
       try emit(.scatter, [.init(title: try args.string("label"), x: try args.doubles("x"), y: try args.doubles("y"))], args, context)
+    })
+    r.add(Builtin("plot.scatters", seriesParameters + common, returns: .void,
+                  doc: "A scatter plot of several series with a legend (each in its own colour).") { args, context in
+      let (xs, ys, labels) = try seriesArguments(args)
+      return try emit(.scatter, (0..<xs.count).map { .init(title: labels[$0], x: xs[$0], y: ys[$0]) }, args, context)
     })
     r.add(Builtin("plot.histogram", [
       .positional("values", .array(.double), "the values to bin"),
@@ -82,6 +81,22 @@ enum PlotBuiltins {
                             xLabel: try args.string("xlabel"), yLabel: try args.string("ylabel"))
       return try emit(spec, context)
     })
+  }
+
+  /// The series of `plot.lines` and `plot.scatters`.
+  static let seriesParameters: [Parameter] = [
+    .labeled("x", .array(.array(.double)), "x values of each series"),
+    .labeled("y", .array(.array(.double)), "y values of each series"),
+    .labeled("labels", .array(.string), "legend entry of each series"),
+  ]
+
+  /// x, y and labels of ``seriesParameters``, one entry per series.
+  static func seriesArguments(_ args: CallArguments) throws -> (x: [[Double]], y: [[Double]], labels: [String]) {
+    let xs = try nested(args, "x"), ys = try nested(args, "y"), labels = try args.strings("labels")
+    guard xs.count == ys.count, ys.count == labels.count else {
+      throw RuntimeError("x, y and labels need one entry per series; got \(xs.count), \(ys.count) and \(labels.count)", argument: "labels")
+    }
+    return (xs, ys, labels)
   }
 
   static func nested(_ args: CallArguments, _ name: String) throws -> [[Double]] {

@@ -17,6 +17,14 @@ public struct GnuplotScript: Sendable, Equatable {
   /// The terminal font.
   public static let font = "sans,11"
 
+  /// The house palette, in series order: Okabe & Ito's colour-blind-safe colours (yellow,
+  /// unreadable on white, left out), then black.
+  public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+
+  /// Line series with at most this many points also mark their points (a short series on the
+  /// plot's border would otherwise be invisible).
+  public static let markedLineLength = 25
+
   /// Heatmap row and column labels longer than this are cut (ending in `…`): long tic
   /// labels would otherwise leave gnuplot no room to draw the plot at all.
   public static let maximumTicLabelLength = 32
@@ -60,9 +68,15 @@ struct GnuplotScriptWriter {
     if spec.xlog { line("set logscale x 10"); line("set format x '%g'") }
     if spec.ylog { line("set logscale y 10"); line("set format y '%g'") }
     if spec.kind != .heatmap {
-      line("set grid")
+      for (i, colour) in GnuplotScript.palette.enumerated() {
+        line("set linetype \(i + 1) linecolor rgb '\(colour)' linewidth 1.5 pointtype 7 pointsize 0.6")
+      }
+      line("set linetype cycle \(GnuplotScript.palette.count)")
+      line("set border 3 linecolor rgb '#57606a'")
+      line("set tics nomirror textcolor rgb '#1f2328'")
+      line("set grid linecolor rgb '#d0d7de' linewidth 0.8 dashtype solid")
       if spec.series.contains(where: { !$0.title.isEmpty }) {
-        line("set key top right noenhanced")
+        line("set key top right noenhanced opaque")
       } else {
         line("unset key")
       }
@@ -72,9 +86,12 @@ struct GnuplotScriptWriter {
   /// Line and scatter plots: one block per series with columns x y (and the error bar, drawn
   /// as `yerrorlines`, for a line series that has one).
   mutating func points(_ spec: FigureSpec) {
-    let style = spec.kind == .line ? "with lines linewidth 1.5" : "with points pointtype 7 pointsize 0.5"
     var plots: [String] = []
     for s in spec.series {
+      let style =
+        spec.kind == .scatter ? "with points pointtype 7 pointsize 0.5"
+        : s.x.count <= GnuplotScript.markedLineLength ? "with linespoints linewidth 1.5 pointtype 7 pointsize 0.6"
+        : "with lines linewidth 1.5"
       if let errors = s.yError {
         let name = dataBlock(s.x.indices.map { [s.x[$0], s.y[$0], errors[$0]] })
         plots.append("\(name) using 1:2:3 with yerrorlines linewidth 1.5 pointsize 0.5 \(title(s.title))")

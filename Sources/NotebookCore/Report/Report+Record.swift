@@ -9,9 +9,11 @@ extension Report {
   ///   - record: the render's record (`reports/<name>.json`).
   ///   - notebook: the notebook it was rendered from; every cell's source must be the one recorded.
   ///   - locations: where the record's figure paths are relative to.
+  ///   - redraw: when given, every figure is drawn again from its recorded spec (the current
+  ///     figure style) and its file rewritten, instead of read.
   /// - Throws: ``NotebookIOError`` when a cell changed since the record or a figure file is
-  ///   missing or not an inert SVG.
-  public init(record: RunRecord, notebook: Notebook, locations: ProjectLocations) throws {
+  ///   missing or not an inert SVG, or cannot be drawn or written.
+  public init(record: RunRecord, notebook: Notebook, locations: ProjectLocations, redraw: GnuplotRunner? = nil) throws {
     guard record.cells.count == notebook.cells.count else {
       throw NotebookIOError(
         path: record.source,
@@ -32,10 +34,9 @@ extension Report {
         case .value(let display, let data): return .value(display: display, data: data)
         case .figure(let figure):
           let path = figure.path ?? ""
+          let svg = try redraw.map { try Self.redraw(figure, with: $0, locations) } ?? Self.figureFile(path, locations)
           return .figure(
-            ReportFigure(
-              name: figure.name, relativePath: path, svg: try Self.figureFile(path, locations), caption: figure.caption,
-              spec: figure.spec))
+            ReportFigure(name: figure.name, relativePath: path, svg: svg, caption: figure.caption, spec: figure.spec))
         }
       }
       cells.append(rc)
@@ -51,9 +52,30 @@ extension Report {
     incomplete = record.incomplete
   }
 
+  /// A recorded figure drawn again from its spec, written over its file.
+  static func redraw(_ figure: RunRecord.Figure, with gnuplot: GnuplotRunner, _ locations: ProjectLocations) throws -> String {
+    let full = filePath(figure.path ?? "", locations)
+    guard !figure.isLegacy, figure.path != nil else {
+      throw NotebookIOError(path: full, "the record keeps only the series of figure '\(figure.name)': render the notebook")
+    }
+    let svg: String
+    do {
+      svg = try gnuplot.render(figure.spec, idPrefix: figure.name + "-")
+    } catch let error as FigureError {
+      throw NotebookIOError(path: full, "cannot draw figure '\(figure.name)' again: \(error.message)")
+    }
+    try ReportWriter.writeAtomically(svg, to: full)
+    return svg
+  }
+
+  /// A recorded figure path (relative to the project, or absolute) as a file path.
+  static func filePath(_ path: String, _ locations: ProjectLocations) -> String {
+    path.hasPrefix("/") ? path : (locations.project ?? locations.notebookFolder) + "/" + path
+  }
+
   /// The SVG text of a recorded figure path (relative to the project, or absolute).
   static func figureFile(_ path: String, _ locations: ProjectLocations) throws -> String {
-    let full = path.hasPrefix("/") ? path : (locations.project ?? locations.notebookFolder) + "/" + path
+    let full = filePath(path, locations)
     guard let data = FileContents.readIfRegular(full), let svg = String(data: data, encoding: .utf8) else {
       throw NotebookIOError(path: full, "cannot read the figure the record names: render the notebook")
     }

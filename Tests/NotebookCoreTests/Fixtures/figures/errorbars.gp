@@ -8,8 +8,18 @@ set xlabel 'width' noenhanced
 set ylabel 'FVU' noenhanced
 set logscale x 10
 set format x '%g'
-set grid
-set key top right noenhanced
+set linetype 1 linecolor rgb '#0072B2' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 2 linecolor rgb '#D55E00' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 3 linecolor rgb '#009E73' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 4 linecolor rgb '#CC79A7' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 5 linecolor rgb '#E69F00' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 6 linecolor rgb '#56B4E9' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 7 linecolor rgb '#000000' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype cycle 7
+set border 3 linecolor rgb '#57606a'
+set tics nomirror textcolor rgb '#1f2328'
+set grid linecolor rgb '#d0d7de' linewidth 0.8 dashtype solid
+set key top right noenhanced opaque
 $data_1 << EOD_2c2a6e2acfaffc28
 384.0 0.3 0.01
 768.0 0.25 0.005
@@ -20,4 +30,4 @@ $data_2 << EOD_c32ffd51767d1220
 1536.0 0.125
 EOD_c32ffd51767d1220
 plot $data_1 using 1:2:3 with yerrorlines linewidth 1.5 pointsize 0.5 title 'mean ± sd' noenhanced, \
-     $data_2 using 1:2 with lines linewidth 1.5 title 'no bars' noenhanced
+     $data_2 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title 'no bars' noenhanced

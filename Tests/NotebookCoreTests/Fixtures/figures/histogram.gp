@@ -6,8 +6,18 @@ set output
 set title 'Firing' noenhanced
 set xlabel 'rate' noenhanced
 set ylabel 'count' noenhanced
-set grid
-set key top right noenhanced
+set linetype 1 linecolor rgb '#0072B2' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 2 linecolor rgb '#D55E00' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 3 linecolor rgb '#009E73' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 4 linecolor rgb '#CC79A7' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 5 linecolor rgb '#E69F00' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 6 linecolor rgb '#56B4E9' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 7 linecolor rgb '#000000' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype cycle 7
+set border 3 linecolor rgb '#57606a'
+set tics nomirror textcolor rgb '#1f2328'
+set grid linecolor rgb '#d0d7de' linewidth 0.8 dashtype solid
+set key top right noenhanced opaque
 set style fill transparent solid 0.5 border
 set xrange [0.0:4.0]
 set yrange [0.0:*]

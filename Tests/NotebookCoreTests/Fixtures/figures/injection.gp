@@ -6,8 +6,18 @@ set output
 set title '`touch /nonexistent/markers/PWNED1` `touch PWNED1`{/x"><script>alert(1)</script>} {/=99 big} ^{up}_{down} @title' noenhanced
 set xlabel '’; system("touch /nonexistent/markers/PWNED3"); ’"; ! touch /nonexistent/markers/PWNED4' noenhanced
 set ylabel 'x !touch /nonexistent/markers/PWNED5 set output ’|touch /nonexistent/markers/PWNED5b’</text><script>alert(1)</script><text>' noenhanced
-set grid
-set key top right noenhanced
+set linetype 1 linecolor rgb '#0072B2' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 2 linecolor rgb '#D55E00' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 3 linecolor rgb '#009E73' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 4 linecolor rgb '#CC79A7' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 5 linecolor rgb '#E69F00' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 6 linecolor rgb '#56B4E9' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 7 linecolor rgb '#000000' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype cycle 7
+set border 3 linecolor rgb '#57606a'
+set tics nomirror textcolor rgb '#1f2328'
+set grid linecolor rgb '#d0d7de' linewidth 0.8 dashtype solid
+set key top right noenhanced opaque
 $data_1 << EOD_80202fd39ffe4bee
 1.0 0.0
 2.0 1.0
@@ -56,15 +66,15 @@ $data_12 << EOD_003ac7dc8e6c4609
 1.0 11.0
 2.0 1.0
 EOD_003ac7dc8e6c4609
-plot $data_1 using 1:2 with lines linewidth 1.5 title '`touch /nonexistent/markers/PWNED1` `touch PWNED1`' noenhanced, \
-     $data_2 using 1:2 with lines linewidth 1.5 title 'system("touch /nonexistent/markers/PWNED2")' noenhanced, \
-     $data_3 using 1:2 with lines linewidth 1.5 title '’; system("touch /nonexistent/markers/PWNED3"); ’' noenhanced, \
-     $data_4 using 1:2 with lines linewidth 1.5 title '"; ! touch /nonexistent/markers/PWNED4' noenhanced, \
-     $data_5 using 1:2 with lines linewidth 1.5 title 'x !touch /nonexistent/markers/PWNED5 set output ’|touch /nonexistent/markers/PWNED5b’' noenhanced, \
-     $data_6 using 1:2 with lines linewidth 1.5 title ' ! touch PWNED6 ' noenhanced, \
-     $data_7 using 1:2 with lines linewidth 1.5 title '’.system(’touch /nonexistent/markers/PWNED7’).’' noenhanced, \
-     $data_8 using 1:2 with lines linewidth 1.5 title '\’; system("touch PWNED8") # ' noenhanced, \
-     $data_9 using 1:2 with lines linewidth 1.5 title '{/x"><script>alert(1)</script>} {/=99 big} ^{up}_{down} @title' noenhanced, \
-     $data_10 using 1:2 with lines linewidth 1.5 title '</text><script>alert(1)</script><text>' noenhanced, \
-     $data_11 using 1:2 with lines linewidth 1.5 title '"<touch /nonexistent/markers/PWNED9" | touch PWNED10 ; eval(’!touch PWNED11’)' noenhanced, \
-     $data_12 using 1:2 with lines linewidth 1.5 title 'end with backslash \' noenhanced
+plot $data_1 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title '`touch /nonexistent/markers/PWNED1` `touch PWNED1`' noenhanced, \
+     $data_2 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title 'system("touch /nonexistent/markers/PWNED2")' noenhanced, \
+     $data_3 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title '’; system("touch /nonexistent/markers/PWNED3"); ’' noenhanced, \
+     $data_4 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title '"; ! touch /nonexistent/markers/PWNED4' noenhanced, \
+     $data_5 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title 'x !touch /nonexistent/markers/PWNED5 set output ’|touch /nonexistent/markers/PWNED5b’' noenhanced, \
+     $data_6 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title ' ! touch PWNED6 ' noenhanced, \
+     $data_7 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title '’.system(’touch /nonexistent/markers/PWNED7’).’' noenhanced, \
+     $data_8 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title '\’; system("touch PWNED8") # ' noenhanced, \
+     $data_9 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title '{/x"><script>alert(1)</script>} {/=99 big} ^{up}_{down} @title' noenhanced, \
+     $data_10 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title '</text><script>alert(1)</script><text>' noenhanced, \
+     $data_11 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title '"<touch /nonexistent/markers/PWNED9" | touch PWNED10 ; eval(’!touch PWNED11’)' noenhanced, \
+     $data_12 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title 'end with backslash \' noenhanced

@@ -10,8 +10,18 @@ set logscale x 10
 set format x '%g'
 set logscale y 10
 set format y '%g'
-set grid
-set key top right noenhanced
+set linetype 1 linecolor rgb '#0072B2' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 2 linecolor rgb '#D55E00' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 3 linecolor rgb '#009E73' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 4 linecolor rgb '#CC79A7' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 5 linecolor rgb '#E69F00' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 6 linecolor rgb '#56B4E9' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 7 linecolor rgb '#000000' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype cycle 7
+set border 3 linecolor rgb '#57606a'
+set tics nomirror textcolor rgb '#1f2328'
+set grid linecolor rgb '#d0d7de' linewidth 0.8 dashtype solid
+set key top right noenhanced opaque
 $data_1 << EOD_04f2b5624e7fa98d
 1.0 0.5
 10.0 0.30000000000000004
@@ -24,5 +34,5 @@ $data_2 << EOD_dce9330cc877631e
 100.0 0.125
 1000.0 0.3333333333333333
 EOD_dce9330cc877631e
-plot $data_1 using 1:2 with lines linewidth 1.5 title 'train' noenhanced, \
-     $data_2 using 1:2 with lines linewidth 1.5 title 'held-out' noenhanced
+plot $data_1 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title 'train' noenhanced, \
+     $data_2 using 1:2 with linespoints linewidth 1.5 pointtype 7 pointsize 0.6 title 'held-out' noenhanced

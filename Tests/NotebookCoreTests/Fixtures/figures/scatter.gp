@@ -6,7 +6,17 @@ set output
 set title 'Scatter' noenhanced
 set xlabel 'x' noenhanced
 set ylabel 'y' noenhanced
-set grid
+set linetype 1 linecolor rgb '#0072B2' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 2 linecolor rgb '#D55E00' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 3 linecolor rgb '#009E73' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 4 linecolor rgb '#CC79A7' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 5 linecolor rgb '#E69F00' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 6 linecolor rgb '#56B4E9' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype 7 linecolor rgb '#000000' linewidth 1.5 pointtype 7 pointsize 0.6
+set linetype cycle 7
+set border 3 linecolor rgb '#57606a'
+set tics nomirror textcolor rgb '#1f2328'
+set grid linecolor rgb '#d0d7de' linewidth 0.8 dashtype solid
 unset key
 $data_1 << EOD_4d1b327c31ef22fa
 -1.5 4.0
