@@ -20,6 +20,7 @@ extension Registry {
     AllocationBuiltins.register(&r)
     RankingBuiltins.register(&r)
     StringBuiltins.register(&r)
+    RecoveryBuiltins.register(&r)
     return r
   }()
 }
