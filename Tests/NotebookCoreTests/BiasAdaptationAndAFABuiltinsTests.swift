@@ -39,6 +39,25 @@ import Testing
     #expect(lines[3] == "16 true")
   }
 
+  @Test func afaInequalityAndExactCountsRunFromACell() throws {
+    let result = try run("""
+      ```swift
+      let c = afaInequality(width: 256, dim: 32, active: 5, samples: 300, seed: 3)
+      print(c.vacuous, c.insideBound, c.insideSupportBound, c.ratios.count, c.minRatio <= c.maxRatio, c.spread > c.supportSpread)
+      let data = synthetic.superposition(features: 64, dim: 16, sparsity: 0.1, samples: 200, test: 50, counts: [3, 20], seed: 4)
+      print(data.active.filter { $0 != 3 && $0 != 20 }.count, data.testActive.filter { $0 == 3 }.count > 0, data.active.filter { $0 == 20 }.count > 0)
+      ```
+      """)
+    #expect(result.failures.isEmpty, "\(result.failures.map(\.message))")
+    #expect(printed(result) == ["true 1.0 1.0 300 true true", "0 true true"], "\(printed(result))")
+    let bad = try run("""
+      ```swift
+      let data = synthetic.superposition(features: 8, dim: 4, sparsity: 0.1, samples: 10, counts: [3, 9])
+      ```
+      """)
+    #expect(bad.failures.first?.message.contains("counts must be in 0…8") == true, "\(bad.failures.map(\.message))")
+  }
+
   @Test func badGroupsAreReportedAsAnError() throws {
     let result = try run("""
       ```swift

@@ -103,6 +103,23 @@ import Testing
     #expect(worst < spread / 4, "every deviation (max \(worst)) is far inside the vacuous bound \(spread)")
   }
 
+  /// ``QuasiOrthogonalityCheck`` (the notebook's form of the test above):
+  /// every code inside both bounds, the bound vacuous for h ≫ d and not for
+  /// h ≪ d, the RMS deviation near its prediction, reproducible from the seed.
+  @Test(arguments: [(512, 64, 3, true), (8, 1_024, 4, false)])
+  func quasiOrthogonalityCheckHoldsTheTheorem(h: Int, d: Int, s: Int, vacuous: Bool) throws {
+    var rng = RandomSource(seed: 11)
+    let check = try QuasiOrthogonalityCheck(width: h, dimension: d, active: s, samples: 500, using: &rng)
+    #expect(check.ratios.count == 500 && check.insideBound == 1 && check.insideSupportBound == 1)
+    #expect((check.spread >= 1) == vacuous, "ε(h−1) = \(check.spread)")
+    #expect(check.epsilon > check.meanCosine && check.meanCosine > 0)
+    #expect(check.rmsDeviation > 0.75 * check.predictedRMSDeviation && check.rmsDeviation < 1.25 * check.predictedRMSDeviation,
+            "RMS \(check.rmsDeviation) vs predicted \(check.predictedRMSDeviation)")
+    var again = RandomSource(seed: 11)
+    #expect(try QuasiOrthogonalityCheck(width: h, dimension: d, active: s, samples: 500, using: &again) == check)
+    #expect(throws: SAEKitError.self) { try QuasiOrthogonalityCheck(width: h, dimension: d, active: h + 1, samples: 5, using: &rng) }
+  }
+
   @Test func standardizedRowsHaveNormRootDMinusOne() throws {
     var rng = RandomSource(seed: 9)
     let x = Matrix.gaussian(rows: 20, cols: 16, mean: 3, std: 2, using: &rng)

@@ -26,6 +26,8 @@ enum SyntheticBuiltins {
       .labeled("zipf", .double, default: .value(.double(0)), "Zipf exponent of the feature frequencies (0: all features equally frequent)"),
       .labeled("activity", .array(.double), default: .value(.array([])),
                "relative activity of equally likely sample types, e.g. [0.2, 1.8]: a sample of type j draws its features with mean active count activity[j]·sparsity·features (the same frequency shape, each frequency at most 1), so the number of active features varies strongly between samples (empty: one type)"),
+      .labeled("counts", .array(.int), default: .value(.array([])),
+               "exact numbers of active features of equally likely sample types, e.g. [3, 20]: a sample of type j has exactly counts[j] features, chosen uniformly (sparsity, zipf and activity are then not used; empty: off)"),
       .labeled("signed", .bool, default: .value(.bool(false)), "give each coefficient a random sign"),
       .labeled("noise", .double, default: .value(.double(0)), "standard deviation of added Gaussian noise"),
       .labeled("seed", .int, default: .notebookSeed, "random seed (defaults to the notebook's seed)"),
@@ -46,9 +48,18 @@ enum SyntheticBuiltins {
           ? .zipf(exponent: zipf, meanActive: meanActive)
           : .bernoulli(frequencies: [Double](repeating: meanActive / Double(n), count: n))
       }
-      let support = activity.isEmpty
-        ? support(meanActive: p * Double(n))
-        : .mixture(activity.map { (weight: 1.0, support: support(meanActive: $0 * p * Double(n))) })
+      let counts = try MatrixBuiltins.ints(args, "counts")
+      guard counts.allSatisfy({ $0 >= 0 && $0 <= n }) else {
+        throw RuntimeError("counts must be in 0…\(n) (the number of features), got \(counts)", argument: "counts")
+      }
+      guard counts.isEmpty || activity.isEmpty else {
+        throw RuntimeError("give counts or activity, not both", argument: "counts")
+      }
+      let support: SyntheticSuperposition.Support = !counts.isEmpty
+        ? .mixture(counts.map { (weight: 1.0, support: .exactly($0)) })
+        : activity.isEmpty
+          ? support(meanActive: p * Double(n))
+          : .mixture(activity.map { (weight: 1.0, support: support(meanActive: $0 * p * Double(n))) })
       var rng = RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed"))))
       let data = try SyntheticSuperposition(
         .init(featureCount: n, dimension: d, sampleCount: samples + test, support: support,
