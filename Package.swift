@@ -13,6 +13,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     .package(url: "https://github.com/JohnSundell/Ink", exact: "0.6.0"),
     .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
   ],
   targets: [
     // MARK: - Public API
@@ -53,12 +54,14 @@ let package = Package(
 
     // MARK: - Executables
 
-    /// The `notebook` command: render, check, functions.
+    /// The `notebook` command: render, check, report, preview, clean, functions, diff.
     .executableTarget(
       name: "notebook",
       dependencies: [
         "NotebookCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "FlyingFox", package: "FlyingFox"),
+        .product(name: "FlyingSocks", package: "FlyingFox"),
       ]
     ),
 

@@ -13,7 +13,7 @@ struct NotebookCommand: ParsableCommand {
       that is not a record).
       """,
     version: "notebook \(NotebookCore.version)",
-    subcommands: [Render.self, Check.self, ReportCommand.self, Clean.self, Functions.self, Diff.self, TinyLMCommand.self])
+    subcommands: [Render.self, Check.self, ReportCommand.self, Preview.self, Clean.self, Functions.self, Diff.self, TinyLMCommand.self])
 }
 
 /// The outcome of a command that ran to the end but found problems: failing cells,

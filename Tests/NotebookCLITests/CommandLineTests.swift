@@ -74,7 +74,7 @@ import Testing
 
   // MARK: - Help and usage
 
-  @Test(arguments: [[], ["render"], ["check"], ["report"], ["clean"], ["diff"], ["functions"], ["tinylm"]])
+  @Test(arguments: [[], ["render"], ["check"], ["report"], ["preview"], ["clean"], ["diff"], ["functions"], ["tinylm"]])
   func helpMatchesItsGoldenFile(_ subcommand: [String]) throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     let run = try notebook(subcommand + ["--help"])
@@ -308,6 +308,17 @@ import Testing
     #expect(redrawn.status == 0, "\(redrawn.stderr)")
     #expect(try String(contentsOf: figure, encoding: .utf8) == drawn)
     #expect(try String(contentsOf: html, encoding: .utf8) == rendered)
+  }
+
+  // MARK: - preview
+
+  /// Trouble before serving is exit status 2 (the page itself is tested in Chromium, PreviewBrowserTests).
+  @Test func previewTroubleIsExitStatusTwo() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let missing = try notebook(["preview", "nothing.md", "--port", "0"])
+    #expect(missing.status == 2 && missing.stderr.contains("cannot read the notebook: no such file"), "\(missing.stderr)")
+    let badPort = try notebook(["preview", notebookPath("ok"), "--port", "70000"])
+    #expect(badPort.status == 2 && badPort.stderr.contains("--port must be from 0 to 65535"))
   }
 
   // MARK: - clean

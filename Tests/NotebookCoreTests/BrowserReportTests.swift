@@ -255,7 +255,8 @@ final class HeadlessChromium {
   private(set) var events: [(method: String, params: [String: Any])] = []
 
   /// Starts the browser; its stderr goes to `log`.
-  init(log: URL) throws {
+  /// `loopback`: 127.0.0.1 is reachable (a local server under test); every other host is not.
+  init(log: URL, loopback: Bool = false) throws {
     guard let executable = Self.executable else { throw Failure(description: "no chromium on PATH") }
     self.log = log
     profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-profile-\(UUID().uuidString)")
@@ -285,7 +286,8 @@ final class HeadlessChromium {
     let arguments = [
       executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
       "--no-default-browser-check", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--disable-extensions", "--mute-audio", "--host-resolver-rules=MAP * ~NOTFOUND",
+      "--disable-extensions", "--mute-audio",
+      "--host-resolver-rules=MAP * ~NOTFOUND" + (loopback ? ", EXCLUDE 127.0.0.1" : ""),
       "--user-data-dir=\(profile.path)", "--remote-debugging-pipe", "about:blank",
     ]
     let argv = arguments.map { strdup($0) } + [nil]

@@ -3,7 +3,7 @@
 /// inside their own boxes; in print, text is black, the contents list is dropped,
 /// code wraps, figures and table rows are not split across pages and link URLs
 /// are printed after their text. `BrowserReportTests` checks both in Chromium.
-enum ReportStyle {
+public enum ReportStyle {
   /// The opening of a self-contained page up to and including `<main>`: UTF-8, phone viewport,
   /// a Content-Security-Policy that forbids scripts and every request except `data:` images,
   /// and ``css`` (plus `extraCSS`) inline. `title` and `generator` are escaped here.
@@ -15,7 +15,7 @@ enum ReportStyle {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <meta name="color-scheme" content="light dark">
-    <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+    <meta http-equiv="Content-Security-Policy" content="\(contentSecurityPolicy)">
     <meta name="generator" content="\(HTMLText.escape(generator))">
     <title>\(HTMLText.escape(title))</title>
     <style>
@@ -26,6 +26,9 @@ enum ReportStyle {
 
     """
   }
+
+  /// The report's policy: no scripts, no requests, images only from `data:` URLs.
+  public static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
   static let css = """
     :root { --fg: #1f2328; --bg: #fff; --muted: #656d76; --line: #d0d7de; --code-bg: #f6f8fa; --accent: #0a5bb5;

@@ -19,17 +19,23 @@ public enum Interruption {
   /// Catches SIGINT and SIGTERM from now on (once per process).
   public static func install() {
     _ = receivedSignal.pointee  // initialised before any handler can read it
-    // A process started from a thread that blocks signals (a Dispatch worker) inherits the mask.
-    var signals = sigset_t()
-    sigemptyset(&signals)
-    for number in [SIGINT, SIGTERM] { sigaddset(&signals, number) }
-    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    unblockStopSignals()
     for number in [SIGINT, SIGTERM] {
       signal(number) { number in
         receivedSignal.pointee = number
         signal(number, SIG_DFL)
       }
     }
+  }
+
+  /// Lets SIGINT and SIGTERM reach this thread: a process started from a thread that blocks
+  /// them (a Dispatch worker, as in a test runner) inherits the mask, and then neither Ctrl-C
+  /// nor `kill` would stop it.
+  public static func unblockStopSignals() {
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    for number in [SIGINT, SIGTERM] { sigaddset(&signals, number) }
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
   }
 
   /// The signal that asked the render to stop, if one did.
