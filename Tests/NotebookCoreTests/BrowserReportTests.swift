@@ -58,8 +58,9 @@ struct BrowserReportTests {
     (() => {
       const width = document.documentElement.clientWidth;
       const right = e => e.getBoundingClientRect().right;
-      const figures = [...document.querySelectorAll('figure.output-figure img')].map(i => ({
-        src: i.getAttribute('src').slice(0, 26), loaded: i.complete && i.naturalWidth > 0, right: right(i) }));
+      const figures = [...document.querySelectorAll('figure.output-figure svg')].map(i => ({
+        label: i.getAttribute('aria-label'), drawn: i.getBoundingClientRect().width > 100 && i.querySelectorAll('path').length > 5,
+        text: i.textContent.includes('FVU'), right: right(i) }));
       const insideScroller = e => { for (let p = e.parentElement; p; p = p.parentElement) {
         const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
       const overflowing = [...document.querySelectorAll('main, main > *, .cell, pre, .table-wrap, table, figure, dl')]
@@ -115,10 +116,10 @@ struct BrowserReportTests {
     #expect(probe["innerWidth"] as? Int == width, "viewport: \(probe)")
     #expect(probe["title"] as? String == "Browser <check> & report")
     let figures = probe["figures"] as? [[String: Any]] ?? []
-    #expect(figures.count == 1, "one figure <img>: \(probe)")
+    #expect(figures.count == 1, "one inline figure <svg>: \(probe)")
     for figure in figures {
-      #expect(figure["src"] as? String == "data:image/svg+xml;base64,")
-      #expect(figure["loaded"] as? Bool == true, "the figure's SVG decodes")
+      #expect(figure["label"] as? String == "Loss curve", "labelled with its caption")
+      #expect(figure["drawn"] as? Bool == true && figure["text"] as? Bool == true, "drawn, its text in the page: \(figure)")
       #expect((figure["right"] as? Double ?? .infinity) <= Double(width), "the figure fits the width: \(figure)")
     }
     #expect(probe["tableRows"] as? Int == 3 && (probe["recordRows"] as? Int ?? 0) >= 2, "table and record: \(probe)")

@@ -182,6 +182,38 @@ import Testing
     #expect(third.cached.count == 6, "the recomputed entries are written back")
   }
 
+  /// An entry forged by someone who can write the cache folder (checksum recomputed) is
+  /// checked like gnuplot's output: SVG with active content fails its cell, and nothing of it
+  /// reaches figures/ or the page.
+  @Test func aForgedEntrysActiveSVGIsRefused() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try writeData(rows: 3)
+    _ = try render(notebook())
+    let cacheRoot = directory + "/.notebook-cache/nb"
+    var forged = 0
+    for entry in try entries() {
+      let path = "\(cacheRoot)/\(entry)/outputs.json"
+      let text = try String(contentsOfFile: path, encoding: .utf8)
+      guard text.contains("svg>") else { continue }
+      try text.replacingOccurrences(of: "<\\/svg>", with: "<script>alert(1)<\\/script><\\/svg>")
+        .replacingOccurrences(of: "</svg>", with: "<script>alert(1)</script></svg>")
+        .write(toFile: path, atomically: true, encoding: .utf8)
+      try #require(CellCache.checksum("\(cacheRoot)/\(entry)")).write(
+        toFile: "\(cacheRoot)/\(entry)/checksum", atomically: true, encoding: .utf8)
+      forged += 1
+    }
+    #expect(forged == 1, "the one figure cell")
+    let session = try NotebookSession.load(path: directory + "/nb.md", text: notebook())
+    var options = NotebookRenderer.Options()
+    options.reportsDirectory = directory + "/reports"
+    options.figuresDirectory = directory + "/figures"
+    let result = try NotebookRenderer(session: session, options: options).render()
+    #expect(result.failures.map(\.message) == ["figure 'c' from the cell cache is refused: the SVG contains active content (<script)"])
+    let figure = (try? String(contentsOfFile: directory + "/figures/nb/c.svg", encoding: .utf8)) ?? ""
+    #expect(!figure.contains("<script"))
+    #expect(!(try report().0.contains("alert(1)")))
+  }
+
   @Test func cachedValuesAreBitIdentical() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try writeData(rows: 3)

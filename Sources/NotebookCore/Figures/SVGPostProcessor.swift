@@ -15,7 +15,7 @@ public enum SVGPostProcessor {
     guard let start = raw.range(of: "<svg") else {
       throw FigureError.unusableOutput("no <svg> element")
     }
-    try requireInert(raw)
+    if let problem = activeContent(raw) { throw FigureError.unusableOutput(problem) }
     var lines: [Substring] = []
     var titleDone = false
     for line in raw[start.lowerBound...].split(separator: "\n", omittingEmptySubsequences: false) {
@@ -39,16 +39,16 @@ public enum SVGPostProcessor {
     return svg
   }
 
-  /// Refuses SVG text that is truncated or holds active content (`<script`, `<foreignObject`,
-  /// `<iframe`, `<handler`): what gnuplot never writes, checked again for any SVG read back.
-  public static func requireInert(_ svg: String) throws {
-    guard svg.range(of: "</svg>", options: .backwards) != nil else {
-      throw FigureError.unusableOutput("the SVG is truncated (no </svg>)")
-    }
+  /// What is wrong with SVG text that is truncated or holds active content (`<script`,
+  /// `<foreignObject`, `<iframe`, `<handler`), nil when it is inert: what gnuplot never writes,
+  /// checked again for every SVG read back (cell cache, figure files).
+  public static func activeContent(_ svg: String) -> String? {
+    guard svg.range(of: "</svg>", options: .backwards) != nil else { return "the SVG is truncated (no </svg>)" }
     let lowered = svg.lowercased()
     for tag in ["<script", "<foreignobject", "<iframe", "<handler"] where lowered.contains(tag) {
-      throw FigureError.unusableOutput("the SVG contains active content (\(tag))")
+      return "the SVG contains active content (\(tag))"
     }
+    return nil
   }
 
   /// `&`, `<`, `>`, `"`, `'` as XML entities.

@@ -79,10 +79,8 @@ extension Report {
     guard let data = FileContents.readIfRegular(full), let svg = String(data: data, encoding: .utf8) else {
       throw NotebookIOError(path: full, "cannot read the figure the record names: render the notebook")
     }
-    do {
-      try SVGPostProcessor.requireInert(svg)
-    } catch let error as FigureError {
-      throw NotebookIOError(path: full, "not a figure this tool wrote: \(error.message)")
+    if let problem = SVGPostProcessor.activeContent(svg) {
+      throw NotebookIOError(path: full, "not a figure this tool wrote: \(problem)")
     }
     return svg
   }

@@ -195,13 +195,17 @@ public struct ReportHTMLRenderer: Sendable {
     return out + "</tbody>\n</table></div>\n"
   }
 
-  /// A figure as an inline `data:` image with an optional caption.
+  /// A figure with an optional caption: the SVG inlined in the page (its text can be searched,
+  /// selected and read by screen readers; its ids carry the figure's prefix, so several figures
+  /// share a page), labelled with `alt`.
   static func figureHTML(
     svg: String, id: String?, alt: String, caption: String?, cssClass: String = "output-figure"
   ) -> String {
-    let data = Data(svg.utf8).base64EncodedString()
-    var out = "<figure class=\"\(cssClass)\"" + (id.map { " id=\"\(HTMLText.escape($0))\"" } ?? "") + ">"
-    out += "<img src=\"data:image/svg+xml;base64,\(data)\" alt=\"\(HTMLText.escape(alt))\">"
+    var out = "<figure class=\"\(cssClass)\"" + (id.map { " id=\"\(HTMLText.escape($0))\"" } ?? "") + ">\n"
+    if let open = svg.range(of: "<svg") {
+      out += "<svg role=\"img\" aria-label=\"\(HTMLText.escape(alt))\"" + svg[open.upperBound...]
+      if !out.hasSuffix("\n") { out += "\n" }
+    }
     if let caption { out += "<figcaption>\(HTMLText.escape(caption))</figcaption>" }
     return out + "</figure>\n"
   }

@@ -79,7 +79,8 @@ public enum ReportStyle {
     details.source-fold > summary { cursor: pointer; color: var(--muted); font-size: 0.85rem; }
     thead th, .output-record th { background: var(--code-bg); }
     figure { margin: 0.75rem 0; }
-    figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+    figure svg { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px;
+      background: #fff; color: #1f2328; }
     figcaption, .cell-caption { font-size: 0.9rem; color: var(--muted); margin-top: 0.3rem; }
     .diagnostic { border: 1px solid var(--red); background: var(--red-bg); border-radius: 6px; padding: 0.5rem 0.75rem;
       margin: 0.5rem 0; }
@@ -99,14 +100,13 @@ public enum ReportStyle {
       .cell-header { flex-wrap: wrap; }
       .table-wrap, table.output-record { display: block; max-width: 100%; overflow-x: auto; }
       figure { margin: 0.5rem 0; }
-      figure img { width: 100%; }
+      figure svg { width: 100%; }
     }
     @media (prefers-color-scheme: dark) {
       :root { --fg: #e6edf3; --bg: #0d1117; --muted: #9198a1; --line: #3d444d; --code-bg: #151b23; --accent: #4493f8;
         --red: #ff7b72; --red-bg: #2d1214; --amber: #e3b341; --amber-bg: #272115; }
       .kw { color: #ff7b72; } .str { color: #a5d6ff; } .num { color: #79c0ff; } .com { color: #8b949e; }
       .cell.status-not-run, .cell.status-skipped { border-left-color: var(--line); }
-      figure img { background: #fff; }
     }
     @media print {
       @page { margin: 1.5cm; }
@@ -119,7 +119,7 @@ public enum ReportStyle {
       .table-wrap { overflow: visible; }
       h1, h2, h3, h4, .cell-header { break-after: avoid; }
       figure, tr, pre, .diagnostic, .output-record { break-inside: avoid; }
-      figure img { max-height: 22cm; width: auto; }
+      figure svg { max-height: 22cm; width: auto; }
       a { color: inherit; text-decoration: none; }
       .prose a[href^="http"]::after { content: " (" attr(href) ")"; font-size: 0.85em; overflow-wrap: anywhere; }
     }

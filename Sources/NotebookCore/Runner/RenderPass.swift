@@ -268,6 +268,10 @@ final class RenderPass {
           let size = f.spec.size ?? .standard
           f.spec.size = .init(width: options.figureWidth ?? size.width, height: options.figureHeight ?? size.height)
         }
+        // A cache entry is checked like gnuplot's own output before it reaches the page.
+        if let kept = stored[f.name], let problem = SVGPostProcessor.activeContent(kept) {
+          throw Diagnostic.error("figure '\(f.name)' from the cell cache is refused: \(problem)", at: cell.range)
+        }
         let svg = try stored[f.name] ?? draw(f, cell)
         svgs[f.name] = svg
         let position = out.filter { if case .figure = $0 { true } else { false } }.count
