@@ -130,6 +130,11 @@ import Testing
       "Table.columns: [\"k\", \"x\"] → [\"x\", \"k\"]",
       "Table[row 2]: added [0.25, 2]",
     ])
+    // Repeated column names pair in order (a "(−b)" column after each of two measures).
+    let twice = table(["m", "(−b)", "e", "(−b)"], [[.double(1), .double(0.9), .double(0.1), .double(0.07)]])
+    #expect(comparer.changes(twice, twice, root: "Table").isEmpty)
+    let moved = table(["m", "(−b)", "e", "(−b)"], [[.double(1), .double(0.9), .double(0.1), .double(0.08)]])
+    #expect(comparer.changes(twice, moved, root: "Table").map(DiffTextRenderer.describe) == ["Table[row 1, (−b)]: 0.07 → 0.08 (+0.01, +14.3%)"])
   }
 
   @Test func changedFigureDataNamesTheSeriesAndItsLargestMove() throws {

@@ -8,7 +8,7 @@
 ///   `Metrics.fvu`); a key on one side only is an added or removed leaf;
 /// - arrays element by element (`value[2]`); extra elements are added or removed;
 /// - `Table` values (`{"type": "Table", "columns": [...], "rows": [[...]]}`)
-///   cell by cell, matching columns by name: `Table[row 3, FVU]` (rows 1-based);
+///   cell by cell, matching columns by name (repeated names in order): `Table[row 3, FVU]` (rows 1-based);
 /// - a leaf whose kind changes (number → string, object → array) is one change.
 public struct ValueComparer: Sendable {
   public var tolerance: DiffTolerance
@@ -98,7 +98,7 @@ public struct ValueComparer: Sendable {
         continue
       }
       for (c, column) in newColumns.enumerated() {
-        guard let oc = oldColumns.firstIndex(of: column) else { continue }
+        guard let oc = Self.matchingColumn(c, of: newColumns, in: oldColumns) else { continue }
         let x = oc < oldRows[r].count ? oldRows[r][oc] : nil
         let y = c < newRows[r].count ? newRows[r][c] : nil
         let cell = ValueChange.TableCell(row: r, column: column)
@@ -113,6 +113,13 @@ public struct ValueComparer: Sendable {
         }
       }
     }
+  }
+
+  /// The column of `old` that column `c` of `new` is compared with: the same name at the same
+  /// occurrence (the second `(−b)` with the second `(−b)`), so repeated headers pair in order.
+  static func matchingColumn(_ c: Int, of new: [String], in old: [String]) -> Int? {
+    let occurrence = new[..<c].filter { $0 == new[c] }.count
+    return old.indices.filter { old[$0] == new[c] }.dropFirst(occurrence).first
   }
 
   static func columnNames(_ table: [String: ReportJSON]) -> [String] {
