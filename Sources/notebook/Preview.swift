@@ -10,7 +10,7 @@ struct Preview: ParsableCommand {
     discussion: """
       The page reloads itself when a new render is ready (server-sent events); failing cells and \
       problems in the notebook show in the page. The renders go to a temporary folder, so the \
-      committed reports and figures stay as they are. Ctrl-C stops.
+      committed reports and figures stay as they are. Ctrl-C stops (and removes the temporary folder).
       """)
 
   @ArgumentParser.Argument(help: "The notebook file (.md).") var file: String
@@ -37,7 +37,7 @@ struct Preview: ParsableCommand {
     }
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("notebook-preview-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: output) }
-    Interruption.unblockStopSignals()  // Ctrl-C and SIGTERM end the preview at once
+    Interruption.install()  // Ctrl-C or SIGTERM: the loop below ends and the temporary folder goes
     let state = PreviewState()
     var seen = Self.fingerprint(file)
     state.publish(render(output: output, overrides: overrides))
@@ -82,7 +82,7 @@ struct Preview: ParsableCommand {
       throw NotebookIOError(path: "127.0.0.1:\(port)", "cannot serve the preview: the server is not listening")
     }
     Self.say("preview of \(file) at http://127.0.0.1:\(boundPort)/ (re-renders when the file changes; Ctrl-C stops)")
-    while true {
+    while Interruption.received == nil {
       Thread.sleep(forTimeInterval: Self.pollInterval)
       let now = Self.fingerprint(file)
       guard now != seen else { continue }

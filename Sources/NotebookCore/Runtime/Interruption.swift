@@ -31,7 +31,7 @@ public enum Interruption {
   /// Lets SIGINT and SIGTERM reach this thread: a process started from a thread that blocks
   /// them (a Dispatch worker, as in a test runner) inherits the mask, and then neither Ctrl-C
   /// nor `kill` would stop it.
-  public static func unblockStopSignals() {
+  private static func unblockStopSignals() {
     var signals = sigset_t()
     sigemptyset(&signals)
     for number in [SIGINT, SIGTERM] { sigaddset(&signals, number) }
