@@ -159,11 +159,14 @@ struct BrowserReportTests {
         (() => { const s = q => getComputedStyle(document.querySelector(q));
           return { print: String(matchMedia('print').matches), toc: s('.toc').display, color: s('body').color,
             pre: s('pre.source').whiteSpace, figure: s('figure').breakInside, row: s('tr').breakInside,
+            preBreak: s('pre.source').breakInside, figureHeight: s('figure svg').maxHeight,
             shadow: s('pre').boxShadow, linkAfter: getComputedStyle(document.querySelector('.prose a'), '::after').content }; })()
         """) as? [String: String])
       #expect(values["print"] == "true" && values["toc"] == "none" && values["color"] == "rgb(0, 0, 0)", "\(values)")
       #expect(values["pre"] == "pre-wrap" && values["figure"] == "avoid" && values["row"] == "avoid" && values["shadow"] == "none", "\(values)")
       #expect(values["linkAfter"]?.contains("https://example.org/a/long/path") == true, "link URLs are printed: \(values)")
+      // Long code may run over a page break and figures stay under 10 cm, so pages do not end half empty.
+      #expect(values["preBreak"] == "auto" && values["figureHeight"]?.hasPrefix("377.9") == true, "\(values)")
       let pdf = try browser.printToPDF(page)
       try keep(pdf, as: "report.pdf", in: directory)
       #expect(pdf.starts(with: Data("%PDF-".utf8)) && pdf.count > 10_000, "a PDF of \(pdf.count) bytes")

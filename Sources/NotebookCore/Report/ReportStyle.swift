@@ -1,8 +1,8 @@
 /// The report's inline stylesheet: light, readable, no web fonts. Below 600 px
 /// (phones) the page tightens, long words wrap and wide code and tables scroll
 /// inside their own boxes; in print, text is black, the contents list is dropped,
-/// code wraps, figures and table rows are not split across pages and link URLs
-/// are printed after their text. `BrowserReportTests` checks both in Chromium.
+/// code wraps (and may run over a page break), figures (at most 10 cm tall) and table
+/// rows are not split across pages and link URLs are printed after their text. `BrowserReportTests` checks both in Chromium.
 public enum ReportStyle {
   /// The opening of a self-contained page up to and including `<main>`: UTF-8, phone viewport,
   /// a Content-Security-Policy that forbids scripts and every request except `data:` images,
@@ -118,8 +118,8 @@ public enum ReportStyle {
       pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
       .table-wrap { overflow: visible; }
       h1, h2, h3, h4, .cell-header { break-after: avoid; }
-      figure, tr, pre, .diagnostic, .output-record { break-inside: avoid; }
-      figure svg { max-height: 22cm; width: auto; }
+      figure, tr, .diagnostic { break-inside: avoid; }
+      figure svg { max-height: 10cm; width: auto; max-width: 100%; }
       a { color: inherit; text-decoration: none; }
       .prose a[href^="http"]::after { content: " (" attr(href) ")"; font-size: 0.85em; overflow-wrap: anywhere; }
     }
