@@ -55,4 +55,15 @@ import Testing
     #expect(d.message.contains("layer must be in 0...6"))
     #expect(d.range.start.column == 41, "\(d.range)")
   }
+
+  /// Activations that could not fit are refused with their size before the forward pass starts.
+  @Test func activationsLargerThanTheMemoryLimitAreRefusedFirst() throws {
+    let result = try run("""
+      ```swift
+      let acts = layerActivations(minilm(), layers: [0, 1, 2, 3, 4, 5, 6], tokens: 4_000_000_000)
+      ```
+      """)
+    let d = try #require(result.failures.first)
+    #expect(d.message.contains("4000000000 tokens of activations from 7 layer(s) of width 384 would need 43.0 TB; the memory limit is"), "\(d.message)")
+  }
 }

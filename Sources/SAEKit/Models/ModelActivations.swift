@@ -38,6 +38,11 @@ public enum ModelActivations {
     try require(tokens > 0, "tokens must be positive, got \(tokens)")
     try require(maxLength >= model.minimumLength && maxLength <= model.maximumLength,
                 "maxLength must be in \(model.minimumLength)...\(model.maximumLength), got \(maxLength)")
+    // Every requested layer is kept whole (the corpus may hold fewer tokens: an upper bound).
+    let width = Set(layers).count.multipliedReportingOverflow(by: model.hiddenSize)
+    try requireAllocatable(
+      "\(tokens) tokens of activations from \(Set(layers).count) layer(s) of width \(model.hiddenSize)",
+      [(tokens, width.overflow ? Int.max : width.partialValue)])
     func key(_ layer: Int) -> String {
       ActivationCache.key(
         model.inputKey + [
