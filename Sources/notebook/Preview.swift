@@ -26,12 +26,7 @@ struct Preview: ParsableCommand {
   }
 
   func run() throws {
-    let overrides = try parameters.map { text -> (String, String) in
-      guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
-        throw ValidationError("-P expects name=value, got '\(text)'")
-      }
-      return (String(text[..<eq]), String(text[text.index(after: eq)...]))
-    }
+    let overrides = try Render.overrides(parameters)
     guard FileManager.default.fileExists(atPath: file) else {
       throw NotebookIOError(path: file, "cannot read the notebook: no such file")
     }
@@ -102,7 +97,7 @@ struct Preview: ParsableCommand {
       options.figuresDirectory = output + "/figures"
       options.allowErrors = true
       let result = try NotebookRenderer(session: session, options: options).render()
-      let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+      let name = Notebook.name(ofPath: file)
       let html = try String(contentsOfFile: output + "/reports/\(name).html", encoding: .utf8)
       if !result.succeeded { FileHandle.standardError.write(Data("\(result.failures.count) problem(s); see the page\n".utf8)) }
       return html

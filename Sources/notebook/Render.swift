@@ -49,14 +49,7 @@ struct Render: ParsableCommand {
   }
 
   func run() throws {
-    let overrides =
-      try (params.map(ParameterFile.read(path:)) ?? [])
-      + parameters.map { text -> (String, String) in
-        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
-          throw ValidationError("-P expects name=value, got '\(text)'")
-        }
-        return (String(text[..<eq]), String(text[text.index(after: eq)...]))
-      }
+    let overrides = try (params.map(ParameterFile.read(path:)) ?? []) + Self.overrides(parameters)
     var failed = false
     MemoryLimitOption.apply(memoryLimit.flatMap(MemoryLimitOption.parse))
     Interruption.install()
@@ -73,6 +66,16 @@ struct Render: ParsableCommand {
       failed = failed || !result.succeeded
     }
     if failed { throw FoundProblems() }
+  }
+
+  /// `-P name=value` options as (name, value) pairs.
+  static func overrides(_ options: [String]) throws -> [(String, String)] {
+    try options.map { text in
+      guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+        throw ValidationError("-P expects name=value, got '\(text)'")
+      }
+      return (String(text[..<eq]), String(text[text.index(after: eq)...]))
+    }
   }
 
   /// `path` relative to the working folder when it is inside it (as the user would type it).

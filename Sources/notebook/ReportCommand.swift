@@ -22,7 +22,7 @@ struct ReportCommand: ParsableCommand {
   func run() throws {
     for file in files {
       let session = try NotebookSession.load(path: file)
-      let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+      let name = Notebook.name(ofPath: file)
       let folder = output ?? session.locations.reports
       let record = try RunRecord.load(path: folder + "/" + name + ".json")
       var gnuplot: GnuplotRunner?

@@ -66,12 +66,6 @@ enum RecoveryBuiltins {
     } catch let e as SAEKitError {
       throw RuntimeError(e.description, argument: "frequencies")
     }
-    let count = (0..<(samples + test)).map { data.coefficients.l0(row: $0) }
-    return .record(Record("Dataset", [
-      ("x", .matrix(data.x.rows(0..<samples))), ("test", .matrix(data.x.rows(samples..<(samples + test)))),
-      ("features", .matrix(data.features)), ("samples", .int(samples)), ("dim", .int(d)), ("featureCount", .int(n)),
-      ("meanActive", .double(data.coefficients.meanL0)),
-      ("active", DarkMatterBuiltins.ints(Array(count[0..<samples]))), ("testActive", DarkMatterBuiltins.ints(Array(count[samples...]))),
-    ]))
+    return SyntheticBuiltins.record(data, samples: samples)
   }
 }

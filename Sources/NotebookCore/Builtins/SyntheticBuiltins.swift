@@ -65,12 +65,18 @@ enum SyntheticBuiltins {
         .init(featureCount: n, dimension: d, sampleCount: samples + test, support: support,
               signed: try args.bool("signed"), noiseStd: try args.double("noise")),
         using: &rng)
-      let active = (0..<(samples + test)).map { data.coefficients.l0(row: $0) }
-      return .record(Record("Dataset", [
-        ("x", .matrix(data.x.rows(0..<samples))), ("test", .matrix(data.x.rows(samples..<(samples + test)))), ("features", .matrix(data.features)), ("samples", .int(samples)),
-        ("dim", .int(d)), ("featureCount", .int(n)), ("meanActive", .double(data.coefficients.meanL0)),
-        ("active", DarkMatterBuiltins.ints(Array(active[0..<samples]))), ("testActive", DarkMatterBuiltins.ints(Array(active[samples...]))),
-      ]))
+      return record(data, samples: samples)
     })
+  }
+
+  /// The `Dataset` of generated data whose first `samples` rows are `x` and the rest `test`.
+  static func record(_ data: SyntheticSuperposition, samples: Int) -> Value {
+    let total = data.x.rows
+    let active = (0..<total).map { data.coefficients.l0(row: $0) }
+    return .record(Record("Dataset", [
+      ("x", .matrix(data.x.rows(0..<samples))), ("test", .matrix(data.x.rows(samples..<total))), ("features", .matrix(data.features)), ("samples", .int(samples)),
+      ("dim", .int(data.x.cols)), ("featureCount", .int(data.features.rows)), ("meanActive", .double(data.coefficients.meanL0)),
+      ("active", DarkMatterBuiltins.ints(Array(active[0..<samples]))), ("testActive", DarkMatterBuiltins.ints(Array(active[samples...]))),
+    ]))
   }
 }

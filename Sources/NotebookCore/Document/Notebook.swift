@@ -1,3 +1,5 @@
+import Foundation
+
 /// A parsed notebook: a Markdown file with optional YAML front matter, prose,
 /// plain code blocks and `swift` cells.
 ///
@@ -35,6 +37,14 @@ public struct Notebook: Hashable, Sendable {
 
   /// The cell with this label, if any.
   public func cell(labelled label: String) -> Cell? { cells.first { $0.label == label } }
+
+  /// The file name without `.md`: the stem of its report, figure folder and cell cache.
+  public var name: String { Self.name(ofPath: path) }
+
+  /// The notebook name of the file at `path` (`notebooks/x.md` → `x`).
+  public static func name(ofPath path: String) -> String {
+    ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+  }
 
   /// Parses a notebook. Never fails: problems come back as diagnostics (errors
   /// for things that must be fixed, warnings for things that are ignored),

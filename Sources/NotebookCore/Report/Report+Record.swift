@@ -41,15 +41,21 @@ extension Report {
       }
       cells.append(rc)
     }
-    let front = notebook.frontMatter
-    let name = ((notebook.path as NSString).lastPathComponent as NSString).deletingPathExtension
     self.init(
-      title: front.title ?? name, description: front.description, notebookPath: notebook.path,
-      params: record.params.compactMap(ReportParam.init(recorded:)), seed: front.seed,
-      blocks: notebook.blocks.map(ReportBlock.init), cells: cells,
+      notebook: notebook, params: record.params.compactMap(ReportParam.init(recorded:)), cells: cells,
       toolVersion: record.toolVersion ?? NotebookCore.version, gnuplotVersion: record.gnuplotVersion)
     showsTimings = record.duration != nil
     incomplete = record.incomplete
+  }
+
+  /// The report of `notebook`'s prose and front matter with these parameters and cells.
+  init(notebook: Notebook, params: [ReportParam], cells: [ReportCell], toolVersion: String = NotebookCore.version,
+       gnuplotVersion: String?) {
+    let front = notebook.frontMatter
+    self.init(
+      title: front.title ?? notebook.name, description: front.description, notebookPath: notebook.path,
+      params: params, seed: front.seed, blocks: notebook.blocks.map(ReportBlock.init), cells: cells,
+      toolVersion: toolVersion, gnuplotVersion: gnuplotVersion)
   }
 
   /// A recorded figure drawn again from its spec, written over its file.

@@ -13,7 +13,7 @@ public enum CellCacheFolder {
   /// `<notebook folder>/.notebook-cache/<notebook name without .md>`.
   public static func path(forNotebook notebookPath: String) -> String {
     let folder = (notebookPath as NSString).deletingLastPathComponent
-    let name = ((notebookPath as NSString).lastPathComponent as NSString).deletingPathExtension
+    let name = Notebook.name(ofPath: notebookPath)
     return ((folder as NSString).appendingPathComponent(containerName) as NSString).appendingPathComponent(name)
   }
 

@@ -72,7 +72,7 @@ public struct NotebookRenderer {
 
   /// The notebook's file name without `.md`: the stem of its report and figure folder.
   public var name: String {
-    ((session.notebook.path as NSString).lastPathComponent as NSString).deletingPathExtension
+    session.notebook.name
   }
 
   /// Runs every cell and writes figures, `reports/<name>.html` and `reports/<name>.json`.

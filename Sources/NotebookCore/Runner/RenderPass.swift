@@ -310,11 +310,8 @@ final class RenderPass {
 
   /// The report of `cells`; `incomplete` says why the render did not reach its end.
   func makeReport(_ cells: [ReportCell], incomplete: String?) -> Report {
-    let front = notebook.frontMatter
     var report = Report(
-      title: front.title ?? renderer.name, description: front.description, notebookPath: notebook.path,
-      params: renderer.session.parameters, seed: front.seed, blocks: notebook.blocks.map(ReportBlock.init),
-      cells: cells, gnuplotVersion: keys.gnuplotVersion)
+      notebook: notebook, params: renderer.session.parameters, cells: cells, gnuplotVersion: keys.gnuplotVersion)
     report.showsTimings = options.timings
     report.incomplete = incomplete
     return report
