@@ -21,6 +21,10 @@ struct TeXToken: Equatable, Sendable {
 /// Splits TeX math into tokens in one pass. Comments (`%` to the end of the line) are dropped.
 enum TeXLexer {
   static func tokens(_ scalars: [Unicode.Scalar]) -> Result<[TeXToken], TeXMath.Failure> {
+    // Checked everywhere, comments included: the TeX is copied into the annotation.
+    for (offset, scalar) in scalars.enumerated() {
+      if let failure = unsupported(scalar, at: offset) { return .failure(failure) }
+    }
     var tokens: [TeXToken] = []
     tokens.reserveCapacity(scalars.count + 1)
     var i = 0
@@ -41,7 +45,6 @@ enum TeXLexer {
           }
           tokens.append(TeXToken(kind: .command(name), offset: start, length: i - start))
         } else {
-          if let failure = unsupported(scalars[i], at: i) { return .failure(failure) }
           tokens.append(TeXToken(kind: .command(String(scalars[i])), offset: start, length: 2))
           i += 1
         }
@@ -62,7 +65,6 @@ enum TeXLexer {
       case "#":
         return .failure(.init(message: "'#' is not allowed in math", offset: i, length: 1))
       default:
-        if let failure = unsupported(c, at: i) { return .failure(failure) }
         tokens.append(TeXToken(kind: .character(c), offset: i, length: 1))
       }
       i += 1

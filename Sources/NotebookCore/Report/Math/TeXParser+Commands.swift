@@ -85,18 +85,22 @@ extension TeXParser {
 
   /// Runs of single upright letters as one `<mi>` (`\mathrm{ReLU}`, `\operatorname{TopK}`).
   static func joinedLetters(_ nodes: [MathNode]) -> [MathNode] {
-    func upright(_ node: MathNode) -> String? {
-      guard case .identifier(let text, let normal) = node, normal || text.unicodeScalars.count > 1 else { return nil }
-      return text
-    }
     var result: [MathNode] = []
+    var word = ""
+    func flush() {
+      guard !word.isEmpty else { return }
+      result.append(.identifier(word, normal: word.unicodeScalars.count == 1))
+      word = ""
+    }
     for node in nodes {
-      if let text = upright(node), let last = result.last, let before = upright(last) {
-        result[result.count - 1] = .identifier(before + text, normal: false)
+      if case .identifier(let text, let normal) = node, normal || text.unicodeScalars.count > 1 {
+        word += text
       } else {
+        flush()
         result.append(node)
       }
     }
+    flush()
     return result
   }
 

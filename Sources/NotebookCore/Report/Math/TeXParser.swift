@@ -236,12 +236,12 @@ struct TeXParser {
         if sub != nil { throw failure("double subscript", at: token) }
         position += 1
         sub = try parseArgument(for: token, name: "'_'")
-      case .command("limits"), .command("nolimits"), .command("displaylimits"):
+      case .command(let name) where ["limits", "nolimits", "displaylimits"].contains(name):
         guard atom.limits != .never || Self.texClass(of: atom.node) == .largeOperator else {
-          throw failure("\\limits and \\nolimits must follow an operator", at: token)
+          throw failure("\\\(name) must follow an operator", at: token)
         }
         position += 1
-        atom.limits = token.kind == .command("limits") ? .always : token.kind == .command("nolimits") ? .never : .inDisplay
+        atom.limits = name == "limits" ? .always : name == "nolimits" ? .never : .inDisplay
       default:
         if sub == nil && sup == nil {
           nodes.append(atom.node)

@@ -170,7 +170,7 @@ enum TeXSymbols {
   /// Accents: the mark, whether it stretches, and whether it sits above.
   static let accents: [String: (mark: String, stretchy: Bool, above: Bool)] = [
     "hat": ("^", false, true), "widehat": ("^", true, true), "tilde": ("~", false, true),
-    "widetilde": ("~", true, true), "bar": ("‾", false, true), "overline": ("‾", true, true),
+    "widetilde": ("~", true, true), "bar": ("¯", false, true), "overline": ("‾", true, true),
     "underline": ("‾", true, false), "vec": ("→", false, true), "overrightarrow": ("→", true, true),
     "overleftarrow": ("←", true, true), "dot": ("˙", false, true), "ddot": ("¨", false, true),
     "check": ("ˇ", false, true), "breve": ("˘", false, true), "acute": ("´", false, true),
