@@ -34,6 +34,8 @@ import Testing
     ("x^23", false, "<msup><mi>x</mi><mn>2</mn></msup><mn>3</mn>"),
     ("x_{i,j}", false, "<msub><mi>x</mi><mrow><mi>i</mi><mo>,</mo><mi>j</mi></mrow></msub>"),
     ("a < b", false, "<mi>a</mi><mo>&lt;</mo><mi>b</mi>"),
+    ("a/b", false, "<mi>a</mi><mi>/</mi><mi>b</mi>"),
+    (#"\#\{i : j\}"#, false, #"<mi>#</mi><mo stretchy="false">{</mo><mi>i</mi><mo lspace="0.2778em" rspace="0.2778em">:</mo><mi>j</mi><mo stretchy="false">}</mo>"#),
     (#"\frac12"#, false, "<mfrac><mn>1</mn><mn>2</mn></mfrac>"),
     (#"\dfrac{a}{b}"#, false, #"<mstyle displaystyle="true" scriptlevel="0"><mfrac><mi>a</mi><mi>b</mi></mfrac></mstyle>"#),
     (
@@ -167,7 +169,7 @@ import Testing
       [
         #"<msqrt><mrow><mstyle displaystyle="false" scriptlevel="0"><mfrac><mn>2</mn><mi>d</mi></mfrac></mstyle>"#,
         #"<mrow><mo stretchy="true">(</mo><mn>1</mn><mo>−</mo><munder><mo>∑</mo><mi>i</mi></munder>"#,
-        "<msubsup><mi>f</mi><mi>i</mi><mn>4</mn></msubsup><mo stretchy=\"false\">/</mo>",
+        "<msubsup><mi>f</mi><mi>i</mi><mn>4</mn></msubsup><mi>/</mi>",
         #"<mo stretchy="true">)</mo></mrow></mrow></msqrt>"#,
       ]
     ),

@@ -4,7 +4,7 @@ extension TeXParser {
     if let symbol = TeXSymbols.symbols[name] {
       switch symbol {
       case .identifier(let text, let normal): return Atom(node: identifier(text, upright: normal))
-      case .op(let text, let texClass): return Atom(node: .op(Self.delimiterOperator(text, texClass)))
+      case .op(let text, let texClass): return Atom(node: Self.symbol(text, texClass))
       case .largeOperator(let text, let limits):
         return Atom(node: .op(MathOperator(text: text, texClass: .largeOperator)), limits: limits ? .inDisplay : .never)
       }

@@ -345,21 +345,33 @@ struct TeXParser {
       return Atom(node: identifier(String(c), upright: (0x391...0x3A9).contains(c.value)))
     }
     let (text, texClass) = TeXSymbols.operatorCharacter(c)
-    return Atom(node: .op(Self.delimiterOperator(text, texClass)))
+    return Atom(node: Self.symbol(text, texClass))
   }
 
-  /// `<mo>` for a symbol: brackets typed bare do not stretch, and `|`, `‖` have no space.
-  static func delimiterOperator(_ text: String, _ texClass: MathOperator.TeXClass) -> MathOperator {
+  /// A symbol as `<mo>`: brackets typed bare do not stretch, `|` and `‖` have no space,
+  /// `:` is spaced as TeX's relation. Ordinary symbols that MathML's operator dictionary
+  /// does not know (`/`, `#`, `%`) are `<mi>`, which has no operator spacing.
+  static func symbol(_ text: String, _ texClass: MathOperator.TeXClass) -> MathNode {
+    if texClass == .ordinary && !ordinaryOperators.contains(text) { return .identifier(text, normal: false) }
     var op = MathOperator(text: text, texClass: texClass)
-    if ["(", ")", "[", "]", "{", "}", "|", "‖", "⟨", "⟩", "⌊", "⌋", "⌈", "⌉", "⟮", "⟯", "/"].contains(text) {
+    if ["(", ")", "[", "]", "{", "}", "|", "‖", "⟨", "⟩", "⌊", "⌋", "⌈", "⌉", "⟮", "⟯"].contains(text) {
       op.stretchy = false
       if text == "|" || text == "‖" {
         op.lspace = "0"
         op.rspace = "0"
       }
     }
-    return op
+    if text == ":" {
+      op.lspace = texClass == .relation ? "0.2778em" : "0"
+      op.rspace = texClass == .relation ? "0.2778em" : "0.1667em"
+    }
+    return .op(op)
   }
+
+  /// Ordinary symbols kept as `<mo>`: fences and symbols the operator dictionary spaces as TeX does.
+  static let ordinaryOperators: Set<String> = [
+    "|", "‖", "∀", "∃", "∄", "¬", "…", "⋯", "⋮", "⋱", "∴", "∵", "↑", "↓", "⇑", "⇓",
+  ]
 
   /// Letters and digits in the current font.
   func styled(_ text: String) -> String {

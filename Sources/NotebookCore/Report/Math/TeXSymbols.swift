@@ -52,13 +52,14 @@ enum TeXSymbols {
         "downarrow": "↓", "ll": "≪", "gg": "≫", "perp": "⊥", "parallel": "∥", "mid": "∣", "nmid": "∤",
         "vdash": "⊢", "models": "⊨", "prec": "≺", "succ": "≻", "preceq": "⪯", "succeq": "⪰",
         "leqslant": "⩽", "geqslant": "⩾", "lesssim": "≲", "gtrsim": "≳", "asymp": "≍", "doteq": "≐",
-        "triangleq": "≜", "coloneqq": "≔", "colon": ":", "sqsubseteq": "⊑", "nsim": "≁",
+        "triangleq": "≜", "coloneqq": "≔", "sqsubseteq": "⊑", "nsim": "≁",
       ],
       .ordinary: [
         "forall": "∀", "exists": "∃", "nexists": "∄", "neg": "¬", "lnot": "¬", "dots": "…",
         "ldots": "…", "cdots": "⋯", "vdots": "⋮", "ddots": "⋱", "therefore": "∴", "because": "∵",
         "backslash": "\\", "%": "%", "$": "$", "_": "_", "#": "#", "&": "&",
       ],
+      .punctuation: ["colon": ":"],
     ]
     for (texClass, entries) in operators {
       for (name, text) in entries { table[name] = .op(text, texClass) }
