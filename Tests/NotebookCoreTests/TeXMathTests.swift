@@ -35,7 +35,7 @@ import Testing
     ("x_{i,j}", false, "<msub><mi>x</mi><mrow><mi>i</mi><mo>,</mo><mi>j</mi></mrow></msub>"),
     ("a < b", false, "<mi>a</mi><mo>&lt;</mo><mi>b</mi>"),
     ("a/b", false, "<mi>a</mi><mi>/</mi><mi>b</mi>"),
-    (#"\#\{i : j\}"#, false, #"<mi>#</mi><mo stretchy="false">{</mo><mi>i</mi><mo lspace="0.2778em" rspace="0.2778em">:</mo><mi>j</mi><mo stretchy="false">}</mo>"#),
+    ("\\#\\{i : j\\}", false, #"<mi>#</mi><mo stretchy="false">{</mo><mi>i</mi><mo lspace="0.2778em" rspace="0.2778em">:</mo><mi>j</mi><mo stretchy="false">}</mo>"#),
     (#"\frac12"#, false, "<mfrac><mn>1</mn><mn>2</mn></mfrac>"),
     (#"\dfrac{a}{b}"#, false, #"<mstyle displaystyle="true" scriptlevel="0"><mfrac><mi>a</mi><mi>b</mi></mfrac></mstyle>"#),
     (
