@@ -93,6 +93,18 @@ import Testing
       #"\begin{aligned} a &= b \\ \end{aligned}"#, true,
       #"<mtable><mtr><mtd displaystyle="true"><mi>a</mi></mtd><mtd displaystyle="true"><mo>=</mo><mi>b</mi></mtd></mtr></mtable>"#
     ),
+    (#"x^{\sum_i a}"#, true, "<msup><mi>x</mi><mrow><msub><mo>∑</mo><mi>i</mi></msub><mi>a</mi></mrow></msup>"),
+    (
+      #"\sum_{\substack{i \\ j}}"#, true,
+      "<munder><mo>∑</mo><mtable><mtr><mtd><mi>i</mi></mtd></mtr><mtr><mtd><mi>j</mi></mtd></mtr></mtable></munder>"
+    ),
+    (#"\xrightarrow{f}"#, false, #"<mover><mo stretchy="true">→</mo><mi>f</mi></mover>"#),
+    (
+      #"a \pmod{n}"#, false,
+      #"<mi>a</mi><mrow><mspace width="1em"></mspace><mo stretchy="false">(</mo><mi>mod</mi><mspace width="0.3333em"></mspace>"#
+        + #"<mi>n</mi><mo stretchy="false">)</mo></mrow>"#
+    ),
+    (#"\textit{ab}\textbf{c d}"#, false, "<mtext>𝑎𝑏</mtext><mtext>𝐜\u{A0}𝐝</mtext>"),
     (#"\phantom{x}"#, false, "<mphantom><mi>x</mi></mphantom>"),
     (#"\displaystyle x"#, false, #"<mstyle displaystyle="true" scriptlevel="0"><mi>x</mi></mstyle>"#),
     ("", false, ""),

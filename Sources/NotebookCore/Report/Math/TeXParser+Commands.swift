@@ -69,6 +69,18 @@ extension TeXParser {
       return Atom(node: try environment(token))
     case "bmod", "mod":
       return Atom(node: .op(MathOperator(text: "mod", texClass: .binary)))
+    case "pmod":
+      let argument = try parseArgument(for: token, name: "\\pmod")
+      return Atom(node: .row([
+        .space(width: "1em"), .op(Self.parenthesis("(")), .identifier("mod", normal: false),
+        .space(width: "0.3333em"), argument, .op(Self.parenthesis(")")),
+      ]))
+    case "xrightarrow", "xleftarrow":
+      let label = try scriptArgument(for: token, name: "\\" + name)
+      let arrow = MathOperator(text: name == "xrightarrow" ? "→" : "←", texClass: .relation, stretchy: true)
+      return Atom(node: .scripts(base: .op(arrow), sub: nil, sup: label, limits: true))
+    case "substack":
+      return Atom(node: try substack(token))
     case "nonumber", "notag", "hline", "hdashline", "mathstrut", "strut", "relax", "allowbreak":
       return nil
     case "label":
@@ -104,8 +116,8 @@ extension TeXParser {
     return result
   }
 
-  /// A script-style argument (`\overset{a}`): parsed out of display style.
-  private mutating func scriptArgument(for token: TeXToken, name: String) throws(TeXMath.Failure) -> MathNode {
+  /// An argument set out of display style: scripts, `\overset{a}`, fraction parts.
+  mutating func scriptArgument(for token: TeXToken, name: String) throws(TeXMath.Failure) -> MathNode {
     let saved = displayStyle
     displayStyle = false
     defer { displayStyle = saved }
@@ -128,6 +140,28 @@ extension TeXParser {
     case "t": return .style(node, display: false, scriptLevel: 0)
     default: return node
     }
+  }
+
+  static func parenthesis(_ text: String) -> MathOperator {
+    MathOperator(text: text, texClass: text == "(" ? .open : .close, stretchy: false)
+  }
+
+  /// `\substack{i < n \\ j < m}`: lines under a large operator.
+  private mutating func substack(_ token: TeXToken) throws(TeXMath.Failure) -> MathNode {
+    let open = next()
+    guard open.kind == .openBrace else { throw failure("missing argument for \\substack", at: open.kind == .end ? token : open) }
+    try enter(open)
+    defer { depth -= 1 }
+    openers.append(Opener(kind: .brace, token: open))
+    var rows: [[MathNode]] = []
+    while true {
+      let (nodes, stop) = try parseRow(until: [.rowBreak, .closeBrace])
+      rows.append([.row(nodes)])
+      position += 1
+      if stop == .closeBrace { break }
+    }
+    openers.removeLast()
+    return .table(rows, displayCells: false)
   }
 
   /// `\sqrt{x}` or `\sqrt[n]{x}`.
@@ -228,7 +262,7 @@ extension TeXParser {
     var out = ""
     var level = 1
     func append(_ scalar: Unicode.Scalar) {
-      out.unicodeScalars.append(font.map { $0 == .roman || $0 == .italic ? scalar : $0.apply(scalar) } ?? scalar)
+      out.unicodeScalars.append(font.map { $0 == .roman ? scalar : $0.apply(scalar) } ?? scalar)
     }
     while true {
       let token = tokens[position]

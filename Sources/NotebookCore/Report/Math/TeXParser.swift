@@ -229,13 +229,13 @@ struct TeXParser {
       case .superscript:
         if sup != nil && !primesOnly { throw failure("double superscript", at: token) }
         position += 1
-        let argument = try parseArgument(for: token, name: "'^'")
+        let argument = try scriptArgument(for: token, name: "'^'")
         sup = (sup ?? []) + [argument]
         primesOnly = false
       case .subscript:
         if sub != nil { throw failure("double subscript", at: token) }
         position += 1
-        sub = try parseArgument(for: token, name: "'_'")
+        sub = try scriptArgument(for: token, name: "'_'")
       case .command(let name) where ["limits", "nolimits", "displaylimits"].contains(name):
         guard atom.limits != .never || Self.texClass(of: atom.node) == .largeOperator else {
           throw failure("\\\(name) must follow an operator", at: token)
