@@ -35,9 +35,15 @@ import Testing
     ("x_{i,j}", false, "<msub><mi>x</mi><mrow><mi>i</mi><mo>,</mo><mi>j</mi></mrow></msub>"),
     ("a < b", false, "<mi>a</mi><mo>&lt;</mo><mi>b</mi>"),
     ("a/b", false, "<mi>a</mi><mi>/</mi><mi>b</mi>"),
-    ("\\#\\{i : j\\}", false, #"<mi>#</mi><mo stretchy="false">{</mo><mi>i</mi><mo lspace="0.2778em" rspace="0.2778em">:</mo><mi>j</mi><mo stretchy="false">}</mo>"#),
+    (
+      "\\#\\{i : j\\}", false,
+      #"<mi>#</mi><mo stretchy="false">{</mo><mi>i</mi><mo lspace="0.2778em" rspace="0.2778em">:</mo><mi>j</mi><mo stretchy="false">}</mo>"#
+    ),
     (#"\frac12"#, false, "<mfrac><mn>1</mn><mn>2</mn></mfrac>"),
-    (#"\dfrac{a}{b}"#, false, #"<mstyle displaystyle="true" scriptlevel="0"><mfrac><mi>a</mi><mi>b</mi></mfrac></mstyle>"#),
+    (
+      #"\dfrac{a}{b}"#, false,
+      #"<mstyle displaystyle="true" scriptlevel="0"><mfrac><mi>a</mi><mi>b</mi></mfrac></mstyle>"#
+    ),
     (
       #"\binom{n}{k}"#, false,
       #"<mrow><mo stretchy="true">(</mo><mfrac linethickness="0"><mi>n</mi><mi>k</mi></mfrac><mo stretchy="true">)</mo></mrow>"#
@@ -65,7 +71,10 @@ import Testing
     ),
     (#"\int_0^1"#, true, "<msubsup><mo>∫</mo><mn>0</mn><mn>1</mn></msubsup>"),
     (#"\log x"#, false, "<mi>log</mi><mo rspace=\"0.1667em\">\u{2061}</mo><mi>x</mi>"),
-    (#"\log(x)"#, false, "<mi>log</mi><mo>\u{2061}</mo><mo stretchy=\"false\">(</mo><mi>x</mi><mo stretchy=\"false\">)</mo>"),
+    (
+      #"\log(x)"#, false,
+      "<mi>log</mi><mo>\u{2061}</mo><mo stretchy=\"false\">(</mo><mi>x</mi><mo stretchy=\"false\">)</mo>"
+    ),
     (#"\max_i x"#, true, "<munder><mi>max</mi><mi>i</mi></munder><mo rspace=\"0.1667em\">\u{2061}</mo><mi>x</mi>"),
     (#"\operatorname{TopK}"#, false, "<mi>TopK</mi><mo>\u{2061}</mo>"),
     (#"\operatorname*{argmax}_x"#, true, "<munder><mi>argmax</mi><mi>x</mi></munder><mo>\u{2061}</mo>"),
@@ -125,7 +134,9 @@ import Testing
     let inline = try? TeXMath.mathML(#"\text{"a" & <b>} < c"#, display: false).get()
     #expect(inline?.hasPrefix(#"<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">"#) == true)
     #expect(inline?.contains("<mtext>&quot;a&quot;\u{A0}&amp;\u{A0}&lt;b&gt;</mtext><mo>&lt;</mo>") == true)
-    #expect(inline?.contains(#"<annotation encoding="application/x-tex">\text{&quot;a&quot; &amp; &lt;b&gt;} &lt; c</annotation>"#) == true)
+    #expect(
+      inline?.contains(
+        #"<annotation encoding="application/x-tex">\text{&quot;a&quot; &amp; &lt;b&gt;} &lt; c</annotation>"#) == true)
   }
 
   /// The formulas the SAE notebooks use.
@@ -151,7 +162,10 @@ import Testing
     ),
     (
       #"\hat x = W_{dec} f(x) + b_{dec}"#, false,
-      [#"<mover accent="true"><mi>x</mi><mo stretchy="false">^</mo></mover><mo>=</mo><msub><mi>W</mi>"#, "<mo>+</mo><msub><mi>b</mi>"]
+      [
+        #"<mover accent="true"><mi>x</mi><mo stretchy="false">^</mo></mover><mo>=</mo><msub><mi>W</mi>"#,
+        "<mo>+</mo><msub><mi>b</mi>",
+      ]
     ),
     (
       #"\mathrm{FVU} = \frac{\sum_i \|x_i - \hat x_i\|^2}{\sum_i \|x_i - \bar x\|^2}"#, true,
@@ -189,7 +203,10 @@ import Testing
       #"\mathbb{E}_{x \sim \mathcal{D}}\left[\|x - \hat{x}\|_2^2\right] + \lambda\, \mathbb{E}\|f(x)\|_1"#, true,
       [#"<mrow><mo stretchy="true">[</mo>"# + bar, #"<mo stretchy="true">]</mo></mrow><mo>+</mo>"#]
     ),
-    (#"\arg\max_x f(x)"#, true, ["<mi>arg</mi><mo rspace=\"0.1667em\">\u{2061}</mo><munder><mi>max</mi><mi>x</mi></munder>"]),
+    (
+      #"\arg\max_x f(x)"#, true,
+      ["<mi>arg</mi><mo rspace=\"0.1667em\">\u{2061}</mo><munder><mi>max</mi><mi>x</mi></munder>"]
+    ),
     (#"\argmin_{z} \|z\|_0"#, true, ["<munder><mi>arg min</mi><mi>z</mi></munder>"]),
   ]
 
@@ -270,7 +287,8 @@ import Testing
 
   @Test func hostileInputFailsQuickly() {
     let deep = [
-      String(repeating: "{", count: 10_000), String(repeating: "x^{", count: 6_000), String(repeating: #"\frac"#, count: 4_000),
+      String(repeating: "{", count: 10_000), String(repeating: "x^{", count: 6_000),
+      String(repeating: #"\frac"#, count: 4_000),
       String(repeating: #"\left("#, count: 3_000), String(repeating: #"\sqrt["#, count: 3_000),
       String(repeating: #"\hat"#, count: 4_900) + "x", String(repeating: #"\displaystyle x"#, count: 1_300),
       String(repeating: #"\begin{matrix}"#, count: 1_400), String(repeating: #"\operatorname"#, count: 1_500),
@@ -294,7 +312,8 @@ import Testing
     #expect(word.contains("<mi>" + String(repeating: "a", count: 19_000) + "</mi>"))
     let text = try Self.timed(#"\text{"# + String(repeating: "a b", count: 6_000) + "}").get()
     #expect(text.contains("<mtext>a\u{A0}b"))
-    let deepButAllowed = try Self.timed(String(repeating: "{", count: 64) + "x" + String(repeating: "}", count: 64)).get()
+    let deepButAllowed = try Self.timed(String(repeating: "{", count: 64) + "x" + String(repeating: "}", count: 64))
+      .get()
     #expect(deepButAllowed.contains("<mi>x</mi>"))
   }
 
@@ -339,7 +358,8 @@ import Testing
       #expect(inspection.wellFormed, "\(tex)")
       #expect(Set(inspection.elements).isSubset(of: Self.coreElements), "\(tex)")
       #expect(Set(inspection.attributes.map(\.name)).isSubset(of: Self.coreAttributes), "\(tex)")
-      #expect(inspection.attributes.allSatisfy { $0.name != "mathvariant" || ($0.element == "mi" && $0.value == "normal") })
+      #expect(
+        inspection.attributes.allSatisfy { $0.name != "mathvariant" || ($0.element == "mi" && $0.value == "normal") })
       #expect(TeXMath.mathML(tex, display: display) == .success(xml), "deterministic: \(tex)")
     }
   }

@@ -35,7 +35,8 @@ struct MathMLWriter {
     for (index, node) in nodes.enumerated() {
       if case .applyFunction = node {
         let next = nodes[(index + 1)...].first
-        output += Self.thinSpaceAfterFunction(before: next) ? "<mo rspace=\"0.1667em\">\u{2061}</mo>" : "<mo>\u{2061}</mo>"
+        output +=
+          Self.thinSpaceAfterFunction(before: next) ? "<mo rspace=\"0.1667em\">\u{2061}</mo>" : "<mo>\u{2061}</mo>"
       } else {
         element(node)
       }

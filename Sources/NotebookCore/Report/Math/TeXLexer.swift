@@ -84,6 +84,8 @@ enum TeXLexer {
     let nonCharacter = (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE
     guard control || nonCharacter else { return nil }
     let hex = String(v, radix: 16, uppercase: true)
-    return .init(message: "unsupported character U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex)", offset: offset, length: 1)
+    return .init(
+      message: "unsupported character U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex)", offset: offset,
+      length: 1)
   }
 }

@@ -22,9 +22,10 @@ enum TeXMath {
   static func mathML(_ tex: String, display: Bool) -> Result<String, Failure> {
     let scalars = Array(tex.unicodeScalars)
     guard scalars.count <= maximumLength else {
-      return .failure(Failure(
-        message: "formula longer than \(maximumLength) characters", offset: maximumLength,
-        length: scalars.count - maximumLength))
+      return .failure(
+        Failure(
+          message: "formula longer than \(maximumLength) characters", offset: maximumLength,
+          length: scalars.count - maximumLength))
     }
     let tokens: [TeXToken]
     switch TeXLexer.tokens(scalars) {

@@ -10,7 +10,9 @@ extension TeXParser {
       }
     }
     if let function = TeXSymbols.functions[name] {
-      return Atom(node: .identifier(function.text, normal: false), limits: function.limits ? .inDisplay : .never, isFunction: true)
+      return Atom(
+        node: .identifier(function.text, normal: false), limits: function.limits ? .inDisplay : .never, isFunction: true
+      )
     }
     if let width = TeXSymbols.spaces[name] { return Atom(node: .space(width: width)) }
     if let accent = TeXSymbols.accents[name] {
@@ -71,10 +73,11 @@ extension TeXParser {
       return Atom(node: .op(MathOperator(text: "mod", texClass: .binary)))
     case "pmod":
       let argument = try parseArgument(for: token, name: "\\pmod")
-      return Atom(node: .row([
-        .space(width: "1em"), .op(Self.parenthesis("(")), .identifier("mod", normal: false),
-        .space(width: "0.3333em"), argument, .op(Self.parenthesis(")")),
-      ]))
+      return Atom(
+        node: .row([
+          .space(width: "1em"), .op(Self.parenthesis("(")), .identifier("mod", normal: false),
+          .space(width: "0.3333em"), argument, .op(Self.parenthesis(")")),
+        ]))
     case "xrightarrow", "xleftarrow":
       let label = try scriptArgument(for: token, name: "\\" + name)
       let arrow = MathOperator(text: name == "xrightarrow" ? "→" : "←", texClass: .relation, stretchy: true)
@@ -149,7 +152,9 @@ extension TeXParser {
   /// `\substack{i < n \\ j < m}`: lines under a large operator.
   private mutating func substack(_ token: TeXToken) throws(TeXMath.Failure) -> MathNode {
     let open = next()
-    guard open.kind == .openBrace else { throw failure("missing argument for \\substack", at: open.kind == .end ? token : open) }
+    guard open.kind == .openBrace else {
+      throw failure("missing argument for \\substack", at: open.kind == .end ? token : open)
+    }
     try enter(open)
     defer { depth -= 1 }
     openers.append(Opener(kind: .brace, token: open))

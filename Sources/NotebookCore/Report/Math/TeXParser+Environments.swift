@@ -13,10 +13,13 @@ extension TeXParser {
   ]
 
   /// The `{name}` after `\begin` or `\end`, where the name starts and where the `}` ends.
-  private mutating func environmentName(after command: TeXToken) throws(TeXMath.Failure) -> (name: String, start: Int, end: Int) {
+  private mutating func environmentName(
+    after command: TeXToken
+  ) throws(TeXMath.Failure) -> (name: String, start: Int, end: Int) {
     let open = next()
     guard open.kind == .openBrace else {
-      throw failure("missing '{' after \\\(command.length == 6 ? "begin" : "end")", at: open.kind == .end ? command : open)
+      throw failure(
+        "missing '{' after \\\(command.length == 6 ? "begin" : "end")", at: open.kind == .end ? command : open)
     }
     var name = ""
     while true {
@@ -35,7 +38,9 @@ extension TeXParser {
   /// Skips a braced argument without reading it (the column spec of `array`).
   private mutating func skipBracedArgument(after command: TeXToken) throws(TeXMath.Failure) {
     let open = next()
-    guard open.kind == .openBrace else { throw failure("missing column specification", at: open.kind == .end ? command : open) }
+    guard open.kind == .openBrace else {
+      throw failure("missing column specification", at: open.kind == .end ? command : open)
+    }
     var level = 1
     while level > 0 {
       let token = tokens[position]
@@ -69,7 +74,8 @@ extension TeXParser {
   mutating func environment(_ begin: TeXToken) throws(TeXMath.Failure) -> MathNode {
     let (name, nameStart, nameEnd) = try environmentName(after: begin)
     guard let kind = Self.environments[name] else {
-      throw TeXMath.Failure(message: "unknown environment '\(name)'", offset: nameStart, length: nameEnd - 1 - nameStart)
+      throw TeXMath.Failure(
+        message: "unknown environment '\(name)'", offset: nameStart, length: nameEnd - 1 - nameStart)
     }
     if name == "array" || name == "subarray" { try skipBracedArgument(after: begin) }
     if name == "alignedat" { try skipBracedArgument(after: begin) }

@@ -100,7 +100,8 @@ struct TeXParser {
       if let stop = stop(of: token, accepting: stops) {
         guard stops.contains(stop) else { throw misplaced(stop, at: token) }
         for change in styleSwitches.reversed() {
-          let wrapped = MathNode.style(.row(Self.spaced(Array(nodes[change.index...]))), display: change.display, scriptLevel: change.scriptLevel)
+          let wrapped = MathNode.style(
+            .row(Self.spaced(Array(nodes[change.index...]))), display: change.display, scriptLevel: change.scriptLevel)
           nodes.replaceSubrange(change.index..., with: [wrapped])
         }
         return (Self.spaced(nodes), stop)
@@ -288,7 +289,9 @@ struct TeXParser {
   }
 
   /// A braced argument as a list of nodes (no row wrapper), with `font` applied.
-  mutating func parseArgumentNodes(for command: TeXToken, name: String, font: MathFont?) throws(TeXMath.Failure) -> [MathNode] {
+  mutating func parseArgumentNodes(
+    for command: TeXToken, name: String, font: MathFont?
+  ) throws(TeXMath.Failure) -> [MathNode] {
     let savedFont = self.font
     self.font = font ?? self.font
     defer { self.font = savedFont }
@@ -326,7 +329,9 @@ struct TeXParser {
         while case .character(let d) = current.kind {
           if ("0"..."9").contains(d) {
             text.unicodeScalars.append(d)
-          } else if d == ".", !sawPoint, case .character(let after) = tokens[position + 1].kind, ("0"..."9").contains(after) {
+          } else if d == ".", !sawPoint, case .character(let after) = tokens[position + 1].kind,
+            ("0"..."9").contains(after)
+          {
             sawPoint = true
             text.unicodeScalars.append(d)
           } else {
@@ -339,7 +344,8 @@ struct TeXParser {
     }
     if c == "~" { return Atom(node: .space(width: "0.3333em")) }
     if let limits = TeXSymbols.largeOperatorCharacter(c) {
-      return Atom(node: .op(MathOperator(text: String(c), texClass: .largeOperator)), limits: limits ? .inDisplay : .never)
+      return Atom(
+        node: .op(MathOperator(text: String(c), texClass: .largeOperator)), limits: limits ? .inDisplay : .never)
     }
     if c.properties.isAlphabetic {
       return Atom(node: identifier(String(c), upright: (0x391...0x3A9).contains(c.value)))
