@@ -31,7 +31,8 @@ struct ReportCommand: ParsableCommand {
       } catch let error as FigureError {
         throw UsageError(error.message)
       }
-      let report = try Report(record: record, notebook: session.notebook, locations: session.locations, redraw: gnuplot)
+      var report = try Report(record: record, notebook: session.notebook, locations: session.locations, redraw: gnuplot)
+      report.prose = session.prose
       let html = try ReportWriter(directory: folder).writeHTML(report, name: name)
       print("rewrote \(Render.shown(html)) from \(Render.shown(folder + "/" + name + ".json"))")
     }

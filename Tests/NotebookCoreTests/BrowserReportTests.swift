@@ -202,6 +202,72 @@ struct BrowserReportTests {
     }
   }
 
+  /// Prose like Quarto's in the browser: MathML laid out by Chromium itself (a fraction is taller
+  /// than a line, a display formula is centred on its own line), callouts, footnotes, aligned
+  /// table columns and an inlined image, with no console message and no request, light and dark.
+  @Test func mathCalloutsFootnotesAndImagesRender() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("browser-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let image = directory.appendingPathComponent("dot.svg")
+    try Data(#"<svg xmlns="http://www.w3.org/2000/svg" width="60" height="30"><rect width="60" height="30" fill="teal"/></svg>"#.utf8)
+      .write(to: image)
+    let text = #"""
+      # Prose
+
+      The error $\|x - \hat x\|_2^2$ and[^n] @eq-fvu:
+
+      $$\mathrm{FVU} = \frac{\sum_i \|x_i - \hat x_i\|^2}{\sum_i \|x_i - \bar x\|^2}$$ {#eq-fvu}
+
+      > [!WARNING]
+      > Mind the scale.
+
+      | name | value |
+      |:-----|------:|
+      | k    | 32    |
+
+      ![A dot](dot.svg){#fig-dot}
+
+      [^n]: A note.
+      """#
+    let path = directory.appendingPathComponent("prose.md").path
+    let session = try NotebookSession.load(path: path, text: text)
+    #expect(session.diagnostics.isEmpty, "\(session.diagnostics)")
+    var report = Report(notebook: session.notebook, params: [], cells: [], gnuplotVersion: nil)
+    report.prose = session.prose
+    let file = directory.appendingPathComponent("prose.html")
+    try Data(ReportHTMLRenderer().render(report).utf8).write(to: file)
+    let browser = try HeadlessChromium(log: directory.appendingPathComponent("chromium.log"))
+    defer { browser.close() }
+    let page = try browser.openPage(width: 1000, height: 1400, mobile: false)
+    let mark = browser.events.count
+    try browser.navigate(page, to: file)
+    let probe = """
+      (() => { const q = s => document.querySelector(s), box = s => q(s).getBoundingClientRect();
+        const line = parseFloat(getComputedStyle(q('.prose p')).lineHeight);
+        return { mathML: String(q('math') instanceof MathMLElement), fraction: String(box('mfrac').height > 1.3 * line),
+          block: String(box('.equation math').width > 300), number: q('.equation-number').textContent,
+          callout: getComputedStyle(q('.callout-warning')).borderLeftColor, title: q('.callout-title').textContent,
+          footnote: String(q(q('.footnote-ref a').getAttribute('href')) !== null),
+          align: getComputedStyle(q('.prose td[align="right"]')).textAlign,
+          image: String(q('.prose-figure img').naturalWidth === 60), caption: q('.prose-figure figcaption').textContent }; })()
+      """
+    var colours: [String] = []
+    for scheme in ["light", "dark"] {
+      try browser.command(
+        "Emulation.setEmulatedMedia", ["features": [["name": "prefers-color-scheme", "value": scheme]]], session: page)
+      let values = try #require(try browser.evaluate(page, probe) as? [String: String])
+      #expect(values["mathML"] == "true" && values["fraction"] == "true" && values["block"] == "true", "\(scheme): \(values)")
+      #expect(values["number"] == "(1)" && values["title"] == "Warning" && values["footnote"] == "true", "\(values)")
+      #expect(values["align"] == "right" && values["image"] == "true" && values["caption"] == "Figure 1: A dot", "\(values)")
+      colours.append(values["callout"] ?? "")
+      try keep(try browser.screenshot(page), as: "prose-\(scheme).png", in: directory)
+    }
+    #expect(colours[0] != colours[1], "the callout's colour follows the scheme: \(colours)")
+    #expect(browser.consoleProblems(since: mark) == [], "console messages or errors")
+    #expect(browser.requests(since: mark) == [], "the report must make no network requests")
+  }
+
   /// The checks themselves can fail: a page with a console error and external
   /// resources is caught, and under the report's Content-Security-Policy an
   /// external image becomes a console error instead of a request.

@@ -167,6 +167,22 @@ import Testing
     #expect(fresh == fromCache && fresh == again, "byte-identical: fresh, from the cache, recomputed")
   }
 
+  /// A cell's figures are named after the cell: renaming it must not serve figures under the old
+  /// name (a cached render would then differ from a fresh one).
+  @Test func aRenamedCellsFiguresFollowItsNewName() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try writeData(rows: 3)
+    _ = try render(notebook(), timings: false)
+    let renamed = notebook().replacingOccurrences(of: "//| label: c\n", with: "//| label: fig-c\n")
+    let (log, result) = try render(renamed, timings: false)
+    #expect(log.ran == ["fig-c"], "only the renamed cell reruns: \(log.ran)")
+    let figure = result.report.cells[2].outputs.compactMap { if case .figure(let f) = $0 { f } else { nil } }.first
+    #expect(figure?.name == "fig-c" && figure?.relativePath.hasSuffix("figures/nb/fig-c.svg") == true, "\(String(describing: figure))")
+    let cached = try report()
+    _ = try render(renamed, mode: .off, timings: false)
+    #expect(try report() == cached, "the cached render equals a fresh one")
+  }
+
   @Test func aCorruptEntryIsRecomputed() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try writeData(rows: 3)

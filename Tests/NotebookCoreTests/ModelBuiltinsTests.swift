@@ -65,5 +65,41 @@ import Testing
       """)
     let d = try #require(result.failures.first)
     #expect(d.message.contains("4000000000 tokens of activations from 7 layer(s) of width 384 would need 43.0 TB; the memory limit is"), "\(d.message)")
+    #expect(d.range.start.column == 78, "at the tokens argument's value: \(d.range)")
+  }
+
+  /// A size too large for memory is refused at the argument that set it, not at the whole call.
+  @Test func sizesAreRefusedAtTheArgumentThatSetThem() throws {
+    func failure(_ code: String) throws -> Diagnostic {
+      let session = try NotebookSession.load(path: "big.md", text: "```swift\n\(code)\n```\n")
+      #expect(session.problems.isEmpty, "\(session.problems)")
+      var options = NotebookRenderer.Options()
+      let directory = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString)")
+      defer { try? FileManager.default.removeItem(at: directory) }
+      options.reportsDirectory = directory.path
+      options.figuresDirectory = directory.appendingPathComponent("figures").path
+      options.cache = .off
+      return try #require(try NotebookRenderer(session: session, options: options).render().failures.first)
+    }
+    let data = "let data = synthetic.superposition(features: 8, dim: 4, sparsity: 0.3, samples: 64)\n"
+    let cases: [(code: String, argument: String, message: String)] = [
+      ("let d = synthetic.superposition(features: 100_000, dim: 100_000, sparsity: 0.1, samples: 10)", "features: 100_000",
+       "10 samples of 100000 features in 100000 dimensions would need 40.0 GB"),
+      ("let d = synthetic.superposition(features: 8, dim: 4, sparsity: 0.1, samples: 4_000_000_000_000)",
+       "samples: 4_000_000_000_000", "would need"),
+      (data + "let sae = train(data.x, width: 100_000_000_000, activation: .topK(k: 2), steps: 1)", "width: 100_000_000_000",
+       "an SAE of dimension 4 and width 100000000000 would need"),
+      (data + "let d = itda.buildMatrix(data.x, threshold: 0.01, l0: 9_223_372_036_854_775_807)", "l0: 9_223_372_036_854_775_807",
+       "matching-pursuit codes of 64 tokens with L0 = 9223372036854775807 would need"),
+    ]
+    for (code, argument, message) in cases {
+      let d = try failure(code)
+      let line = code.split(separator: "\n").last.map(String.init) ?? code
+      // The range of the argument's value, after its label.
+      let label = try #require(line.range(of: argument))
+      let column = line.distance(from: line.startIndex, to: label.lowerBound) + argument.prefix { $0 != ":" }.count + 3
+      #expect(d.message.contains(message), "\(d.message)")
+      #expect(d.range.start.line == code.split(separator: "\n").count + 1 && d.range.start.column == column, "\(argument): \(d.range)")
+    }
   }
 }

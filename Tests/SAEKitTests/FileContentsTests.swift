@@ -30,7 +30,8 @@ import Glibc
 @Suite struct AllocationSizeTests {
   @Test func impossibleSizesAreErrors() throws {
     var rng = RandomSource(seed: 1)
-    #expect(throws: SAEKitError.invalidArgument("an SAE of dimension 1 and width 9223372036854775807 would need 73.8 EB; \(MemoryLimit.describe())")) {
+    #expect(throws: SAEKitError.tooLarge(
+      "an SAE of dimension 1 and width 9223372036854775807 would need 73.8 EB; \(MemoryLimit.describe())", culprits: ["width", "dim"])) {
       _ = try SparseAutoencoder(dimension: 1, width: .max, activation: .topK(k: 1), random: &rng)
     }
     #expect(throws: SAEKitError.self) {

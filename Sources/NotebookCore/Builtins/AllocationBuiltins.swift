@@ -64,7 +64,7 @@ enum AllocationBuiltins {
   ], returns: .record("AntipodalPairs"),
     doc: "Pairs of decoder rows with cos ≤ threshold: how a non-negative SAE spends two latents on one signed feature."
   ) { args, _ in
-    let found = try DarkMatterBuiltins.attributing("threshold") {
+    let found = try attributing("threshold") {
       try AntipodalPairs(decoder: try args.sae("sae").model.decoderInMemory(for: "antipodalPairs"), threshold: Float(try args.double("threshold")))
     }
     return .record(Record("AntipodalPairs", [
@@ -84,7 +84,7 @@ enum AllocationBuiltins {
   ], returns: .record("ProxCheck"),
     doc: "Checks Lemma 1 of AbsTopK (Zhu et al. 2025): ReLU, JumpReLU, TopK and AbsTopK codes of random u against the brute-force argmin of ½‖u − z‖² + λR(z) (supports enumerated; a grid for ℓ₁)."
   ) { args, _ in
-    let outcomes = try DarkMatterBuiltins.attributing("dim") {
+    let outcomes = try attributing("dim") {
       try ProximalCheck.run(
         dim: try args.int("dim"), k: try args.int("k"), lambda: try args.double("lambda"), trials: try args.int("trials"),
         gridStep: try args.double("gridStep"), seed: UInt64(bitPattern: Int64(try args.int("seed"))))
@@ -112,7 +112,7 @@ enum AllocationBuiltins {
     let s = try args.sae("sae")
     var usage = SignUsage(width: s.model.width)
     let share = try args.double("minorityShare")
-    try DarkMatterBuiltins.attributing("on") { try usage.record(try s.model.encode(try args.matrix("on"))) }
+    try attributing("on") { try usage.record(try s.model.encode(try args.matrix("on"))) }
     return .record(Record("SignUsage", [
       ("bothSigns", .double(usage.bothSignsFraction(minorityShare: share))),
       ("positive", DarkMatterBuiltins.ints(usage.positive)), ("negative", DarkMatterBuiltins.ints(usage.negative)),
@@ -126,7 +126,7 @@ enum AllocationBuiltins {
   ], returns: .record("L0Distribution"),
     doc: "The number of active latents of each token under the SAE's inference rule (it varies under Feature and Mutual Choice)."
   ) { args, _ in
-    let codes = try DarkMatterBuiltins.attributing("on") { try args.sae("sae").model.encode(try args.matrix("on")) }
+    let codes = try attributing("on") { try args.sae("sae").model.encode(try args.matrix("on")) }
     let l0 = L0Distribution(codes)
     return .record(Record("L0Distribution", [
       ("perToken", DarkMatterBuiltins.ints(l0.perToken)), ("counts", DarkMatterBuiltins.ints(l0.counts)),
@@ -139,7 +139,7 @@ enum AllocationBuiltins {
     .labeled("head", .double, default: .value(.double(0.5)), "share of the densest ranks the law is fitted to"),
   ], returns: .record("ZipfFit"), doc: "The density-rank curve and a Zipf law fitted to its head (Ayonrinde 2024, Fig. 2).") { args, _ in
     let frequency = try args.doubles("frequency")
-    let fit = try DarkMatterBuiltins.attributing("frequency") { try ZipfFit(densities: frequency, headShare: try args.double("head")) }
+    let fit = try attributing("frequency") { try ZipfFit(densities: frequency, headShare: try args.double("head")) }
     let curve = DensityRank.curve(frequency)
     return .record(Record("ZipfFit", [
       ("exponent", .double(fit.exponent)), ("scale", .double(fit.scale)), ("r2", .double(fit.r2)),
@@ -153,7 +153,7 @@ enum AllocationBuiltins {
     .positional("a", .array(.double), "one series"),
     .positional("b", .array(.double), "another, of the same length"),
   ], returns: .double, doc: "Spearman's rank correlation (tied values share their mean rank; 0 when a series is constant).") { args, _ in
-    .double(try DarkMatterBuiltins.attributing("b") { try RankCorrelation.spearman(try args.doubles("a"), try args.doubles("b")) })
+    .double(try attributing("b") { try RankCorrelation.spearman(try args.doubles("a"), try args.doubles("b")) })
   }
 
   static let withInference = Builtin("withInference", [
@@ -164,7 +164,7 @@ enum AllocationBuiltins {
     guard let rule = ChoiceInference(rawValue: text) else {
       throw RuntimeError("rule must be \"threshold\" or \"batch\", got \"\(text)\"", argument: "rule")
     }
-    let model = try DarkMatterBuiltins.attributing(nil) { try s.model.choosingInference(rule) }
+    let model = try attributing(nil) { try s.model.choosingInference(rule) }
     return .sae(TrainedSAE(model: model, activation: model.activation.kind, history: s.history, config: s.config, seconds: s.seconds))
   }
 }

@@ -117,15 +117,6 @@ enum DarkMatterBuiltins {
     return a
   }
 
-  /// Runs `body`, turning SAEKit errors into runtime errors at `argument`.
-  static func attributing<T>(_ argument: String?, _ body: () throws -> T) throws -> T {
-    do {
-      return try body()
-    } catch let e as SAEKitError {
-      throw RuntimeError(e.description, argument: argument)
-    }
-  }
-
   static func doubles(_ values: [Double]) -> Value { .array(values.map(Value.double)) }
   static func ints(_ values: [Int]) -> Value { .array(values.map(Value.int)) }
 

@@ -132,15 +132,6 @@ enum ITDABuiltins {
     return x
   }
 
-  /// Runs `body`, turning SAEKit errors into runtime errors at `argument`.
-  static func attributing<T>(_ argument: String?, _ body: () throws -> T) throws -> T {
-    do {
-      return try body()
-    } catch let e as SAEKitError {
-      throw RuntimeError(e.description, argument: argument)
-    }
-  }
-
   /// Seconds since `start` (a `DispatchTime` uptime in nanoseconds).
   static func seconds(since start: UInt64) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

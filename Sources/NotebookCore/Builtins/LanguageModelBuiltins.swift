@@ -227,7 +227,7 @@ enum LanguageModelBuiltins {
     }
     let corpus = try ModelBuiltins.corpus(args, context)
     do {
-      let set = try DarkMatterBuiltins.attributing("maxLength") {
+      let set = try attributing("maxLength") {
         try ModelActivations.gradients(
           model: model, layer: layer, corpus: corpus, tokens: try args.positiveInt("tokens"), maxLength: try args.int("maxLength"),
           progress: { context.progress?("gradients layer \(layer)", $0) }, shouldStop: { context.isPastDeadline })
@@ -282,7 +282,7 @@ enum LanguageModelBuiltins {
       patched += e.map { $0 != model.config.endOfText } + [Bool](repeating: false, count: padding)
     }
     let sae = s.model
-    let result = try DarkMatterBuiltins.attributing("on") {
+    let result = try attributing("on") {
       try TinyLMSplice.evaluate(model: model, layer: source.layer, tokens: ids, targets: targets, length: length,
                                 patched: patched, reconstruct: { try sae.reconstruct($0) })
     }

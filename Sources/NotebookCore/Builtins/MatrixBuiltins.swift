@@ -23,7 +23,7 @@ enum MatrixBuiltins {
       r.addMethod(Builtin(name, [.labeled("axis", .int, axisDoc)], returns: .array(.double), doc: doc) { args, _ in
         let m = try receiver(args)
         let axis = try args.int("axis")
-        let values = try DarkMatterBuiltins.attributing("axis") { try reduce(m, axis) }
+        let values = try attributing("axis") { try reduce(m, axis) }
         return DarkMatterBuiltins.doubles(values)
       }, on: .matrix)
     }
@@ -31,10 +31,10 @@ enum MatrixBuiltins {
                         returns: .matrix, doc: "The rows at the indices, in that order, as a new matrix.") { args, _ in
       let m = try receiver(args)
       if case .range? = args.values["indices"], let range = args.values["indices"]?.integerRange {
-        return .matrix(try DarkMatterBuiltins.attributing("indices") { try m.rows(in: range) })
+        return .matrix(try attributing("indices") { try m.rows(in: range) })
       }
       let indices = try ints(args, "indices")
-      return .matrix(try DarkMatterBuiltins.attributing("indices") { try m.rows(at: indices) })
+      return .matrix(try attributing("indices") { try m.rows(at: indices) })
     }, on: .matrix)
     // Not `rows(where:)`: the registry would find it under its label, but the generated
     // reference orders methods by name only, so two `rows` would swap places from run to run.
@@ -45,13 +45,13 @@ enum MatrixBuiltins {
         guard case .bool(let b) = item else { throw RuntimeError("'where' must contain Bools, found \(item.type)", argument: "where") }
         return b
       }
-      return .matrix(try DarkMatterBuiltins.attributing("where") { try m.rows(where: mask) })
+      return .matrix(try attributing("where") { try m.rows(where: mask) })
     }, on: .matrix)
     r.addMethod(Builtin("columns", [.positional("indices", .array(.int), "column indices (repeats allowed) or a range")],
                         returns: .matrix, doc: "The columns at the indices, in that order, as a new matrix.") { args, _ in
       let m = try receiver(args)
       let indices = try ints(args, "indices")
-      return .matrix(try DarkMatterBuiltins.attributing("indices") { try m.columns(at: indices) })
+      return .matrix(try attributing("indices") { try m.columns(at: indices) })
     }, on: .matrix)
   }
 
@@ -70,7 +70,7 @@ enum MatrixBuiltins {
     if let first = rows.first, let k = rows.firstIndex(where: { $0.count != first.count }) {
       throw RuntimeError("the rows differ in length: row 0 has \(first.count) elements, row \(k) has \(rows[k].count)", argument: "rows")
     }
-    return .matrix(try DarkMatterBuiltins.attributing("rows") { try Matrix(rows) })
+    return .matrix(try attributing("rows") { try Matrix(rows) })
   }
 
   static let matmul = Builtin("matmul", [
@@ -83,7 +83,7 @@ enum MatrixBuiltins {
         "cannot multiply a \(a.shape) matrix by a \(b.shape) matrix: a has \(a.cols) columns but b has \(b.rows) rows",
         argument: "b")
     }
-    return .matrix(try DarkMatterBuiltins.attributing("b") { try a.matmul(b) })
+    return .matrix(try attributing("b") { try a.matmul(b) })
   }
 
   static let transpose = Builtin("transpose", [.positional("m", .matrix, "a matrix, (rows × cols)")], returns: .matrix,
@@ -106,7 +106,7 @@ enum MatrixBuiltins {
     let m = try args.matrix("m")
     let path = try args.string("to")
     guard !path.isEmpty else { throw RuntimeError("'to' is empty: name the .npy file to write", argument: "to") }
-    try DarkMatterBuiltins.attributing("to") { try NPY.write(m, to: context.resolve(path)) }
+    try attributing("to") { try NPY.write(m, to: context.resolve(path)) }
     return .void
   }.writing(.file("to"))
 
@@ -119,7 +119,7 @@ enum MatrixBuiltins {
     guard case .activations(let a) = try args.value("acts") else { throw RuntimeError("'acts' must be Activations", argument: "acts") }
     let path = try args.string("to")
     guard !path.isEmpty else { throw RuntimeError("'to' is empty: name the folder to write", argument: "to") }
-    try DarkMatterBuiltins.attributing("to") {
+    try attributing("to") {
       try ActivationExport.write(a.set, model: a.model.brief, layer: a.layer, corpus: a.corpus, maxLength: a.request.maxLength,
                                  tokenStrings: a.set.tokenIds.map { a.vocabulary.token($0) }, to: context.resolve(path))
     }

@@ -10,7 +10,7 @@ enum RankingBuiltins {
     ], returns: .array(.int),
       doc: "The indices that sort the values, ascending (or descending); stable: equal values keep their order.") { args, _ in
       let values = try args.doubles("values"), descending = try args.bool("descending")
-      return DarkMatterBuiltins.ints(try DarkMatterBuiltins.attributing("values") { try Ranking.argsort(values, descending: descending) })
+      return DarkMatterBuiltins.ints(try attributing("values") { try Ranking.argsort(values, descending: descending) })
     })
     let extremes: [(String, String, @Sendable ([Double]) throws -> Int)] = [
       ("argmax", "The index of the largest value (the first when several are equal); an error when empty.", Ranking.argmax),
@@ -19,7 +19,7 @@ enum RankingBuiltins {
     for (name, doc, find) in extremes {
       r.add(Builtin(name, [.positional("values", .array(.double), "numbers (no NaN), at least one")], returns: .int, doc: doc) { args, _ in
         let values = try args.doubles("values")
-        return .int(try DarkMatterBuiltins.attributing("values") { try find(values) })
+        return .int(try attributing("values") { try find(values) })
       })
     }
   }

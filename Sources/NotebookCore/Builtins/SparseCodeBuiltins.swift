@@ -24,7 +24,7 @@ enum SparseCodeBuiltins {
     guard x.cols == s.model.dimension else {
       throw RuntimeError("'x' has \(x.cols) columns but the SAE's input dimension is \(s.model.dimension)", argument: "x")
     }
-    let sparse = try DarkMatterBuiltins.attributing("x") { try s.model.encode(x) }
+    let sparse = try attributing("x") { try s.model.encode(x) }
     return .record(Record("SparseCodes", [("l0", .double(sparse.meanL0)), ("dense", .matrix(sparse.dense()))]))
   }
 

@@ -113,21 +113,21 @@ enum StatsBuiltins {
 
   static let sd = Builtin("stats.sd", [.positional("values", .array(.double), "numbers (at least one)")], returns: .double,
                           doc: "Sample standard deviation, √(Σ(v − mean)² / (n − 1)); 0 for one value.") { args, _ in
-    .double(try DarkMatterBuiltins.attributing("values") { try SampleStatistics(try values(args)).standardDeviation })
+    .double(try attributing("values") { try SampleStatistics(try values(args)).standardDeviation })
   }
 
   static let spread = Builtin("stats.spread", [
     .positional("values", .array(.double), "numbers, e.g. one result over seeds"),
     digitsParameter,
   ], returns: .record("Spread"), doc: "Mean, standard deviation, range and a 95% bootstrap interval of the mean of some values.") { args, _ in
-    try DarkMatterBuiltins.attributing("values") { try record(try values(args), digits: try digits(args)) }
+    try attributing("values") { try record(try values(args), digits: try digits(args)) }
   }
 
   static let summary = Builtin("stats.summary", [
     .positional("values", .array(.double), "numbers, e.g. one result over seeds"),
     digitsParameter,
   ], returns: .string, doc: "\"mean ± sd\" of some values (just the value when there is one), e.g. for a table cell.") { args, _ in
-    .string(text(try DarkMatterBuiltins.attributing("values") { try SampleStatistics(try values(args)) }, digits: try digits(args)))
+    .string(text(try attributing("values") { try SampleStatistics(try values(args)) }, digits: try digits(args)))
   }
 
   static let columns = Builtin("stats.columns", [rowsParameter, digitsParameter], returns: .array(.record("Spread")),

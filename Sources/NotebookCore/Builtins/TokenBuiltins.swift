@@ -131,7 +131,7 @@ enum TokenBuiltins {
     guard period >= 2 else {
       throw RuntimeError("heldOutEvery must be at least 2 (one text in every heldOutEvery is held out), got \(period)", argument: "heldOutEvery")
     }
-    let split = try DarkMatterBuiltins.attributing("heldOutEvery") { try TextInterleavedSplit(period: period) }
+    let split = try attributing("heldOutEvery") { try TextInterleavedSplit(period: period) }
     let sides = try split.rows(documents: a.set.documents, tokenIds: a.set.tokenIds, excluding: try excluded(args, a))
     guard !sides.training.isEmpty else { throw RuntimeError("no ordinary tokens in the training texts", argument: "acts") }
     guard !sides.fit.isEmpty && !sides.test.isEmpty else {

@@ -63,7 +63,7 @@ extension DiffHTMLRenderer {
           do {
             let svg = try gnuplot.render(view.spec, idPrefix: "\(idPrefix)\(i)-")
             panels += ReportHTMLRenderer.figureHTML(
-              svg: svg, id: nil, alt: "figure \(figure.name): \(view.caption)", caption: view.caption)
+              svg: svg, id: nil, alt: "figure \(figure.name): \(view.caption)", captionHTML: esc(view.caption))
           } catch {
             let reason = (error as? FigureError)?.message ?? "\(error)"
             panels += "<p class=\"cell-note\">\(esc(view.caption)) could not be drawn: \(esc(reason))</p>\n"

@@ -15,7 +15,7 @@ extension CellOptions {
       }
       guard CellOptions.knownKeys.contains(line.key) else {
         var notes: [String] = []
-        if let near = closest(to: line.key, in: CellOptions.knownKeys) { notes.append("did you mean '\(near)'?") }
+        if let near = Suggestions.closest(line.key, among: CellOptions.knownKeys) { notes.append("did you mean '\(near)'?") }
         notes.append("known options: " + CellOptions.knownKeys.joined(separator: ", "))
         diagnostics.append(.error("unknown cell option '\(line.key)'", at: line.keyRange, notes: notes))
         continue
@@ -48,6 +48,8 @@ extension CellOptions {
       label = value
     case "caption":
       caption = value
+    case "tbl-cap":
+      tableCaption = value
     case "fig-cap":
       guard let captions = Self.captionList(value) else {
         return "invalid value '\(value)' for 'fig-cap': expected a list of texts such as [\"Loss\", \"L0\"] or one text"
@@ -95,26 +97,4 @@ extension CellOptions {
     }
     return texts.count == items.count ? texts : nil
   }
-}
-
-/// The candidate closest to `word` by edit distance, when close enough to be a
-/// likely typo (at most 2 edits, and fewer than the word's length).
-private func closest(to word: String, in candidates: [String]) -> String? {
-  let scored = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= min(2, word.count - 1) }
-  return scored.min { $0.1 < $1.1 }?.0
-}
-
-/// Levenshtein distance: the fewest insertions, deletions and substitutions
-/// turning `a` into `b`.
-private func editDistance(_ a: String, _ b: String) -> Int {
-  let a = Array(a), b = Array(b)
-  var previous = Array(0...b.count)
-  for i in 1...max(1, a.count) where !a.isEmpty {
-    var current = [i] + Array(repeating: 0, count: b.count)
-    for j in stride(from: 1, through: b.count, by: 1) {
-      current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.count]
 }

@@ -12,6 +12,8 @@ public struct CellOptions: Hashable, Sendable {
   public var expectError: Bool
   public var timeout: Double?
   public var cache: Bool?
+  /// `tbl-cap`: the caption above the cell's first table (numbered when the label is `tbl-…`).
+  public var tableCaption: String?
   /// `fig-cap`: one caption per figure, in the order the cell draws them.
   public var figureCaptions: [String]?
   /// `fig-width` / `fig-height`: the size of the cell's figures in SVG pixels.
@@ -49,11 +51,13 @@ public struct CellOptions: Hashable, Sendable {
   /// Every cell option, in the order the README lists them.
   public static let catalog: [Documentation] = [
     .init(key: "label", value: "letters, digits, `_`, `-`; unique", defaultValue: "`cell-<n>`",
-          meaning: "the cell's name in the report, the record, `notebook diff` and figure file names"),
+          meaning: "the cell's name in the report, the record, `notebook diff` and figure file names; `fig-…` numbers the cell's figures and `tbl-…` its table, for `@fig-…`/`@tbl-…` references in prose"),
     .init(key: "caption", value: "text (quotes optional)", defaultValue: "none",
           meaning: "shown once, under the cell's first figure (or after its outputs when it draws none)"),
     .init(key: "fig-cap", value: "a list `[\"first\", \"second\"]` or one text", defaultValue: "none",
           meaning: "one caption per figure, in the order the cell draws them (the first replaces `caption` there)"),
+    .init(key: "tbl-cap", value: "text (quotes optional)", defaultValue: "none",
+          meaning: "the caption above the cell's first table; a cell labelled `tbl-…` numbers it (\"Table 2: …\") for `@tbl-…` references"),
     .init(key: "fig-width", value: "pixels, \(FigureSpec.Size.allowedSides.lowerBound)–\(FigureSpec.Size.allowedSides.upperBound)", defaultValue: "\(FigureSpec.Size.standard.width)",
           meaning: "the width of the cell's figures"),
     .init(key: "fig-height", value: "pixels, \(FigureSpec.Size.allowedSides.lowerBound)–\(FigureSpec.Size.allowedSides.upperBound)", defaultValue: "\(FigureSpec.Size.standard.height)",

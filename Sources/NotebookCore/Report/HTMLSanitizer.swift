@@ -40,6 +40,9 @@ enum HTMLSanitizer {
     return String(out)
   }
 
+  /// Whether a link target is relative, a fragment, or `http:`, `https:`, `mailto:`.
+  static func isSafeURL(_ url: String) -> Bool { Tag.isSafeURL(url) }
+
   /// `&name;`, `&#123;` or `&#x1F;` at `i`.
   private static func isEntity(_ s: [Unicode.Scalar], at i: Int) -> Bool {
     func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }

@@ -19,14 +19,121 @@ final class ProseRenderer {
 
   private(set) var headings: [Heading] = []
   private let slugger: AnchorSlugger
+  let context: ProseContext
+  /// Fenced divs opened and not yet closed (a callout may hold cells: it closes in a later block).
+  private var openDivs = 0
+  /// Footnotes whose first reference has been written (it carries the back-link's anchor).
+  var footnotesReferenced: Set<Int> = []
+  /// The fragments of the Markdown being rendered, by placeholder number.
+  private var fragments: [ProseFragment] = []
 
-  init(slugger: AnchorSlugger) { self.slugger = slugger }
+  init(slugger: AnchorSlugger, context: ProseContext = ProseContext()) {
+    self.slugger = slugger
+    self.context = context
+  }
 
+  /// A prose block as HTML: its Markdown in `<div class="prose">` blocks, between the fenced
+  /// divs it opens or closes (a callout opened here may close in a later block, after cells),
+  /// its alerts and its table captions.
   func render(_ markdown: String) -> String {
+    var html = ""
+    func prose(_ inner: String) -> String {
+      var inner = inner
+      while inner.hasSuffix("\n") { inner.removeLast() }
+      return "<div class=\"prose\">\n" + inner + "\n</div>\n"
+    }
+    for segment in ProseStructure.split(markdown, firstLine: 1) {
+      switch segment {
+      case .markdown(let text):
+        html += prose(markdownHTML(text.text))
+      case .divOpen(let div, _):
+        openDivs += 1
+        html += div.callout.map { calloutOpening($0, title: div.title) } ?? "<div class=\"fenced-div\">\n"
+      case .divClose:
+        guard openDivs > 0 else { continue }
+        openDivs -= 1
+        html += "</div>\n"
+      case .alert(let kind?, _, let title, let text, _):
+        html += calloutOpening(kind, title: title) + prose(markdownHTML(text.text)) + "</div>\n"
+      case .alert(nil, let type, let title, let text, _):
+        let quoted = markdownHTML("[!\(type)]" + (title.map { " " + $0 } ?? "") + "\n\n" + text.text)
+        html += prose("<blockquote>\n" + quoted + "</blockquote>")
+      case .footnoteDefinition:
+        continue
+      case .tableCaption(let caption, let label, _):
+        html += prose(Self.tableCaptionHTML(label.flatMap { context.tables[$0] }, id: label, captionHTML: inlineHTML(caption)))
+      }
+    }
+    return html
+  }
+
+  /// The `</div>`s of fenced divs the document never closed.
+  func closingOpenDivs() -> String {
+    defer { openDivs = 0 }
+    return String(repeating: "</div>\n", count: openDivs)
+  }
+
+  /// Inline Markdown (a caption) as HTML, without a paragraph around it.
+  func inlineHTML(_ markdown: String) -> String {
+    var html = markdownHTML(markdown)
+    while html.hasSuffix("\n") { html.removeLast() }
+    if html.hasPrefix("<p>") && html.hasSuffix("</p>") && html.components(separatedBy: "<p>").count == 2 {
+      html = String(html.dropFirst(3).dropLast(4))
+    }
+    return html
+  }
+
+  /// `<p class="table-caption">Table 2: …</p>` (the number when the table has one).
+  static func tableCaptionHTML(_ number: Int?, id: String?, captionHTML: String) -> String {
+    var out = "<p class=\"table-caption\"" + (number != nil ? id.map { " id=\"\(HTMLText.escape($0))\"" } ?? "" : "") + ">"
+    if let number { out += "<span class=\"table-number\">Table \(number)</span>" + (captionHTML.isEmpty ? "" : ": ") }
+    return out + captionHTML + "</p>\n"
+  }
+
+  private func calloutOpening(_ kind: CalloutKind, title: String?) -> String {
+    "<div class=\"callout callout-\(kind.rawValue)\" role=\"note\">\n<p class=\"callout-title\">"
+      + (title.map { inlineHTML($0) } ?? kind.title) + "</p>\n"
+  }
+
+  /// Markdown → HTML with Ink, safely: the constructs Ink does not know (math, citations,
+  /// cross-references, footnotes, images) become placeholders first and their HTML is put back
+  /// after the sanitiser.
+  func markdownHTML(_ markdown: String) -> String {
+    // The placeholders' characters cannot come from the notebook.
+    let s = markdown.unicodeScalars.map { $0 == "\u{E000}" || $0 == "\u{E001}" ? "\u{FFFD}" : $0 }
+    let markdown = String(String.UnicodeScalarView(s))
+    var text = String.UnicodeScalarView()
+    let saved = fragments
+    fragments = []
+    defer { fragments = saved }
+    var cursor = 0
+    for token in ProseInlineScanner.scan(markdown) {
+      text.append(contentsOf: s[cursor..<token.range.lowerBound])
+      text.append(contentsOf: ProseFragment.placeholder(fragments.count).unicodeScalars)
+      fragments.append(fragment(token))
+      cursor = token.range.upperBound
+    }
+    text.append(contentsOf: s[cursor...])
     var parser = MarkdownParser()
     parser.addModifier(Modifier(target: .html) { input in HTMLText.escape(String(input.markdown)) })
     parser.addModifier(Modifier(target: .headings) { [self] input in anchoredHeading(input.html) })
-    return HTMLSanitizer.sanitize(parser.html(from: Self.neutralizingRawHTML(Self.joiningCodeSpanLines(markdown))))
+    let html = HTMLSanitizer.sanitize(
+      parser.html(from: Self.neutralizingRawHTML(Self.joiningCodeSpanLines(String(text)))))
+    return ProseFragment.substitute(in: Self.withTaskBoxes(html), fragments)
+  }
+
+  /// `<li>[ ] …` and `<li>[x] …` as disabled check boxes.
+  static func withTaskBoxes(_ html: String) -> String {
+    guard html.contains("<li>[") else { return html }
+    return html
+      .replacingOccurrences(of: "<li>[ ] ", with: "<li class=\"task\"><input type=\"checkbox\" disabled> ")
+      .replacingOccurrences(of: "<li>[x] ", with: "<li class=\"task\"><input type=\"checkbox\" checked disabled> ")
+      .replacingOccurrences(of: "<li>[X] ", with: "<li class=\"task\"><input type=\"checkbox\" checked disabled> ")
+  }
+
+  /// Records a heading the renderer writes itself (for the table of contents).
+  func addHeading(level: Int, text: String, id: String) {
+    headings.append(Heading(level: level, text: text, id: id))
   }
 
   /// `<hN>body</hN>` → `<hN id="slug">body</hN>`, recording the heading.
@@ -36,7 +143,7 @@ final class ProseRenderer {
       scalars[3] == ">"
     else { return html }
     let body = String(String.UnicodeScalarView(scalars[4..<(scalars.count - 5)]))
-    let text = HTMLText.trimmed(HTMLText.decodeEntities(HTMLText.strippingTags(body)))
+    let text = HTMLText.trimmed(ProseFragment.plainText(HTMLText.decodeEntities(HTMLText.strippingTags(body)), fragments))
     let id = slugger.slug(for: text)
     headings.append(Heading(level: level, text: text, id: id))
     return "<h\(level) id=\"\(id)\">\(body)</h\(level)>"

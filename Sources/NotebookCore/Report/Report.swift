@@ -21,6 +21,8 @@ public struct Report: Hashable, Sendable {
   /// Whether run times (`duration_s`, the duration spans) are part of the report. Off, two
   /// renders of the same results are byte-identical (`notebook render --no-timings`).
   public var showsTimings = true
+  /// The numbers, footnotes, citations and images the prose refers to.
+  public var prose = ProseContext()
   /// Why the render did not reach its end (nil when it did): the report then holds the cells
   /// that ran. Written before each cell runs, so a render killed mid-cell leaves one too.
   public var incomplete: String?
@@ -108,6 +110,8 @@ public struct ReportCell: Hashable, Sendable {
   /// Whether the source is shown folded (`code-fold`).
   public var codeFold = false
   public var caption: String?
+  /// `tbl-cap`: the caption above the first table.
+  public var tableCaption: String?
   public var status: Status
   public var outputs: [ReportOutput]
   /// The rendered diagnostic text (`file:line:col: error: ...` with caret).
@@ -140,6 +144,7 @@ public struct ReportCell: Hashable, Sendable {
       index: cell.index, label: cell.label, source: cell.source, echo: cell.options.echo,
       caption: cell.options.caption, status: status)
     codeFold = cell.options.codeFold
+    tableCaption = cell.options.tableCaption
   }
 }
 

@@ -13,20 +13,24 @@ public struct ReportHTMLRenderer: Sendable {
     let slugger = AnchorSlugger()
     for cell in report.cells { slugger.reserve(Self.anchor(of: cell)) }
     slugger.reserve("contents")
-    let prose = ProseRenderer(slugger: slugger)
+    for anchor in report.prose.reservedAnchors { slugger.reserve(anchor) }
+    let prose = ProseRenderer(slugger: slugger, context: report.prose)
     var body = ""
     for (position, block) in report.blocks.enumerated() {
       switch block {
       case .prose(let markdown):
         let text = position == 0 ? Self.withoutRepeatedTitle(markdown, title: report.title) : markdown
-        body += "<div class=\"prose\">\n" + prose.render(text) + "\n</div>\n"
+        body += prose.render(text)
       case .code(let language, let text):
         let tag = language.isEmpty ? "<pre class=\"code\">" : "<pre class=\"code\" data-language=\"\(esc(language))\">"
         body += tag + Self.preContent(esc(text)) + "</pre>\n"
       case .cell(let index):
-        if report.cells.indices.contains(index) { body += cellHTML(report.cells[index], timings: report.showsTimings, stoppedEarly: report.incomplete != nil) }
+        if report.cells.indices.contains(index) {
+          body += cellHTML(report.cells[index], prose: prose, timings: report.showsTimings, stoppedEarly: report.incomplete != nil)
+        }
       }
     }
+    body += prose.closingOpenDivs() + prose.footnotesHTML() + prose.referencesHTML()
     var html = ReportStyle.pageHead(title: report.title, generator: "notebook \(report.toolVersion)")
     html += titleBlock(report)
     html += tableOfContents(prose.headings)
@@ -90,7 +94,7 @@ public struct ReportHTMLRenderer: Sendable {
 
   // MARK: - Cells
 
-  private func cellHTML(_ cell: ReportCell, timings: Bool, stoppedEarly: Bool) -> String {
+  private func cellHTML(_ cell: ReportCell, prose: ProseRenderer, timings: Bool, stoppedEarly: Bool) -> String {
     let id = Self.anchor(of: cell)
     let status = cell.status.rawValue.replacingOccurrences(of: "_", with: "-")
     var out = "<section class=\"cell status-\(status)\" id=\"\(esc(id))\">\n"
@@ -104,21 +108,43 @@ public struct ReportHTMLRenderer: Sendable {
     }
     var outputs = ""
     var captionShown = false
+    let figureCount = cell.outputs.filter { if case .figure = $0 { true } else { false } }.count
+    var figurePosition = 0
+    let figureNumber = cell.label.flatMap { prose.context.figures[$0] }
+    var tableCaption: (number: Int?, id: String?, html: String)?
+    if let label = cell.label, let number = prose.context.tables[label] {
+      tableCaption = (number, label, (cell.tableCaption ?? cell.caption).map { prose.inlineHTML($0) } ?? "")
+    } else if let caption = cell.tableCaption {
+      tableCaption = (nil, nil, prose.inlineHTML(caption))
+    }
+    let captionIsTables = tableCaption != nil && cell.tableCaption == nil
     for output in cell.outputs {
       switch output {
       case .text(let text):
         outputs += "<pre class=\"output-text\">" + Self.preContent(HTMLText.escapeContent(text)) + "</pre>\n"
       case .value(let display, _):
+        if case .table = display, let caption = tableCaption {
+          outputs += ProseRenderer.tableCaptionHTML(caption.number, id: caption.id, captionHTML: caption.html)
+          tableCaption = nil
+        }
         outputs += Self.displayHTML(display)
       case .figure(let figure):
+        figurePosition += 1
         let caption = figure.caption
         captionShown = captionShown || caption != nil
-        outputs += Self.figureHTML(
-          svg: figure.svg, id: "figure-" + figure.name, alt: caption ?? figure.name, caption: caption)
+        var id = "figure-" + figure.name
+        var captionHTML = caption.map { prose.inlineHTML($0) }
+        if let figureNumber, let label = cell.label {
+          let name = figureCount == 1
+            ? "Figure \(figureNumber)" : "Figure \(figureNumber)(\(ProseContext.letter(figurePosition)))"
+          captionHTML = "<span class=\"figure-number\">\(name)</span>" + (captionHTML.map { ": " + $0 } ?? "")
+          id = figurePosition == 1 ? label : "\(label)-\(figurePosition)"
+        }
+        outputs += Self.figureHTML(svg: figure.svg, id: id, alt: caption ?? figure.name, captionHTML: captionHTML)
       }
     }
-    if let caption = cell.caption, !captionShown {
-      outputs += "<p class=\"cell-caption\">\(esc(caption))</p>\n"
+    if let caption = cell.caption, !captionShown, !captionIsTables || tableCaption != nil {
+      outputs += "<p class=\"cell-caption\">\(prose.inlineHTML(caption))</p>\n"
     }
     if !outputs.isEmpty { out += "<div class=\"outputs\">\n" + outputs + "</div>\n" }
     switch cell.status {
@@ -195,18 +221,18 @@ public struct ReportHTMLRenderer: Sendable {
     return out + "</tbody>\n</table></div>\n"
   }
 
-  /// A figure with an optional caption: the SVG inlined in the page (its text can be searched,
-  /// selected and read by screen readers; its ids carry the figure's prefix, so several figures
-  /// share a page), labelled with `alt`.
+  /// A figure with an optional caption (HTML, escaped by the caller): the SVG inlined in the
+  /// page (its text can be searched, selected and read by screen readers; its ids carry the
+  /// figure's prefix, so several figures share a page), labelled with `alt`.
   static func figureHTML(
-    svg: String, id: String?, alt: String, caption: String?, cssClass: String = "output-figure"
+    svg: String, id: String?, alt: String, captionHTML: String?, cssClass: String = "output-figure"
   ) -> String {
     var out = "<figure class=\"\(cssClass)\"" + (id.map { " id=\"\(HTMLText.escape($0))\"" } ?? "") + ">\n"
     if let open = svg.range(of: "<svg") {
       out += "<svg role=\"img\" aria-label=\"\(HTMLText.escape(alt))\"" + svg[open.upperBound...]
       if !out.hasSuffix("\n") { out += "\n" }
     }
-    if let caption { out += "<figcaption>\(HTMLText.escape(caption))</figcaption>" }
+    if let captionHTML { out += "<figcaption>\(captionHTML)</figcaption>" }
     return out + "</figure>\n"
   }
 

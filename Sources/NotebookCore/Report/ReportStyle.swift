@@ -89,6 +89,31 @@ public enum ReportStyle {
     .diagnostic-expected { border-color: var(--amber); background: var(--amber-bg); }
     .diagnostic-expected .diagnostic-title, .diagnostic-expected pre { color: var(--amber); }
     .cell-note { font-size: 0.9rem; color: var(--muted); font-style: italic; }
+    th[align="right"], td[align="right"] { text-align: right; }
+    th[align="center"], td[align="center"] { text-align: center; }
+    math { font-size: 1.05em; font-family: math, "STIX Two Math", "Latin Modern Math", "DejaVu Math TeX Gyre"; }
+    math[display="block"] { overflow-x: auto; overflow-y: hidden; }
+    .equation { display: flex; align-items: center; gap: 1rem; margin: 0.8rem 0; }
+    .equation > math { flex: 1; }
+    .equation-number { color: var(--muted); }
+    .callout { border: 1px solid var(--line); border-left: 4px solid var(--callout); border-radius: 6px;
+      padding: 0.1rem 1rem; margin: 1rem 0; --callout: var(--accent); }
+    .callout-title { font-weight: 600; color: var(--callout); margin: 0.6rem 0 0.2rem; }
+    .callout-tip { --callout: #1a7f37; } .callout-important { --callout: #8250df; }
+    .callout-warning { --callout: var(--amber); } .callout-caution { --callout: var(--red); }
+    .callout .prose > :first-child { margin-top: 0.2rem; }
+    li.task { list-style: none; margin-left: -1.3rem; }
+    li.task input { margin: 0 0.35rem 0 0; }
+    .table-caption, .figure-number, .table-number { color: var(--muted); }
+    .table-caption { font-size: 0.9rem; margin: 0.75rem 0 0.3rem; }
+    .figure-number, .table-number { font-weight: 600; }
+    .prose-figure img, .prose img { max-width: 100%; height: auto; }
+    .xref-missing, .citation-missing, .math-error, .missing-image { color: var(--red); }
+    .footnote-ref { line-height: 0; }
+    .footnotes { font-size: 0.9rem; margin-top: 2.5rem; }
+    .footnotes hr { border: 0; border-top: 1px solid var(--line); }
+    .footnote-back { text-decoration: none; }
+    .reference { padding-left: 1.5rem; text-indent: -1.5rem; margin: 0.4rem 0; }
     @media (max-width: 600px) {
       main { padding: 1rem 0.75rem 3rem; }
       .title-block .title { font-size: 1.5rem; }
@@ -107,6 +132,7 @@ public enum ReportStyle {
         --red: #ff7b72; --red-bg: #2d1214; --amber: #e3b341; --amber-bg: #272115; }
       .kw { color: #ff7b72; } .str { color: #a5d6ff; } .num { color: #79c0ff; } .com { color: #8b949e; }
       .cell.status-not-run, .cell.status-skipped { border-left-color: var(--line); }
+      .callout-tip { --callout: #3fb950; } .callout-important { --callout: #a371f7; }
     }
     @media print {
       @page { margin: 1.5cm; }
@@ -118,7 +144,7 @@ public enum ReportStyle {
       pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
       .table-wrap { overflow: visible; }
       h1, h2, h3, h4, .cell-header { break-after: avoid; }
-      figure, tr, .diagnostic { break-inside: avoid; }
+      figure, tr, .diagnostic, .callout, .equation { break-inside: avoid; }
       figure svg { max-height: 10cm; width: auto; max-width: 100%; }
       a { color: inherit; text-decoration: none; }
       .prose a[href^="http"]::after { content: " (" attr(href) ")"; font-size: 0.85em; overflow-wrap: anywhere; }

@@ -41,6 +41,8 @@ struct CellKeys {
     var parts = [
       Self.version, "tool=\(NotebookCore.version)", "gnuplot=\(gnuplotVersion ?? "none")",
       "seed=\(session.notebook.frontMatter.seed ?? 0)", "source=\(cell.source)",
+      // The cell's name names its figures (and their files): a renamed cell draws them again.
+      "name=\(cell.stableName)",
     ]
     // The stored SVGs are drawn at the cell's figure size (absent when unset: older keys stay valid).
     if cell.options.figureWidth != nil || cell.options.figureHeight != nil {

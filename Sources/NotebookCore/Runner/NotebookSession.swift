@@ -22,6 +22,8 @@ public struct NotebookSession: Sendable {
   public let globals: GlobalLayout
   /// The notebook's project, caches and default report folders.
   public let locations: ProjectLocations
+  /// What the prose refers to: figure, table and equation numbers, footnotes, citations, images.
+  public let prose: ProseContext
 
   /// Problems that make the notebook fail: everything except the errors of
   /// cells marked `//| error: true`.
@@ -86,12 +88,14 @@ public struct NotebookSession: Sendable {
       if !found.isEmpty && cell.options.expectError { checker.declareUnknown(program) }
     }
     for cell in notebook.cells { all += perCell[cell.index] ?? [] }
+    let locations = ProjectLocations(notebookFolder: (path as NSString).deletingLastPathComponent)
+    let (prose, proseDiagnostics) = ProseAnalysis.analyse(notebook, locations: locations)
+    all += proseDiagnostics
     all.sort { ($0.range.start, $0.message) < ($1.range.start, $1.message) }
     return NotebookSession(
       notebook: notebook, programs: programs, diagnostics: all, cellDiagnostics: perCell, parameters: parameters,
       warnings: warnings.sorted { ($0.range.start, $0.message) < ($1.range.start, $1.message) },
-      compiled: compiled, globals: globals,
-      locations: ProjectLocations(notebookFolder: (path as NSString).deletingLastPathComponent))
+      compiled: compiled, globals: globals, locations: locations, prose: prose)
   }
 
   static func resolveParameters(

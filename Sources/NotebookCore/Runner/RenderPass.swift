@@ -312,6 +312,7 @@ final class RenderPass {
   func makeReport(_ cells: [ReportCell], incomplete: String?) -> Report {
     var report = Report(
       notebook: notebook, params: renderer.session.parameters, cells: cells, gnuplotVersion: keys.gnuplotVersion)
+    report.prose = renderer.session.prose
     report.showsTimings = options.timings
     report.incomplete = incomplete
     return report

@@ -8,10 +8,25 @@ func invoke(_ range: SourceRange, ranges: [String: SourceRange] = [:], _ body: (
     throw d
   } catch let e as RuntimeError {
     throw Diagnostic.error(e.message, at: e.argument.flatMap { ranges[$0] } ?? range)
+  } catch SAEKitError.tooLarge(let message, let culprits) {
+    // At the argument that set the size (`width: 100_000_000`), when the call wrote it.
+    throw Diagnostic.error(message, at: culprits.lazy.compactMap { ranges[$0] }.first ?? range)
   } catch let e as SAEKitError {
     throw Diagnostic.error(e.description, at: range)
   } catch {
     throw Diagnostic.error("\(error)", at: range)
+  }
+}
+
+/// Runs `body`, turning SAEKit errors into runtime errors at `argument` (nil: the call). A size
+/// refused for memory keeps its own culprits (``invoke(_:ranges:_:)`` places it at their argument).
+func attributing<T>(_ argument: String?, _ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch SAEKitError.tooLarge(let message, let culprits) {
+    throw SAEKitError.tooLarge(message, culprits: culprits + (argument.map { [$0] } ?? []))
+  } catch let e as SAEKitError {
+    throw RuntimeError(e.description, argument: argument)
   }
 }
 

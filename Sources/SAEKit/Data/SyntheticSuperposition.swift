@@ -90,7 +90,9 @@ public struct SyntheticSuperposition: Sendable {
     try require(d >= 1, "dimension must be ≥ 1, got \(d)")
     try require(total >= 0, "sampleCount must be ≥ 0, got \(total)")
     try require(n <= Int(Int32.max), "featureCount \(n) does not fit latent ids (Int32)")
-    try requireAllocatable("\(total) samples of \(n) features in \(d) dimensions", [(n, d), (total, d)])
+    try requireAllocatable(
+      "\(total) samples of \(n) features in \(d) dimensions", [(n, d), (total, d)],
+      sizes: [("samples", total), ("features", n), ("dim", d)])
     try require(config.noiseStd.isFinite && config.noiseStd >= 0, "noiseStd must be finite and ≥ 0, got \(config.noiseStd)")
     try config.magnitude.validate()
     let sampler = try SupportSampler(config.support, featureCount: n)

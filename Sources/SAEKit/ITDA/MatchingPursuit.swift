@@ -131,6 +131,9 @@ public struct MatchingPursuit: Sendable, Equatable {
   func pursue(_ x: Matrix, atoms: Matrix, gram: GramMatrix?) throws -> Result {
     let n = x.rows, d = x.cols, m = atoms.rows, k = l0
     precondition(gram == nil || gram!.count == m, "Gram matrix is out of date with the atoms")
+    // The codes (an index and a value per token and step) grow with the batch and L0.
+    try requireAllocatable(
+      "matching-pursuit codes of \(n) tokens with L0 = \(k)", [(n, k), (n, k), (n, d)], sizes: [("l0", k), ("batch", n)])
     var indices = [Int32](repeating: 0, count: n * k)
     var values = [Float](repeating: 0, count: n * k)
     var counts = [Int](repeating: 0, count: n)

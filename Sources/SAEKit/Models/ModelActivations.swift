@@ -42,7 +42,7 @@ public enum ModelActivations {
     let width = Set(layers).count.multipliedReportingOverflow(by: model.hiddenSize)
     try requireAllocatable(
       "\(tokens) tokens of activations from \(Set(layers).count) layer(s) of width \(model.hiddenSize)",
-      [(tokens, width.overflow ? Int.max : width.partialValue)])
+      [(tokens, width.overflow ? Int.max : width.partialValue)], sizes: [("tokens", tokens), ("layers", Set(layers).count)])
     func key(_ layer: Int) -> String {
       ActivationCache.key(
         model.inputKey + [

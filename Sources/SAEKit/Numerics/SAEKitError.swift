@@ -15,6 +15,10 @@ public enum SAEKitError: Error, Equatable, Sendable, CustomStringConvertible {
   case nonFinite(String)
   /// A long computation was stopped by its caller.
   case cancelled
+  /// An allocation refused before it was made (more than ``MemoryLimit`` allows, or more
+  /// values than an Int counts); `culprits` names the sizes that drive it, largest first
+  /// (`width`, `samples`, …), so a caller can point at the argument that set them.
+  case tooLarge(String, culprits: [String])
 
   public var description: String {
     switch self {
@@ -30,6 +34,8 @@ public enum SAEKitError: Error, Equatable, Sendable, CustomStringConvertible {
       return "non-finite value: \(message)"
     case .cancelled:
       return "cancelled"
+    case .tooLarge(let message, _):
+      return message
     }
   }
 }
@@ -52,15 +58,24 @@ func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
 
 /// Refuses an allocation of `count` Float32 values per `(rows, cols)` pair that cannot exist:
 /// a product that overflows an Int, or more memory than ``MemoryLimit`` allows. What (e.g. "the
-/// SAE's weights") is named in the error, with the size it would need and the limit.
-func requireAllocatable(_ what: String, _ shapes: [(rows: Int, cols: Int)], bytesPerElement: Int = 4) throws {
+/// SAE's weights") is named in the error, with the size it would need and the limit; `sizes`
+/// names the sizes the allocation grows with (`("width", m)`), and the error lists them largest
+/// first as its culprits.
+func requireAllocatable(
+  _ what: String, _ shapes: [(rows: Int, cols: Int)], bytesPerElement: Int = 4, sizes: [(name: String, value: Int)] = []
+) throws {
+  let culprits = sizes.enumerated().sorted { ($1.element.value, $0.offset) < ($0.element.value, $1.offset) }.map(\.element.name)
   var total = 0.0
   for (rows, cols) in shapes {
     let (n, overflow) = rows.multipliedReportingOverflow(by: cols)
-    try require(!overflow && n >= 0, "\(what) would need \(rows) × \(cols) values, more than an Int can count")
+    guard !overflow && n >= 0 else {
+      throw SAEKitError.tooLarge("\(what) would need \(rows) × \(cols) values, more than an Int can count", culprits: culprits)
+    }
     total += Double(n) * Double(bytesPerElement)
   }
-  try require(total <= MemoryLimit.bytes, "\(what) would need \(formatBytes(total)); \(MemoryLimit.describe())")
+  guard total <= MemoryLimit.bytes else {
+    throw SAEKitError.tooLarge("\(what) would need \(formatBytes(total)); \(MemoryLimit.describe())", culprits: culprits)
+  }
 }
 
 /// The most memory one estimated allocation may take before it is refused with an error

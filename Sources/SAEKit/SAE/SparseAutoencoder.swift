@@ -42,7 +42,7 @@ public struct SparseAutoencoder: Sendable {
   /// encoder is the decoder's transpose, biases are zero (Gao et al. 2024).
   public init(dimension d: Int, width m: Int, activation: ActivationKind, random: inout RandomSource) throws {
     try require(d > 0 && m > 0, "an SAE needs dimension > 0 and width > 0, got d = \(d), m = \(m)")
-    try requireAllocatable("an SAE of dimension \(d) and width \(m)", [(m, d), (d, m)])
+    try requireAllocatable("an SAE of dimension \(d) and width \(m)", [(m, d), (d, m)], sizes: [("width", m), ("dim", d)])
     try activation.validate(width: m)
     var dec = Matrix.gaussian(rows: m, cols: d, mean: 0, std: 1, using: &random)
     dec.normalizeRows()

@@ -45,7 +45,8 @@ public final class SAETrainer {
     let batch = min(config.batchSize, Int.max / 8)
     try requireAllocatable(
       "training an SAE of dimension \(d) and width \(m) with batches of \(config.batchSize)",
-      [(m, d), (m, d), (m, d), (m, d), (m, d), (m, d), (m, d), (m, d), (batch, m), (batch, m), (batch, m), (batch, d), (batch, d), (batch, d), (batch, d)])
+      [(m, d), (m, d), (m, d), (m, d), (m, d), (m, d), (m, d), (m, d), (batch, m), (batch, m), (batch, m), (batch, d), (batch, d), (batch, d), (batch, d)],
+      sizes: [("width", m), ("batch", config.batchSize)])
     self.config = config
     self.sae = sae
     self.encoderT = sae.encoderWeights.transposed
