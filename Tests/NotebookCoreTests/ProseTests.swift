@@ -277,4 +277,55 @@ import Testing
     let html = try Self.html("## The loss $L_2$\n\nText.\n")
     #expect(html.contains("<a href=\"#the-loss-l-2\">The loss L_2</a>"))
   }
+
+  // MARK: - Golden
+
+  /// Every construct at once, its HTML (from `<main>` on, so the stylesheet does not churn it)
+  /// compared with `Fixtures/report/prose.html` (`UPDATE_GOLDENS=1` rewrites it).
+  @Test func goldenProse() throws {
+    let text = #"""
+      ---
+      title: Prose golden
+      ---
+      # Prose golden
+
+      The reconstruction $\hat x = W_{dec} f(x) + b_{dec}$ misses $\|x - \hat x\|_2^2$,[^loss] and
+      @eq-fvu normalises it (@fig-curve, @tbl-k). Costs $5 and $10; \$ and \@ are plain.
+
+      $$\mathrm{FVU} = \frac{\sum_i \|x_i - \hat x_i\|^2}{\sum_i \|x_i - \bar x\|^2}$$ {#eq-fvu}
+
+      ::: {.callout-tip title="Read the *table*"}
+      Larger $k$ is not always better.
+
+      ```swift
+      //| label: fig-curve
+      //| caption: FVU against step.
+      print("in the callout")
+      ```
+      :::
+
+      > [!CAUTION]
+      > Not a `$code$` span: $x$.
+
+      | k | FVU |
+      |:--|----:|
+      | 4 | 0.25 |
+
+      : Sparsity against error {#tbl-k}
+
+      - [x] math
+      - [ ] citations
+
+      [^loss]: The squared error, summed over dimensions.
+      """#
+    var html = try Self.html(text, path: "golden.md")
+    html = String(html[html.range(of: "<main>")!.lowerBound...])
+    let name = "prose.html"
+    if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" {
+      try html.write(to: ReportTests.sourceFixtures.appendingPathComponent(name), atomically: true, encoding: .utf8)
+      return
+    }
+    let golden = try String(contentsOf: ReportTests.fixtures.appendingPathComponent(name), encoding: .utf8)
+    #expect(html == golden, "\(name) differs from its golden (UPDATE_GOLDENS=1 rewrites it)")
+  }
 }
