@@ -154,6 +154,28 @@ import Testing
     }
   }
 
+  @Test func aLargeFileParsesInLinearTime() {
+    var text = ""
+    var n = 0
+    while text.utf8.count < 1_000_000 {
+      text += """
+        @article{key\(n),
+          author = {Gao, Leo and Dupr{\\'e} la Tour, Tom and Tillman, Henk and others},
+          title = {Scaling and evaluating {sparse} autoencoders --- part \(n)}, journal = {arXiv preprint},
+          year = {2024}, eprint = {2406.04093}, archiveprefix = {arXiv}, url = {https://arxiv.org/abs/2406.04093},
+        }
+
+        """
+      n += 1
+    }
+    var parsed: (Bibliography, [Diagnostic]) = (Bibliography(), [])
+    let elapsed = ContinuousClock().measure { parsed = Self.parse(text) }
+    #expect(parsed.1.isEmpty)
+    #expect(parsed.0.entries.count == n)
+    #expect(parsed.0.entries["key7"]?.fields["title"] == "Scaling and evaluating sparse autoencoders — part 7")
+    #expect(elapsed < .seconds(10))  // about 0.05 s in release; debug builds are far slower
+  }
+
   @Test func diagnosticsShowTheBibLine() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bib-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -1,4 +1,5 @@
-/// Reads BibTeX text into entries, one pass over its Unicode scalars.
+/// Reads BibTeX text into entries, one pass over its UTF-8 bytes (BibTeX's
+/// syntax is all ASCII; other characters only occur inside names and values).
 ///
 /// Values are kept raw (macros expanded, TeX and braces kept) while reading;
 /// ``finishEntry(_:)`` decodes them. Nothing recurses on the input's nesting,
@@ -11,10 +12,13 @@ struct BibTeXParser {
   static let maxErrors = 100
 
   let path: String
-  private let s: [Unicode.Scalar]
+  private let s: [UInt8]
   private var i = 0
-  /// The offset of the first scalar of each line.
+  /// The offset of the first byte of each line.
   private let lineStarts: [Int]
+  /// The last position computed (offset, line index, column), so that
+  /// positions asked in order cost the bytes between them.
+  private var lastPosition: (offset: Int, line: Int, column: Int) = (0, 0, 1)
   private(set) var diagnostics: [Diagnostic] = []
   private(set) var entries: [String: BibEntry] = [:]
   /// `@string` macros by lowercased name, their values raw.
@@ -32,9 +36,9 @@ struct BibTeXParser {
 
   init(path: String, text: String) {
     self.path = path
-    s = Array(text.unicodeScalars)
+    s = Array(text.utf8)
     var starts = [0]
-    for (offset, scalar) in s.enumerated() where scalar == "\n" { starts.append(offset + 1) }
+    for (offset, byte) in s.enumerated() where byte == UInt8(ascii: "\n") { starts.append(offset + 1) }
     lineStarts = starts
     expansionBudget = max(1 << 20, 4 * s.count)
   }
@@ -48,7 +52,7 @@ struct BibTeXParser {
 
   mutating func parse() {
     while i < s.count && errorCount < Self.maxErrors {
-      if s[i] == "@" {
+      if s[i] == ascii("@") {
         i += 1
         command(at: i - 1)
       } else {
@@ -68,15 +72,15 @@ struct BibTeXParser {
       error("expected an entry type after '@'", at: at, at + 1)
       return
     }
-    let type = String(String.UnicodeScalarView(s[typeStart..<i])).lowercased()
+    let type = Self.string(s[typeStart..<i]).lowercased()
     skipWhitespace()
-    guard i < s.count, s[i] == "{" || s[i] == "(" else {
+    guard i < s.count, s[i] == ascii("{") || s[i] == ascii("(") else {
       // `@comment` without a block is just a word BibTeX skips.
       if type != "comment" { error("expected '{' after '@\(type)'", at: i, i + 1) }
       return
     }
     let open = i
-    let close: Unicode.Scalar = s[i] == "{" ? "}" : ")"
+    let close = s[i] == ascii("{") ? ascii("}") : ascii(")")
     i += 1
     switch type {
     case "comment": skipComment(open: open, close: close)
@@ -88,14 +92,14 @@ struct BibTeXParser {
 
   /// Skips `@comment{…}` up to its balanced end; when there is none, only
   /// `@comment{` is skipped (the rest is text outside entries).
-  private mutating func skipComment(open: Int, close: Unicode.Scalar) {
+  private mutating func skipComment(open: Int, close: UInt8) {
     var depth = 1
     var j = i
     while j < s.count {
-      if close == "}" {
-        if s[j] == "{" { depth += 1 } else if s[j] == "}" { depth -= 1 }
+      if close == ascii("}") {
+        if s[j] == ascii("{") { depth += 1 } else if s[j] == ascii("}") { depth -= 1 }
         if depth == 0 { break }
-      } else if s[j] == ")" {
+      } else if s[j] == ascii(")") {
         break
       }
       j += 1
@@ -103,31 +107,31 @@ struct BibTeXParser {
     if j < s.count { i = j + 1 }
   }
 
-  private mutating func preamble(open: Int, close: Unicode.Scalar) {
+  private mutating func preamble(open: Int, close: UInt8) {
     _ = value(field: "preamble", close: close)
     skipWhitespace()
     if i < s.count, s[i] == close {
       i += 1
     } else if i >= s.count {
-      error("'@preamble' is never closed: expected '\(close)'", at: open, open + 1)
+      error("'@preamble' is never closed: expected '\(Self.text(close))'", at: open, open + 1)
     } else {
-      error("expected '\(close)' to end '@preamble'", at: i, i + 1)
+      error("expected '\(Self.text(close))' to end '@preamble'", at: i, i + 1)
     }
   }
 
-  private mutating func entry(type: String, open: Int, close: Unicode.Scalar) {
+  private mutating func entry(type: String, open: Int, close: UInt8) {
     let errorsBefore = errorCount
     skipWhitespace()
     let keyStart = i
     while i < s.count, Self.isKeyScalar(s[i]) { i += 1 }
-    var key = String(String.UnicodeScalarView(s[keyStart..<i]))
+    var key = Self.string(s[keyStart..<i])
     let keyRange = range(keyStart, i)
     skipWhitespace()
-    if key.isEmpty || (i < s.count && s[i] == "=") {
+    if key.isEmpty || (i < s.count && s[i] == ascii("=")) {
       error("missing citation key after '@\(type){'", at: open + 1, open + 1)
       if !key.isEmpty { i = keyStart }  // that was a field name: read it again
       key = ""
-    } else if i < s.count, s[i] == "," {
+    } else if i < s.count, s[i] == ascii(",") {
       i += 1
     } else if i < s.count, s[i] != close {
       error("expected ',' after the key '\(key)'", at: i, i + 1)
@@ -139,33 +143,33 @@ struct BibTeXParser {
 
   /// `name = value` pairs up to `close`. With `definingMacros`, each pair
   /// defines an `@string` macro as soon as it is read.
-  private mutating func fields(open: Int, close: Unicode.Scalar, type: String, definingMacros: Bool) -> [Field] {
+  private mutating func fields(open: Int, close: UInt8, type: String, definingMacros: Bool) -> [Field] {
     var read: [Field] = []
     while true {
       skipWhitespace()
-      guard i < s.count, s[i] != "@" else {
-        error("'@\(type)' is never closed: expected '\(close)'", at: open, open + 1)
+      guard i < s.count, s[i] != ascii("@") else {
+        error("'@\(type)' is never closed: expected '\(Self.text(close))'", at: open, open + 1)
         return read
       }
       if s[i] == close {
         i += 1
         return read
       }
-      if s[i] == "," {
+      if s[i] == ascii(",") {
         i += 1
         continue
       }
       let nameStart = i
       while i < s.count, Self.isNameScalar(s[i]) { i += 1 }
       guard i > nameStart else {
-        error("expected a field name, found '\(Character(s[i]))'", at: i, i + 1)
+        error("expected a field name, found '\(Self.text(s[i]))'", at: i, i + 1)
         skipToFieldEnd(close: close)
         continue
       }
-      let name = String(String.UnicodeScalarView(s[nameStart..<i])).lowercased()
+      let name = Self.string(s[nameStart..<i]).lowercased()
       let nameRange = range(nameStart, i)
       skipWhitespace()
-      guard i < s.count, s[i] == "=" else {
+      guard i < s.count, s[i] == ascii("=") else {
         error("expected '=' after the field name '\(name)'", at: i, i + 1)
         skipToFieldEnd(close: close)
         continue
@@ -180,27 +184,27 @@ struct BibTeXParser {
         read.append(Field(name: name, value: value, range: nameRange))
       }
       skipWhitespace()
-      if i < s.count, s[i] == "," {
+      if i < s.count, s[i] == ascii(",") {
         i += 1
-      } else if i < s.count, s[i] != close, s[i] != "@" {
-        error("expected ',' or '\(close)' after the value of '\(name)'", at: i, i + 1)
+      } else if i < s.count, s[i] != close, s[i] != ascii("@") {
+        error("expected ',' or '\(Self.text(close))' after the value of '\(name)'", at: i, i + 1)
       }
     }
   }
 
   /// After a malformed field: on to the next `,`, the entry's end or an `@`
   /// (at least one scalar is skipped, so that the caller always advances).
-  private mutating func skipToFieldEnd(close: Unicode.Scalar) {
+  private mutating func skipToFieldEnd(close: UInt8) {
     i += 1
-    while i < s.count, s[i] != ",", s[i] != close, s[i] != "@" { i += 1 }
+    while i < s.count, s[i] != ascii(","), s[i] != close, s[i] != ascii("@") { i += 1 }
   }
 
   // MARK: Values
 
   /// A value: parts (braced, quoted, a number, a macro) joined by `#`.
   /// Returns nil when the input ended inside a part (that part is diagnosed).
-  private mutating func value(field: String, close: Unicode.Scalar) -> String? {
-    var out = String.UnicodeScalarView()
+  private mutating func value(field: String, close: UInt8) -> String? {
+    var out = ""
     while true {
       skipWhitespace()
       guard i < s.count else {
@@ -208,87 +212,91 @@ struct BibTeXParser {
         return nil
       }
       let c = s[i]
-      if c == "{" {
-        guard let part = delimited(closing: "}") else { return nil }
-        out.append(contentsOf: part)
-      } else if c == "\"" {
-        guard let part = delimited(closing: "\"") else { return nil }
-        out.append(contentsOf: part)
-      } else if ("0"..."9").contains(c) {
-        while i < s.count, ("0"..."9").contains(s[i]) {
-          out.append(s[i])
-          i += 1
-        }
+      if c == ascii("{") {
+        guard let part = delimited(closing: ascii("}")) else { return nil }
+        out += part
+      } else if c == ascii("\"") {
+        guard let part = delimited(closing: ascii("\"")) else { return nil }
+        out += part
+      } else if Self.isDigit(c) {
+        let start = i
+        while i < s.count, Self.isDigit(s[i]) { i += 1 }
+        out += Self.string(s[start..<i])
       } else if Self.isNameScalar(c) {
         let start = i
         while i < s.count, Self.isNameScalar(s[i]) { i += 1 }
-        let name = String(String.UnicodeScalarView(s[start..<i])).lowercased()
+        let name = Self.string(s[start..<i]).lowercased()
         if let expansion = macros[name] {
-          out.append(contentsOf: expand(expansion, at: start))
+          out += expand(expansion, at: start)
         } else {
           error("undefined @string macro '\(name)'", at: start, i)
         }
       } else {
         error("expected a value for '\(field)'", at: i, i + 1)
-        return String(out)
+        return out
       }
       skipWhitespace()
-      guard i < s.count, s[i] == "#" else { return String(out) }
+      guard i < s.count, s[i] == ascii("#") else { return out }
       i += 1
     }
   }
 
   /// A macro's value, unless expansion has used up its budget.
-  private mutating func expand(_ expansion: String, at offset: Int) -> String.UnicodeScalarView {
-    let count = expansion.unicodeScalars.count
+  private mutating func expand(_ expansion: String, at offset: Int) -> String {
+    let count = expansion.utf8.count
     guard !expansionStopped, count <= expansionBudget else {
       if !expansionStopped {
         error("@string macros expand to too much text; later uses are left empty", at: offset, offset + 1)
         expansionStopped = true
       }
-      return String.UnicodeScalarView()
+      return ""
     }
     expansionBudget -= count
-    return expansion.unicodeScalars
+    return expansion
   }
 
   /// `{…}` or `"…"` starting at `i`: its inside, braces kept. Braces count
   /// everywhere (as in BibTeX, `\{` too); a `"` inside braces does not end
   /// a quoted value. Returns nil at the end of the input, with a diagnostic
   /// at the opening brace or quote.
-  private mutating func delimited(closing: Unicode.Scalar) -> String.UnicodeScalarView? {
+  private mutating func delimited(closing: UInt8) -> String? {
     let open = i
-    var depth = closing == "}" ? 1 : 0
+    var depth = closing == ascii("}") ? 1 : 0
     var tooDeepReported = false
     i += 1
-    var out = String.UnicodeScalarView()
+    var start = i
+    var out = ""
     while i < s.count {
       let c = s[i]
-      if c == "{" {
+      if c == ascii("{") {
         depth += 1
         if depth > Self.maxDepth && !tooDeepReported {
           error("braces nested deeper than \(Self.maxDepth) levels", at: i, i + 1)
           tooDeepReported = true
         }
-      } else if c == "}" {
+      } else if c == ascii("}") {
         if depth == 0 {
+          // Only in a quoted value: the stray brace is left out.
           error("unbalanced braces: '}' without a matching '{'", at: i, i + 1)
+          out += Self.string(s[start..<i])
           i += 1
+          start = i
           continue
         }
         depth -= 1
-        if depth == 0 && closing == "}" {
+        if depth == 0 && closing == ascii("}") {
+          out += Self.string(s[start..<i])
           i += 1
           return out
         }
-      } else if c == "\"" && closing == "\"" && depth == 0 {
+      } else if c == ascii("\"") && closing == ascii("\"") && depth == 0 {
+        out += Self.string(s[start..<i])
         i += 1
         return out
       }
-      out.append(c)
       i += 1
     }
-    if closing == "}" {
+    if closing == ascii("}") {
       error("unbalanced braces: this '{' is never closed", at: open, open + 1)
     } else {
       error("unbalanced quotes: this '\"' is never closed", at: open, open + 1)
@@ -330,25 +338,43 @@ struct BibTeXParser {
   // MARK: Scanning
 
   private mutating func skipWhitespace() {
-    while i < s.count, TeXDecoder.isSpace(s[i]) { i += 1 }
+    while i < s.count, Self.isSpace(s[i]) { i += 1 }
   }
 
-  /// Scalars of entry types, field and macro names: BibTeX's, all printable
-  /// ones but `"#%'(),={}` and spaces.
-  static func isNameScalar(_ c: Unicode.Scalar) -> Bool {
+  /// ASCII white space (BibTeX knows no other).
+  static func isSpace(_ c: UInt8) -> Bool {
+    c == ascii(" ") || c == ascii("\n") || c == ascii("\t") || c == ascii("\r") || c == 0x0B || c == 0x0C
+  }
+
+  static func isDigit(_ c: UInt8) -> Bool { c >= ascii("0") && c <= ascii("9") }
+
+  /// Bytes of entry types, field and macro names: BibTeX's, all printable
+  /// characters but `"#%'(),={}@` (any non-ASCII byte is part of a name).
+  static func isNameScalar(_ c: UInt8) -> Bool {
     switch c {
-    case "\"", "#", "%", "'", "(", ")", ",", "=", "{", "}", "@": false
-    default: c.value > 0x20 && c.value != 0x7F && !TeXDecoder.isSpace(c)
+    case ascii("\""), ascii("#"), ascii("%"), ascii("'"), ascii("("), ascii(")"), ascii(","), ascii("="), ascii("{"),
+      ascii("}"), ascii("@"):
+      false
+    default: c > 0x20 && c != 0x7F
     }
   }
 
-  /// Scalars of keys: anything but spaces, `,`, braces, parentheses, `"`, `#`, `%`, `=`.
-  static func isKeyScalar(_ c: Unicode.Scalar) -> Bool {
+  /// Bytes of keys: anything but spaces, `,`, braces, parentheses, `"`, `#`, `%`, `=`, `@`.
+  static func isKeyScalar(_ c: UInt8) -> Bool {
     switch c {
-    case "\"", "#", "%", "(", ")", ",", "=", "{", "}", "@": false
-    default: c.value > 0x20 && c.value != 0x7F && !TeXDecoder.isSpace(c)
+    case ascii("\""), ascii("#"), ascii("%"), ascii("("), ascii(")"), ascii(","), ascii("="), ascii("{"), ascii("}"),
+      ascii("@"):
+      false
+    default: c > 0x20 && c != 0x7F
     }
   }
+
+  /// UTF-8 bytes as text (invalid sequences repaired, which cannot happen
+  /// for bytes cut at ASCII delimiters of a valid String).
+  static func string(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
+  /// One byte for a message: the character when ASCII, else its value.
+  static func text(_ c: UInt8) -> String { c < 0x80 ? String(UnicodeScalar(c)) : "\\x\(String(c, radix: 16))" }
 
   private mutating func error(_ message: String, at start: Int, _ end: Int) {
     errorCount += 1
@@ -360,21 +386,33 @@ struct BibTeXParser {
     }
   }
 
-  /// The range of scalars `start..<end` (clamped to the text).
-  private func range(_ start: Int, _ end: Int) -> SourceRange {
+  /// The range of bytes `start..<end` (clamped to the text).
+  private mutating func range(_ start: Int, _ end: Int) -> SourceRange {
     let a = min(max(0, start), s.count)
     let b = min(max(a, end), s.count)
-    return SourceRange(file: path, start: position(a), end: position(b))
+    let from = position(a)
+    return SourceRange(file: path, start: from, end: position(b))
   }
 
-  /// The 1-based line and column (in scalars) of an offset.
-  private func position(_ offset: Int) -> SourcePosition {
+  /// The 1-based line and column (in Unicode scalars: UTF-8 bytes that do not
+  /// continue a scalar) of a byte offset. Counts from the last position asked
+  /// when it is on the same line and not after this one, else from the line's start.
+  private mutating func position(_ offset: Int) -> SourcePosition {
     var lo = 0
     var hi = lineStarts.count - 1
     while lo < hi {
       let mid = (lo + hi + 1) / 2
       if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
     }
-    return SourcePosition(line: lo + 1, column: offset - lineStarts[lo] + 1)
+    var (from, column) = (lineStarts[lo], 1)
+    if lastPosition.line == lo && lastPosition.offset <= offset {
+      (from, column) = (lastPosition.offset, lastPosition.column)
+    }
+    for byte in s[from..<offset] where byte & 0xC0 != 0x80 { column += 1 }
+    lastPosition = (offset, lo, column)
+    return SourcePosition(line: lo + 1, column: column)
   }
 }
+
+/// The byte of an ASCII character.
+@inline(__always) private func ascii(_ c: Unicode.Scalar) -> UInt8 { UInt8(ascii: c) }

@@ -46,15 +46,39 @@ enum TeXDecoder {
   }
 
   static func decode(_ raw: String) -> String {
+    if isPlain(raw) { return raw }
     var decoder = Run(Array(raw.unicodeScalars))
     decoder.run()
     return String(decoder.out)
   }
 
+  /// Whether `raw` has nothing to decode: no TeX characters (`{}\\~-$`), no
+  /// white space but single spaces between words.
+  static func isPlain(_ raw: String) -> Bool {
+    var previousSpace = true
+    for byte in raw.utf8 {
+      switch byte {
+      case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "\\"), UInt8(ascii: "~"), UInt8(ascii: "-"),
+        UInt8(ascii: "$"), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: "\r"), 0x0B, 0x0C, 0xC2, 0xE2, 0xE3:
+        return false  // 0xC2, 0xE2, 0xE3 may start non-ASCII white space
+      case UInt8(ascii: " "):
+        if previousSpace { return false }
+        previousSpace = true
+      default:
+        previousSpace = false
+      }
+    }
+    return !previousSpace || raw.isEmpty
+  }
+
   /// A URL, DOI or identifier: braces and `\url{…}` dropped, `\_` `\%` `\#` `\&` `\~`
   /// unescaped, white space removed at both ends.
   static func decodeVerbatim(_ raw: String) -> String {
-    var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    var scalars = Substring(raw).unicodeScalars
+    while let first = scalars.first, isSpace(first) { scalars.removeFirst() }
+    while let last = scalars.last, isSpace(last) { scalars.removeLast() }
+    if !scalars.contains(where: { $0 == "{" || $0 == "}" || $0 == "\\" }) { return String(scalars) }
+    var text = String(scalars)
     if text.hasPrefix("\\url{") && text.hasSuffix("}") { text = String(text.dropFirst(5).dropLast()) }
     var out = String.UnicodeScalarView()
     var escaped = false
@@ -68,7 +92,7 @@ enum TeXDecoder {
         out.append(c)
       }
     }
-    return String(out).trimmingCharacters(in: .whitespacesAndNewlines)
+    return String(out)
   }
 
   /// Combining marks of the accent commands.
