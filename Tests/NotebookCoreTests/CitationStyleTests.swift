@@ -81,6 +81,24 @@ import Testing
     #expect(style.references(cited: ["etal"]).first?.html == "Elhage, Nelson, et al. 2022. “Toy Models of Superposition.”")
   }
 
+  @Test func eprintsAndLinksHaveTheirPlace() {
+    let text = ##"""
+      @inproceedings{p, author = {A, B}, title = {On the 9th try}, booktitle = {Findings}, pages = {1--2},
+        publisher = {ACL}, eprint = {2411.10397}, archiveprefix = {arXiv}, doi = {doi:10.1/x},
+        url = {https://example.org/p}}
+      @article{t, author = {C, D}, title = {Toy}, journal = {Thread}, eprint = {1}, archiveprefix = {arXiv},
+        url = {https://example.org/t}}
+      @misc{m, author = {E, F}, title = {Bare}, eprint = {2}, eprinttype = {HAL}, url = {ftp://example.org/m}}
+      """##
+    let style = CitationStyle(bibliography: Bibliography.parse(path: "refs.bib", text: text).0)
+    #expect(style.references(cited: ["p", "t", "m"]).map(\.html) == [
+      "A, B. n.d. “On the 9th Try.” In <em>Findings</em>, 1–2. ACL. arXiv:2411.10397. "
+        + "<a href=\"https://doi.org/10.1/x\">https://doi.org/10.1/x</a>",
+      "C, D. n.d. “Toy.” <em>Thread</em>. arXiv:1. <a href=\"https://example.org/t\">https://example.org/t</a>",
+      "E, F. n.d. “Bare.” HAL:2. ftp://example.org/m",
+    ])
+  }
+
   @Test func hostileValuesAreEscaped() throws {
     let style = CitationStyle(bibliography: Self.bibliography)
     let html = try #require(style.references(cited: ["hostile"]).first?.html)

@@ -56,6 +56,7 @@ public struct LoadedBibliography: Sendable {
     var result = LoadedBibliography(bibliography: Bibliography(), diagnostics: [], sources: [:])
     for file in files {
       let path = resolve(file.path, notebookPath: notebookPath)
+      if result.sources[path] != nil { continue }  // named twice
       guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
         let reason = FileManager.default.fileExists(atPath: path) ? "is not readable UTF-8 text" : "does not exist"
         result.diagnostics.append(.error("bibliography file '\(path)' \(reason)", at: file.range))

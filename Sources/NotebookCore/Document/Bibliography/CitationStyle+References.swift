@@ -10,7 +10,7 @@ extension CitationStyle {
   ///
   /// Uses author (or editor), year, title (in title case; italic for books and
   /// theses), journal or booktitle (italic), volume, number, pages, publisher
-  /// (or institution, school), eprint with archiveprefix, doi and url. Only
+  /// (or institution, school), eprint with archiveprefix, doi, else url. Only
   /// `http`/`https` addresses become links; any other is shown as text.
   public func references(cited keys: [String]) -> [(key: String, html: String)] {
     Self.unique(keys).compactMap { bibliography.entries[$0] }
@@ -45,10 +45,16 @@ extension CitationStyle {
       let closed = title.last.map { ".?!".contains($0) } ?? false
       parts.append(italic ? "<em>\(escaped)</em>" + (closed ? "" : ".") : "“\(escaped)\(closed ? "" : ".")”")
     }
-    if let source = Self.source(entry) { parts.append(source + ".") }
+    let eprint = Self.eprint(entry)
+    var eprintWritten = false
+    if let (source, isArXiv) = Self.source(entry) {
+      eprintWritten = isArXiv && eprint != nil
+      parts.append(source + (eprintWritten ? " " + (eprint ?? "") : "") + ".")
+    }
     if let publisher = entry.field("publisher") ?? entry.field("institution") ?? entry.field("school") {
       parts.append(Self.sentence(HTMLText.escape(publisher)))
     }
+    if let eprint, !eprintWritten { parts.append(eprint + ".") }
     parts += Self.links(entry)
     return parts.joined(separator: " ")
   }
@@ -74,32 +80,39 @@ extension CitationStyle {
     }
   }
 
-  /// The container (journal, proceedings) with volume, number and pages, and
-  /// the eprint, as HTML; nil when the entry has none of them.
-  static func source(_ entry: BibEntry) -> String? {
+  /// The container (journal, proceedings) with volume, number and pages, as
+  /// HTML, and whether it is just an arXiv journal name (which the eprint
+  /// follows in the same sentence: `arXiv Preprint arXiv:2406.04093`); nil
+  /// when the entry has none of them.
+  static func source(_ entry: BibEntry) -> (html: String, isArXiv: Bool)? {
     var pieces: [String] = []
+    var isArXiv = false
     let pages = entry.field("pages").map { HTMLText.escape($0.replacingOccurrences(of: "-", with: "–")) }
     if let journal = titleCased(entry, "journal") ?? titleCased(entry, "journaltitle") {
       var text = "<em>\(HTMLText.escape(journal))</em>"
       if let volume = entry.field("volume") { text += " " + HTMLText.escape(volume) }
       if let number = entry.field("number") { text += " (\(HTMLText.escape(number)))" }
       if let pages { text += ": " + pages }
+      isArXiv = text == "<em>\(HTMLText.escape(journal))</em>" && journal.lowercased().contains("arxiv")
       pieces.append(text)
     } else if let book = titleCased(entry, "booktitle") {
       pieces.append("In <em>\(HTMLText.escape(book))</em>" + (pages.map { ", " + $0 } ?? ""))
     } else if let pages {
       pieces.append(pages)
     }
-    if let eprint = entry.field("eprint") {
-      let archive = entry.field("archiveprefix") ?? entry.field("eprinttype")
-      let prefix = archive.map { $0.lowercased() == "arxiv" ? "arXiv" : $0 }
-      pieces.append(HTMLText.escape(prefix.map { "\($0):\(eprint)" } ?? eprint))
-    }
-    return pieces.isEmpty ? nil : pieces.joined(separator: " ")
+    return pieces.isEmpty ? nil : (pieces.joined(separator: " "), isArXiv)
   }
 
-  /// The DOI (as a https://doi.org/ address) and the URL, as links when
-  /// they are http(s), else as text.
+  /// `arXiv:2406.04093` (the archive's name, a colon and the eprint), as HTML.
+  static func eprint(_ entry: BibEntry) -> String? {
+    guard let eprint = entry.field("eprint") else { return nil }
+    let archive = entry.field("archiveprefix") ?? entry.field("eprinttype")
+    let prefix = archive.map { $0.lowercased() == "arxiv" ? "arXiv" : $0 }
+    return HTMLText.escape(prefix.map { "\($0):\(eprint)" } ?? eprint)
+  }
+
+  /// The DOI (as a https://doi.org/ address), else the URL: a link when it
+  /// is http(s), else text.
   static func links(_ entry: BibEntry) -> [String] {
     var addresses: [String] = []
     if var doi = entry.field("doi") {
@@ -109,7 +122,7 @@ extension CitationStyle {
       }
       addresses.append("https://doi.org/" + doi)
     }
-    if let url = entry.field("url"), !addresses.contains(url) { addresses.append(url) }
+    if addresses.isEmpty, let url = entry.field("url") { addresses.append(url) }
     return addresses.map { address in
       let escaped = HTMLText.escape(address)
       return isWebAddress(address) ? "<a href=\"\(escaped)\">\(escaped)</a>" : escaped

@@ -69,7 +69,7 @@ enum TitleCase {
         while i < t.count, t[i].properties.isAlphabetic || t[i] == "'" || t[i] == "’" { i += 1 }
         let before = start > 0 ? t[start - 1] : " "
         let after = i < t.count ? t[i] : " "
-        let joined = before == "}" || before == "\\" || before.properties.isAlphabetic
+        let joined = before == "}" || before == "\\" || before.properties.isAlphabetic || before.properties.numericType != nil
         if !joined && after != "{" && after != "\\" && after.properties.numericType == nil {
           ranges.append(start..<i)
         }
