@@ -23,11 +23,14 @@ struct BibTeXParser {
   private(set) var entries: [String: BibEntry] = [:]
   /// `@string` macros by lowercased name, their values raw.
   private var macros: [String: String] = BibTeXParser.monthMacros
-  /// Scalars macro expansion may still add (4 × the input, at least 1 M).
+  /// Bytes macro expansion may still add (4 × the input, at least 1 MB).
   private var expansionBudget: Int
   private var expansionStopped = false
   /// Errors so far (an entry with errors is not also warned about missing fields).
   private var errorCount = 0
+  /// Whether a `@comment{` ran to the end of the text: later ones are not
+  /// searched for their end again (which would take quadratic time).
+  private var unclosedComment = false
 
   static let monthMacros: [String: String] = [
     "jan": "January", "feb": "February", "mar": "March", "apr": "April", "may": "May", "jun": "June",
@@ -93,6 +96,7 @@ struct BibTeXParser {
   /// Skips `@comment{…}` up to its balanced end; when there is none, only
   /// `@comment{` is skipped (the rest is text outside entries).
   private mutating func skipComment(open: Int, close: UInt8) {
+    guard !unclosedComment else { return }
     var depth = 1
     var j = i
     while j < s.count {
@@ -104,11 +108,11 @@ struct BibTeXParser {
       }
       j += 1
     }
-    if j < s.count { i = j + 1 }
+    if j < s.count { i = j + 1 } else { unclosedComment = true }
   }
 
   private mutating func preamble(open: Int, close: UInt8) {
-    _ = value(field: "preamble", close: close)
+    guard value(field: "preamble", close: close) != nil else { return }
     skipWhitespace()
     if i < s.count, s[i] == close {
       i += 1
@@ -193,7 +197,7 @@ struct BibTeXParser {
   }
 
   /// After a malformed field: on to the next `,`, the entry's end or an `@`
-  /// (at least one scalar is skipped, so that the caller always advances).
+  /// (at least one byte is skipped, so that the caller always advances).
   private mutating func skipToFieldEnd(close: UInt8) {
     i += 1
     while i < s.count, s[i] != ascii(","), s[i] != close, s[i] != ascii("@") { i += 1 }

@@ -13,19 +13,19 @@ extension CitationStyle {
   /// (or institution, school), eprint with archiveprefix, doi, else url. Only
   /// `http`/`https` addresses become links; any other is shown as text.
   public func references(cited keys: [String]) -> [(key: String, html: String)] {
-    Self.unique(keys).compactMap { bibliography.entries[$0] }
-      .sorted(by: Self.listOrder)
+    Self.inListOrder(Self.unique(keys).compactMap { bibliography.entries[$0] })
       .map { (key: $0.key, html: html($0)) }
   }
 
-  /// Whether `a` comes before `b` in the list: first author's family name
-  /// (case and accents ignored), year, title, key.
-  static func listOrder(_ a: BibEntry, _ b: BibEntry) -> Bool {
-    func sortKey(_ e: BibEntry) -> [String] {
-      let name = e.authors.first?.family ?? authorLabel(e)
-      return [fold(name), fold(year(e)), fold(e.field("title") ?? ""), e.key]
+  /// The entries in the order of the list: first author's family name (case
+  /// and accents ignored), year, title, key.
+  static func inListOrder(_ entries: [BibEntry]) -> [BibEntry] {
+    entries.map { entry in
+      let name = entry.authors.first?.family ?? authorLabel(entry)
+      return (key: [fold(name), fold(year(entry)), fold(entry.field("title") ?? ""), entry.key], entry: entry)
     }
-    return sortKey(a).lexicographicallyPrecedes(sortKey(b))
+    .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    .map(\.entry)
   }
 
   private static func fold(_ text: String) -> String {

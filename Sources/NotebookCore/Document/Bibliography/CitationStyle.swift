@@ -28,7 +28,7 @@ public struct CitationStyle: Sendable {
     }
     var suffixes: [String: String] = [:]
     for group in groups.values where group.count > 1 {
-      for (index, entry) in group.sorted(by: Self.listOrder).enumerated() {
+      for (index, entry) in Self.inListOrder(group).enumerated() {
         suffixes[entry.key] = Self.letters(index)
       }
     }
