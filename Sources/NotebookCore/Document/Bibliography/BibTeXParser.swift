@@ -2,7 +2,7 @@
 /// syntax is all ASCII; other characters only occur inside names and values).
 ///
 /// Values are kept raw (macros expanded, TeX and braces kept) while reading;
-/// ``finishEntry(_:)`` decodes them. Nothing recurses on the input's nesting,
+/// ``finishEntry(_:fields:checked:)`` decodes them. Nothing recurses on the input's nesting,
 /// so depth costs nothing but a counter; the only growth beyond the input is
 /// `@string` expansion, capped by ``expansionBudget``.
 struct BibTeXParser {
@@ -14,11 +14,8 @@ struct BibTeXParser {
   let path: String
   private let s: [UInt8]
   private var i = 0
-  /// The offset of the first byte of each line.
-  private let lineStarts: [Int]
-  /// The last position computed (offset, line index, column), so that
-  /// positions asked in order cost the bytes between them.
-  private var lastPosition: (offset: Int, line: Int, column: Int) = (0, 0, 1)
+  /// Turns byte offsets into lines and columns.
+  private var locator: ByteLocator
   private(set) var diagnostics: [Diagnostic] = []
   private(set) var entries: [String: BibEntry] = [:]
   /// `@string` macros by lowercased name, their values raw.
@@ -40,9 +37,7 @@ struct BibTeXParser {
   init(path: String, text: String) {
     self.path = path
     s = Array(text.utf8)
-    var starts = [0]
-    for (offset, byte) in s.enumerated() where byte == UInt8(ascii: "\n") { starts.append(offset + 1) }
-    lineStarts = starts
+    locator = ByteLocator(path: path, bytes: s)
     expansionBudget = max(1 << 20, 4 * s.count)
   }
 
@@ -70,7 +65,7 @@ struct BibTeXParser {
   private mutating func command(at: Int) {
     skipWhitespace()
     let typeStart = i
-    while i < s.count, Self.isNameScalar(s[i]) { i += 1 }
+    while i < s.count, Self.isNameByte(s[i]) { i += 1 }
     guard i > typeStart else {
       error("expected an entry type after '@'", at: at, at + 1)
       return
@@ -127,9 +122,9 @@ struct BibTeXParser {
     let errorsBefore = errorCount
     skipWhitespace()
     let keyStart = i
-    while i < s.count, Self.isKeyScalar(s[i]) { i += 1 }
+    while i < s.count, Self.isKeyByte(s[i]) { i += 1 }
     var key = Self.string(s[keyStart..<i])
-    let keyRange = range(keyStart, i)
+    let keyRange = locator.range(keyStart, i)
     skipWhitespace()
     if key.isEmpty || (i < s.count && s[i] == ascii("=")) {
       error("missing citation key after '@\(type){'", at: open + 1, open + 1)
@@ -164,14 +159,14 @@ struct BibTeXParser {
         continue
       }
       let nameStart = i
-      while i < s.count, Self.isNameScalar(s[i]) { i += 1 }
+      while i < s.count, Self.isNameByte(s[i]) { i += 1 }
       guard i > nameStart else {
         error("expected a field name, found '\(Self.text(s[i]))'", at: i, i + 1)
         skipToFieldEnd(close: close)
         continue
       }
       let name = Self.string(s[nameStart..<i]).lowercased()
-      let nameRange = range(nameStart, i)
+      let nameRange = locator.range(nameStart, i)
       skipWhitespace()
       guard i < s.count, s[i] == ascii("=") else {
         error("expected '=' after the field name '\(name)'", at: i, i + 1)
@@ -226,9 +221,9 @@ struct BibTeXParser {
         let start = i
         while i < s.count, Self.isDigit(s[i]) { i += 1 }
         out += Self.string(s[start..<i])
-      } else if Self.isNameScalar(c) {
+      } else if Self.isNameByte(c) {
         let start = i
-        while i < s.count, Self.isNameScalar(s[i]) { i += 1 }
+        while i < s.count, Self.isNameByte(s[i]) { i += 1 }
         let name = Self.string(s[start..<i]).lowercased()
         if let expansion = macros[name] {
           out += expand(expansion, at: start)
@@ -345,76 +340,14 @@ struct BibTeXParser {
     while i < s.count, Self.isSpace(s[i]) { i += 1 }
   }
 
-  /// ASCII white space (BibTeX knows no other).
-  static func isSpace(_ c: UInt8) -> Bool {
-    c == ascii(" ") || c == ascii("\n") || c == ascii("\t") || c == ascii("\r") || c == 0x0B || c == 0x0C
-  }
-
-  static func isDigit(_ c: UInt8) -> Bool { c >= ascii("0") && c <= ascii("9") }
-
-  /// Bytes of entry types, field and macro names: BibTeX's, all printable
-  /// characters but `"#%'(),={}@` (any non-ASCII byte is part of a name).
-  static func isNameScalar(_ c: UInt8) -> Bool {
-    switch c {
-    case ascii("\""), ascii("#"), ascii("%"), ascii("'"), ascii("("), ascii(")"), ascii(","), ascii("="), ascii("{"),
-      ascii("}"), ascii("@"):
-      false
-    default: c > 0x20 && c != 0x7F
-    }
-  }
-
-  /// Bytes of keys: anything but spaces, `,`, braces, parentheses, `"`, `#`, `%`, `=`, `@`.
-  static func isKeyScalar(_ c: UInt8) -> Bool {
-    switch c {
-    case ascii("\""), ascii("#"), ascii("%"), ascii("("), ascii(")"), ascii(","), ascii("="), ascii("{"), ascii("}"),
-      ascii("@"):
-      false
-    default: c > 0x20 && c != 0x7F
-    }
-  }
-
-  /// UTF-8 bytes as text (invalid sequences repaired, which cannot happen
-  /// for bytes cut at ASCII delimiters of a valid String).
-  static func string(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
-
-  /// One byte for a message: the character when ASCII, else its value.
-  static func text(_ c: UInt8) -> String { c < 0x80 ? String(UnicodeScalar(c)) : "\\x\(String(c, radix: 16))" }
-
   private mutating func error(_ message: String, at start: Int, _ end: Int) {
     errorCount += 1
     if errorCount < Self.maxErrors {
-      diagnostics.append(.error(message, at: range(start, end)))
+      diagnostics.append(.error(message, at: locator.range(start, end)))
     } else if errorCount == Self.maxErrors {
-      diagnostics.append(.error("too many errors: the rest of the file is skipped", at: range(start, end)))
+      diagnostics.append(.error("too many errors: the rest of the file is skipped", at: locator.range(start, end)))
       i = s.count
     }
-  }
-
-  /// The range of bytes `start..<end` (clamped to the text).
-  private mutating func range(_ start: Int, _ end: Int) -> SourceRange {
-    let a = min(max(0, start), s.count)
-    let b = min(max(a, end), s.count)
-    let from = position(a)
-    return SourceRange(file: path, start: from, end: position(b))
-  }
-
-  /// The 1-based line and column (in Unicode scalars: UTF-8 bytes that do not
-  /// continue a scalar) of a byte offset. Counts from the last position asked
-  /// when it is on the same line and not after this one, else from the line's start.
-  private mutating func position(_ offset: Int) -> SourcePosition {
-    var lo = 0
-    var hi = lineStarts.count - 1
-    while lo < hi {
-      let mid = (lo + hi + 1) / 2
-      if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
-    }
-    var (from, column) = (lineStarts[lo], 1)
-    if lastPosition.line == lo && lastPosition.offset <= offset {
-      (from, column) = (lastPosition.offset, lastPosition.column)
-    }
-    for byte in s[from..<offset] where byte & 0xC0 != 0x80 { column += 1 }
-    lastPosition = (offset, lo, column)
-    return SourcePosition(line: lo + 1, column: column)
   }
 }
 
