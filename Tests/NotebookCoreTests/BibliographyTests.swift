@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NotebookCore
 
 /// BibTeX files: syntax, TeX decoding, names, diagnostics and hostile input.
@@ -61,7 +62,8 @@ import Testing
   }
 
   @Test func verbatimFieldsKeepTheirCharacters() throws {
-    let (bib, _) = Self.parse(#"@misc{k, title = {T}, author = {A B}, url = {https://a.org/x~y--z\_w}, doi = {10.1/a--b}}"#)
+    let (bib, _) = Self.parse(
+      #"@misc{k, title = {T}, author = {A B}, url = {https://a.org/x~y--z\_w}, doi = {10.1/a--b}}"#)
     let entry = try #require(bib.entries["k"])
     #expect(entry.fields["url"] == "https://a.org/x~y--z_w")
     #expect(entry.fields["doi"] == "10.1/a--b")
@@ -101,14 +103,22 @@ import Testing
     ("@article{k,\n  title {T},\n  author = {A B}\n}", ["2:9 error: expected '=' after the field name 'title'"]),
     ("@article{k,\n  title = {T}\n  author = {A B}\n}", ["3:3 error: expected ',' or '}' after the value of 'title'"]),
     ("@article{k title = {T}, author = {A B}}", ["1:12 error: expected ',' after the key 'k'"]),
-    ("@misc{k, title={A}, author={X Y}}\n@misc{k, title={B}, author={X Y}}",
-     ["2:7 warning: duplicate key 'k': the first entry with this key is kept"]),
+    (
+      "@misc{k, title={A}, author={X Y}}\n@misc{k, title={B}, author={X Y}}",
+      ["2:7 warning: duplicate key 'k': the first entry with this key is kept"]
+    ),
     ("@misc{k, title = foo # {x}, author = {X Y}}", ["1:18 error: undefined @string macro 'foo'"]),
     ("@misc{k, author = {X Y}}", ["1:7 warning: entry 'k' has no title"]),
     ("@misc{k, title = {T}}", ["1:7 warning: entry 'k' has no author or editor"]),
-    ("@misc{k, title = {T}, title = {U}, author = {X Y}}", ["1:23 warning: duplicate field 'title': the first value is kept"]),
+    (
+      "@misc{k, title = {T}, title = {U}, author = {X Y}}",
+      ["1:23 warning: duplicate field 'title': the first value is kept"]
+    ),
     ("@misc{k, title = {T},\n", ["1:6 error: '@misc' is never closed: expected '}'"]),
-    ("@misc{k, title = {T}, author = {A B}\n@misc{j, title = {U}, author = {A B}}", ["1:6 error: '@misc' is never closed: expected '}'"]),
+    (
+      "@misc{k, title = {T}, author = {A B}\n@misc{j, title = {U}, author = {A B}}",
+      ["1:6 error: '@misc' is never closed: expected '}'"]
+    ),
     ("@ {x}", ["1:1 error: expected an entry type after '@'"]),
     ("@misc k", ["1:7 error: expected '{' after '@misc'"]),
     ("@misc{k, note = {e\u{301}e\u{301}}, title = zz, author = {A B}}", ["1:33 error: undefined @string macro 'zz'"]),
@@ -127,7 +137,8 @@ import Testing
   @Test func hostileInputEndsFastWithADiagnostic() {
     let clock = ContinuousClock()
     let unclosed = "@misc{k, title = " + String(repeating: "{", count: 10_000)
-    let balanced = "@misc{k, title = " + String(repeating: "{", count: 10_000) + String(repeating: "}", count: 10_000) + "}"
+    let balanced =
+      "@misc{k, title = " + String(repeating: "{", count: 10_000) + String(repeating: "}", count: 10_000) + "}"
     var garbage = String.UnicodeScalarView()
     var x: UInt64 = 42
     let alphabet = Array("@{}\"=#,() abc\n\\$~-%'é".unicodeScalars)
@@ -200,17 +211,21 @@ import Testing
     #expect(loaded.diagnostics.count == 2)
     let missing = try #require(loaded.diagnostics.first { $0.range.file == notebook })
     let missingPath = folder.appendingPathComponent("missing.bib").path
-    #expect(renderer.render(missing) == [
-      "\(notebook):2:26: error: bibliography file '\(missingPath)' does not exist",
-      "    bibliography: [refs.bib, missing.bib]",
-      "    " + String(repeating: " ", count: 25) + "^" + String(repeating: "~", count: 10), "",
-    ].joined(separator: "\n"))
+    #expect(
+      renderer.render(missing)
+        == [
+          "\(notebook):2:26: error: bibliography file '\(missingPath)' does not exist",
+          "    bibliography: [refs.bib, missing.bib]",
+          "    " + String(repeating: " ", count: 25) + "^" + String(repeating: "~", count: 10), "",
+        ].joined(separator: "\n"))
     let comma = try #require(loaded.diagnostics.first { $0.range.file == bibPath })
-    #expect(renderer.render(comma) == [
-      "\(bibPath):4:3: error: expected ',' or '}' after the value of 'title'",
-      "      author = {A B}}",
-      "      ^", "",
-    ].joined(separator: "\n"))
+    #expect(
+      renderer.render(comma)
+        == [
+          "\(bibPath):4:3: error: expected ',' or '}' after the value of 'title'",
+          "      author = {A B}}",
+          "      ^", "",
+        ].joined(separator: "\n"))
   }
 
   @Test func resolvesPathsAgainstTheNotebookFolder() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NotebookCore
 
 /// Author–date citations and the reference list.
@@ -54,8 +55,12 @@ import Testing
       style.inText([(key: "gao2024", locator: nil), (key: "lindsey2025", locator: "3")], narrative: false)
         == "(Gao et al. 2024; Lindsey et al. 2025, p. 3)")
     #expect(style.inText([(key: "gao2024", locator: nil)], narrative: true) == "Gao et al. (2024)")
-    #expect(style.inText([(key: "reimers2019", locator: "10-12")], narrative: true) == "Reimers and Gurevych (2019, pp. 10–12)")
-    #expect(style.inText([(key: "reimers2019", locator: "sec. 4")], narrative: false) == "(Reimers and Gurevych 2019, sec. 4)")
+    #expect(
+      style.inText([(key: "reimers2019", locator: "10-12")], narrative: true)
+        == "Reimers and Gurevych (2019, pp. 10–12)")
+    #expect(
+      style.inText([(key: "reimers2019", locator: "sec. 4")], narrative: false) == "(Reimers and Gurevych 2019, sec. 4)"
+    )
     #expect(
       style.inText([(key: "gao2024", locator: nil), (key: "lindsey2025", locator: nil)], narrative: true)
         == "Gao et al. (2024) and Lindsey et al. (2025)")
@@ -68,17 +73,25 @@ import Testing
 
   @Test func referencesAreSortedAndWrittenOut() {
     let style = CitationStyle(bibliography: Self.bibliography)
-    let list = style.references(cited: ["reimers2019", "gao2024", "nodate", "ayonrinde2024", "gao2024b", "missing", "gao2024"])
+    let list = style.references(cited: [
+      "reimers2019", "gao2024", "nodate", "ayonrinde2024", "gao2024b", "missing", "gao2024",
+    ])
     #expect(list.map(\.key) == ["ayonrinde2024", "gao2024b", "gao2024", "nodate", "reimers2019"])
     let html = Dictionary(uniqueKeysWithValues: list.map { ($0.key, $0.html) })
-    #expect(html["gao2024"] == "Gao, Leo, Tom Dupré la Tour, and Jeffrey Wu. 2024b. “Scaling and Evaluating Sparse Autoencoders.” "
-      + "<em>arXiv Preprint</em> arXiv:2406.04093. <a href=\"https://arxiv.org/abs/2406.04093\">https://arxiv.org/abs/2406.04093</a>")
-    #expect(html["reimers2019"] == "Reimers, Nils, and Iryna Gurevych. 2019. “Sentence-BERT: Sentence Embeddings Using Siamese BERT-Networks.” "
-      + "In <em>Proceedings of EMNLP-IJCNLP</em>, 3982–3992. Association for Computational Linguistics. "
-      + "<a href=\"https://doi.org/10.18653/v1/D19-1410\">https://doi.org/10.18653/v1/D19-1410</a>")
+    #expect(
+      html["gao2024"]
+        == "Gao, Leo, Tom Dupré la Tour, and Jeffrey Wu. 2024b. “Scaling and Evaluating Sparse Autoencoders.” "
+        + "<em>arXiv Preprint</em> arXiv:2406.04093. <a href=\"https://arxiv.org/abs/2406.04093\">https://arxiv.org/abs/2406.04093</a>"
+    )
+    #expect(
+      html["reimers2019"]
+        == "Reimers, Nils, and Iryna Gurevych. 2019. “Sentence-BERT: Sentence Embeddings Using Siamese BERT-Networks.” "
+        + "In <em>Proceedings of EMNLP-IJCNLP</em>, 3982–3992. Association for Computational Linguistics. "
+        + "<a href=\"https://doi.org/10.18653/v1/D19-1410\">https://doi.org/10.18653/v1/D19-1410</a>")
     #expect(html["ayonrinde2024"] == "Ayonrinde, Kola. 2024. “Mutual Choice.” <em>J</em> 3 (2): 1–9.")
     #expect(html["nodate"] == "Google DeepMind. n.d. “Gemma.”")
-    #expect(style.references(cited: ["etal"]).first?.html == "Elhage, Nelson, et al. 2022. “Toy Models of Superposition.”")
+    #expect(
+      style.references(cited: ["etal"]).first?.html == "Elhage, Nelson, et al. 2022. “Toy Models of Superposition.”")
   }
 
   @Test func eprintsAndLinksHaveTheirPlace() {
@@ -91,12 +104,13 @@ import Testing
       @misc{m, author = {E, F}, title = {Bare}, eprint = {2}, eprinttype = {HAL}, url = {ftp://example.org/m}}
       """##
     let style = CitationStyle(bibliography: Bibliography.parse(path: "refs.bib", text: text).0)
-    #expect(style.references(cited: ["p", "t", "m"]).map(\.html) == [
-      "A, B. n.d. “On the 9th Try.” In <em>Findings</em>, 1–2. ACL. arXiv:2411.10397. "
-        + "<a href=\"https://doi.org/10.1/x\">https://doi.org/10.1/x</a>",
-      "C, D. n.d. “Toy.” <em>Thread</em>. arXiv:1. <a href=\"https://example.org/t\">https://example.org/t</a>",
-      "E, F. n.d. “Bare.” HAL:2. ftp://example.org/m",
-    ])
+    #expect(
+      style.references(cited: ["p", "t", "m"]).map(\.html) == [
+        "A, B. n.d. “On the 9th Try.” In <em>Findings</em>, 1–2. ACL. arXiv:2411.10397. "
+          + "<a href=\"https://doi.org/10.1/x\">https://doi.org/10.1/x</a>",
+        "C, D. n.d. “Toy.” <em>Thread</em>. arXiv:1. <a href=\"https://example.org/t\">https://example.org/t</a>",
+        "E, F. n.d. “Bare.” HAL:2. ftp://example.org/m",
+      ])
   }
 
   @Test func hostileValuesAreEscaped() throws {
@@ -104,7 +118,10 @@ import Testing
     let html = try #require(style.references(cited: ["hostile"]).first?.html)
     #expect(!html.contains("<script"))
     #expect(!html.contains("href"))
-    #expect(html == "Evil, &lt;script&gt;. 2024. “&lt;Script&gt;Alert(&quot;X&quot;)&lt;/Script&gt; &amp; More.” javascript:alert(1)")
+    #expect(
+      html
+        == "Evil, &lt;script&gt;. 2024. “&lt;Script&gt;Alert(&quot;X&quot;)&lt;/Script&gt; &amp; More.” javascript:alert(1)"
+    )
     #expect(!CitationStyle.isWebAddress("javascript:alert(1)"))
     #expect(!CitationStyle.isWebAddress("https://"))
     #expect(!CitationStyle.isWebAddress("https://a b"))
@@ -112,8 +129,11 @@ import Testing
   }
 
   @Test func titleCaseKeepsProtectedWords() {
-    #expect(TitleCase.apply("scaling and evaluating sparse autoencoders") == "Scaling and Evaluating Sparse Autoencoders")
-    #expect(TitleCase.apply("the {iPhone} of $k$-sparse models: a study in {dNA}") == "The {iPhone} of $k$-Sparse Models: A Study in {dNA}")
+    #expect(
+      TitleCase.apply("scaling and evaluating sparse autoencoders") == "Scaling and Evaluating Sparse Autoencoders")
+    #expect(
+      TitleCase.apply("the {iPhone} of $k$-sparse models: a study in {dNA}")
+        == "The {iPhone} of $k$-Sparse Models: A Study in {dNA}")
     #expect(TitleCase.apply("task-agnostic compression of arXiv papers") == "Task-Agnostic Compression of arXiv Papers")
     #expect(TitleCase.apply(#"na\"ive models of {\"o}l"#) == #"na\"ive Models of {\"o}l"#)
     #expect(TitleCase.apply("what it is for") == "What It Is For")

@@ -320,9 +320,10 @@ struct BibTeXParser {
       (entry.authors, entry.authorsTruncated) = NameListParser.parse(names)
     }
     if let first = entries[entry.key] {
-      diagnostics.append(Diagnostic(
-        .warning, "duplicate key '\(entry.key)': the first entry with this key is kept", at: entry.range,
-        notes: ["the first is at \(first.range.file):\(first.range.start)"]))
+      diagnostics.append(
+        Diagnostic(
+          .warning, "duplicate key '\(entry.key)': the first entry with this key is kept", at: entry.range,
+          notes: ["the first is at \(first.range.file):\(first.range.start)"]))
       return
     }
     if checked && entry.field("title") == nil {

@@ -65,8 +65,9 @@ public struct LoadedBibliography: Sendable {
       let (bibliography, diagnostics) = Bibliography.parse(path: path, text: text)
       for key in bibliography.entries.keys.sorted() where result.bibliography.entries[key] != nil {
         if let entry = bibliography.entries[key] {
-          result.diagnostics.append(Diagnostic(
-            .warning, "duplicate key '\(key)': the entry of an earlier bibliography file is kept", at: entry.range))
+          result.diagnostics.append(
+            Diagnostic(
+              .warning, "duplicate key '\(key)': the entry of an earlier bibliography file is kept", at: entry.range))
         }
       }
       result.bibliography = result.bibliography.merging(bibliography)

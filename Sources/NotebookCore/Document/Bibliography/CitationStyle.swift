@@ -19,7 +19,8 @@ public struct CitationStyle: Sendable {
   ///   the same label and year apart; nil: every entry of the bibliography.
   public init(bibliography: Bibliography, cited: [String]? = nil) {
     self.bibliography = bibliography
-    let keys = cited.map { Self.unique($0).filter { bibliography.entries[$0] != nil } }
+    let keys =
+      cited.map { Self.unique($0).filter { bibliography.entries[$0] != nil } }
       ?? Array(bibliography.entries.keys)
     var groups: [String: [BibEntry]] = [:]
     for key in keys {
@@ -62,7 +63,9 @@ public struct CitationStyle: Sendable {
       let parts = groups.map { $0.years.isEmpty ? $0.author : "\($0.author) (\($0.years.joined(separator: ", ")))" }
       return Self.series(parts)
     }
-    let parts = groups.map { ([$0.author] + [$0.years.joined(separator: ", ")].filter { !$0.isEmpty }).joined(separator: " ") }
+    let parts = groups.map {
+      ([$0.author] + [$0.years.joined(separator: ", ")].filter { !$0.isEmpty }).joined(separator: " ")
+    }
     return "(" + parts.joined(separator: "; ") + ")"
   }
 

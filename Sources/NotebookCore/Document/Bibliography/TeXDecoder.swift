@@ -20,7 +20,8 @@ enum TeXDecoder {
 
   /// White space, with a fast path for ASCII.
   @inline(__always) static func isSpace(_ c: Unicode.Scalar) -> Bool {
-    c.value < 0x80 ? c == " " || c == "\n" || c == "\t" || c == "\r" || c == "\u{0B}" || c == "\u{0C}" : c.properties.isWhitespace
+    c.value < 0x80
+      ? c == " " || c == "\n" || c == "\t" || c == "\r" || c == "\u{0B}" || c == "\u{0C}" : c.properties.isWhitespace
   }
 
   /// Precomposed letters of `base + mark` for ASCII letters and every accent
@@ -29,7 +30,8 @@ enum TeXDecoder {
     var table: [UInt64: String] = [:]
     for base in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".unicodeScalars {
       for mark in Set(accents.values) {
-        table[compositionKey(base, mark)] = String(String.UnicodeScalarView([base, mark])).precomposedStringWithCanonicalMapping
+        table[compositionKey(base, mark)] =
+          String(String.UnicodeScalarView([base, mark])).precomposedStringWithCanonicalMapping
       }
     }
     return table

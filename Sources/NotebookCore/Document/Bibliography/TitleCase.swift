@@ -23,7 +23,8 @@ enum TitleCase {
     for (index, word) in words.enumerated() {
       out.append(contentsOf: t[next..<word.lowerBound])
       let letters = String(String.UnicodeScalarView(t[word]))
-      let afterColon = t[..<word.lowerBound].last { !TeXDecoder.isSpace($0) }.map { ":?!—".unicodeScalars.contains($0) } ?? false
+      let afterColon =
+        t[..<word.lowerBound].last { !TeXDecoder.isSpace($0) }.map { ":?!—".unicodeScalars.contains($0) } ?? false
       let isLast = word.upperBound > lastLetter
       let mayCapitalize = index == 0 || isLast || afterColon || !stopWords.contains(letters)
       if mayCapitalize && letters == letters.lowercased() {
@@ -69,7 +70,8 @@ enum TitleCase {
         while i < t.count, t[i].properties.isAlphabetic || t[i] == "'" || t[i] == "’" { i += 1 }
         let before = start > 0 ? t[start - 1] : " "
         let after = i < t.count ? t[i] : " "
-        let joined = before == "}" || before == "\\" || before.properties.isAlphabetic || before.properties.numericType != nil
+        let joined =
+          before == "}" || before == "\\" || before.properties.isAlphabetic || before.properties.numericType != nil
         if !joined && after != "{" && after != "\\" && after.properties.numericType == nil {
           ranges.append(start..<i)
         }
