@@ -102,6 +102,7 @@ import Testing
       @article{t, author = {C, D}, title = {Toy}, journal = {Thread}, eprint = {1}, archiveprefix = {arXiv},
         url = {https://example.org/t}}
       @misc{m, author = {E, F}, title = {Bare}, eprint = {2}, eprinttype = {HAL}, url = {ftp://example.org/m}}
+      @book{anon, title = {Nobody wrote this}, publisher = {Press}, year = 1999}
       """##
     let style = CitationStyle(bibliography: Bibliography.parse(path: "refs.bib", text: text).0)
     #expect(
@@ -111,6 +112,8 @@ import Testing
         "C, D. n.d. “Toy.” <em>Thread</em>. arXiv:1. <a href=\"https://example.org/t\">https://example.org/t</a>",
         "E, F. n.d. “Bare.” HAL:2. ftp://example.org/m",
       ])
+    #expect(style.references(cited: ["anon"]).map(\.html) == ["<em>Nobody Wrote This</em>. 1999. Press."])
+    #expect(style.label(for: "anon") == "Nobody wrote this 1999")
   }
 
   @Test func hostileValuesAreEscaped() throws {

@@ -32,19 +32,22 @@ extension CitationStyle {
     text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
   }
 
-  /// One entry of the list.
+  /// One entry of the list: names, year, title, … (without names: title, year, …).
   func html(_ entry: BibEntry) -> String {
     var parts: [String] = []
-    if !entry.authors.isEmpty || entry.authorsTruncated {
+    let year = Self.sentence(HTMLText.escape(Self.year(entry) + (suffixes[entry.key] ?? "")))
+    let hasNames = !entry.authors.isEmpty || entry.authorsTruncated
+    if hasNames {
       parts.append(Self.sentence(HTMLText.escape(Self.names(entry))))
+      parts.append(year)
     }
-    parts.append(Self.sentence(HTMLText.escape(Self.year(entry) + (suffixes[entry.key] ?? ""))))
     if let title = Self.titleCased(entry, "title") {
       let escaped = HTMLText.escape(title)
       let italic = ["book", "phdthesis", "mastersthesis", "proceedings", "manual"].contains(entry.type)
       let closed = title.last.map { ".?!".contains($0) } ?? false
       parts.append(italic ? "<em>\(escaped)</em>" + (closed ? "" : ".") : "“\(escaped)\(closed ? "" : ".")”")
     }
+    if !hasNames { parts.append(year) }
     let eprint = Self.eprint(entry)
     var eprintWritten = false
     if let (source, isArXiv) = Self.source(entry) {
