@@ -61,6 +61,34 @@ import Testing
     #expect(nb.frontMatter.params.map(\.name) == ["ok"])
   }
 
+  @Test func bibliographyIsOnePathOrAList() throws {
+    let (one, none) = Self.parse("---\nbibliography: refs.bib\n---\n")
+    #expect(none.isEmpty)
+    let file = try #require(one.frontMatter.bibliography.first)
+    #expect(one.frontMatter.bibliography.count == 1)
+    #expect(file.path == "refs.bib")
+    #expect(file.range.start == SourcePosition(line: 2, column: 15))
+    #expect(file.range.end == SourcePosition(line: 2, column: 23))
+    let (flow, _) = Self.parse("---\nbibliography: [a.bib, \"b c.bib\"]\n---\n")
+    #expect(flow.frontMatter.bibliography.map(\.path) == ["a.bib", "b c.bib"])
+    let (block, blockProblems) = Self.parse("---\ntitle: T\nbibliography:\n  - a.bib\n  - ../b.bib\n---\n")
+    #expect(blockProblems.isEmpty)
+    #expect(block.frontMatter.bibliography.map(\.path) == ["a.bib", "../b.bib"])
+    #expect(block.frontMatter.bibliography.map { Self.at(Diagnostic.error("", at: $0.range)) } == ["4:5", "5:5"])
+    let (empty, emptyProblems) = Self.parse("---\nbibliography:\n---\n")
+    #expect(emptyProblems.isEmpty && empty.frontMatter.bibliography.isEmpty)
+  }
+
+  @Test func badBibliographyValuesPointAtThemselves() {
+    let (nb, diagnostics) = Self.parse("---\nbibliography: [ok.bib, [x], \"\"]\ncolour: red\n---\n")
+    #expect(diagnostics.map { "\(Self.at($0)) \($0.severity.rawValue)" } == ["2:24 error", "2:29 error", "3:1 warning"])
+    #expect(diagnostics[0].message == "'bibliography' must be a path or a list of paths")
+    #expect(diagnostics[2].notes == ["known keys: title, description, seed, params, bibliography"])
+    #expect(nb.frontMatter.bibliography.map(\.path) == ["ok.bib"])
+    let (_, mapping) = Self.parse("---\nbibliography: {a: b}\n---\n")
+    #expect(mapping.map(Self.at) == ["2:15"])
+  }
+
   @Test func yamlSyntaxErrorsMapToNotebookLines() {
     let (_, diagnostics) = Self.parse("---\ntitle: ok\nparams: [1, 2\n---\ntext\n")
     #expect(diagnostics.count == 1)

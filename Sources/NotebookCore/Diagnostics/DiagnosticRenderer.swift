@@ -18,10 +18,14 @@ public struct DiagnosticRenderer: Sendable {
   public func render(_ d: Diagnostic) -> String {
     var out = "\(d.range.file):\(d.range.start.line):\(d.range.start.column): \(d.severity.rawValue): \(d.message)\n"
     if let text = sources[d.range.file] {
-      let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+      // Lines end at "\n" scalars: a "\r\n" is one Character, which would
+      // keep a CRLF file in one line.
+      let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
       let index = d.range.start.line - 1
       if index >= 0 && index < lines.count {
-        let line = String(lines[index]).replacingTabs()
+        var scalars = lines[index]
+        if scalars.last == "\r" { scalars = scalars.dropLast() }
+        let line = String(String.UnicodeScalarView(scalars)).replacingTabs()
         out += "    \(line)\n"
         let startCol = max(1, d.range.start.column)
         let width: Int

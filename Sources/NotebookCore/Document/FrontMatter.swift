@@ -10,6 +10,7 @@
 ///   lr: 0.001         # Double
 ///   quick: false      # Bool
 ///   dataset: synthetic  # String
+/// bibliography: references.bib   # or a list: [a.bib, b.bib]
 /// ---
 /// ```
 public struct FrontMatter: Hashable, Sendable {
@@ -19,17 +20,35 @@ public struct FrontMatter: Hashable, Sendable {
   public var seed: Int?
   /// Parameters with their defaults, in the order written.
   public var params: [Param]
+  /// The BibTeX files citations come from, in the order written.
+  public var bibliography: [BibliographyFile]
   /// The whole block, fences included; nil when the file has no front matter.
   public var range: SourceRange?
 
   public init(
-    title: String? = nil, description: String? = nil, seed: Int? = nil, params: [Param] = [], range: SourceRange? = nil
+    title: String? = nil, description: String? = nil, seed: Int? = nil, params: [Param] = [],
+    bibliography: [BibliographyFile] = [], range: SourceRange? = nil
   ) {
     self.title = title
     self.description = description
     self.seed = seed
     self.params = params
+    self.bibliography = bibliography
     self.range = range
+  }
+
+  /// A `.bib` file named by `bibliography:`.
+  public struct BibliographyFile: Hashable, Sendable {
+    /// The path as written: relative to the notebook's folder, or absolute
+    /// (``LoadedBibliography/load(_:notebookPath:)`` resolves it).
+    public var path: String
+    /// The path in the `.md` file (for "file not found" diagnostics).
+    public var range: SourceRange
+
+    public init(path: String, range: SourceRange) {
+      self.path = path
+      self.range = range
+    }
   }
 
   /// The parameter with this name, if declared.

@@ -8,7 +8,7 @@ struct FrontMatterParser {
   var firstLine: Int
   var diagnostics: [Diagnostic] = []
 
-  static let knownKeys = ["title", "description", "seed", "params"]
+  static let knownKeys = ["title", "description", "seed", "params", "bibliography"]
 
   init(file: String, firstLine: Int) {
     self.file = file
@@ -48,6 +48,7 @@ struct FrontMatterParser {
           diagnostics.append(.error("'seed' must be an integer", at: nodeRange(key)))
         }
       case "params": result.params = params(value, key: key)
+      case "bibliography": result.bibliography = bibliography(value, key: key)
       default:
         diagnostics.append(Diagnostic(
           .warning, "unknown front matter key '\(name)' is ignored", at: nodeRange(key),
@@ -64,6 +65,23 @@ struct FrontMatterParser {
       return nil
     }
     return scalar.string
+  }
+
+  /// `bibliography: refs.bib` or a list of paths (`[a.bib, b.bib]` or `- a.bib` lines).
+  private mutating func bibliography(_ value: Node, key: Node) -> [FrontMatter.BibliographyFile] {
+    if isScalar(value, tagged: .null) { return [] }
+    let nodes = value.sequence.map(Array.init) ?? [value]
+    var files: [FrontMatter.BibliographyFile] = []
+    for node in nodes {
+      guard let path = node.scalar?.string, !isScalar(node, tagged: .null),
+        !path.allSatisfy(\.isWhitespace)
+      else {
+        diagnostics.append(.error("'bibliography' must be a path or a list of paths", at: nodeRange(node)))
+        continue
+      }
+      files.append(FrontMatter.BibliographyFile(path: path, range: nodeRange(node)))
+    }
+    return files
   }
 
   private mutating func params(_ value: Node, key: Node) -> [Param] {
