@@ -12,7 +12,7 @@ struct Check: ParsableCommand {
     var problems = 0
     for file in files {
       let session = try NotebookSession.load(path: file)
-      let renderer = DiagnosticRenderer(sources: [session.notebook.path: session.notebook.source])
+      let renderer = DiagnosticRenderer(sources: session.sources)
       let found = session.problems
       FileHandle.standardError.write(Data(renderer.render(found + session.warnings).utf8))
       problems += found.filter { $0.severity == .error }.count

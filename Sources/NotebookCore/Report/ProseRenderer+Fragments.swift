@@ -63,7 +63,7 @@ extension ProseRenderer {
       guard let label = context.citations[item.key] else {
         return ProseFragment(html: HTMLText.escape("@" + item.key), plain: "@" + item.key)
       }
-      let year = label.year + (item.locator.isEmpty ? "" : ", " + item.locator)
+      let year = label.year + (CitationStyle.locator(item.locator).map { ", " + $0 } ?? "")
       return ProseFragment(
         html: "<span class=\"citation\"><a href=\"#\(label.anchor)\">\(HTMLText.escape(label.author))</a> (\(HTMLText.escape(year)))</span>",
         plain: "\(label.author) (\(year))")
@@ -78,7 +78,7 @@ extension ProseRenderer {
         continue
       }
       let lead = item.prefix.isEmpty ? "" : item.prefix + " "
-      let tail = item.locator.isEmpty ? "" : ", " + item.locator
+      let tail = CitationStyle.locator(item.locator).map { ", " + $0 } ?? ""
       guard let label = context.citations[item.key] else {
         html.append(HTMLText.escape(lead) + "<strong class=\"citation-missing\">?@\(HTMLText.escape(item.key))</strong>" + HTMLText.escape(tail))
         plain.append(lead + "?@" + item.key + tail)

@@ -24,6 +24,8 @@ public struct NotebookSession: Sendable {
   public let locations: ProjectLocations
   /// What the prose refers to: figure, table and equation numbers, footnotes, citations, images.
   public let prose: ProseContext
+  /// The text of every file a diagnostic may point into (the notebook, its bibliography), by path.
+  public let sources: [String: String]
 
   /// Problems that make the notebook fail: everything except the errors of
   /// cells marked `//| error: true`.
@@ -89,13 +91,14 @@ public struct NotebookSession: Sendable {
     }
     for cell in notebook.cells { all += perCell[cell.index] ?? [] }
     let locations = ProjectLocations(notebookFolder: (path as NSString).deletingLastPathComponent)
-    let (prose, proseDiagnostics) = ProseAnalysis.analyse(notebook, locations: locations)
+    let (prose, proseDiagnostics, files) = ProseAnalysis.analyse(notebook, locations: locations)
     all += proseDiagnostics
     all.sort { ($0.range.start, $0.message) < ($1.range.start, $1.message) }
     return NotebookSession(
       notebook: notebook, programs: programs, diagnostics: all, cellDiagnostics: perCell, parameters: parameters,
       warnings: warnings.sorted { ($0.range.start, $0.message) < ($1.range.start, $1.message) },
-      compiled: compiled, globals: globals, locations: locations, prose: prose)
+      compiled: compiled, globals: globals, locations: locations, prose: prose,
+      sources: files.merging([path: text]) { _, notebook in notebook })
   }
 
   static func resolveParameters(

@@ -59,7 +59,7 @@ final class RenderPass {
     self.renderer = renderer
     let notebook = renderer.session.notebook
     let folder = (notebook.path as NSString).deletingLastPathComponent
-    diagnostics = DiagnosticRenderer(sources: [notebook.path: notebook.source])
+    diagnostics = DiagnosticRenderer(sources: renderer.session.sources)
     context = RuntimeContext(
       seed: notebook.frontMatter.seed ?? 0, baseDirectory: folder, locations: renderer.session.locations)
     context.progress = renderer.progress

@@ -1,4 +1,5 @@
 import Foundation
+import SAEKit
 
 /// The entries of one or more `.bib` files, by citation key.
 ///
@@ -57,8 +58,10 @@ public struct LoadedBibliography: Sendable {
     for file in files {
       let path = resolve(file.path, notebookPath: notebookPath)
       if result.sources[path] != nil { continue }  // named twice
-      guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-        let reason = FileManager.default.fileExists(atPath: path) ? "is not readable UTF-8 text" : "does not exist"
+      // Only regular files are opened (a named pipe would block the check forever).
+      guard let data = FileContents.readIfRegular(path), let text = String(data: data, encoding: .utf8) else {
+        let problem = FileContents.problem(path)
+        let reason = problem == "no such file" ? "does not exist" : problem.map { "cannot be read: it is \($0)" } ?? "is not readable UTF-8 text"
         result.diagnostics.append(.error("bibliography file '\(path)' \(reason)", at: file.range))
         continue
       }

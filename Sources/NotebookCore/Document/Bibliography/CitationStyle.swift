@@ -69,6 +69,12 @@ public struct CitationStyle: Sendable {
     return "(" + parts.joined(separator: "; ") + ")"
   }
 
+  /// The two parts of one key's label, `Gao et al.` and `2024a`; nil when the key is unknown.
+  public func labelParts(for key: String) -> (author: String, year: String)? {
+    guard let entry = bibliography.entries[key] else { return nil }
+    return (Self.authorLabel(entry), Self.year(entry) + (suffixes[key] ?? ""))
+  }
+
   /// The label of one key in the text: `Gao et al. 2024a` (`key?` when unknown).
   public func label(for key: String) -> String {
     guard let entry = bibliography.entries[key] else { return "\(key)?" }

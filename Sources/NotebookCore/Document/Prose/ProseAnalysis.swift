@@ -20,14 +20,17 @@ struct ProseAnalysis {
   private var footnoteDefinitions: [String: (text: String, line: Int)] = [:]
   private var labelSites: [String: SourceRange] = [:]
   private var openDivs: [Int] = []
+  /// The bibliography files read, by path.
+  private var sources: [String: String] = [:]
   /// The length in scalars of each line of the notebook.
   private let lineLengths: [Int]
 
-  /// The context of `notebook`'s prose and the problems found in it.
-  static func analyse(_ notebook: Notebook, locations: ProjectLocations) -> (ProseContext, [Diagnostic]) {
+  /// The context of `notebook`'s prose, the problems found in it, and the texts of the other
+  /// files they may point into (the bibliography), by path.
+  static func analyse(_ notebook: Notebook, locations: ProjectLocations) -> (ProseContext, [Diagnostic], sources: [String: String]) {
     var analysis = ProseAnalysis(notebook: notebook, locations: locations)
     analysis.run()
-    return (analysis.context, analysis.diagnostics)
+    return (analysis.context, analysis.diagnostics, analysis.sources)
   }
 
   private init(notebook: Notebook, locations: ProjectLocations) {
@@ -252,8 +255,9 @@ struct ProseAnalysis {
   }
 
   private mutating func resolveCitations() {
-    let (bibliography, problems) = CitationResolver.load(notebook, locations: locations)
+    let (bibliography, problems, files) = CitationResolver.load(notebook)
     diagnostics += problems
+    sources = files
     guard let bibliography else {
       for (key, range, bracketed) in citations where bracketed {
         diagnostics.append(.error(
