@@ -14,30 +14,33 @@
 enum HTMLSanitizer {
   static func sanitize(_ html: String) -> String {
     let s = Array(html.unicodeScalars)
-    var out = String.UnicodeScalarView()
+    // A String grown with += and single-scalar appends (amortised O(1)); appending a string's
+    // scalars to a String.UnicodeScalarView copies the whole view each time (quadratic).
+    var out = ""
+    out.reserveCapacity(html.utf8.count)
     var i = 0
     while i < s.count {
       switch s[i] {
       case "<":
         if let tag = Tag(parsing: s, at: i), let text = tag.sanitized() {
-          out.append(contentsOf: text.unicodeScalars)
+          out += text
           i = tag.end
         } else {
-          out.append(contentsOf: "&lt;".unicodeScalars)
+          out += "&lt;"
           i += 1
         }
       case ">":
-        out.append(contentsOf: "&gt;".unicodeScalars)
+        out += "&gt;"
         i += 1
       case "&":
-        out.append(contentsOf: (isEntity(s, at: i) ? "&" : "&amp;").unicodeScalars)
+        out += isEntity(s, at: i) ? "&" : "&amp;"
         i += 1
       default:
-        out.append(s[i])
+        out.unicodeScalars.append(s[i])
         i += 1
       }
     }
-    return String(out)
+    return out
   }
 
   /// Whether a link target is relative, a fragment, or `http:`, `https:`, `mailto:`.

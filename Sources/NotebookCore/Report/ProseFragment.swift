@@ -21,11 +21,12 @@ struct ProseFragment {
     guard !fragments.isEmpty, html.unicodeScalars.contains(open) else { return html }
     let s = Array(html.unicodeScalars)
     let paragraphOpen = Array("<p>".unicodeScalars), paragraphClose = Array("</p>".unicodeScalars)
-    var out = String.UnicodeScalarView()
+    // A String grown with += (amortised); see HTMLSanitizer.
+    var out = ""
     var i = 0
     while i < s.count {
       guard s[i] == open, let (index, end) = placeholder(in: s, at: i), fragments.indices.contains(index) else {
-        out.append(s[i])
+        out.unicodeScalars.append(s[i])
         i += 1
         continue
       }
@@ -33,33 +34,33 @@ struct ProseFragment {
       if let block = fragment.block, i >= 3, Array(s[(i - 3)..<i]) == paragraphOpen, end + 4 <= s.count,
         Array(s[end..<(end + 4)]) == paragraphClose
       {
-        out.removeLast(3)
-        out.append(contentsOf: block.unicodeScalars)
+        out.unicodeScalars.removeLast(3)
+        out += block
         i = end + 4
       } else {
-        out.append(contentsOf: fragment.html.unicodeScalars)
+        out += fragment.html
         i = end
       }
     }
-    return String(out)
+    return out
   }
 
   /// `text` with placeholders replaced by the fragments' plain text.
   static func plainText(_ text: String, _ fragments: [ProseFragment]) -> String {
     guard text.unicodeScalars.contains(open) else { return text }
     let s = Array(text.unicodeScalars)
-    var out = String.UnicodeScalarView()
+    var out = ""
     var i = 0
     while i < s.count {
       if s[i] == open, let (index, end) = placeholder(in: s, at: i), fragments.indices.contains(index) {
-        out.append(contentsOf: fragments[index].plain.unicodeScalars)
+        out += fragments[index].plain
         i = end
       } else {
-        out.append(s[i])
+        out.unicodeScalars.append(s[i])
         i += 1
       }
     }
-    return String(out)
+    return out
   }
 
   /// The index of the placeholder at `i` and the position after it.

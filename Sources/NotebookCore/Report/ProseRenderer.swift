@@ -102,23 +102,23 @@ final class ProseRenderer {
     // The placeholders' characters cannot come from the notebook.
     let s = markdown.unicodeScalars.map { $0 == "\u{E000}" || $0 == "\u{E001}" ? "\u{FFFD}" : $0 }
     let markdown = String(String.UnicodeScalarView(s))
-    var text = String.UnicodeScalarView()
+    var text = ""
     let saved = fragments
     fragments = []
     defer { fragments = saved }
     var cursor = 0
     for token in ProseInlineScanner.scan(markdown) {
-      text.append(contentsOf: s[cursor..<token.range.lowerBound])
-      text.append(contentsOf: ProseFragment.placeholder(fragments.count).unicodeScalars)
+      for scalar in s[cursor..<token.range.lowerBound] { text.unicodeScalars.append(scalar) }
+      text += ProseFragment.placeholder(fragments.count)
       fragments.append(fragment(token))
       cursor = token.range.upperBound
     }
-    text.append(contentsOf: s[cursor...])
+    for scalar in s[cursor...] { text.unicodeScalars.append(scalar) }
     var parser = MarkdownParser()
     parser.addModifier(Modifier(target: .html) { input in HTMLText.escape(String(input.markdown)) })
     parser.addModifier(Modifier(target: .headings) { [self] input in anchoredHeading(input.html) })
     let html = HTMLSanitizer.sanitize(
-      parser.html(from: Self.neutralizingRawHTML(Self.joiningCodeSpanLines(String(text)))))
+      parser.html(from: Self.neutralizingRawHTML(Self.joiningCodeSpanLines(text))))
     return ProseFragment.substitute(in: Self.withTaskBoxes(html), fragments)
   }
 
