@@ -109,17 +109,19 @@ enum SAEBuiltins {
       doc: "Mutual Choice: the k·B largest affinities of the whole batch (Ayonrinde 2024; BatchTopK's rule)."
     ) { .mutualChoice(k: try $0.positiveInt("k"), inference: try choiceInference($0)) },
     ActivationEntry(
-      name: "relu", parameters: [.labeled("l1", .double, "L1 coefficient λ")],
-      doc: "ReLU with the decoder-norm-weighted L1 penalty."
+      name: "relu", parameters: [.labeled("l1", .double, "L1 coefficient λ (see the scale above)")],
+      doc: reluDoc
     ) { .relu(l1: Float(try $0.double("l1"))) },
     ActivationEntry(
       name: "jumpReLU",
       parameters: [
-        .labeled("l0", .double, "L0 coefficient λ"),
-        .labeled("bandwidth", .double, default: .value(.double(0.001)), "straight-through kernel width ε"),
+        .labeled("l0", .double, default: .absent, "L0 coefficient λ: the squared error a latent must save to fire (give l0 or targetL0)"),
+        .labeled("targetL0", .double, default: .absent, "the mean active latents per token to train for: λ is adapted (give l0 or targetL0)"),
+        .labeled("bandwidth", .double, default: .value(.double(Double(JumpReLU.defaultBandwidth))), "straight-through kernel width ε"),
+        .labeled("threshold", .double, default: .absent, "initial threshold θ₀ with l0 (default √λ; 0.001 with bandwidth: 0.001 is SAELens's start)"),
       ],
-      doc: "JumpReLU with learned thresholds and an L0 penalty (Rajamanoharan et al. 2024)."
-    ) { .jumpReLU(l0: Float(try $0.double("l0")), bandwidth: Float(try $0.double("bandwidth"))) },
+      doc: jumpReLUDoc
+    ) { try jumpReLU($0) },
     ActivationEntry(
       name: "topAFA", parameters: [],
       doc: "Top-AFA: per token, the k whose decoder-weighted activations best match ‖x − b_dec‖ (Lee et al. 2025); its norm-matching loss is train(…, afa: λ)."
@@ -133,6 +135,28 @@ enum SAEBuiltins {
       doc: "vSAE: TopK by |z| over z = ReLU(pre) + σ·ε in training, over ReLU(pre) at inference (Baker & Li 2025); its KL term is train(…, kl: β)."
     ) { .vsae(k: try $0.positiveInt("k"), sigma: Float(try nonNegative($0, "sigma"))) },
   ]
+
+  static let reluDoc = "ReLU with the decoder-norm-weighted L1 penalty."
+  static let jumpReLUDoc = "JumpReLU with learned thresholds and an L0 penalty (Rajamanoharan et al. 2024)."
+
+  /// `jumpReLU(l0:)` or `jumpReLU(targetL0:)`, with the bandwidth and (with `l0:`) the initial threshold.
+  static func jumpReLU(_ args: CallArguments) throws -> ActivationKind {
+    let bandwidth = Float(try positive(args, "bandwidth"))
+    switch (try args.optionalDouble("l0"), try args.optionalDouble("targetL0")) {
+    case (let l0?, nil):
+      let theta = try args.optionalDouble("threshold") == nil ? nil : Float(try positive(args, "threshold"))
+      return .jumpReLU(l0: Float(try nonNegative(args, "l0")), bandwidth: bandwidth, initialThreshold: theta)
+    case (nil, _?):
+      guard !args.has("threshold") else {
+        throw RuntimeError("threshold: goes with l0:; targetL0: sets the thresholds from the data", argument: "threshold")
+      }
+      return .jumpReLUTargetL0(targetL0: Float(try positive(args, "targetL0")), bandwidth: bandwidth)
+    case (_?, _?):
+      throw RuntimeError("give l0: (a fixed coefficient) or targetL0: (an adapted one), not both", argument: "targetL0")
+    case (nil, nil):
+      throw RuntimeError("jumpReLU needs l0: (the L0 coefficient λ) or targetL0: (the mean L0 to train for)", argument: "l0")
+    }
+  }
 
   /// `inference:` of the batch-allocating activations.
   static let inferenceParameter = Parameter.labeled(
