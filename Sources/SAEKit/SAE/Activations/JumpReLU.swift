@@ -177,27 +177,31 @@ public struct JumpReLU: SparseActivation {
     // Per-chunk partial sums of ∂L/∂θ_j, combined in chunk order (deterministic).
     var partial = [Float](repeating: 0, count: chunks * m)
     partial.withUnsafeMutableBufferPointer { pb in
-      let pp = pb.baseAddress!
       input.pre.storage.withUnsafeBufferPointer { preB in
         input.reconstructionGradient.storage.withUnsafeBufferPointer { gB in
           input.decoder.storage.withUnsafeBufferPointer { wB in
             theta.withUnsafeBufferPointer { tB in
-              Parallel.forEachChunk(count: b, chunks: chunks) { c, rows in
-                let acc = pp + c * m
-                for r in rows {
-                  let codeRange = input.codes.rowStart[r]..<input.codes.rowStart[r + 1]
-                  var e = codeRange.lowerBound
-                  for j in 0..<m {
-                    let v = preB[r * m + j]
-                    let stored = e < codeRange.upperBound && Int(input.codes.indices[e]) == j
-                    let u = (v - tB[j]) / eps
-                    if abs(u) <= 0.5 {
-                      let dz = stored
-                        ? input.codeGradients[e]
-                        : BLAS.dot(d, gB.baseAddress! + r * d, wB.baseAddress! + j * d)
-                      acc[j] += -(tB[j] / eps) * dz - penaltyScale / eps
+              input.codes.rowStart.withUnsafeBufferPointer { startB in
+                input.codes.indices.withUnsafeBufferPointer { idB in
+                  input.codeGradients.withUnsafeBufferPointer { dzB in
+                    let (pp, prep, gp, wp, tp) = (pb.baseAddress!, preB.baseAddress!, gB.baseAddress!, wB.baseAddress!, tB.baseAddress!)
+                    let (start, ids, dzp) = (startB.baseAddress!, idB.baseAddress, dzB.baseAddress)
+                    Parallel.forEachChunk(count: b, chunks: chunks) { c, rows in
+                      let acc = pp + c * m
+                      for r in rows {
+                        var e = start[r]
+                        let end = start[r + 1]
+                        for j in 0..<m {
+                          let v = prep[r * m + j]
+                          let stored = e < end && Int(ids![e]) == j
+                          if abs((v - tp[j]) / eps) <= 0.5 {
+                            let dz = stored ? dzp![e] : BLAS.dot(d, gp + r * d, wp + j * d)
+                            acc[j] += -(tp[j] / eps) * dz - penaltyScale / eps
+                          }
+                          if stored { e += 1 }
+                        }
+                      }
                     }
-                    if stored { e += 1 }
                   }
                 }
               }
