@@ -205,7 +205,7 @@ enum SAEBuiltins {
       }
       return .jumpReLUTargetL0(targetL0: Float(try positive(args, "targetL0")), bandwidth: bandwidth)
     case (_?, _?):
-      throw RuntimeError("give l0: (a fixed coefficient) or targetL0: (an adapted one), not both", argument: "targetL0")
+      throw RuntimeError("give l0: (a fixed coefficient) or targetL0: (a held L0), not both", argument: "targetL0")
     case (nil, nil):
       throw RuntimeError("jumpReLU needs l0: (the L0 coefficient λ) or targetL0: (the mean L0 to train for)", argument: "l0")
     }
