@@ -24,7 +24,7 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
   /// nil: `√λ`; see ``JumpReLU``).
   case jumpReLU(l0: Float, bandwidth: Float = JumpReLU.defaultBandwidth, initialThreshold: Float? = nil)
   /// JumpReLU whose thresholds start at the per-latent quantiles of the first batch that give
-  /// `targetL0`, with λ adapted during training so that the training L0 stays at the target.
+  /// `targetL0`, shifted together after every step so that the training L0 stays at the target.
   case jumpReLUTargetL0(targetL0: Float, bandwidth: Float = JumpReLU.defaultBandwidth)
   /// Top-AFA: per token, the `k` whose kept activations best match the input's norm.
   case topAFA

@@ -25,13 +25,13 @@ import Foundation
 /// row, firing at value `v` against a residual `v` along it saves `v²`, so the
 /// break-even threshold is `θ = √λ` (the hard threshold of the L0 proximal
 /// operator for `‖·‖²`; it is also where the straight-through gradient above
-/// balances for a latent that explains its residual). λ of order `d / L0_true²`
-/// keeps features of typical size; λ above the largest `v²` switches every
-/// latent off.
+/// balances for a latent that explains its residual). When about `n` features of
+/// similar size are active, a typical one has `v² ≈ d/n`: λ well below `d/n` keeps
+/// them, λ above the largest `v²` switches every latent off.
 ///
-/// **Where this differs from SAELens's `JumpReLUTrainingSAE`.** SAELens and the
-/// paper start every threshold at 0.001 with `ε = 0.001`, tuned for activations
-/// whose pre-activations are small and for runs of 10⁵ steps. With our scaling
+/// **Where this differs from SAELens's `JumpReLUTrainingSAE`.** SAELens starts
+/// every threshold at 0.001 with `ε = 0.001` (`jumprelu_init_threshold`,
+/// `jumprelu_bandwidth`), as the paper does. With our scaling
 /// the pre-activations are of order 1, and Adam moves `logθ` by at most about the
 /// learning rate per step (under 1 in 1,000 steps at width 1,024), so a threshold
 /// started at 0.001 stays far below every pre-activation and L0 does not depend
@@ -52,7 +52,7 @@ import Foundation
 public struct JumpReLU: SparseActivation {
   /// `logθ_j` for every latent (the trainable parameters).
   public var parameters: [Float]
-  /// `λ`; in the target form, adapted during training.
+  /// `λ`; the target form sets it from the first batch (the mean `θ_j²`).
   public var l0Coefficient: Float
   public var bandwidth: Float
   /// The mean L0 the training aims for, or nil for a fixed ``l0Coefficient``.
