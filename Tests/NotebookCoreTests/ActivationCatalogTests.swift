@@ -25,21 +25,28 @@ import Testing
     return ".\(entry.name)(\(args.joined(separator: ", ")))"
   }
 
+  /// Rows whose parameters all have defaults but that need one of them, written out
+  /// in each of their forms (`jumpReLU`: `l0:` or `targetL0:`).
+  static let forms = ["jumpReLU": [".jumpReLU(l0: 0.25)", ".jumpReLU(targetL0: 2)"]]
+
+  /// One literal per catalog row (per form for the rows in ``forms``).
+  static let literals = SAEBuiltins.activationCatalog.flatMap { forms[$0.name] ?? [literal($0)] }
+
   @Test func everyImplicitActivationComesFromTheCatalog() {
     let members = Registry.standard.implicitMembers[Registry.key(.activation)] ?? [:]
     #expect(Set(members.keys) == Set(SAEBuiltins.activationCatalog.map(\.name)))
   }
 
-  @Test(arguments: SAEBuiltins.activationCatalog.map(\.name))
-  func aCatalogRowTrainsAndItsKindSurvivesLiteralAndArchive(name: String) throws {
-    let entry = try #require(SAEBuiltins.activationCatalog.first { $0.name == name })
+  @Test(arguments: literals)
+  func aCatalogRowTrainsAndItsKindSurvivesLiteralAndArchive(literal: String) throws {
+    let name = String(literal.dropFirst().prefix { $0 != "(" })
     let source = """
       let data = synthetic.superposition(features: 8, dim: 4, sparsity: 0.3, samples: 128)
-      let sae = train(data.x, width: 8, activation: \(Self.literal(entry)), steps: 3, batch: 32)
+      let sae = train(data.x, width: 8, activation: \(literal), steps: 3, batch: 32)
       sae
       """
     guard case .sae(let sae)? = try evaluate(source) else {
-      Issue.record("no SAE from \(Self.literal(entry))")
+      Issue.record("no SAE from \(literal)")
       return
     }
     let kind = sae.activation

@@ -9,15 +9,16 @@ import Testing
   static let kinds: [ActivationKind] = [
     .relu(l1: 0.3), .topK(k: 4), .batchTopK(k: 2), .absTopK(k: 3),
     .featureChoice(k: 2, zipf: 1.1, inference: .batch), .mutualChoice(k: 3), .jumpReLU(l0: 0.2, bandwidth: 0.05, initialThreshold: 0.01),
-    .topAFA, .vsae(k: 3, sigma: 0.5),
+    .jumpReLUTargetL0(targetL0: 3, bandwidth: 0.1), .topAFA, .vsae(k: 3, sigma: 0.5),
   ]
 
   @Test(arguments: kinds)
-  func anActivationKnowsItsKind(kind: ActivationKind) {
+  func anActivationKnowsItsKind(kind: ActivationKind) throws {
     let back = kind.make(width: 8).kind
     // JumpReLU keeps log θ, so its threshold comes back through exp(log θ): within an ulp or two.
     if case .jumpReLU(let l0, let bw, let theta) = kind, case .jumpReLU(let l0b, let bwb, let thetab) = back {
-      #expect(l0 == l0b && bw == bwb && abs(theta - thetab) <= 4 * theta.ulp)
+      let (t, tb) = (try #require(theta), try #require(thetab))
+      #expect(l0 == l0b && bw == bwb && abs(t - tb) <= 4 * t.ulp)
     } else {
       #expect(back == kind)
     }

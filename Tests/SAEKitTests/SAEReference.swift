@@ -11,6 +11,8 @@ struct ReferenceSAE {
   var decoder: [Double]      // (m × d)
   var decoderBias: [Double]  // (d)
   var activationParameters: [Double]
+  /// JumpReLU's λ as the activation holds it (the target form adapts it); 0 for the others.
+  var l0Coefficient: Double
   var scale: Double
   var kind: ActivationKind
   /// `ε (B × m)` of a sampling activation (vSAE), nil for none.
@@ -23,6 +25,7 @@ struct ReferenceSAE {
     decoder = sae.decoderWeights.storage.map(Double.init)
     decoderBias = sae.decoderBias.map(Double.init)
     activationParameters = sae.activation.parameters.map(Double.init)
+    l0Coefficient = Double((sae.activation as? JumpReLU)?.l0Coefficient ?? 0)
     scale = Double(sae.inputScale)
     self.kind = kind
   }
@@ -97,7 +100,7 @@ struct ReferenceSAE {
         for r in Self.naiveTopK(column, capacities[j]) { z[r][j] = max(column[r], 0) }
       }
       return z
-    case .jumpReLU:
+    case .jumpReLU, .jumpReLUTargetL0:
       return pre.map { row in (0..<m).map { j in row[j] > exp(activationParameters[j]) ? row[j] : 0 } }
     case .topAFA:
       return pre.indices.map { r in
@@ -157,8 +160,8 @@ struct ReferenceSAE {
     case .relu(let l1):
       for r in 0..<b { for j in 0..<m { total += Double(l1) / Double(b) * z[r][j] * rowNorm(j) } }
       usesAux = false
-    case .jumpReLU(let l0, _, _):
-      total += Double(l0) / Double(b) * Double(z.flatMap { $0 }.filter { $0 != 0 }.count)
+    case .jumpReLU, .jumpReLUTargetL0:
+      total += l0Coefficient / Double(b) * Double(z.flatMap { $0 }.filter { $0 != 0 }.count)
       usesAux = false
     case .topK, .batchTopK, .featureChoice, .mutualChoice, .topAFA, .vsae:
       usesAux = true

@@ -41,4 +41,11 @@ extension SAEBuiltins {
     guard v >= 0 && v.isFinite else { throw RuntimeError("\(name) must be a finite number ≥ 0, got \(v)", argument: name) }
     return v
   }
+
+  /// A finite argument `> 0`.
+  static func positive(_ args: CallArguments, _ name: String) throws -> Double {
+    let v = try args.double(name)
+    guard v > 0 && v.isFinite else { throw RuntimeError("\(name) must be a finite number > 0, got \(v)", argument: name) }
+    return v
+  }
 }

@@ -109,17 +109,20 @@ enum SAEBuiltins {
       doc: "Mutual Choice: the k·B largest affinities of the whole batch (Ayonrinde 2024; BatchTopK's rule)."
     ) { .mutualChoice(k: try $0.positiveInt("k"), inference: try choiceInference($0)) },
     ActivationEntry(
-      name: "relu", parameters: [.labeled("l1", .double, "L1 coefficient λ")],
-      doc: "ReLU with the decoder-norm-weighted L1 penalty."
+      name: "relu", parameters: [.labeled("l1", .double, "L1 coefficient λ (see the scale above)")],
+      doc: reluDoc
     ) { .relu(l1: Float(try $0.double("l1"))) },
     ActivationEntry(
       name: "jumpReLU",
       parameters: [
-        .labeled("l0", .double, "L0 coefficient λ"),
-        .labeled("bandwidth", .double, default: .value(.double(0.001)), "straight-through kernel width ε"),
+        .labeled("l0", .double, default: .absent, "L0 coefficient λ: the squared error a latent must save to fire (give l0 or targetL0)"),
+        .labeled("targetL0", .double, default: .absent, "the mean active latents per token to train for: the thresholds are shifted every step to hold it (give l0 or targetL0)"),
+        // JumpReLU.defaultBandwidth, written as the Double a notebook would write.
+        .labeled("bandwidth", .double, default: .value(.double(0.05)), "straight-through kernel width ε"),
+        .labeled("threshold", .double, default: .absent, "initial threshold θ₀ with l0 (default √λ; 0.001 with bandwidth: 0.001 is SAELens's start)"),
       ],
-      doc: "JumpReLU with learned thresholds and an L0 penalty (Rajamanoharan et al. 2024)."
-    ) { .jumpReLU(l0: Float(try $0.double("l0")), bandwidth: Float(try $0.double("bandwidth"))) },
+      doc: jumpReLUDoc
+    ) { try jumpReLU($0) },
     ActivationEntry(
       name: "topAFA", parameters: [],
       doc: "Top-AFA: per token, the k whose decoder-weighted activations best match ‖x − b_dec‖ (Lee et al. 2025); its norm-matching loss is train(…, afa: λ)."
@@ -133,6 +136,82 @@ enum SAEBuiltins {
       doc: "vSAE: TopK by |z| over z = ReLU(pre) + σ·ε in training, over ReLU(pre) at inference (Baker & Li 2025); its KL term is train(…, kl: β)."
     ) { .vsae(k: try $0.positiveInt("k"), sigma: Float(try nonNegative($0, "sigma"))) },
   ]
+
+  /// The setup of the worked examples in the `relu` and `jumpReLU` docs (measured on the notebook's release build).
+  static let knobExampleSetup = """
+    Worked example: `let data = synthetic.superposition(features: 256, dim: 32, sparsity: 0.0125, samples: 20_000, \
+    test: 5_000)` (about 3.2 active features per sample, of RMS size √(32/3.2) ≈ 3.2 after scaling) and \
+    `train(data.x, width: 256, activation: …, batch: 256)` with the default 1,000 steps and learning rate, seed 1; \
+    L0 and FVU of `evaluate(sae, on: data.test)`:
+    """
+
+  static let reluDoc = """
+    ReLU with the decoder-norm-weighted L1 penalty λ·Σ_j z_j‖W_dec[j]‖ (Bricken et al. 2023; Anthropic, April 2024).
+
+    Scale of `l1`: the loss is Σ‖x̂ − s·x‖²/B + λ·Σ_j z_j‖W_dec[j]‖ on inputs scaled so that E‖s·x‖² = d, with unit \
+    decoder rows. A latent whose residual along its decoder row is v minimises (v − z)² + λz at z = max(0, v − λ/2): \
+    it fires only where v > λ/2 and is shrunk by λ/2 there. So λ is twice the smallest activation worth keeping, \
+    in units where a token's RMS norm is √d; λ near twice a typical feature's size silences most of them \
+    (with shrinkage: FVU rises fast).
+
+    \(knobExampleSetup)
+
+    | l1 | 0.01 | 0.03 | 0.1 | 0.3 | 1 | 3 |
+    |---|---|---|---|---|---|---|
+    | L0 | 85.4 | 82.5 | 75.2 | 63.9 | 44.2 | 16.8 |
+    | FVU | 0.045 | 0.046 | 0.051 | 0.070 | 0.181 | 0.640 |
+    """
+
+  static let jumpReLUDoc = """
+    JumpReLU with learned per-latent thresholds and an L0 penalty (Rajamanoharan et al. 2024), trained with a \
+    rectangle-kernel straight-through estimator of bandwidth ε on log θ.
+
+    Scale of `l0`: the loss is Σ‖x̂ − s·x‖²/B + λ·L0 on inputs scaled so that E‖s·x‖² = d, so λ is the squared \
+    error a latent must save on a token to fire there. Firing at v against a residual v along a unit decoder row \
+    saves v², so the break-even threshold is θ = √λ, and the thresholds start there. `targetL0: n` instead starts \
+    each latent's threshold where it fires on a share n/width of the first batch, and after every step shifts all \
+    log-thresholds by 0.05·log(L0_batch/n), holding the training L0 at n (TopK is the other fixed-L0 choice, per \
+    token rather than on average).
+
+    Differs from SAELens's JumpReLU, which starts at θ = ε = 0.001 (`jumpReLU(l0: λ, bandwidth: 0.001, \
+    threshold: 0.001)`): on our scaled inputs the pre-activations are of order 1, Adam moves log θ by at most the \
+    learning rate per step, and that start stays below them for 1,000 steps, so L0 ignores λ (86.2 for every \
+    λ from 0.01 to 100 in the example below).
+
+    \(knobExampleSetup)
+
+    | l0 | 0.01 | 0.03 | 0.1 | 0.3 | 1 | 3 | 10 |
+    |---|---|---|---|---|---|---|---|
+    | L0 | 63.6 | 48.4 | 28.9 | 14.1 | 4.95 | 1.61 | 0.37 |
+    | FVU | 0.053 | 0.067 | 0.114 | 0.224 | 0.435 | 0.650 | 0.862 |
+
+    | targetL0 | 2 | 4 | 8 | 16 |
+    |---|---|---|---|---|
+    | training L0, last 50 steps | 2.00 | 3.98 | 7.96 | 15.91 |
+    | held-out L0 | 2.19 | 4.30 | 8.32 | 16.38 |
+    | FVU | 0.535 | 0.397 | 0.276 | 0.171 |
+
+    (The held-out set reads a little denser for every activation: ReLU's 16.53 in training is 16.80 there.)
+    """
+
+  /// `jumpReLU(l0:)` or `jumpReLU(targetL0:)`, with the bandwidth and (with `l0:`) the initial threshold.
+  static func jumpReLU(_ args: CallArguments) throws -> ActivationKind {
+    let bandwidth = Float(try positive(args, "bandwidth"))
+    switch (try args.optionalDouble("l0"), try args.optionalDouble("targetL0")) {
+    case (_?, nil):
+      let theta = try args.optionalDouble("threshold") == nil ? nil : Float(try positive(args, "threshold"))
+      return .jumpReLU(l0: Float(try nonNegative(args, "l0")), bandwidth: bandwidth, initialThreshold: theta)
+    case (nil, _?):
+      guard !args.has("threshold") else {
+        throw RuntimeError("threshold: goes with l0:; targetL0: sets the thresholds from the data", argument: "threshold")
+      }
+      return .jumpReLUTargetL0(targetL0: Float(try positive(args, "targetL0")), bandwidth: bandwidth)
+    case (_?, _?):
+      throw RuntimeError("give l0: (a fixed coefficient) or targetL0: (a held L0), not both", argument: "targetL0")
+    case (nil, nil):
+      throw RuntimeError("jumpReLU needs l0: (the L0 coefficient λ) or targetL0: (the mean L0 to train for)", argument: "l0")
+    }
+  }
 
   /// `inference:` of the batch-allocating activations.
   static let inferenceParameter = Parameter.labeled(

@@ -12,7 +12,7 @@ import Foundation
 /// as SAELens saves BatchTopK SAEs), `mutual_choice` (`k`, `inference`; a
 /// uniform threshold too), `feature_choice` (`k`, `zipf`, `inference`; the
 /// file holds its per-latent thresholds) or `jumprelu` (`l0_coefficient`,
-/// `bandwidth`) or `vsae` (`k`, `sigma`; the file is a `topk` SAE, its
+/// `bandwidth`, and `target_l0` for the target form) or `vsae` (`k`, `sigma`; the file is a `topk` SAE, its
 /// inference rule); any other name is an error on load. `input_scale`
 /// is the scale `s` folded into the weights on save; the loaders unfold it.
 /// Both tools ignore the key: SAELens keeps only its config dataclass fields
@@ -86,6 +86,7 @@ struct SAEKitExtras {
       fields["activation"] = .string("jumprelu")
       fields["l0_coefficient"] = .float(a.l0Coefficient)
       fields["bandwidth"] = .float(a.bandwidth)
+      if let target = a.targetL0 { fields["target_l0"] = .float(target) }
     default:
       break
     }

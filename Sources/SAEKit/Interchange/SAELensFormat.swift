@@ -200,6 +200,7 @@ public enum SAELensFormat {
       var jump = JumpReLU(
         width: m, l0Coefficient: try trained("l0_coefficient") ?? 0,
         bandwidth: try extras.float("bandwidth") ?? (cfg.number("jumprelu_bandwidth") ?? details?.number("jumprelu_bandwidth")).map(Float.init) ?? 0.001)
+      jump.targetL0 = try extras.float("target_l0")  // trained: the thresholds below are set, none pending
       if !weights.has("threshold"), weights.has("log_threshold") {  // a JumpReLUTrainingSAE state dict
         jump.parameters = try weights.vector("log_threshold", count: m, why: "[d_sae] from cfg.json")
         return jump

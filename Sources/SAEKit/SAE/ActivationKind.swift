@@ -19,8 +19,13 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
   case featureChoice(k: Int, zipf: Float = 0, inference: ChoiceInference = .threshold)
   /// The `k·B` largest affinities of the batch; `inference` picks threshold or batch rule.
   case mutualChoice(k: Int, inference: ChoiceInference = .threshold)
-  /// `z = pre·H(pre − θ_j)` with learned thresholds, STE bandwidth `ε` and L0 penalty `λ`.
-  case jumpReLU(l0: Float, bandwidth: Float = 0.001, initialThreshold: Float = 0.001)
+  /// `z = pre·H(pre − θ_j)` with learned thresholds, STE bandwidth `ε` and L0 penalty `λ`
+  /// (the squared error a latent must save to fire; thresholds start at `initialThreshold`,
+  /// nil: `√λ`; see ``JumpReLU``).
+  case jumpReLU(l0: Float, bandwidth: Float = JumpReLU.defaultBandwidth, initialThreshold: Float? = nil)
+  /// JumpReLU whose thresholds start at the per-latent quantiles of the first batch that give
+  /// `targetL0`, shifted together after every step so that the training L0 stays at the target.
+  case jumpReLUTargetL0(targetL0: Float, bandwidth: Float = JumpReLU.defaultBandwidth)
   /// Top-AFA: per token, the `k` whose kept activations best match the input's norm.
   case topAFA
   /// vSAE: TopK over `z = μ + σ·ε` in training (μ = ReLU(pre), by |z|), TopK over μ at inference.
@@ -37,6 +42,7 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
     case .mutualChoice(let k, let inference): return MutualChoice(k: k, inference: inference)
     case .jumpReLU(let l0, let bandwidth, let theta):
       return JumpReLU(width: width, l0Coefficient: l0, bandwidth: bandwidth, initialThreshold: theta)
+    case .jumpReLUTargetL0(let target, let bandwidth): return JumpReLU(width: width, targetL0: target, bandwidth: bandwidth)
     case .topAFA: return TopAFA()
     case .vsae(let k, let sigma): return VariationalTopK(k: k, sigma: sigma)
     }
@@ -65,7 +71,11 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
     case .jumpReLU(let l0, let bandwidth, let theta):
       try finite("l0", l0, positive: false)
       try finite("bandwidth", bandwidth, positive: true)
-      try finite("the initial threshold", theta, positive: true)
+      if let theta { try finite("the initial threshold", theta, positive: true) }
+    case .jumpReLUTargetL0(let target, let bandwidth):
+      try finite("targetL0", target, positive: true)
+      try require(target < Float(width), "targetL0 = \(target) must be below the width \(width)")
+      try finite("bandwidth", bandwidth, positive: true)
     case .topAFA:
       break
     case .vsae(let k, let sigma):
@@ -83,15 +93,17 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
     case .featureChoice(let k, let zipf, let inference):
       return "FeatureChoice(k: \(k), zipf: \(zipf), inference: \(inference.rawValue))"
     case .mutualChoice(let k, let inference): return "MutualChoice(k: \(k), inference: \(inference.rawValue))"
-    case .jumpReLU(let l0, let bw, let theta): return "JumpReLU(l0: \(l0), bandwidth: \(bw), threshold₀: \(theta))"
+    case .jumpReLU(let l0, let bw, let theta):
+      return "JumpReLU(l0: \(l0), bandwidth: \(bw), threshold₀: \(theta.map { "\($0)" } ?? "√l0"))"
+    case .jumpReLUTargetL0(let target, let bw): return "JumpReLU(targetL0: \(target), bandwidth: \(bw))"
     case .topAFA: return "TopAFA"
     case .vsae(let k, let sigma): return "VSAE(k: \(k), σ: \(sigma))"
     }
   }
 
   /// The case as Swift (and a notebook cell) writes it, without the leading dot:
-  /// `topK(k: 32)`, `jumpReLU(l0: 0.2, bandwidth: 0.001)` (the initial threshold is
-  /// not a notebook argument), `mutualChoice(k: 32, inference: "batch")`. Numbers are
+  /// `topK(k: 32)`, `jumpReLU(l0: 0.2, bandwidth: 0.05)` (without the initial threshold: a
+  /// loaded or trained SAE's kind carries its mean threshold there), `jumpReLU(targetL0: 32, bandwidth: 0.05)`, `mutualChoice(k: 32, inference: "batch")`. Numbers are
   /// the shortest text that reads back as the same
   /// Float (`0.05`, not the Double `0.05000000074505806`).
   public var literal: String {
@@ -104,6 +116,7 @@ public enum ActivationKind: Sendable, Equatable, Codable, CustomStringConvertibl
       return "featureChoice(k: \(k), zipf: \(zipf), inference: \"\(inference.rawValue)\")"
     case .mutualChoice(let k, let inference): return "mutualChoice(k: \(k), inference: \"\(inference.rawValue)\")"
     case .jumpReLU(let l0, let bw, _): return "jumpReLU(l0: \(l0), bandwidth: \(bw))"
+    case .jumpReLUTargetL0(let target, let bw): return "jumpReLU(targetL0: \(target), bandwidth: \(bw))"
     case .topAFA: return "topAFA()"
     case .vsae(let k, let sigma): return "vsae(k: \(k), sigma: \(sigma))"
     }
