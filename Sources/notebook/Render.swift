@@ -63,6 +63,8 @@ struct Render: ParsableCommand {
       print("\(outcome) \(file) in \(seconds) s → " + reports.joined(separator: ", "))
       let removed = result.staleCacheEntriesRemoved
       if removed > 0 { print("removed \(removed) stale cell-cache entr\(removed == 1 ? "y" : "ies")") }
+      let figures = result.staleFiguresRemoved
+      if figures > 0 { print("removed \(figures) figure file\(figures == 1 ? "" : "s") no cell draws any more") }
       failed = failed || !result.succeeded
     }
     if failed { throw FoundProblems() }

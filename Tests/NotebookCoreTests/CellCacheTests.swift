@@ -178,6 +178,9 @@ import Testing
     #expect(log.ran == ["fig-c"], "only the renamed cell reruns: \(log.ran)")
     let figure = result.report.cells[2].outputs.compactMap { if case .figure(let f) = $0 { f } else { nil } }.first
     #expect(figure?.name == "fig-c" && figure?.relativePath.hasSuffix("figures/nb/fig-c.svg") == true, "\(String(describing: figure))")
+    #expect(result.staleFiguresRemoved == 1, "the figure of the old name is removed")
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory + "/figures/nb").sorted()
+    #expect(files == ["fig-c.svg"], "\(files)")
     let cached = try report()
     _ = try render(renamed, mode: .off, timings: false)
     #expect(try report() == cached, "the cached render equals a fresh one")

@@ -53,6 +53,9 @@ public struct NotebookRenderer {
     public var warnings: [String] = []
     /// Cache entries removed after a complete render (see ``CellCache/recordRender(usedKeys:)``).
     public var staleCacheEntriesRemoved = 0
+    /// Figure files of the notebook's figure folder that a complete render did not write
+    /// (cells renamed or removed), removed.
+    public var staleFiguresRemoved = 0
     public var succeeded: Bool { failures.isEmpty }
   }
 

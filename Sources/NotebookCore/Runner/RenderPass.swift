@@ -1,4 +1,5 @@
 import Foundation
+import SAEKit
 
 /// One render of a notebook, in named steps: each cell is planned (not run /
 /// skipped / failed / expected error / out of time / cached / to run), then
@@ -348,7 +349,29 @@ final class RenderPass {
         warn("\(error); cache entries are kept")
       }
     }
+    if failures.isEmpty && incomplete == nil { result.staleFiguresRemoved = removeStaleFigures() }
     result.warnings = warnings
     return result
+  }
+
+  /// After a complete render, removes the `.svg` files of the notebook's own figure folder
+  /// (`<figures>/<notebook>/`) that this render did not write: figures of cells renamed or
+  /// removed since, which would otherwise linger beside the record. Returns how many.
+  func removeStaleFigures() -> Int {
+    let folder = "\(options.figuresDirectory)/\(renderer.name)"
+    let kept = Set(written.map { ($0 as NSString).standardizingPath })
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
+    var removed = 0
+    for name in names.sorted() where name.hasSuffix(".svg") {
+      let path = ((folder as NSString).appendingPathComponent(name) as NSString).standardizingPath
+      guard !kept.contains(path), FileContents.problem(path) == nil else { continue }
+      do {
+        try FileManager.default.removeItem(atPath: path)
+        removed += 1
+      } catch {
+        warn("cannot remove the stale figure \(path): \(error.localizedDescription)")
+      }
+    }
+    return removed
   }
 }
