@@ -206,8 +206,7 @@ import Testing
     #expect(loaded.bibliography.entries.keys.sorted() == ["bad", "ok"])
     let bibPath = folder.appendingPathComponent("refs.bib").path
     #expect(Set(loaded.sources.keys) == [bibPath])
-    var renderer = DiagnosticRenderer(sources: [notebook: nb.source])
-    renderer.sources.merge(loaded.sources) { a, _ in a }
+    let renderer = DiagnosticRenderer(sources: loaded.sources.merging([notebook: nb.source]) { _, notebook in notebook })
     #expect(loaded.diagnostics.count == 2)
     let missing = try #require(loaded.diagnostics.first { $0.range.file == notebook })
     let missingPath = folder.appendingPathComponent("missing.bib").path

@@ -42,4 +42,10 @@ import Testing
   let blocks = String(repeating: "if true {\n", count: 2_000) + String(repeating: "}\n", count: 2_000)
   let (_, blockDiagnostics) = CellParser.parse(blocks, file: "deep.md", firstLine: 1)
   #expect(blockDiagnostics.contains { $0.message.contains("nested too deeply") })
+  // A long chain of operators nests as deeply as brackets do (it crashed the checker at ~1,150 terms).
+  let chain = "let y = " + Array(repeating: "1", count: 20_000).joined(separator: " + ")
+  let (_, chainDiagnostics) = CellParser.parse(chain, file: "deep.md", firstLine: 1)
+  #expect(chainDiagnostics.count == 1 && chainDiagnostics[0].message.hasPrefix("expression is nested too deeply"), "\(chainDiagnostics)")
+  let fine = "let y = " + Array(repeating: "1", count: 200).joined(separator: " + ")
+  #expect(CellParser.parse(fine, file: "deep.md", firstLine: 1).1.isEmpty)
 }

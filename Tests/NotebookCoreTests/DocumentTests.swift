@@ -276,6 +276,28 @@ import Testing
     #expect(rendered.contains("\n    //| echo: maybe\n              ^~~~~\n"))
   }
 
+  /// Thousands of errors on one long line print in linear time and bounded size: at most 5 per
+  /// line and 200 in all, each line shown as a window around its caret, and a count of the rest.
+  @Test func manyDiagnosticsOnALongLineAreCappedAndWindowed() throws {
+    let line = "print(" + Array(repeating: "nope", count: 2_000).joined(separator: ", ") + ")"
+    let text = "```swift\n\(line)\n```\n"
+    let session = try NotebookSession.load(path: "nb.md", text: text)
+    #expect(session.problems.count == 2_000)
+    let rendered = DiagnosticRenderer(sources: session.sources).render(session.problems)
+    let lines = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(rendered.utf8.count < 5_000, "\(rendered.utf8.count) bytes")
+    #expect(lines.filter { $0.contains(": error: cannot find 'nope' in scope") }.count == 5)
+    #expect(rendered.hasSuffix("… and 1995 errors not shown (at most 5 per line and 200 in all are shown)\n"))
+    // The fifth error is shown in a window that starts at the line's beginning.
+    #expect(lines[lines.count - 4] == "    " + String(line.prefix(160)) + "…")
+    let far = Diagnostic.error("here", at: SourceRange(file: "nb.md", start: .init(line: 2, column: 10_000), end: .init(line: 2, column: 10_004)))
+    let window = DiagnosticRenderer(sources: session.sources).render(far).split(separator: "\n")
+    #expect(window[1].hasPrefix("    …") && window[1].hasSuffix("…") && window[1].count == 4 + 162, "\(window[1].count)")
+    let caret = try #require(window[2].firstIndex(of: "^"))
+    #expect(window[2].distance(from: window[2].startIndex, to: caret) == 4 + 1 + 40, "the caret under column 10000")
+    #expect(window[2].hasSuffix("^~~~"))
+  }
+
   @Test func paramOverridesParseByTheDefaultsType() {
     #expect(ParamValue.parse("42", like: .int(0)) == .int(42))
     #expect(ParamValue.parse("-3", like: .int(0)) == .int(-3))

@@ -69,8 +69,19 @@ extension Parser {
     var lhs = try parseUnary()
     var lastNonAssociative: Int?
     var reported = false
+    // Every operator chained here deepens the tree the checker and the interpreter walk
+    // recursively (`1 + 1 + …` nests to the left): it counts as a level of nesting, so no
+    // expression is deeper than `maximumNesting`, however it is built.
+    let outerNesting = nesting
+    defer { nesting = outerNesting }
     while let op = binaryOperatorAhead(), op.precedence >= minPrecedence {
       let opToken = advance()
+      nesting += 1
+      if nesting > Parser.maximumNesting {
+        throw fail(
+          "expression is nested too deeply (more than \(Parser.maximumNesting) levels of operators and brackets)",
+          at: opToken.range, notes: ["split it into several 'let's"])
+      }
       if lastNonAssociative == op.precedence, !reported, let group = Self.nonAssociativeGroup(op) {
         report("adjacent operators are in non-associative precedence group '\(group)'", at: opToken.range)
         reported = true
