@@ -268,6 +268,36 @@ import Testing
     #expect(html.contains("<p class=\"table-caption\" id=\"tbl-sums\"><span class=\"table-number\">Table 1</span>: Sums of <math"))
   }
 
+  /// A problem in the prose fails the render but the cells still run (their results are in the
+  /// report beside the problem); a cell that is never run (`eval: false`) still fails on its errors.
+  @Test func proseProblemsFailTheRenderWithoutStoppingTheCells() throws {
+    let text = """
+      See @fig-missing.
+
+      ```swift
+      print("ran")
+      ```
+
+      ```swift
+      //| eval: false
+      let x: Int = "text"
+      ```
+      """
+    let session = try Self.session(text, path: "p.md")
+    var options = NotebookRenderer.Options()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prose-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    options.reportsDirectory = directory.path
+    options.figuresDirectory = directory.appendingPathComponent("figures").path
+    options.cache = .off
+    options.allowErrors = true
+    let result = try NotebookRenderer(session: session, options: options).render()
+    #expect(!result.succeeded)
+    #expect(result.failures.map(\.range.start.line) == [1, 9], "\(result.failures)")
+    #expect(result.report.cells.map(\.status) == [.ok, .failed])
+    #expect(TestNotebook.printed(result) == ["ran"])
+  }
+
   @Test func placeholderCharactersFromTheNotebookAreNeutralised() throws {
     let html = try Self.html("Text \u{E000}0\u{E001} and $x$.\n")
     #expect(html.contains("Text \u{FFFD}0\u{FFFD} and <math"))

@@ -66,7 +66,7 @@ public struct CellOptions: Hashable, Sendable {
     .init(key: "code-fold", value: "`true` / `false`", defaultValue: "`false`",
           meaning: "show the source folded under a \"Code\" summary that opens on a click (no JavaScript)"),
     .init(key: "eval", value: "`true` / `false`", defaultValue: "`true`",
-          meaning: "run the cell (`false`: shown, checked, never run)"),
+          meaning: "run the cell (`false`: shown and checked, never run; its errors fail `check` and `render` alike)"),
     .init(key: "output", value: "`true` / `false`", defaultValue: "`true`", meaning: "show what the cell printed and displayed"),
     .init(key: "error", value: "`true` / `false`", defaultValue: "`false`",
           meaning: "the cell must fail (for teaching an error); success is then a problem"),

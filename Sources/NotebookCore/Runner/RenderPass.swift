@@ -76,7 +76,10 @@ final class RenderPass {
       failures.append(problem)
       renderer.onEvent?(.problem(diagnostics.render(problem)))
     }
-    stopped = !failures.isEmpty
+    // A problem in the prose (an unknown reference, a formula, a bibliography entry) fails the
+    // render but does not keep the cells from running; one in the front matter or a fence does.
+    let prose = notebook.blocks.compactMap { if case .prose(_, let range) = $0 { range } else { nil } }
+    stopped = failures.contains { f in f.range.file == notebook.path && !prose.contains { $0.contains(f.range) } }
     for warning in renderer.session.warnings {
       let text = diagnostics.render(warning)
       warnings.append(text)
@@ -125,8 +128,9 @@ final class RenderPass {
       incomplete = "The render was interrupted by \(Interruption.signalName) before cell '\(cell.stableName)'; it and the cells after it did not run."
       return .notRun
     }
-    if !cell.options.eval { return .skip }
+    // A cell that is never run is still checked: its errors fail the render as they fail `check`.
     if let problems = problemsByCell[cell.index] { return .fail(problems) }
+    if !cell.options.eval { return .skip }
     let found = renderer.session.cellDiagnostics[cell.index] ?? []
     if cell.options.expectError && !found.isEmpty { return .expectedError(found) }
     let key = keys.key(for: cell)
