@@ -222,6 +222,30 @@ import Testing
     #expect(log.ran == ["load", "use"] && lines(result, 1) == ["3"])
   }
 
+  /// A builtin never overwrites a notebook or the project's records, and a relative path never
+  /// leads out of the project; the error is at the path's argument.
+  @Test func writesStayInsideTheProjectAndNeverReplaceANotebook() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try FileManager.default.createDirectory(atPath: directory + "/reports", withIntermediateDirectories: true)
+    try Data().write(to: URL(fileURLWithPath: directory + "/Package.swift"))
+    try FileManager.default.createDirectory(atPath: directory + "/sub", withIntermediateDirectories: true)
+    let targets = ["nb.md", "other.MD", "../outside.npy", directory + "/reports/abs.npy", "reports/x.npy", "sub/../ok.npy"]
+    var text = "```swift\nlet m = Matrix([[1.0]])\n```\n"
+    for (i, target) in targets.enumerated() {
+      text += "\n```swift\n//| label: w\(i)\n//| error: \(target != "sub/../ok.npy")\nsaveMatrix(m, to: \"\(target)\")\n```\n"
+    }
+    let (_, result) = try render(text)
+    #expect(result.succeeded, "\(result.failures)")
+    let messages = result.report.cells.dropFirst().map { $0.diagnostic ?? "" }
+    #expect(messages[0].contains("refusing to write 'nb.md': it is a Markdown file (a notebook)"), "\(messages[0])")
+    #expect(messages[1].contains("it is a Markdown file"))
+    #expect(messages[2].contains("refusing to write '../outside.npy': it is outside the notebook's project"))
+    #expect(messages[3].contains("the project's reports/ holds the rendered records"), "absolute paths too")
+    #expect(messages[4].contains("the project's reports/ holds the rendered records"))
+    #expect(messages[0].contains("saveMatrix(m, to: \"nb.md\")\n                      ^~~~~~~"), "at the path: \(messages[0])")
+    #expect(FileManager.default.fileExists(atPath: directory + "/ok.npy"))
+  }
+
   @Test func aCacheFolderThatCannotBeWrittenIsAWarning() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -172,10 +172,20 @@ public struct Builtin: Sendable {
     return b
   }
 
-  /// This builtin, declared to write `resources` (e.g. `.folder("to")`).
+  /// This builtin, declared to write `resources` (e.g. `.folder("to")`): before it runs, each
+  /// path it would write is checked (``RuntimeContext/requireWritable(_:argument:)``), so no
+  /// builtin can overwrite the notebook or write outside its project.
   public func writing(_ resources: Resource...) -> Builtin {
     var b = self
     b.writes += resources
+    let run = b.implementation
+    let parameters = resources.compactMap(\.parameter)
+    b.implementation = { args, context in
+      for name in parameters where args.has(name) {
+        if case .string(let path) = try args.value(name) { try context.requireWritable(path, argument: name) }
+      }
+      return try run(args, context)
+    }
     return b
   }
 

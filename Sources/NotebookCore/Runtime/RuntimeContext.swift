@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 
 /// What a cell produces, in order.
@@ -64,6 +65,33 @@ public final class RuntimeContext: @unchecked Sendable {
   /// `path` relative to `folder` unless it is absolute (or `folder` is empty).
   static func resolve(_ path: String, in folder: String) -> String {
     path.hasPrefix("/") || folder.isEmpty ? path : folder + "/" + path
+  }
+
+  /// Refuses a path a builtin was asked to write (`to:`) where writing would destroy what the
+  /// user owns or the tool keeps: a Markdown file (the notebook itself, or another), the
+  /// project's `reports/` and `figures/` (the rendered records), or — for a relative path —
+  /// anywhere outside the notebook's project (its folder outside a project): `../` cannot climb
+  /// out of it. An absolute path names a place explicitly and may be anywhere else. Symbolic
+  /// links and `..` are resolved first.
+  public func requireWritable(_ path: String, argument: String) throws {
+    guard !path.isEmpty else { return }
+    func real(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
+    let root = real(locations.project ?? (baseDirectory.isEmpty ? "." : baseDirectory))
+    let target = real(resolve(path))
+    func inside(_ folder: String) -> Bool { target == folder || target.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/") }
+    guard path.hasPrefix("/") || inside(root) else {
+      throw RuntimeError(
+        "refusing to write '\(path)': it is outside the notebook's project (\(root)); a relative path stays inside it (write an absolute path to put a file elsewhere)",
+        argument: argument)
+    }
+    if target.lowercased().hasSuffix(".md") {
+      throw RuntimeError("refusing to write '\(path)': it is a Markdown file (a notebook); choose another name", argument: argument)
+    }
+    if locations.project != nil, let kept = ["reports", "figures"].first(where: { inside(root + "/" + $0) }) {
+      throw RuntimeError(
+        "refusing to write '\(path)': the project's \(kept)/ holds the rendered records; write elsewhere in the project",
+        argument: argument)
+    }
   }
 
   /// The next figure's stable name: `<cell>` for the first figure of a cell, then `<cell>-2`, ….
