@@ -246,6 +246,35 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: directory + "/ok.npy"))
   }
 
+  /// Outputs have limits: a cell keeps 10,000 printed lines (then one line says the rest is
+  /// dropped), and figures too large for gnuplot's SVG are errors that say how to shrink them.
+  @Test func printedOutputAndFigureSizesAreBounded() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let text = """
+      ```swift
+      for i in 0..<20_000 { print(i) }
+      ```
+
+      ```swift
+      //| error: true
+      plot.heatmap(synthetic.superposition(features: 8, dim: 600, sparsity: 0.5, samples: 600).x)
+      ```
+
+      ```swift
+      //| error: true
+      let xs = stride(from: 0, to: 600_000, by: 1)
+      plot.line(x: xs, y: xs)
+      ```
+      """
+    let (_, result) = try render(text)
+    #expect(result.succeeded, "\(result.failures)")
+    let printed = lines(result, 0)
+    #expect(printed.count == 10_000 && printed[9_998] == "9998")
+    #expect(printed.last == "… the cell printed more than 10000 lines or 1 MB; the rest is not kept")
+    #expect(result.report.cells[1].diagnostic?.contains("a 600×600 heat map has more cells than a figure draws (250000)") == true)
+    #expect(result.report.cells[2].diagnostic?.contains("600000 points are more than a figure draws (500000)") == true)
+  }
+
   @Test func aCacheFolderThatCannotBeWrittenIsAWarning() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -1,6 +1,11 @@
 extension FigureSpec {
   /// Largest accepted histogram bin count.
   public static let maximumBins = 1000
+  /// The most points a line or scatter figure draws, and the most cells of a heat map: gnuplot's
+  /// SVG grows with them (a 1500×1500 heat map took 98 s and wrote 243 MB), outside any cell's
+  /// time limit, so larger data is refused with a hint to downsample.
+  public static let maximumPoints = 500_000
+  public static let maximumCells = 250_000
 
   /// Checks that the figure can be drawn; throws `FigureError.invalidSpec` naming
   /// the first problem found (series by position and title, value by index).
@@ -11,7 +16,12 @@ extension FigureSpec {
         "size \(size.width)×\(size.height) is outside \(Size.allowedSides.lowerBound)…\(Size.allowedSides.upperBound) pixels per side")
     }
     switch kind {
-    case .line, .scatter: try validateSeries(histogram: false)
+    case .line, .scatter:
+      let points = series.reduce(0) { $0 + $1.y.count }
+      guard points <= Self.maximumPoints else {
+        throw invalid("\(points) points are more than a figure draws (\(Self.maximumPoints)): plot every n-th point or a summary")
+      }
+      try validateSeries(histogram: false)
     case .histogram: try validateSeries(histogram: true)
     case .heatmap: try validateHeatmap()
     }
@@ -66,6 +76,11 @@ extension FigureSpec {
     let rows = heatmap.values.count
     guard rows > 0, let columns = heatmap.values.first?.count, columns > 0 else {
       throw invalid("the heatmap matrix is empty")
+    }
+    guard rows.multipliedReportingOverflow(by: columns).partialValue <= Self.maximumCells, rows <= Self.maximumCells,
+      columns <= Self.maximumCells
+    else {
+      throw invalid("a \(rows)×\(columns) heat map has more cells than a figure draws (\(Self.maximumCells)): average blocks of rows and columns first")
     }
     for (r, row) in heatmap.values.enumerated() {
       guard row.count == columns else {

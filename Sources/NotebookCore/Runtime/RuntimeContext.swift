@@ -41,6 +41,8 @@ public final class RuntimeContext: @unchecked Sendable {
   /// Starts a cell: clears its outputs and sets its time limit (seconds).
   func beginCell(name: String, timeLimit: Double?) {
     outputs = []
+    printedLines = 0
+    printedBytes = 0
     timedOut = false
     cellName = name
     figureCount = 0
@@ -57,7 +59,26 @@ public final class RuntimeContext: @unchecked Sendable {
     return now + UInt64(nanoseconds)
   }
 
-  public func emit(_ output: CellOutput) { outputs.append(output) }
+  /// The most printed lines, and UTF-8 bytes of them, one cell keeps: past either, the rest is
+  /// dropped after one line saying so (printing in a loop for 5 s made a 66 MB report).
+  public static let printedLineLimit = 10_000
+  public static let printedByteLimit = 1_000_000
+  private var printedLines = 0
+  private var printedBytes = 0
+
+  public func emit(_ output: CellOutput) {
+    if case .text(let line) = output {
+      guard printedLines < Self.printedLineLimit && printedBytes < Self.printedByteLimit else { return }
+      printedLines += 1
+      printedBytes += line.utf8.count + 1
+      if printedLines == Self.printedLineLimit || printedBytes >= Self.printedByteLimit {
+        outputs.append(.text(
+          "… the cell printed more than \(Self.printedLineLimit) lines or \(Self.printedByteLimit / 1_000_000) MB; the rest is not kept"))
+        return
+      }
+    }
+    outputs.append(output)
+  }
 
   /// `path` as the process opens it: relative paths are relative to the notebook's folder.
   public func resolve(_ path: String) -> String { Self.resolve(path, in: baseDirectory) }
