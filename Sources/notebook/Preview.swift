@@ -3,6 +3,7 @@ import FlyingFox
 import FlyingSocks
 import Foundation
 import NotebookCore
+import SAEKit
 
 struct Preview: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -141,7 +142,7 @@ struct Preview: ParsableCommand {
 
   /// The file's size and content hash (nil when it cannot be read).
   static func fingerprint(_ path: String) -> String? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    guard let data = FileContents.readIfRegular(path) else { return nil }
     var hasher = Hasher()
     hasher.combine(data)
     return "\(data.count)-\(hasher.finalize())"

@@ -210,6 +210,25 @@ extension DarkMatterBuiltinsTests {
     expectFailure(result, contains: "from must be in 0..<1500", at: "5000", in: line)
   }
 
+  /// A fitFraction so small that no token count fits is an error at it, not a trap in its message.
+  @Test func aTinyFitFractionForPursuitPointsAtIt() throws {
+    let line = "let gp = darkMatter.pursuit(sae, on: data.x, fitFraction: 5e-324)"
+    let result = try runAfterSmallSAE(line)
+    expectFailure(result, contains: "fitFraction 5e-324 is too small for any number of tokens", at: "5e-324", in: line)
+  }
+
+  /// Token ids are taken as Ints, so ids near Int.max are ids (through Double they trapped).
+  @Test func tokenIdsNearIntMaxAreIds() throws {
+    let result = try runAfterSmallSAE("""
+      var ids: [Int] = []
+      for i in 0..<200 { ids.append(i % 2 == 0 ? 9223372036854775807 : 1) }
+      let e = darkMatter.split(sae, on: data.x, tokenIds: ids)
+      print(e.tokens)
+      """)
+    #expect(result.succeeded, "\(result.failures)")
+    #expect(printed(result) == ["200"])
+  }
+
   @Test func tooFewPursuitTokensPointAtTokens() throws {
     let line = "let gp = darkMatter.pursuit(sae, on: data.x, tokens: 10)"
     let result = try runAfterSmallSAE(line)

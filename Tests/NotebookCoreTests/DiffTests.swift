@@ -45,6 +45,18 @@ import Testing
 
   // MARK: - Same
 
+  /// A FIFO named as a record is refused before it is opened (opening it would block forever).
+  @Test func aFIFORecordIsRefusedWithoutBlocking() throws {
+    #if os(Linux)
+    let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("record-\(UUID().uuidString).json").path
+    try #require(mkfifo(fifo, 0o600) == 0)
+    defer { try? FileManager.default.removeItem(atPath: fifo) }
+    #expect(throws: NotebookIOError(path: fifo, "cannot read the record: a named pipe (FIFO), not a regular file")) {
+      _ = try RunRecord.load(path: fifo)
+    }
+    #endif
+  }
+
   @Test func identicalRecordsAreTheSameWhateverTheirDurations() throws {
     let old = try Self.text("old.json")
     let slower = old.replacingOccurrences(

@@ -107,6 +107,27 @@ import Testing
     #expect(Self.error(source) == expected, "\(source)")
   }
 
+  /// Values nested deeper than 100 (only `Any` elements let a loop build them) are an error where
+  /// the level past 100 is added: every walk over a value, freeing it included, recurses per level.
+  @Test(arguments: [
+    ("var a = []\nfor _ in 0..<3000 { a = [a] }\nprint(a)", "2:26"),
+    ("var a = []\nfor _ in 0..<1000000 { a.append(a) }", "2:33"),
+    ("var a = []\na.append(0)\nfor _ in 0..<3000 { a[0] = a }", "3:28"),
+    ("var d: [String: Any] = [\"a\": 0]\nfor _ in 0..<3000 { d[\"a\"] = d }", "2:30"),
+    ("var a = []\nfor _ in 0..<3000 { a = [(a, 1)] }", "2:26"),
+    ("var a = []\na.append(1)\nfor _ in 0..<3000 { a = zip(a, a).map { $0 } }", "3:25"),
+    ("var a = []\nfor _ in 0..<99 { a = [a] }\nlet b = [\"x\": a]", "3:15"),
+  ] as [(String, String)])
+  func valuesNestedTooDeepAreErrors(_ source: String, _ position: String) {
+    let message = "values nested more than 100 deep (arrays, dictionaries or tuples inside each other) are not supported: they could not be shown, stored or compared"
+    #expect(Self.error(source) == "\(position): \(message)", "\(source)")
+  }
+
+  @Test func valuesNested100DeepAreShown() throws {
+    let shown = try Self.run("var a = []\nfor _ in 0..<99 { a = [a] }\nprint(a)\na.count")
+    #expect(shown == [String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "1"])
+  }
+
   /// A cell time limit too large for a deadline in nanoseconds is no limit, not a trap.
   @Test func hugeTimeLimitsMeanNoDeadline() throws {
     #expect(RuntimeContext.deadline(after: 1e11) == nil && RuntimeContext.deadline(after: .infinity) == nil)

@@ -23,6 +23,24 @@ import Glibc
     try FileManager.default.createDirectory(atPath: dir + "/sae", withIntermediateDirectories: true)
     try #require(mkfifo(dir + "/sae/cfg.json", 0o600) == 0)
     expectFileError(dir + "/sae/cfg.json", "named pipe") { _ = try InterchangeConfig(path: dir + "/sae/cfg.json") }
+    // Weights and ITDA dictionaries: a FIFO `sae.safetensors` next to a good cfg.json.
+    try FileManager.default.createDirectory(atPath: dir + "/sparsify", withIntermediateDirectories: true)
+    try #"{"d_in": 4, "expansion_factor": 2, "k": 2}"#.write(toFile: dir + "/sparsify/cfg.json", atomically: true, encoding: .utf8)
+    try #require(mkfifo(dir + "/sparsify/sae.safetensors", 0o600) == 0)
+    expectFileError(dir + "/sparsify/sae.safetensors", "not a regular file") { _ = try SparsifyFormat.load(directory: dir + "/sparsify") }
+    expectFileError(fifo, "not a regular file") { _ = try SafeTensors.read(fifo) }
+    expectFileError(fifo, "not a regular file") { _ = try ITDADictionary.load(from: fifo) }
+  }
+
+  /// sparsify's `num_latents = d_in × expansion_factor` is checked for overflow.
+  @Test func aWidthPastIntMaxIsAnErrorNamingTheConfig() throws {
+    let dir = try DataFiles.scratchFolder()
+    defer { DataFiles.remove(dir) }
+    try #"{"d_in": 4503599627370495, "expansion_factor": 4503599627370495, "k": 2}"#
+      .write(toFile: dir + "/cfg.json", atomically: true, encoding: .utf8)
+    expectFileError(dir + "/cfg.json", "d_in × expansion_factor = 4503599627370495 × 4503599627370495 is more than an Int can count") {
+      _ = try SparsifyFormat.load(directory: dir)
+    }
   }
 }
 

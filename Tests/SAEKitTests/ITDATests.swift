@@ -265,4 +265,20 @@ func mixtureTokens(_ n: Int, d: Int, seed: UInt64) throws -> Matrix {
       _ = try ITDADictionary.load(from: scratch + "/sae.safetensors")
     }
   }
+
+  /// A file whose l0 is Int.max loads, and encoding with it is a size error, not a trap in
+  /// `tokens × L0` (nor in OMP's `L0²`).
+  @Test func aHugeL0IsASizeErrorNotATrap() throws {
+    let scratch = try DataFiles.scratchFolder()
+    defer { DataFiles.remove(scratch) }
+    let labels = (0..<2).map { ITDADictionary.Label(document: $0, position: 0, tokenId: $0) }
+    let huge = try ITDADictionary(atoms: try Matrix(rows: 2, cols: 2, storage: [1, 0, 0, 1]), labels: labels, threshold: 0.5, l0: .max)
+    try huge.save(to: scratch + "/huge.safetensors")
+    let loaded = try ITDADictionary.load(from: scratch + "/huge.safetensors")
+    #expect(loaded.l0 == .max)
+    let x = try Matrix(rows: 3, cols: 2, storage: [1, 2, 3, 4, 5, 6])
+    for algorithm in [MatchingPursuit.Algorithm.matchingPursuit, .orthogonal] {
+      #expect(throws: SAEKitError.self) { _ = try loaded.encode(x, algorithm: algorithm) }
+    }
+  }
 }

@@ -45,9 +45,13 @@ extension DarkMatterBuiltins {
     let x = all.rows(evenlySpacedRows(count, of: all.rows))
     let fitTokens = Int((o.fitFraction * Double(x.rows)).rounded())
     guard fitTokens > x.cols else {
-      let needed = Int((Double(x.cols + 1) / o.fitFraction).rounded(.up))
-      throw RuntimeError("a* has \(x.cols) coefficients per output but only \(fitTokens) of \(x.rows) tokens are fitted on; compare on at least \(needed) tokens",
-                         argument: count > 0 ? "tokens" : "on")
+      let problem = "a* has \(x.cols) coefficients per output but only \(fitTokens) of \(x.rows) tokens are fitted on"
+      // A tiny fitFraction needs more tokens than an Int counts (5e-324: infinitely many).
+      let needed = (Double(x.cols + 1) / o.fitFraction).rounded(.up)
+      guard needed < 0x1p62 else {
+        throw RuntimeError("\(problem); fitFraction \(o.fitFraction) is too small for any number of tokens", argument: "fitFraction")
+      }
+      throw RuntimeError("\(problem); compare on at least \(Int(needed)) tokens", argument: count > 0 ? "tokens" : "on")
     }
     return try attributing("on") {
       let codes = try s.model.encode(x)

@@ -47,7 +47,7 @@ extension DarkMatterBuiltins {
     let s = try sae(args, "sae", dimension: scored.cols, data: "on")
     var scoredIds: [Int]?
     if args.has("tokenIds") {
-      scoredIds = try args.doubles("tokenIds").map { Int($0) }
+      scoredIds = try args.ints("tokenIds")
       guard scoredIds?.count == scored.rows else {
         throw RuntimeError("tokenIds has \(scoredIds?.count ?? 0) entries for \(scored.rows) tokens", argument: "tokenIds")
       }

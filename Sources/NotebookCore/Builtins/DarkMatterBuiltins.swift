@@ -64,7 +64,7 @@ enum DarkMatterBuiltins {
     switch (tokenIds, args.has("fitTokenIds")) {
     case (nil, false): break
     case (let onIds?, true):
-      let fitIds = try args.doubles("fitTokenIds").map { Int($0) }
+      let fitIds = try args.ints("fitTokenIds")
       guard fitIds.count == fit.rows else {
         throw RuntimeError("fitTokenIds has \(fitIds.count) entries for \(fit.rows) tokens", argument: "fitTokenIds")
       }

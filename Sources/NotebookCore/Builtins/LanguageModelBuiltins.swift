@@ -99,8 +99,8 @@ enum LanguageModelBuiltins {
     let m = try args.model("model")
     let folder = try folder(of: m, context)
     let logPath = folder + "/training-log.csv", summaryPath = folder + "/training.json"
-    let log = try TinyLMTrainer.LogEntry.parseCSV(try String(contentsOfFile: logPath, encoding: .utf8), path: logPath)
-    guard let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: summaryPath))) as? [String: Any] else {
+    let log = try TinyLMTrainer.LogEntry.parseCSV(String(decoding: try FileContents.read(logPath), as: UTF8.self), path: logPath)
+    guard let summary = try JSONSerialization.jsonObject(with: FileContents.read(summaryPath)) as? [String: Any] else {
       throw RuntimeError("\(summaryPath): not a JSON object")
     }
     func number(_ key: String) throws -> Double {

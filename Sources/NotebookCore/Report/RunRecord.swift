@@ -233,7 +233,11 @@ extension RunRecord {
   /// Reads a record file.
   /// - Throws: ``NotebookIOError`` when it cannot be read, ``DiffError`` when it is not a record.
   public static func load(path: String) throws -> RunRecord {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    // (A FIFO is refused before it is opened, which would block.)
+    if let problem = FileContents.problem(path), problem != "no such file" {
+      throw NotebookIOError(path: path, "cannot read the record: \(problem)")
+    }
+    guard let data = FileContents.readIfRegular(path) else {
       throw NotebookIOError(path: path, "cannot read the record: no such file or not readable")
     }
     return try decode(data, source: path)

@@ -47,11 +47,11 @@ struct CellCache {
 
   func load(_ key: String, context: RuntimeContext) -> Entry? {
     let folder = path(key)
-    guard let stored = try? String(contentsOfFile: folder + "/checksum", encoding: .utf8),
+    guard let stored = FileContents.readIfRegular(folder + "/checksum").flatMap({ String(data: $0, encoding: .utf8) }),
           let checksum = Self.checksum(folder), stored == checksum,
-          let valuesData = FileManager.default.contents(atPath: folder + "/values.json"),
-          let outputsData = FileManager.default.contents(atPath: folder + "/outputs.json"),
-          let metaData = FileManager.default.contents(atPath: folder + "/meta.json"),
+          let valuesData = FileContents.readIfRegular(folder + "/values.json"),
+          let outputsData = FileContents.readIfRegular(folder + "/outputs.json"),
+          let metaData = FileContents.readIfRegular(folder + "/meta.json"),
           let values = try? JSONSerialization.jsonObject(with: valuesData) as? [String: Any],
           let outputs = try? JSONSerialization.jsonObject(with: outputsData) as? [[String: Any]],
           let meta = try? JSONSerialization.jsonObject(with: metaData) as? [String: Any]
@@ -125,7 +125,7 @@ struct CellCache {
   func recordRender(usedKeys: Set<String>) throws -> Int {
     let log = directory + "/renders.json"
     var renders: [[String]] = []
-    if let data = FileManager.default.contents(atPath: log),
+    if let data = FileContents.readIfRegular(log),
       let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
       let stored = object["renders"] as? [[String]]
     {

@@ -95,6 +95,15 @@ public struct CallArguments: Sendable {
     }
   }
 
+  /// An array (or range) of Ints, as they are (no round trip through Double, which would
+  /// round ids near Int.max past it).
+  public func ints(_ name: String) throws -> [Int] {
+    try array(name).map { item in
+      guard case .int(let i) = item else { throw RuntimeError("'\(name)' must contain Ints, found \(item.type)", argument: name) }
+      return i
+    }
+  }
+
   public func strings(_ name: String) throws -> [String] {
     try array(name).map { item in
       guard case .string(let s) = item else { throw RuntimeError("'\(name)' must contain strings, found \(item.type)", argument: name) }

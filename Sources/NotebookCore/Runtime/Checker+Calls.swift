@@ -107,11 +107,16 @@ extension Checker {
     }
     let receiverCode = receiver?.code
     let implementation = builtin.implementation
+    // `zip` and `enumerated` of `Any` elements nest a level deeper each time: their results are
+    // checked where the type leaves room for that (see ``nestingChecked(_:into:at:)``).
+    let checksNesting = type.nestingDepth.map { $0 > Value.maximumNesting } ?? true
     return Typed(type: type, code: { f in
       var args = try makeArguments(f)
       args.receiver = try receiverCode?(f)
       let context = f.machine.context
-      return try invoke(callRange, ranges: args.ranges) { try implementation(args, context) }
+      let result = try invoke(callRange, ranges: args.ranges) { try implementation(args, context) }
+      if checksNesting { try result.checkNesting(at: callRange) }
+      return result
     })
   }
 
@@ -227,8 +232,9 @@ extension Checker {
     let update = location(of: binding).update()
     if b.name == "append", case .array(let elementType) = receiver.type, let elementCode = codes.first ?? nil {
       // Appending in place: the array is uniquely referenced while it is out of its slot.
+      let elementRun = nestingChecked(elementCode.run, into: elementType, at: arguments[0].value.range)
       return Typed(type: .void, code: { f in
-        let element = Value.converted(try elementCode.run(f), to: elementType)
+        let element = Value.converted(try elementRun(f), to: elementType)
         try update(f) { v in
           guard case .array(var items) = v else { throw Diagnostic.error("'\(variable)' is not an array", at: base.range) }
           v = .void
@@ -306,7 +312,9 @@ extension Checker {
       return try code(f)
     }
     let context = f.machine.context
-    return try invoke(range, ranges: args.ranges) { try b.implementation(args, context) }
+    let result = try invoke(range, ranges: args.ranges) { try b.implementation(args, context) }
+    try result.checkNesting(at: range)  // (its type is only known now)
+    return result
   }
 }
 

@@ -78,7 +78,7 @@ extension Checker {
         typed.append(t)
       }
       let labels = elements.map { $0.label?.name }
-      let codes = typed.map { Code(run: $0.code) }
+      let codes = zip(typed, elements).map { Code(run: nestingChecked($0.code, into: $0.type, at: $1.value.range)) }
       return Typed(type: .tuple(typed.map(\.type), labels: labels),
                    code: { f in .tuple(TupleValue(try codes.map { try $0.run(f) }, labels: labels)) })
     case .dictionary(let entries):
@@ -183,7 +183,7 @@ extension Checker {
       element = joined
     }
     let type = element ?? expectedElement ?? .any
-    let codes = typed.map { Code(run: converted($0, to: type).code) }
+    let codes = zip(typed, items).map { Code(run: nestingChecked(converted($0, to: type).code, into: type, at: $1.range)) }
     return Typed(type: .array(type), code: { f in
       var values: [Value] = []
       values.reserveCapacity(codes.count)
@@ -203,7 +203,7 @@ extension Checker {
       }
       return .constant(.dictionary(keyType, valueType), .dictionary(DictionaryValue()))
     }
-    var codes: [(Evaluation, Evaluation, SourceRange)] = []
+    var codes: [(Evaluation, Evaluation, SourceRange, SourceRange)] = []
     var k: ValueType?, v: ValueType?
     for entry in entries {
       guard let key = infer(entry.key, expected: keyType ?? k), let value = infer(entry.value, expected: valueType ?? v) else { return nil }
@@ -217,12 +217,15 @@ extension Checker {
         return nil
       }
       (k, v) = (jk, jv)
-      codes.append((key.code, value.code, entry.key.range))
+      codes.append((key.code, value.code, entry.key.range, entry.value.range))
     }
     let type = ValueType.dictionary(keyType ?? k!, valueType ?? v!)
+    let checked = codes.map { key, value, keyRange, valueRange in
+      (key, nestingChecked(value, into: valueType ?? v!, at: valueRange), keyRange)
+    }
     return Typed(type: type, code: { f in
       var d = DictionaryValue()
-      for (key, value, keyRange) in codes {
+      for (key, value, keyRange) in checked {
         let keyValue = try key(f)
         guard let hashed = DictionaryKey(keyValue) else { throw Diagnostic.error("'\(keyValue.type)' cannot be a dictionary key", at: keyRange) }
         if d[hashed] != nil { throw Diagnostic.error("dictionary literal has the key \(keyValue.literalDescription) twice", at: keyRange) }
@@ -230,6 +233,18 @@ extension Checker {
       }
       return .dictionary(d)
     })
+  }
+
+  /// `code` for a value that becomes an element of type `elementType`, refusing one that would
+  /// nest too deep (``Value/maximumNesting``): checked at run time only where the type leaves
+  /// room for that (an `Any` inside, or a type already that deep).
+  func nestingChecked(_ code: @escaping Evaluation, into elementType: ValueType, at range: SourceRange) -> Evaluation {
+    if let depth = elementType.nestingDepth, depth < Value.maximumNesting { return code }
+    return { f in
+      let value = try code(f)
+      try value.checkNesting(asElement: true, at: range)
+      return value
+    }
   }
 
   static let hashableTypes: Set<ValueType> = [.int, .double, .bool, .string, .any]

@@ -114,7 +114,8 @@ extension Checker {
         return nil
       }
       guard binding.mutable, arguments.count == 1, let index = infer(arguments[0].value) else { return nil }
-      let update = location(of: binding).update(), indexCode = index.code, code = converted(valueTyped, to: elementType).code
+      let update = location(of: binding).update(), indexCode = index.code
+      let code = nestingChecked(converted(valueTyped, to: elementType).code, into: elementType, at: value.range)
       let indexRange = arguments[0].value.range
       return { f in
         let i = try indexCode(f), newValue = try code(f)

@@ -107,6 +107,48 @@ public enum Value: Sendable {
     }
   }
 
+  /// The deepest values may nest (`[[[0]]]` is 3 deep): every walk over a value (display, the
+  /// record's JSON, the cell cache, equality, even freeing it) recurses once per level, so a
+  /// value built deeper in a loop (`a = [a]` with `a: [Any]`) would overflow the stack.
+  static let maximumNesting = 100
+
+  /// Whether the value nests more than `limit` deep (a walk that goes no deeper than `limit`).
+  /// Arrays a value holds more than once (`a.append(a)` again and again) are walked once, so
+  /// the walk is not exponential in the depth.
+  func nests(deeperThan limit: Int) -> Bool {
+    var cleared: [UnsafeRawPointer: Int] = [:]  // element buffers known to nest no deeper than the value
+    return nests(deeperThan: limit, cleared: &cleared)
+  }
+
+  private func nests(deeperThan limit: Int, cleared: inout [UnsafeRawPointer: Int]) -> Bool {
+    func deeper(_ children: [Value]) -> Bool {
+      if limit <= 0 { return true }
+      let buffer = children.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) }
+      if let buffer, let known = cleared[buffer], known <= limit { return false }
+      for child in children where child.nests(deeperThan: limit - 1, cleared: &cleared) { return true }
+      if let buffer { cleared[buffer] = min(limit, cleared[buffer] ?? limit) }
+      return false
+    }
+    switch self {
+    case .array(let items): return deeper(items)
+    case .tuple(let t): return deeper(t.values)
+    case .dictionary(let d): return deeper(d.values)
+    case .record(let r): return deeper(r.fields.map(\.value))
+    case .table(let t): return limit <= 0 || t.rows.contains { Value.array($0).nests(deeperThan: limit - 1, cleared: &cleared) }
+    default: return false
+    }
+  }
+
+  /// Refuses a value that nests more than ``maximumNesting`` deep, or, as an element about to
+  /// go into an array, dictionary or tuple, one that would make its container do so.
+  func checkNesting(asElement: Bool = false, at range: SourceRange) throws {
+    if nests(deeperThan: Value.maximumNesting - (asElement ? 1 : 0)) {
+      throw Diagnostic.error(
+        "values nested more than \(Value.maximumNesting) deep (arrays, dictionaries or tuples inside each other) are not supported: they could not be shown, stored or compared",
+        at: range)
+    }
+  }
+
   /// A range's integers as a Swift range (empty when the bounds are reversed).
   var integerRange: Range<Int>? {
     guard case .range(let lo, let hi, let closed) = self else { return nil }

@@ -85,6 +85,25 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// How deep values of this type nest (0 for a scalar, 1 for `[Int]`, 2 for `[[Int]]`), or nil
+  /// where an `Any` inside lets a value nest deeper than its type says (`[Any]` holding `[[Any]]`).
+  var nestingDepth: Int? {
+    switch self {
+    case .any: return nil
+    case .array(let t), .dictionary(_, let t): return t.nestingDepth.map { $0 + 1 }
+    case .optional(let t): return t.nestingDepth
+    case .tuple(let items, _):
+      var deepest = 0
+      for item in items {
+        guard let d = item.nestingDepth else { return nil }
+        deepest = max(deepest, d)
+      }
+      return deepest + 1
+    case .record, .table: return nil  // (fields and cells are checked as they are filled)
+    default: return 0
+    }
+  }
+
   /// The element type when iterating with `for … in`, or nil.
   public var elementType: ValueType? {
     switch self {

@@ -74,7 +74,9 @@ public struct MatchingPursuit: Sendable, Equatable {
   public func run(_ x: Matrix, atoms: Matrix) throws -> Result {
     try validate(x, atoms: atoms)
     let m = atoms.rows
-    let useGram = algorithm == .matchingPursuit && m > 0 && m <= x.rows * l0
+    // (x.rows · L0 may overflow an Int for a huge L0: then it is certainly ≥ m.)
+    let (steps, overflow) = x.rows.multipliedReportingOverflow(by: l0)
+    let useGram = algorithm == .matchingPursuit && m > 0 && (overflow || m <= steps)
       && GramMatrix.bytes(atoms: m) <= gramLimitBytes
     return try pursue(x, atoms: atoms, gram: useGram ? GramMatrix(atoms: atoms) : nil)
   }
@@ -139,9 +141,9 @@ public struct MatchingPursuit: Sendable, Equatable {
     var counts = [Int](repeating: 0, count: n)
     var reconstruction = Matrix(rows: n, cols: d)
     if m > 0 && k > 0 && n > 0 {
-      // Correlations ≤ 64 MiB for MP; OMP also holds L0² Doubles per token.
+      // Correlations ≤ 64 MiB for MP; OMP also holds L0² Doubles per token (none past L0 = 2896, where k·k > 2²³).
       let block = algorithm == .orthogonal
-        ? max(1, min(1024, (1 << 23) / m, (1 << 23) / (k * k))) : max(64, min(4096, (1 << 24) / m))
+        ? max(1, min(1024, (1 << 23) / m, k > 2896 ? 0 : (1 << 23) / (k * k))) : max(64, min(4096, (1 << 24) / m))
       var correlations = [Float](repeating: 0, count: min(block, n) * m)
       let needsResidual = gram == nil || algorithm == .orthogonal
       var residual = [Float](repeating: 0, count: needsResidual ? min(block, n) * d : 0)

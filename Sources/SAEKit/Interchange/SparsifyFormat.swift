@@ -57,7 +57,12 @@ public enum SparsifyFormat {
     let d = try cfg.requiredInt("d_in")
     let expansion = try cfg.int("expansion_factor") ?? 32
     let numLatents = try cfg.int("num_latents") ?? 0
-    let m = numLatents > 0 ? numLatents : d * expansion
+    // num_latents 0 means d_in · expansion_factor, a product that may not fit in an Int.
+    let (product, overflow) = d.multipliedReportingOverflow(by: expansion)
+    if numLatents <= 0 && overflow {
+      throw cfg.fail("num_latents = d_in × expansion_factor = \(d) × \(expansion) is more than an Int can count")
+    }
+    let m = numLatents > 0 ? numLatents : product
     guard d > 0, m > 0 else { throw cfg.fail("d_in and num_latents must be positive, got d_in = \(d), num_latents = \(m)") }
     let activation = try cfg.string("activation") ?? "topk"
     guard activation == "topk" else {
