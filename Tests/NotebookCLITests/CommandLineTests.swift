@@ -260,6 +260,21 @@ import Testing
     #expect(record.incomplete?.contains("stopped while cell 'slow' ran") == true)
   }
 
+  /// A figure folder that cannot be created (a file in the way) is I/O trouble, exit 2, with a
+  /// message naming the file, and the report is still written, saying where the render stopped.
+  @Test func aFigureFolderBlockedByAFileIsExit2WithAReport() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = notebookPath("ok")
+    let blocker = directory.appendingPathComponent("blocker").path
+    FileManager.default.createFile(atPath: blocker, contents: Data())
+    let run = try notebook(["render", path, "--no-cache", "--figures", blocker])
+    #expect(run.status == 2, "\(run.stderr)")
+    #expect(run.stderr.contains("cannot create the folder: '\(blocker)' is a file, not a folder"), "\(run.stderr)")
+    let record = try RunRecord.load(path: directory.appendingPathComponent("reports/ok.json").path)
+    #expect(record.incomplete?.contains("'\(blocker)' is a file, not a folder") == true, "\(String(describing: record.incomplete))")
+    #expect(record.cells.contains { $0.status == .failed })
+  }
+
   @Test func aMemoryLimitRefusesAnAllocationInItsCellWithTheSizes() throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     let run = try notebook(["render", notebookPath("memory"), "--no-cache", "--memory-limit", "100M"])

@@ -16,13 +16,26 @@ public struct ReportWriter: Sendable {
 
   public init(directory: String = "reports") { self.directory = directory }
 
-  /// Renders and writes both files; returns their paths.
+  /// Renders and writes both files; returns their paths. Both are written and flushed to
+  /// temporary files before either is renamed into place, so a failure (a full disk) leaves the
+  /// previous record and HTML together rather than a new record beside an old page.
   @discardableResult
   public func write(_ report: Report, name: String) throws -> (html: String, json: String) {
     let base = try prepare(name)
     let paths = (html: base + ".html", json: base + ".json")
-    try Self.writeAtomically(try RunRecord(report).encoded(), to: paths.json)
-    try Self.writeAtomically(ReportHTMLRenderer().render(report), to: paths.html)
+    let contents = [(paths.json, try RunRecord(report).encoded()), (paths.html, ReportHTMLRenderer().render(report))]
+    var writers: [AtomicFileWriter] = []
+    do {
+      for (path, text) in contents {
+        let writer = try AtomicFileWriter(path: path)
+        writers.append(writer)
+        try writer.write(Array(text.utf8))
+        try writer.flush()
+      }
+      for writer in writers { try writer.commit() }
+    } catch SAEKitError.file(let path, let reason) {
+      throw NotebookIOError(path: path, "cannot write: \(reason)")
+    }
     return paths
   }
 
@@ -46,6 +59,15 @@ public struct ReportWriter: Sendable {
   /// Creates `path` and its parents when missing.
   /// - Throws: ``NotebookIOError``.
   public static func createDirectory(_ path: String) throws {
+    // A file where a folder should be is named, rather than Foundation's "error 512".
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for component in path.split(separator: "/") {
+      prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+      var isFolder: ObjCBool = false
+      if FileManager.default.fileExists(atPath: prefix, isDirectory: &isFolder), !isFolder.boolValue {
+        throw NotebookIOError(path: path, "cannot create the folder: '\(prefix)' is a file, not a folder")
+      }
+    }
     do {
       try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     } catch {

@@ -83,7 +83,17 @@ public struct NotebookRenderer {
   /// - Throws: ``NotebookIOError`` when a figure or the report cannot be written.
   public func render() throws -> Result {
     let pass = RenderPass(self)
-    for cell in session.notebook.cells { try pass.render(cell) }
+    for cell in session.notebook.cells {
+      do {
+        try pass.render(cell)
+      } catch let error as NotebookIOError {
+        // A figure that cannot be written stops the render (exit 2), but not before the report
+        // says where and why, with the cells that ran.
+        pass.abandon(at: cell, because: error)
+        _ = try? pass.finish()
+        throw error
+      }
+    }
     return try pass.finish()
   }
 }

@@ -338,6 +338,17 @@ final class RenderPass {
     try ReportWriter(directory: options.reportsDirectory).write(report, name: renderer.name)
   }
 
+  /// Ends the render at `cell` for an I/O problem: the cell failed with it, the rest not run,
+  /// the report marked incomplete.
+  func abandon(at cell: Cell, because error: NotebookIOError) {
+    var rc = ReportCell(cell, status: .failed)
+    rc.diagnostic = error.description
+    cells.append(rc)
+    cells += notebook.cells.dropFirst(cell.index + 1).map { ReportCell($0, status: .notRun) }
+    stopped = true
+    incomplete = "The render stopped at cell '\(cell.stableName)': \(error.description)."
+  }
+
   /// Writes the report and, after a complete render, records it in the cell cache.
   func finish() throws -> NotebookRenderer.Result {
     let report = makeReport(cells, incomplete: incomplete)

@@ -13,6 +13,7 @@ public final class AtomicFileWriter {
   private let temporaryPath: String
   private var fd: Int32
   private var committed = false
+  private var flushed = false
 
   /// Creates `.<name>.XXXXXX` next to `path`.
   public init(path: String) throws {
@@ -65,9 +66,12 @@ public final class AtomicFileWriter {
     try writer.commit()
   }
 
-  /// Flushes, closes and renames the temporary file to ``path``.
-  public func commit() throws {
-    guard !committed else { return }
+  /// Flushes the temporary file to disk and closes it, without renaming it yet: a caller that
+  /// writes several files flushes them all before renaming any, so a full disk leaves all the
+  /// old files in place together.
+  public func flush() throws {
+    guard !flushed else { return }
+    flushed = true
     fchmod(fd, 0o644)
     let syncFailed = fsync(fd) != 0
     let closeFailed = close(fd) != 0
@@ -75,6 +79,12 @@ public final class AtomicFileWriter {
     guard !syncFailed, !closeFailed else {
       throw SAEKitError.file(path: path, reason: MappedFile.errnoText("cannot flush"))
     }
+  }
+
+  /// Flushes, closes and renames the temporary file to ``path``.
+  public func commit() throws {
+    guard !committed else { return }
+    try flush()
     guard rename(temporaryPath, path) == 0 else {
       throw SAEKitError.file(path: path, reason: MappedFile.errnoText("cannot rename the temporary file into place"))
     }
