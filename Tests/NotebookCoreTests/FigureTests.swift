@@ -248,6 +248,16 @@ final class SVGInspection: NSObject, XMLParserDelegate {
 // MARK: - Rendering through the real gnuplot
 
 @Suite struct GnuplotRenderTests {
+  /// gnuplot leaves `>` raw in text, and "]]>" may not appear in XML content: a title holding
+  /// it gave an SVG that no XML parser (nor an <img>) accepts.
+  @Test func aTitleWithACDATAEndStaysWellFormed() throws {
+    var spec = try #require(FigureFixtures.all.first { $0.name == "line" }?.spec)
+    spec.title = "a ]]> b <c> & d"
+    let svg = try FigureFixtures.runner().render(spec)
+    #expect(SVGInspection(svg).wellFormed, "\(svg.prefix(400))")
+    #expect(svg.contains("a ]]&gt; b"))
+  }
+
   @Test(arguments: FigureFixtures.all.map(\.name))
   func rendersWellFormedDeterministicSVG(name: String) throws {
     let spec = try #require(FigureFixtures.all.first { $0.name == name }?.spec)

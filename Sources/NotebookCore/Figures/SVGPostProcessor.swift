@@ -7,6 +7,7 @@ import Foundation
 /// - replaces `<title>Gnuplot</title>` by the XML-escaped figure title (or removes it);
 /// - with an `idPrefix`, prefixes every `id` and every `#id` reference, so several
 ///   figures can share one HTML page;
+/// - escapes `]]>` in text (gnuplot leaves `>` raw, and that sequence is not well-formed XML);
 /// - refuses output that contains active content (`<script`, `<foreignObject`, `<iframe`,
 ///   `<handler`) — impossible for our scripts, since gnuplot escapes `<` in text.
 public enum SVGPostProcessor {
@@ -30,6 +31,9 @@ public enum SVGPostProcessor {
     }
     while let last = lines.last, last.allSatisfy(\.isWhitespace) { lines.removeLast() }
     var svg = lines.joined(separator: "\n") + "\n"
+    // gnuplot writes '>' in text unescaped, so a title with "]]>" made the SVG ill-formed XML
+    // (the sequence may not appear in content); it holds no CDATA section whose end this would be.
+    if !svg.contains("<![CDATA[") { svg = svg.replacingOccurrences(of: "]]>", with: "]]&gt;") }
     if let idPrefix {
       guard isValidIdPrefix(idPrefix) else {
         throw FigureError.invalidSpec("id prefix '\(GnuplotQuoting.sanitize(idPrefix))' may only hold ASCII letters, digits, '-' and '_', and must start with a letter")
