@@ -275,6 +275,22 @@ import Testing
     #expect(result.report.cells[2].diagnostic?.contains("600000 points are more than a figure draws (500000)") == true)
   }
 
+  /// A string doubled in a loop stops at 100 MB with an error at the expression that would pass
+  /// it (it reached 4 GB in seconds and the process was killed), by `+`, `+=` or interpolation.
+  @Test func stringsStopGrowingAt100MB() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var text = ""
+    for (i, step) in ["s = s + s", "s += s", "s = \"\\(s)\\(s)\""].enumerated() {
+      text += "```swift\n//| label: c\(i)\n//| error: true\nvar s\(i) = \"ab\"\nfor _ in 0..<40 { \(step.replacingOccurrences(of: "s", with: "s\(i)")) }\n```\n\n"
+    }
+    let (_, result) = try render(text)
+    #expect(result.succeeded, "\(result.failures)")
+    for cell in result.report.cells {
+      #expect(cell.diagnostic?.contains("the string would be 134 MB long, more than a cell's strings may be (100 MB)") == true,
+              "\(String(describing: cell.diagnostic))")
+    }
+  }
+
   @Test func aCacheFolderThatCannotBeWrittenIsAWarning() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

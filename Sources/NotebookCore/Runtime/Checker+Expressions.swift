@@ -29,7 +29,7 @@ extension Checker {
       return .constant(.int, .int(i))
     case .double(let d): return .constant(.double, .double(d))
     case .boolean(let b): return .constant(.bool, .bool(b))
-    case .string(let segments): return inferString(segments)
+    case .string(let segments): return inferString(segments, range: e.range)
     case .identifier(let name):
       return inferIdentifier(name, e.range)
     case .array(let items):
@@ -114,7 +114,7 @@ extension Checker {
     }
   }
 
-  mutating func inferString(_ segments: [StringSegment]) -> Typed? {
+  mutating func inferString(_ segments: [StringSegment], range: SourceRange) -> Typed? {
     var parts: [Code] = []
     var failed = false
     for segment in segments {
@@ -129,7 +129,11 @@ extension Checker {
     if failed { return nil }
     return Typed(type: .string, code: { f in
       var text = ""
-      for part in parts { text += try part.run(f).text }
+      for part in parts {
+        let piece = try part.run(f).text
+        try Operators.checkStringLength(text.utf8.count + piece.utf8.count, at: range)
+        text += piece
+      }
       return .string(text)
     })
   }

@@ -63,13 +63,29 @@ enum Operators {
     }
   }
 
+  /// The longest string a cell may build, in UTF-8 bytes: doubling a string in a loop passed 4 GB
+  /// in seconds, under any time limit, and the process was killed with no report.
+  static let maximumStringBytes = 100_000_000
+
+  /// Refuses a string of `bytes` before it is built.
+  static func checkStringLength(_ bytes: Int, at range: SourceRange) throws {
+    guard bytes <= maximumStringBytes else {
+      throw Diagnostic.error(
+        "the string would be \(bytes / 1_000_000) MB long, more than a cell's strings may be (\(maximumStringBytes / 1_000_000) MB)",
+        at: range)
+    }
+  }
+
   static func binary(_ op: BinaryOperator, _ l: Value, _ r: Value, at range: SourceRange) throws -> Value {
     switch (l, r) {
     case (.int(let a), .int(let b)): return try integers(op, a, b, range)
     case (.int, .double), (.double, .int), (.double, .double):
       return try doubles(op, number(l), number(r), range)
     case (.string(let a), .string(let b)):
-      if op == .add { return .string(a + b) }
+      if op == .add {
+        try checkStringLength(a.utf8.count + b.utf8.count, at: range)
+        return .string(a + b)
+      }
       if let result = comparison(op, a, b) { return result }
     case (.bool(let a), .bool(let b)):
       switch op {
