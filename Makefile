@@ -20,7 +20,7 @@ BENCH_ENV := env -u OPENBLAS_CORETYPE
 # ratio: on a shared VM, timings drift by ±20% between runs of the same binary.
 MINILM_ROUNDS ?= 1 2 3 4 5
 
-.PHONY: all deps build test demo bench bench-peer clean model figures review tinylm
+.PHONY: all deps build test demo bench bench-peer clean model figures review tinylm fuzz
 
 all: build
 
@@ -88,6 +88,15 @@ tinylm: deps
 test: deps model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Fuzzing (not part of `make test`, which runs a seeded slice and the saved regressions):
+# generated programs, mutated notebooks and corrupt files against the release binary; crashes
+# and hangs are minimised into Tests/NotebookCLITests/Fixtures/fuzz-regressions/.
+FUZZ_COUNT ?= 2000
+FUZZ_SEED ?= 1
+fuzz: deps
+	$(SWIFT) build -c release --product notebook --product notebook-fuzz
+	.build/release/notebook-fuzz --binary .build/release/notebook --count $(FUZZ_COUNT) --seed $(FUZZ_SEED)
 
 bench: deps model
 	$(SWIFT) build -c release --product saekit-bench

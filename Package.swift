@@ -65,6 +65,15 @@ let package = Package(
       ]
     ),
 
+    /// `make fuzz`: generated programs, mutated notebooks and corrupt files against the built `notebook`.
+    .executableTarget(
+      name: "notebook-fuzz",
+      dependencies: ["NotebookFuzzing", "SAEKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    /// The fuzz inputs (programs from the registry's signatures, mutated notebooks, corrupt
+    /// files), shared by `notebook-fuzz` and the seeded slice in the tests.
+    .target(name: "NotebookFuzzing", dependencies: ["NotebookCore", "SAEKit"]),
+
     /// Release-built training benchmark (`make bench`).
     .executableTarget(name: "saekit-bench", dependencies: ["SAEKit", "NotebookCore"]),
 
@@ -72,7 +81,7 @@ let package = Package(
 
     .testTarget(
       name: "NotebookCoreTests",
-      dependencies: ["NotebookCore"],
+      dependencies: ["NotebookCore", "NotebookFuzzing"],
       resources: [.copy("Fixtures")]
     ),
     /// End-to-end tests of the built `notebook` executable: exit codes, help text, trouble.

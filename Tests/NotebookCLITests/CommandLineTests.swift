@@ -275,6 +275,28 @@ import Testing
     #expect(record.cells.contains { $0.status == .failed })
   }
 
+  /// Every saved fuzz regression (Fixtures/fuzz-regressions, `make fuzz` adds to it) is checked
+  /// and rendered by the built binary: each must end with exit status 0, 1 or 2, never a signal.
+  @Test func fuzzRegressionsNeitherCrashNorHang() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let folder = Self.fixtures.appendingPathComponent("fuzz-regressions")
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".md") && $0 != "README.md" }.sorted()
+    #expect(names.count >= 9)
+    for name in names {
+      let work = directory.appendingPathComponent(String(name.dropLast(3)))
+      try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+      try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: work.appendingPathComponent("case.md"))
+      let files = folder.appendingPathComponent(String(name.dropLast(3)) + ".files")
+      for file in (try? FileManager.default.contentsOfDirectory(atPath: files.path)) ?? [] {
+        try FileManager.default.copyItem(at: files.appendingPathComponent(file), to: work.appendingPathComponent(file))
+      }
+      let check = try notebook(["check", "case.md"], in: work)
+      #expect((0...2).contains(check.status), "\(name): check ended with \(check.status)\n\(check.stderr.suffix(500))")
+      let render = try notebook(["render", "case.md", "--no-cache", "--timeout", "20", "--memory-limit", "2G"], in: work)
+      #expect((0...2).contains(render.status), "\(name): render ended with \(render.status)\n\(render.stderr.suffix(500))")
+    }
+  }
+
   @Test func aMemoryLimitRefusesAnAllocationInItsCellWithTheSizes() throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     let run = try notebook(["render", notebookPath("memory"), "--no-cache", "--memory-limit", "100M"])

@@ -198,6 +198,9 @@ final class SVGInspection: NSObject, XMLParserDelegate {
     #expect(wide.edges.allSatisfy(\.isFinite) && wide.counts[0] == [1, 0, 0, 0, 0, 1, 0, 0, 0, 1])
     let top = HistogramBins(series: [[Double.greatestFiniteMagnitude, Double.greatestFiniteMagnitude]])
     #expect(top.edges.allSatisfy(\.isFinite) && top.counts[0].reduce(0, +) == 2)
+    // A width just short of overflowing (found by the fuzz slice): width × i overflowed.
+    let near = HistogramBins(series: [[-2, -2, -1.7e308]], binCount: 16)
+    #expect(near.edges.allSatisfy(\.isFinite) && near.counts[0] == [1] + Array(repeating: 0, count: 14) + [2], "\(near.edges)")
   }
 
   @Test func logarithmicHistogramUsesDecades() {

@@ -10,6 +10,14 @@ import SAEKit
 @Suite(.serialized) struct LanguageModelBuiltinsTests {
   func run(_ text: String) throws -> NotebookRenderer.Result { try TestNotebook.run(text, path: "tinylm.md") }
 
+  /// Training a TinyLM seed on demand (minutes) obeys the cell's time limit: `tinylm(seed: 0)`
+  /// ran 315 s under `--timeout 10` (found by the fuzzer).
+  @Test func trainingASeedOnDemandStopsAtTheCellsTimeLimit() throws {
+    let result = try run("```swift\n//| timeout: 2\nlet m = tinylm(seed: 424242)\n```\n")
+    #expect(result.report.cells[0].status == .timedOut, "\(String(describing: result.report.cells[0].diagnostic))")
+    #expect(result.report.cells[0].duration < 30)
+  }
+
   func texts(_ result: NotebookRenderer.Result, cell: Int) -> [String] {
     result.report.cells[cell].outputs.compactMap { if case .text(let t) = $0 { t } else { nil } }
   }

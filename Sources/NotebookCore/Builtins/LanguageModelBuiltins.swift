@@ -57,9 +57,10 @@ enum LanguageModelBuiltins {
     let corpus = try TextCorpus.standard()
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     do {
-      try TinyLMTrainingRun.run(settings: settings, corpus: corpus, directory: directory) { entry in
-        context.progress?("tinylm seed \(seed)", Double(entry.step + 1) / Double(settings.steps))
-      }
+      try TinyLMTrainingRun.run(
+        settings: settings, corpus: corpus, directory: directory,
+        progress: { entry in context.progress?("tinylm seed \(seed)", Double(entry.step + 1) / Double(settings.steps)) },
+        shouldStop: { context.isPastDeadline })
     } catch SAEKitError.cancelled {
       try context.checkDeadline()
       throw RuntimeError("stopped")

@@ -48,7 +48,8 @@ public struct HistogramBins: Sendable, Equatable {
     let kDouble = Double(k)
     edges = (0...k).map { i in
       let f = Double(i) / kDouble
-      let t = i == k ? hi : overflows ? lo * (1 - f) + hi * f : lo + width * Double(i) / kDouble
+      // width × f, not width × i / k: the product width × i overflows for widths near the largest Double.
+      let t = i == k ? hi : overflows ? lo * (1 - f) + hi * f : lo + width * f
       return logarithmic ? pow(10, t) : t
     }
     counts = series.map { values in

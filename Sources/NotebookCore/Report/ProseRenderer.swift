@@ -198,17 +198,24 @@ final class ProseRenderer {
     }
     return lines.map { line -> String in
       guard line.contains("<") else { return line }
-      let ticks = line.indices.filter { line[$0] == "`" }
-      var codeRanges: [Range<String.Index>] = []
-      var k = 0
-      while k + 1 < ticks.count {
-        codeRanges.append(ticks[k]..<ticks[k + 1])
-        k += 2
-      }
+      // One pass: a backtick opens a code span up to the next backtick on the line (as Ink
+      // reads them), and a '<' outside one becomes '&lt;' (linear in the line's length).
+      let backticks = line.reduce(0) { $0 + ($1 == "`" ? 1 : 0) }
       var out = ""
-      for index in line.indices {
-        let c = line[index]
-        if c == "<" && !codeRanges.contains(where: { $0.contains(index) }) { out += "&lt;" } else { out.append(c) }
+      out.reserveCapacity(line.utf8.count)
+      var seen = 0
+      var inCode = false
+      for c in line {
+        if c == "`" {
+          seen += 1
+          // An opening backtick only opens a span when a closing one follows on the line.
+          inCode = inCode ? false : seen < backticks
+          out.append(c)
+        } else if c == "<" && !inCode {
+          out += "&lt;"
+        } else {
+          out.append(c)
+        }
       }
       return out
     }.joined(separator: "\n")

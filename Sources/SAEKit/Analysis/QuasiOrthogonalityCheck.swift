@@ -47,6 +47,10 @@ public struct QuasiOrthogonalityCheck: Sendable, Equatable {
     try require(h >= 2 && d >= 1, "a dictionary needs h ≥ 2 rows and d ≥ 1, got h = \(h), d = \(d)")
     try require(s >= 1 && s <= h, "the number of active features must be in 1…h = \(h), got \(s)")
     try require(samples >= 1, "samples must be ≥ 1, got \(samples)")
+    // The dictionary, its h × h coherence and one ratio per sample.
+    try requireAllocatable(
+      "a random dictionary of \(h) atoms in \(d) dimensions with \(samples) samples", [(h, d), (h, h), (samples, 2)],
+      sizes: [("width", h), ("dim", d), ("samples", samples)])
     var w = Matrix.gaussian(rows: h, cols: d, using: &rng)
     w.normalizeRows()
     let coherence = try DecoderCoherence(decoder: w)

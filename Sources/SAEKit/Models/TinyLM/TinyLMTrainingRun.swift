@@ -53,11 +53,12 @@ public enum TinyLMTrainingRun {
   }
 
   /// Trains seed `settings.seed` and writes its folder (atomically per file). `stopAfter`
-  /// runs only the first steps and writes nothing (the reproducibility test).
+  /// runs only the first steps and writes nothing (the reproducibility test); `shouldStop`,
+  /// polled before every step, ends the run with ``SAEKitError/cancelled`` (a cell's time limit).
   @discardableResult
   public static func run(
     settings: TinyLMTrainer.Settings, corpus: TextCorpus, directory: String?, stopAfter: Int? = nil,
-    progress: (TinyLMTrainer.LogEntry) -> Void = { _ in }
+    progress: (TinyLMTrainer.LogEntry) -> Void = { _ in }, shouldStop: () -> Bool = { false }
   ) throws -> (model: TinyLM, log: [TinyLMTrainer.LogEntry], summary: [String: JSONValue]) {
     let (training, heldOut) = try ByteCorpus.split(corpus, heldOutEvery: heldOutEvery)
     let sampler = ByteBatchSampler(corpus: training, seed: settings.seed + 1000)
@@ -68,6 +69,7 @@ public enum TinyLMTrainingRun {
     var (model, log) = try trainer.train(
       stopAfter: stopAfter,
       batch: { step in
+        if shouldStop() { throw SAEKitError.cancelled }
         try sampler.fill(step: step, batchSize: settings.batchSize, length: settings.length, tokens: &tokens, targets: &targets)
         return (tokens.map(Int.init), targets.map(Int.init))
       },

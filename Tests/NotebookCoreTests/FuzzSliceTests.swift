@@ -1,0 +1,41 @@
+import Foundation
+import NotebookFuzzing
+import Testing
+@testable import NotebookCore
+
+/// The seeded slice of `make fuzz` that runs with the tests, in this process: generated
+/// programs, mutated shipped notebooks and corrupt files are checked and rendered; a trap would
+/// end the test run. The whole fuzzer (`make fuzz`) runs the built binary under a watchdog and
+/// minimises and saves what it finds into `Tests/NotebookCLITests/Fixtures/fuzz-regressions/`.
+@Suite struct FuzzSliceTests {
+  @Test func seededInputsCheckAndRenderWithoutATrap() throws {
+    var maker = InputMaker(seed: 20_261_206, examples: ProseFuzzTests.notebooks)
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-slice-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: root) }
+    var outcomes: [String: Int] = [:]
+    for index in 0..<240 {
+      let input = maker.next(index)
+      let folder = root.appendingPathComponent("\(index)")
+      let path = try input.write(into: folder)
+      // Kept where a crash leaves it: the input that ended the run.
+      try? Data(input.notebook.utf8).write(to: FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-slice-last.md"))
+      guard let session = try? NotebookSession.load(path: path) else {
+        outcomes["\(input.kind): not loaded", default: 0] += 1  // not UTF-8, a bad -P: exit 2 in the CLI
+        continue
+      }
+      var options = NotebookRenderer.Options()
+      options.reportsDirectory = folder.appendingPathComponent("out").path
+      options.figuresDirectory = folder.appendingPathComponent("out/f").path
+      options.cache = .off
+      options.allowErrors = true
+      options.defaultCellTimeout = 10
+      options.totalTimeout = 30
+      let result = try NotebookRenderer(session: session, options: options).render()
+      outcomes["\(input.kind): \(result.succeeded ? "ok" : "failed")", default: 0] += 1
+      try? FileManager.default.removeItem(at: folder)
+    }
+    #expect(outcomes.values.reduce(0, +) == 240, "\(outcomes)")
+    #expect(outcomes.keys.contains { $0.hasPrefix("program: ok") } && outcomes.keys.contains { $0.hasPrefix("file: failed") },
+            "the slice reaches both outcomes: \(outcomes)")
+  }
+}
