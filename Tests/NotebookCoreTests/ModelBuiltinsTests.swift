@@ -71,15 +71,7 @@ import Testing
   /// A size too large for memory is refused at the argument that set it, not at the whole call.
   @Test func sizesAreRefusedAtTheArgumentThatSetThem() throws {
     func failure(_ code: String) throws -> Diagnostic {
-      let session = try NotebookSession.load(path: "big.md", text: "```swift\n\(code)\n```\n")
-      #expect(session.problems.isEmpty, "\(session.problems)")
-      var options = NotebookRenderer.Options()
-      let directory = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString)")
-      defer { try? FileManager.default.removeItem(at: directory) }
-      options.reportsDirectory = directory.path
-      options.figuresDirectory = directory.appendingPathComponent("figures").path
-      options.cache = .off
-      return try #require(try NotebookRenderer(session: session, options: options).render().failures.first)
+      try #require(try TestNotebook.run("```swift\n\(code)\n```\n", path: "big.md").failures.first)
     }
     let data = "let data = synthetic.superposition(features: 8, dim: 4, sparsity: 0.3, samples: 64)\n"
     let cases: [(code: String, argument: String, message: String)] = [

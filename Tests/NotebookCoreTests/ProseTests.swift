@@ -317,28 +317,35 @@ import Testing
       Matter of Sparse Autoencoders}, year = {2024}, url = {https://arxiv.org/abs/2410.14670}}
     """
 
-  @Test func citationsAreLinkedToTheReferencesAtTheEnd() throws {
+  /// Runs `body` with a fresh folder holding ``bibliography`` as `refs.bib` (removed afterwards).
+  static func withBibliography(_ body: (URL) throws -> Void) throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cite-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    try Data(Self.bibliography.utf8).write(to: folder.appendingPathComponent("refs.bib"))
-    let path = folder.appendingPathComponent("c.md").path
-    let text = "---\nbibliography: refs.bib\n---\nAs @gao2024 show [@engels2024, 3; @gao2024]. Not [@gao2042], nor @gao2042.\n"
-    let s = try Self.session(text, path: path)
-    #expect(s.diagnostics.map { "\(Self.at($0)) \($0.severity): \($0.message)" } == [
-      "4:51-59 error: unknown citation key 'gao2042'",
-      "4:66-74 warning: '@gao2042' is not a key of the bibliography: shown as text",
-    ])
-    #expect(s.diagnostics.allSatisfy { $0.notes.first == "did you mean '@gao2024'?" })
-    let html = try Self.html(text, path: path)
-    #expect(html.contains("As <span class=\"citation\"><a href=\"#ref-gao2024\">Gao et al.</a> (2024)</span> show <span class=\"citation\">(<a href=\"#ref-engels2024\">Engels et al. 2024</a>, p. 3; <a href=\"#ref-gao2024\">Gao et al. 2024</a>)</span>."))
-    #expect(html.contains("<h2 id=\"references\">References</h2>\n<p class=\"reference\" id=\"ref-engels2024\">Engels, Joshua"))
-    #expect(html.contains("<li class=\"toc-level-2\"><a href=\"#references\">References</a></li>"))
-    // A problem in the .bib file is shown at its line there.
-    try Data("@article{x, title = {T}, year = 2024\n".utf8).write(to: folder.appendingPathComponent("refs.bib"))
-    let broken = try Self.session(text, path: path)
-    let rendered = DiagnosticRenderer(sources: broken.sources).render(try #require(broken.diagnostics.first))
-    #expect(rendered.contains("refs.bib:1:") && rendered.contains("@article{x, title = {T}, year = 2024"), "\(rendered)")
+    try Data(bibliography.utf8).write(to: folder.appendingPathComponent("refs.bib"))
+    try body(folder)
+  }
+
+  @Test func citationsAreLinkedToTheReferencesAtTheEnd() throws {
+    try Self.withBibliography { folder in
+      let path = folder.appendingPathComponent("c.md").path
+      let text = "---\nbibliography: refs.bib\n---\nAs @gao2024 show [@engels2024, 3; @gao2024]. Not [@gao2042], nor @gao2042.\n"
+      let s = try Self.session(text, path: path)
+      #expect(s.diagnostics.map { "\(Self.at($0)) \($0.severity): \($0.message)" } == [
+        "4:51-59 error: unknown citation key 'gao2042'",
+        "4:66-74 warning: '@gao2042' is not a key of the bibliography: shown as text",
+      ])
+      #expect(s.diagnostics.allSatisfy { $0.notes.first == "did you mean '@gao2024'?" })
+      let html = try Self.html(text, path: path)
+      #expect(html.contains("As <span class=\"citation\"><a href=\"#ref-gao2024\">Gao et al.</a> (2024)</span> show <span class=\"citation\">(<a href=\"#ref-engels2024\">Engels et al. 2024</a>, p. 3; <a href=\"#ref-gao2024\">Gao et al. 2024</a>)</span>."))
+      #expect(html.contains("<h2 id=\"references\">References</h2>\n<p class=\"reference\" id=\"ref-engels2024\">Engels, Joshua"))
+      #expect(html.contains("<li class=\"toc-level-2\"><a href=\"#references\">References</a></li>"))
+      // A problem in the .bib file is shown at its line there.
+      try Data("@article{x, title = {T}, year = 2024\n".utf8).write(to: folder.appendingPathComponent("refs.bib"))
+      let broken = try Self.session(text, path: path)
+      let rendered = DiagnosticRenderer(sources: broken.sources).render(try #require(broken.diagnostics.first))
+      #expect(rendered.contains("refs.bib:1:") && rendered.contains("@article{x, title = {T}, year = 2024"), "\(rendered)")
+    }
   }
 
   /// Every construct at once, its HTML (from `<main>` on, so the stylesheet does not churn it)
@@ -382,21 +389,19 @@ import Testing
 
       [^loss]: The squared error, summed over dimensions.
       """#
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("golden-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: folder) }
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    try Data(Self.bibliography.utf8).write(to: folder.appendingPathComponent("refs.bib"))
-    let session = try Self.session(text, path: folder.appendingPathComponent("golden.md").path)
-    #expect(session.diagnostics.isEmpty, "\(session.diagnostics)")
-    var html = try Self.html(text, path: folder.appendingPathComponent("golden.md").path)
-      .replacingOccurrences(of: folder.path, with: "FOLDER")
-    html = String(html[html.range(of: "<main>")!.lowerBound...])
-    let name = "prose.html"
-    if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" {
-      try html.write(to: ReportTests.sourceFixtures.appendingPathComponent(name), atomically: true, encoding: .utf8)
-      return
+    try Self.withBibliography { folder in
+      let session = try Self.session(text, path: folder.appendingPathComponent("golden.md").path)
+      #expect(session.diagnostics.isEmpty, "\(session.diagnostics)")
+      var html = try Self.html(text, path: folder.appendingPathComponent("golden.md").path)
+        .replacingOccurrences(of: folder.path, with: "FOLDER")
+      html = String(html[html.range(of: "<main>")!.lowerBound...])
+      let name = "prose.html"
+      if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" {
+        try html.write(to: ReportTests.sourceFixtures.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        return
+      }
+      let golden = try String(contentsOf: ReportTests.fixtures.appendingPathComponent(name), encoding: .utf8)
+      #expect(html == golden, "\(name) differs from its golden (UPDATE_GOLDENS=1 rewrites it)")
     }
-    let golden = try String(contentsOf: ReportTests.fixtures.appendingPathComponent(name), encoding: .utf8)
-    #expect(html == golden, "\(name) differs from its golden (UPDATE_GOLDENS=1 rewrites it)")
   }
 }
