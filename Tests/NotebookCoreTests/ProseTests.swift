@@ -303,6 +303,31 @@ import Testing
     #expect(html.contains("Text \u{FFFD}0\u{FFFD} and <math"))
   }
 
+  @Test func bracketsThatCannotOpenALinkAreEscapedBeforeInk() {
+    // Real links, references, task boxes and code spans are left as they are.
+    let kept = "A [link](https://x.org/a_(b)) and [ref][r], `[code [`, [x] and\n[two\nlines](u)."
+    #expect(LinkBracketGuard.escaping(kept) == kept)
+    #expect(LinkBracketGuard.escaping("```\n[ never\n```\n[a") == "```\n[ never\n```\n&#91;a")
+    // Never closed in its paragraph (a blank line ends it).
+    #expect(LinkBracketGuard.escaping("a [b\n\n] c") == "a &#91;b\n\n] c")
+    // Nested deeper than four: the inner pairs.
+    #expect(LinkBracketGuard.escaping("[[[[[[x]]]]]]") == "[[[[&#91;&#91;x&#93;&#93;]]]]")
+    // A '(' after the pair that never closes on its line.
+    #expect(LinkBracketGuard.escaping("[a](b [c](d)") == "&#91;a&#93;(b [c](d)")
+  }
+
+  /// Ink retries a failed link at every enclosing '[': nested brackets cost 2^depth (18 deep took
+  /// 3 s, 30 would take hours) and unmatched ones n² (6,000 took 100 s). Each renders at once now.
+  @Test func pathologicalBracketsRenderQuicklyAndReadTheSame() throws {
+    let nested = String(repeating: "[", count: 30) + "x" + String(repeating: "]", count: 30)
+    let unmatched = String(repeating: "a [ ", count: 6_000)
+    let parens = String(repeating: "[a](b ", count: 6_000)
+    let html = try Self.html("# T\n\n\(nested)\n\n\(unmatched)\n\n\(parens)\n")
+    #expect(html.contains("[[[[&#91;&#91;"))
+    #expect(html.contains("a &#91; a &#91; "))
+    #expect(html.contains("&#91;a&#93;(b &#91;a&#93;(b "))
+  }
+
   @Test func headingsWithMathHaveReadableAnchorsAndContents() throws {
     let html = try Self.html("## The loss $L_2$\n\nText.\n")
     #expect(html.contains("<a href=\"#the-loss-l-2\">The loss L_2</a>"))

@@ -1,3 +1,4 @@
+import Foundation
 import Ink
 
 /// Renders the notebook's Markdown prose to HTML with Ink, safely, and
@@ -26,6 +27,10 @@ final class ProseRenderer {
   var footnotesReferenced: Set<Int> = []
   /// The fragments of the Markdown being rendered, by placeholder number.
   private var fragments: [ProseFragment] = []
+  /// After this moment (uptime, ns) prose is shown as plain text (the render's time budget).
+  var deadline: UInt64?
+  /// Whether some prose was shown as plain text because the deadline passed.
+  private(set) var cutShort = false
 
   init(slugger: AnchorSlugger, context: ProseContext = ProseContext()) {
     self.slugger = slugger
@@ -42,10 +47,11 @@ final class ProseRenderer {
       while inner.hasSuffix("\n") { inner.removeLast() }
       return "<div class=\"prose\">\n" + inner + "\n</div>\n"
     }
+    if pastDeadline() { return plainText(markdown) }
     for segment in ProseStructure.split(markdown, firstLine: 1) {
       switch segment {
       case .markdown(let text):
-        html += prose(markdownHTML(text.text))
+        html += pastDeadline() ? plainText(text.text) : prose(markdownHTML(text.text))
       case .divOpen(let div, _):
         openDivs += 1
         html += div.callout.map { calloutOpening($0, title: div.title) } ?? "<div class=\"fenced-div\">\n"
@@ -65,6 +71,17 @@ final class ProseRenderer {
       }
     }
     return html
+  }
+
+  /// Whether the render's time budget is spent (prose is then shown as plain text).
+  private func pastDeadline() -> Bool {
+    guard let deadline, DispatchTime.now().uptimeNanoseconds > deadline else { return false }
+    cutShort = true
+    return true
+  }
+
+  private func plainText(_ markdown: String) -> String {
+    "<pre class=\"prose-text\">" + HTMLText.escape(markdown.trimmingCharacters(in: .newlines)) + "</pre>\n"
   }
 
   /// The `</div>`s of fenced divs the document never closed.
@@ -118,7 +135,7 @@ final class ProseRenderer {
     parser.addModifier(Modifier(target: .html) { input in HTMLText.escape(String(input.markdown)) })
     parser.addModifier(Modifier(target: .headings) { [self] input in anchoredHeading(input.html) })
     let html = HTMLSanitizer.sanitize(
-      parser.html(from: Self.neutralizingRawHTML(Self.joiningCodeSpanLines(text))))
+      parser.html(from: LinkBracketGuard.escaping(Self.neutralizingRawHTML(Self.joiningCodeSpanLines(text)))))
     return ProseFragment.substitute(in: Self.withTaskBoxes(html), fragments)
   }
 
@@ -198,24 +215,12 @@ final class ProseRenderer {
     }
     return lines.map { line -> String in
       guard line.contains("<") else { return line }
-      // One pass: a backtick opens a code span up to the next backtick on the line (as Ink
-      // reads them), and a '<' outside one becomes '&lt;' (linear in the line's length).
-      let backticks = line.reduce(0) { $0 + ($1 == "`" ? 1 : 0) }
+      let scalars = Array(line.unicodeScalars)
+      let inCode = LinkBracketGuard.codeSpanMask(scalars)
       var out = ""
       out.reserveCapacity(line.utf8.count)
-      var seen = 0
-      var inCode = false
-      for c in line {
-        if c == "`" {
-          seen += 1
-          // An opening backtick only opens a span when a closing one follows on the line.
-          inCode = inCode ? false : seen < backticks
-          out.append(c)
-        } else if c == "<" && !inCode {
-          out += "&lt;"
-        } else {
-          out.append(c)
-        }
+      for (offset, scalar) in scalars.enumerated() {
+        if scalar == "<" && !inCode[offset] { out += "&lt;" } else { out.unicodeScalars.append(scalar) }
       }
       return out
     }.joined(separator: "\n")
