@@ -271,6 +271,42 @@ import Testing
     #expect(budget.report.cells.map(\.status) == [.timedOut, .notRun])
   }
 
+  /// Prose is rendered under the render's time budget too: past it, the report shows the rest of
+  /// the prose as plain text, says so at the top, and the render fails.
+  @Test func proseRenderingObeysTheTotalTimeLimit() throws {
+    let text = "# T\n\nSome *prose* with $x^2$ <b>.\n\n```swift\nvar s = 0\nwhile true { s += 1 }\n```\n\nMore *prose* after.\n"
+    var options = NotebookRenderer.Options()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    options.reportsDirectory = directory.path
+    options.cache = .off
+    options.totalTimeout = 0.3
+    let result = try NotebookRenderer(session: try NotebookSession.load(path: "t.md", text: text), options: options).render()
+    #expect(result.report.cells.map(\.status) == [.timedOut])
+    #expect(result.failures.contains { $0.message.contains("while rendering the prose") }, "\(result.failures)")
+    let html = try String(contentsOf: directory.appendingPathComponent("t.html"), encoding: .utf8)
+    #expect(html.contains("<strong>Prose not rendered.</strong>"))
+    #expect(html.contains("<pre class=\"prose-text\">More *prose* after.</pre>"))
+    // Without a budget, nothing is cut short.
+    options.totalTimeout = nil
+    var report = result.report
+    report.proseDeadline = nil
+    #expect(!ReportHTMLRenderer().page(report).proseCutShort)
+  }
+
+  @Test func aNotebookLargerThanTheLimitIsRefusedWithItsSize() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("big.md").path
+    try Data(repeating: UInt8(ascii: "a"), count: NotebookSession.maximumNotebookBytes + 1).write(to: URL(fileURLWithPath: path))
+    #expect {
+      try NotebookSession.load(path: path)
+    } throws: { error in
+      "\(error)".contains("it is 16.0 MB, and notebooks are limited to 16.0 MB")
+    }
+  }
+
   @Test func runtimeErrorsPointAtTheirArgument() throws {
     let text = """
       ```swift

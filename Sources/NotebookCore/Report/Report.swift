@@ -26,6 +26,9 @@ public struct Report: Hashable, Sendable {
   /// Why the render did not reach its end (nil when it did): the report then holds the cells
   /// that ran. Written before each cell runs, so a render killed mid-cell leaves one too.
   public var incomplete: String?
+  /// The moment (`DispatchTime` uptime, ns) after which prose is shown as plain text instead of
+  /// rendered: the end of the render's time budget (`--timeout`). Not part of the record.
+  public var proseDeadline: UInt64?
 
   public init(
     title: String, description: String? = nil, notebookPath: String, params: [ReportParam] = [], seed: Int? = nil,

@@ -9,12 +9,17 @@ import Foundation
 public struct ReportHTMLRenderer: Sendable {
   public init() {}
 
-  public func render(_ report: Report) -> String {
+  public func render(_ report: Report) -> String { page(report).html }
+
+  /// The page, and whether the prose ran past ``Report/proseDeadline`` (part of it is then
+  /// shown as plain text, and the page says so).
+  public func page(_ report: Report) -> (html: String, proseCutShort: Bool) {
     let slugger = AnchorSlugger()
     for cell in report.cells { slugger.reserve(Self.anchor(of: cell)) }
     slugger.reserve("contents")
     for anchor in report.prose.reservedAnchors { slugger.reserve(anchor) }
     let prose = ProseRenderer(slugger: slugger, context: report.prose)
+    prose.deadline = report.proseDeadline
     var body = ""
     for (position, block) in report.blocks.enumerated() {
       switch block {
@@ -33,10 +38,14 @@ public struct ReportHTMLRenderer: Sendable {
     body += prose.closingOpenDivs() + prose.footnotesHTML() + prose.referencesHTML()
     var html = ReportStyle.pageHead(title: report.title, generator: "notebook \(report.toolVersion)")
     html += titleBlock(report)
+    if prose.cutShort {
+      html += "<p class=\"incomplete\" role=\"alert\"><strong>Prose not rendered.</strong> "
+        + "Rendering the prose ran past the render's time limit (--timeout): the rest of it is shown as plain text.</p>\n"
+    }
     html += tableOfContents(prose.headings)
     html += body
     html += "</main>\n</body>\n</html>\n"
-    return html
+    return (html, prose.cutShort)
   }
 
   // MARK: - Title block and contents

@@ -16,14 +16,16 @@ public struct ReportWriter: Sendable {
 
   public init(directory: String = "reports") { self.directory = directory }
 
-  /// Renders and writes both files; returns their paths. Both are written and flushed to
+  /// Renders and writes both files; returns their paths and whether the prose ran past the
+  /// report's deadline (``ReportHTMLRenderer/page(_:)``). Both are written and flushed to
   /// temporary files before either is renamed into place, so a failure (a full disk) leaves the
   /// previous record and HTML together rather than a new record beside an old page.
   @discardableResult
-  public func write(_ report: Report, name: String) throws -> (html: String, json: String) {
+  public func write(_ report: Report, name: String) throws -> (html: String, json: String, proseCutShort: Bool) {
     let base = try prepare(name)
-    let paths = (html: base + ".html", json: base + ".json")
-    let contents = [(paths.json, try RunRecord(report).encoded()), (paths.html, ReportHTMLRenderer().render(report))]
+    let page = ReportHTMLRenderer().page(report)
+    let paths = (html: base + ".html", json: base + ".json", proseCutShort: page.proseCutShort)
+    let contents = [(paths.json, try RunRecord(report).encoded()), (paths.html, page.html)]
     var writers: [AtomicFileWriter] = []
     do {
       for (path, text) in contents {

@@ -34,6 +34,10 @@ public struct NotebookSession: Sendable {
     return diagnostics.filter { !expected.contains($0) }
   }
 
+  /// The largest notebook read, in bytes. Checking and rendering take time linear in the size;
+  /// this bounds that time (16 MB of prose renders in about 25 s).
+  public static let maximumNotebookBytes = 16_000_000
+
   /// Reads and checks a notebook.
   /// - Parameter overrides: `-P name=value` pairs, parsed by the type of the parameter's default.
   /// - Throws: ``NotebookIOError`` for an unreadable file, ``UsageError`` for a bad override.
@@ -42,6 +46,11 @@ public struct NotebookSession: Sendable {
   ) throws -> NotebookSession {
     if let problem = FileContents.problem(path), problem != "no such file" {
       throw NotebookIOError(path: path, "cannot read the notebook: it is \(problem)")
+    }
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maximumNotebookBytes {
+      throw NotebookIOError(
+        path: path,
+        "cannot read the notebook: it is \(formatBytes(Double(size))), and notebooks are limited to \(formatBytes(Double(maximumNotebookBytes))) (keep data in files that cells read)")
     }
     guard let data = FileContents.readIfRegular(path) else {
       throw NotebookIOError(path: path, "cannot read the notebook: no such file or not readable")

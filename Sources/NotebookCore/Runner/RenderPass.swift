@@ -320,6 +320,7 @@ final class RenderPass {
     report.prose = renderer.session.prose
     report.showsTimings = options.timings
     report.incomplete = incomplete
+    report.proseDeadline = budgetLeft().flatMap(RuntimeContext.deadline(after:))
     return report
   }
 
@@ -354,6 +355,14 @@ final class RenderPass {
     let report = makeReport(cells, incomplete: incomplete)
     let files = try ReportWriter(directory: options.reportsDirectory).write(report, name: renderer.name)
     written += [files.html, files.json]
+    if files.proseCutShort {
+      let limit = describeSeconds(options.totalTimeout ?? 0)
+      let problem = Diagnostic.error(
+        "the render ran past its total time limit of \(limit) (--timeout) while rendering the prose; the report shows the rest of it as plain text",
+        at: SourceRange(file: notebook.path, start: SourcePosition(line: 1, column: 1), end: SourcePosition(line: 1, column: 1)))
+      failures.append(problem)
+      renderer.onEvent?(.problem(diagnostics.render(problem)))
+    }
     var result = NotebookRenderer.Result(report: report, written: written, failures: failures)
     // Only after a complete run: after a failure the entries of the cells that did not run
     // are still the best guess for the next render.

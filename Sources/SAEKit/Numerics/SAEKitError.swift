@@ -121,7 +121,7 @@ public enum MemoryLimit {
 }
 
 /// `1.2 GB`, `40.0 TB`.
-func formatBytes(_ bytes: Double) -> String {
+public func formatBytes(_ bytes: Double) -> String {
   let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
   var value = bytes, unit = 0
   while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
