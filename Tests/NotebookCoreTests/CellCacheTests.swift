@@ -233,6 +233,17 @@ import Testing
     #expect(!(try report().0.contains("alert(1)")))
   }
 
+  /// A forged entry nesting values deeper than the interpreter builds is corrupt (so the cell
+  /// runs again) instead of driving the decoder's recursion as deep as the file says.
+  @Test func valuesNestedDeeperThanTheLanguageAllowsAreCorrupt() throws {
+    let reader = ValueUnarchiver(tensors: nil, context: RuntimeContext(seed: 0, baseDirectory: ""), references: .builtins)
+    func nested(_ depth: Int) -> Any {
+      (0..<depth).reduce(["t": "int", "v": 1] as Any) { inner, _ in ["t": "array", "v": [inner]] as Any }
+    }
+    guard case .array = try reader.decode(nested(Value.maximumNesting)) else { Issue.record("not an array"); return }
+    #expect { try reader.decode(nested(1_000)) } throws: { "\($0)".contains("corrupt entry: values nested more than 100 deep") }
+  }
+
   @Test func cachedValuesAreBitIdentical() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try writeData(rows: 3)

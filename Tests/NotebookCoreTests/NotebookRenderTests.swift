@@ -294,6 +294,31 @@ import Testing
     #expect(!ReportHTMLRenderer().page(report).proseCutShort)
   }
 
+  /// Nesting and recursion limits multiply: 399 calls deep, each nesting 250 brackets, needs
+  /// about 100,000 interpreter frames, past the 8 MB main-thread stack (SIGSEGV). Cells run on
+  /// a thread whose stack holds both limits at once.
+  @Test func theDeepestProgramTheLimitsAllowRuns() throws {
+    let parens = String(repeating: "(", count: 250) + "f(n - 1) + 1" + String(repeating: ")", count: 250)
+    let arrays = String(repeating: "[", count: 90) + "g(n - 1)" + String(repeating: "]", count: 90)
+    let text = """
+      ```swift
+      func f(_ n: Int) -> Int {
+        if n == 0 { return 0 }
+        return \(parens)
+      }
+      func g(_ n: Int) -> Int {
+        if n == 0 { return 0 }
+        let a = \(arrays)
+        return n
+      }
+      print(f(399), g(399))
+      ```
+      """
+    let result = try TestNotebook.run(text, path: "deep.md")
+    #expect(result.failures.isEmpty, "\(result.failures)")
+    #expect(TestNotebook.printed(result) == ["399 399"])
+  }
+
   @Test func aNotebookLargerThanTheLimitIsRefusedWithItsSize() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nb-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }

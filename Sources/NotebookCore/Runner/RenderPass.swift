@@ -218,7 +218,7 @@ final class RenderPass {
       guard let code = renderer.session.compiled[cell.index] else {
         throw Diagnostic.error("this cell did not check, so it cannot run", at: cell.range)
       }
-      displayed = try interpreter.run(code)
+      displayed = try DeepStack.run { try interpreter.run(code) }
     } catch let d as Diagnostic {
       failure = d
     } catch {

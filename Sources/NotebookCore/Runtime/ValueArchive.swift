@@ -125,7 +125,13 @@ struct ValueUnarchiver {
   let context: RuntimeContext
   let references: ValueReferences
 
-  func decode(_ any: Any) throws -> Value {
+  /// The value `any` stores. A value nested deeper than any the interpreter builds
+  /// (``Value/maximumNesting``) is corrupt: a forged entry must not drive the recursion.
+  func decode(_ any: Any) throws -> Value { try decode(any, depth: 0) }
+
+  private func decode(_ any: Any, depth: Int) throws -> Value {
+    guard depth <= Value.maximumNesting else { throw corrupt("values nested more than \(Value.maximumNesting) deep") }
+    let decode = { (inner: Any) throws -> Value in try self.decode(inner, depth: depth + 1) }
     guard let o = any as? [String: Any], let t = o["t"] as? String else { throw corrupt("value without a type") }
     switch t {
     case "int": return .int(try field(o, "v"))
