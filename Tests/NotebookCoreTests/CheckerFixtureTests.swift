@@ -48,4 +48,14 @@ import Testing
   #expect(chainDiagnostics.count == 1 && chainDiagnostics[0].message.hasPrefix("expression is nested too deeply"), "\(chainDiagnostics)")
   let fine = "let y = " + Array(repeating: "1", count: 200).joined(separator: " + ")
   #expect(CellParser.parse(fine, file: "deep.md", firstLine: 1).1.isEmpty)
+  // Interpolations inside interpolations: each is lexed and parsed on its own, and each level
+  // used to start counting from zero (500 levels crashed the parser, 20,000 the lexer).
+  func interpolations(_ n: Int) -> String {
+    "let s = \"" + String(repeating: "\\(\"", count: n) + "x" + String(repeating: "\")", count: n) + "\"\nlet t = 1"
+  }
+  for n in [300, 20_000] {
+    let (_, found) = CellParser.parse(interpolations(n), file: "deep.md", firstLine: 1)
+    #expect(found.map(\.message) == ["string interpolations are nested too deeply (more than 256 levels)"], "\(found)")
+  }
+  #expect(CellParser.parse(interpolations(100), file: "deep.md", firstLine: 1).1.isEmpty)
 }

@@ -137,6 +137,16 @@ extension Lexer {
   /// The tokens of `\( … )` after its `(`, ended by `.endOfInput` at the
   /// closing `)`; nil when the line or the input ends first.
   mutating func scanInterpolation() -> [Token]? {
+    interpolationDepth += 1
+    defer { interpolationDepth -= 1 }
+    if interpolationDepth > Parser.maximumNesting {
+      // Each level lexes recursively: deep ones would overflow the stack. The rest of the line
+      // is skipped, and the strings it leaves open are not reported again.
+      error("string interpolations are nested too deeply (more than \(Parser.maximumNesting) levels)", from: position)
+      unterminatedStringLine = line
+      while let c = peek(), c != "\n" { advance() }
+      return nil
+    }
     let saved = (singleLine, atStart)
     singleLine = true
     atStart = false

@@ -17,6 +17,8 @@ public struct Lexer {
   var atStart = true
   /// Line of the last "unterminated string literal" report (one per line).
   var unterminatedStringLine: Int?
+  /// How many `\(` the scanner is inside (bounded like the parser's nesting).
+  var interpolationDepth = 0
   public private(set) var diagnostics: [Diagnostic] = []
 
   init(_ source: String, file: String, firstLine: Int) {

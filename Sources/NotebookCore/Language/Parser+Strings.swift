@@ -10,6 +10,7 @@ extension Parser {
         segments.append(.text(text))
       case .interpolation(let tokens, let open):
         var parser = Parser(tokens: tokens)
+        parser.nesting = nesting  // an interpolation inside an interpolation nests like brackets
         let expression = parser.parseInterpolation(open: open)
         diagnostics += parser.diagnostics
         if let expression { segments.append(.interpolation(expression)) } else { failed = true }
