@@ -328,6 +328,20 @@ import Testing
     #expect(html.contains("&#91;a&#93;(b &#91;a&#93;(b "))
   }
 
+  /// Ink nests a list for every deeper indentation, recursively (3,000 levels overflowed the
+  /// stack): indentation past 64 columns is cut to 64 outside fenced blocks.
+  @Test func listsNestAtMostSixtyFourLevels() throws {
+    let deep = (0..<100).map { String(repeating: " ", count: 2 * $0) + "- a" }.joined(separator: "\n")
+    let capped = ProseRenderer.cappingIndentation(deep).split(separator: "\n")
+    #expect(capped[32] == String(repeating: " ", count: 64) + "- a")
+    #expect(capped[99] == String(repeating: " ", count: 64) + "- a")
+    #expect(capped[31] == String(repeating: " ", count: 62) + "- a")
+    let fenced = "```\n" + String(repeating: " ", count: 100) + "code\n```\n\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t- t"
+    #expect(ProseRenderer.cappingIndentation(fenced) == "```\n" + String(repeating: " ", count: 100) + "code\n```\n" + String(repeating: " ", count: 64) + "- t")
+    let html = try Self.html("# L\n\n" + (0..<1_500).map { String(repeating: " ", count: $0) + "- a" }.joined(separator: "\n") + "\n")
+    #expect(html.components(separatedBy: "<li>").count - 1 == 1_500)
+  }
+
   @Test func headingsWithMathHaveReadableAnchorsAndContents() throws {
     let html = try Self.html("## The loss $L_2$\n\nText.\n")
     #expect(html.contains("<a href=\"#the-loss-l-2\">The loss L_2</a>"))

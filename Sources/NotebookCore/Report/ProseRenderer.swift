@@ -135,7 +135,7 @@ final class ProseRenderer {
     parser.addModifier(Modifier(target: .html) { input in HTMLText.escape(String(input.markdown)) })
     parser.addModifier(Modifier(target: .headings) { [self] input in anchoredHeading(input.html) })
     let html = HTMLSanitizer.sanitize(
-      parser.html(from: LinkBracketGuard.escaping(Self.neutralizingRawHTML(Self.joiningCodeSpanLines(text)))))
+      parser.html(from: LinkBracketGuard.escaping(Self.neutralizingRawHTML(Self.cappingIndentation(Self.joiningCodeSpanLines(text))))))
     return ProseFragment.substitute(in: Self.withTaskBoxes(html), fragments)
   }
 
@@ -201,6 +201,34 @@ final class ProseRenderer {
       out.append(line)
     }
     return out.joined(separator: "\n")
+  }
+
+  /// The deepest indentation Ink is shown, in columns (a tab counts 4).
+  static let maximumIndentation = 64
+
+  /// Lines outside fenced blocks indented past ``maximumIndentation`` are indented by exactly
+  /// that much. Ink reads each deeper indentation as a nested list, recursively: 3,000 nested
+  /// items overflowed the stack. No list is shown more than 64 levels deep.
+  static func cappingIndentation(_ markdown: String) -> String {
+    guard markdown.contains(String(repeating: " ", count: 16)) || markdown.contains("\t") else { return markdown }
+    var fence: String?
+    return markdown.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+      let trimmed = HTMLText.trimmed(String(line))
+      let marker = trimmed.hasPrefix("```") ? "```" : (trimmed.hasPrefix("~~~") ? "~~~" : nil)
+      if let open = fence {
+        if marker == open { fence = nil }
+        return String(line)
+      }
+      if let marker { fence = marker }
+      var columns = 0
+      var body = line[...]
+      while let c = body.first, c == " " || c == "\t" {
+        columns += c == "\t" ? 4 : 1
+        body = body.dropFirst()
+      }
+      guard columns > maximumIndentation else { return String(line) }
+      return String(repeating: " ", count: maximumIndentation) + body
+    }.joined(separator: "\n")
   }
 
   /// Replaces `<` with `&lt;` outside inline code spans (a backtick up to the
