@@ -246,6 +246,45 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: directory + "/ok.npy"))
   }
 
+  /// Wherever a path points (an absolute one outside the project too), a builtin replaces only
+  /// what it writes: a file of its extension, a folder that is new, empty or holds its marker.
+  @Test func writesReplaceOnlyWhatTheBuiltinWrites() throws {
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: outside) }
+    try FileManager.default.createDirectory(atPath: outside + "/home", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: outside + "/empty", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try Data("keep".utf8).write(to: URL(fileURLWithPath: outside + "/home/.bashrc"))
+    try Data("keep".utf8).write(to: URL(fileURLWithPath: outside + "/data.csv"))
+    let cases: [(call: String, fails: Bool)] = [
+      ("saveMatrix(m, to: \"\(outside)/home/.bashrc\")", true),
+      ("saveMatrix(m, to: \"\(outside)/data.csv\")", true),
+      ("saveMatrix(m, to: \"\(outside)/home\")", true),
+      ("saveMatrix(m, to: \"\(outside)/new.npy\")", false),
+      ("saveMatrix(m, to: \"\(outside)/new.npy\")", false),  // its own file again
+      ("saveSAE(sae, to: \"\(outside)/home\", format: \"saelens\")", true),
+      ("saveSAE(sae, to: \"\(outside)/data.csv\", format: \"saelens\")", true),
+      ("saveSAE(sae, to: \"\(outside)/empty\", format: \"saelens\")", false),
+      ("saveSAE(sae, to: \"\(outside)/empty\", format: \"saelens\")", false),  // holds cfg.json now
+    ]
+    var text = "```swift\nlet m = Matrix([[1.0]])\nlet sae = train(m, width: 2, activation: .topK(k: 1), steps: 2, batch: 1)\n```\n"
+    for (i, c) in cases.enumerated() {
+      text += "\n```swift\n//| label: w\(i)\n//| error: \(c.fails)\n\(c.call)\n```\n"
+    }
+    let (_, result) = try render(text)
+    #expect(result.succeeded, "\(result.failures)")
+    let messages = result.report.cells.dropFirst().map { $0.diagnostic ?? "" }
+    #expect(messages[0].contains("refusing to replace '\(outside)/home/.bashrc': it exists and is not a .npy file, the only kind this writes"), "\(messages[0])")
+    #expect(messages[1].contains("is not a .npy file"))
+    #expect(messages[2].contains("it is a folder; name a .npy file"))
+    #expect(messages[5].contains("refusing to write into '\(outside)/home': the folder holds other files and no cfg.json"), "\(messages[5])")
+    #expect(messages[6].contains("it is a file, not a folder"))
+    #expect(try String(contentsOfFile: outside + "/home/.bashrc", encoding: .utf8) == "keep")
+    #expect(try String(contentsOfFile: outside + "/data.csv", encoding: .utf8) == "keep")
+    #expect(FileManager.default.fileExists(atPath: outside + "/empty/cfg.json"))
+  }
+
   /// Outputs have limits: a cell keeps 10,000 printed lines (then one line says the rest is
   /// dropped), and figures too large for gnuplot's SVG are errors that say how to shrink them.
   @Test func printedOutputAndFigureSizesAreBounded() throws {

@@ -170,7 +170,7 @@ extension ITDABuiltins {
     let (d, _, _) = try dictionary(args, "dictionary")
     try attributing("to") { try d.save(to: ModelBuiltins.resolve(try args.string("to"), context)) }
     return .void
-  }.writing(.file("to"))
+  }.writing(.file("to"), replacing: .file(extensions: ["safetensors"]))
 
   static let load = Builtin("itda.load", [
     .positional("path", .string, "a file written by itda.save"),

@@ -108,7 +108,7 @@ enum MatrixBuiltins {
     guard !path.isEmpty else { throw RuntimeError("'to' is empty: name the .npy file to write", argument: "to") }
     try attributing("to") { try NPY.write(m, to: context.resolve(path)) }
     return .void
-  }.writing(.file("to"))
+  }.writing(.file("to"), replacing: .file(extensions: ["npy"]))
 
   static let saveActivations = Builtin("saveActivations", [
     .positional("acts", .activations, "activations taken with activations(…) or layerActivations(…)"),
@@ -124,7 +124,7 @@ enum MatrixBuiltins {
                                  tokenStrings: a.set.tokenIds.map { a.vocabulary.token($0) }, to: context.resolve(path))
     }
     return .void
-  }.writing(.folder("to"))
+  }.writing(.folder("to"), replacing: .folder(holding: ActivationExport.infoFileName))
 
   static func receiver(_ args: CallArguments) throws -> Matrix {
     guard case .matrix(let m)? = args.receiver else { throw RuntimeError("not a Matrix") }

@@ -29,7 +29,7 @@ enum ModelBuiltins {
       try SAEFile.save(try args.sae("sae").model, format: format, to: resolve(try args.string("to"), context),
                        hookName: try args.optionalString("hook"), modelName: try args.optionalString("model"))
       return .void
-    }.writing(.folder("to")))
+    }.writing(.folder("to"), replacing: .folder(holding: SAELensFormat.configFileName)))
     r.add(Builtin("loadSAE", [.positional("path", .string, "a SAELens or sparsify SAE folder"),
                               .labeled("scale", .double, default: .absent,
                                        "SAELens expected_average_only_in: the norm scaling factor (default: the one in activation_scaler.json beside the weights, else 1)"),

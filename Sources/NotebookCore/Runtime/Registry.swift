@@ -172,17 +172,20 @@ public struct Builtin: Sendable {
     return b
   }
 
-  /// This builtin, declared to write `resources` (e.g. `.folder("to")`): before it runs, each
-  /// path it would write is checked (``RuntimeContext/requireWritable(_:argument:)``), so no
-  /// builtin can overwrite the notebook or write outside its project.
-  public func writing(_ resources: Resource...) -> Builtin {
+  /// This builtin, declared to write `resources` (e.g. `.folder("to")`) and to replace only
+  /// `replacing` where a path already exists: before it runs, each path it would write is checked
+  /// (``RuntimeContext/requireWritable(_:argument:replacing:)``), so no builtin can overwrite the
+  /// notebook, write outside its project, or replace a file it did not write.
+  public func writing(_ resources: Resource..., replacing: Replaceable) -> Builtin {
     var b = self
     b.writes += resources
     let run = b.implementation
     let parameters = resources.compactMap(\.parameter)
     b.implementation = { args, context in
       for name in parameters where args.has(name) {
-        if case .string(let path) = try args.value(name) { try context.requireWritable(path, argument: name) }
+        if case .string(let path) = try args.value(name) {
+          try context.requireWritable(path, argument: name, replacing: replacing)
+        }
       }
       return try run(args, context)
     }
@@ -204,6 +207,15 @@ public struct Builtin: Sendable {
 /// Something outside the notebook that a builtin reads or writes, named (except the
 /// model) by one of its `String` parameters; relative paths resolve against the
 /// notebook's folder.
+/// What a writing builtin may replace where the path it is given already exists: what it writes
+/// itself, never another kind of file.
+public enum Replaceable: Hashable, Sendable {
+  /// A file with one of these extensions (lowercase, without the dot).
+  case file(extensions: [String])
+  /// A folder that is empty or holds this file (which the builtin writes into every folder).
+  case folder(holding: String)
+}
+
 public enum Resource: Hashable, Sendable {
   /// A file named by the parameter.
   case file(String)

@@ -92,9 +92,11 @@ public final class RuntimeContext: @unchecked Sendable {
   /// user owns or the tool keeps: a Markdown file (the notebook itself, or another), the
   /// project's `reports/` and `figures/` (the rendered records), or — for a relative path —
   /// anywhere outside the notebook's project (its folder outside a project): `../` cannot climb
-  /// out of it. An absolute path names a place explicitly and may be anywhere else. Symbolic
+  /// out of it. An absolute path names a place explicitly and may be anywhere else. Wherever it
+  /// is, an existing path is replaced only when it holds what the builtin writes (`replacing`):
+  /// a file of its extension, or a folder that is empty or holds its marker file. Symbolic
   /// links and `..` are resolved first.
-  public func requireWritable(_ path: String, argument: String) throws {
+  public func requireWritable(_ path: String, argument: String, replacing: Replaceable) throws {
     guard !path.isEmpty else { return }
     func real(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
     let root = real(locations.project ?? (baseDirectory.isEmpty ? "." : baseDirectory))
@@ -112,6 +114,35 @@ public final class RuntimeContext: @unchecked Sendable {
       throw RuntimeError(
         "refusing to write '\(path)': the project's \(kept)/ holds the rendered records; write elsewhere in the project",
         argument: argument)
+    }
+    try Self.requireReplaceable(target, path: path, argument: argument, replacing)
+  }
+
+  /// Refuses an existing `target` that is not what the builtin writes.
+  static func requireReplaceable(_ target: String, path: String, argument: String, _ replacing: Replaceable) throws {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: target, isDirectory: &isFolder) else { return }
+    switch replacing {
+    case .file(let extensions):
+      let kinds = extensions.map { "." + $0 }.joined(separator: " or ")
+      if isFolder.boolValue {
+        throw RuntimeError("refusing to write '\(path)': it is a folder; name a \(kinds) file", argument: argument)
+      }
+      guard extensions.contains((target as NSString).pathExtension.lowercased()) else {
+        throw RuntimeError(
+          "refusing to replace '\(path)': it exists and is not a \(kinds) file, the only kind this writes; choose a new name",
+          argument: argument)
+      }
+    case .folder(let marker):
+      guard isFolder.boolValue else {
+        throw RuntimeError("refusing to write '\(path)': it is a file, not a folder", argument: argument)
+      }
+      let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
+      guard contents.isEmpty || contents.contains(marker) else {
+        throw RuntimeError(
+          "refusing to write into '\(path)': the folder holds other files and no \(marker), so this did not write it; name a new or empty folder",
+          argument: argument)
+      }
     }
   }
 
