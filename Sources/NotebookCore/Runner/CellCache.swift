@@ -95,7 +95,8 @@ struct CellCache {
     }
     let meta: [String: Any] = ["duration": entry.duration, "written": entry.written]
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let temporary = "\(directory)/.\(key).\(UUID().uuidString)"
+    AbandonedTemporaries.remove(in: directory, prefix: ".\(key).")
+    let temporary = "\(directory)/.\(key).\(getpid()).\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: temporary) }
     for (name, object) in [("values.json", values as Any), ("outputs.json", outputs), ("meta.json", meta)] {
@@ -111,7 +112,11 @@ struct CellCache {
     }
     try checksum.write(toFile: temporary + "/checksum", atomically: true, encoding: .utf8)
     try? FileManager.default.removeItem(atPath: path(key))
-    try FileManager.default.moveItem(atPath: temporary, toPath: path(key))
+    do {
+      try FileManager.default.moveItem(atPath: temporary, toPath: path(key))
+    } catch where FileManager.default.fileExists(atPath: path(key)) {
+      // Another render of the notebook stored the same key meanwhile: the same entry is in place.
+    }
   }
 
   /// Records the keys a complete render used and removes the entries that none of the

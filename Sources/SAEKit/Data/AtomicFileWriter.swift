@@ -15,14 +15,16 @@ public final class AtomicFileWriter {
   private var committed = false
   private var flushed = false
 
-  /// Creates `.<name>.XXXXXX` next to `path`.
+  /// Creates `.<name>.<pid>.XXXXXX` next to `path`, after removing the temporary files of
+  /// `path` that processes no longer running left (``AbandonedTemporaries``).
   public init(path: String) throws {
     self.path = path
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[...$0]) } ?? ""
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
     guard !name.isEmpty else { throw SAEKitError.file(path: path, reason: "not a file name") }
-    var template = Array((folder + "." + name + ".XXXXXX").utf8CString)
+    AbandonedTemporaries.remove(in: folder.isEmpty ? "." : folder, prefix: "." + name + ".")
+    var template = Array((folder + "." + name + ".\(getpid()).XXXXXX").utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { buffer in
       buffer.baseAddress.map { mkstemp($0) } ?? -1
     }
