@@ -250,6 +250,28 @@ import Testing
 // MARK: - Helpers
 
 extension InterchangeTests {
+  /// NaN or infinity anywhere in the weights (float32, or 16-bit left in the file) is an error
+  /// naming the tensor and the element, not a silently broken SAE; a file is not a folder.
+  @Test func nonFiniteWeightsAndFilesForFoldersAreErrors() throws {
+    try Self.withScratch { dir in
+      let sae = try Self.makeSAE(.topK(k: 4))
+      let weights = dir + "/sae_weights.safetensors"
+      var decoder = sae.decoderWeights
+      decoder[2, 5] = .nan
+      for (dtype, bad) in [(DType.float32, Float.nan), (.bfloat16, .infinity), (.float16, -.infinity)] {
+        try SAELensFormat.save(sae, to: dir)
+        decoder[2, 5] = bad
+        try SafeTensors.write(matrices: ["W_enc": sae.encoderWeights, "W_dec": decoder],
+                              vectors: ["b_enc": sae.encoderBias, "b_dec": sae.decoderBias], to: weights)
+        if dtype != .float32 { try SafeTensors.rewrite(weights, storing: ["W_enc", "W_dec"], as: dtype) }
+        expectFileError(weights, "tensor 'W_dec' holds a value that is not finite (NaN or infinity) at [2, 5]") {
+          _ = try SAEFile.load(directory: dir, weights: dtype == .float32 ? .float32 : .mapped)
+        }
+      }
+      expectFileError(weights, "is a file, not an SAE folder") { _ = try SAEFile.load(directory: weights) }
+    }
+  }
+
   static func fixture(_ name: String) throws -> String {
     try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil)).path + "/interchange/" + name
   }

@@ -12,6 +12,39 @@ struct InterchangeWeights {
       throw SAEKitError.file(path: path, reason: "no such file: the SAE folder has a cfg.json but not its weights")
     }
     self.file = try SafeTensors.read(path)
+    for name in file.names { try requireFinite(name) }
+  }
+
+  /// Tensor `name` holds only finite numbers: NaN or ±infinity in an SAE's weights would make
+  /// every result nonsense without a word. The bytes are scanned in the file's own type, so
+  /// 16-bit weights left in the file are not widened for it.
+  func requireFinite(_ name: String) throws {
+    let first: (index: Int, shape: [Int])? = try file.withTensorBytes(name) { base, info in
+      let index: Int? =
+        switch info.dtype {
+        case .float32: Self.firstNonFinite(base, info.count, exponent: UInt32(0x7F80_0000))
+        case .float16: Self.firstNonFinite(base, info.count, exponent: UInt16(0x7C00))
+        case .bfloat16: Self.firstNonFinite(base, info.count, exponent: UInt16(0x7F80))
+        case .float64: Self.firstNonFinite(base, info.count, exponent: UInt64(0x7FF0_0000_0000_0000))
+        default: nil
+        }
+      return index.map { ($0, info.shape) }
+    }
+    guard let (index, shape) = first else { return }
+    var rest = index, position: [Int] = []
+    for size in shape.reversed() {
+      position.insert(rest % max(size, 1), at: 0)
+      rest /= max(size, 1)
+    }
+    throw SAEKitError.file(
+      path: path, reason: "tensor '\(name)' holds a value that is not finite (NaN or infinity) at \(position); the weights are damaged")
+  }
+
+  /// The first of `count` values whose exponent bits are all set (NaN or ±infinity), read unaligned.
+  static func firstNonFinite<T: FixedWidthInteger>(_ base: UnsafeRawPointer, _ count: Int, exponent: T) -> Int? {
+    let size = MemoryLayout<T>.size
+    for i in 0..<count where base.loadUnaligned(fromByteOffset: i * size, as: T.self) & exponent == exponent { return i }
+    return nil
   }
 
   func has(_ name: String) -> Bool { file.tensors[name] != nil }

@@ -35,8 +35,14 @@ public enum SAEFile {
   ///   per hookpoint gets an error listing them).
   public static func detect(directory: String) throws -> Format {
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
       throw SAEKitError.file(path: directory, reason: "no such folder")
+    }
+    guard isDirectory.boolValue else {
+      let hint = directory.lowercased().hasSuffix(".npy") ? " (a .npy file is a matrix: read it with loadMatrix)" : ""
+      throw SAEKitError.file(
+        path: directory,
+        reason: "is a file, not an SAE folder: expected a folder with cfg.json and \(SAELensFormat.weightsFileName) (SAELens) or \(SparsifyFormat.weightsFileName) (sparsify)\(hint)")
     }
     let found = Format.allCases.filter { InterchangePaths.exists(InterchangePaths.join(directory, $0.weightsFileName)) }
     if found.count == 1 { return found[0] }
