@@ -58,4 +58,10 @@ import Testing
     #expect(found.map(\.message) == ["string interpolations are nested too deeply (more than 256 levels)"], "\(found)")
   }
   #expect(CellParser.parse(interpolations(100), file: "deep.md", firstLine: 1).1.isEmpty)
+  // Chains of members, calls and subscripts nest too (20,000 crashed the checker).
+  for chain in ["let y = [1]" + String(repeating: ".reversed()", count: 20_000), "let z = [[0]]" + String(repeating: "[0]", count: 20_000)] {
+    let (_, found) = CellParser.parse(chain, file: "deep.md", firstLine: 1)
+    #expect(found.count == 1 && found[0].message.hasPrefix("expression is nested too deeply"), "\(found)")
+  }
+  #expect(CellParser.parse("let y = [1]" + String(repeating: ".reversed()", count: 100), file: "deep.md", firstLine: 1).1.isEmpty)
 }

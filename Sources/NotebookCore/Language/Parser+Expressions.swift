@@ -111,7 +111,20 @@ extension Parser {
   /// members `.name` (also continuing on a new line).
   mutating func parsePostfix(_ base: Expression) throws -> Expression {
     var expression = base
+    // Each call, subscript and member wraps the expression before it: like a chain of operators,
+    // a chain of them counts towards the nesting limit (`x.reversed().reversed()…` 20,000 times
+    // crashed the checker).
+    let outerNesting = nesting
+    defer { nesting = outerNesting }
     while true {
+      if at(.leftParen) || at(.leftBracket) || at(.period) || at(.leftBrace) {
+        nesting += 1
+        if nesting > Parser.maximumNesting {
+          throw fail(
+            "expression is nested too deeply (more than \(Parser.maximumNesting) levels of calls, members and subscripts)",
+            at: current.range, notes: ["split it into several 'let's"])
+        }
+      }
       if (at(.leftParen) || at(.leftBracket)) && !current.newlineBefore {
         let isCall = at(.leftParen)
         let (arguments, close) = try parseArguments()
