@@ -64,4 +64,18 @@ import Testing
     #expect(found.count == 1 && found[0].message.hasPrefix("expression is nested too deeply"), "\(found)")
   }
   #expect(CellParser.parse("let y = [1]" + String(repeating: ".reversed()", count: 100), file: "deep.md", firstLine: 1).1.isEmpty)
+  // Types, ternary chains and 'else if' chains recurse too (each crashed at 20,000).
+  let n = 20_000
+  let recursive = [
+    "let x: " + String(repeating: "[", count: n) + "Int" + String(repeating: "]", count: n) + " = []",
+    "let x: " + String(repeating: "(", count: n) + "Int" + String(repeating: ")", count: n) + " = 1",
+    "let x: " + String(repeating: "(Int) -> ", count: n) + "Int = { $0 }",
+    "let x = " + String(repeating: "true ? 1 : ", count: n) + "0",
+    "if true { }" + String(repeating: " else if true { }", count: n),
+  ]
+  for source in recursive {
+    let (_, found) = CellParser.parse(source, file: "deep.md", firstLine: 1)
+    #expect(found.count == 1 && found[0].message.contains("nested too deeply"), "\(source.prefix(30)): \(found)")
+  }
+  #expect(CellParser.parse("let x = " + String(repeating: "true ? 1 : ", count: 50) + "0", file: "deep.md", firstLine: 1).1.isEmpty)
 }

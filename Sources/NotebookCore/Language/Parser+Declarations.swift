@@ -51,6 +51,10 @@ extension Parser {
 
   /// `Int`, `[T]`, `[K: V]`, `T?`, `(A, b: B)`, `(A) -> B`.
   mutating func parseType() throws -> TypeSyntax {
+    try deeper("types are", at: current.range) { try $0.parseTypeAtThisLevel() }
+  }
+
+  private mutating func parseTypeAtThisLevel() throws -> TypeSyntax {
     var type: TypeSyntax
     let start = current.range
     if let open = consume(.leftBracket) {

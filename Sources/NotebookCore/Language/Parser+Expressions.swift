@@ -17,13 +17,17 @@ extension Parser {
     let question = advance()
     let saved = braceEndsExpression
     braceEndsExpression = false
-    let then = try parseExpression(missing: "expected expression after '?'")
+    let then = try deeper("ternary expressions are", at: question.range) {
+      try $0.parseExpression(missing: "expected expression after '?'")
+    }
     braceEndsExpression = saved
-    guard consume(.colon) != nil else {
+    guard let colon = consume(.colon) else {
       throw fail("expected ':' after '? …' in ternary expression", at: expectedRange,
                  notes: ["the ternary operator is written 'condition ? a : b' (opened at \(question.range.start.line):\(question.range.start.column))"])
     }
-    let otherwise = try parseExpression(missing: "expected expression after ':' in ternary expression")
+    let otherwise = try deeper("ternary expressions are", at: colon.range) {
+      try $0.parseExpression(missing: "expected expression after ':' in ternary expression")
+    }
     return Expression(.ternary(condition, then, otherwise), condition.range.union(otherwise.range))
   }
 

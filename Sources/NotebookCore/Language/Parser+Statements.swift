@@ -113,7 +113,7 @@ extension Parser {
     if current.keyword == .else {
       advance()
       if current.keyword == .if && !current.newlineBefore {
-        let nested = try parseIf()
+        let nested = try deeper("'else if' chains are", at: current.range) { try $0.parseIf() }
         otherwise = [nested]
         end = nested.range
       } else if at(.leftBrace) {

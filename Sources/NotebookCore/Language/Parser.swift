@@ -45,6 +45,18 @@ struct Parser {
 
   init(tokens: [Token]) { self.tokens = tokens }
 
+  /// `body` one level deeper: past ``maximumNesting``, an error about `what` at `range`. For the
+  /// constructs that recurse without going through a statement or an operand (types, `else if`,
+  /// the ternary's branches), so that none is deeper than the limit however it is built.
+  mutating func deeper<T>(_ what: String, at range: SourceRange, _ body: (inout Parser) throws -> T) throws -> T {
+    nesting += 1
+    defer { nesting -= 1 }
+    if nesting > Parser.maximumNesting {
+      throw fail("\(what) nested too deeply (more than \(Parser.maximumNesting) levels)", at: range)
+    }
+    return try body(&self)
+  }
+
   // MARK: - Token access
 
   var current: Token { tokens[index] }
