@@ -72,6 +72,7 @@ import Testing
     "let x: " + String(repeating: "(Int) -> ", count: n) + "Int = { $0 }",
     "let x = " + String(repeating: "true ? 1 : ", count: n) + "0",
     "if true { }" + String(repeating: " else if true { }", count: n),
+    "let " + String(repeating: "(", count: n) + "a" + String(repeating: ")", count: n) + " = 1",
   ]
   for source in recursive {
     let (_, found) = CellParser.parse(source, file: "deep.md", firstLine: 1)

@@ -70,7 +70,7 @@ extension Parser {
       var items: [Pattern] = []
       while !at(.rightParen) {
         if current.isEndOfInput || at(.rightBrace) || at(.semicolon) { throw unclosed(open) }
-        items.append(try parsePattern(after: introducer))
+        items.append(try deeper("patterns are", at: current.range) { try $0.parsePattern(after: introducer) })
         if consume(.comma) == nil { break }
       }
       let close = try expectClosing(of: open)
