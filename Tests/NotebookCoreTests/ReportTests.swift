@@ -151,6 +151,17 @@ import Testing
     #expect(ReportHTMLRenderer.withoutRepeatedTitle("text\n# Small", title: "Small") == "text\n# Small")
   }
 
+  /// Repeated headings get -2, -3, … skipping reserved anchors; the next suffix is remembered,
+  /// so 20,000 headings of one title take one probe each (they took minutes).
+  @Test func repeatedHeadingsGetNumberedAnchorsInLinearTime() {
+    let slugger = AnchorSlugger()
+    slugger.reserve("same-3")
+    let ids = (0..<20_000).map { _ in slugger.slug(for: "Same") }
+    #expect(ids.prefix(4) == ["same", "same-2", "same-4", "same-5"])
+    #expect(ids.last == "same-20001" && Set(ids).count == 20_000)
+    #expect(slugger.slug(for: "Other!") == "other")
+  }
+
   @Test func aLineStartingWithCodeStaysInItsParagraph() {
     let prose = ProseRenderer(slugger: AnchorSlugger())
     let html = prose.render(
