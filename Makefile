@@ -90,13 +90,19 @@ test: deps model
 	$(SWIFT) test --skip-build
 
 # Fuzzing (not part of `make test`, which runs a seeded slice and the saved regressions):
-# generated programs, mutated notebooks and corrupt files against the release binary; crashes
-# and hangs are minimised into Tests/NotebookCLITests/Fixtures/fuzz-regressions/.
+# generated programs (every builtin, with SAEs, models, tokens and dictionaries built by `let`s
+# first), mutated notebooks and corrupt files against the release binary; crashes and hangs
+# are minimised into Tests/NotebookCLITests/Fixtures/fuzz-regressions/. FUZZ_COUNT inputs, or
+# as many as FUZZ_MINUTES allow when it is set; FUZZ_JOBS at once (default: one per core).
+# MiniLM is loaded from .cache/models (make model) when it is there.
 FUZZ_COUNT ?= 2000
 FUZZ_SEED ?= 1
+FUZZ_MINUTES ?=
+FUZZ_JOBS ?=
 fuzz: deps
 	$(SWIFT) build -c release --product notebook --product notebook-fuzz
-	.build/release/notebook-fuzz --binary .build/release/notebook --count $(FUZZ_COUNT) --seed $(FUZZ_SEED)
+	.build/release/notebook-fuzz --binary .build/release/notebook --seed $(FUZZ_SEED) \
+	  $(if $(FUZZ_MINUTES),--minutes $(FUZZ_MINUTES),--count $(FUZZ_COUNT)) $(if $(FUZZ_JOBS),--jobs $(FUZZ_JOBS))
 
 bench: deps model
 	$(SWIFT) build -c release --product saekit-bench

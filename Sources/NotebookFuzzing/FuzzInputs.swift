@@ -34,19 +34,26 @@ public struct InputMaker {
   var programs: ProgramGenerator
   let examples: [String]
 
-  public init(seed: UInt64, examples: [String]) {
-    programs = ProgramGenerator(seed: seed)
+  /// - Parameters models, miniLM: whether generated programs may load models (see ``ProgramGenerator``).
+  public init(seed: UInt64, examples: [String], models: Bool = true, miniLM: Bool = true) {
+    programs = ProgramGenerator(seed: seed, models: models, miniLM: miniLM)
     self.examples = examples
   }
 
   /// The `index`-th input: programs, mutated notebooks and corrupt files in turn.
   public mutating func next(_ index: Int) -> FuzzCase {
     switch index % 4 {
-    case 0: return FuzzCase(kind: "program", notebook: "```swift\n\(programs.cell())\n```\n")
+    case 0: return program(cells: 1)
     case 1: return mutatedNotebook()
     case 2: return corruptFile()
-    default: return FuzzCase(kind: "program", notebook: (0..<3).map { _ in "```swift\n\(programs.cell())\n```\n" }.joined(separator: "\n"))
+    default: return program(cells: 3)
     }
+  }
+
+  /// Generated cells, with the short text corpus their activations read.
+  mutating func program(cells: Int) -> FuzzCase {
+    let notebook = (0..<cells).map { _ in "```swift\n\(programs.cell())\n```\n" }.joined(separator: "\n")
+    return FuzzCase(kind: "program", notebook: notebook, files: [RecordRecipes.corpusFile: Data(RecordRecipes.corpus.utf8)])
   }
 
   static let fragments = [

@@ -20,9 +20,11 @@ enum Outcome: Hashable, CustomStringConvertible {
 
 /// Runs `notebook check` and `notebook render` on a case in a fresh folder, each under a
 /// watchdog, with the render's own time and memory limits set low.
-struct Runner {
+struct Runner: Sendable {
   let binary: String
   let watchdog: Double
+  /// `$SAE_NOTEBOOK_CACHE` of the runs (MiniLM's weights, the activation cache); nil: inherited.
+  var cache: String? = nil
 
   func run(_ input: FuzzCase) -> Outcome {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString)")
@@ -38,6 +40,11 @@ struct Runner {
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments
     process.currentDirectoryURL = folder
+    if let cache {
+      var environment = ProcessInfo.processInfo.environment
+      environment["SAE_NOTEBOOK_CACHE"] = cache
+      process.environment = environment
+    }
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     do { try process.run() } catch { return .crash("cannot start: \(error)") }
@@ -55,8 +62,9 @@ struct Runner {
   }
 }
 
-/// Shrinks a bad input line by line while it stays bad in the same way (bounded runs).
-struct Minimizer {
+/// Shrinks a bad input line by line while it stays bad in the same way, in at most `budget`
+/// runs (a hang costs a watchdog's time per run, so it gets few).
+struct Minimizer: Sendable {
   let runner: Runner
 
   func minimize(_ input: FuzzCase, _ outcome: Outcome, budget: Int = 60) -> FuzzCase {

@@ -276,7 +276,8 @@ import Testing
   }
 
   /// Every saved fuzz regression (Fixtures/fuzz-regressions, `make fuzz` adds to it) is checked
-  /// and rendered by the built binary: each must end with exit status 0, 1 or 2, never a signal.
+  /// and rendered by the built binary: each must end with exit status 0, 1 or 2, never a signal,
+  /// and the render must keep to its --timeout (with room for a loaded machine).
   @Test func fuzzRegressionsNeitherCrashNorHang() throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     let folder = Self.fixtures.appendingPathComponent("fuzz-regressions")
@@ -292,8 +293,11 @@ import Testing
       }
       let check = try notebook(["check", "case.md"], in: work)
       #expect((0...2).contains(check.status), "\(name): check ended with \(check.status)\n\(check.stderr.suffix(500))")
+      let started = Date()
       let render = try notebook(["render", "case.md", "--no-cache", "--timeout", "20", "--memory-limit", "2G"], in: work)
       #expect((0...2).contains(render.status), "\(name): render ended with \(render.status)\n\(render.stderr.suffix(500))")
+      let seconds = Date().timeIntervalSince(started)
+      #expect(seconds < 45, "\(name): the render took \(Int(seconds)) s under --timeout 20")
     }
   }
 

@@ -18,6 +18,21 @@ import SAEKit
     #expect(result.report.cells[0].duration < 30)
   }
 
+  /// Scoring all the held-out texts, a long text, or generating a million bytes stops at the
+  /// cell's time limit: `lm.loss(tinylm(seed: 1))` ran 50 s under `--timeout 20` (found by the
+  /// fuzzer, in a mutated tinylm notebook).
+  @Test(arguments: [
+    "lm.loss(m)", "lm.loss(m, text: long)", "lm.generate(m, length: 1000000, temperature: 0.0)",
+  ])
+  func longLanguageModelPassesStopAtTheCellsTimeLimit(_ call: String) throws {
+    let setup = "let m = tinylm(seed: 1)\nvar long = \"abcd\"\nfor _ in 0..<17 { long = long + long }"
+    let result = try run("```swift\n\(setup)\n```\n\n```swift\n//| timeout: 1\nlet x = \(call)\n```\n")
+    let cell = result.report.cells[1]
+    #expect(cell.status == .timedOut, "\(String(describing: cell.diagnostic))")
+    #expect(cell.diagnostic?.contains("ran past its time limit of 1 s") == true, "\(String(describing: cell.diagnostic))")
+    #expect(cell.duration < 5)
+  }
+
   func texts(_ result: NotebookRenderer.Result, cell: Int) -> [String] {
     result.report.cells[cell].outputs.compactMap { if case .text(let t) = $0 { t } else { nil } }
   }

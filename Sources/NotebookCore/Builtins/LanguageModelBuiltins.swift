@@ -148,7 +148,7 @@ enum LanguageModelBuiltins {
     let model = try args.tinyLM("model", for: "lm.loss")
     let text = try args.string("text")
     if !text.isEmpty {
-      let losses = try model.tokenLosses(text: text)
+      let losses = try context.stoppable { try model.tokenLosses(text: text, shouldStop: $0) }
       let nats = losses.reduce(0.0) { $0 + Double($1) }
       return lossValue(tokens: losses.count, bytes: losses.count, nats: nats, perToken: losses.map { Double($0) / M_LN2 })
     }
@@ -156,7 +156,7 @@ enum LanguageModelBuiltins {
     let limit = try args.int("windows")
     guard limit >= 0 else { throw RuntimeError("windows must be ≥ 0, got \(limit)", argument: "windows") }
     if limit > 0 { windows = try windows.prefix(limit) }
-    let (_, total) = try TinyLMTrainingRun.heldOutLoss(model, windows: windows)
+    let (_, total) = try context.stoppable { try TinyLMTrainingRun.heldOutLoss(model, windows: windows, shouldStop: $0) }
     return lossValue(tokens: windows.scoredTokenCount, bytes: windows.scoredByteCount, nats: total, perToken: [])
   }
 
@@ -175,13 +175,16 @@ enum LanguageModelBuiltins {
     .labeled("length", .int, default: .value(.int(200)), "at most this many bytes to add (sampling stops at end-of-text)"),
     .labeled("temperature", .double, default: .value(.double(1)), "softmax temperature; 0 takes the most likely byte"),
     .labeled("seed", .int, default: .value(.int(1)), "the sampling seed"),
-  ], returns: .string, doc: "Continues a prompt by sampling one byte at a time from softmax(logits / temperature), deterministically for a seed; invalid UTF-8 shows as U+FFFD.") { args, _ in
+  ], returns: .string, doc: "Continues a prompt by sampling one byte at a time from softmax(logits / temperature), deterministically for a seed; invalid UTF-8 shows as U+FFFD.") { args, context in
     let model = try args.tinyLM("model", for: "lm.generate")
     let length = try args.int("length"), temperature = try args.double("temperature"), seed = try args.int("seed")
     guard length >= 0 else { throw RuntimeError("length must be ≥ 0, got \(length)", argument: "length") }
     guard temperature >= 0 && temperature.isFinite else { throw RuntimeError("temperature must be a finite number ≥ 0", argument: "temperature") }
     guard seed >= 0 else { throw RuntimeError("seed must be ≥ 0, got \(seed)", argument: "seed") }
-    return .string(try model.generate(prompt: try args.string("prompt"), count: length, temperature: temperature, seed: UInt64(seed)))
+    let prompt = try args.string("prompt")
+    return .string(try context.stoppable {
+      try model.generate(prompt: prompt, count: length, temperature: temperature, seed: UInt64(seed), shouldStop: $0)
+    })
   }
 
   static let attentionRecord = RecordType("AttentionPattern", doc: "Where one attention head looks on a text.", fields: [

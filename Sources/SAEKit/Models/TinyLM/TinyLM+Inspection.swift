@@ -31,12 +31,13 @@ extension TinyLM {
   /// Next-token cross-entropy (nats) of every byte of `text` given the bytes before it, read in
   /// windows of `context` tokens that each start with end-of-text (as training saw documents):
   /// one loss per byte, the first predicted from end-of-text alone.
-  public func tokenLosses(text: String) throws -> [Float] {
+  public func tokenLosses(text: String, shouldStop: () -> Bool = { false }) throws -> [Float] {
     let bytes = text.utf8.map { Int($0) }
     var losses = [Float]()
     losses.reserveCapacity(bytes.count)
     var start = 0
     while start < bytes.count {
+      if shouldStop() { throw SAEKitError.cancelled }
       let piece = Array(bytes[start..<min(bytes.count, start + config.context - 1)])
       let tokens = [config.endOfText] + piece
       let length = tokens.count - 1

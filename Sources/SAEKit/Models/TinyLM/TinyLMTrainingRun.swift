@@ -33,13 +33,17 @@ public enum TinyLMTrainingRun {
   public static func folder(_ directory: String, seed: UInt64) -> String { "\(directory)/seed-\(seed)" }
 
   /// The held-out mean loss (nats per scored token) of `model` on `windows`.
-  public static func heldOutLoss(_ model: TinyLM, windows: ByteEvaluationWindows, batchSize: Int = 32) throws -> (meanNats: Double, totalNats: Double) {
+  /// - Parameter shouldStop: polled before every batch; true ends the pass with ``SAEKitError/cancelled``.
+  public static func heldOutLoss(
+    _ model: TinyLM, windows: ByteEvaluationWindows, batchSize: Int = 32, shouldStop: () -> Bool = { false }
+  ) throws -> (meanNats: Double, totalNats: Double) {
     var total = 0.0, scored = 0
     let groups = Dictionary(grouping: windows.windows, by: \.tokens.count)
     for length in groups.keys.sorted() {
       let list = groups[length]!
       var first = 0
       while first < list.count {
+        if shouldStop() { throw SAEKitError.cancelled }
         let part = list[first..<min(first + batchSize, list.count)]
         let pass = try TinyLMPass(config: model.config, batch: part.count, length: length)
         let loss = try pass.forward(model.parameters, tokens: part.flatMap { $0.tokens.map(Int.init) },
