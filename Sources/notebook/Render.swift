@@ -20,6 +20,11 @@ struct Render: ParsableCommand {
   @Flag(help: "Keep running after a failing cell.") var allowErrors = false
   @Flag(help: "Neither read nor write the cell cache.") var noCache = false
   @Option(help: ArgumentHelp("Time budget of the whole render, in seconds.", valueName: "seconds")) var timeout: Double?
+  @Option(
+    help: ArgumentHelp(
+      "Seconds a cell may run past its time limit before the render is ended (exit 1; the report shows the cell interrupted).",
+      valueName: "seconds"))
+  var grace: Double = 30
   @Flag(help: "Recompute every cell and overwrite its cache entry.") var refresh = false
   @Flag(
     help: ArgumentHelp(
@@ -45,6 +50,9 @@ struct Render: ParsableCommand {
     }
     if let timeout, !(timeout > 0) {
       throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)")
+    }
+    if !(grace >= 0) || !grace.isFinite {
+      throw ValidationError("--grace must be a number of seconds, 0 or more, got \(grace)")
     }
   }
 
@@ -96,6 +104,7 @@ struct Render: ParsableCommand {
     options.cache = noCache ? .off : (refresh ? .refresh : .use)
     options.timings = !noTimings
     options.totalTimeout = timeout
+    options.hardStopAfter = grace
     var renderer = NotebookRenderer(session: session, options: options)
     let bar = ProgressLine()
     renderer.progress = { label, fraction in bar.update(label, fraction) }

@@ -125,6 +125,36 @@ extension CommandLineTests {
     }
   }
 
+  /// A builtin that cannot stop at the cell's limit (one large BLAS product here) does not hold
+  /// the render past it: `--grace` seconds later the process ends with exit 1, and the report
+  /// written before the cell ran shows it interrupted.
+  @Test func aCellThatIgnoresItsTimeLimitEndsTheRenderAfterTheGrace() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let text = """
+      ```swift
+      //| label: first
+      print("first ran")
+      ```
+
+      ```swift
+      //| label: stuck
+      //| timeout: 1
+      let x = synthetic.superposition(features: 64, dim: 6000, sparsity: 0.5, samples: 6000).x
+      print(matmul(x, transpose(x)).rows)
+      ```
+      """
+    try text.write(to: directory.appendingPathComponent("hard.md"), atomically: true, encoding: .utf8)
+    let started = Date()
+    let run = try notebook(["render", "hard.md", "--no-cache", "--grace", "0.5"])
+    #expect(Date().timeIntervalSince(started) < 30)
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("error: cell 'stuck' ran 0.5 s past its time limit of 1 s without stopping at it; the render was ended"), "\(run.stderr)")
+    let record = try RunRecord.load(path: directory.appendingPathComponent("reports/hard.json").path)
+    #expect(record.cells.map(\.status) == [.ok, .interrupted])
+    #expect(record.incomplete?.contains("stopped while cell 'stuck' ran") == true)
+  }
+
   /// Starts `notebook arguments…` in `folder` without waiting (output discarded).
   func launch(_ arguments: [String], in folder: URL) throws -> Process {
     let process = Process()

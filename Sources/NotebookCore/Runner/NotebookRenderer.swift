@@ -23,6 +23,10 @@ public struct NotebookRenderer {
     public var timings = true
     /// The cell cache folder; nil means `<notebook folder>/.notebook-cache/<name>`.
     public var cacheDirectory: String?
+    /// Seconds a cell may run past its time limit before the process is ended (exit 1), for a
+    /// builtin that does not stop at the limit: the report written before the cell ran stays,
+    /// showing it interrupted. Nil (the default, for renders inside another program) never ends it.
+    public var hardStopAfter: Double?
     public init() {}
   }
 

@@ -218,7 +218,7 @@ final class RenderPass {
       guard let code = renderer.session.compiled[cell.index] else {
         throw Diagnostic.error("this cell did not check, so it cannot run", at: cell.range)
       }
-      displayed = try DeepStack.run { try interpreter.run(code) }
+      displayed = try DeepStack.run(giveUp: hardStop(cell)) { try interpreter.run(code) }
     } catch let d as Diagnostic {
       failure = d
     } catch {
@@ -227,6 +227,24 @@ final class RenderPass {
     let duration = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let outputs = context.outputs + (displayed.map { [.value($0)] } ?? [])
     return Execution(outputs: outputs, duration: duration, error: failure)
+  }
+
+  /// When the process gives up on `cell` (``NotebookRenderer/Options/hardStopAfter`` past its
+  /// limit) and how: a message on standard error, then exit status 1. The report on disk is the
+  /// one written before the cell ran, which shows it interrupted and the cells after it not run.
+  func hardStop(_ cell: Cell) -> (moment: UInt64, action: () -> Never)? {
+    guard let grace = options.hardStopAfter, let deadline = context.deadline else { return nil }
+    let graceNanoseconds = max(0, grace) * 1e9
+    guard graceNanoseconds.isFinite, graceNanoseconds < Double(UInt64.max - deadline) else { return nil }
+    let moment = deadline + UInt64(graceNanoseconds)
+    let limit = describeSeconds(context.timeLimit ?? 0)
+    let message = "error: cell '\(cell.stableName)' ran \(describeSeconds(grace)) past its time limit of \(limit) without stopping at it; the render was ended (the report shows the cell interrupted)\n"
+    return (moment, {
+      // _exit: the cell's thread is still running, and exit's handlers would tear down what it uses.
+      fflush(nil)
+      FileHandle.standardError.write(Data(message.utf8))
+      _exit(1)
+    })
   }
 
   /// Stores a result; a cache that cannot be written is a warning, once per render.

@@ -10,8 +10,9 @@ import Foundation
 enum DeepStack {
   static let size = 512 << 20
 
-  /// `body` on a thread with a ``size`` stack; the caller waits for it.
-  static func run<T>(_ body: () throws -> T) throws -> T {
+  /// `body` on a thread with a ``size`` stack; the caller waits for it. When it is still
+  /// running at `giveUp.moment`, `giveUp.action` ends the process (the body ignores its time limit).
+  static func run<T>(giveUp: (moment: UInt64, action: () -> Never)? = nil, _ body: () throws -> T) throws -> T {
     try withoutActuallyEscaping(body) { body in
       let box = Box(body)
       let done = DispatchSemaphore(value: 0)
@@ -21,7 +22,11 @@ enum DeepStack {
       }
       thread.stackSize = size
       thread.start()
-      done.wait()
+      if let giveUp {
+        if done.wait(timeout: DispatchTime(uptimeNanoseconds: giveUp.moment)) == .timedOut { giveUp.action() }
+      } else {
+        done.wait()
+      }
       return try box.result!.get()
     }
   }

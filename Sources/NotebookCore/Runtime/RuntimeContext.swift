@@ -175,5 +175,5 @@ public final class RuntimeContext: @unchecked Sendable {
 }
 
 func describeSeconds(_ s: Double) -> String {
-  s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
+  abs(s) < 1e15 && s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
 }
