@@ -33,6 +33,9 @@ import Testing
     ("func greet(name: String) { print(\"hi \\(name)\") }\ngreet(name: \"ada\")", ["hi ada"]),
     // a closure that replaces itself while it runs keeps running (its code is held by the call)
     ("var g = { (x: Int) in x }\ng = { (x: Int) in\n  g = { (y: Int) in y * 100 }\n  let big = [x, x, x]\n  return big.count + x\n}\nprint(g(1), g(1))", ["4 100"]),
+    // … also from a variable of a function, and when it replaces itself deep in its own recursion
+    ("func outer() -> Int {\n  var g = { (x: Int) in x }\n  g = { (x: Int) in\n    g = { (y: Int) in y * 100 }\n    let big = [x, x, x]\n    return big.count + x\n  }\n  return g(1) + g(1)\n}\nouter()", ["104"]),
+    ("var f = { (n: Int) -> Int in 0 }\nf = { (n: Int) -> Int in\n  if n == 0 {\n    f = { (m: Int) -> Int in -1 }\n    return 0\n  }\n  return f(n - 1) + 1\n}\nprint(f(3), f(3))", ["3 -1"]),
     // calls by a top-level name with 0–4 arguments (the fast paths and the general one), a
     // closure held in a variable, Int operands that are constants, locals and globals
     ("let g = 5\nfunc z() -> Int { g }\nfunc one(_ a: Int) -> Int { a - g }\nfunc two(_ a: Int, _ b: Int) -> Int { a * b }\nfunc three(_ a: Int, _ b: Int, _ c: Int) -> Int { a + b - c }\nfunc four(_ a: Int, _ b: Int, _ c: Int, _ d: Int) -> Int { a + b + c + d }\nlet sq = { (x: Int) in x * x }\nprint(z(), one(2), two(3, g), three(1, 2, 3), four(1, 2, 3, 4), sq(g), g < 6, 7 <= g)", ["5 -3 15 0 10 25 true false"]),

@@ -5,8 +5,11 @@ struct Typed {
   /// Where the value is when it is a constant or a variable: fast paths fetch it directly
   /// instead of calling `code`.
   var source: ValueSource? = nil
-  /// For a Bool comparison of Ints: the test itself, so a condition need not box its result.
-  var test: ((Frame) throws -> Bool)? = nil
+  /// For a Bool comparison of Ints: the comparison itself, so a condition need not box its result.
+  var comparison: IntComparison? = nil
+  /// For some Int expressions (arithmetic, `? :`, calls of functions that return an Int): the
+  /// value unboxed, so that Int code built from Int code passes Ints, not ``Value``s.
+  var int: IntEvaluation? = nil
 
   static func constant(_ type: ValueType, _ value: Value) -> Typed {
     Typed(type: type, code: { _ in value }, source: .constant(value))
@@ -61,14 +64,27 @@ extension Checker {
     case .parenthesized(let inner):
       return infer(inner, expected: expected)
     case .ternary(let c, let a, let b):
-      let test = compileCondition(c, what: "ternary condition")
-      guard let x = infer(a, expected: expected), let y = infer(b, expected: expected ?? x.type), let test else { return nil }
+      let condition = inferCondition(c, what: "ternary condition")
+      guard let x = infer(a, expected: expected), let y = infer(b, expected: expected ?? x.type), let condition else { return nil }
+      let test = Self.test(condition, at: c.range)
       guard let type = ValueType.join(x.type, y.type) else {
         report("result values in '? :' expression have mismatching types '\(x.type)' and '\(y.type)'", at: e.range)
         return nil
       }
       let (l, r) = (converted(x, to: type).code, converted(y, to: type).code)
-      return Typed(type: type, code: { f in try test(f) ? try l(f) : try r(f) })
+      var typed = Typed(type: type, code: { f in try test(f) ? try l(f) : try r(f) })
+      if type == .int && x.type == .int && y.type == .int {
+        let (p, q) = (IntOperand(x), IntOperand(y))
+        let range = e.range
+        if let comparison = condition.comparison {  // (`n < 2 ? n : …`: no closure for the test)
+          typed.int = { f in
+            try comparison.holds(f, range) ? try p.value(f, or: Self.notInt("'? :'", range)) : try q.value(f, or: Self.notInt("'? :'", range))
+          }
+        } else {
+          typed.int = { f in try test(f) ? try p.value(f, or: Self.notInt("'? :'", range)) : try q.value(f, or: Self.notInt("'? :'", range)) }
+        }
+      }
+      return typed
     case .tuple(let elements):
       var expectedItems: [ValueType]?
       if case .tuple(let types, _)? = expected, types.count == elements.count { expectedItems = types }
@@ -92,6 +108,11 @@ extension Checker {
     }
   }
 
+  /// The error for a value the checker typed as an Int that is not one (a checker mistake).
+  @inline(never) static func notInt(_ what: String, _ range: SourceRange) -> Diagnostic {
+    .error("\(what) needs an Int here", at: range)
+  }
+
   static func isNumeric(_ t: ValueType) -> Bool { t == .int || t == .double || t == .any }
 
   /// `typed` as a value of `target`: Int values become Doubles where Doubles are expected
@@ -102,7 +123,8 @@ extension Checker {
     case (.int, .double), (.array(.int), .array(.double)):
       return Typed(type: target, code: { f in Value.converted(try code(f), to: target) })
     default:
-      return Typed(type: target == .any || typed.type.isAssignable(to: target) && Self.isOpen(typed.type) ? target : typed.type, code: code)
+      let type = target == .any || typed.type.isAssignable(to: target) && Self.isOpen(typed.type) ? target : typed.type
+      return Typed(type: type, code: code, int: type == .int ? typed.int : nil)
     }
   }
 

@@ -55,7 +55,14 @@ extension Checker {
       statements = [Statement(.returnValue(e), statements[0].range)]
     }
     let (body, slotCount) = compileBody(context, parameters: zip(declaration.parameters.map(\.name), parameterTypes).map { ($0, $1) }) {
-      c in c.compileBlock(statements)
+      c -> FunctionBody? in
+      // A body of one `return e`: calls take `e`'s value directly (unboxed, for an Int).
+      if statements.count == 1, case .returnValue(let e?) = statements[0].kind {
+        guard let value = c.returnedValue(e) else { return nil }
+        return FunctionBody.returning(value)
+      }
+      guard let code = c.compileBlock(statements) else { return nil }
+      return .statements(code)
     }
     if result != .void && !Self.leavesScope(statements) {
       report("missing return in function '\(name.name)' expected to return '\(result)'", at: range)
@@ -77,7 +84,7 @@ extension Checker {
   /// Compiles a body in a new function context whose first slots are the parameters; returns
   /// its code and the frame size it needs.
   mutating func compileBody(_ context: FunctionContext, parameters: [(Identifier, ValueType)],
-                            _ body: (inout Checker) -> Execution?) -> (Execution?, Int) {
+                            _ body: (inout Checker) -> FunctionBody?) -> (FunctionBody?, Int) {
     contexts.append(context)
     let savedLoops = loopDepth
     loopDepth = 0
@@ -85,7 +92,7 @@ extension Checker {
       contexts.removeLast()
       loopDepth = savedLoops
     }
-    let result: Execution? = inScope { c in
+    let result: FunctionBody? = inScope { c in
       for (name, type) in parameters {
         c.scopes[c.scopes.count - 1][name.name] = Binding(type: type, mutable: false, range: name.range,
                                                           context: c.contexts.count - 1, slot: c.newSlot(for: nil))
@@ -115,7 +122,7 @@ extension Checker {
 
   /// A function value over `environment` (the frame it was made in).
   static func makeFunction(_ name: String, _ type: ValueType, environment: Frame, slotCount: Int, parameterCount: Int,
-                           defaults: [Evaluation?], returnsValue: Bool, body: @escaping Execution) -> FunctionValue {
+                           defaults: [Evaluation?], returnsValue: Bool, body: FunctionBody) -> FunctionValue {
     let compiled = CompiledFunction(name: name, environment: environment, slotCount: slotCount, parameterCount: parameterCount,
                                     defaults: defaults, returnsValue: returnsValue, body: body)
     return FunctionValue(name: name, type: type, compiled: compiled) { arguments in
@@ -146,7 +153,7 @@ extension Checker {
   mutating func compileFunctionCall(_ callee: Typed, name: String, signature: UserFunctionSignature?,
                                     _ arguments: [Argument], _ range: SourceRange) -> Typed? {
     guard case .function(let parameterTypes, let result) = callee.type else { return nil }
-    var codes = [Code?](repeating: nil, count: parameterTypes.count)
+    var typed = [Typed?](repeating: nil, count: parameterTypes.count)
     if let signature {
       switch ArgumentBinding.bind(arguments, to: signature.descriptor, callRange: range) {
       case .failure(let d):
@@ -156,9 +163,9 @@ extension Checker {
       case .success(let bound):
         for (p, index) in bound.argumentIndex.enumerated() {
           guard let index else { continue }
-          guard let code = argument(arguments[index].value, parameterTypes[p], name: signature.descriptor.parameters[p].name,
-                                    signature: signature.descriptor.signature) else { return nil }
-          codes[p] = Code(run: code)
+          guard let t = argument(arguments[index].value, parameterTypes[p], name: signature.descriptor.parameters[p].name,
+                                 signature: signature.descriptor.signature) else { return nil }
+          typed[p] = t
         }
       }
     } else {
@@ -173,18 +180,18 @@ extension Checker {
         return nil
       }
       for (k, a) in arguments.enumerated() {
-        guard let code = argument(a.value, parameterTypes[k], name: "\(k + 1)", signature: "\(callee.type)") else { return nil }
-        codes[k] = Code(run: code)
+        guard let t = argument(a.value, parameterTypes[k], name: "\(k + 1)", signature: "\(callee.type)") else { return nil }
+        typed[k] = t
       }
     }
     let calleeCode = callee.code
-    let arguments = codes
-    if case .location(let place)? = callee.source, let slot = FunctionSlot(place), arguments.count <= 2,
-       arguments.allSatisfy({ $0 != nil }) {
-      return Self.callByName(slot, name, arguments.map { $0! }, result, range)
+    if case .location(let place)? = callee.source, let slot = FunctionSlot(place), typed.count <= 2,
+       typed.allSatisfy({ $0 != nil }) {
+      return Self.callByName(slot, name, typed.map { $0! }, result, range)
     }
+    let arguments = typed.map { $0.map { Code(run: $0.code) } }
     return Typed(type: result, code: { f in
-      guard case .function(let fn) = try calleeCode(f) else { throw Diagnostic.error("'\(name)' is not a function", at: range) }
+      guard case .function(let fn) = try calleeCode(f) else { throw Self.notAFunction(name, range) }
       // `fn` is held to the end (its `compiled` is read unowned), as in ``callByName``.
       return try withExtendedLifetime(fn) {
         if let reference = fn.compiled {
@@ -205,8 +212,8 @@ extension Checker {
             throw Diagnostic.error(e.message, at: range)
           }
         }
-        var values = [Value?](repeating: nil, count: codes.count)
-        for (k, code) in codes.enumerated() { if let code { values[k] = try code.run(f) } }
+        var values = [Value?](repeating: nil, count: arguments.count)
+        for (k, code) in arguments.enumerated() { if let code { values[k] = try code.run(f) } }
         return try Self.call(fn, values, range, f)
       }
     })
@@ -215,76 +222,89 @@ extension Checker {
   /// A call of a cell's function or closure by the name of a top-level variable or one of the
   /// running frame, with all of its 0, 1 or 2 arguments given (the common case, recursion
   /// included): the arguments go straight into the new frame's slots, with no array in
-  /// between. (`given` are `Code`s: an `Evaluation` taken out of an array would be called
-  /// through a reabstraction thunk.)
-  static func callByName(_ place: FunctionSlot, _ name: String, _ given: [Code], _ result: ValueType, _ range: SourceRange) -> Typed {
-    let fallback = { (fn: FunctionValue, f: Frame) throws -> Value in
-      try Self.call(fn, try given.map { try $0.run(f) }, range, f)
+  /// between, Ints from unboxed code where they have it (``ArgumentCode``). A call whose type
+  /// is Int also gets code that gives the Int unboxed (``Typed/int``).
+  static func callByName(_ place: FunctionSlot, _ name: String, _ arguments: [Typed], _ result: ValueType, _ range: SourceRange) -> Typed {
+    let given = arguments.map { ArgumentCode($0) }
+    let code: Evaluation = callByName(place, name, given, range)
+    guard result == .int else { return Typed(type: result, code: code) }
+    return Typed(type: result, code: code, int: callByName(place, name, given, range) as IntEvaluation)
+  }
+
+  /// The code of ``callByName(_:_:_:_:_:)`` giving an `R` (specialised for each `R`).
+  static func callByName<R: CallResult>(_ place: FunctionSlot, _ name: String, _ given: [ArgumentCode],
+                                        _ range: SourceRange) -> (Frame) throws -> R {
+    let fallback = { (fn: FunctionValue, f: Frame) throws -> R in
+      let value = try Self.call(fn, try given.map { try $0.value(f, name, range) }, range, f)
+      do { return try R.taking(value, from: name) } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
     }
-    let notAFunction = Diagnostic.error("'\(name)' is not a function", at: range)
     // Each call: the function in the slot (held, so that its code stays alive even if the call
     // assigns the slot), a frame, the arguments into it, the body; errors point at the call.
     // Written out per arity on purpose: a shared helper taking the argument stores as a
     // closure measured 1.4–1.5× slower on calls and recursion (`saekit-bench --language`).
     switch given.count {
     case 0:
-      return Typed(type: result, code: { f in
-        guard case .function(let fn) = place.value(in: f) else { throw notAFunction }
+      return { f in
+        guard let fn = place.function(in: f) else { throw Self.notAFunction(name, range) }
         return try withExtendedLifetime(fn) {
           guard let reference = fn.compiled else { return try fallback(fn, f) }
           do {
             return try reference._withUnsafeGuaranteedRef { compiled in
-              var frame = try compiled.enter()
-              defer { compiled.leave(&frame) }
-              return try compiled.finish(frame)
+              let frame = try compiled.enter()
+              defer { compiled.leave(frame) }
+              return try R.finish(compiled, frame)
             }
           } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
         }
-      })
+      }
     case 1:
-      let a0 = given[0].run
-      return Typed(type: result, code: { f in
-        guard case .function(let fn) = place.value(in: f) else { throw notAFunction }
+      let a0 = given[0]
+      return { f in
+        guard let fn = place.function(in: f) else { throw Self.notAFunction(name, range) }
         return try withExtendedLifetime(fn) {
           guard let reference = fn.compiled else { return try fallback(fn, f) }
           do {
             return try reference._withUnsafeGuaranteedRef { compiled in
-              var frame = try compiled.enter()
-              defer { compiled.leave(&frame) }
-              frame.setParameter(0, try a0(f))
-              return try compiled.finish(frame)
+              let frame = try compiled.enter()
+              defer { compiled.leave(frame) }
+              frame.setParameter(0, try a0.value(f, name, range))
+              return try R.finish(compiled, frame)
             }
           } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
         }
-      })
+      }
     default:
-      let (a0, a1) = (given[0].run, given[1].run)
-      return Typed(type: result, code: { f in
-        guard case .function(let fn) = place.value(in: f) else { throw notAFunction }
+      let (a0, a1) = (given[0], given[1])
+      return { f in
+        guard let fn = place.function(in: f) else { throw Self.notAFunction(name, range) }
         return try withExtendedLifetime(fn) {
           guard let reference = fn.compiled else { return try fallback(fn, f) }
           do {
             return try reference._withUnsafeGuaranteedRef { compiled in
-              var frame = try compiled.enter()
-              defer { compiled.leave(&frame) }
-              frame.setParameter(0, try a0(f))
-              frame.setParameter(1, try a1(f))
-              return try compiled.finish(frame)
+              let frame = try compiled.enter()
+              defer { compiled.leave(frame) }
+              frame.setParameter(0, try a0.value(f, name, range))
+              frame.setParameter(1, try a1.value(f, name, range))
+              return try R.finish(compiled, frame)
             }
           } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
         }
-      })
+      }
     }
   }
 
-  mutating func argument(_ e: Expression, _ type: ValueType, name: String, signature: String) -> Evaluation? {
+  @inline(never) static func notAFunction(_ name: String, _ range: SourceRange) -> Diagnostic {
+    .error("'\(name)' is not a function", at: range)
+  }
+
+  mutating func argument(_ e: Expression, _ type: ValueType, name: String, signature: String) -> Typed? {
     guard let t = infer(e, expected: type) else { return nil }
     if !t.type.isAssignable(to: type) {
       report("cannot convert value of type '\(t.type)' to expected argument type '\(type)'", at: e.range,
              notes: ["parameter '\(name)' of \(signature)"])
       return nil
     }
-    return converted(t, to: type).code
+    return converted(t, to: type)
   }
 
   /// `{ x in … }`, `{ $0 * 2 }`: parameter types from the annotations or the expected function
@@ -337,7 +357,7 @@ extension Checker {
       return nil
     }()
     var resultType: ValueType = .void
-    let (body, slotCount): (Execution?, Int) = compileBody(context, parameters: zip(names, parameterTypes).map { ($0, $1) }) { c in
+    let (body, slotCount): (FunctionBody?, Int) = compileBody(context, parameters: zip(names, parameterTypes).map { ($0, $1) }) { c in
       if literal.parameters == nil {
         for _ in parameterTypes { _ = c.newSlot(for: nil) }  // $0, $1 … are the first slots
       }
@@ -348,20 +368,17 @@ extension Checker {
           c.report("cannot convert value of type '\(typed.type)' to closure result type '\(declared)'", at: single.range)
           return nil
         }
-        let code = c.converted(typed, to: resultType).code
-        return { f in
-          f.setReturned(try code(f))
-          return .returned
-        }
+        return FunctionBody.returning(c.converted(typed, to: resultType))
       }
-      let code = c.compileBlock(literal.body)
+      let block = c.compileBlock(literal.body)
       let context = c.contexts.last!
       if let declared = context.returnType {
         resultType = declared
       } else {
         resultType = context.returnTypes.dropFirst().reduce(context.returnTypes.first ?? .void) { ValueType.join($0, $1) ?? .any }
       }
-      return code
+      guard let block else { return nil }
+      return .statements(block)
     }
     guard let body else { return nil }
     let type = ValueType.function(parameterTypes, resultType)
@@ -420,25 +437,37 @@ extension Checker {
         return .returned
       }
     }
-    guard let typed = infer(value, expected: declared) else { return nil }
-    if let declared {
-      if declared == .void {
-        report("unexpected non-void return value in a function that returns nothing", at: value.range)
-        return nil
-      }
-      if !typed.type.isAssignable(to: declared) {
-        report("cannot convert return expression of type '\(typed.type)' to return type '\(declared)'", at: value.range)
-        return nil
-      }
-    } else {
-      contexts[c].returnTypes.append(typed.type)
-    }
-    var code = typed.code  // (not `declared.map { … } ?? …`: a closure through generic code is called via thunks)
-    if let declared { code = converted(typed, to: declared).code }
-    return { f in
+    guard let typed = returnedValue(value) else { return nil }
+    return Self.returning(typed.code)
+  }
+
+  /// `return` of the value of `code`, as a statement.
+  static func returning(_ code: @escaping Evaluation) -> Execution {
+    { f in
       f.setReturned(try code(f))
       return .returned
     }
+  }
+
+  /// The value of `return value` in the current function or closure, checked against its
+  /// return type and converted to it (or, with none declared, its type recorded).
+  mutating func returnedValue(_ value: Expression) -> Typed? {
+    let c = contexts.count - 1
+    let declared = contexts[c].returnType
+    guard let typed = infer(value, expected: declared) else { return nil }
+    guard let declared else {
+      contexts[c].returnTypes.append(typed.type)
+      return typed
+    }
+    if declared == .void {
+      report("unexpected non-void return value in a function that returns nothing", at: value.range)
+      return nil
+    }
+    if !typed.type.isAssignable(to: declared) {
+      report("cannot convert return expression of type '\(typed.type)' to return type '\(declared)'", at: value.range)
+      return nil
+    }
+    return converted(typed, to: declared)
   }
 }
 
@@ -456,10 +485,12 @@ enum FunctionSlot {
     }
   }
 
-  @inline(__always) func value(in f: Frame) -> Value {
+  /// The function value in the slot, taken out in place (no copy of the whole ``Value``).
+  @inline(__always) func function(in f: Frame) -> FunctionValue? {
     switch self {
-    case .global(let s): return f.machine.globalSlots[s]
-    case .local(let s): return f.slots[s]
+    case .global(let s): if case .function(let fn) = f.machine.globalSlots[s] { return fn }
+    case .local(let s): if case .function(let fn) = f.slots[s] { return fn }
     }
+    return nil
   }
 }

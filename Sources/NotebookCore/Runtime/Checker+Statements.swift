@@ -177,15 +177,29 @@ extension Checker {
 
   /// A condition: a `Bool`.
   mutating func compileCondition(_ e: Expression, what: String) -> ((Frame) throws -> Bool)? {
+    // (not `.map`: a closure returned through generic code is called through thunks)
+    guard let condition = inferCondition(e, what: what) else { return nil }
+    return Self.test(condition, at: e.range)
+  }
+
+  /// A condition's typed code, checked to be a `Bool`.
+  mutating func inferCondition(_ e: Expression, what: String) -> Typed? {
     guard let typed = infer(e, expected: .bool) else { return nil }
     if !typed.type.isAssignable(to: .bool) {
       report("\(what) must be 'Bool', but this is '\(typed.type)'", at: e.range)
       return nil
     }
-    if let test = typed.test { return test }
-    let code = typed.code
+    return typed
+  }
+
+  /// The test of a condition (`range`: where it is written).
+  static func test(_ condition: Typed, at range: SourceRange) -> (Frame) throws -> Bool {
+    if let comparison = condition.comparison {
+      return { f in try comparison.holds(f, range) }
+    }
+    let code = condition.code
     return { f in
-      guard case .bool(let b) = try code(f) else { throw Diagnostic.error("condition must be a Bool", at: e.range) }
+      guard case .bool(let b) = try code(f) else { throw Diagnostic.error("condition must be a Bool", at: range) }
       return b
     }
   }

@@ -14,6 +14,8 @@ enum Flow {
 
 typealias Evaluation = (Frame) throws -> Value
 typealias Execution = (Frame) throws -> Flow
+/// An Int expression's code that gives the Int itself (``Typed/int``).
+typealias IntEvaluation = (Frame) throws -> Int
 
 /// A statement's code as an array element: a closure kept directly in an `Array` is stored
 /// in its generic form and called through a reabstraction thunk; inside a struct it is not.
@@ -177,6 +179,20 @@ public struct CompiledCell: @unchecked Sendable {
   let displayed: Evaluation?
 }
 
+/// The code of a function or closure body.
+enum FunctionBody {
+  /// Statements; a `return` leaves its value in the frame (``Frame/setReturned(_:)``).
+  case statements(Execution)
+  /// A body that is one `return e` (or just `e`): `e`, whose value a call takes directly, and
+  /// `e` unboxed when it is an Int expression that has such code (``Typed/int``).
+  case returning(Evaluation, int: IntEvaluation?)
+
+  /// The body `return e`, for `e` converted to the return type.
+  static func returning(_ e: Typed) -> FunctionBody {
+    .returning(e.code, int: e.int)
+  }
+}
+
 /// A function or closure of a cell, ready to run: its body, the frame it needs, and the
 /// frame it was made in.
 final class CompiledFunction {
@@ -185,21 +201,44 @@ final class CompiledFunction {
   let slotCount: Int
   let parameterCount: Int
   let defaults: [Evaluation?]
-  let returnsValue: Bool
-  let body: Execution
+  /// Runs the body in a call's frame and gives what it returned. (A closure in a stored
+  /// property that is not optional: a call reads it without retaining it.)
+  private let result: Evaluation
+  /// `result` for a call whose type is Int: the Int, unboxed when the body allows.
+  private let intResult: IntEvaluation
   /// The machine's ``Machine/callDepth`` (the machine outlives the code it runs).
   private let callDepth: UnsafeMutablePointer<Int>
 
   init(name: String, environment: Frame, slotCount: Int, parameterCount: Int, defaults: [Evaluation?], returnsValue: Bool,
-       body: @escaping Execution) {
+       body: FunctionBody) {
     self.name = name
     self.environment = environment
     self.slotCount = slotCount
     self.parameterCount = parameterCount
     self.defaults = defaults
-    self.returnsValue = returnsValue
-    self.body = body
     callDepth = environment.machine.callDepth
+    var unboxed: IntEvaluation?
+    switch body {
+    case .returning(let value, let int):
+      result = value
+      unboxed = int
+    case .statements(let statements):
+      result = { frame in
+        switch try statements(frame) {
+        case .returned: return frame.takeReturned()
+        default:
+          if returnsValue { throw RuntimeError("'\(name)' ended without returning a value") }
+          return .void
+        }
+      }
+    }
+    // (`if let`, not `??`: a closure through generic code would be called through thunks)
+    if let unboxed {
+      intResult = unboxed
+    } else {
+      let value = result
+      intResult = { frame in try Int.taking(try value(frame), from: name) }
+    }
   }
 
   /// Frames of finished calls that nothing kept (no closure captured them), reused by the
@@ -233,8 +272,8 @@ final class CompiledFunction {
 
   /// Makes the call's frame, lets `setup` fill the parameters, runs the body.
   @inline(__always) func run(_ setup: (Frame) throws -> Void) throws -> Value {
-    var frame = try enter()
-    defer { leave(&frame) }
+    let frame = try enter()
+    defer { leave(frame) }
     try setup(frame)
     return try finish(frame)
   }
@@ -246,23 +285,29 @@ final class CompiledFunction {
     callDepth.pointee += 1
     if callDepth.pointee > Machine.maximumDepth {
       callDepth.pointee -= 1
-      throw RuntimeError("too many nested calls (more than \(Machine.maximumDepth)) in '\(name)': is the recursion missing a base case?")
+      throw tooManyNestedCalls()
     }
     return takeFrame()
   }
 
-  /// Runs the body in the call's frame; returns what it returned.
-  @inline(__always) func finish(_ frame: Frame) throws -> Value {
-    switch try body(frame) {
-    case .returned: return frame.takeReturned()
-    default:
-      if returnsValue { throw RuntimeError("'\(name)' ended without returning a value") }
-      return .void
-    }
+  /// (Made out of line: the message's code would crowd every call site it is inlined into.)
+  @inline(never) private func tooManyNestedCalls() -> RuntimeError {
+    RuntimeError("too many nested calls (more than \(Machine.maximumDepth)) in '\(name)': is the recursion missing a base case?")
   }
 
-  /// A call's last step: gives the frame back for reuse unless a closure kept it.
-  @inline(__always) func leave(_ frame: inout Frame) {
+  /// Runs the body in the call's frame; returns what it returned.
+  @inline(__always) func finish(_ frame: Frame) throws -> Value {
+    try result(frame)
+  }
+
+  /// ``finish(_:)`` for a call whose type is Int.
+  @inline(__always) func finishInt(_ frame: Frame) throws -> Int {
+    try intResult(frame)
+  }
+
+  /// A call's last step: gives the frame back for reuse unless a closure kept it. (Taking the
+  /// frame, not `inout`, lets it move onto the spare stack without reference counting.)
+  @inline(__always) func leave(_ frame: consuming Frame) {
     callDepth.pointee -= 1
     if isKnownUniquelyReferenced(&frame) {  // no closure kept this frame: reuse it
       frame.clear()

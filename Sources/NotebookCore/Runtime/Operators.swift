@@ -6,45 +6,25 @@ import SAEKit
 enum Operators {
   /// Int ∘ Int without going through ``binary``: the checker uses it when both operands are
   /// statically Int (the common case in loops). Constants and variables are fetched directly
-  /// (``IntOperand``); comparisons also give their test unboxed (``Typed/test``).
+  /// and Int operands with an unboxed code run it (``IntOperand``); arithmetic also gives its
+  /// result unboxed (``Typed/int``), comparisons their test (``Typed/comparison``).
   static func integerCode(_ op: BinaryOperator, _ l: Typed, _ r: Typed, _ range: SourceRange) -> Typed? {
     let a = IntOperand(l), b = IntOperand(r)
-    func overflow(_ x: Int, _ symbol: String, _ y: Int) -> Diagnostic {
-      .error("arithmetic overflow: \(x) \(symbol) \(y) does not fit in an Int", at: range)
-    }
+    // The operator a literal in each closure, so that ``arithmetic`` folds to one operation. The
+    // boxed code does not call the unboxed one: that would add a closure call to each `s += i`.
     switch op {
     case .add:
-      return Typed(type: .int, code: { f in
-        let x = try a.value(f, op, range), y = try b.value(f, op, range)
-        let (r, o) = x.addingReportingOverflow(y)
-        if o { throw overflow(x, "+", y) }
-        return .int(r)
-      })
+      return Typed(type: .int, code: { f in .int(try arithmetic(.add, a.value(f, op, range), b.value(f, op, range), range)) },
+                   int: { f in try arithmetic(.add, a.value(f, op, range), b.value(f, op, range), range) })
     case .subtract:
-      return Typed(type: .int, code: { f in
-        let x = try a.value(f, op, range), y = try b.value(f, op, range)
-        let (r, o) = x.subtractingReportingOverflow(y)
-        if o { throw overflow(x, "-", y) }
-        return .int(r)
-      })
+      return Typed(type: .int, code: { f in .int(try arithmetic(.subtract, a.value(f, op, range), b.value(f, op, range), range)) },
+                   int: { f in try arithmetic(.subtract, a.value(f, op, range), b.value(f, op, range), range) })
     case .multiply:
-      return Typed(type: .int, code: { f in
-        let x = try a.value(f, op, range), y = try b.value(f, op, range)
-        let (r, o) = x.multipliedReportingOverflow(by: y)
-        if o { throw overflow(x, "*", y) }
-        return .int(r)
-      })
+      return Typed(type: .int, code: { f in .int(try arithmetic(.multiply, a.value(f, op, range), b.value(f, op, range), range)) },
+                   int: { f in try arithmetic(.multiply, a.value(f, op, range), b.value(f, op, range), range) })
     case .less, .lessOrEqual, .greater, .greaterOrEqual, .equal, .notEqual:
-      let test: (Frame) throws -> Bool
-      switch op {
-      case .less: test = { f in try a.value(f, op, range) < b.value(f, op, range) }
-      case .lessOrEqual: test = { f in try a.value(f, op, range) <= b.value(f, op, range) }
-      case .greater: test = { f in try a.value(f, op, range) > b.value(f, op, range) }
-      case .greaterOrEqual: test = { f in try a.value(f, op, range) >= b.value(f, op, range) }
-      case .equal: test = { f in try a.value(f, op, range) == b.value(f, op, range) }
-      default: test = { f in try a.value(f, op, range) != b.value(f, op, range) }
-      }
-      return Typed(type: .bool, code: { f in .bool(try test(f)) }, test: test)
+      let comparison = IntComparison(op: op, a: a, b: b)
+      return Typed(type: .bool, code: { f in .bool(try comparison.holds(f, range)) }, comparison: comparison)
     default: return nil
     }
   }
@@ -141,18 +121,36 @@ enum Operators {
     }
   }
 
+  /// `a + b`, `a - b` or `a * b` (`op`), or the error that it does not fit in an Int.
+  @inline(__always) static func arithmetic(_ op: BinaryOperator, _ a: Int, _ b: Int, _ range: SourceRange) throws -> Int {
+    let (result, overflow): (Int, Bool)
+    switch op {
+    case .add: (result, overflow) = a.addingReportingOverflow(b)
+    case .subtract: (result, overflow) = a.subtractingReportingOverflow(b)
+    default: (result, overflow) = a.multipliedReportingOverflow(by: b)
+    }
+    if overflow { throw overflowError(a, op, b, range) }
+    return result
+  }
+
+  @inline(never) static func notInts(_ op: BinaryOperator, _ range: SourceRange) -> Diagnostic {
+    .error("'\(op.rawValue)' needs Int operands", at: range)
+  }
+
+  @inline(never) static func overflowError(_ a: Int, _ op: BinaryOperator, _ b: Int, _ range: SourceRange) -> Diagnostic {
+    .error("arithmetic overflow: \(a) \(op.rawValue) \(b) does not fit in an Int", at: range)
+  }
+
   static func integers(_ op: BinaryOperator, _ a: Int, _ b: Int, _ range: SourceRange) throws -> Value {
-    func checked(_ result: (partialValue: Int, overflow: Bool), _ symbol: String) throws -> Value {
-      if result.overflow { throw Diagnostic.error("arithmetic overflow: \(a) \(symbol) \(b) does not fit in an Int", at: range) }
+    func checked(_ result: (partialValue: Int, overflow: Bool)) throws -> Value {
+      if result.overflow { throw overflowError(a, op, b, range) }
       return .int(result.partialValue)
     }
     switch op {
-    case .add: return try checked(a.addingReportingOverflow(b), "+")
-    case .subtract: return try checked(a.subtractingReportingOverflow(b), "-")
-    case .multiply: return try checked(a.multipliedReportingOverflow(by: b), "*")
+    case .add, .subtract, .multiply: return .int(try arithmetic(op, a, b, range))
     case .divide, .remainder:
       if b == 0 { throw Diagnostic.error("division by zero", at: range) }
-      return try op == .divide ? checked(a.dividedReportingOverflow(by: b), "/") : checked(a.remainderReportingOverflow(dividingBy: b), "%")
+      return try op == .divide ? checked(a.dividedReportingOverflow(by: b)) : checked(a.remainderReportingOverflow(dividingBy: b))
     case .halfOpenRange:
       if b < a { throw Diagnostic.error("range requires lower bound <= upper bound, got \(a)..<\(b)", at: range) }
       // Every range's count fits in an Int (Swift's own count would trap), so no later use can overflow.
@@ -200,11 +198,13 @@ enum Operators {
 }
 
 /// An Int operand of a fast path: a constant and a variable of the current frame or of the
-/// top level are read in place; anything else runs its code.
+/// top level are read in place, an expression with an unboxed code (``Typed/int``) runs that;
+/// anything else runs its code.
 enum IntOperand {
   case constant(Int)
   case local(Int)
   case global(Int)
+  case unboxed(IntEvaluation)
   case code(Evaluation)
 
   init(_ t: Typed) {
@@ -212,17 +212,48 @@ enum IntOperand {
     case .constant(.int(let i))?: self = .constant(i)
     case .location(.local(0, let s))?: self = .local(s)
     case .location(.global(let s))?: self = .global(s)
-    default: self = .code(t.code)
+    default:
+      // (not `t.int.map`: a closure passed through generic code is called through thunks)
+      if let int = t.int { self = .unboxed(int) } else { self = .code(t.code) }
     }
   }
 
-  @inline(__always) func value(_ f: Frame, _ op: BinaryOperator, _ range: SourceRange) throws -> Int {
+  /// The operand's Int; `failure` when it is not one (only a checker mistake could cause that).
+  /// (The error is made only then: code that captured a ready `Diagnostic` copied it per call.)
+  @inline(__always) func value(_ f: Frame, or failure: @autoclosure () -> Diagnostic) throws -> Int {
     switch self {
     case .constant(let i): return i
     case .local(let s): if case .int(let i) = f.slots[s] { return i }
     case .global(let s): if case .int(let i) = f.machine.globalSlots[s] { return i }
+    case .unboxed(let int): return try int(f)
     case .code(let code): if case .int(let i) = try code(f) { return i }
     }
-    throw Diagnostic.error("'\(op.rawValue)' needs Int operands", at: range)
+    throw failure()
+  }
+
+  /// The Int operand of `op` at `range`.
+  @inline(__always) func value(_ f: Frame, _ op: BinaryOperator, _ range: SourceRange) throws -> Int {
+    try value(f, or: Operators.notInts(op, range))
+  }
+}
+
+/// An Int comparison (`a < b`, `a == b` …) whose operands are read as ``IntOperand``s: a
+/// condition or a `? :` tests it in place, with no closure call or `Bool` value between.
+/// (It holds no source range: code that captured one inside it copied it on every test.)
+struct IntComparison {
+  let op: BinaryOperator
+  let a: IntOperand, b: IntOperand
+
+  /// Whether it holds; an error at `range` if an operand is not an Int.
+  @inline(__always) func holds(_ f: Frame, _ range: SourceRange) throws -> Bool {
+    let x = try a.value(f, op, range), y = try b.value(f, op, range)
+    switch op {
+    case .less: return x < y
+    case .lessOrEqual: return x <= y
+    case .greater: return x > y
+    case .greaterOrEqual: return x >= y
+    case .equal: return x == y
+    default: return x != y
+    }
   }
 }
