@@ -100,7 +100,8 @@ FUZZ_SEED ?= 1
 FUZZ_MINUTES ?=
 FUZZ_JOBS ?=
 fuzz: deps
-	$(SWIFT) build -c release --product notebook --product notebook-fuzz
+	$(SWIFT) build -c release --product notebook
+	$(SWIFT) build -c release --product notebook-fuzz
 	.build/release/notebook-fuzz --binary .build/release/notebook --seed $(FUZZ_SEED) \
 	  $(if $(FUZZ_MINUTES),--minutes $(FUZZ_MINUTES),--count $(FUZZ_COUNT)) $(if $(FUZZ_JOBS),--jobs $(FUZZ_JOBS))
 

@@ -1,4 +1,5 @@
 import Foundation
+import SAEKit
 import Testing
 
 @testable import NotebookCore
@@ -67,10 +68,8 @@ extension CommandLineTests {
     }
   }
 
-  /// `kill -9` at random moments of renders (seeded), each followed by the checks above; then a
-  /// clean render succeeds and gives the record of an undisturbed render.
-  @Test func rendersKilledAtRandomMomentsLeaveNothingHalfWritten() throws {
-    defer { try? FileManager.default.removeItem(at: directory) }
+  /// Two folders holding the fault notebook: `reference`, rendered once undisturbed, and `work`.
+  func faultFolders() throws -> (reference: URL, work: URL) {
     let reference = directory.appendingPathComponent("reference")
     let work = directory.appendingPathComponent("work")
     for folder in [reference, work] {
@@ -79,10 +78,18 @@ extension CommandLineTests {
     }
     let clean = try notebook(["render", "faults.md", "--no-timings"], in: reference)
     try #require(clean.status == 0, "\(clean.stderr)")
+    return (reference, work)
+  }
+
+  /// `kill -9` at random moments of renders (seeded), each followed by the checks above; then a
+  /// clean render succeeds and gives the record of an undisturbed render.
+  @Test func rendersKilledAtRandomMomentsLeaveNothingHalfWritten() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let (reference, work) = try faultFolders()
     let started = Date()
     _ = try notebook(["render", "faults.md", "--no-timings", "--no-cache"], in: reference)
     let renderTime = Date().timeIntervalSince(started)
-    var random = SystemRandomNumberGenerator.Seeded(seed: 22)
+    var random = RandomSource(seed: 22)
     for round in 0..<12 {
       let process = try launch(["render", "faults.md", "--no-timings"], in: work)
       Thread.sleep(forTimeInterval: renderTime * Double(random.next() % 1_000) / 1_000)
@@ -105,14 +112,7 @@ extension CommandLineTests {
   /// leave are whole and those of an undisturbed render.
   @Test func twoRendersAtOnceDoNotCorruptEachOther() throws {
     defer { try? FileManager.default.removeItem(at: directory) }
-    let reference = directory.appendingPathComponent("reference")
-    let work = directory.appendingPathComponent("work")
-    for folder in [reference, work] {
-      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-      try Self.faultNotebook.write(to: folder.appendingPathComponent("faults.md"), atomically: true, encoding: .utf8)
-    }
-    let clean = try notebook(["render", "faults.md", "--no-timings"], in: reference)
-    try #require(clean.status == 0, "\(clean.stderr)")
+    let (reference, work) = try faultFolders()
     for round in 0..<3 {
       let first = try launch(["render", "faults.md", "--no-timings"], in: work)
       let second = try launch(["render", "faults.md", "--no-timings"], in: work)
@@ -166,20 +166,5 @@ extension CommandLineTests {
     process.standardError = FileHandle.nullDevice
     try process.run()
     return process
-  }
-}
-
-extension SystemRandomNumberGenerator {
-  /// A seeded generator (SplitMix64) for reproducible moments in tests.
-  struct Seeded: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
   }
 }

@@ -54,5 +54,13 @@ import Testing
       ```
       """)
     #expect(!shapes.failures.isEmpty)
+    // samples + test past Int.max trapped (found by make fuzz); now an error at 'test', in both builtins.
+    for call in ["synthetic.sparse(features: 4, dim: 2, samples: 9223372036854775807, test: 1000, active: [1])",
+                 "synthetic.superposition(features: 4, dim: 2, sparsity: 0.5, samples: 9223372036854775807, test: 5)"] {
+      let overflow = try run("```swift\nlet a = \(call)\n```\n")
+      let d = try #require(overflow.failures.first)
+      #expect(d.message.contains("is more rows than an Int can count"), "\(d.message)")
+      #expect(d.range.start.column == call.range(of: "test:")!.lowerBound.utf16Offset(in: call) + 15, "at the value of test: \(d)")
+    }
   }
 }

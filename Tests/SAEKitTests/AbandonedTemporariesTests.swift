@@ -20,13 +20,14 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let ended = try Self.endedProcess(), running = getpid()
-    let names = [".r.json.\(ended).aB3xYz", ".r.json.\(running).q1w2e3", ".other.json.\(ended).aaaaaa", ".r.json.notapid.x", "r.json"]
+    let names = [".r.json.\(ended).aB3xYz", ".r.json.\(running).q1w2e3", ".other.json.\(ended).aaaaaa", ".r.json.notapid.x",
+                 ".r.json.\(ended).bak", "r.json"]
     for name in names { try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/" + name)) }
-    try FileManager.default.createDirectory(atPath: folder + "/.key.\(ended).UUID", withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(atPath: folder + "/.key.\(ended).\(UUID().uuidString)", withIntermediateDirectories: true)
     #expect(AbandonedTemporaries.remove(in: folder, prefix: ".r.json.") == 1)
     #expect(AbandonedTemporaries.remove(in: folder, prefix: ".key.") == 1, "folders too (cell-cache entries being written)")
     let left = Set(try FileManager.default.contentsOfDirectory(atPath: folder))
-    #expect(left == [".r.json.\(running).q1w2e3", ".other.json.\(ended).aaaaaa", ".r.json.notapid.x", "r.json"])
+    #expect(left == [".r.json.\(running).q1w2e3", ".other.json.\(ended).aaaaaa", ".r.json.notapid.x", ".r.json.\(ended).bak", "r.json"])
   }
 
   @Test func anAtomicWriteClearsWhatAKilledWriterOfItsTargetLeft() throws {

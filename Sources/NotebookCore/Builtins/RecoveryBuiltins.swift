@@ -60,7 +60,7 @@ enum RecoveryBuiltins {
     let data: SyntheticSuperposition
     do {
       data = try SyntheticSuperposition(
-        .init(featureCount: n, dimension: d, sampleCount: samples + test, support: support,
+        .init(featureCount: n, dimension: d, sampleCount: try SyntheticBuiltins.rowCount(samples: samples, test: test), support: support,
               magnitude: .uniform(low: try args.double("low"), high: try args.double("high"))),
         using: &rng)
     } catch let e as SAEKitError {

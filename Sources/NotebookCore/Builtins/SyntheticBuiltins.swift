@@ -62,7 +62,7 @@ enum SyntheticBuiltins {
           : .mixture(activity.map { (weight: 1.0, support: support(meanActive: $0 * p * Double(n))) })
       var rng = RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed"))))
       let data = try SyntheticSuperposition(
-        .init(featureCount: n, dimension: d, sampleCount: samples + test, support: support,
+        .init(featureCount: n, dimension: d, sampleCount: try rowCount(samples: samples, test: test), support: support,
               signed: try args.bool("signed"), noiseStd: try args.double("noise")),
         using: &rng)
       return record(data, samples: samples)
@@ -70,6 +70,16 @@ enum SyntheticBuiltins {
   }
 
   /// The `Dataset` of generated data whose first `samples` rows are `x` and the rest `test`.
+  /// The rows drawn: `samples + test`, an error at `test` when the sum does not fit in an Int
+  /// (`samples: Int.max, test: 1000` trapped).
+  static func rowCount(samples: Int, test: Int) throws -> Int {
+    let (rows, overflow) = samples.addingReportingOverflow(test)
+    guard !overflow else {
+      throw RuntimeError("samples + test (\(samples) + \(test)) is more rows than an Int can count", argument: "test")
+    }
+    return rows
+  }
+
   static func record(_ data: SyntheticSuperposition, samples: Int) -> Value {
     let total = data.x.rows
     let active = (0..<total).map { data.coefficients.l0(row: $0) }

@@ -6,7 +6,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Temporary files and folders named `<prefix><pid>.<suffix>` whose writer process is gone: a
+/// Temporary files and folders named `<prefix><pid>.<suffix>` whose writer process is gone (the
+/// suffix is mkstemp's 6 characters or a UUID's 36, so no other file can match): a
 /// render killed (`kill -9`, out of memory) between creating one and renaming it into place
 /// leaves it behind. The next writer of the same target removes them; a live process's
 /// temporary (a render running at the same time) is never touched.
@@ -19,7 +20,9 @@ public enum AbandonedTemporaries {
     var removed = 0
     for name in names where name.hasPrefix(prefix) {
       let rest = name.dropFirst(prefix.count)
-      guard let dot = rest.firstIndex(of: "."), let pid = Int32(rest[..<dot]), pid > 0, !isRunning(pid) else { continue }
+      guard let dot = rest.firstIndex(of: "."), let pid = Int32(rest[..<dot]), pid > 0,
+        [6, 36].contains(rest[rest.index(after: dot)...].count), !isRunning(pid)
+      else { continue }
       if (try? FileManager.default.removeItem(atPath: folder + "/" + name)) != nil { removed += 1 }
     }
     return removed
