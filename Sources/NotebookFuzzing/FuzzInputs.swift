@@ -88,7 +88,7 @@ public struct InputMaker {
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     var (name, reader) = ("", "")
     var files: [String: Data] = [:]
-    switch programs.rng.next() % 3 {
+    switch programs.rng.next() % 5 {
     case 0:
       (name, reader) = ("c.npy", "let m = loadMatrix(\"c.npy\")\nprint(m.rows, m.cols)")
       try? NPY.write(matrix, to: folder.appendingPathComponent(name).path)
@@ -96,17 +96,30 @@ public struct InputMaker {
       (name, reader) = ("c.safetensors", "let d = itda.load(\"c.safetensors\")\nprint(d.size)\nprint(itda.encode(d, Matrix([[1.0, 2.0, 3.0]])).rows)")
       let labels = (0..<2).map { ITDADictionary.Label(document: $0, position: 0, tokenId: 1) }
       try? ITDADictionary(atoms: matrix, labels: labels, threshold: 0.1, l0: 2).save(to: folder.appendingPathComponent(name).path)
-    default:
-      // A SAELens folder: one of its two files is damaged, the other kept.
+    case 2, 3:
+      // A SAELens or sparsify folder: one of its two files is damaged, the other kept.
+      let sparsify = programs.chance(0.5)
+      let (config, weights) = sparsify
+        ? (SparsifyFormat.configFileName, SparsifyFormat.weightsFileName)
+        : (SAELensFormat.configFileName, SAELensFormat.weightsFileName)
       var random = RandomSource(seed: 7)
       if let sae = try? SparseAutoencoder(dimension: 3, width: 4, activation: .topK(k: 1), random: &random) {
-        try? SAELensFormat.save(sae, to: folder.appendingPathComponent("sae").path)
+        let path = folder.appendingPathComponent("sae").path
+        if sparsify { try? SparsifyFormat.save(sae, to: path) } else { try? SAELensFormat.save(sae, to: path) }
       }
-      let kept = programs.chance(0.5) ? SAELensFormat.configFileName : SAELensFormat.weightsFileName
-      let damaged = kept == SAELensFormat.configFileName ? SAELensFormat.weightsFileName : SAELensFormat.configFileName
-      name = "sae/" + damaged
+      let kept = programs.chance(0.5) ? config : weights
+      name = "sae/" + (kept == config ? weights : config)
       reader = "let s = loadSAE(\"sae\")\nprint(s)\nprint(s.encode(Matrix([[1.0, 2.0, 3.0]])).rows)"
       files["sae/" + kept] = try? Data(contentsOf: folder.appendingPathComponent("sae/" + kept))
+    default:
+      // Front matter parameters (YAML): the notebook itself is the damaged file.
+      var bytes = Array("---\ntitle: Params\nseed: 3\nparams:\n  k: 8\n  name: \"run\"\n  rates: [0.1, 0.2]\n  on: true\n---\n".utf8)
+      for _ in 0..<(1 + Int(programs.rng.next() % 4)) {
+        let at = Int(programs.rng.next() % UInt64(bytes.count - 4))
+        bytes.replaceSubrange(at..<(at + 1), with: [programs.pick(Array("[]{}:-\"'\n #&*!|>9.".utf8))])
+      }
+      let notebook = String(decoding: bytes, as: UTF8.self) + "\n```swift\nprint(k, name, rates, on)\n```\n"
+      return FuzzCase(kind: "file", notebook: notebook)
     }
     var bytes = [UInt8]((try? Data(contentsOf: folder.appendingPathComponent(name))) ?? Data())
     for _ in 0..<(1 + Int(programs.rng.next() % 4)) where !bytes.isEmpty {
