@@ -20,25 +20,18 @@ enum LinkBracketGuard {
     let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
     var escaped: [[Int]] = Array(repeating: [], count: lines.count)  // scalar offsets per line
     var paragraph: [(line: Int, scalars: [Unicode.Scalar])] = []
-    var fence: String?
+    var fences = MarkdownFences()
 
     func closeParagraph() {
       for (line, offsets) in escapes(in: paragraph) { escaped[line] += offsets }
       paragraph = []
     }
     for (index, line) in lines.enumerated() {
-      let trimmed = HTMLText.trimmed(String(line))
-      let marker = trimmed.hasPrefix("```") ? "```" : (trimmed.hasPrefix("~~~") ? "~~~" : nil)
-      if let open = fence {
-        if marker == open { fence = nil }
-        continue
-      }
-      if let marker {
+      // A fence ends the paragraph (closing it again inside the block finds nothing to close).
+      if fences.take(line) || HTMLText.trimmed(String(line)).isEmpty {
         closeParagraph()
-        fence = marker
         continue
       }
-      if trimmed.isEmpty { closeParagraph(); continue }
       paragraph.append((index, Array(line.unicodeScalars)))
     }
     closeParagraph()

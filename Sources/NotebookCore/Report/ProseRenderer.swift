@@ -175,20 +175,13 @@ final class ProseRenderer {
   /// inside a fenced block (``` or ~~~), where nothing changes.
   static func joiningCodeSpanLines(_ markdown: String) -> String {
     var out: [String] = []
-    var fence: String?
+    var fences = MarkdownFences()
     for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+      if fences.take(line) {
+        out.append(line)
+        continue
+      }
       let trimmed = HTMLText.trimmed(line)
-      let marker = trimmed.hasPrefix("```") ? "```" : (trimmed.hasPrefix("~~~") ? "~~~" : nil)
-      if let open = fence {
-        if marker == open { fence = nil }
-        out.append(line)
-        continue
-      }
-      if let marker {
-        fence = marker
-        out.append(line)
-        continue
-      }
       if trimmed.hasPrefix("`"), let previous = out.last {
         let before = HTMLText.trimmed(previous)
         let joinable = !before.isEmpty && !before.hasPrefix("#") && !before.hasPrefix("|")
@@ -211,15 +204,11 @@ final class ProseRenderer {
   /// items overflowed the stack. No list is shown more than 64 levels deep.
   static func cappingIndentation(_ markdown: String) -> String {
     guard markdown.contains(String(repeating: " ", count: 16)) || markdown.contains("\t") else { return markdown }
-    var fence: String?
+    var fences = MarkdownFences()
     return markdown.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-      let trimmed = HTMLText.trimmed(String(line))
-      let marker = trimmed.hasPrefix("```") ? "```" : (trimmed.hasPrefix("~~~") ? "~~~" : nil)
-      if let open = fence {
-        if marker == open { fence = nil }
-        return String(line)
-      }
-      if let marker { fence = marker }
+      // Lines in a block stay as they are; its opening fence is capped like prose.
+      let inBlock = fences.isOpen
+      if fences.take(line) && inBlock { return String(line) }
       var columns = 0
       var body = line[...]
       while let c = body.first, c == " " || c == "\t" {
