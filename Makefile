@@ -108,7 +108,7 @@ fuzz: deps
 bench: deps model
 	$(SWIFT) build -c release --product saekit-bench
 	mkdir -p bench/out
-	$(BENCH_ENV) .build/release/saekit-bench --out bench/out
+	$(BENCH_ENV) .build/release/saekit-bench --out bench/out --scaling 1,2
 	$(BENCH_ENV) .build/release/saekit-bench --rules bench/out --steps 30
 	rm -f bench/out/minilm_*_round*.json
 	@for r in $(MINILM_ROUNDS); do \

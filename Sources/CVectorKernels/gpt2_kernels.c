@@ -141,6 +141,20 @@ void sae_adamw(float *p, const float *grad, float *m, float *v, size_t count, fl
   }
 }
 
+SAE_CLONES
+void sae_adam(float *restrict p, const float *restrict grad, float *restrict m, float *restrict v, size_t count,
+              float beta1, float beta2, float step_size, float root_c2, float epsilon) {
+  const float a1 = 1 - beta1, a2 = 1 - beta2;
+  for (size_t i = 0; i < count; i++) {
+    float g = grad[i];
+    float mi = beta1 * m[i] + a1 * g;
+    float vi = beta2 * v[i] + a2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= step_size * mi / (__builtin_sqrtf(vi) / root_c2 + epsilon);
+  }
+}
+
 // Softmax of one row of logits `z (cols)` into `p` (as softmax_row), returning
 // log Σ_k exp(z_k) = max + log Σ in double: the cross-entropy of target j is then log Σ − z_j,
 // computed without rounding p_j first.

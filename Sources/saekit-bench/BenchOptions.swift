@@ -7,6 +7,8 @@ struct BenchOptions {
   var d = 384, m = 3072, k = 32, batch = 4096
   var steps = 200
   var threads = 2
+  /// `--scaling 1,2,…`: run the TopK training benchmark once per thread count and print the per-phase table.
+  var threadCounts: [Int]?
   var trainRows = 65_536, heldoutRows = 8_192
   var features = 6_144
   var seed: UInt64 = 1
@@ -38,6 +40,8 @@ struct BenchOptions {
   static let usage = """
     usage: saekit-bench [--out DIR] [--compare DIR] [--steps N] [--threads N] [--d N] [--m N] [--k N] [--batch N]
       --out DIR      run the Swift benchmark, write data, config.json and swift.json into DIR (default bench/out)
+                     [--scaling 1,2,…: one run per thread count from the same start, then the per-phase table
+                     with each phase's speedup; the last count's run is the peer's comparison]
       --compare DIR  print the Swift/PyTorch comparison from DIR/swift.json and DIR/torch.json
                      (and DIR/minilm_swift.json, DIR/minilm_torch.json when present)
       --minilm DIR   run the MiniLM forward benchmark (batches of 32 × 128 tokens), write minilm_* files into DIR
@@ -108,6 +112,13 @@ struct BenchOptions {
       case "--round": round = try int("--round")
       case "--steps": steps = try int("--steps")
       case "--threads": threads = try int("--threads")
+      case "--scaling":
+        let text = try value("--scaling")
+        let counts = text.split(separator: ",").compactMap { Int($0) }
+        guard !counts.isEmpty, counts.count == text.split(separator: ",").count, counts.allSatisfy({ $0 > 0 }) else {
+          throw BenchError.usage("--scaling expects thread counts like 1,2,4, got '\(text)'")
+        }
+        threadCounts = counts
       case "--d": d = try int("--d")
       case "--m": m = try int("--m")
       case "--k": k = try int("--k")

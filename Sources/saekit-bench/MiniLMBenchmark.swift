@@ -50,7 +50,12 @@ struct MiniLMBenchmark {
     let batchMedian = median(seconds)
     let tokensPerSecond = Double(o.minilmBatchSize * Self.sequenceLength) / batchMedian
     try NPY.write(pooled!, to: path("minilm_swift_pooled.npy"))
+    // The arithmetic floor: the batch's products alone, at the rate of large square sgemms on every core.
+    let batchFLOPs = model.config.forwardFLOPs(batch: o.minilmBatchSize, length: Self.sequenceLength)
+    let peak = SgemmProbe.allCores()
+    let floorTokensPerSecond = Double(o.minilmBatchSize * Self.sequenceLength) * peak * 1e9 / batchFLOPs
     let result: [String: Any] = [
+      "batch_gflop": batchFLOPs / 1e9, "sgemm_peak_gflops": peak, "floor_tokens_per_s": floorTokensPerSecond,
       "tokens_per_s": tokensPerSecond, "batch_ms_median": batchMedian * 1000,
       "batch_ms": seconds.map { $0 * 1000 }, "threads": o.threads,
       "cores": ProcessInfo.processInfo.activeProcessorCount, "kernels": MiniLM.kernelRevision,
@@ -59,6 +64,9 @@ struct MiniLMBenchmark {
     if let round = o.round { try writeJSON(result, to: path("minilm_swift_round\(round).json")) }
     print(String(format: "MiniLM Swift: %.0f tokens/s (median batch %.1f ms over %d batches of %d × %d tokens)",
                  tokensPerSecond, batchMedian * 1000, seconds.count, o.minilmBatchSize, Self.sequenceLength))
+    print(String(format: "MiniLM batch: %.1f GFLOP of products, %.1f GFLOP/s achieved; sgemm peak on every core %.1f GFLOP/s "
+                 + "→ arithmetic floor %.0f tokens/s (%.0f%% of it reached)", batchFLOPs / 1e9, batchFLOPs / batchMedian / 1e9,
+                 peak, floorTokensPerSecond, 100 * tokensPerSecond / floorTokensPerSecond))
   }
 
   /// `count` sequences of exactly `length` ids: `[CLS]`, the next `length − 2` pieces of the

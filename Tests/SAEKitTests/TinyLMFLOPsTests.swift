@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SAEKit
 
@@ -27,5 +28,25 @@ import Testing
     // The benchmark's step (16 × 128 tokens of the standard model): 10.9 GFLOP.
     let step = TinyLMConfig.standard.trainingFLOPs(batch: 16, length: 128)
     #expect(abs(step / 1e9 - 10.9) < 0.05, "\(step)")
+  }
+
+  /// MiniLM's count (all-MiniLM-L6-v2's config), from the six matrices of a block and a loop over
+  /// query positions attending to every key. The benchmark's batch of 32 × 128 tokens: 91.8 GFLOP.
+  @Test func miniLMCountMatchesTheMatrixShapes() throws {
+    let json = #"{"hidden_size": 384, "num_hidden_layers": 6, "num_attention_heads": 12, "intermediate_size": 1536,"#
+      + #" "max_position_embeddings": 512, "type_vocab_size": 2, "vocab_size": 30522, "layer_norm_eps": 1e-12,"#
+      + #" "hidden_act": "gelu"}"#
+    let config = try JSONDecoder().decode(MiniLMConfig.self, from: Data(json.utf8))
+    let (batch, length) = (2, 7)
+    let (h, f) = (config.hiddenSize, config.intermediateSize)
+    var expected = 0.0
+    for _ in 0..<config.layerCount {
+      for (out, input) in [(h, h), (h, h), (h, h), (h, h), (f, h), (h, f)] { expected += 2 * Double(out * input * batch * length) }
+      for _ in 0..<(batch * length) {  // each query: scores against every key, then Σ w·v, per head
+        for _ in 0..<config.headCount { expected += 2 * 2 * Double(config.headSize * length) }
+      }
+    }
+    #expect(config.forwardFLOPs(batch: batch, length: length) == expected)
+    #expect(abs(config.forwardFLOPs(batch: 32, length: 128) / 1e9 - 91.8) < 0.05)
   }
 }

@@ -50,6 +50,12 @@ double sae_softmax_log_sum(float *p, const float *z, size_t cols);
 void sae_adamw(float *p, const float *grad, float *m, float *v, size_t count, float scale, float beta1,
                float beta2, float correction1, float correction2, float lr, float epsilon, float decay);
 
+/// One Adam step over `count` floats, in PyTorch's form as SAEKit's `AdamState` writes it:
+/// `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g·g`, `p ← p − stepSize·m / (√v / rootC2 + ε)`
+/// (`stepSize = lr/(1−β₁ᵗ)`, `rootC2 = √(1−β₂ᵗ)`), each operation rounded in that order.
+void sae_adam(float *restrict p, const float *restrict grad, float *restrict m, float *restrict v, size_t count,
+              float beta1, float beta2, float step_size, float root_c2, float epsilon);
+
 /// Row-wise softmax in place: `p_j = exp(x_j − max x) / Σ_k exp(x_k − max x)` for each of
 /// `rows` rows of `cols` contiguous floats (Cephes-style `expf`, ≤ 1 ulp; sums in float,
 /// accumulated in sixteen lanes then added in a fixed order).

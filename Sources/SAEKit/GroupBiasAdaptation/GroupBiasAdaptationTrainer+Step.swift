@@ -61,7 +61,7 @@ extension GroupBiasAdaptationTrainer {
       adam(&adamDecoder, &trainer.sae.decoderWeights.storage, trainer.workspace.gradDecoder.storage)
     }
     if adaptation.trainDecoderBias { adam(&adamDecoderBias, &trainer.sae.decoderBias, trainer.workspace.gradDecoderBias) }
-    try tracker.record(g.codes)
+    try tracker.record(g.codes, columns: g.columns)
     return TrainingProgress(
       step: t, steps: config.steps, tokens: tracker.tokensSeen, loss: g.loss,
       fvu: g.variance > 0 ? g.squaredError / g.variance : 0, l0: g.codes.meanL0,

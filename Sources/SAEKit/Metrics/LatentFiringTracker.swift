@@ -47,26 +47,35 @@ public struct LatentFiringTracker: Sendable {
   /// Records one batch of codes, its tokens in order.
   /// - Throws: ``SAEKitError/shapeMismatch(operation:lhs:rhs:)`` when the codes'
   ///   width is not ``width``.
-  /// - Complexity: `O(rows + stored entries)`.
+  /// - Complexity: `O(rows + stored entries + width)`, split over the workers.
   public mutating func record(_ codes: SparseCodes) throws {
-    guard codes.width == width else {
+    try record(codes, columns: ColumnIndex(codes))
+  }
+
+  /// ``record(_:)`` through the batch's column view (which the trainer builds anyway): the
+  /// latents are split over the workers, each visiting its entries in row order.
+  mutating func record(_ codes: SparseCodes, columns: ColumnIndex) throws {
+    guard codes.width == width, columns.width == width else {
       throw SAEKitError.shapeMismatch(
         operation: "latent firing tracker (codes width vs tracker width)",
         lhs: Shape(codes.rows, codes.width), rhs: Shape(1, width))
     }
     let first = tokensSeen
-    codes.rowStart.withUnsafeBufferPointer { start in
-      codes.indices.withUnsafeBufferPointer { ids in
+    columns.entry.withUnsafeBufferPointer { eb in
+      columns.row.withUnsafeBufferPointer { rb in
         codes.values.withUnsafeBufferPointer { vals in
           lastFired.withUnsafeMutableBufferPointer { last in
             firingCounts.withUnsafeMutableBufferPointer { counts in
-              for i in 0..<codes.rows {
-                let token = first + i
-                for e in start[i]..<start[i + 1] where vals[e] != 0 {
-                  let j = Int(ids[e])
-                  if last[j] != token {
-                    last[j] = token
-                    counts[j] += 1
+              guard let ep = eb.baseAddress, let rp = rb.baseAddress, let vp = vals.baseAddress,
+                    let lp = last.baseAddress, let cp = counts.baseAddress else { return }
+              Parallel.forEachChunk(count: width) { _, latents in
+                for j in latents {
+                  for t in columns.colStart[j]..<columns.colStart[j + 1] where vp[Int(ep[t])] != 0 {
+                    let token = first + Int(rp[t])
+                    if lp[j] != token {
+                      lp[j] = token
+                      cp[j] += 1
+                    }
                   }
                 }
               }

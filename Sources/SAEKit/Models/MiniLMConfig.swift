@@ -43,6 +43,17 @@ public struct MiniLMConfig: Sendable, Equatable, Decodable {
     positionEmbeddingType = try c.decodeIfPresent(String.self, forKey: .positionEmbeddingType) ?? "absolute"
   }
 
+  /// Floating-point operations of the products in one forward pass over `batch` sequences of
+  /// `length` tokens, every position attending to every other: per token and layer
+  /// `2·(4h² + 2·h·f)` for the Q, K, V and output projections and the two FFN layers
+  /// (`h` = hidden size, `f` = FFN size), and `2·h·length` each for the attention scores and the
+  /// weighted values. Embeddings, LayerNorm, GELU, softmax and pooling are `O(h)` per token and
+  /// left out.
+  public func forwardFLOPs(batch: Int, length: Int) -> Double {
+    let h = Double(hiddenSize), f = Double(intermediateSize), tokens = Double(batch * length)
+    return Double(layerCount) * tokens * (2 * (4 * h * h + 2 * h * f) + 4 * h * Double(length))
+  }
+
   /// Reads and checks `config.json`.
   /// - Throws: ``SAEKitError/file(path:reason:)`` when it is unreadable, not a BERT config, or
   ///   asks for something this encoder does not implement.

@@ -37,19 +37,7 @@ extension Matrix {
   /// `Σ_i (A[i, j] − x̄[j])²` for every column `j` (not divided by `n`).
   public func columnSumsOfSquaredDeviations() -> [Double] {
     let means = columnMeans()
-    var out = [Double](repeating: 0, count: cols)
-    let c = cols
-    storage.withUnsafeBufferPointer { a in
-      out.withUnsafeMutableBufferPointer { s in
-        for i in 0..<rows {
-          for j in 0..<c {
-            let dev = Double(a[i * c + j]) - means[j]
-            s[j] += dev * dev
-          }
-        }
-      }
-    }
-    return out
+    return means.withUnsafeBufferPointer { reduceColumns(SquaredDeviation(means: $0.baseAddress)) }
   }
 
   /// `Σ_ij A[i, j]²`.
@@ -91,29 +79,60 @@ extension Matrix {
     return out
   }
 
-  /// `Σ_i A[i, j]` (or `Σ_i A[i, j]²`) for every column; columns are split over cores for large
-  /// matrices. Each column is summed by one thread in row order, so the result does not depend
-  /// on the split (and equals the one-thread loop bit for bit).
+  /// `Σ_i A[i, j]` (or `Σ_i A[i, j]²`) for every column (see ``reduceColumns(_:)``).
   private func reduceColumns(squared: Bool) -> [Double] {
+    squared ? reduceColumns(Square()) : reduceColumns(Identity())
+  }
+
+  /// `Σ_i term(A[i, j], j)` for every column `j`, each column summed by one thread in row order, so
+  /// the result does not depend on the split (and equals the one-thread loop bit for bit). Large
+  /// matrices are split into blocks of 16 columns (a cache line of floats), so that no two
+  /// threads read the same lines; each block's sums stay in the worker's own buffer until the
+  /// last row. (The term is a type, not a closure, so that the loop is specialised and inlined.)
+  private func reduceColumns<Term: ColumnTerm>(_ term: Term) -> [Double] {
     var sums = [Double](repeating: 0, count: cols)
     let (r, c) = (rows, cols)
+    let blocks = (c + 15) / 16
     let chunks = count >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
     storage.withUnsafeBufferPointer { a in
       sums.withUnsafeMutableBufferPointer { s in
         guard let base = a.baseAddress, let sb = s.baseAddress else { return }
-        Parallel.forEachChunk(count: c, chunks: chunks) { _, columns in
+        Parallel.forEachChunk(count: blocks, chunks: chunks) { _, blockRange in
+          let first = blockRange.lowerBound * 16, width = Swift.min(c, blockRange.upperBound * 16) - first
+          let acc = UnsafeMutablePointer<Double>.allocate(capacity: width)
+          defer { acc.deallocate() }
+          acc.initialize(repeating: 0, count: width)
           for i in 0..<r {
-            let row = base + i * c
-            if squared {
-              for j in columns { sb[j] += Double(row[j]) * Double(row[j]) }
-            } else {
-              for j in columns { sb[j] += Double(row[j]) }
-            }
+            let row = base + i * c + first
+            for t in 0..<width { acc[t] += term(row[t], column: first + t) }
           }
+          (sb + first).update(from: acc, count: width)
         }
       }
     }
     return sums
+  }
+}
+
+/// What a column reduction adds up for element `A[i, j]`.
+private protocol ColumnTerm {
+  func callAsFunction(_ value: Float, column j: Int) -> Double
+}
+
+private struct Identity: ColumnTerm {
+  @inline(__always) func callAsFunction(_ value: Float, column j: Int) -> Double { Double(value) }
+}
+
+private struct Square: ColumnTerm {
+  @inline(__always) func callAsFunction(_ value: Float, column j: Int) -> Double { Double(value) * Double(value) }
+}
+
+/// `(A[i, j] − means[j])²`.
+private struct SquaredDeviation: ColumnTerm {
+  let means: UnsafePointer<Double>?
+  @inline(__always) func callAsFunction(_ value: Float, column j: Int) -> Double {
+    let dev = Double(value) - means![j]
+    return dev * dev
   }
 }
 

@@ -1,5 +1,6 @@
-import Synchronization
 import Dispatch
+import Foundation
+import Synchronization
 
 /// Splits per-row (or per-latent) work over threads with `concurrentPerform`.
 ///
@@ -17,18 +18,44 @@ public enum Parallel {
     (c * count / chunks)..<((c + 1) * count / chunks)
   }
 
-  /// Runs `body(chunkIndex, range)` for every chunk of `0..<count`, concurrently.
+  /// The most threads one parallel region uses (0: every active core), bound by
+  /// ``withWorkers(_:_:)`` for the regions its body starts on the calling thread (or task).
+  /// The chunks, and so every result, are the same for any value.
+  @TaskLocal static var workerLimit = 0
+
+  /// The number of threads a parallel region started here uses.
+  public static var workers: Int {
+    workerLimit > 0 ? workerLimit : ProcessInfo.processInfo.activeProcessorCount
+  }
+
+  /// Runs `body` with the parallel regions it starts limited to `count` threads (at least 1).
+  /// Regions nested inside a region's workers are not limited.
+  public static func withWorkers<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+    try $workerLimit.withValue(max(1, count)) { try body() }
+  }
+
+  /// Runs `body(chunkIndex, range)` for every chunk of `0..<count`, concurrently: ``workers``
+  /// threads each take the next unclaimed chunk until none is left.
   public static func forEachChunk(
     count: Int, chunks: Int = defaultChunks, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void
   ) {
     guard count > 0 else { return }
     let n = max(1, min(chunks, count))
-    if n == 1 { body(0, 0..<count); return }
+    let threads = min(n, workers)
+    if threads == 1 {
+      for c in 0..<n { body(c, range(chunk: c, of: n, count: count)) }
+      return
+    }
     // The body captures raw buffers; chunks write disjoint parts of them.
+    let next = Atomic<Int>(0)
     withoutActuallyEscaping(body) { escapable in
       let work = UncheckedSendable(escapable)
-      DispatchQueue.concurrentPerform(iterations: n) { c in
-        work.value(c, range(chunk: c, of: n, count: count))
+      DispatchQueue.concurrentPerform(iterations: threads) { _ in
+        while true {
+          let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+          guard c < n else { return }
+          work.value(c, range(chunk: c, of: n, count: count))
+        }
       }
     }
   }
@@ -39,7 +66,7 @@ public enum Parallel {
   /// (`0..<workers`), e.g. to pick its own scratch memory.
   public static func forEachItem(count: Int, workers: Int, _ body: (_ worker: Int, _ item: Int) -> Void) {
     guard count > 0 else { return }
-    let threads = max(1, min(workers, count))
+    let threads = max(1, min(workers, count, Parallel.workers))
     if threads == 1 { for item in 0..<count { body(0, item) }; return }
     let next = Mutex(0)
     withoutActuallyEscaping(body) { escapable in

@@ -114,7 +114,10 @@ enum SparseKernels {
 
 /// Column (per-latent) view of a ``SparseCodes`` batch: for latent `j`, the
 /// entries `entry[colStart[j]..<colStart[j+1]]` (positions in the CSR arrays)
-/// and their rows, in increasing row order. Built by a counting sort, `O(nnz + m)`.
+/// and their rows, in increasing row order. Built by a counting sort, `O(nnz + m)`
+/// work, in parallel: each fixed chunk of rows counts its entries per latent, a
+/// prefix over (latent, chunk) gives every chunk its slots, and the chunks scatter
+/// into them. The result is the one-thread counting sort's, for any thread count.
 struct ColumnIndex {
   let width: Int
   var colStart: [Int]
@@ -122,24 +125,89 @@ struct ColumnIndex {
   var row: [Int32]
 
   init(_ codes: SparseCodes) {
-    width = codes.width
-    let nnz = codes.indices.count
-    var start = [Int](repeating: 0, count: codes.width + 1)
-    for j in codes.indices { start[Int(j) + 1] += 1 }
-    for j in 0..<codes.width { start[j + 1] += start[j] }
-    var fill = start
+    let m = codes.width, nnz = codes.indices.count
+    width = m
+    // Chunks of rows; few enough that the per-chunk counts (chunks × m) stay small.
+    let chunks = max(1, min(Parallel.defaultChunks, codes.rows, nnz / max(1, 4 * m)))
+    var slots = [Int](repeating: 0, count: chunks * m)  // [c·m + j]: chunk c's count, then its first slot
+    var start = [Int](repeating: 0, count: m + 1)
     var entry = [Int32](repeating: 0, count: nnz)
     var row = [Int32](repeating: 0, count: nnz)
-    for r in 0..<codes.rows {
-      for e in codes.rowStart[r]..<codes.rowStart[r + 1] {
-        let j = Int(codes.indices[e])
-        entry[fill[j]] = Int32(e)
-        row[fill[j]] = Int32(r)
-        fill[j] += 1
+    codes.rowStart.withUnsafeBufferPointer { rsb in
+      codes.indices.withUnsafeBufferPointer { ib in
+        slots.withUnsafeMutableBufferPointer { slb in
+          start.withUnsafeMutableBufferPointer { stb in
+            entry.withUnsafeMutableBufferPointer { eb in
+              row.withUnsafeMutableBufferPointer { rb in
+                let (rs, sl, st) = (rsb.baseAddress!, slb.baseAddress!, stb.baseAddress!)
+                let (ip, ep, rp) = (ib.baseAddress, eb.baseAddress, rb.baseAddress)
+                let rows = codes.rows
+                Parallel.forEachChunk(count: chunks, chunks: chunks) { _, cs in
+                  for c in cs {
+                    let counts = sl + c * m, r = Parallel.range(chunk: c, of: chunks, count: rows)
+                    for e in rs[r.lowerBound]..<rs[r.upperBound] { counts[Int(ip![e])] += 1 }
+                  }
+                }
+                // Column totals, then each chunk's first slot within its column.
+                Parallel.forEachChunk(count: m) { _, latents in
+                  for j in latents {
+                    var total = 0
+                    for c in 0..<chunks { total += sl[c * m + j] }
+                    st[j + 1] = total
+                  }
+                }
+                for j in 0..<m { st[j + 1] += st[j] }
+                Parallel.forEachChunk(count: m) { _, latents in
+                  for j in latents {
+                    var next = st[j]
+                    for c in 0..<chunks {
+                      let n = sl[c * m + j]
+                      sl[c * m + j] = next
+                      next += n
+                    }
+                  }
+                }
+                Parallel.forEachChunk(count: chunks, chunks: chunks) { _, cs in
+                  for c in cs {
+                    let fill = sl + c * m
+                    for r in Parallel.range(chunk: c, of: chunks, count: rows) {
+                      for e in rs[r]..<rs[r + 1] {
+                        let j = Int(ip![e])
+                        ep![fill[j]] = Int32(e)
+                        rp![fill[j]] = Int32(r)
+                        fill[j] += 1
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
       }
     }
     self.colStart = start
     self.entry = entry
     self.row = row
+  }
+
+  /// `out[j] += Σ_{entries e of latent j} values[e]`, added in increasing row order (the order
+  /// of a loop over the CSR entries), latents split over the workers.
+  func accumulate(_ values: [Float], into out: inout [Float]) {
+    precondition(out.count == width)
+    entry.withUnsafeBufferPointer { eb in
+      values.withUnsafeBufferPointer { vb in
+        out.withUnsafeMutableBufferPointer { ob in
+          guard let ep = eb.baseAddress, let vp = vb.baseAddress, let op = ob.baseAddress else { return }
+          Parallel.forEachChunk(count: width) { _, latents in
+            for j in latents {
+              var s = op[j]
+              for t in colStart[j]..<colStart[j + 1] { s += vp[Int(ep[t])] }
+              op[j] = s
+            }
+          }
+        }
+      }
+    }
   }
 }

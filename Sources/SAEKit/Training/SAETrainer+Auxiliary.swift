@@ -21,7 +21,7 @@ extension SAETrainer {
     let auxColumns = ColumnIndex(aux)
     SparseKernels.accumulateOuter(auxColumns, coefficients: aux.values, rows: dehat, into: &w.gradDecoder)
     SparseKernels.accumulateOuter(auxColumns, coefficients: auxGrad, rows: w.xin, into: &w.gradEncoderT)
-    Self.accumulateBias(aux, auxGrad, into: &w.gradEncoderBias)
+    auxColumns.accumulate(auxGrad, into: &w.gradEncoderBias)
     return auxLoss
   }
 }

@@ -24,11 +24,6 @@ extension SAETrainer {
     }
   }
 
-  /// `bias[j] += Σ_{entries of latent j} gradients[e]`.
-  static func accumulateBias(_ codes: SparseCodes, _ gradients: [Float], into bias: inout [Float]) {
-    for e in 0..<codes.indices.count { bias[Int(codes.indices[e])] += gradients[e] }
-  }
-
   /// `v −= Σ_j weights[j] · rows[j, :]` over latents with a non-zero weight.
   static func subtractWeightedRows(_ rows: Matrix, weights: [Float], from v: inout [Float]) {
     let d = rows.cols
@@ -61,12 +56,36 @@ extension SAETrainer {
       g.storage.withUnsafeMutableBufferPointer { gb in
         let (wp, gp) = (wb.baseAddress!, gb.baseAddress!)
         Parallel.forEachChunk(count: decoder.rows) { _, latents in
-          for j in latents {
-            let w = wp + j * d, gj = gp + j * d
-            let ww = BLAS.dot(d, w, w)
-            guard ww > 0 else { continue }
-            let proj = BLAS.dot(d, gj, w) / ww
-            if proj != 0 { for s in 0..<d { gj[s] -= proj * w[s] } }
+          for j in latents { removeParallelComponent(gp + j * d, of: wp + j * d, count: d) }
+        }
+      }
+    }
+  }
+
+  /// ``removeParallelComponent(_:decoder:)`` for one row `g` of `count` floats against `w`.
+  @inline(__always)
+  static func removeParallelComponent(_ g: UnsafeMutablePointer<Float>, of w: UnsafePointer<Float>, count d: Int) {
+    let ww = BLAS.dot(d, w, w)
+    guard ww > 0 else { return }
+    let proj = BLAS.dot(d, g, w) / ww
+    if proj != 0 { for s in 0..<d { g[s] -= proj * w[s] } }
+  }
+
+  /// The decoder's whole update, one block of rows at a time while they are in cache: the
+  /// parallel component leaves each gradient row (``removeParallelComponent(_:decoder:)``),
+  /// Adam `step` moves the row, and the row is scaled back to unit norm (``normalizeRows(_:)``).
+  /// Row by row the same operations as the three passes, so the same bits.
+  static func updateDecoder(_ w: inout Matrix, gradient g: inout Matrix, adam: inout AdamState, step: AdamStep) {
+    let d = w.cols
+    precondition(g.shape == w.shape)
+    w.storage.withUnsafeMutableBufferPointer { wb in
+      g.storage.withUnsafeMutableBufferPointer { gb in
+        _ = adam.withMoments { m, v in
+          guard let wp = wb.baseAddress, let gp = gb.baseAddress else { return }
+          Parallel.forEachChunk(count: w.rows, chunks: 4 * Parallel.defaultChunks) { _, rows in
+            for j in rows { removeParallelComponent(gp + j * d, of: wp + j * d, count: d) }
+            step.apply(wp, gp, m, v, (rows.lowerBound * d)..<(rows.upperBound * d))
+            for j in rows { normalize(wp + j * d, count: d) }
           }
         }
       }
@@ -94,11 +113,15 @@ extension SAETrainer {
     w.storage.withUnsafeMutableBufferPointer { wb in
       let wp = wb.baseAddress!
       Parallel.forEachChunk(count: w.rows) { _, rows in
-        for j in rows {
-          let n = BLAS.dot(d, wp + j * d, wp + j * d).squareRoot()
-          if n > 0 { BLAS.scale(d, 1 / n, wp + j * d) }
-        }
+        for j in rows { normalize(wp + j * d, count: d) }
       }
     }
+  }
+
+  /// Scales `count` floats at `row` to unit norm (a row of norm 0 stays 0).
+  @inline(__always)
+  static func normalize(_ row: UnsafeMutablePointer<Float>, count d: Int) {
+    let n = BLAS.dot(d, row, row).squareRoot()
+    if n > 0 { BLAS.scale(d, 1 / n, row) }
   }
 }

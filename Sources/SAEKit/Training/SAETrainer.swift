@@ -83,25 +83,29 @@ public final class SAETrainer {
   /// - Throws: ``SAEKitError/nonFinite(_:)`` when the loss is NaN or infinite.
   @discardableResult
   public func step(_ x: Matrix) throws -> TrainingProgress {
+    try Parallel.withWorkers(config.threads) { try optimizerStep(x) }
+  }
+
+  /// ``step(_:)`` on the current ``Parallel/workers``.
+  func optimizerStep(_ x: Matrix) throws -> TrainingProgress {
     let lr = config.learningRate(step: stepsDone, width: sae.width)
     let g = try gradients(x, auxiliary: config.auxiliaryLatents.select(tracker))
     guard g.loss.isFinite else {
       throw SAEKitError.nonFinite("SAE training diverged at step \(stepsDone + 1): loss = \(g.loss) (try a smaller learning rate)")
     }
     var clock = PhaseClock(enabled: timings != nil)
-    Self.removeParallelComponent(&workspace.gradDecoder, decoder: sae.decoderWeights)
     stepsDone += 1
     let t = stepsDone
-    let (b1, b2, eps) = (config.beta1, config.beta2, config.epsilon)
-    adamEncoder.update(&encoderT.storage, gradient: workspace.gradEncoderT.storage, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
-    adamEncoderBias.update(&sae.encoderBias, gradient: workspace.gradEncoderBias, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
-    adamDecoder.update(&sae.decoderWeights.storage, gradient: workspace.gradDecoder.storage, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
-    adamDecoderBias.update(&sae.decoderBias, gradient: workspace.gradDecoderBias, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
+    let adam = AdamStep(learningRate: lr, step: t, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon)
+    adamEncoder.update(&encoderT.storage, gradient: workspace.gradEncoderT.storage, adam)
+    adamEncoderBias.update(&sae.encoderBias, gradient: workspace.gradEncoderBias, adam)
+    // W_dec: projection, Adam and renormalisation per row block.
+    Self.updateDecoder(&sae.decoderWeights, gradient: &workspace.gradDecoder, adam: &adamDecoder, step: adam)
+    adamDecoderBias.update(&sae.decoderBias, gradient: workspace.gradDecoderBias, adam)
     if !workspace.gradActivation.isEmpty {
-      adamActivation.update(&sae.activation.parameters, gradient: workspace.gradActivation, learningRate: lr, step: t, beta1: b1, beta2: b2, epsilon: eps)
+      adamActivation.update(&sae.activation.parameters, gradient: workspace.gradActivation, adam)
     }
-    Self.normalizeRows(&sae.decoderWeights)
-    try tracker.record(g.codes)
+    try tracker.record(g.codes, columns: g.columns)
     tokensSeen += x.rows
     clock.lap(&timings, .update)
     return TrainingProgress(
@@ -157,7 +161,7 @@ public final class SAETrainer {
     let columns = ColumnIndex(codes)
     SparseKernels.accumulateOuter(columns, coefficients: codes.values, rows: w.dxhat, into: &w.gradDecoder)
     SparseKernels.accumulateOuter(columns, coefficients: act.preGradients, rows: w.xin, into: &w.gradEncoderT)
-    Self.accumulateBias(codes, act.preGradients, into: &w.gradEncoderBias)
+    columns.accumulate(act.preGradients, into: &w.gradEncoderBias)
     clock.lap(&timings, .backward)
     // The auxiliary loss (AuxK on dead latents, or aux_zipf_loss on under-utilised ones).
     if sae.activation.usesAuxiliaryLoss && config.auxCoefficient > 0 && !auxiliary.latents.isEmpty {
@@ -174,8 +178,11 @@ public final class SAETrainer {
       Self.addNormGradients(act.decoderNormGradients, norms: norms, decoder: sae.decoderWeights, into: &w.gradDecoder)
     }
     w.gradActivation = act.parameterGradients
+    let variance = w.xs.columnSumsOfSquaredDeviations().reduce(0, +)
     clock.lap(&timings, .backward)
-    return BatchLoss(loss: loss, squaredError: squaredError, variance: w.xs.columnSumsOfSquaredDeviations().reduce(0, +), codes: codes)
+    return BatchLoss(
+      loss: loss, squaredError: squaredError, variance: variance,
+      codes: codes, columns: columns)
   }
 }
 
@@ -188,4 +195,6 @@ struct BatchLoss {
   /// `Σ‖s·x − mean‖²` over the batch.
   var variance: Double
   var codes: SparseCodes
+  /// The column view of ``codes``.
+  var columns: ColumnIndex
 }
