@@ -19,7 +19,7 @@ extension SparseCodes {
     if candidates.values.count < budget && bound > 0 { candidates = atLeast(scores, 0, ranking) }
     var keys = candidates.values.map { key($0, ranking) }
     guard keys.count > budget else { return (candidates, keys.min() ?? 0) }
-    guard budget > 0 else { return (filtering(scores) { _, _ in false }, 0) }
+    guard budget > 0 else { return (above(scores, threshold: .infinity), 0) }
     let cut = keys.withUnsafeMutableBufferPointer {
       TopKSelection.kthLargest($0.baseAddress!, count: $0.count, k: budget)
     }
@@ -63,8 +63,15 @@ extension SparseCodes {
 
   /// ``collecting(_:_:)`` with the comparison specialised and vectorised.
   static func atLeast<Key: SelectionKey>(_ scores: Matrix, _ floor: Float, _ key: Key.Type) -> SparseCodes {
-    let m = scores.cols
-    return collecting(scores) { row, emit in forEachKey(row, m, atLeast: floor, Key.self, emit) }
+    collecting(scores, KeysAtLeast<Key>(floor: floor))
+  }
+
+  /// Entries whose key is `≥ floor` (``forEachKey(_:_:atLeast:_:_:)``).
+  struct KeysAtLeast<Key: SelectionKey>: RowScanner {
+    let floor: Float
+    @inline(__always) func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void) {
+      forEachKey(row, count, atLeast: floor, Key.self, emit)
+    }
   }
 
   /// Calls `body(j, row[j])` for every `j` whose key is `≥ floor`, in order;

@@ -48,21 +48,28 @@ extension SparseCodes {
     return compacted(rows: b, width: m, stride: kk, counts: counts, indices: idx, values: val)
   }
 
-  /// Every entry for which `keep(latent, value)` holds (e.g. ReLU: `v > 0`,
-  /// JumpReLU: `v > θ_j`). Two parallel passes: count per row, then fill.
+  /// Every entry for which `keep(latent, value)` holds, in two parallel passes: count per row,
+  /// then fill. (The closure is called per entry; the thresholds of ``above(_:threshold:)`` and
+  /// ``above(_:thresholds:)`` are compared eight entries at a time.)
   public static func filtering(_ pre: Matrix, keep: (Int, Float) -> Bool) -> SparseCodes {
-    let m = pre.cols
-    return collecting(pre) { row, emit in
-      for j in 0..<m where keep(j, row[j]) { emit(j, row[j]) }
-    }
+    withoutActuallyEscaping(keep) { collecting(pre, Keeping(keep: $0)) }
   }
 
-  /// The entries `scan(row, emit)` emits for each row (`emit(latent, value)`, in
-  /// ascending latent order), in two parallel passes: count per row, then fill.
-  @inline(__always)
-  static func collecting(
-    _ pre: Matrix, _ scan: (UnsafePointer<Float>, _ emit: (Int, Float) -> Void) -> Void
-  ) -> SparseCodes {
+  /// Every entry `> threshold` (ReLU: 0; BatchTopK's inference: θ); NaN is never kept.
+  public static func above(_ pre: Matrix, threshold: Float) -> SparseCodes {
+    collecting(pre, AboveThreshold(threshold: threshold))
+  }
+
+  /// Every entry of latent `j` that is `> thresholds[j]` (JumpReLU's θ); NaN is never kept.
+  public static func above(_ pre: Matrix, thresholds: [Float]) -> SparseCodes {
+    precondition(thresholds.count == pre.cols, "one threshold per latent")
+    return thresholds.withUnsafeBufferPointer { collecting(pre, AboveLatentThresholds(thresholds: $0.baseAddress)) }
+  }
+
+  /// The entries `scanner` emits for each row (`emit(latent, value)`, in ascending latent
+  /// order), in two parallel passes: count per row, then fill. Generic, so that each scanner's
+  /// comparison is specialised into the loops.
+  static func collecting<Scanner: RowScanner>(_ pre: Matrix, _ scanner: Scanner) -> SparseCodes {
     let b = pre.rows, m = pre.cols
     var start = [Int](repeating: 0, count: b + 1)
     guard !pre.storage.isEmpty else {
@@ -73,9 +80,7 @@ extension SparseCodes {
         let (pp, sp) = (p.baseAddress!, sb.baseAddress!)
         Parallel.forEachChunk(count: b) { _, rows in
           for r in rows {
-            var n = 0
-            scan(pp + r * m) { _, _ in n += 1 }
-            sp[r + 1] = n
+            sp[r + 1] = scanner.count(pp + r * m, m)
           }
         }
       }
@@ -90,7 +95,7 @@ extension SparseCodes {
           Parallel.forEachChunk(count: b) { _, rows in
             for r in rows {
               var e = start[r]
-              scan(pp + r * m) { j, v in ip![e] = Int32(j); vp![e] = v; e += 1 }
+              scanner.scan(pp + r * m, m) { j, v in ip![e] = Int32(j); vp![e] = v; e += 1 }
             }
           }
         }
@@ -124,5 +129,99 @@ extension SparseCodes {
     self.rowStart = rowStart
     self.indices = indices
     self.values = values
+  }
+}
+
+/// One row's entries to keep, for ``SparseCodes/collecting(_:_:)``: `scan` calls
+/// `emit(latent, value)` for each, in ascending latent order.
+protocol RowScanner {
+  func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void)
+  /// How many entries ``scan(_:_:_:)`` emits.
+  func count(_ row: UnsafePointer<Float>, _ count: Int) -> Int
+}
+
+extension RowScanner {
+  @inline(__always) func count(_ row: UnsafePointer<Float>, _ count: Int) -> Int {
+    var n = 0
+    scan(row, count) { _, _ in n += 1 }
+    return n
+  }
+}
+
+/// The number of `true` lanes of a comparison.
+@inline(__always)
+private func trueLanes(_ mask: SIMDMask<SIMD8<Int32>>) -> Int {
+  Int(SIMD8<Int32>(repeating: 0).replacing(with: 1, where: mask).wrappedSum())
+}
+
+/// Entries for which a closure holds.
+struct Keeping: RowScanner {
+  let keep: (Int, Float) -> Bool
+  @inline(__always) func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void) {
+    for j in 0..<count where keep(j, row[j]) { emit(j, row[j]) }
+  }
+}
+
+/// Entries `> threshold`; blocks of eight with none are skipped by one vector comparison.
+struct AboveThreshold: RowScanner {
+  let threshold: Float
+  @inline(__always) func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void) {
+    let t = SIMD8<Float>(repeating: threshold)
+    var j = 0
+    while j + 8 <= count {
+      let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+      if any(v .> t) {
+        for lane in 0..<8 where row[j + lane] > threshold { emit(j + lane, row[j + lane]) }
+      }
+      j += 8
+    }
+    while j < count {
+      if row[j] > threshold { emit(j, row[j]) }
+      j += 1
+    }
+  }
+
+  @inline(__always) func count(_ row: UnsafePointer<Float>, _ count: Int) -> Int {
+    let t = SIMD8<Float>(repeating: threshold)
+    var n = 0, j = 0
+    while j + 8 <= count {
+      n += trueLanes(UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) .> t)
+      j += 8
+    }
+    while j < count { n += row[j] > threshold ? 1 : 0; j += 1 }
+    return n
+  }
+}
+
+/// Entries of latent `j` that are `> thresholds[j]`, compared eight at a time.
+struct AboveLatentThresholds: RowScanner {
+  let thresholds: UnsafePointer<Float>?
+  @inline(__always) func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void) {
+    guard let thresholds else { return }
+    var j = 0
+    while j + 8 <= count {
+      let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+      let t = UnsafeRawPointer(thresholds + j).loadUnaligned(as: SIMD8<Float>.self)
+      if any(v .> t) {
+        for lane in 0..<8 where row[j + lane] > thresholds[j + lane] { emit(j + lane, row[j + lane]) }
+      }
+      j += 8
+    }
+    while j < count {
+      if row[j] > thresholds[j] { emit(j, row[j]) }
+      j += 1
+    }
+  }
+
+  @inline(__always) func count(_ row: UnsafePointer<Float>, _ count: Int) -> Int {
+    guard let thresholds else { return 0 }
+    var n = 0, j = 0
+    while j + 8 <= count {
+      let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+      n += trueLanes(v .> UnsafeRawPointer(thresholds + j).loadUnaligned(as: SIMD8<Float>.self))
+      j += 8
+    }
+    while j < count { n += row[j] > thresholds[j] ? 1 : 0; j += 1 }
+    return n
   }
 }

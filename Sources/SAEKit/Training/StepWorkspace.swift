@@ -63,9 +63,9 @@ struct StepWorkspace {
   /// `sched_yield` while the sparse phases that follow use the cores: on the
   /// 2-core AMD VM one 2-thread call took 56–69 ms against the split's 52–58 ms,
   /// but made the whole step 105–114 ms against 82–100 ms (alternated runs).
-  /// Determinism: every element of `pre` is one sgemm's dot product over all
-  /// of `d` (a row split never splits the inner dimension), so the bits are the
-  /// same for any number of blocks, and the same as one multi-threaded call.
+  /// Determinism: every element of `pre` is one single-threaded sgemm's dot
+  /// product over all of `d` (a row split never splits the inner dimension), so
+  /// the bits are the same for any number of blocks.
   /// - Complexity: 2·B·d·m FLOPs.
   mutating func encode(_ encoderT: Matrix, bias: [Float], blocks: Int) {
     let (b, m, d) = (pre.rows, pre.cols, xin.cols)

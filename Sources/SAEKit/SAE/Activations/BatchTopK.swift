@@ -37,7 +37,7 @@ public struct BatchTopK: SparseActivation {
 
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
     guard let theta = threshold else { return batchCodes(pre).codes }
-    return SparseCodes.filtering(pre) { _, v in v > theta }
+    return SparseCodes.above(pre, threshold: theta)
   }
 
   public mutating func trainingCodes(_ pre: Matrix) -> SparseCodes {

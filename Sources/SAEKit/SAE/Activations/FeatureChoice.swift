@@ -44,7 +44,7 @@ public struct FeatureChoice: SparseActivation {
 
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
     guard inference == .threshold, thresholds.count == pre.cols else { return batchCodes(pre).codes }
-    return thresholds.withUnsafeBufferPointer { t in SparseCodes.filtering(pre) { j, v in v > t[j] } }
+    return SparseCodes.above(pre, thresholds: thresholds)
   }
 
   public mutating func trainingCodes(_ pre: Matrix) -> SparseCodes {

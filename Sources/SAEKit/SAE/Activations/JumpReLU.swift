@@ -124,10 +124,7 @@ public struct JumpReLU: SparseActivation {
   public var inferenceIsPerRow: Bool { true }
 
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
-    let theta = thresholds
-    return theta.withUnsafeBufferPointer { t in
-      SparseCodes.filtering(pre) { j, v in v > t[j] }
-    }
+    SparseCodes.above(pre, thresholds: thresholds)
   }
 
   /// The codes by the current thresholds. The target form first sets the thresholds from

@@ -22,7 +22,7 @@ public struct ReLUL1: SparseActivation {
   public var inferenceIsPerRow: Bool { true }
 
   public func inferenceCodes(_ pre: Matrix) -> SparseCodes {
-    SparseCodes.filtering(pre) { _, v in v > 0 }
+    SparseCodes.above(pre, threshold: 0)
   }
 
   public mutating func trainingCodes(_ pre: Matrix) -> SparseCodes { inferenceCodes(pre) }

@@ -29,7 +29,7 @@ public struct TopAFA: SparseActivation {
 
   public var description: String { "TopAFA" }
 
-  public func inferenceCodes(_ pre: Matrix) -> SparseCodes { SparseCodes.filtering(pre) { _, v in v > 0 } }
+  public func inferenceCodes(_ pre: Matrix) -> SparseCodes { SparseCodes.above(pre, threshold: 0) }
 
   public mutating func trainingCodes(_ pre: Matrix) -> SparseCodes { inferenceCodes(pre) }
 
