@@ -149,11 +149,9 @@ public struct ITDADictionary: Sendable, Equatable {
     var out = m
     let norms = m.rowNorms()
     let c = m.cols
-    out.storage.withUnsafeMutableBufferPointer { a in
-      for i in 0..<m.rows {
-        let norm = Float(max(norms[i], ITDAAddRule.normFloor))
-        for j in 0..<c { a[i * c + j] /= norm }
-      }
+    out.updateRows { row, i in
+      let norm = Float(max(norms[i], ITDAAddRule.normFloor))
+      for j in 0..<c { row[j] /= norm }
     }
     return out
   }

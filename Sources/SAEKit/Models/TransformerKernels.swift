@@ -99,11 +99,12 @@ enum TransformerKernels {
   /// Every row divided by its Euclidean norm, `e / max(‖e‖, 1e-12)` (PyTorch's `F.normalize`).
   static func normalizeRows(_ x: Matrix) -> Matrix {
     var out = x
-    for i in 0..<x.rows {
+    let c = x.cols
+    out.updateRows { row, _ in
       var squares = 0.0
-      for j in 0..<x.cols { squares += Double(x[i, j]) * Double(x[i, j]) }
+      for j in 0..<c { squares += Double(row[j]) * Double(row[j]) }
       let norm = Float(max(squares.squareRoot(), 1e-12))
-      for j in 0..<x.cols { out[i, j] = x[i, j] / norm }
+      for j in 0..<c { row[j] /= norm }
     }
     return out
   }

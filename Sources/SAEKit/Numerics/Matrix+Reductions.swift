@@ -50,11 +50,10 @@ extension Matrix {
   public mutating func normalizeRows(epsilon: Double = 1e-12) {
     let norms = rowNorms()
     let c = cols
-    storage.withUnsafeMutableBufferPointer { a in
-      for i in 0..<rows where norms[i] > epsilon {
-        let inv = Float(1 / norms[i])
-        for j in 0..<c { a[i * c + j] *= inv }
-      }
+    updateRows { row, i in
+      guard norms[i] > epsilon else { return }
+      let inv = Float(1 / norms[i])
+      for j in 0..<c { row[j] *= inv }
     }
   }
 
@@ -67,7 +66,7 @@ extension Matrix {
   private func reduceRows(_ f: (UnsafePointer<Float>, Int) -> Double) -> [Double] {
     var out = [Double](repeating: 0, count: rows)
     let c = cols
-    let chunks = count >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
+    let chunks = Matrix.chunks(forElements: count)
     storage.withUnsafeBufferPointer { a in
       out.withUnsafeMutableBufferPointer { o in
         guard let base = a.baseAddress, let ob = o.baseAddress else { return }
@@ -93,7 +92,7 @@ extension Matrix {
     var sums = [Double](repeating: 0, count: cols)
     let (r, c) = (rows, cols)
     let blocks = (c + 15) / 16
-    let chunks = count >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
+    let chunks = Matrix.chunks(forElements: count)
     storage.withUnsafeBufferPointer { a in
       sums.withUnsafeMutableBufferPointer { s in
         guard let base = a.baseAddress, let sb = s.baseAddress else { return }

@@ -1,0 +1,220 @@
+import Testing
+@testable import SAEKit
+
+/// The per-row and per-element loops of the notebook's hot paths (issue #21) run over
+/// ``Parallel`` chunks: each must give the same bits for 1, 2 and 3 workers, and the bits of
+/// the serial loop it replaced (written out here as the reference). Inputs hold more than
+/// ``Matrix/parallelThreshold`` elements, so the parallel path is taken.
+@Suite struct ParallelAuditTests {
+  static let workerCounts = [1, 2, 3]
+
+  /// `f()` under every worker count; all results equal, the first returned.
+  static func sameForAnyWorkers<T: Equatable>(_ f: () throws -> T) rethrows -> T {
+    let results = try workerCounts.map { n in try Parallel.withWorkers(n) { try f() } }
+    for result in results.dropFirst() { #expect(result == results[0]) }
+    return results[0]
+  }
+
+  static func bits(_ m: Matrix) -> [UInt32] { m.storage.map(\.bitPattern) }
+  static func bits(_ a: [Double]) -> [UInt64] { a.map(\.bitPattern) }
+
+  /// `rows × cols` Gaussian entries, with a zero row and a tiny row for the norm floors.
+  static func matrix(rows: Int = 1_100, cols: Int = 64, seed: UInt64 = 1) -> Matrix {
+    var rng = RandomSource(seed: seed)
+    var m = Matrix.gaussian(rows: rows, cols: cols, mean: 0.3, std: 2, using: &rng)
+    for j in 0..<cols { m[3, j] = 0; m[5, j] = 1e-20 }
+    return m
+  }
+
+  @Test func isFiniteFindsANonFiniteElementAnywhere() {
+    var m = Self.matrix()
+    #expect(m.count >= Matrix.parallelThreshold)
+    #expect(Self.sameForAnyWorkers { m.isFinite })
+    for (index, value) in [(0, Float.nan), (m.count / 2 + 7, .infinity), (m.count - 1, -.infinity)] {
+      var bad = m
+      bad.storage[index] = value
+      #expect(!Self.sameForAnyWorkers { bad.isFinite })
+    }
+    m.storage[100] = -0.0
+    #expect(Self.sameForAnyWorkers { m.isFinite } == m.storage.allSatisfy(\.isFinite))
+  }
+
+  @Test func elementwiseOperationsMatchTheSerialLoops() throws {
+    let a = Self.matrix(seed: 2), b = Self.matrix(seed: 3)
+    let (n, c) = (a.rows, a.cols)
+    let v = (0..<c).map { Float($0) * 0.37 - 4 }
+    let factors = (0..<n).map { Float($0 % 13) * 0.21 - 1 }
+    func serial(_ f: (Int, Int) -> Float) -> [UInt32] {
+      (0..<n).flatMap { i in (0..<c).map { j in f(i, j).bitPattern } }
+    }
+    #expect(try Self.sameForAnyWorkers { Self.bits(try a.adding(b)) } == serial { a[$0, $1] + b[$0, $1] })
+    #expect(try Self.sameForAnyWorkers { Self.bits(try a.subtracting(b)) } == serial { a[$0, $1] - b[$0, $1] })
+    #expect(try Self.sameForAnyWorkers { Self.bits(try a.hadamard(b)) } == serial { a[$0, $1] * b[$0, $1] })
+    #expect(Self.sameForAnyWorkers { Self.bits(a.scaled(by: 0.3)) } == serial { a[$0, $1] * 0.3 })
+    #expect(try Self.sameForAnyWorkers { Self.bits(try a.addingRowVector(v, scale: -0.5)) }
+      == serial { a[$0, $1] + -0.5 * v[$1] })
+    #expect(try Self.sameForAnyWorkers { var s = a; try s.scaleRows(by: factors); return Self.bits(s) }
+      == serial { a[$0, $1] * factors[$0] })
+    let norms = a.rowNorms()
+    #expect(Self.sameForAnyWorkers { var s = a; s.normalizeRows(); return Self.bits(s) }
+      == serial { norms[$0] > 1e-12 ? a[$0, $1] * Float(1 / norms[$0]) : a[$0, $1] })
+    // ITDA's atoms: rows divided by max(‖row‖, 10⁻⁹).
+    #expect(Self.sameForAnyWorkers { Self.bits(ITDADictionary.normalised(a)) }
+      == serial { a[$0, $1] / Float(max(norms[$0], ITDAAddRule.normFloor)) })
+  }
+
+  @Test func miniLMEmbeddingNormalisationMatchesTheSerialLoop() {
+    let x = Self.matrix(seed: 4)
+    var expected = x
+    for i in 0..<x.rows {
+      var squares = 0.0
+      for j in 0..<x.cols { squares += Double(x[i, j]) * Double(x[i, j]) }
+      let norm = Float(max(squares.squareRoot(), 1e-12))
+      for j in 0..<x.cols { expected[i, j] = x[i, j] / norm }
+    }
+    #expect(Self.sameForAnyWorkers { Self.bits(TransformerKernels.normalizeRows(x)) } == Self.bits(expected))
+  }
+
+  @Test func reconstructionRowStatisticsMatchTheSerialLoop() throws {
+    let x = Self.matrix(seed: 5)
+    var xhat = Self.matrix(seed: 6)
+    for j in 0..<x.cols { xhat[3, j] = 0 }
+    var expected = [Double]()
+    for i in 0..<x.rows {
+      var error = 0.0, dot = 0.0, normA = 0.0, normB = 0.0
+      for j in 0..<x.cols {
+        let u = Double(x[i, j]), v = Double(xhat[i, j])
+        error += (u - v) * (u - v); dot += u * v; normA += u * u; normB += v * v
+      }
+      expected += [error, ReconstructionMetrics.cosine(dot: dot, normSquaredA: normA, normSquaredB: normB)]
+    }
+    let rows = try Self.sameForAnyWorkers {
+      Self.bits(try ReconstructionMetrics.rowStatistics(x, xhat).flatMap { [$0.errorSquared, $0.cosine] })
+    }
+    #expect(rows == Self.bits(expected))
+    let summary = try Self.sameForAnyWorkers { try ReconstructionMetrics.summary(x: x, reconstruction: xhat) }
+    #expect(summary.meanSquaredError.bitPattern == (stride(from: 0, to: expected.count, by: 2)
+      .reduce(0) { $0 + expected[$1] } / Double(x.count)).bitPattern)
+  }
+
+  @Test func relativeVectorsMatchTheSerialLoop() throws {
+    let x = Self.matrix(rows: 1_500, cols: 48, seed: 7)
+    let anchors = Array(stride(from: 1, to: 1_500, by: 25))
+    var unitAnchors = x.rows(anchors)
+    unitAnchors.normalizeRows(epsilon: 1e-12)
+    var expected = try x.matmulTransposed(unitAnchors)
+    let norms = x.rowNorms()
+    for i in 0..<x.rows {
+      let inv = Float(1 / max(norms[i], 1e-12))
+      for j in 0..<anchors.count { expected[i, j] *= inv }
+    }
+    #expect(expected.count >= Matrix.parallelThreshold)
+    let got = Self.sameForAnyWorkers {
+      Self.bits(RelativeRepresentationSimilarity.relativeVectors(x, anchors: anchors, rows: 0..<x.rows))
+    }
+    #expect(got == Self.bits(expected))
+  }
+
+  @Test func crossProductBlocksLoadLikeTheSerialLoop() {
+    let x = Self.matrix(seed: 8)
+    let mean = x.columnMeans()
+    let rows = 17..<1_090
+    var expected = [Double](repeating: 0, count: rows.count * x.cols)
+    for (k, i) in rows.enumerated() {
+      for j in 0..<x.cols { expected[k * x.cols + j] = Double(x[i, j]) - mean[j] }
+    }
+    let got = Self.sameForAnyWorkers {
+      var buffer = [Double](repeating: 0, count: rows.count * x.cols)
+      CrossProducts.load(x, rows: rows, subtracting: mean, into: &buffer)
+      return Self.bits(buffer)
+    }
+    #expect(got == Self.bits(expected))
+  }
+
+  /// Supports at a fixed stride with varying counts (some empty, one full).
+  static func strided(rows: Int, stride: Int) -> (counts: [Int], indices: [Int32], values: [Float]) {
+    var rng = RandomSource(seed: 9)
+    let counts = (0..<rows).map { $0 == 0 ? stride : Int(rng.next() % UInt64(stride + 1)) }
+    let indices = (0..<(rows * stride)).map { Int32($0 % 97) }
+    let values = (0..<(rows * stride)).map { _ in Float(rng.gaussian(mean: 0, std: 1)) }
+    return (counts, indices, values)
+  }
+
+  @Test func compactedCodesMatchTheSerialCopy() throws {
+    let (rows, k) = (2_000, 40)
+    let (counts, indices, values) = Self.strided(rows: rows, stride: k)
+    var rowStart = [0], idx = [Int32](), val = [Float]()
+    for r in 0..<rows {
+      for e in 0..<counts[r] { idx.append(indices[r * k + e]); val.append(values[r * k + e]) }
+      rowStart.append(idx.count)
+    }
+    let expected = try SparseCodes(rows: rows, width: 97, rowStart: rowStart, indices: idx, values: val)
+    let got = Self.sameForAnyWorkers {
+      SparseCodes.compacted(rows: rows, width: 97, stride: k, counts: counts, indices: indices, values: values)
+    }
+    #expect(got == expected && got.values.map(\.bitPattern) == val.map(\.bitPattern))
+    // Gradient pursuit's supports are compacted the same way.
+    var state = PursuitState(tokens: rows, capacity: k, record: false)
+    (state.counts, state.indices, state.weights) = (counts, indices, values)
+    #expect(Self.sameForAnyWorkers { state.codes(width: 97) } == expected)
+  }
+
+  @Test func gramMatrixGrowsLikeTheSerialMirror() {
+    var rng = RandomSource(seed: 10)
+    var atoms = Matrix.gaussian(rows: 700, cols: 16, using: &rng)
+    atoms.normalizeRows()
+    let got = Self.sameForAnyWorkers { () -> [UInt32] in
+      var gram = GramMatrix()
+      gram.extend(atoms: atoms.rows(0..<300), maximumStride: 700)
+      gram.extend(atoms: atoms, maximumStride: 700)
+      return (0..<700).flatMap { i in (0..<700).map { gram.storage[i * gram.stride + $0].bitPattern } }
+    }
+    // The old code: new rows by one sgemm per extension, mirrored serially.
+    var expected = [Float](repeating: 0, count: 700 * 700)
+    for (old, new) in [(0, 300), (300, 700)] {
+      atoms.storage.withUnsafeBufferPointer { a in
+        expected.withUnsafeMutableBufferPointer { g in
+          BLAS.gemm(
+            transposeA: false, transposeB: true, m: new - old, n: new, k: 16, alpha: 1,
+            a: a.baseAddress! + old * 16, lda: 16, b: a.baseAddress!, ldb: 16, beta: 0,
+            c: g.baseAddress! + old * 700, ldc: 700)
+        }
+      }
+      for i in 0..<old { for j in old..<new { expected[i * 700 + j] = expected[j * 700 + i] } }
+      for i in old..<new { for j in (i + 1)..<new { expected[j * 700 + i] = expected[i * 700 + j] } }
+    }
+    #expect(got == expected.map(\.bitPattern))
+  }
+
+  @Test(arguments: [(false, 0.0), (true, 0.0), (true, 0.5)])
+  func leastSquaresSystemMatchesTheSerialLoop(intercept: Bool, ridge: Double) {
+    let x = Self.matrix(rows: 1_200, cols: 50, seed: 11), y = Self.matrix(rows: 1_200, cols: 7, seed: 12)
+    let (n, p, q) = (x.rows, x.cols, y.cols)
+    let k = p + (intercept ? 1 : 0), augment = ridge > 0 ? p : 0
+    var a = [Double](repeating: 0, count: (n + augment) * k), b = [Double](repeating: 0, count: (n + augment) * q)
+    for i in 0..<n {
+      for j in 0..<p { a[i * k + j] = Double(x[i, j]) }
+      if intercept { a[i * k + p] = 1 }
+    }
+    for j in 0..<augment { a[(n + j) * k + j] = ridge.squareRoot() }
+    for e in 0..<(n * q) { b[e] = Double(y.storage[e]) }
+    let got = Self.sameForAnyWorkers { () -> [UInt64] in
+      let system = LeastSquares.augmentedSystem(x: x, y: y, intercept: intercept, ridge: ridge)
+      return Self.bits(system.a + system.b)
+    }
+    #expect(got == Self.bits(a + b))
+  }
+
+  @Test func columnConcatenationMatchesTheSerialCopy() throws {
+    let parts = [Self.matrix(seed: 13), Self.matrix(cols: 0), Self.matrix(cols: 5, seed: 14)]
+    let width = parts.reduce(0) { $0 + $1.cols }
+    var expected = Matrix(rows: parts[0].rows, cols: width)
+    var offset = 0
+    for part in parts {
+      for i in 0..<part.rows { for j in 0..<part.cols { expected[i, offset + j] = part[i, j] } }
+      offset += part.cols
+    }
+    let got = try Self.sameForAnyWorkers { Self.bits(try HeldOutRegression.columnConcatenation(parts)) }
+    #expect(got == Self.bits(expected))
+  }
+}
