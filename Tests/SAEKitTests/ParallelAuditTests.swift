@@ -217,4 +217,45 @@ import Testing
     let got = try Self.sameForAnyWorkers { Self.bits(try HeldOutRegression.columnConcatenation(parts)) }
     #expect(got == Self.bits(expected))
   }
+
+  /// Texts of varying length, enough tokens for the parallel path at d = 384.
+  static let texts = (0..<40).map { i in
+    String(repeating: "the quick brown fox jumps over the lazy dog \(i) ", count: 1 + i % 4)
+  }
+
+  @Test func tokenizationMatchesTheSerialMap() throws {
+    let tokenizer = try MiniLMFixtures.tokenizer()
+    let expected = Self.texts.map { tokenizer.encode($0, maxLength: 30) }
+    let batch = Self.sameForAnyWorkers { tokenizer.encodeBatch(Self.texts, maxLength: 30) }
+    #expect(batch == TokenizedBatch(unchecked: expected))
+  }
+
+  @Test func miniLMEmbeddingsAndPoolingMatchTheSerialLoops() throws {
+    let model = try MiniLMFixtures.model()
+    let batch = model.tokenize(Self.texts)
+    let d = model.hiddenSize, w = model.weights
+    #expect(batch.tokenCount * d >= Matrix.parallelThreshold)
+    var expected = Matrix(rows: batch.tokenCount, cols: d)
+    for sequence in 0..<batch.count {
+      for (p, t) in batch.rows(sequence).enumerated() {
+        let id = batch.ids[t]
+        for j in 0..<d {
+          expected.storage[t * d + j] = (w.wordEmbeddings.storage[id * d + j] + w.tokenTypeEmbeddings.storage[j])
+            + w.positionEmbeddings.storage[p * d + j]
+        }
+      }
+    }
+    TransformerKernels.layerNorm(
+      &expected, scale: w.embeddingNormScale, shift: w.embeddingNormShift, epsilon: model.config.layerNormEpsilon)
+    let embedded = Self.sameForAnyWorkers { Self.bits(model.embed(batch)) }
+    #expect(embedded == Self.bits(expected))
+
+    var pooled = Matrix(rows: batch.count, cols: d)
+    for i in 0..<batch.count {
+      var sum = [Double](repeating: 0, count: d)
+      for t in batch.rows(i) { for j in 0..<d { sum[j] += Double(expected.storage[t * d + j]) } }
+      for j in 0..<d { pooled.storage[i * d + j] = Float(sum[j] / Double(batch.length(i))) }
+    }
+    #expect(Self.sameForAnyWorkers { Self.bits(TransformerKernels.meanPool(expected, batch: batch)) } == Self.bits(pooled))
+  }
 }
