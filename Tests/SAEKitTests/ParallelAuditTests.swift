@@ -258,4 +258,27 @@ import Testing
     }
     #expect(Self.sameForAnyWorkers { Self.bits(TransformerKernels.meanPool(expected, batch: batch)) } == Self.bits(pooled))
   }
+
+  @Test func denseConversionsMatchTheSerialLoops() throws {
+    var x = Self.matrix(rows: 1_200, cols: 70, seed: 15)
+    for e in x.storage.indices where e % 3 != 0 { x.storage[e] = e % 7 == 0 ? -0.0 : 0 }
+    var rowStart = [0], indices = [Int32](), values = [Float]()
+    for i in 0..<x.rows {
+      for j in 0..<x.cols where x[i, j] != 0 { indices.append(Int32(j)); values.append(x[i, j]) }
+      rowStart.append(indices.count)
+    }
+    let expected = try SparseCodes(rows: x.rows, width: x.cols, rowStart: rowStart, indices: indices, values: values)
+    let codes = Self.sameForAnyWorkers { SparseCodes(dense: x) }
+    #expect(codes == expected)
+    // Repeated latents in a row add up in entry order.
+    let repeated = try SparseCodes(
+      rows: x.rows, width: x.cols, rowStart: (0...x.rows).map { $0 * 3 },
+      indices: (0..<(3 * x.rows)).map { Int32($0 % 3 == 2 ? 5 : $0 % 61) },
+      values: (0..<(3 * x.rows)).map { Float($0 % 11) * 0.1 + 1e-3 })
+    var dense = Matrix(rows: x.rows, cols: x.cols)
+    for i in 0..<x.rows {
+      for e in repeated.entries(row: i) { dense[i, Int(repeated.indices[e])] += repeated.values[e] }
+    }
+    #expect(Self.sameForAnyWorkers { Self.bits(repeated.dense()) } == Self.bits(dense))
+  }
 }
