@@ -281,4 +281,24 @@ import Testing
     }
     #expect(Self.sameForAnyWorkers { Self.bits(repeated.dense()) } == Self.bits(dense))
   }
+
+  @Test func rSquaredColumnSumsMatchTheSerialLoop() throws {
+    let truth = Self.matrix(rows: 1_500, cols: 50, seed: 16)
+    var prediction = Self.matrix(rows: 1_500, cols: 50, seed: 17)
+    prediction.storage[77] = truth.storage[77]
+    let means = truth.columnMeans()
+    var residual = [Double](repeating: 0, count: 50), total = [Double](repeating: 0, count: 50)
+    for i in 0..<truth.rows {
+      for j in 0..<50 {
+        let v = Double(truth[i, j]), e = v - Double(prediction[i, j]), c = v - means[j]
+        residual[j] += e * e
+        total[j] += c * c
+      }
+    }
+    let sums = Self.sameForAnyWorkers {
+      Self.bits(truth.columnSquaredDifferences(prediction) + truth.columnSumsOfSquaredDeviations())
+    }
+    #expect(sums == Self.bits(residual + total))
+    _ = try Self.sameForAnyWorkers { try RSquared(truth: truth, prediction: prediction) }
+  }
 }

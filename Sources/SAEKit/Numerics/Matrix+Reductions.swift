@@ -40,6 +40,13 @@ extension Matrix {
     return means.withUnsafeBufferPointer { reduceColumns(SquaredDeviation(means: $0.baseAddress)) }
   }
 
+  /// `Σ_i (A[i, j] − B[i, j])²` for every column `j`, differences taken in Double (`B` has
+  /// this matrix's shape).
+  func columnSquaredDifferences(_ b: Matrix) -> [Double] {
+    precondition(b.shape == shape, "squared differences need equal shapes")
+    return b.storage.withUnsafeBufferPointer { reduceColumns(SquaredDifference(other: $0.baseAddress)) }
+  }
+
   /// `Σ_ij A[i, j]²`.
   public func sumOfSquares() -> Double { rowSquaredNorms().reduce(0, +) }
 
@@ -102,8 +109,8 @@ extension Matrix {
           defer { acc.deallocate() }
           acc.initialize(repeating: 0, count: width)
           for i in 0..<r {
-            let row = base + i * c + first
-            for t in 0..<width { acc[t] += term(row[t], column: first + t) }
+            let offset = i * c + first, row = base + offset
+            for t in 0..<width { acc[t] += term(row[t], at: offset + t, column: first + t) }
           }
           (sb + first).update(from: acc, count: width)
         }
@@ -113,25 +120,36 @@ extension Matrix {
   }
 }
 
-/// What a column reduction adds up for element `A[i, j]`.
+/// What a column reduction adds up for element `A[i, j]`, stored at `offset = i·cols + j`.
 private protocol ColumnTerm {
-  func callAsFunction(_ value: Float, column j: Int) -> Double
+  func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double
 }
 
 private struct Identity: ColumnTerm {
-  @inline(__always) func callAsFunction(_ value: Float, column j: Int) -> Double { Double(value) }
+  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double { Double(value) }
 }
 
 private struct Square: ColumnTerm {
-  @inline(__always) func callAsFunction(_ value: Float, column j: Int) -> Double { Double(value) * Double(value) }
+  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double {
+    Double(value) * Double(value)
+  }
 }
 
 /// `(A[i, j] − means[j])²`.
 private struct SquaredDeviation: ColumnTerm {
   let means: UnsafePointer<Double>?
-  @inline(__always) func callAsFunction(_ value: Float, column j: Int) -> Double {
+  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double {
     let dev = Double(value) - means![j]
     return dev * dev
+  }
+}
+
+/// `(A[i, j] − B[i, j])²`, `other` pointing at `B`'s storage.
+private struct SquaredDifference: ColumnTerm {
+  let other: UnsafePointer<Float>?
+  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double {
+    let e = Double(value) - Double(other![offset])
+    return e * e
   }
 }
 
