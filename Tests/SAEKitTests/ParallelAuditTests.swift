@@ -301,4 +301,30 @@ import Testing
     #expect(sums == Self.bits(residual + total))
     _ = try Self.sameForAnyWorkers { try RSquared(truth: truth, prediction: prediction) }
   }
+
+  @Test func appendingRowsIsStacking() throws {
+    var a = Self.matrix(rows: 300, cols: 24, seed: 18)
+    let b = Self.matrix(rows: 77, cols: 24, seed: 19)
+    let stacked = try Matrix.vstack([a, b])
+    a.appendRows(b)
+    #expect(a.shape == stacked.shape && Self.bits(a) == Self.bits(stacked))
+  }
+
+  /// End to end: ITDA construction (Gram mirror, atom normalisation, pursuit, add rule) and
+  /// encoding give the same dictionary and codes for any worker count.
+  @Test(arguments: [MatchingPursuit.Algorithm.matchingPursuit, .orthogonal])
+  func itdaBuildAndEncodeAreTheSameForAnyWorkers(algorithm: MatchingPursuit.Algorithm) throws {
+    var rng = RandomSource(seed: 20)
+    let x = Matrix.gaussian(rows: 1_200, cols: 32, mean: 0.3, std: 2, using: &rng)
+    let set = try ActivationSet(
+      x: x, documents: (0..<x.rows).map { $0 / 50 }, positions: (0..<x.rows).map { $0 % 50 },
+      tokenIds: (0..<x.rows).map { $0 % 301 })
+    let options = ITDABuilder.Options(threshold: 0.01, l0: 6, algorithm: algorithm)
+    let built = try Self.sameForAnyWorkers { () -> [UInt32] in
+      let dictionary = try ITDABuilder.build(from: set, tokensPerBatch: 400, options: options)
+      let codes = try dictionary.encode(x, algorithm: algorithm)
+      return Self.bits(dictionary.atoms) + codes.values.map(\.bitPattern) + codes.indices.map { UInt32($0) }
+    }
+    #expect(built.count > 32 * 32)
+  }
 }

@@ -171,6 +171,14 @@ public struct Matrix: Sendable, Equatable {
     return try Matrix(rows: newRows, cols: newCols, storage: storage)
   }
 
+  /// Appends the rows of `other` below these in place (amortised `O(other.count)`, where
+  /// ``vstack(_:)`` copies both).
+  mutating func appendRows(_ other: Matrix) {
+    precondition(other.cols == cols, "appended rows need \(cols) columns, got \(other.cols)")
+    storage.append(contentsOf: other.storage)
+    rows += other.rows
+  }
+
   /// Stacks matrices with equal column counts on top of each other.
   public static func vstack(_ parts: [Matrix]) throws -> Matrix {
     guard let first = parts.first else { return Matrix(rows: 0, cols: 0) }
