@@ -327,4 +327,37 @@ import Testing
     }
     #expect(built.count > 32 * 32)
   }
+
+  @Test func activationGatheringKeepsTheLeadingRowsOfEachBatch() throws {
+    let corpus = TextCorpus(name: "audit", snippets: (0..<9).map { "text \($0)" })
+    let d = 3
+    // Text t of a batch gives t + 2 rows; row values encode (first text, row, layer).
+    func streams(_ texts: [String]) throws -> ResidualStreams {
+      let firstText = Int(texts[0].split(separator: " ")[1])!
+      let text = texts.indices.flatMap { t in [Int](repeating: t, count: t + 2) }
+      let states = try (0..<2).map { layer in
+        try Matrix(rows: text.count, cols: d, storage: (0..<(text.count * d)).map { Float(firstText * 10_000 + $0 * 10 + layer) })
+      }
+      return ResidualStreams(
+        states: states, text: text, position: text.indices.map { $0 % 5 }, tokenId: text.indices.map { $0 + 100 })
+    }
+    let sets = try ModelActivations.gather(
+      width: d, matrices: 2, corpus: corpus, tokens: 13, batchSize: 4, progress: nil, shouldStop: nil, streams: streams)
+    // The old loop: rows in order while fewer than `tokens` are kept.
+    var expected = [[Float]](repeating: [], count: 2), documents = [Int](), positions = [Int](), ids = [Int]()
+    var next = 0
+    while ids.count < 13 && next < 9 {
+      let first = next
+      next = min(next + 4, 9)
+      let s = try streams(Array(corpus.snippets[first..<next]))
+      for row in s.text.indices where ids.count < 13 {
+        documents.append(first + s.text[row]); positions.append(s.position[row]); ids.append(s.tokenId[row])
+        for (i, h) in s.states.enumerated() { expected[i].append(contentsOf: h.storage[(row * d)..<((row + 1) * d)]) }
+      }
+    }
+    for (i, set) in sets.enumerated() {
+      #expect(set.x.storage == expected[i] && set.x.rows == 13)
+      #expect(set.documents == documents && set.positions == positions && set.tokenIds == ids)
+    }
+  }
 }
