@@ -88,17 +88,8 @@ struct PursuitState {
   }
 
   /// The supports as CSR codes of width `f`.
-  func codes(width f: Int) throws -> SparseCodes {
-    var rowStart = [0]
-    var idx = [Int32](), val = [Float]()
-    for t in counts.indices {
-      for k in 0..<counts[t] {
-        idx.append(indices[t * capacity + k])
-        val.append(weights[t * capacity + k])
-      }
-      rowStart.append(idx.count)
-    }
-    return try SparseCodes(rows: counts.count, width: f, rowStart: rowStart, indices: idx, values: val)
+  func codes(width f: Int) -> SparseCodes {
+    SparseCodes.compacted(rows: counts.count, width: f, stride: capacity, counts: counts, indices: indices, values: weights)
   }
 
   /// Per token, the `L_t + 1` recorded squared residual norms.

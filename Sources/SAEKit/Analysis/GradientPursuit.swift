@@ -73,7 +73,7 @@ public enum GradientPursuit {
       start = rows.upperBound
     }
     return Result(
-      codes: try state.codes(width: f), reconstructions: out, supportSizes: state.counts,
+      codes: state.codes(width: f), reconstructions: out, supportSizes: state.counts,
       squaredErrorHistory: recordHistory ? state.history : nil)
   }
 

@@ -101,10 +101,12 @@ public enum HeldOutRegression {
     var out = Matrix(rows: n, cols: width)
     var offset = 0
     for part in parts {
-      for i in 0..<n {
-        for j in 0..<part.cols { out.storage[i * width + offset + j] = part.storage[i * part.cols + j] }
+      let c = part.cols, first = offset
+      part.storage.withUnsafeBufferPointer { src in
+        guard let sp = src.baseAddress else { return }
+        out.updateRows { row, i in (row + first).update(from: sp + i * c, count: c) }
       }
-      offset += part.cols
+      offset += c
     }
     return out
   }

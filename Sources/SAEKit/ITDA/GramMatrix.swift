@@ -45,13 +45,17 @@ struct GramMatrix: Sendable {
         } else {
           for i in old..<new { (g + i * ld).update(repeating: 0, count: new) }
         }
-        // Mirror into columns old..<new of rows 0..<old.
-        for i in 0..<old {
-          for j in old..<new { g[i * ld + j] = g[j * ld + i] }
+        // Mirror into columns old..<new of rows 0..<old (each row written by one thread).
+        Matrix.forEachBlock(count: old, width: new - old) { rows in
+          for i in rows {
+            for j in old..<new { g[i * ld + j] = g[j * ld + i] }
+          }
         }
-        // Exact symmetry inside the new block.
-        for i in old..<new {
-          for j in (i + 1)..<new { g[j * ld + i] = g[i * ld + j] }
+        // Exact symmetry inside the new block: column i below the diagonal from row i.
+        Matrix.forEachBlock(count: new - old, width: new - old) { block in
+          for i in block.lowerBound + old..<block.upperBound + old {
+            for j in (i + 1)..<new { g[j * ld + i] = g[i * ld + j] }
+          }
         }
       }
     }

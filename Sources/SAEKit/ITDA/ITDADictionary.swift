@@ -123,9 +123,7 @@ public struct ITDADictionary: Sendable, Equatable {
   mutating func append(rows: [Int], of x: Matrix, labels newLabels: [Label]) {
     precondition(rows.count == newLabels.count)
     guard !rows.isEmpty else { return }
-    let added = ITDADictionary.normalised(x.rows(rows))
-    // Joining two valid matrices with the same column count cannot fail.
-    atoms = try! Matrix(rows: atoms.rows + added.rows, cols: atoms.cols, storage: atoms.storage + added.storage)
+    atoms.appendRows(ITDADictionary.normalised(x.rows(rows)))
     labels += newLabels
   }
 
@@ -149,11 +147,9 @@ public struct ITDADictionary: Sendable, Equatable {
     var out = m
     let norms = m.rowNorms()
     let c = m.cols
-    out.storage.withUnsafeMutableBufferPointer { a in
-      for i in 0..<m.rows {
-        let norm = Float(max(norms[i], ITDAAddRule.normFloor))
-        for j in 0..<c { a[i * c + j] /= norm }
-      }
+    out.updateRows { row, i in
+      let norm = Float(max(norms[i], ITDAAddRule.normFloor))
+      for j in 0..<c { row[j] /= norm }
     }
     return out
   }

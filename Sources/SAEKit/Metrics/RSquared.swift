@@ -32,30 +32,9 @@ public struct RSquared: Sendable, Equatable {
     guard truth.isFinite, prediction.isFinite else {
       throw SAEKitError.nonFinite("R² inputs contain NaN or infinity")
     }
-    let n = truth.rows, q = truth.cols
-    let means = truth.columnMeans()
-    var residual = [Double](repeating: 0, count: q)
-    var total = [Double](repeating: 0, count: q)
-    truth.storage.withUnsafeBufferPointer { y in
-      prediction.storage.withUnsafeBufferPointer { yh in
-        means.withUnsafeBufferPointer { mu in
-          residual.withUnsafeMutableBufferPointer { res in
-            total.withUnsafeMutableBufferPointer { tot in
-              for i in 0..<n {
-                let base = i * q
-                for j in 0..<q {
-                  let v = Double(y[base + j])
-                  let e = v - Double(yh[base + j])
-                  let c = v - mu[j]
-                  res[j] += e * e
-                  tot[j] += c * c
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    let q = truth.cols
+    // Each column summed in row order by one worker (Matrix+Reductions).
+    let residual = truth.columnSquaredDifferences(prediction), total = truth.columnSumsOfSquaredDeviations()
     let per = (0..<q).map { RSquared.ratio(residual: residual[$0], total: total[$0]) }
     perDimension = per
     mean = per.reduce(0, +) / Double(q)

@@ -109,25 +109,27 @@ public enum ReconstructionMetrics {
       throw SAEKitError.shapeMismatch(operation: "reconstruction (X vs X̂)", lhs: x.shape, rhs: xhat.shape)
     }
     let n = x.rows, d = x.cols
-    var out = [(errorSquared: Double, cosine: Double)]()
-    out.reserveCapacity(n)
+    var out = [(errorSquared: Double, cosine: Double)](repeating: (0, 0), count: n)
     x.storage.withUnsafeBufferPointer { a in
-      xhat.storage.withUnsafeBufferPointer { b in
-        for i in 0..<n {
+    xhat.storage.withUnsafeBufferPointer { b in
+    out.withUnsafeMutableBufferPointer { o in
+      guard let ap = a.baseAddress, let bp = b.baseAddress, let op = o.baseAddress else { return }
+      Matrix.forEachBlock(count: n, width: d) { rows in
+        for i in rows {
           var error = 0.0, dot = 0.0, normA = 0.0, normB = 0.0
           let base = i * d
           for j in 0..<d {
-            let u = Double(a[base + j]), v = Double(b[base + j])
+            let u = Double(ap[base + j]), v = Double(bp[base + j])
             let e = u - v
             error += e * e
             dot += u * v
             normA += u * u
             normB += v * v
           }
-          out.append((error, cosine(dot: dot, normSquaredA: normA, normSquaredB: normB)))
+          op[i] = (error, cosine(dot: dot, normSquaredA: normA, normSquaredB: normB))
         }
       }
-    }
+    }}}
     return out
   }
 

@@ -80,24 +80,25 @@ extension MiniLM {
                          meanPooled: pooled, embeddings: TransformerKernels.normalizeRows(pooled))
   }
 
-  /// Layer 0: `LN(E_word[id] + E_type[0] + E_pos[position])` for every token row.
+  /// Layer 0: `LN(E_word[id] + E_type[0] + E_pos[position])` for every token row, sequences
+  /// split over the workers.
   func embed(_ batch: TokenizedBatch) -> Matrix {
     let d = hiddenSize
     var x = Matrix(rows: batch.tokenCount, cols: d)
     x.storage.withUnsafeMutableBufferPointer { xp in
-      weights.wordEmbeddings.storage.withUnsafeBufferPointer { word in
-        weights.positionEmbeddings.storage.withUnsafeBufferPointer { position in
-          weights.tokenTypeEmbeddings.storage.withUnsafeBufferPointer { type in
-            for sequence in 0..<batch.count {
-              for (p, t) in batch.rows(sequence).enumerated() {
-                let row = xp.baseAddress! + t * d, id = batch.ids[t]
-                for j in 0..<d { row[j] = (word[id * d + j] + type[j]) + position[p * d + j] }
-              }
-            }
+    weights.wordEmbeddings.storage.withUnsafeBufferPointer { word in
+    weights.positionEmbeddings.storage.withUnsafeBufferPointer { position in
+    weights.tokenTypeEmbeddings.storage.withUnsafeBufferPointer { type in
+      let (xb, wb, pb, tb) = (xp.baseAddress, word.baseAddress!, position.baseAddress!, type.baseAddress!)
+      Parallel.forEachChunk(count: batch.count, chunks: Matrix.chunks(forElements: batch.tokenCount * d)) { _, sequences in
+        for sequence in sequences {
+          for (p, t) in batch.rows(sequence).enumerated() {
+            let row = xb! + t * d, id = batch.ids[t]
+            for j in 0..<d { row[j] = (wb[id * d + j] + tb[j]) + pb[p * d + j] }
           }
         }
       }
-    }
+    }}}}
     TransformerKernels.layerNorm(&x, scale: weights.embeddingNormScale, shift: weights.embeddingNormShift,
                                  epsilon: config.layerNormEpsilon)
     return x

@@ -110,12 +110,12 @@ public enum ModelActivations {
       let first = next
       next = min(next + batchSize, corpus.snippets.count)
       let streams = try streams(Array(corpus.snippets[first..<next]))
-      for row in streams.text.indices where ids.count < tokens {
-        documents.append(first + streams.text[row])
-        positions.append(streams.position[row])
-        ids.append(streams.tokenId[row])
-        for (i, h) in streams.states.enumerated() { xs[i].append(contentsOf: h.storage[(row * d)..<((row + 1) * d)]) }
-      }
+      // The leading rows, up to the token budget, copied as one block per layer.
+      let take = min(streams.text.count, tokens - ids.count)
+      documents += streams.text.prefix(take).map { first + $0 }
+      positions += streams.position.prefix(take)
+      ids += streams.tokenId.prefix(take)
+      for (i, h) in streams.states.enumerated() { xs[i] += h.storage.prefix(take * d) }
       progress?(Double(ids.count) / Double(tokens))
     }
     return try xs.map { x in

@@ -82,28 +82,38 @@ enum TransformerKernels {
     sae_softmax_rows(x, rows, cols)
   }
 
-  /// The mean of every sequence's rows, `(batch.count × d)`: `ē_i = (1/n_i) Σ_{t ∈ seq i} h_t`.
+  /// The mean of every sequence's rows, `(batch.count × d)`: `ē_i = (1/n_i) Σ_{t ∈ seq i} h_t`,
+  /// each sequence summed in row order by one worker.
   static func meanPool(_ hidden: Matrix, batch: TokenizedBatch) -> Matrix {
     var pooled = Matrix(rows: batch.count, cols: hidden.cols)
     let d = hidden.cols
-    for i in 0..<batch.count {
-      var sum = [Double](repeating: 0, count: d)
-      for t in batch.rows(i) {
-        for j in 0..<d { sum[j] += Double(hidden.storage[t * d + j]) }
+    hidden.storage.withUnsafeBufferPointer { hb in
+    pooled.storage.withUnsafeMutableBufferPointer { pb in
+      guard let h = hb.baseAddress, let out = pb.baseAddress else { return }
+      Parallel.forEachChunk(count: batch.count, chunks: Matrix.chunks(forElements: hidden.count)) { _, sequences in
+        var sum = [Double](repeating: 0, count: d)
+        for i in sequences {
+          for j in 0..<d { sum[j] = 0 }
+          for t in batch.rows(i) {
+            for j in 0..<d { sum[j] += Double(h[t * d + j]) }
+          }
+          let n = Double(batch.length(i))
+          for j in 0..<d { out[i * d + j] = Float(sum[j] / n) }
+        }
       }
-      for j in 0..<d { pooled.storage[i * d + j] = Float(sum[j] / Double(batch.length(i))) }
-    }
+    }}
     return pooled
   }
 
   /// Every row divided by its Euclidean norm, `e / max(‖e‖, 1e-12)` (PyTorch's `F.normalize`).
   static func normalizeRows(_ x: Matrix) -> Matrix {
     var out = x
-    for i in 0..<x.rows {
+    let c = x.cols
+    out.updateRows { row, _ in
       var squares = 0.0
-      for j in 0..<x.cols { squares += Double(x[i, j]) * Double(x[i, j]) }
+      for j in 0..<c { squares += Double(row[j]) * Double(row[j]) }
       let norm = Float(max(squares.squareRoot(), 1e-12))
-      for j in 0..<x.cols { out[i, j] = x[i, j] / norm }
+      for j in 0..<c { row[j] /= norm }
     }
     return out
   }

@@ -89,7 +89,15 @@ public struct WordPieceTokenizer: Sendable {
 
   /// Encodes every text into one packed batch (see ``TokenizedBatch``).
   public func encodeBatch(_ texts: [String], maxLength: Int? = nil) -> TokenizedBatch {
-    TokenizedBatch(unchecked: texts.map { encode($0, maxLength: maxLength) })
+    // Texts are encoded independently, split over the workers.
+    var sequences = [[Int]](repeating: [], count: texts.count)
+    sequences.withUnsafeMutableBufferPointer { out in
+      let base = out.baseAddress
+      Parallel.forEachChunk(count: texts.count) { _, range in
+        for i in range { base![i] = encode(texts[i], maxLength: maxLength) }
+      }
+    }
+    return TokenizedBatch(unchecked: sequences)
   }
 
   /// The pieces of one word (greedy longest match), or `[UNK]`.

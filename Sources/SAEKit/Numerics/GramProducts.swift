@@ -26,6 +26,7 @@ enum GramProducts {
     var partials = [[Double]](repeating: [], count: parts)
     partials.withUnsafeMutableBufferPointer { out in
       let base = out.baseAddress!
+      BLAS.withThreads(1) {
       Parallel.forEachChunk(count: n, chunks: parts) { c, rows in
         var acc = [Double](repeating: 0, count: p * width)
         var buffer = [Double](repeating: 0, count: max(1, min(block, rows.count) * w))
@@ -49,6 +50,7 @@ enum GramProducts {
           }
         }
         base[c] = acc
+      }
       }
     }
     var gram = [Double](repeating: 0, count: wantGram ? p * p : 0), cross = [Double](repeating: 0, count: p * q)

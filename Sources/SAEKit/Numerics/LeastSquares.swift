@@ -137,32 +137,39 @@ public enum LeastSquares {
     }
   }
 
-  /// Householder QR of the (augmented) design, `dgels`.
-  static func householder(x: Matrix, y: Matrix, intercept: Bool, ridge: Double) throws -> LinearFit {
+  /// The augmented design `[X | 1]` over `[√λ·I | 0]` `(m × k)` and the targets `Y` over zeros
+  /// `(m × q)`, row-major Double; `m = n + p` when `ridge > 0`, else `n`. Rows are converted in
+  /// parallel.
+  static func augmentedSystem(x: Matrix, y: Matrix, intercept: Bool, ridge: Double) -> (a: [Double], b: [Double]) {
     let n = x.rows, p = x.cols, q = y.cols
     let k = p + (intercept ? 1 : 0)
     let augment = ridge > 0 ? p : 0
-    // Augmented design (m × k) and targets (m × q), row-major Double.
-    let m = n + augment
-    var a = [Double](repeating: 0, count: m * k)
-    var b = [Double](repeating: 0, count: m * q)
+    var a = [Double](repeating: 0, count: (n + augment) * k)
+    var b = [Double](repeating: 0, count: (n + augment) * q)
     x.storage.withUnsafeBufferPointer { xs in
-      a.withUnsafeMutableBufferPointer { ad in
-        for i in 0..<n {
-          let src = i * p, dst = i * k
-          for j in 0..<p { ad[dst + j] = Double(xs[src + j]) }
-          if intercept { ad[dst + p] = 1 }
-        }
-        let root = ridge.squareRoot()
-        for j in 0..<augment { ad[(n + j) * k + j] = root }
-      }
-    }
     y.storage.withUnsafeBufferPointer { ys in
-      b.withUnsafeMutableBufferPointer { bd in
-        for e in 0..<(n * q) { bd[e] = Double(ys[e]) }
+    a.withUnsafeMutableBufferPointer { ad in
+    b.withUnsafeMutableBufferPointer { bd in
+      let (xp, yp, ap, bp) = (xs.baseAddress, ys.baseAddress, ad.baseAddress, bd.baseAddress)
+      Matrix.forEachBlock(count: n, width: k + q) { rows in
+        for i in rows {
+          for j in 0..<p { ap![i * k + j] = Double(xp![i * p + j]) }
+          if intercept { ap![i * k + p] = 1 }
+          for t in 0..<q { bp![i * q + t] = Double(yp![i * q + t]) }
+        }
       }
-    }
+      let root = ridge.squareRoot()
+      for j in 0..<augment { ap![(n + j) * k + j] = root }
+    }}}}
+    return (a, b)
+  }
 
+  /// Householder QR of the (augmented) design, `dgels`.
+  static func householder(x: Matrix, y: Matrix, intercept: Bool, ridge: Double) throws -> LinearFit {
+    let p = x.cols, q = y.cols
+    let k = p + (intercept ? 1 : 0)
+    let m = x.rows + (ridge > 0 ? p : 0)
+    var (a, b) = augmentedSystem(x: x, y: y, intercept: intercept, ridge: ridge)
     let info = a.withUnsafeMutableBufferPointer { ad in
       b.withUnsafeMutableBufferPointer { bd in
         LAPACK.gels(m: m, n: k, nrhs: q, a: ad.baseAddress!, lda: k, b: bd.baseAddress!, ldb: q)

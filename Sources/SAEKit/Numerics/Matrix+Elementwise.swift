@@ -7,9 +7,10 @@ extension Matrix {
       throw SAEKitError.shapeMismatch(operation: operation, lhs: a.shape, rhs: b.shape)
     }
     var out = a
-    out.storage.withUnsafeMutableBufferPointer { o in
-      b.storage.withUnsafeBufferPointer { q in
-        for i in 0..<o.count { o[i] = f(o[i], q[i]) }
+    b.storage.withUnsafeBufferPointer { q in
+      guard let qb = q.baseAddress else { return }
+      out.updateElements { o, range in
+        for i in range { o[i] = f(o[i], qb[i]) }
       }
     }
     return out
@@ -25,8 +26,8 @@ extension Matrix {
   /// `s·A`.
   public func scaled(by s: Float) -> Matrix {
     var out = self
-    out.storage.withUnsafeMutableBufferPointer { o in
-      for i in 0..<o.count { o[i] *= s }
+    out.updateElements { o, range in
+      for i in range { o[i] *= s }
     }
     return out
   }
@@ -71,12 +72,10 @@ extension Matrix {
       throw SAEKitError.shapeMismatch(operation: "broadcast row", lhs: shape, rhs: Shape(1, v.count))
     }
     let c = cols
-    storage.withUnsafeMutableBufferPointer { o in
-      v.withUnsafeBufferPointer { vb in
-        for i in 0..<rows {
-          let base = i * c
-          for j in 0..<c { o[base + j] += scale * vb[j] }
-        }
+    v.withUnsafeBufferPointer { vb in
+      guard let vp = vb.baseAddress else { return }
+      updateRows { row, _ in
+        for j in 0..<c { row[j] += scale * vp[j] }
       }
     }
   }
@@ -94,10 +93,11 @@ extension Matrix {
       throw SAEKitError.shapeMismatch(operation: "scale rows", lhs: shape, rhs: Shape(factors.count, 1))
     }
     let c = cols
-    storage.withUnsafeMutableBufferPointer { o in
-      for i in 0..<rows {
-        let f = factors[i]
-        for j in 0..<c { o[i * c + j] *= f }
+    factors.withUnsafeBufferPointer { fb in
+      guard let fp = fb.baseAddress else { return }
+      updateRows { row, i in
+        let f = fp[i]
+        for j in 0..<c { row[j] *= f }
       }
     }
   }

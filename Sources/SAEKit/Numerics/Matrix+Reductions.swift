@@ -40,6 +40,13 @@ extension Matrix {
     return means.withUnsafeBufferPointer { reduceColumns(SquaredDeviation(means: $0.baseAddress)) }
   }
 
+  /// `Σ_i (A[i, j] − B[i, j])²` for every column `j`, differences taken in Double (`B` has
+  /// this matrix's shape).
+  func columnSquaredDifferences(_ b: Matrix) -> [Double] {
+    precondition(b.shape == shape, "squared differences need equal shapes")
+    return b.storage.withUnsafeBufferPointer { reduceColumns(SquaredDifference(other: $0.baseAddress)) }
+  }
+
   /// `Σ_ij A[i, j]²`.
   public func sumOfSquares() -> Double { rowSquaredNorms().reduce(0, +) }
 
@@ -50,11 +57,10 @@ extension Matrix {
   public mutating func normalizeRows(epsilon: Double = 1e-12) {
     let norms = rowNorms()
     let c = cols
-    storage.withUnsafeMutableBufferPointer { a in
-      for i in 0..<rows where norms[i] > epsilon {
-        let inv = Float(1 / norms[i])
-        for j in 0..<c { a[i * c + j] *= inv }
-      }
+    updateRows { row, i in
+      guard norms[i] > epsilon else { return }
+      let inv = Float(1 / norms[i])
+      for j in 0..<c { row[j] *= inv }
     }
   }
 
@@ -67,7 +73,7 @@ extension Matrix {
   private func reduceRows(_ f: (UnsafePointer<Float>, Int) -> Double) -> [Double] {
     var out = [Double](repeating: 0, count: rows)
     let c = cols
-    let chunks = count >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
+    let chunks = Matrix.chunks(forElements: count)
     storage.withUnsafeBufferPointer { a in
       out.withUnsafeMutableBufferPointer { o in
         guard let base = a.baseAddress, let ob = o.baseAddress else { return }
@@ -93,7 +99,7 @@ extension Matrix {
     var sums = [Double](repeating: 0, count: cols)
     let (r, c) = (rows, cols)
     let blocks = (c + 15) / 16
-    let chunks = count >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
+    let chunks = Matrix.chunks(forElements: count)
     storage.withUnsafeBufferPointer { a in
       sums.withUnsafeMutableBufferPointer { s in
         guard let base = a.baseAddress, let sb = s.baseAddress else { return }
@@ -103,8 +109,8 @@ extension Matrix {
           defer { acc.deallocate() }
           acc.initialize(repeating: 0, count: width)
           for i in 0..<r {
-            let row = base + i * c + first
-            for t in 0..<width { acc[t] += term(row[t], column: first + t) }
+            let offset = i * c + first, row = base + offset
+            for t in 0..<width { acc[t] += term(row[t], at: offset + t, column: first + t) }
           }
           (sb + first).update(from: acc, count: width)
         }
@@ -114,25 +120,36 @@ extension Matrix {
   }
 }
 
-/// What a column reduction adds up for element `A[i, j]`.
+/// What a column reduction adds up for element `A[i, j]`, stored at `offset = i·cols + j`.
 private protocol ColumnTerm {
-  func callAsFunction(_ value: Float, column j: Int) -> Double
+  func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double
 }
 
 private struct Identity: ColumnTerm {
-  @inline(__always) func callAsFunction(_ value: Float, column j: Int) -> Double { Double(value) }
+  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double { Double(value) }
 }
 
 private struct Square: ColumnTerm {
-  @inline(__always) func callAsFunction(_ value: Float, column j: Int) -> Double { Double(value) * Double(value) }
+  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double {
+    Double(value) * Double(value)
+  }
 }
 
 /// `(A[i, j] − means[j])²`.
 private struct SquaredDeviation: ColumnTerm {
   let means: UnsafePointer<Double>?
-  @inline(__always) func callAsFunction(_ value: Float, column j: Int) -> Double {
+  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double {
     let dev = Double(value) - means![j]
     return dev * dev
+  }
+}
+
+/// `(A[i, j] − B[i, j])²`, `other` pointing at `B`'s storage.
+private struct SquaredDifference: ColumnTerm {
+  let other: UnsafePointer<Float>?
+  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double {
+    let e = Double(value) - Double(other![offset])
+    return e * e
   }
 }
 

@@ -97,7 +97,7 @@ public struct Matrix: Sendable, Equatable {
     for i in indices { precondition(i >= 0 && i < rows, "row index \(i) out of range 0..<\(rows)") }
     var out = Matrix(uninitializedRows: indices.count, cols: cols)
     let c = cols
-    let chunks = indices.count * c >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
+    let chunks = Matrix.chunks(forElements: indices.count * c)
     storage.withUnsafeBufferPointer { src in
       out.storage.withUnsafeMutableBufferPointer { dst in
         guard let s = src.baseAddress, let d = dst.baseAddress else { return }
@@ -115,7 +115,7 @@ public struct Matrix: Sendable, Equatable {
     for j in indices { precondition(j >= 0 && j < cols, "column index \(j) out of range 0..<\(cols)") }
     var out = Matrix(rows: rows, cols: indices.count)
     let k = indices.count, c = cols
-    let chunks = rows * k >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
+    let chunks = Matrix.chunks(forElements: rows * k)
     storage.withUnsafeBufferPointer { src in
       out.storage.withUnsafeMutableBufferPointer { dst in
         guard let s = src.baseAddress, let d = dst.baseAddress else { return }
@@ -145,7 +145,7 @@ public struct Matrix: Sendable, Equatable {
   public var transposed: Matrix {
     var out = Matrix(rows: cols, cols: rows)
     let r = rows, c = cols, tile = 32
-    let chunks = count >= Matrix.parallelThreshold ? Parallel.defaultChunks : 1
+    let chunks = Matrix.chunks(forElements: count)
     storage.withUnsafeBufferPointer { src in
       out.storage.withUnsafeMutableBufferPointer { dst in
         guard let s = src.baseAddress, let d = dst.baseAddress else { return }
@@ -171,6 +171,14 @@ public struct Matrix: Sendable, Equatable {
     return try Matrix(rows: newRows, cols: newCols, storage: storage)
   }
 
+  /// Appends the rows of `other` below these in place (amortised `O(other.count)`, where
+  /// ``vstack(_:)`` copies both).
+  mutating func appendRows(_ other: Matrix) {
+    precondition(other.cols == cols, "appended rows need \(cols) columns, got \(other.cols)")
+    storage.append(contentsOf: other.storage)
+    rows += other.rows
+  }
+
   /// Stacks matrices with equal column counts on top of each other.
   public static func vstack(_ parts: [Matrix]) throws -> Matrix {
     guard let first = parts.first else { return Matrix(rows: 0, cols: 0) }
@@ -180,9 +188,6 @@ public struct Matrix: Sendable, Equatable {
     return try Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: first.cols,
                       storage: parts.flatMap { $0.storage })
   }
-
-  /// True when every element is finite.
-  public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
 }
 
 extension Matrix: CustomStringConvertible {

@@ -113,12 +113,21 @@ extension SparseCodes {
     for r in 0..<b { start[r + 1] = start[r] + counts[r] }
     var idx = [Int32](repeating: 0, count: start[b])
     var val = [Float](repeating: 0, count: start[b])
-    for r in 0..<b {
-      for e in 0..<counts[r] {
-        idx[start[r] + e] = indices[r * stride + e]
-        val[start[r] + e] = values[r * stride + e]
+    start.withUnsafeBufferPointer { sb in
+    indices.withUnsafeBufferPointer { ib in
+    values.withUnsafeBufferPointer { vb in
+    idx.withUnsafeMutableBufferPointer { ob in
+    val.withUnsafeMutableBufferPointer { wb in
+      guard let ip = ib.baseAddress, let vp = vb.baseAddress, let op = ob.baseAddress, let wp = wb.baseAddress
+      else { return }
+      let sp = sb.baseAddress!
+      Matrix.forEachBlock(count: b, width: stride) { rows in
+        for r in rows {
+          (op + sp[r]).update(from: ip + r * stride, count: sp[r + 1] - sp[r])
+          (wp + sp[r]).update(from: vp + r * stride, count: sp[r + 1] - sp[r])
+        }
       }
-    }
+    }}}}}
     return SparseCodes(unchecked: b, width: m, rowStart: start, indices: idx, values: val)
   }
 

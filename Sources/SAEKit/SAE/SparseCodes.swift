@@ -63,25 +63,6 @@ public struct SparseCodes: Sendable, Equatable {
     self.values = values
   }
 
-  /// The non-zero entries of a dense `(rows × width)` matrix.
-  public init(dense: Matrix) {
-    var start = [0]
-    var idx = [Int32]()
-    var val = [Float]()
-    for i in 0..<dense.rows {
-      for j in 0..<dense.cols where dense[i, j] != 0 {
-        idx.append(Int32(j))
-        val.append(dense[i, j])
-      }
-      start.append(idx.count)
-    }
-    self.rows = dense.rows
-    self.width = dense.cols
-    self.rowStart = start
-    self.indices = idx
-    self.values = val
-  }
-
   /// Stored entries of row `i` (including explicit zeros).
   public func entries(row i: Int) -> Range<Int> { rowStart[i]..<rowStart[i + 1] }
 
@@ -98,15 +79,6 @@ public struct SparseCodes: Sendable, Equatable {
     var n = 0
     for v in values where v != 0 { n += 1 }
     return Double(n) / Double(rows)
-  }
-
-  /// The `(rows × width)` dense matrix.
-  public func dense() -> Matrix {
-    var m = Matrix(rows: rows, cols: width)
-    for i in 0..<rows {
-      for e in entries(row: i) { m[i, Int(indices[e])] += values[e] }
-    }
-    return m
   }
 
   /// `Σ_e (values[e] · latentScales[latent of e] · scale)²` per row, in Double

@@ -39,14 +39,18 @@ enum CrossProducts {
 
   /// Rows `rows` of `m` minus `mean`, as Double, into the front of `buffer`.
   static func load(_ m: Matrix, rows: Range<Int>, subtracting mean: [Double], into buffer: inout [Double]) {
-    let c = m.cols
+    let c = m.cols, first = rows.lowerBound
     m.storage.withUnsafeBufferPointer { src in
-      buffer.withUnsafeMutableBufferPointer { dst in
-        for (k, i) in rows.enumerated() {
-          for j in 0..<c { dst[k * c + j] = Double(src[i * c + j]) - mean[j] }
+    buffer.withUnsafeMutableBufferPointer { dst in
+    mean.withUnsafeBufferPointer { mb in
+      guard let sp = src.baseAddress, let dp = dst.baseAddress, let mp = mb.baseAddress else { return }
+      Matrix.forEachBlock(count: rows.count, width: c) { block in
+        for k in block {
+          let i = first + k
+          for j in 0..<c { dp[k * c + j] = Double(sp[i * c + j]) - mp[j] }
         }
       }
-    }
+    }}}
   }
 
   /// `Σ_ij a_ij²` of a row-major buffer.

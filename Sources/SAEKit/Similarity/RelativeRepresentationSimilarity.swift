@@ -79,14 +79,8 @@ public enum RelativeRepresentationSimilarity {
     let block = x.rows(rows)
     // Shapes agree by construction: (b × d)·(a × d)ᵀ.
     var out = try! block.matmulTransposed(unitAnchors)
-    let norms = block.rowNorms()
-    let a = anchors.count
-    out.storage.withUnsafeMutableBufferPointer { o in
-      for i in 0..<rows.count {
-        let inv = Float(1 / max(norms[i], 1e-12))
-        for j in 0..<a { o[i * a + j] *= inv }
-      }
-    }
+    // One factor per row of the block: the shapes agree.
+    try! out.scaleRows(by: block.rowNorms().map { Float(1 / max($0, 1e-12)) })
     return out
   }
 }
