@@ -171,6 +171,15 @@ import Testing
         }
       }
       #expect(seen.allSatisfy { $0 == 1 })
+      // Ranges without a chunk index: every index once, in contiguous ranges.
+      var covered = [Int](repeating: 0, count: 1_000)
+      covered.withUnsafeMutableBufferPointer { b in
+        let p = b.baseAddress!
+        Parallel.withWorkers(workers) {
+          Parallel.forEachRange(count: 1_000) { range in for i in range { p[i] += 1 } }
+        }
+      }
+      #expect(covered.allSatisfy { $0 == 1 })
     }
     #expect(Parallel.workers >= 1)
   }

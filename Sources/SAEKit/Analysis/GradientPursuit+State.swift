@@ -46,7 +46,7 @@ struct PursuitState {
     historyFlat.withUnsafeMutableBufferPointer { hb in
       let (sp, gp, dp, rp) = (sb.baseAddress!, gb.baseAddress!, db.baseAddress!, rb.baseAddress!)
       let (ip, wp, cp, hp) = (ib.baseAddress!, wb.baseAddress!, cb.baseAddress!, hb.baseAddress)
-      Parallel.forEachChunk(count: s.rows) { _, rows in
+      Parallel.forEachRange(count: s.rows) { rows in
         var c = [Float](repeating: 0, count: d)
         c.withUnsafeMutableBufferPointer { cbuf in
           let cv = cbuf.baseAddress!

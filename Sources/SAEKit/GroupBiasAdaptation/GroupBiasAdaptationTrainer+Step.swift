@@ -24,7 +24,7 @@ extension GroupBiasAdaptationTrainer {
         directions.storage.withUnsafeMutableBufferPointer { db in
           scales.withUnsafeMutableBufferPointer { sb in
             let (gp, wp, dp, sp) = (gb.baseAddress!, wb.baseAddress!, db.baseAddress!, sb.baseAddress!)
-            Parallel.forEachChunk(count: m) { _, latents in
+            Parallel.forEachRange(count: m) { latents in
               for j in latents {
                 sp[j] = BLAS.dot(d, gp + j * d, wp + j * d)
                 BLAS.axpy(d, outputScale[j], gp + j * d, dp + j * d)

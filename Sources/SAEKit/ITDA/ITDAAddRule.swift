@@ -63,7 +63,7 @@ public struct ITDAAddRule: Sendable, Equatable {
     decisions.withUnsafeMutableBufferPointer { ab in
     errors.withUnsafeMutableBufferPointer { eb in
       let (xp, rp, ap, ep) = (xb.baseAddress, rb.baseAddress, ab.baseAddress, eb.baseAddress)
-      Parallel.forEachChunk(count: n) { _, rows in
+      Parallel.forEachRange(count: n) { rows in
         for i in rows {
           var xx = 0.0, rr = 0.0, xr = 0.0
           for j in 0..<d {

@@ -14,7 +14,7 @@ enum PursuitKernels {
     BLAS.gemm(
       transposeA: false, transposeB: true, m: b, n: m, k: d, alpha: 1, a: x, lda: d,
       b: out.atoms, ldb: d, beta: 0, c: corr, ldc: m)
-    Parallel.forEachChunk(count: b) { _, rows in
+    Parallel.forEachRange(count: b) { rows in
       for t in rows {
         let c = corr + t * m, token = firstToken + t
         let ip = out.indices + token * k, vp = out.values + token * k
@@ -49,7 +49,7 @@ enum PursuitKernels {
       BLAS.gemm(
         transposeA: false, transposeB: true, m: b, n: m, k: d, alpha: 1, a: r, lda: d,
         b: out.atoms, ldb: d, beta: 0, c: corr, ldc: m)
-      Parallel.forEachChunk(count: b) { _, rows in
+      Parallel.forEachRange(count: b) { rows in
         for t in rows where active[t] {
           let c = corr + t * m, token = firstToken + t
           let j = ArgmaxMagnitude.first(c, m)
@@ -86,7 +86,7 @@ enum PursuitKernels {
       BLAS.gemm(
         transposeA: false, transposeB: true, m: b, n: m, k: d, alpha: 1, a: r, lda: d,
         b: out.atoms, ldb: d, beta: 0, c: corr, ldc: m)
-      Parallel.forEachChunk(count: b) { _, rows in
+      Parallel.forEachRange(count: b) { rows in
         var w = [Double](repeating: 0, count: k)
         for t in rows where active[t] {
           let c = corr + t * m, token = firstToken + t
@@ -148,7 +148,7 @@ enum PursuitKernels {
     atoms.storage.withUnsafeBufferPointer { ab in
     reconstruction.storage.withUnsafeMutableBufferPointer { ob in
       let (ip, vp, cp, ap, op) = (ib.baseAddress!, vb.baseAddress!, cb.baseAddress!, ab.baseAddress!, ob.baseAddress!)
-      Parallel.forEachChunk(count: n) { _, rows in
+      Parallel.forEachRange(count: n) { rows in
         for t in rows {
           let idx = ip + t * k, val = vp + t * k
           var count = cp[t]

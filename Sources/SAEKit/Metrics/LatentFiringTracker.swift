@@ -68,7 +68,7 @@ public struct LatentFiringTracker: Sendable {
             firingCounts.withUnsafeMutableBufferPointer { counts in
               guard let ep = eb.baseAddress, let rp = rb.baseAddress, let vp = vals.baseAddress,
                     let lp = last.baseAddress, let cp = counts.baseAddress else { return }
-              Parallel.forEachChunk(count: width) { _, latents in
+              Parallel.forEachRange(count: width) { latents in
                 for j in latents {
                   for t in columns.colStart[j]..<columns.colStart[j + 1] where vp[Int(ep[t])] != 0 {
                     let token = first + Int(rp[t])

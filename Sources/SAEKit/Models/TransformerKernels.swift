@@ -17,7 +17,7 @@ enum TransformerKernels {
       scale.withUnsafeBufferPointer { g in
         shift.withUnsafeBufferPointer { b in
           let base = xp.baseAddress!, gamma = g.baseAddress!, beta = b.baseAddress!
-          Parallel.forEachChunk(count: x.rows) { _, rows in
+          Parallel.forEachRange(count: x.rows) { rows in
             sae_layer_norm_rows(base + rows.lowerBound * d, rows.count, d, gamma, beta, epsilon)
           }
         }
@@ -31,7 +31,7 @@ enum TransformerKernels {
     let count = x.count
     x.storage.withUnsafeMutableBufferPointer { xp in
       let base = xp.baseAddress!
-      Parallel.forEachChunk(count: count) { _, range in
+      Parallel.forEachRange(count: count) { range in
         sae_gelu(base + range.lowerBound, range.count)
       }
     }

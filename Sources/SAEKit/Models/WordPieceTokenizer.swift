@@ -93,7 +93,7 @@ public struct WordPieceTokenizer: Sendable {
     var sequences = [[Int]](repeating: [], count: texts.count)
     sequences.withUnsafeMutableBufferPointer { out in
       let base = out.baseAddress
-      Parallel.forEachChunk(count: texts.count) { _, range in
+      Parallel.forEachRange(count: texts.count) { range in
         for i in range { base![i] = encode(texts[i], maxLength: maxLength) }
       }
     }

@@ -41,7 +41,7 @@ extension Matrix {
     let n = cols
     out.storage.withUnsafeMutableBufferPointer { ob in
       let op = ob.baseAddress
-      Parallel.forEachChunk(count: rows) { _, range in
+      Parallel.forEachRange(count: rows) { range in
         for r in range {
           let row = op! + r * n
           var mean = 0.0

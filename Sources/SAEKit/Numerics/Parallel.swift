@@ -4,10 +4,13 @@ import Synchronization
 
 /// Splits per-row (or per-latent) work over threads with `concurrentPerform`.
 ///
-/// Work is cut into a fixed number of contiguous chunks that does not depend
-/// on the number of cores, so any reduction done per chunk and then combined
-/// in chunk order gives the same bits on every machine. Bodies must not call
-/// multi-threaded BLAS (level-1 calls on short vectors are single-threaded).
+/// ``forEachChunk(count:chunks:_:)`` cuts the work into a fixed number of contiguous
+/// chunks that does not depend on the number of cores, so any reduction done per chunk and
+/// then combined in chunk order gives the same bits on every machine. Work that reduces
+/// nothing per chunk uses ``forEachRange(count:_:)``, whose split grows with the cores.
+/// ``workers`` threads (every core, or the limit ``withWorkers(_:_:)`` sets) take the next
+/// unclaimed chunk until none is left. Bodies must not call multi-threaded BLAS (level-1
+/// calls on short vectors are single-threaded).
 public enum Parallel {
   /// Default number of chunks: enough for load balance on a few cores.
   public static let defaultChunks = 32
@@ -58,6 +61,14 @@ public enum Parallel {
         }
       }
     }
+  }
+
+  /// Runs `body(range)` over contiguous ranges covering `0..<count`, concurrently. The body does
+  /// not learn which chunk it runs, so it cannot reduce per chunk; its results are then the same
+  /// for any split, and the split grows with the workers (at least ``defaultChunks``, four per
+  /// worker on bigger machines) instead of capping them at ``defaultChunks`` threads.
+  public static func forEachRange(count: Int, _ body: (_ range: Range<Int>) -> Void) {
+    forEachChunk(count: count, chunks: max(defaultChunks, 4 * workers)) { _, range in body(range) }
   }
 
   /// Runs `body(worker, item)` for every item of `0..<count` on up to `workers` threads, each

@@ -121,7 +121,7 @@ public struct MappedSAEWeights: Sendable {
     file.withTensorBytes(decoder) { weights in
       norms.withUnsafeMutableBufferPointer { out in
         let np = out.baseAddress!
-        Parallel.forEachChunk(count: width) { _, rows in
+        Parallel.forEachRange(count: width) { rows in
           let row = UnsafeMutablePointer<Float>.allocate(capacity: d)
           defer { row.deallocate() }
           for j in rows {

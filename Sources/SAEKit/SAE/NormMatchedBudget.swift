@@ -30,7 +30,7 @@ enum NormMatchedBudget {
     scores.storage.withUnsafeBufferPointer { sb in
       counts.withUnsafeMutableBufferPointer { cb in
         let (sp, cp) = (sb.baseAddress!, cb.baseAddress!)
-        Parallel.forEachChunk(count: b) { _, rows in
+        Parallel.forEachRange(count: b) { rows in
           let scratch = UnsafeMutablePointer<Double>.allocate(capacity: m)
           defer { scratch.deallocate() }
           for r in rows {

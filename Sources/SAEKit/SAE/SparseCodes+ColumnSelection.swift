@@ -30,7 +30,7 @@ extension SparseCodes {
           kept.withUnsafeMutableBufferPointer { kb in
             cuts.withUnsafeMutableBufferPointer { cb in
               let (sp, rp, vp, kp, cp) = (sb.baseAddress!, rb.baseAddress!, vb.baseAddress!, kb.baseAddress!, cb.baseAddress!)
-              Parallel.forEachChunk(count: (m + tile - 1) / tile) { _, tiles in
+              Parallel.forEachRange(count: (m + tile - 1) / tile) { tiles in
                 let columns = UnsafeMutablePointer<Float>.allocate(capacity: tile * b)
                 let scratchValues = UnsafeMutablePointer<Float>.allocate(capacity: b)
                 let scratchIndices = UnsafeMutablePointer<Int32>.allocate(capacity: b)

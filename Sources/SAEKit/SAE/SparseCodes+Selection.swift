@@ -23,7 +23,7 @@ extension SparseCodes {
         val.withUnsafeMutableBufferPointer { vb in
           counts.withUnsafeMutableBufferPointer { cb in
             let (pp, ip, vp, cp) = (p.baseAddress!, ib.baseAddress!, vb.baseAddress!, cb.baseAddress!)
-            Parallel.forEachChunk(count: b) { _, rows in
+            Parallel.forEachRange(count: b) { rows in
               let scratchValues = UnsafeMutablePointer<Float>.allocate(capacity: m)
               let scratchIndices = UnsafeMutablePointer<Int32>.allocate(capacity: m)
               defer { scratchValues.deallocate(); scratchIndices.deallocate() }
@@ -78,7 +78,7 @@ extension SparseCodes {
     pre.storage.withUnsafeBufferPointer { p in
       start.withUnsafeMutableBufferPointer { sb in
         let (pp, sp) = (p.baseAddress!, sb.baseAddress!)
-        Parallel.forEachChunk(count: b) { _, rows in
+        Parallel.forEachRange(count: b) { rows in
           for r in rows {
             sp[r + 1] = scanner.count(pp + r * m, m)
           }
@@ -92,7 +92,7 @@ extension SparseCodes {
       idx.withUnsafeMutableBufferPointer { ib in
         val.withUnsafeMutableBufferPointer { vb in
           let (pp, ip, vp) = (p.baseAddress!, ib.baseAddress, vb.baseAddress)
-          Parallel.forEachChunk(count: b) { _, rows in
+          Parallel.forEachRange(count: b) { rows in
             for r in rows {
               var e = start[r]
               scanner.scan(pp + r * m, m) { j, v in ip![e] = Int32(j); vp![e] = v; e += 1 }

@@ -87,7 +87,7 @@ public struct SparseCodes: Sendable, Equatable {
     var squares = [Double](repeating: 0, count: rows)
     squares.withUnsafeMutableBufferPointer { sb in
       let sp = sb.baseAddress
-      Parallel.forEachChunk(count: rows) { _, range in
+      Parallel.forEachRange(count: rows) { range in
         for r in range {
           var s = 0.0
           for e in entries(row: r) {

@@ -34,7 +34,7 @@ enum SparseKernels {
             guard let op = ob.baseAddress else { return }
             let (ip, vp) = (ib.baseAddress, vb.baseAddress)
             let bp = bias.isEmpty ? nil : bb.baseAddress
-            Parallel.forEachChunk(count: codes.rows) { _, rows in
+            Parallel.forEachRange(count: codes.rows) { rows in
               let scratch = UnsafeMutablePointer<Float>.allocate(capacity: d)
               defer { scratch.deallocate() }
               for r in rows {
@@ -63,7 +63,7 @@ enum SparseKernels {
         dOut.storage.withUnsafeBufferPointer { db in
           g.withUnsafeMutableBufferPointer { gb in
             let (ip, wp, dp, gp) = (ib.baseAddress, wb.baseAddress!, db.baseAddress!, gb.baseAddress)
-            Parallel.forEachChunk(count: codes.rows) { _, rows in
+            Parallel.forEachRange(count: codes.rows) { rows in
               for r in rows {
                 for e in codes.rowStart[r]..<codes.rowStart[r + 1] {
                   gp![e] = BLAS.dot(d, dp + r * d, wp + Int(ip![e]) * d)
@@ -94,7 +94,7 @@ enum SparseKernels {
           y.storage.withUnsafeBufferPointer { yb in
             g.storage.withUnsafeMutableBufferPointer { gb in
               let (ep, rp, cp, yp, gp) = (eb.baseAddress, rb.baseAddress, cb.baseAddress, yb.baseAddress!, gb.baseAddress!)
-              Parallel.forEachChunk(count: columns.width) { _, latents in
+              Parallel.forEachRange(count: columns.width) { latents in
                 for j in latents {
                   let gj = gp + j * d
                   for t in columns.colStart[j]..<columns.colStart[j + 1] {
@@ -149,7 +149,7 @@ struct ColumnIndex {
                   }
                 }
                 // Column totals, then each chunk's first slot within its column.
-                Parallel.forEachChunk(count: m) { _, latents in
+                Parallel.forEachRange(count: m) { latents in
                   for j in latents {
                     var total = 0
                     for c in 0..<chunks { total += sl[c * m + j] }
@@ -157,7 +157,7 @@ struct ColumnIndex {
                   }
                 }
                 for j in 0..<m { st[j + 1] += st[j] }
-                Parallel.forEachChunk(count: m) { _, latents in
+                Parallel.forEachRange(count: m) { latents in
                   for j in latents {
                     var next = st[j]
                     for c in 0..<chunks {
@@ -199,7 +199,7 @@ struct ColumnIndex {
       values.withUnsafeBufferPointer { vb in
         out.withUnsafeMutableBufferPointer { ob in
           guard let ep = eb.baseAddress, let vp = vb.baseAddress, let op = ob.baseAddress else { return }
-          Parallel.forEachChunk(count: width) { _, latents in
+          Parallel.forEachRange(count: width) { latents in
             for j in latents {
               var s = op[j]
               for t in colStart[j]..<colStart[j + 1] { s += vp[Int(ep[t])] }

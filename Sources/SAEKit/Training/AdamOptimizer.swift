@@ -33,7 +33,7 @@ public struct AdamState: Sendable {
       g.withUnsafeBufferPointer { gb in
         withMoments { m, v in
           guard let p = pb.baseAddress, let gp = gb.baseAddress else { return }
-          Parallel.forEachChunk(count: g.count) { _, range in step.apply(p, gp, m, v, range) }
+          Parallel.forEachRange(count: g.count) { range in step.apply(p, gp, m, v, range) }
         }
       }
     }

@@ -19,7 +19,7 @@ struct AuxKLoss {
     pre.storage.withUnsafeBufferPointer { pb in
       gathered.storage.withUnsafeMutableBufferPointer { gb in
         let (pp, gp) = (pb.baseAddress!, gb.baseAddress)
-        Parallel.forEachChunk(count: b) { _, rows in
+        Parallel.forEachRange(count: b) { rows in
           for r in rows {
             for t in 0..<n { gp![r * n + t] = pp[r * m + Int(dead[t])] }
           }

@@ -55,7 +55,7 @@ extension SAETrainer {
     decoder.storage.withUnsafeBufferPointer { wb in
       g.storage.withUnsafeMutableBufferPointer { gb in
         let (wp, gp) = (wb.baseAddress!, gb.baseAddress!)
-        Parallel.forEachChunk(count: decoder.rows) { _, latents in
+        Parallel.forEachRange(count: decoder.rows) { latents in
           for j in latents { removeParallelComponent(gp + j * d, of: wp + j * d, count: d) }
         }
       }
@@ -99,7 +99,7 @@ extension SAETrainer {
     w.storage.withUnsafeBufferPointer { wb in
       norms.withUnsafeMutableBufferPointer { nb in
         let (wp, np) = (wb.baseAddress!, nb.baseAddress!)
-        Parallel.forEachChunk(count: w.rows) { _, rows in
+        Parallel.forEachRange(count: w.rows) { rows in
           for j in rows { np[j] = BLAS.dot(d, wp + j * d, wp + j * d).squareRoot() }
         }
       }
@@ -112,7 +112,7 @@ extension SAETrainer {
     let d = w.cols
     w.storage.withUnsafeMutableBufferPointer { wb in
       let wp = wb.baseAddress!
-      Parallel.forEachChunk(count: w.rows) { _, rows in
+      Parallel.forEachRange(count: w.rows) { rows in
         for j in rows { normalize(wp + j * d, count: d) }
       }
     }

@@ -52,7 +52,7 @@ extension SAETrainer {
         gT.storage.withUnsafeMutableBufferPointer { gb in
           let (ap, xp, gp) = (ab.baseAddress!, xb.baseAddress!, gb.baseAddress!)
           BLAS.withThreads(1) {
-            Parallel.forEachChunk(count: m) { _, latents in
+            Parallel.forEachRange(count: m) { latents in
               BLAS.gemm(transposeA: true, transposeB: false, m: latents.count, n: d, k: b, alpha: 1,
                         a: ap + latents.lowerBound, lda: m, b: xp, ldb: d, beta: 1,
                         c: gp + latents.lowerBound * d, ldc: d)

@@ -40,7 +40,7 @@ struct StepWorkspace {
         xs.storage.withUnsafeMutableBufferPointer { sb in
           xin.storage.withUnsafeMutableBufferPointer { ib in
             let (xp, bp, sp, ip) = (xb.baseAddress!, bb.baseAddress!, sb.baseAddress!, ib.baseAddress!)
-            Parallel.forEachChunk(count: x.rows) { _, rows in
+            Parallel.forEachRange(count: x.rows) { rows in
               for r in rows {
                 let o = r * d
                 for t in 0..<d {

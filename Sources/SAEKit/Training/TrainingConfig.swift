@@ -35,8 +35,9 @@ public struct TrainingConfig: Sendable, Equatable {
   public var initializationSample: Int = 32_768
   /// Visit rows in a new random order every epoch (otherwise in file order).
   public var shuffle: Bool = true
-  /// Threads for the encoder product (one single-threaded sgemm per row block).
-  /// Results are bit-identical for a given value.
+  /// Threads for every phase of a step: the encoder product (one single-threaded sgemm per row
+  /// block) and the sparse phases (``Parallel/withWorkers(_:_:)``). The chunks do not depend on
+  /// it, so the results are the same bits for any value.
   public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
   public init() {}

@@ -31,7 +31,7 @@ enum TinyLMAttention {
   ) {
     let hs = c / heads, stride = 3 * c
     let scale = 1 / Float(hs).squareRoot()
-    Parallel.forEachChunk(count: batch * heads) { _, pairs in
+    Parallel.forEachRange(count: batch * heads) { pairs in
       for pair in pairs {
         let b = pair / heads, h = pair % heads
         let q = qkv + b * t * stride + h * hs, k = q + c, v = q + 2 * c
@@ -65,7 +65,7 @@ enum TinyLMAttention {
   ) {
     let hs = c / heads, stride = 3 * c, beta: Float = accumulate ? 1 : 0
     let scale = 1 / Float(hs).squareRoot()
-    Parallel.forEachChunk(count: batch * heads) { _, pairs in
+    Parallel.forEachRange(count: batch * heads) { pairs in
       let ds = Out.allocate(capacity: t * t)
       defer { ds.deallocate() }
       for pair in pairs {

@@ -66,7 +66,7 @@ enum TinyLMKernels {
     }
     // dw[e] = ((dw[e] + p₀[e]) + p₁[e]) + …: partial by partial over a contiguous range, so the
     // additions vectorise (the same order per element as a loop over partials inside).
-    Parallel.forEachChunk(count: size) { _, range in
+    Parallel.forEachRange(count: size) { range in
       let dst = dw + range.lowerBound
       for k in 1..<max(chunks, 1) {
         let src = scratch + (k - 1) * size + range.lowerBound
@@ -114,7 +114,7 @@ enum TinyLMKernels {
   static func layerNormForward(
     _ out: Out, mean: Out, rstd: Out, _ x: In, weight: In, bias: In, rows n: Int, cols c: Int, epsilon: Float
   ) {
-    Parallel.forEachChunk(count: n) { _, rows in
+    Parallel.forEachRange(count: n) { rows in
       let r = rows.lowerBound
       sae_layer_norm_forward(out + r * c, mean + r, rstd + r, x + r * c, weight, bias, rows.count, c, epsilon)
     }
@@ -149,7 +149,7 @@ enum TinyLMKernels {
   /// `sae_gelu_tanh_forward`: `x·σ(2u)` with one vectorised exp; the naive tanh form is the
   /// reference in the tests).
   static func geluForward(_ out: Out, _ x: In, count: Int) {
-    Parallel.forEachChunk(count: count) { _, range in
+    Parallel.forEachRange(count: count) { range in
       sae_gelu_tanh_forward(out + range.lowerBound, x + range.lowerBound, range.count)
     }
   }
@@ -157,7 +157,7 @@ enum TinyLMKernels {
   /// Backward of ``geluForward`` in place: `grad (count) ← grad · GELU'(x)`, turning
   /// `∂/∂out` into `∂/∂x`.
   static func geluBackward(grad: Out, x: In, count: Int) {
-    Parallel.forEachChunk(count: count) { _, range in
+    Parallel.forEachRange(count: count) { range in
       sae_gelu_tanh_backward(grad + range.lowerBound, x + range.lowerBound, range.count)
     }
   }
@@ -166,14 +166,14 @@ enum TinyLMKernels {
 
   /// `out = a + b` over `count` floats.
   static func add(_ out: Out, _ a: In, _ b: In, count: Int) {
-    Parallel.forEachChunk(count: count) { _, range in
+    Parallel.forEachRange(count: count) { range in
       for k in range { out[k] = a[k] + b[k] }
     }
   }
 
   /// `out += a` over `count` floats.
   static func addInPlace(_ out: Out, _ a: In, count: Int) {
-    Parallel.forEachChunk(count: count) { _, range in
+    Parallel.forEachRange(count: count) { range in
       for k in range { out[k] += a[k] }
     }
   }

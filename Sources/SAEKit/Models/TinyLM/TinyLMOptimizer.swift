@@ -79,7 +79,7 @@ public struct TinyLMOptimizer: Sendable {
             v.withUnsafeMutableBufferPointer { vp in
               let p = pp.baseAddress! + range.lowerBound, g = gp.baseAddress! + range.lowerBound
               let mm = mp.baseAddress! + range.lowerBound, vv = vp.baseAddress! + range.lowerBound
-              Parallel.forEachChunk(count: range.count) { _, chunk in
+              Parallel.forEachRange(count: range.count) { chunk in
                 let k = chunk.lowerBound
                 sae_adamw(p + k, g + k, mm + k, vv + k, chunk.count, scale, fb1, fb2, fc1, fc2, flr, eps, decay)
               }

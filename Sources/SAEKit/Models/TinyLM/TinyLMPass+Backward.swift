@@ -103,7 +103,7 @@ extension TinyLMPass {
     let v = config.vocabularySize, scale = 1 / Float(scoredCount)
     let targets = self.targets ?? []
     targets.withUnsafeBufferPointer { tg in
-      Parallel.forEachChunk(count: rows) { _, range in
+      Parallel.forEachRange(count: rows) { range in
         for r in range {
           let p = probabilities + r * v
           let target = tg[r]
@@ -122,7 +122,7 @@ extension TinyLMPass {
   /// token ids), and each row of `dwpe` (`dwte`) takes its rows in row order (deterministic).
   private func embedBackward(_ dres: Buffer, dwte: UnsafeMutablePointer<Float>, dwpe: UnsafeMutablePointer<Float>) {
     let c = config.width, t = length
-    Parallel.forEachChunk(count: t) { _, positions in
+    Parallel.forEachRange(count: t) { positions in
       for position in positions {
         let p = dwpe + position * c
         for b in 0..<batch {
@@ -132,7 +132,7 @@ extension TinyLMPass {
       }
     }
     tokens.withUnsafeBufferPointer { tk in
-      Parallel.forEachChunk(count: config.vocabularySize) { _, ids in
+      Parallel.forEachRange(count: config.vocabularySize) { ids in
         for r in 0..<rows where ids.contains(tk[r]) {
           let src = dres + r * c, e = dwte + tk[r] * c
           for j in 0..<c { e[j] += src[j] }

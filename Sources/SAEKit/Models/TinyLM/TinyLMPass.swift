@@ -155,7 +155,7 @@ public final class TinyLMPass: @unchecked Sendable {
   private func embed(wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>) {
     let c = config.width, t = length
     tokens.withUnsafeBufferPointer { tk in
-      Parallel.forEachChunk(count: rows) { _, range in
+      Parallel.forEachRange(count: rows) { range in
         for r in range {
           let dst = residual + r * c, e = wte + tk[r] * c, p = wpe + (r % t) * c
           for j in 0..<c { dst[j] = e[j] + p[j] }

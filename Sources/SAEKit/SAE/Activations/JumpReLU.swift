@@ -157,7 +157,7 @@ public struct JumpReLU: SparseActivation {
     pre.storage.withUnsafeBufferPointer { pb in
       theta.withUnsafeMutableBufferPointer { tb in
         let (pp, tp) = (pb.baseAddress!, tb.baseAddress!)
-        Parallel.forEachChunk(count: m) { _, latents in
+        Parallel.forEachRange(count: m) { latents in
           var column = [Float](repeating: 0, count: b)
           for j in latents {
             for r in 0..<b { column[r] = pp[r * m + j] }

@@ -48,7 +48,7 @@ public struct TopAFA: SparseActivation {
     pre.storage.withUnsafeBufferPointer { pb in
       codes.values.withUnsafeMutableBufferPointer { vb in
         let (pp, vp) = (pb.baseAddress!, vb.baseAddress)
-        Parallel.forEachChunk(count: codes.rows) { _, rows in
+        Parallel.forEachRange(count: codes.rows) { rows in
           for r in rows { for e in start[r]..<start[r + 1] { vp![e] = pp[r * m + Int(indices[e])] } }
         }
       }
@@ -63,7 +63,7 @@ public struct TopAFA: SparseActivation {
     scores.storage.withUnsafeMutableBufferPointer { sb in
       norms.withUnsafeBufferPointer { nb in
         let (sp, np) = (sb.baseAddress!, nb.baseAddress!)
-        Parallel.forEachChunk(count: pre.rows) { _, rows in
+        Parallel.forEachRange(count: pre.rows) { rows in
           for r in rows { for j in 0..<m { sp[r * m + j] *= np[j] } }
         }
       }

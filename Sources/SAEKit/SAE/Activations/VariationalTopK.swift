@@ -53,7 +53,7 @@ public struct VariationalTopK: SparseActivation {
     pre.storage.withUnsafeBufferPointer { pb in
       z.storage.withUnsafeMutableBufferPointer { zb in
         let (pp, zp) = (pb.baseAddress!, zb.baseAddress!)
-        Parallel.forEachChunk(count: pre.rows) { _, rows in
+        Parallel.forEachRange(count: pre.rows) { rows in
           for r in rows {
             var random = noise.fork(UInt64(r))
             for j in 0..<m { zp[r * m + j] = Float(Double(max(pp[r * m + j], 0)) + s * random.gaussian()) }
