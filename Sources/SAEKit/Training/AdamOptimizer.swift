@@ -40,12 +40,12 @@ public struct AdamState: Sendable {
   }
 
   /// Runs `body` with the first and second moments' storage (for updates fused with other
-  /// per-row work; nil-free only when the state is not empty).
-  mutating func withMoments<R>(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> R) -> R? {
+  /// per-row work); does nothing for an empty state.
+  mutating func withMoments(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
     firstMoment.withUnsafeMutableBufferPointer { mb in
       secondMoment.withUnsafeMutableBufferPointer { vb in
-        guard let m = mb.baseAddress, let v = vb.baseAddress else { return nil }
-        return body(m, v)
+        guard let m = mb.baseAddress, let v = vb.baseAddress else { return }
+        body(m, v)
       }
     }
   }

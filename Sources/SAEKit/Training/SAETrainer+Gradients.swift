@@ -80,7 +80,7 @@ extension SAETrainer {
     precondition(g.shape == w.shape)
     w.storage.withUnsafeMutableBufferPointer { wb in
       g.storage.withUnsafeMutableBufferPointer { gb in
-        _ = adam.withMoments { m, v in
+        adam.withMoments { m, v in
           guard let wp = wb.baseAddress, let gp = gb.baseAddress else { return }
           Parallel.forEachChunk(count: w.rows, chunks: 4 * Parallel.defaultChunks) { _, rows in
             for j in rows { removeParallelComponent(gp + j * d, of: wp + j * d, count: d) }
