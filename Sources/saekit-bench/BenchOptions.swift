@@ -114,8 +114,9 @@ struct BenchOptions {
       case "--threads": threads = try int("--threads")
       case "--scaling":
         let text = try value("--scaling")
-        let counts = text.split(separator: ",").compactMap { Int($0) }
-        guard !counts.isEmpty, counts.count == text.split(separator: ",").count, counts.allSatisfy({ $0 > 0 }) else {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let counts = parts.compactMap { Int($0) }
+        guard counts.count == parts.count, counts.allSatisfy({ $0 > 0 }) else {
           throw BenchError.usage("--scaling expects thread counts like 1,2,4, got '\(text)'")
         }
         threadCounts = counts
