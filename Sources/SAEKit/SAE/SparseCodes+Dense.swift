@@ -3,7 +3,7 @@
 extension SparseCodes {
   /// The non-zero entries of a dense `(rows × width)` matrix.
   public init(dense: Matrix) {
-    self = SparseCodes.filtering(dense) { _, value in value != 0 }
+    self = SparseCodes.collecting(dense, NonZero())
   }
 
   /// The `(rows × width)` dense matrix (repeated latents of a row add up, in entry order).

@@ -234,3 +234,20 @@ struct AboveLatentThresholds: RowScanner {
     return n
   }
 }
+
+/// Entries `≠ 0` (NaN included, as `!=` has it); blocks of eight zeros are skipped by one vector comparison.
+struct NonZero: RowScanner {
+  @inline(__always) func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void) {
+    var j = 0
+    while j + 8 <= count {
+      if any(UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) .!= SIMD8<Float>()) {
+        for lane in 0..<8 where row[j + lane] != 0 { emit(j + lane, row[j + lane]) }
+      }
+      j += 8
+    }
+    while j < count {
+      if row[j] != 0 { emit(j, row[j]) }
+      j += 1
+    }
+  }
+}

@@ -141,12 +141,9 @@ struct ColumnIndex {
               row.withUnsafeMutableBufferPointer { rb in
                 let (rs, sl, st) = (rsb.baseAddress!, slb.baseAddress!, stb.baseAddress!)
                 let (ip, ep, rp) = (ib.baseAddress, eb.baseAddress, rb.baseAddress)
-                let rows = codes.rows
-                Parallel.forEachChunk(count: chunks, chunks: chunks) { _, cs in
-                  for c in cs {
-                    let counts = sl + c * m, r = Parallel.range(chunk: c, of: chunks, count: rows)
-                    for e in rs[r.lowerBound]..<rs[r.upperBound] { counts[Int(ip![e])] += 1 }
-                  }
+                Parallel.forEachChunk(count: codes.rows, chunks: chunks) { c, rows in
+                  let counts = sl + c * m
+                  for e in rs[rows.lowerBound]..<rs[rows.upperBound] { counts[Int(ip![e])] += 1 }
                 }
                 // Column totals, then each chunk's first slot within its column.
                 Parallel.forEachRange(count: m) { latents in
@@ -167,16 +164,14 @@ struct ColumnIndex {
                     }
                   }
                 }
-                Parallel.forEachChunk(count: chunks, chunks: chunks) { _, cs in
-                  for c in cs {
-                    let fill = sl + c * m
-                    for r in Parallel.range(chunk: c, of: chunks, count: rows) {
-                      for e in rs[r]..<rs[r + 1] {
-                        let j = Int(ip![e])
-                        ep![fill[j]] = Int32(e)
-                        rp![fill[j]] = Int32(r)
-                        fill[j] += 1
-                      }
+                Parallel.forEachChunk(count: codes.rows, chunks: chunks) { c, rows in
+                  let fill = sl + c * m
+                  for r in rows {
+                    for e in rs[r]..<rs[r + 1] {
+                      let j = Int(ip![e])
+                      ep![fill[j]] = Int32(e)
+                      rp![fill[j]] = Int32(r)
+                      fill[j] += 1
                     }
                   }
                 }
