@@ -25,6 +25,13 @@ import Testing
     ("[{ (x: Int) in x + 1 }, { (x: Int) in x * 10 }].map { $0(4) + 1 }", ["[6, 41]"]),
     ("let p = { (x: Int) in print(x * 2) }\np(3)", ["6"]),
     ("func half(_ x: Double) -> Double { x / 2 }\nfunc three() -> Int { 3 }\nprint(half(three()), half(three() + 1))", ["1.5 2.0"]),
+    // a variable plus or minus a constant, computed in place (``IntOperand/offset``): as an
+    // argument, an operand, a branch of `? :`, at the top level and for a negative constant
+    ("func o(_ n: Int) -> Int { (n + 3) * (2 + n) - (n - 1) * 3 + (n - 0) }\nprint(o(4), o(-9))", ["37 63"]),
+    ("func id(_ n: Int) -> Int { n }\nfunc w(_ n: Int) -> Int { n > 3 ? n - 3 : id(n + 10) }\nprint(w(2), w(7))", ["12 4"]),
+    ("var i = 5\nprint(i + 1, i - -2, i - 1 < 4)\ni = i + 1\ni", ["6 7 false", "6"]),
+    // a function declared again in a later statement: calls through its name find the new one
+    ("func f() -> Int { 1 }\nfunc g() -> Int { f() + 1 }\nprint(g())", ["2"]),
     // functions of no arguments, one calling another
     ("func k() -> Int { 1 }\nprint(k() + 1)\nfunc k2() -> Int { k() * 3 }\nk2() + k()", ["2", "4"]),
   ] as [(String, [String])])
@@ -39,6 +46,11 @@ import Testing
     ("func sq(_ x: Int) -> Int { x * x }\nsq(sq(sq(sq(sq(10)))))", "1:28: arithmetic overflow: 10000000000000000 * 10000000000000000 does not fit in an Int"),
     ("func neg(_ n: Int) -> Int { n < 0 ? n : neg(n - 1) - 9223372036854775807 }\nneg(1)",
      "1:41: arithmetic overflow: -9223372036854775808 - 9223372036854775807 does not fit in an Int"),
+    // overflow of a variable plus a constant computed in place: the error is at that `+`/`-`
+    ("func id(_ n: Int) -> Int { n }\nfunc up1(_ n: Int) -> Int { id(n + 1) }\nup1(9223372036854775807)",
+     "2:32: arithmetic overflow: 9223372036854775807 + 1 does not fit in an Int"),
+    ("func down(_ n: Int) -> Int { n < -9223372036854775806 ? n - 2 : down(n - 1) }\ndown(-9223372036854775805)",
+     "1:57: arithmetic overflow: -9223372036854775807 - 2 does not fit in an Int"),
     // the depth limit, through `+` of a call
     ("func deep(_ n: Int) -> Int { n < 0 ? 0 : 1 + deep(n + 1) }\ndeep(0)",
      "1:46: too many nested calls (more than 400) in 'deep': is the recursion missing a base case?"),
@@ -47,5 +59,33 @@ import Testing
   ] as [(String, String)])
   func fails(_ source: String, _ expected: String) {
     #expect(LanguageRunTests.error(source) == expected, "\(source)")
+  }
+
+  /// Calls through a declared function's name read it without reference counting only where
+  /// the enum layout allows (``FunctionSlot/payloadIsFirstWord``); on this platform it does,
+  /// so the tests above run that path.
+  @Test func declaredFunctionsAreCalledInPlace() {
+    #expect(FunctionSlot.payloadIsFirstWord)
+  }
+
+  /// A notebook declares a function again in a later cell: calls through the name, from a
+  /// function of an earlier cell too, reach the new declaration, as they did before.
+  @Test func laterDeclarationsReplaceEarlierOnes() throws {
+    let text = """
+      # t
+
+      ```swift
+      func f() -> Int { 1 }
+      func g() -> Int { f() + 1 }
+      print(g())
+      ```
+
+      ```swift
+      func f() -> Int { 10 }
+      print(g(), f())
+      ```
+      """
+    let result = try TestNotebook.run(text, path: "redeclared.md")
+    #expect(TestNotebook.printed(result) == ["2", "11 10"])
   }
 }

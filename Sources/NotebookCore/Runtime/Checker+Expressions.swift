@@ -9,7 +9,10 @@ struct Typed {
   var comparison: IntComparison? = nil
   /// For some Int expressions (arithmetic, `? :`, calls of functions that return an Int): the
   /// value unboxed, so that Int code built from Int code passes Ints, not ``Value``s.
-  var int: IntEvaluation? = nil
+  var int: IntCode? = nil
+  /// For `n + c`, `n - c` (`n` an Int variable of the running frame, `c` a constant): the
+  /// slot and what is added, so that an Int operand computes it in place (``IntOperand/offset``).
+  var offset: (slot: Int, by: Int)? = nil
 
   static func constant(_ type: ValueType, _ value: Value) -> Typed {
     Typed(type: type, code: { _ in value }, source: .constant(value))
@@ -77,11 +80,11 @@ extension Checker {
         let (p, q) = (IntOperand(x), IntOperand(y))
         let range = e.range
         if let comparison = condition.comparison {  // (`n < 2 ? n : …`: no closure for the test)
-          typed.int = { f in
+          typed.int = IntCode { f in
             try comparison.holds(f, range) ? try p.value(f, or: Self.notInt("'? :'", range)) : try q.value(f, or: Self.notInt("'? :'", range))
           }
         } else {
-          typed.int = { f in try test(f) ? try p.value(f, or: Self.notInt("'? :'", range)) : try q.value(f, or: Self.notInt("'? :'", range)) }
+          typed.int = IntCode { f in try test(f) ? try p.value(f, or: Self.notInt("'? :'", range)) : try q.value(f, or: Self.notInt("'? :'", range)) }
         }
       }
       return typed
@@ -124,7 +127,7 @@ extension Checker {
       return Typed(type: target, code: { f in Value.converted(try code(f), to: target) })
     default:
       let type = target == .any || typed.type.isAssignable(to: target) && Self.isOpen(typed.type) ? target : typed.type
-      return Typed(type: type, code: code, int: type == .int ? typed.int : nil)
+      return Typed(type: type, code: code, int: type == .int ? typed.int : nil, offset: type == .int ? typed.offset : nil)
     }
   }
 

@@ -185,7 +185,7 @@ extension Checker {
       }
     }
     let calleeCode = callee.code
-    if case .location(let place)? = callee.source, let slot = FunctionSlot(place), typed.count <= 2,
+    if case .location(let place)? = callee.source, let slot = FunctionSlot(place, declared: signature != nil), typed.count <= 2,
        typed.allSatisfy({ $0 != nil }) {
       return Self.callByName(slot, name, typed.map { $0! }, result, range)
     }
@@ -228,69 +228,74 @@ extension Checker {
     let given = arguments.map { ArgumentCode($0) }
     let code: Evaluation = callByName(place, name, given, range)
     guard result == .int else { return Typed(type: result, code: code) }
-    return Typed(type: result, code: code, int: callByName(place, name, given, range) as IntEvaluation)
+    return Typed(type: result, code: code, int: IntCode(run: callByName(place, name, given, range)))
   }
 
-  /// The code of ``callByName(_:_:_:_:_:)`` giving an `R` (specialised for each `R`).
-  static func callByName<R: CallResult>(_ place: FunctionSlot, _ name: String, _ given: [ArgumentCode],
-                                        _ range: SourceRange) -> (Frame) throws -> R {
-    let fallback = { (fn: FunctionValue, f: Frame) throws -> R in
-      let value = try Self.call(fn, try given.map { try $0.value(f, name, range) }, range, f)
-      do { return try R.taking(value, from: name) } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
-    }
-    // Each call: the function in the slot (held, so that its code stays alive even if the call
-    // assigns the slot), a frame, the arguments into it, the body; errors point at the call.
+  /// The code of ``callByName(_:_:_:_:_:)`` giving a ``Value``.
+  static func callByName(_ place: FunctionSlot, _ name: String, _ given: [ArgumentCode], _ range: SourceRange) -> Evaluation {
     // Written out per arity on purpose: a shared helper taking the argument stores as a
     // closure measured 1.4–1.5× slower on calls and recursion (`saekit-bench --language`).
     switch given.count {
-    case 0:
-      return { f in
-        guard let fn = place.function(in: f) else { throw Self.notAFunction(name, range) }
-        return try withExtendedLifetime(fn) {
-          guard let reference = fn.compiled else { return try fallback(fn, f) }
-          do {
-            return try reference._withUnsafeGuaranteedRef { compiled in
-              let frame = try compiled.enter()
-              defer { compiled.leave(frame) }
-              return try R.finish(compiled, frame)
-            }
-          } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
-        }
-      }
+    case 0: return { f in try callInPlace(place, f, given, name, range) { _ in } }
     case 1:
       let a0 = given[0]
-      return { f in
-        guard let fn = place.function(in: f) else { throw Self.notAFunction(name, range) }
-        return try withExtendedLifetime(fn) {
-          guard let reference = fn.compiled else { return try fallback(fn, f) }
-          do {
-            return try reference._withUnsafeGuaranteedRef { compiled in
-              let frame = try compiled.enter()
-              defer { compiled.leave(frame) }
-              frame.setParameter(0, try a0.value(f, name, range))
-              return try R.finish(compiled, frame)
-            }
-          } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
-        }
-      }
+      return { f in try callInPlace(place, f, given, name, range) { frame in frame.setParameter(0, try a0.value(f, name, range)) } }
     default:
       let (a0, a1) = (given[0], given[1])
       return { f in
-        guard let fn = place.function(in: f) else { throw Self.notAFunction(name, range) }
-        return try withExtendedLifetime(fn) {
-          guard let reference = fn.compiled else { return try fallback(fn, f) }
-          do {
-            return try reference._withUnsafeGuaranteedRef { compiled in
-              let frame = try compiled.enter()
-              defer { compiled.leave(frame) }
-              frame.setParameter(0, try a0.value(f, name, range))
-              frame.setParameter(1, try a1.value(f, name, range))
-              return try R.finish(compiled, frame)
-            }
-          } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
+        try callInPlace(place, f, given, name, range) { frame in
+          frame.setParameter(0, try a0.value(f, name, range))
+          frame.setParameter(1, try a1.value(f, name, range))
         }
       }
     }
+  }
+
+  /// The code of ``callByName(_:_:_:_:_:)`` giving the Int unboxed. (Its own closures, not
+  /// the generic ``callInPlace`` returned as a closure: a closure made generic over its result is
+  /// called through a reabstraction thunk, measured at 4% of `fib`.)
+  static func callByName(_ place: FunctionSlot, _ name: String, _ given: [ArgumentCode], _ range: SourceRange) -> IntEvaluation {
+    switch given.count {
+    case 0: return { f in try callInPlace(place, f, given, name, range) { _ in } }
+    case 1:
+      let a0 = given[0]
+      return { f in try callInPlace(place, f, given, name, range) { frame in frame.setParameter(0, try a0.value(f, name, range)) } }
+    default:
+      let (a0, a1) = (given[0], given[1])
+      return { f in
+        try callInPlace(place, f, given, name, range) { frame in
+          frame.setParameter(0, try a0.value(f, name, range))
+          frame.setParameter(1, try a1.value(f, name, range))
+        }
+      }
+    }
+  }
+
+  /// One call: the function in the slot (held, so that its code stays alive even if the call
+  /// assigns the slot; see ``FunctionSlot/withFunction(in:_:)``), a frame, the arguments into
+  /// it (`setup`), the body; errors point at the call.
+  @inline(__always) static func callInPlace<R: CallResult>(_ place: FunctionSlot, _ f: Frame, _ given: [ArgumentCode], _ name: String,
+                                                      _ range: SourceRange, _ setup: (Frame) throws -> Void) throws -> R {
+    let result: R? = try place.withFunction(in: f) { fn in
+      guard let reference = fn.compiled else { return try fallback(fn, f, given, name, range) }
+      do {
+        return try reference._withUnsafeGuaranteedRef { compiled in
+          let frame = try compiled.enter()
+          defer { compiled.leave(frame) }
+          try setup(frame)
+          return try R.finish(compiled, frame)
+        }
+      } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
+    }
+    guard let result else { throw Self.notAFunction(name, range) }
+    return result
+  }
+
+  /// A call by name of a function value that is not a cell's (a builtin passed as a value).
+  @inline(never) static func fallback<R: CallResult>(_ fn: FunctionValue, _ f: Frame, _ given: [ArgumentCode], _ name: String,
+                                                     _ range: SourceRange) throws -> R {
+    let value = try Self.call(fn, try given.map { try $0.value(f, name, range) }, range, f)
+    do { return try R.taking(value, from: name) } catch let e as RuntimeError { throw Diagnostic.error(e.message, at: range) }
   }
 
   @inline(never) static func notAFunction(_ name: String, _ range: SourceRange) -> Diagnostic {
@@ -475,22 +480,46 @@ extension Checker {
 enum FunctionSlot {
   case global(Int)
   case local(Int)
+  /// The top-level slot of a `func` declared in a cell. Only a cell's top-level statement
+  /// (a declaration, or a later cell binding the name again) writes such a slot, never code
+  /// running inside a call, so the slot itself keeps the function alive for as long as any
+  /// call through it runs: a call reads it without reference counting.
+  case declared(Int)
 
-  /// The slot of a variable at `location`, if a call can read it directly (not from an outer frame).
-  init?(_ location: Location) {
+  /// The slot of a variable at `location`, if a call can read it directly (not from an outer
+  /// frame); `declared`: the variable is a `func` declared in a cell.
+  init?(_ location: Location, declared: Bool) {
     switch location {
-    case .global(let s): self = .global(s)
+    case .global(let s): self = declared && Self.payloadIsFirstWord ? .declared(s) : .global(s)
     case .local(0, let s): self = .local(s)
     case .local: return nil
     }
   }
 
-  /// The function value in the slot, taken out in place (no copy of the whole ``Value``).
-  @inline(__always) func function(in f: Frame) -> FunctionValue? {
+  /// Runs `body` with the function value in the slot (nil when the slot holds no function),
+  /// held for the call: retained from a variable (a call may assign the variable), read in
+  /// place from a declared function's slot.
+  @inline(__always) func withFunction<R>(in f: Frame, _ body: (FunctionValue) throws -> R) rethrows -> R? {
     switch self {
-    case .global(let s): if case .function(let fn) = f.machine.globalSlots[s] { return fn }
-    case .local(let s): if case .function(let fn) = f.slots[s] { return fn }
+    case .declared(let s):
+      let slot = f.machine.globalSlots + s
+      guard case .function = slot.pointee else { return nil }
+      return try Unmanaged<FunctionValue>.fromOpaque(UnsafeRawPointer(slot).load(as: UnsafeRawPointer.self))
+        ._withUnsafeGuaranteedRef(body)
+    case .global(let s):
+      if case .function(let fn) = f.machine.globalSlots[s] { return try withExtendedLifetime(fn) { try body(fn) } }
+    case .local(let s):
+      if case .function(let fn) = f.slots[s] { return try withExtendedLifetime(fn) { try body(fn) } }
     }
     return nil
   }
+
+  /// Whether a ``Value/function(_:)`` keeps its reference in its first word, as the Swift ABI
+  /// lays out an enum's payload (checked once here; without it, ``declared(_:)`` is not used).
+  static let payloadIsFirstWord: Bool = {
+    let fn = FunctionValue(name: "", type: .void) { _ in .void }
+    var value = Value.function(fn)
+    let first = withUnsafeBytes(of: &value) { $0.load(as: UInt.self) }
+    return withExtendedLifetime(value) { first == UInt(bitPattern: Unmanaged.passUnretained(fn).toOpaque()) }
+  }()
 }

@@ -28,6 +28,13 @@ struct Code {
   let run: Evaluation
 }
 
+/// An Int expression's unboxed code (``Typed/int``) where it may be absent: an optional
+/// closure is stored in its generic form, and every call of the closure taken out of it went
+/// through a reabstraction thunk; a closure inside a struct is stored as it is.
+struct IntCode {
+  let run: IntEvaluation
+}
+
 /// The slots of one activation of a function, closure or the notebook's top level. A closure
 /// keeps the frame it was made in (its `parent`), so it sees and changes the variables of
 /// the scopes around it.
@@ -185,7 +192,7 @@ enum FunctionBody {
   case statements(Execution)
   /// A body that is one `return e` (or just `e`): `e`, whose value a call takes directly, and
   /// `e` unboxed when it is an Int expression that has such code (``Typed/int``).
-  case returning(Evaluation, int: IntEvaluation?)
+  case returning(Evaluation, int: IntCode?)
 
   /// The body `return e`, for `e` converted to the return type.
   static func returning(_ e: Typed) -> FunctionBody {
@@ -217,7 +224,7 @@ final class CompiledFunction {
     self.parameterCount = parameterCount
     self.defaults = defaults
     callDepth = environment.machine.callDepth
-    var unboxed: IntEvaluation?
+    var unboxed: IntCode?
     switch body {
     case .returning(let value, let int):
       result = value
@@ -234,7 +241,7 @@ final class CompiledFunction {
     }
     // (`if let`, not `??`: a closure through generic code would be called through thunks)
     if let unboxed {
-      intResult = unboxed
+      intResult = unboxed.run
     } else {
       let value = result
       intResult = { frame in try Int.taking(try value(frame), from: name) }

@@ -15,18 +15,29 @@ enum Operators {
     switch op {
     case .add:
       return Typed(type: .int, code: { f in .int(try arithmetic(.add, a.value(f, op, range), b.value(f, op, range), range)) },
-                   int: { f in try arithmetic(.add, a.value(f, op, range), b.value(f, op, range), range) })
+                   int: IntCode { f in try arithmetic(.add, a.value(f, op, range), b.value(f, op, range), range) },
+                   offset: offset(a, b) ?? offset(b, a))
     case .subtract:
+      var negated: IntOperand?
+      if case .constant(let c) = b, c != .min { negated = .constant(-c) }
       return Typed(type: .int, code: { f in .int(try arithmetic(.subtract, a.value(f, op, range), b.value(f, op, range), range)) },
-                   int: { f in try arithmetic(.subtract, a.value(f, op, range), b.value(f, op, range), range) })
+                   int: IntCode { f in try arithmetic(.subtract, a.value(f, op, range), b.value(f, op, range), range) },
+                   offset: negated.flatMap { offset(a, $0) })
     case .multiply:
       return Typed(type: .int, code: { f in .int(try arithmetic(.multiply, a.value(f, op, range), b.value(f, op, range), range)) },
-                   int: { f in try arithmetic(.multiply, a.value(f, op, range), b.value(f, op, range), range) })
+                   int: IntCode { f in try arithmetic(.multiply, a.value(f, op, range), b.value(f, op, range), range) })
     case .less, .lessOrEqual, .greater, .greaterOrEqual, .equal, .notEqual:
       let comparison = IntComparison(op: op, a: a, b: b)
       return Typed(type: .bool, code: { f in .bool(try comparison.holds(f, range)) }, comparison: comparison)
     default: return nil
     }
+  }
+
+  /// `variable + constant` as an ``Typed/offset``, when `a` is a variable of the running frame
+  /// and `b` a constant.
+  private static func offset(_ a: IntOperand, _ b: IntOperand) -> (slot: Int, by: Int)? {
+    if case .local(let s) = a, case .constant(let c) = b { return (s, c) }
+    return nil
   }
 
   static func unary(_ op: UnaryOperator, _ v: Value, at range: SourceRange) throws -> Value {
@@ -206,15 +217,23 @@ enum IntOperand {
   case global(Int)
   case unboxed(IntEvaluation)
   case code(Evaluation)
+  /// An Int variable of the running frame plus a constant (``Typed/offset``), computed in
+  /// place; `checked`, the expression's own code, runs instead when it would overflow (and
+  /// throws its error) or when the slot holds no Int.
+  case offset(slot: Int, by: Int, checked: IntEvaluation)
 
   init(_ t: Typed) {
+    if let (slot, by) = t.offset, let int = t.int {
+      self = .offset(slot: slot, by: by, checked: int.run)
+      return
+    }
     switch t.source {
     case .constant(.int(let i))?: self = .constant(i)
     case .location(.local(0, let s))?: self = .local(s)
     case .location(.global(let s))?: self = .global(s)
     default:
       // (not `t.int.map`: a closure passed through generic code is called through thunks)
-      if let int = t.int { self = .unboxed(int) } else { self = .code(t.code) }
+      if let int = t.int { self = .unboxed(int.run) } else { self = .code(t.code) }
     }
   }
 
@@ -227,6 +246,12 @@ enum IntOperand {
     case .global(let s): if case .int(let i) = f.machine.globalSlots[s] { return i }
     case .unboxed(let int): return try int(f)
     case .code(let code): if case .int(let i) = try code(f) { return i }
+    case .offset(let s, let by, let checked):
+      if case .int(let i) = f.slots[s] {
+        let (result, overflow) = i.addingReportingOverflow(by)
+        if !overflow { return result }
+      }
+      return try checked(f)
     }
     throw failure()
   }
