@@ -44,6 +44,9 @@ import Testing
     ("let xs = [5.0, -1.0, 3.0]\nxs.filter { x in x > 0 }.sorted()", ["[3.0, 5.0]"]),
     ("[\"b\", \"a\", \"c\"].sorted(by: { $0 > $1 })", ["[\"c\", \"b\", \"a\"]"]),
     ("[1, 2, 3, 4].reduce(0) { $0 + $1 }", ["10"]),
+    // an operator passed as a function, as in Swift
+    ("print([1, 2, 3, 4].reduce(0, +), [1.5, 2.0].reduce(1.0, *), [3, 1, 2].sorted(by: >), [\"b\", \"a\"].sorted(by: <))",
+     ["10 3.0 [3, 2, 1] [\"a\", \"b\"]"]),
     ("let xs = [4, 8, 15]\nprint(xs.contains(8), xs.contains(where: { $0 > 10 }), xs.first(where: { $0 > 5 }) ?? -1)", ["true true 8"]),
     ("let xs: [Int] = []\nprint(xs.first == nil, xs.max() ?? 0, [2, 9, 4].max() ?? 0, [2, 9, 4].firstIndex(of: 9) ?? -1)", ["true 0 9 1"]),
     ("var total = 0\nlet add = { (x: Int) in total += x }\nadd(3); add(4)\ntotal", ["7"]),
@@ -105,6 +108,10 @@ import Testing
     ("func g(x: Int) -> Int { x }\ng(3)", "2:3: missing argument label 'x:' in call to 'g'"),
     ("func h(_ x: Int) -> Int { let y = x }", "1:1: missing return in function 'h' expected to return 'Int'"),
     ("let t: (Int, Int) = (1, 2)\nlet (a, b, c) = t", "2:5: cannot destructure a value of type '(Int, Int)' into 3 names"),
+    // an operator passed as a function: errors at the operator
+    ("[\"a\"].reduce(0, +)", "1:17: binary operator '+' cannot be applied to operands of type 'Int' and 'String'"),
+    ("[1, 2].map(-)", "1:12: closure uses '$1' but its contextual type '(Int) -> Any' has 1 parameter"),
+    ("[1].reduce(0, ..<)", "1:15: expected expression in list of arguments"),
   ] as [(String, String)])
   func fails(_ source: String, _ expected: String) {
     #expect(Self.error(source) == expected, "\(source)")

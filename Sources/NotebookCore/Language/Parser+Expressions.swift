@@ -198,12 +198,23 @@ extension Parser {
         label = Identifier(current.text, advance().range)
         advance()
       }
-      let value = try parseExpression(missing: label.map { "expected expression after '\($0.name):'" }
-                                        ?? "expected expression in list of arguments")
+      let value = try operatorAsFunction() ?? parseExpression(missing: label.map { "expected expression after '\($0.name):'" }
+                                                               ?? "expected expression in list of arguments")
       arguments.append(Argument(label: label, value: value))
       if consume(.comma) == nil { break }
     }
     return (arguments, try expectClosing(of: open))
+  }
+
+  /// An operator passed as a function, as Swift allows (`xs.reduce(0, +)`, `sorted(by: >)`):
+  /// a binary operator alone as an argument is the closure `{ $0 op $1 }`, written at the
+  /// operator's range. (Not the range operators, which Swift does not pass this way.)
+  mutating func operatorAsFunction() throws -> Expression? {
+    guard let op = current.symbol?.binaryOperator, op != .halfOpenRange, op != .closedRange,
+          peek(1).symbol == .comma || peek(1).symbol == .rightParen else { return nil }
+    let range = advance().range
+    let body = Expression(.binary(op, Expression(.identifier("$0"), range), Expression(.identifier("$1"), range)), range)
+    return Expression(.closure(ClosureLiteral(parameters: nil, returnType: nil, body: [Statement(.expression(body), range)])), range)
   }
 
   /// An identifier or a keyword (labels may be keywords: `f(in: x)`).
