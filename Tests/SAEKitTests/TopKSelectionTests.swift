@@ -1,3 +1,4 @@
+import CVectorKernels
 import Testing
 @testable import SAEKit
 
@@ -48,6 +49,82 @@ import Testing
     }
   }
 
+  /// The AVX-512 scans (`sae_block_maxima`, `sae_collect_at_least`) against their Swift
+  /// references, pass by pass and through the whole selection, on rows with ties, NaN, ±∞
+  /// and ±0, lengths that are not multiples of 8 or 16, both keys.
+  @Test(.enabled(if: TopKSelection.scanKernels)) func scanKernelsMatchTheSwiftLoops() {
+    var rng = RandomSource(seed: 21)
+    let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 1, -1]
+    for trial in 0..<400 {
+      let count = 8 + rng.int(below: trial < 200 ? 200 : 4000), k = 1 + rng.int(below: min(count, 64))
+      let row: [Float] = (0..<count).map { _ in
+        let r = rng.int(below: 20)
+        if r == 0 { return specials[rng.int(below: specials.count)] }
+        return trial % 3 == 0 ? Float(rng.int(below: 9)) - 4 : Float(rng.gaussian())
+      }
+      for magnitude in [false, true] {
+        func run(_ kernels: Bool) -> (Int, [Int32], [Float], [Float], [Int32], Int) {
+          var idx = [Int32](repeating: -1, count: k), val = [Float](repeating: 0, count: k)
+          var sv = [Float](repeating: 0, count: count), si = [Int32](repeating: 0, count: count)
+          var maxima = [Float](repeating: 0, count: count), cv = [Float](repeating: 0, count: count)
+          var ci = [Int32](repeating: 0, count: count)
+          let blockSize = 8 * (1 + trial % 5), blocks = count / blockSize
+          let cut = Float(trial % 7) - 3
+          let (n, c) = row.withUnsafeBufferPointer { r -> (Int, Int) in
+            let p = r.baseAddress!
+            if kernels {
+              sae_block_maxima(p, count, blockSize, blocks, magnitude ? 1 : 0, &maxima)
+            } else if magnitude {
+              TopKSelection.blockMaxima(p, count, blockSize, blocks, &maxima, MagnitudeKey.self)
+            } else {
+              TopKSelection.blockMaxima(p, count, blockSize, blocks, &maxima, ValueKey.self)
+            }
+            let c = kernels ? sae_collect_at_least(p, count, cut, magnitude ? 1 : 0, &cv, &ci)
+              : magnitude ? TopKSelection.collect(p, count, atLeast: cut, &cv, &ci, MagnitudeKey.self)
+              : TopKSelection.collect(p, count, atLeast: cut, &cv, &ci, ValueKey.self)
+            let n = magnitude
+              ? TopKSelection.prefiltered(p, count, k, &idx, &val, &sv, &si, MagnitudeKey.self, kernels: kernels)
+              : TopKSelection.prefiltered(p, count, k, &idx, &val, &sv, &si, ValueKey.self, kernels: kernels)
+            return (n, c)
+          }
+          return (n, idx, val, Array(maxima.prefix(blocks)), Array(ci.prefix(c)), c)
+        }
+        let (fast, reference) = (run(true), run(false))
+        let context = "trial \(trial), count \(count), k \(k), magnitude \(magnitude)"
+        // Maxima compare as numbers (a zero's sign may differ and never matters to a cut).
+        #expect(fast.3 == reference.3, "block maxima, \(context)")
+        #expect(fast.5 == reference.5 && fast.4 == reference.4, "collected entries, \(context)")
+        #expect(fast.0 == reference.0 && fast.1 == reference.1, "selection, \(context)")
+        #expect(zip(fast.2, reference.2).allSatisfy { $0.bitPattern == $1.bitPattern }, "selected values, \(context)")
+      }
+    }
+  }
+
+  /// The final pass over the candidates against the heap, on ties, zeros of both signs and infinities.
+  @Test func takeTopMatchesTheHeap() {
+    var rng = RandomSource(seed: 8)
+    let specials: [Float] = [.infinity, -.infinity, 0, -0.0]
+    for trial in 0..<300 {
+      let n = 1 + rng.int(below: 150), k = 1 + rng.int(below: n + 3)
+      let v: [Float] = (0..<n).map { _ in
+        if rng.int(below: 8) == 0 { return specials[rng.int(below: specials.count)] }
+        return trial % 2 == 0 ? Float(rng.int(below: 5)) - 2 : Float(rng.gaussian())
+      }
+      let positions = (0..<n).map { Int32(3 * $0 + 1) }
+      for magnitude in [false, true] {
+        var idx = [Int32](repeating: -1, count: k), val = [Float](repeating: 0, count: k)
+        var hIdx = idx, hVal = val
+        let got = sae_take_top(v, positions, n, k, magnitude ? 1 : 0, &idx, &val)
+        let want = v.withUnsafeBufferPointer {
+          TopKSelection.select($0.baseAddress!, count: n, k: k, indices: &hIdx, values: &hVal, byMagnitude: magnitude)
+        }
+        #expect(got == want, "trial \(trial), magnitude \(magnitude)")
+        #expect(Array(idx.prefix(got)) == hIdx.prefix(want).map { positions[Int($0)] }, "trial \(trial), magnitude \(magnitude)")
+        #expect(zip(val, hVal).prefix(got).allSatisfy { $0.bitPattern == $1.bitPattern })
+      }
+    }
+  }
+
   @Test func tiesGoToTheLowerIndex() {
     #expect(select([1, 5, 5, 5, 0], 2) == [1, 2])
     #expect(select([2, 2, 2, 2], 3) == [0, 1, 2])
@@ -62,6 +139,25 @@ import Testing
       let expected = v.sorted(by: >)[k - 1]
       let got = v.withUnsafeMutableBufferPointer { TopKSelection.kthLargest($0.baseAddress!, count: n, k: k) }
       #expect(got == expected)
+    }
+  }
+
+  /// The kernel's bitwise search against a sort, over signs, zeros of both signs,
+  /// infinities and ties (values compare as numbers: −0 == +0).
+  @Test func kthLargestKernelMatchesSort() {
+    var rng = RandomSource(seed: 6)
+    let specials: [Float] = [.infinity, -.infinity, 0, -0.0, .leastNonzeroMagnitude, -.greatestFiniteMagnitude]
+    for trial in 0..<300 {
+      let n = 1 + rng.int(below: trial < 150 ? 40 : 700), k = 1 + rng.int(below: n)
+      let v: [Float] = (0..<n).map { _ in
+        if rng.int(below: 10) == 0 { return specials[rng.int(below: specials.count)] }
+        return trial % 2 == 0 ? Float(rng.int(below: 7)) - 3 : Float(rng.gaussian())
+      }
+      let expected = v.sorted(by: >)[k - 1]
+      let got = sae_kth_largest(v, n, k, 0)
+      #expect(sae_kth_largest(v, n, k, 1) == v.map(abs).sorted(by: >)[k - 1], "magnitude, trial \(trial)")
+      #expect(got == expected, "trial \(trial), n \(n), k \(k)")
+      #expect(v.filter { $0 >= got }.count >= k && v.filter { $0 > got }.count < k)
     }
   }
 

@@ -7,6 +7,7 @@
 #define SAE_NOTEBOOK_VECTOR_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// The exact GELU in place, `x · Φ(x)` with `Φ(x) = ½(1 + erf(x/√2))`; `Φ` is evaluated as in
 /// vector_kernels.c (max error 8.2e-8 against Double erfc).
@@ -95,5 +96,28 @@ size_t sae_attention_scratch_count(size_t length, size_t head_size);
 /// `h·s ..< (h+1)·s` of `context (length × d)`. Both products run on the packed-panel kernel,
 /// with K and V packed per head into `scratch`.
 void sae_attention(const float *qkv, size_t length, size_t d, size_t heads, float *context, float *scratch);
+
+/// 1 when the AVX-512 TopK scans below run on this CPU (0: SAEKit keeps its own Swift loops).
+int sae_topk_scan_available(void);
+
+/// The largest key of each of `blocks` blocks of `block_size` entries of `row` (the tail after
+/// the last whole block joins it) into `maxima`; the key is the value, or with `magnitude` its
+/// absolute value. A NaN key is never a maximum (a block of only NaN gives −∞).
+void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude, float *maxima);
+
+/// The entries of `row` whose key is at least `cut` (never a NaN key), in index order: their
+/// values into `values`, their positions into `indices` (each with room for `count`).
+/// Returns how many.
+size_t sae_collect_at_least(const float *row, size_t count, float cut, int magnitude, float *values, int32_t *indices);
+
+/// The `k`-th largest key of `values[0 ..< count]` (1 ≤ k ≤ count, no NaN key), without
+/// reordering them: the block maxima's cut. −0 ranks just below +0.
+float sae_kth_largest(const float *values, size_t count, size_t k, int magnitude);
+
+/// The `k` entries with the largest keys among `n` candidates in ascending `positions`
+/// (no NaN key), ties to the lower position, into `indices` (their positions) and `selected`
+/// (their values), in position order: the heap selection's result. Returns `min(k, n)`.
+size_t sae_take_top(const float *values, const int32_t *positions, size_t n, size_t k, int magnitude,
+                    int32_t *indices, float *selected);
 
 #endif

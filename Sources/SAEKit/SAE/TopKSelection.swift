@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Partial top-k selection: the `k` largest entries of a row, without sorting
 /// the row.
 ///
@@ -48,11 +50,18 @@ public enum TopKSelection {
       : prefiltered(row, count, k, indices, values, scratchValues, scratchIndices, ValueKey.self)
   }
 
+  /// Whether the passes of ``prefiltered`` run as the AVX-512 C kernels
+  /// (`sae_block_maxima`, `sae_kth_largest`, `sae_collect_at_least`, `sae_take_top`)
+  /// on this CPU; elsewhere the 8-wide Swift loops, ``kthLargest(_:count:k:)`` and
+  /// the heap below. Both give the same cut, candidates and selection.
+  public static let scanKernels = sae_topk_scan_available() != 0
+
   @inline(__always)
   static func prefiltered<Key: SelectionKey>(
     _ row: UnsafePointer<Float>, _ count: Int, _ k: Int,
     _ indices: UnsafeMutablePointer<Int32>, _ values: UnsafeMutablePointer<Float>,
-    _ sv: UnsafeMutablePointer<Float>, _ si: UnsafeMutablePointer<Int32>, _ key: Key.Type
+    _ sv: UnsafeMutablePointer<Float>, _ si: UnsafeMutablePointer<Int32>, _ key: Key.Type,
+    kernels: Bool = scanKernels
   ) -> Int {
     let blockSize = max(8, count / (4 * max(k, 1)) / 8 * 8)
     let blocks = count / blockSize
@@ -64,6 +73,34 @@ public enum TopKSelection {
       return selectByCut(row, count, k, indices, values, sv, Key.self)
     }
     // Block maxima (the tail joins the last block), then the k-th largest of them.
+    if kernels {
+      sae_block_maxima(row, count, blockSize, blocks, Key.magnitude, sv)
+    } else {
+      blockMaxima(row, count, blockSize, blocks, sv, Key.self)
+    }
+    let cut = kernels ? sae_kth_largest(sv, blocks, k, Key.magnitude) : kthLargest(sv, count: blocks, k: k)
+    guard cut.isFinite else {
+      return select(row, count: count, k: k, indices: indices, values: values, key: Key.self)
+    }
+    // Candidates ≥ cut, in index order; values in sv, original positions in si.
+    let n = kernels ? sae_collect_at_least(row, count, cut, Key.magnitude, sv, si) : collect(row, count, atLeast: cut, sv, si, Key.self)
+    guard n >= k else {
+      return select(row, count: count, k: k, indices: indices, values: values, key: Key.self)
+    }
+    if kernels { return sae_take_top(sv, si, n, k, Key.magnitude, indices, values) }
+    // Select among the candidates (positions into sv), then map back to latent ids.
+    let got = select(UnsafePointer(sv), count: n, k: k, indices: indices, values: values, key: Key.self)
+    for e in 0..<got { indices[e] = si[Int(indices[e])] }
+    return got
+  }
+
+  /// The largest key of each block of `blockSize` entries (the tail joins the
+  /// last block) into `maxima`; a NaN key never wins (the reference of `sae_block_maxima`).
+  @inline(__always)
+  static func blockMaxima<Key: SelectionKey>(
+    _ row: UnsafePointer<Float>, _ count: Int, _ blockSize: Int, _ blocks: Int, _ maxima: UnsafeMutablePointer<Float>,
+    _ key: Key.Type
+  ) {
     for b in 0..<blocks {
       let start = b * blockSize, end = b == blocks - 1 ? count : start + blockSize
       var best = SIMD8<Float>(repeating: -.infinity)
@@ -76,13 +113,17 @@ public enum TopKSelection {
       var m = best[0]
       for lane in 1..<8 where best[lane] > m { m = best[lane] }
       while i < end { m = max(m, Key.key(row[i])); i += 1 }
-      sv[b] = m
+      maxima[b] = m
     }
-    let cut = kthLargest(sv, count: blocks, k: k)
-    guard cut.isFinite else {
-      return select(row, count: count, k: k, indices: indices, values: values, key: Key.self)
-    }
-    // Candidates ≥ cut, in index order; keys in sv, original positions in si.
+  }
+
+  /// The entries whose key is at least `cut`, in index order: values into `sv`,
+  /// positions into `si`; returns how many (the reference of `sae_collect_at_least`).
+  @inline(__always)
+  static func collect<Key: SelectionKey>(
+    _ row: UnsafePointer<Float>, _ count: Int, atLeast cut: Float, _ sv: UnsafeMutablePointer<Float>,
+    _ si: UnsafeMutablePointer<Int32>, _ key: Key.Type
+  ) -> Int {
     var n = 0
     var i = 0
     let threshold = SIMD8<Float>(repeating: cut)
@@ -97,13 +138,7 @@ public enum TopKSelection {
       if Key.key(row[i]) >= cut { sv[n] = row[i]; si[n] = Int32(i); n += 1 }
       i += 1
     }
-    guard n >= k else {
-      return select(row, count: count, k: k, indices: indices, values: values, key: Key.self)
-    }
-    // Select among the candidates (positions into sv), then map back to latent ids.
-    let got = select(UnsafePointer(sv), count: n, k: k, indices: indices, values: values, key: Key.self)
-    for e in 0..<got { indices[e] = si[Int(indices[e])] }
-    return got
+    return n
   }
 
   @inline(__always)
@@ -228,18 +263,22 @@ public enum SelectionRanking: String, Sendable, Codable {
 
 /// What a selection ranks entries by, as a key function the kernels specialise on.
 protocol SelectionKey {
+  /// 1 when the key is the absolute value (the C kernels' `magnitude` flag).
+  static var magnitude: Int32 { get }
   static func key(_ v: Float) -> Float
   static func keys(_ v: SIMD8<Float>) -> SIMD8<Float>
 }
 
 /// Rank by value (TopK).
 enum ValueKey: SelectionKey {
+  static var magnitude: Int32 { 0 }
   @inline(__always) static func key(_ v: Float) -> Float { v }
   @inline(__always) static func keys(_ v: SIMD8<Float>) -> SIMD8<Float> { v }
 }
 
 /// Rank by absolute value (AbsTopK, matching pursuit).
 enum MagnitudeKey: SelectionKey {
+  static var magnitude: Int32 { 1 }
   @inline(__always) static func key(_ v: Float) -> Float { abs(v) }
   @inline(__always) static func keys(_ v: SIMD8<Float>) -> SIMD8<Float> { v.replacing(with: -v, where: v .< 0) }
 }

@@ -1,0 +1,168 @@
+// TopK selection's passes over a row (see TopKSelection.prefiltered in SAEKit): the maximum key
+// of each block of the row, the k-th largest of those maxima (the cut), the entries whose key is
+// at least the cut, in index order, and the k largest of those. The scans are AVX-512 only: the
+// collecting pass compresses 16 lanes at a time, which AVX2 cannot do, and SAEKit's own 8-wide
+// Swift loops serve every other CPU. The key is the value, or with `magnitude` its absolute
+// value; a NaN key never wins a block maximum and never reaches a cut, as in the Swift loops.
+// The k-th largest is a search over the float's bits (32 counting passes, no data-dependent
+// branch), which replaces a quickselect's mispredicted branches on rows of ~4k maxima.
+#include "vector_kernels.h"
+
+#include <stdint.h>
+
+// A float's bits mapped to an unsigned integer of the same order (−0 just below +0).
+static inline uint32_t ordered_bits(float v) {
+  uint32_t u;
+  __builtin_memcpy(&u, &v, 4);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+static inline float key(float v, int magnitude) { return magnitude ? __builtin_fabsf(v) : v; }
+
+static inline float float_of_ordered(uint32_t t) {
+  uint32_t u = (t & 0x80000000u) ? (t & 0x7FFFFFFFu) : ~t;
+  float v;
+  __builtin_memcpy(&v, &u, 4);
+  return v;
+}
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+int sae_topk_scan_available(void) { return __builtin_cpu_supports("avx512f"); }
+
+#define SAE_AVX512 __attribute__((target("avx512f")))
+
+SAE_AVX512 static inline __m512 keys(__m512 v, int magnitude) {
+  return magnitude ? _mm512_abs_ps(v) : v;
+}
+
+// The lanes 0 ..< n of a 16-lane mask (n ≤ 16).
+static inline __mmask16 first_lanes(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
+
+SAE_AVX512 void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude,
+                                 float *maxima) {
+  const __m512 lowest = _mm512_set1_ps(-__builtin_inff());
+  for (size_t b = 0; b < blocks; b++) {
+    size_t i = b * block_size, end = b + 1 == blocks ? count : i + block_size;
+    __m512 best = lowest;
+    // vmaxps gives its second operand when either is NaN: a NaN key never replaces.
+    for (; i + 16 <= end; i += 16) best = _mm512_max_ps(keys(_mm512_loadu_ps(row + i), magnitude), best);
+    if (i < end) {  // the lanes past the end keep `best` (a filler would become a key: |−∞| = ∞)
+      __mmask16 tail = first_lanes(end - i);
+      best = _mm512_mask_max_ps(best, tail, keys(_mm512_maskz_loadu_ps(tail, row + i), magnitude), best);
+    }
+    maxima[b] = _mm512_reduce_max_ps(best);
+  }
+}
+
+SAE_AVX512 size_t sae_collect_at_least(const float *row, size_t count, float cut, int magnitude, float *values,
+                                       int32_t *indices) {
+  const __m512 threshold = _mm512_set1_ps(cut);
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  size_t n = 0;
+  for (size_t i = 0; i < count; i += 16) {
+    __mmask16 valid = first_lanes(count - i);
+    __m512 v = _mm512_maskz_loadu_ps(valid, row + i);
+    // Ordered ≥: false for a NaN key.
+    __mmask16 keep = _mm512_mask_cmp_ps_mask(valid, keys(v, magnitude), threshold, _CMP_GE_OQ);
+    if (!keep) continue;
+    __m512i at = _mm512_add_epi32(_mm512_set1_epi32((int32_t)i), lanes);
+    size_t kept = (size_t)__builtin_popcount(keep);
+    // Compress in registers and store whole vectors while they fit (a compressing store to
+    // memory is microcoded on some CPUs); the lanes past `kept` are overwritten later.
+    if (n + 16 <= count) {
+      _mm512_storeu_ps(values + n, _mm512_maskz_compress_ps(keep, v));
+      _mm512_storeu_si512(indices + n, _mm512_maskz_compress_epi32(keep, at));
+    } else {
+      _mm512_mask_storeu_ps(values + n, first_lanes(kept), _mm512_maskz_compress_ps(keep, v));
+      _mm512_mask_storeu_epi32(indices + n, first_lanes(kept), _mm512_maskz_compress_epi32(keep, at));
+    }
+    n += kept;
+  }
+  return n;
+}
+
+// The k-th largest by bits, most significant first: the largest t with at least k keys ≥ t
+// is the k-th largest key itself (32 counting passes, no branch on the data).
+SAE_AVX512 float sae_kth_largest(const float *values, size_t count, size_t k, int magnitude) {
+  uint32_t t = 0;
+  const __m512i flip = _mm512_set1_epi32((int32_t)0x80000000u);
+  const __m512i sign_off = _mm512_set1_epi32(magnitude ? 0x7FFFFFFF : -1);
+  for (int bit = 31; bit >= 0; bit--) {
+    uint32_t candidate = t | (1u << bit);
+    const __m512i c = _mm512_set1_epi32((int32_t)candidate);
+    size_t at_least = 0;
+    for (size_t i = 0; i < count; i += 16) {
+      __mmask16 valid = first_lanes(count - i);
+      __m512i u = _mm512_and_si512(_mm512_castps_si512(_mm512_maskz_loadu_ps(valid, values + i)), sign_off);
+      // ordered_bits, 16 lanes: negative → ~u, otherwise u | sign.
+      __mmask16 negative = _mm512_cmplt_epi32_mask(u, _mm512_setzero_si512());
+      __m512i ordered = _mm512_mask_xor_epi32(_mm512_or_si512(u, flip), negative, u, _mm512_set1_epi32(-1));
+      at_least += (size_t)__builtin_popcount(_mm512_mask_cmpge_epu32_mask(valid, ordered, c));
+    }
+    if (at_least >= k) t = candidate;
+  }
+  return float_of_ordered(t);
+}
+
+#else
+
+// Other CPUs: the same passes one entry at a time (SAEKit's Swift loops run there instead).
+int sae_topk_scan_available(void) { return 0; }
+
+
+void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude, float *maxima) {
+  for (size_t b = 0; b < blocks; b++) {
+    size_t end = b + 1 == blocks ? count : (b + 1) * block_size;
+    float best = -__builtin_inff();
+    for (size_t i = b * block_size; i < end; i++) best = key(row[i], magnitude) > best ? key(row[i], magnitude) : best;
+    maxima[b] = best;
+  }
+}
+
+size_t sae_collect_at_least(const float *row, size_t count, float cut, int magnitude, float *values, int32_t *indices) {
+  size_t n = 0;
+  for (size_t i = 0; i < count; i++)
+    if (key(row[i], magnitude) >= cut) {
+      values[n] = row[i];
+      indices[n] = (int32_t)i;
+      n++;
+    }
+  return n;
+}
+
+float sae_kth_largest(const float *values, size_t count, size_t k, int magnitude) {
+  uint32_t t = 0;
+  for (int bit = 31; bit >= 0; bit--) {
+    uint32_t candidate = t | (1u << bit);
+    size_t at_least = 0;
+    for (size_t i = 0; i < count; i++) at_least += ordered_bits(key(values[i], magnitude)) >= candidate;
+    if (at_least >= k) t = candidate;
+  }
+  return float_of_ordered(t);
+}
+
+#endif
+
+size_t sae_take_top(const float *values, const int32_t *positions, size_t n, size_t k, int magnitude,
+                    int32_t *indices, float *selected) {
+  if (k > n) k = n;
+  if (k == 0) return 0;
+  // Every key above the k-th largest, then its ties (equal as numbers: −0 == +0) by position.
+  float t = sae_kth_largest(values, n, k, magnitude);
+  size_t greater = 0;
+  for (size_t i = 0; i < n; i++) greater += key(values[i], magnitude) > t;
+  size_t ties = k - greater, got = 0;
+  for (size_t i = 0; i < n; i++) {
+    float v = key(values[i], magnitude);
+    int take = v > t;
+    if (!take && v == t && ties > 0) { take = 1; ties--; }
+    if (take) {
+      indices[got] = positions[i];
+      selected[got] = values[i];
+      got++;
+    }
+  }
+  return got;
+}
