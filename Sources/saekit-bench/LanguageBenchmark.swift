@@ -37,7 +37,9 @@ enum LanguageBenchmark {
         python.append(try timePython(program.python))
       }
       let (s, p) = (median(swift), median(python))
-      print(String(format: "%-44@ %9.1f   %12.1f   %11.2f×", program.name as NSString, s * 1000, p * 1000, p / s))
+      // Padded as characters (a %-44@ format pads nothing on Linux).
+      let name = program.name + String(repeating: " ", count: max(0, 44 - program.name.count))
+      print(name + String(format: " %9.1f   %12.1f   %11.2f×", s * 1000, p * 1000, p / s))
     }
   }
 
