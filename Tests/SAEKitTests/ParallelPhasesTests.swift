@@ -71,6 +71,24 @@ import Testing
     }
   }
 
+  /// The register-row kernel against one `saxpy` per entry, bit for bit: panel widths with
+  /// and without a tail, zero coefficients (skipped, even against ∞) and repeated rows.
+  @Test func registerRowsMatchTheSaxpyLoop() throws {
+    guard SparseKernels.registerRowKernel else { return }
+    for (rows, width, d) in [(50, 9, 384), (300, 17, 128), (64, 5, 7), (200, 12, 200), (90, 3, 1), (40, 6, 129)] {
+      let codes = try Self.codes(rows: rows, width: width, seed: UInt64(d))
+      let index = ColumnIndex(codes)
+      var rng = RandomSource(seed: UInt64(rows))
+      var y = Matrix.gaussian(rows: rows, cols: d, mean: 0, std: 1, using: &rng)
+      y.storage[d / 2] = .infinity
+      let start = Matrix.gaussian(rows: width, cols: d, mean: 0, std: 0.1, using: &rng)
+      var fast = start, reference = start
+      SparseKernels.accumulateOuter(index, coefficients: codes.values, rows: y, into: &fast, registerRows: true)
+      SparseKernels.accumulateOuter(index, coefficients: codes.values, rows: y, into: &reference, registerRows: false)
+      #expect(zip(fast.storage, reference.storage).allSatisfy { $0.bitPattern == $1.bitPattern }, "d = \(d)")
+    }
+  }
+
   /// The tracker, split by latents, against the plain loop over rows.
   @Test(arguments: [1, 2, 3])
   func trackerCountsAsTheRowLoop(workers: Int) throws {

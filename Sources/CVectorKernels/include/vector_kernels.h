@@ -120,4 +120,13 @@ float sae_kth_largest(const float *values, size_t count, size_t k, int magnitude
 size_t sae_take_top(const float *values, const int32_t *positions, size_t n, size_t k, int magnitude,
                     int32_t *indices, float *selected);
 
+/// 1 when `sae_accumulate_rows` runs its AVX-512 loop on this CPU (0: SAEKit keeps `saxpy`).
+int sae_sparse_outer_available(void);
+
+/// `g[0 ..< d] += coefficients[entries[t]] · y[rows[t]·d ..< rows[t]·d + d]` for t in 0 ..< n,
+/// in order, each element as `fma(a, y, g)` and zero coefficients skipped: one latent's row of
+/// the sparse backward's outer-product gradient, kept in registers across the entries.
+void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
+                         const float *coefficients, size_t n);
+
 #endif

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// The sparse products of an SAE step. With `nnz` stored code entries and
 /// model dimension `d`, each kernel costs `2·nnz·d` FLOPs — for TopK that is
 /// `2·B·k·d`, against the encoder GEMM's `2·B·d·m`.
@@ -77,6 +79,11 @@ enum SparseKernels {
     return g
   }
 
+  /// Whether ``accumulateOuter(_:coefficients:rows:into:registerRows:)`` keeps each
+  /// gradient row in registers across its entries (`sae_accumulate_rows`, AVX-512),
+  /// rather than one BLAS `saxpy` per entry; both round every element as one fma.
+  static let registerRowKernel = sae_sparse_outer_available() != 0
+
   /// `G[j,:] += Σ_{entries e of latent j} coefficients[e] · Y[row(e), :]`.
   ///
   /// With coefficients = code values and `Y = dL/dx̂` this is the decoder
@@ -84,7 +91,8 @@ enum SparseKernels {
   /// (transposed) encoder gradient. Work is split over latents through the
   /// column index, so no two threads write the same row of `G`.
   static func accumulateOuter(
-    _ columns: ColumnIndex, coefficients: [Float], rows y: Matrix, into g: inout Matrix
+    _ columns: ColumnIndex, coefficients: [Float], rows y: Matrix, into g: inout Matrix,
+    registerRows: Bool = registerRowKernel
   ) {
     let d = y.cols
     precondition(g.cols == d && g.rows == columns.width)
@@ -97,7 +105,12 @@ enum SparseKernels {
               Parallel.forEachRange(count: columns.width) { latents in
                 for j in latents {
                   let gj = gp + j * d
-                  for t in columns.colStart[j]..<columns.colStart[j + 1] {
+                  let (start, end) = (columns.colStart[j], columns.colStart[j + 1])
+                  if registerRows {
+                    if end > start { sae_accumulate_rows(gj, d, yp, rp! + start, ep! + start, cp!, end - start) }
+                    continue
+                  }
+                  for t in start..<end {
                     let a = cp![Int(ep![t])]
                     if a == 0 { continue }
                     BLAS.axpy(d, a, yp + Int(rp![t]) * d, gj)
