@@ -29,7 +29,7 @@ SAE_AVX512 void sae_accumulate_rows(float *g, size_t d, const float *y, const in
     __m512 a4 = _mm512_loadu_ps(g + i0 + 64), a5 = _mm512_loadu_ps(g + i0 + 80);
     __m512 a6 = _mm512_loadu_ps(g + i0 + 96), a7 = _mm512_loadu_ps(g + i0 + 112);
     for (size_t t = 0; t < n; t++) {
-      float a = coefficients[entries[t]];
+      float a = entries ? coefficients[entries[t]] : coefficients[t];
       if (a == 0) continue;  // as the saxpy loop: a zero coefficient adds nothing (not even 0·∞)
       const __m512 s = _mm512_set1_ps(a);
       const float *src = y + (size_t)rows[t] * d + i0;
@@ -52,7 +52,7 @@ SAE_AVX512 void sae_accumulate_rows(float *g, size_t d, const float *y, const in
     const __mmask16 lanes = d - i0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (d - i0)) - 1);
     __m512 acc = _mm512_maskz_loadu_ps(lanes, g + i0);
     for (size_t t = 0; t < n; t++) {
-      float a = coefficients[entries[t]];
+      float a = entries ? coefficients[entries[t]] : coefficients[t];
       if (a == 0) continue;
       acc = _mm512_fmadd_ps(_mm512_set1_ps(a), _mm512_maskz_loadu_ps(lanes, y + (size_t)rows[t] * d + i0), acc);
     }
@@ -67,7 +67,7 @@ int sae_sparse_outer_available(void) { return 0; }
 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
                          const float *coefficients, size_t n) {
   for (size_t t = 0; t < n; t++) {
-    float a = coefficients[entries[t]];
+    float a = entries ? coefficients[entries[t]] : coefficients[t];
     if (a == 0) continue;
     const float *src = y + (size_t)rows[t] * d;
     for (size_t i = 0; i < d; i++) g[i] = fmaf(a, src[i], g[i]);

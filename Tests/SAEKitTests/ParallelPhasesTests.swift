@@ -89,6 +89,25 @@ import Testing
     }
   }
 
+  /// The sparse decode with each output row in registers against one `saxpy` per entry.
+  @Test func registerDecodeMatchesTheSaxpyLoop() throws {
+    guard SparseKernels.registerRowKernel else { return }
+    for (rows, width, d) in [(50, 9, 384), (64, 5, 7), (200, 12, 200), (3, 4, 1), (0, 4, 16)] {
+      let codes = try Self.codes(rows: rows, width: width, seed: UInt64(d + 1))
+      var rng = RandomSource(seed: UInt64(width))
+      var w = Matrix.gaussian(rows: width, cols: d, mean: 0, std: 1, using: &rng)
+      w.storage[d - 1] = -.infinity
+      for bias in [[Float](), (0..<d).map { Float($0) * 0.01 - 1 }] {
+        var fast = Matrix(rows: rows, cols: d), reference = Matrix(rows: rows, cols: d)
+        SparseKernels.decode(codes, weights: w, bias: bias, into: &fast)
+        w.storage.withUnsafeBufferPointer { wb in
+          SparseKernels.decode(codes, dimension: d, bias: bias, into: &reference) { j, _ in wb.baseAddress! + j * d }
+        }
+        #expect(zip(fast.storage, reference.storage).allSatisfy { $0.bitPattern == $1.bitPattern }, "d = \(d)")
+      }
+    }
+  }
+
   /// The tracker, split by latents, against the plain loop over rows.
   @Test(arguments: [1, 2, 3])
   func trackerCountsAsTheRowLoop(workers: Int) throws {

@@ -125,7 +125,8 @@ int sae_sparse_outer_available(void);
 
 /// `g[0 ..< d] += coefficients[entries[t]] · y[rows[t]·d ..< rows[t]·d + d]` for t in 0 ..< n,
 /// in order, each element as `fma(a, y, g)` and zero coefficients skipped: one latent's row of
-/// the sparse backward's outer-product gradient, kept in registers across the entries.
+/// the sparse backward's outer-product gradient, kept in registers across the entries. With
+/// `entries` NULL the coefficient is `coefficients[t]` (one row of a sparse decode).
 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
                          const float *coefficients, size_t n);
 

@@ -8,6 +8,9 @@ import CVectorKernels
 /// picks AVX-512/AVX2 kernels for the CPU at run time, while Swift code is
 /// compiled for baseline x86-64 (SSE2) so that the binary runs everywhere.
 /// Level-1 calls on rows this short run single-threaded inside our workers.
+/// On AVX-512 CPUs the decode and the outer-product accumulation keep each
+/// output row in registers across its entries instead (`sae_accumulate_rows`),
+/// rounding every element as the `saxpy` loop does, so the bits are the same.
 enum SparseKernels {
   /// `out[r,:] = bias + Σ_{e ∈ row r} values[e] · W[indices[e], :]`.
   ///
@@ -15,9 +18,41 @@ enum SparseKernels {
   static func decode(_ codes: SparseCodes, values: [Float]? = nil, weights w: Matrix, bias: [Float], into out: inout Matrix) {
     precondition(w.rows == codes.width)
     let d = w.cols
+    if registerRowKernel, codes.rows > 0, !w.storage.isEmpty {
+      return decodeInRegisters(codes, values: values ?? codes.values, weights: w, bias: bias, into: &out)
+    }
     w.storage.withUnsafeBufferPointer { wb in
       // (No base address only for an empty W: then no code entry reads a row.)
       decode(codes, values: values, dimension: d, bias: bias, into: &out) { j, scratch in wb.baseAddress.map { $0 + j * d } ?? UnsafePointer(scratch) }
+    }
+  }
+
+  /// ``decode(_:values:weights:bias:into:)`` with each output row kept in registers across
+  /// its entries (`sae_accumulate_rows`): the same fma per element in entry order as `saxpy`.
+  private static func decodeInRegisters(
+    _ codes: SparseCodes, values vals: [Float], weights w: Matrix, bias: [Float], into out: inout Matrix
+  ) {
+    let d = w.cols
+    precondition(out.rows == codes.rows && out.cols == d && vals.count == codes.indices.count)
+    codes.indices.withUnsafeBufferPointer { ib in
+      vals.withUnsafeBufferPointer { vb in
+        bias.withUnsafeBufferPointer { bb in
+          w.storage.withUnsafeBufferPointer { wb in
+            out.storage.withUnsafeMutableBufferPointer { ob in
+              let (ip, vp, wp, op) = (ib.baseAddress, vb.baseAddress, wb.baseAddress!, ob.baseAddress!)
+              let bp = bias.isEmpty ? nil : bb.baseAddress
+              Parallel.forEachRange(count: codes.rows) { rows in
+                for r in rows {
+                  let o = op + r * d
+                  if let bp { o.update(from: bp, count: d) } else { o.update(repeating: 0, count: d) }
+                  let (start, end) = (codes.rowStart[r], codes.rowStart[r + 1])
+                  if end > start { sae_accumulate_rows(o, d, wp, ip! + start, nil, vp! + start, end - start) }
+                }
+              }
+            }
+          }
+        }
+      }
     }
   }
 
