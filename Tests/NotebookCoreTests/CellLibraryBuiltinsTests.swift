@@ -73,13 +73,13 @@ import SAEKit
       print(z.rows, z[1, 0])
       let c = a.columns([2, 0])
       print(c.rows, c.cols, c[0, 0], c[2, 1])
-      let w = a.filterRows(where: [true, false, true])
+      let w = a.rows(where: [true, false, true])
       print(w.rows, w[1, 0])
       var mask: [Bool] = []
       for total in a.sum(axis: 1) { mask.append(total > 10.0) }
-      let big = a.filterRows(where: mask)
+      let big = a.rows(where: mask)
       print(big.rows, big[0, 0])
-      print(a.rows([]).rows, a.rows([]).cols, a.columns([]).cols, a.filterRows(where: [false, false, false]).rows)
+      print(a.rows([]).rows, a.rows([]).cols, a.columns([]).cols, a.rows(where: [false, false, false]).rows)
       print(a.rows, a.cols)
       """) == ["3 3 7.0 3.0 8.0", "2 4.0 9.0", "2 4.0", "3 2 3.0 7.0", "2 7.0", "2 4.0", "0 3 0 0", "3 3"])
   }
@@ -90,10 +90,10 @@ import SAEKit
     ("let m = a.norm(axis: -1)", "-1", "axis must be 0"),
     ("let r = a.rows([0, 5])", "[0, 5]", "row index 5 (element 1) is outside 0..<2"),
     ("let r = a.rows(1..<4)", "1..<4", "row range 1..<4 is outside 0..<2"),
-    ("let r = a.filterRows(where: [true])", "[true]", "the mask has 1 element but the matrix has 2 rows"),
+    ("let r = a.rows(where: [true])", "[true]", "the mask has 1 element but the matrix has 2 rows"),
     ("let c = a.columns([-1])", "[-1]", "column index -1 is outside 0..<3"),
     ("let m = Matrix([[1, 2], [3]])", "[[1, 2], [3]]", "the rows differ in length: row 0 has 2 elements, row 1 has 1"),
-    ("let m = Matrix([[1, 2], [3, 4]]).filterRows(where: [true, false]).mean(axis: 1).count + a.rows([]).mean(axis: 0).count",
+    ("let m = Matrix([[1, 2], [3, 4]]).rows(where: [true, false]).mean(axis: 1).count + a.rows([]).mean(axis: 0).count",
      "0).count", "mean(axis: 0) of a (0×3) matrix averages over no rows"),
     ("saveMatrix(a, to: \"\")", "\"\"", "'to' is empty"),
     ("saveMatrix(a, to: \"/nonexistent-folder/a.npy\")", "\"/nonexistent", "/nonexistent-folder/a.npy"),

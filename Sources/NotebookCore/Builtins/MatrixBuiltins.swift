@@ -36,9 +36,8 @@ enum MatrixBuiltins {
       let indices = try ints(args, "indices")
       return .matrix(try attributing("indices") { try m.rows(at: indices) })
     }, on: .matrix)
-    // Not `rows(where:)`: the registry would find it under its label, but the generated
-    // reference orders methods by name only, so two `rows` would swap places from run to run.
-    r.addMethod(Builtin("filterRows", [.labeled("where", .array(.bool), "one Bool per row: true keeps the row")],
+    // `rows(where:)` beside `rows(_:)`: the registry keys it by its label, `rows(where:)`.
+    r.addMethod(Builtin("rows", [.labeled("where", .array(.bool), "one Bool per row: true keeps the row")],
                         returns: .matrix, doc: "The rows whose mask element is true, in order, as a new matrix.") { args, _ in
       let m = try receiver(args)
       let mask = try args.array("where").map { item -> Bool in
