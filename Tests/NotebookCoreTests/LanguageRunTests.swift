@@ -47,6 +47,9 @@ import Testing
     // an operator passed as a function, as in Swift
     ("print([1, 2, 3, 4].reduce(0, +), [1.5, 2.0].reduce(1.0, *), [3, 1, 2].sorted(by: >), [\"b\", \"a\"].sorted(by: <))",
      ["10 3.0 [3, 2, 1] [\"a\", \"b\"]"]),
+    // an integer literal as the initial value of a reduction over Doubles is a Double, as in Swift
+    ("let xs = [1.5, 2.0]\nprint(xs.reduce(1, *), xs.reduce(-1) { $0 + $1 }, xs.reduce((2), *), xs.reduce(\"\") { $0 + String($1) })",
+     ["3.0 2.5 6.0 1.52.0"]),
     ("let xs = [4, 8, 15]\nprint(xs.contains(8), xs.contains(where: { $0 > 10 }), xs.first(where: { $0 > 5 }) ?? -1)", ["true true 8"]),
     ("let xs: [Int] = []\nprint(xs.first == nil, xs.max() ?? 0, [2, 9, 4].max() ?? 0, [2, 9, 4].firstIndex(of: 9) ?? -1)", ["true 0 9 1"]),
     ("var total = 0\nlet add = { (x: Int) in total += x }\nadd(3); add(4)\ntotal", ["7"]),
@@ -110,6 +113,7 @@ import Testing
     ("let t: (Int, Int) = (1, 2)\nlet (a, b, c) = t", "2:5: cannot destructure a value of type '(Int, Int)' into 3 names"),
     // an operator passed as a function: errors at the operator
     ("[\"a\"].reduce(0, +)", "1:17: binary operator '+' cannot be applied to operands of type 'Int' and 'String'"),
+    ("let i = 1\n[1.5].reduce(i, *)", "2:17: cannot convert value of type 'Double' to closure result type 'Int'"),
     ("[1, 2].map(-)", "1:12: closure uses '$1' but its contextual type '(Int) -> Any' has 1 parameter"),
     ("[1].reduce(0, ..<)", "1:15: expected expression in list of arguments"),
   ] as [(String, String)])

@@ -39,10 +39,12 @@ enum CollectionBuiltins {
     func method(_ name: String, _ parameters: [Parameter], returns: ValueType, doc: String,
                 argumentTypes: (@Sendable (ValueType, [ValueType?]) -> [ValueType?])? = nil,
                 resultType: (@Sendable (ValueType, [ValueType?]) -> ValueType)? = nil,
+                literalTypes: (@Sendable (ValueType) -> [ValueType?])? = nil,
                 _ body: @escaping Builtin.Implementation) {
       var b = Builtin(name, parameters, returns: returns, doc: doc, body)
       b.argumentTypes = argumentTypes
       b.resultType = resultType
+      b.literalTypes = literalTypes
       r.addMethod(b, on: array)
     }
     let predicate = ValueType.function([.any], .bool)
@@ -82,7 +84,8 @@ enum CollectionBuiltins {
              let accumulator = (earlier.first ?? nil) ?? .any
              return [nil, .function([accumulator, element(receiver)], accumulator)]
            },
-           resultType: { _, types in (types.first ?? nil) ?? .any }) { args, _ in
+           resultType: { _, types in (types.first ?? nil) ?? .any },
+           literalTypes: { receiver in [element(receiver) == .double ? .double : nil] }) { args, _ in
       let f = try function(args, "next")
       var value = args.values["initial"] ?? .void
       for x in try items(args) { value = try f.call([value, x]) }

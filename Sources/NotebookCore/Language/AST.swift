@@ -49,6 +49,15 @@ public struct Expression: Hashable, Sendable {
     self.kind = kind
     self.range = range
   }
+
+  /// `3`, `-3`, `(3)`: a literal whose type the context may choose (Int or Double).
+  public var isIntegerLiteral: Bool {
+    switch kind {
+    case .integer: true
+    case .unary(.negate, let e), .unary(.plus, let e), .parenthesized(let e): e.isIntegerLiteral
+    default: false
+    }
+  }
 }
 
 /// An element of a tuple expression: `label: value` or `value`.

@@ -188,7 +188,9 @@ extension Checker {
           param.type = refined
         }
         let arg = arguments[index].value
-        guard let t = infer(arg, expected: param.type) else { failed = true; continue }
+        var expected = param.type
+        if arg.isIntegerLiteral, let receiver, let literal = builtin.literalTypes?(receiver)[safe: p] ?? nil { expected = literal }
+        guard let t = infer(arg, expected: expected) else { failed = true; continue }
         types[p] = t.type
         if !t.type.isAssignable(to: param.type) {
           report("cannot convert value of type '\(t.type)' to expected argument type '\(param.type)'", at: arg.range,

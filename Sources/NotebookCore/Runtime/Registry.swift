@@ -144,6 +144,10 @@ public struct Builtin: Sendable {
   /// the types of the arguments before them (`reduce`'s closure takes the initial value's type
   /// and the element type), so closure parameters need no annotations.
   public var argumentTypes: (@Sendable (_ receiver: ValueType, _ earlier: [ValueType?]) -> [ValueType?])?
+  /// By parameter position, the type an integer literal argument takes where the parameter
+  /// itself accepts any type: `0` in `xs.reduce(0, +)` is a Double when `xs` holds Doubles,
+  /// as Swift infers it from the closure.
+  public var literalTypes: (@Sendable (_ receiver: ValueType) -> [ValueType?])?
   /// What the call reads from outside the notebook (files, folders, a corpus, the model):
   /// the cell cache keys a cell by their contents (``reading(_:)``).
   public private(set) var reads: [Resource] = []
