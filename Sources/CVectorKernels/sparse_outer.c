@@ -15,8 +15,6 @@
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
-int sae_sparse_outer_available(void) { return __builtin_cpu_supports("avx512f"); }
-
 #define SAE_AVX512 __attribute__((target("avx512f")))
 
 SAE_AVX512 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
@@ -61,8 +59,6 @@ SAE_AVX512 void sae_accumulate_rows(float *g, size_t d, const float *y, const in
 }
 
 #else
-
-int sae_sparse_outer_available(void) { return 0; }
 
 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
                          const float *coefficients, size_t n) {

@@ -29,7 +29,7 @@ static inline float float_of_ordered(uint32_t t) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
-int sae_topk_scan_available(void) { return __builtin_cpu_supports("avx512f"); }
+int sae_avx512_available(void) { return __builtin_cpu_supports("avx512f"); }
 
 #define SAE_AVX512 __attribute__((target("avx512f")))
 
@@ -109,7 +109,7 @@ SAE_AVX512 float sae_kth_largest(const float *values, size_t count, size_t k, in
 #else
 
 // Other CPUs: the same passes one entry at a time (SAEKit's Swift loops run there instead).
-int sae_topk_scan_available(void) { return 0; }
+int sae_avx512_available(void) { return 0; }
 
 
 void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude, float *maxima) {

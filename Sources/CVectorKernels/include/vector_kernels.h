@@ -97,8 +97,9 @@ size_t sae_attention_scratch_count(size_t length, size_t head_size);
 /// with K and V packed per head into `scratch`.
 void sae_attention(const float *qkv, size_t length, size_t d, size_t heads, float *context, float *scratch);
 
-/// 1 when the AVX-512 TopK scans below run on this CPU (0: SAEKit keeps its own Swift loops).
-int sae_topk_scan_available(void);
+/// 1 when this CPU runs the AVX-512 kernels of topk_scan.c and sparse_outer.c (the TopK scans
+/// and `sae_accumulate_rows`); 0 where SAEKit keeps its own Swift loops and BLAS calls.
+int sae_avx512_available(void);
 
 /// The largest key of each of `blocks` blocks of `block_size` entries of `row` (the tail after
 /// the last whole block joins it) into `maxima`; the key is the value, or with `magnitude` its
@@ -119,9 +120,6 @@ float sae_kth_largest(const float *values, size_t count, size_t k, int magnitude
 /// (their values), in position order: the heap selection's result. Returns `min(k, n)`.
 size_t sae_take_top(const float *values, const int32_t *positions, size_t n, size_t k, int magnitude,
                     int32_t *indices, float *selected);
-
-/// 1 when `sae_accumulate_rows` runs its AVX-512 loop on this CPU (0: SAEKit keeps `saxpy`).
-int sae_sparse_outer_available(void);
 
 /// `g[0 ..< d] += coefficients[entries[t]] · y[rows[t]·d ..< rows[t]·d + d]` for t in 0 ..< n,
 /// in order, each element as `fma(a, y, g)` and zero coefficients skipped: one latent's row of

@@ -117,7 +117,7 @@ enum SparseKernels {
   /// Whether ``accumulateOuter(_:coefficients:rows:into:registerRows:)`` keeps each
   /// gradient row in registers across its entries (`sae_accumulate_rows`, AVX-512),
   /// rather than one BLAS `saxpy` per entry; both round every element as one fma.
-  static let registerRowKernel = sae_sparse_outer_available() != 0
+  static let registerRowKernel = sae_avx512_available() != 0
 
   /// `G[j,:] += Σ_{entries e of latent j} coefficients[e] · Y[row(e), :]`.
   ///

@@ -54,7 +54,7 @@ public enum TopKSelection {
   /// (`sae_block_maxima`, `sae_kth_largest`, `sae_collect_at_least`, `sae_take_top`)
   /// on this CPU; elsewhere the 8-wide Swift loops, ``kthLargest(_:count:k:)`` and
   /// the heap below. Both give the same cut, candidates and selection.
-  public static let scanKernels = sae_topk_scan_available() != 0
+  public static let scanKernels = sae_avx512_available() != 0
 
   @inline(__always)
   static func prefiltered<Key: SelectionKey>(
