@@ -8,7 +8,6 @@
 #include "vector_kernels.h"
 
 #include <math.h>
-#include <stdint.h>
 
 #pragma STDC FP_CONTRACT OFF
 

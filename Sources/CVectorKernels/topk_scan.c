@@ -8,8 +8,6 @@
 // branch), which replaces a quickselect's mispredicted branches on rows of ~4k maxima.
 #include "vector_kernels.h"
 
-#include <stdint.h>
-
 // A float's bits mapped to an unsigned integer of the same order (−0 just below +0).
 static inline uint32_t ordered_bits(float v) {
   uint32_t u;
@@ -110,7 +108,6 @@ SAE_AVX512 float sae_kth_largest(const float *values, size_t count, size_t k, in
 
 // Other CPUs: the same passes one entry at a time (SAEKit's Swift loops run there instead).
 int sae_avx512_available(void) { return 0; }
-
 
 void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude, float *maxima) {
   for (size_t b = 0; b < blocks; b++) {

@@ -36,7 +36,9 @@ public enum TopKSelection {
   /// As ``select(_:count:k:indices:values:byMagnitude:)``, faster on long
   /// rows: a cut `T` is found first as the `k`-th largest of about `4k` block
   /// maxima (so at least `k` entries are `≥ T`), then only the entries `≥ T`
-  /// — typically a few times `k` — go through the heap. When `k` is an eighth
+  /// — typically a few times `k` — go through the heap (on AVX-512 CPUs, the
+  /// C kernels of ``scanKernels`` find the cut and take the `k` largest
+  /// candidates without a heap). When `k` is an eighth
   /// of the row or more, the cut is the exact `k`-th largest key instead
   /// (quickselect on a copy). Same result, same tie-breaking. `scratchValues`/`scratchIndices` need room for `count` entries.
   @inline(__always)
