@@ -20,7 +20,11 @@
 
 #include "scalar_math.h"
 
-enum { panel_width = 32, k_block = 128 };
+#include <stdlib.h>
+
+// rows_per_block: the rows of x packed at a time (a multiple of both kernels' tile heights);
+// 96 rows of the widest input (1536) and one panel stay within a 1 MB L2.
+enum { panel_width = 32, k_block = 128, rows_per_block = 96 };
 
 size_t sae_packed_weight_count(size_t out, size_t in) {
   return (out + panel_width - 1) / panel_width * panel_width * in;
@@ -77,6 +81,7 @@ typedef struct {
 #define SAE_FIRST(n) ((n) >= 16 ? (__mmask16)0xFFFF : (n) <= 0 ? (__mmask16)0 : (__mmask16)((1u << (n)) - 1))
 #define SAE_ZERO() _mm512_setzero_ps()
 #define SAE_LOAD(p) _mm512_loadu_ps(p)
+#define SAE_STORE(p, v) _mm512_storeu_ps(p, v)
 #define SAE_BROADCAST(p) _mm512_set1_ps(*(p))
 #define SAE_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define SAE_ADD(a, b) _mm512_add_ps(a, b)
@@ -94,6 +99,7 @@ typedef struct {
 #undef SAE_FIRST
 #undef SAE_ZERO
 #undef SAE_LOAD
+#undef SAE_STORE
 #undef SAE_BROADCAST
 #undef SAE_FMA
 #undef SAE_ADD
@@ -117,6 +123,7 @@ SAE_AVX2 static inline __m256i first_lanes(int n) {
 #define SAE_FIRST(n) first_lanes(n)
 #define SAE_ZERO() _mm256_setzero_ps()
 #define SAE_LOAD(p) _mm256_loadu_ps(p)
+#define SAE_STORE(p, v) _mm256_storeu_ps(p, v)
 #define SAE_BROADCAST(p) _mm256_broadcast_ss(p)
 #define SAE_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define SAE_ADD(a, b) _mm256_add_ps(a, b)
@@ -127,11 +134,16 @@ SAE_AVX2 static inline __m256i first_lanes(int n) {
 #define SAE_TILE_ROWS 6
 #include "packed_tile.h"
 
-// The widest kernel this CPU runs (callers check sae_packed_linear_available() first).
+// The widest kernel this CPU runs (callers check sae_packed_linear_available() first), with
+// room for a block of packed rows.
 static void run(const product *q, size_t rows) {
-  if (has_avx512()) run_avx512(q, rows);
-  else if (has_avx2_fma()) run_avx2(q, rows);
+  size_t count = rows_per_block * q->in;
+  float *packed = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
+  if (!packed) __builtin_trap();
+  if (has_avx512()) run_avx512(q, rows, packed);
+  else if (has_avx2_fma()) run_avx2(q, rows, packed);
   else __builtin_trap();
+  free(packed);
 }
 
 void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
