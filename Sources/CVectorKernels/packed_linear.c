@@ -5,8 +5,9 @@
 // Panel p holds output features 32p ..< 32p+32 (zero beyond `out`), feature-fastest for each k:
 // packed[(p·in + k)·32 + j] = W[32p + j][k]. With AVX-512 a 12 × 32 tile of y lives in 24
 // accumulators; with AVX2 + FMA a 6 × 16 tile (half a panel) in 12. Each k step loads the
-// panel's vectors and broadcasts one x per row. Panels are the outer loop, so a panel
-// (32·in floats) stays in L1/L2 while every row passes through it.
+// panel's vectors and broadcasts one x per row, from rows packed 96 at a time (packed_tile.h).
+// For each block of rows the panels are the outer loop, so a panel (32·in floats) stays in
+// L1/L2 while the block's rows pass through it, and the block stays in L2 for every panel.
 // Each y element is (r + b) + Σ, Σ = Σₖ x[i][k]·W[j][k] summed by fused multiply-adds in k order
 // in blocks of 128 steps whose sums are added in order, so the result depends neither on how
 // rows are grouped into calls nor on which of the two kernels ran.
