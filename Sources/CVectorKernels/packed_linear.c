@@ -45,8 +45,13 @@ static void pack(const float *w, size_t out_step, size_t in_step, size_t out, si
 
 void sae_pack_weight(const float *w, size_t out, size_t in, float *packed) { pack(w, in, 1, out, in, packed); }
 
+// The floats of one block of packed rows of an `in`-wide x (64-byte multiples).
+static size_t packed_rows_count(size_t in) { return (rows_per_block * in + 15) / 16 * 16; }
+
 size_t sae_attention_scratch_count(size_t length, size_t head_size) {
-  return length * length + sae_packed_weight_count(length, head_size) + sae_packed_weight_count(head_size, length);
+  size_t widest = length > head_size ? length : head_size;
+  return length * length + sae_packed_weight_count(length, head_size) + sae_packed_weight_count(head_size, length) +
+         packed_rows_count(widest);
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -135,36 +140,36 @@ SAE_AVX2 static inline __m256i first_lanes(int n) {
 #define SAE_TILE_ROWS 6
 #include "packed_tile.h"
 
-// The widest kernel this CPU runs (callers check sae_packed_linear_available() first), with
-// room for a block of packed rows.
-static void run(const product *q, size_t rows) {
-  size_t count = rows_per_block * q->in;
-  float *packed = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
-  if (!packed) __builtin_trap();
-  if (has_avx512()) run_avx512(q, rows, packed);
-  else if (has_avx2_fma()) run_avx2(q, rows, packed);
+// The widest kernel this CPU runs (callers check sae_packed_linear_available() first), packing
+// the rows of x into `rows` (packed_rows_count(q->in) floats).
+static void run(const product *q, size_t count, float *rows) {
+  if (has_avx512()) run_avx512(q, count, rows);
+  else if (has_avx2_fma()) run_avx2(q, count, rows);
   else __builtin_trap();
-  free(packed);
 }
 
 void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
                        const float *bias, const float *residual, int gelu, float *y) {
   product q = {x, in, in, out, packed, 1.0f, bias, residual, gelu, y, out};
-  run(&q, rows);
+  float *packed_rows = aligned_alloc(64, packed_rows_count(in) * sizeof(float));
+  if (!packed_rows) __builtin_trap();
+  run(&q, rows, packed_rows);
+  free(packed_rows);
 }
 
 void sae_attention(const float *qkv, size_t length, size_t d, size_t heads, float *context, float *scratch) {
   size_t s = d / heads, stride = 3 * d;
   float *scores = scratch, *keys = scores + length * length, *values = keys + sae_packed_weight_count(length, s);
+  float *rows = values + sae_packed_weight_count(s, length);
   for (size_t h = 0; h < heads; h++) {
     const float *q = qkv + h * s, *k = q + d, *v = q + 2 * d;
     pack(k, stride, 1, length, s, keys);  // scores = Q·Kᵀ: K is the "weight" (length × s)
     product qk = {q, stride, s, length, keys, 1.0f / __builtin_sqrtf((float)s), NULL, NULL, 0, scores, length};
-    run(&qk, length);
+    run(&qk, length, rows);
     sae_softmax_rows(scores, length, length);
     pack(v, 1, stride, s, length, values);  // context = P·V: the "weight" is Vᵀ (s × length)
     product pv = {scores, length, length, s, values, 1.0f, NULL, NULL, 0, context + h * s, d};
-    run(&pv, length);
+    run(&pv, length, rows);
   }
 }
 

@@ -82,11 +82,12 @@ int sae_packed_linear_available(void);
 /// `rows × in` row-major `x`, the packed `W`, `b (out)`, an optional residual `r (rows × out)`
 /// (may be `y` itself) and `y (rows × out)`. Each element is `(r + b) + Σₖ x·W`, the sum taken in
 /// k order by fused multiply-adds in blocks of 128 steps: the same for any grouping of rows into calls.
+/// Allocates (and frees) room for 96 packed rows of x per call.
 void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
                        const float *bias, const float *residual, int gelu, float *y);
 
 /// The floats of scratch `sae_attention` needs for a sequence of `length` tokens and heads of
-/// `head_size`: the scores (`length²`) and the packed K and V of one head.
+/// `head_size`: the scores (`length²`), the packed K and V of one head and a block of packed rows.
 size_t sae_attention_scratch_count(size_t length, size_t head_size);
 
 /// Multi-head self-attention of one sequence, single-threaded (AVX-512 or AVX2 + FMA, like
@@ -97,8 +98,9 @@ size_t sae_attention_scratch_count(size_t length, size_t head_size);
 /// with K and V packed per head into `scratch`.
 void sae_attention(const float *qkv, size_t length, size_t d, size_t heads, float *context, float *scratch);
 
-/// 1 when this CPU runs the AVX-512 kernels of topk_scan.c and sparse_outer.c (the TopK scans
-/// and `sae_accumulate_rows`); 0 where SAEKit keeps its own Swift loops and BLAS calls.
+/// 1 when this CPU runs the AVX-512 kernels of topk_scan.c, sparse_outer.c and pursuit_scan.c
+/// (the TopK scans, `sae_accumulate_rows` and matching pursuit's argmax scans); 0 where SAEKit
+/// keeps its own Swift loops and BLAS calls.
 int sae_avx512_available(void);
 
 /// The largest key of each of `blocks` blocks of `block_size` entries of `row` (the tail after
@@ -127,5 +129,13 @@ size_t sae_take_top(const float *values, const int32_t *positions, size_t n, siz
 /// `entries` NULL the coefficient is `coefficients[t]` (one row of a sparse decode).
 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
                          const float *coefficients, size_t n);
+
+/// The first index of the largest `|p[i]|`, `0 ≤ i < n` (`n ≥ 1`, finite entries); 0 for an
+/// all-zero row (PyTorch's `argmax` of the magnitudes).
+size_t sae_argmax_magnitude(const float *p, size_t n);
+
+/// `c[i] ← c[i] − a·g[i]` (the product rounded, then the difference) for `0 ≤ i < n`, then
+/// `sae_argmax_magnitude(c, n)`: matching pursuit's Gram-matrix update and its next atom.
+size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n);
 
 #endif

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// `argmax_i |p[i]|` with the first index on ties (PyTorch's `argmax`, which
 /// the reference `mp_encode` uses; papers-2.md §2a). One pass finds the
 /// largest magnitude with four independent running maxima (written as selects,
@@ -5,11 +7,22 @@
 /// Swift's `SIMD` types on the baseline x86-64 target), a second pass with an
 /// early exit finds the first index holding it. Inputs are finite (the callers
 /// validate them); an all-zero row gives index 0, as in PyTorch.
+///
+/// On CPUs with AVX-512 (``kernels``) both scans run in the C kernels of
+/// `pursuit_scan.c`, 16 lanes wide, with the same results: the update rounds the
+/// product and then the difference, as here, and a maximum does not depend on
+/// the order it is taken in. The Swift loops serve every other CPU and are the
+/// kernels' reference in the tests.
 enum ArgmaxMagnitude {
+  /// Whether ``first(_:_:kernels:)`` and ``subtractScaledAndFind(_:_:_:_:kernels:)``
+  /// run on the AVX-512 C kernels by default.
+  static let kernels = sae_avx512_available() != 0
+
   /// The first index of the largest `|p[i]|`, `0 ≤ i < n` (`n ≥ 1`).
   @inline(__always)
-  static func first(_ p: UnsafePointer<Float>, _ n: Int) -> Int {
-    firstIndex(p, n, ofMagnitude: largestMagnitude(p, n))
+  static func first(_ p: UnsafePointer<Float>, _ n: Int, kernels: Bool = kernels) -> Int {
+    if kernels { return sae_argmax_magnitude(p, n) }
+    return firstIndex(p, n, ofMagnitude: largestMagnitude(p, n))
   }
 
   /// `max_i |p[i]|`.
@@ -44,8 +57,9 @@ enum ArgmaxMagnitude {
   /// `|c[i]|`: MP's Gram-matrix correlation update fused with the next argmax.
   @inline(__always)
   static func subtractScaledAndFind(
-    _ c: UnsafeMutablePointer<Float>, _ a: Float, _ g: UnsafePointer<Float>, _ n: Int
+    _ c: UnsafeMutablePointer<Float>, _ a: Float, _ g: UnsafePointer<Float>, _ n: Int, kernels: Bool = kernels
   ) -> Int {
+    if kernels { return sae_subtract_scaled_argmax(c, a, g, n) }
     var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0
     var i = 0
     while i + 4 <= n {

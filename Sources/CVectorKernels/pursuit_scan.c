@@ -1,0 +1,89 @@
+// Matching pursuit's scans over a token's correlations with every atom (see ArgmaxMagnitude in
+// SAEKit): the first index of the largest magnitude, and the Gram-matrix update `c ← c − a·g`
+// fused with the next such search. The Swift loops they replace run 4 lanes wide and find the
+// index in a second, scalar pass; here both passes run 16 lanes wide, and the second stops at
+// the first lane holding the maximum. `c − a·g` is a rounded product and then a rounded
+// difference (no fused multiply-add), as in Swift, so the correlations keep their bits; the
+// maximum of magnitudes is exact in any order, so the index is the same. AVX-512 only; SAEKit
+// keeps its Swift loops on every other CPU.
+#include "vector_kernels.h"
+
+#pragma STDC FP_CONTRACT OFF
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+#define SAE_AVX512 __attribute__((target("avx512f")))
+
+// The lanes 0 ..< n of a 16-lane mask (n ≤ 16).
+static inline __mmask16 first_lanes(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
+
+// The first i with |p[i]| == magnitude, or 0 when there is none.
+SAE_AVX512 static size_t first_of_magnitude(const float *p, size_t n, float magnitude) {
+  __m512 target = _mm512_set1_ps(magnitude);
+  for (size_t i = 0; i < n; i += 16) {
+    __mmask16 lanes = first_lanes(n - i);
+    __mmask16 hits = _mm512_mask_cmp_ps_mask(lanes, _mm512_abs_ps(_mm512_maskz_loadu_ps(lanes, p + i)), target, _CMP_EQ_OQ);
+    if (hits) return i + (size_t)__builtin_ctz(hits);
+  }
+  return 0;
+}
+
+// Running maxima take max(new, running): a NaN magnitude leaves the running value, as the Swift
+// loops' `a > m ? a : m` do (inputs are finite; this only keeps the two alike).
+SAE_AVX512 size_t sae_argmax_magnitude(const float *p, size_t n) {
+  __m512 m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p + i)), m0);
+    m1 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p + i + 16)), m1);
+  }
+  for (; i < n; i += 16) m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_maskz_loadu_ps(first_lanes(n - i), p + i)), m0);
+  return first_of_magnitude(p, n, _mm512_reduce_max_ps(_mm512_max_ps(m0, m1)));
+}
+
+SAE_AVX512 size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n) {
+  __m512 scale = _mm512_set1_ps(a), m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m512 c0 = _mm512_sub_ps(_mm512_loadu_ps(c + i), _mm512_mul_ps(scale, _mm512_loadu_ps(g + i)));
+    __m512 c1 = _mm512_sub_ps(_mm512_loadu_ps(c + i + 16), _mm512_mul_ps(scale, _mm512_loadu_ps(g + i + 16)));
+    _mm512_storeu_ps(c + i, c0);
+    _mm512_storeu_ps(c + i + 16, c1);
+    m0 = _mm512_max_ps(_mm512_abs_ps(c0), m0);
+    m1 = _mm512_max_ps(_mm512_abs_ps(c1), m1);
+  }
+  for (; i < n; i += 16) {
+    __mmask16 lanes = first_lanes(n - i);
+    __m512 v = _mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, c + i), _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(lanes, g + i)));
+    _mm512_mask_storeu_ps(c + i, lanes, v);
+    m0 = _mm512_max_ps(_mm512_abs_ps(v), m0);  // lanes past n hold 0 − a·0 = ±0
+  }
+  return first_of_magnitude(c, n, _mm512_reduce_max_ps(_mm512_max_ps(m0, m1)));
+}
+
+#else
+
+// Other CPUs: the same scans one entry at a time (SAEKit's Swift loops run there instead).
+static size_t first_of_magnitude(const float *p, size_t n, float magnitude) {
+  for (size_t i = 0; i < n; i++)
+    if (__builtin_fabsf(p[i]) == magnitude) return i;
+  return 0;
+}
+
+size_t sae_argmax_magnitude(const float *p, size_t n) {
+  float best = 0;
+  for (size_t i = 0; i < n; i++) best = __builtin_fabsf(p[i]) > best ? __builtin_fabsf(p[i]) : best;
+  return first_of_magnitude(p, n, best);
+}
+
+size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n) {
+  float best = 0;
+  for (size_t i = 0; i < n; i++) {
+    float product = a * g[i];
+    c[i] = c[i] - product;
+    best = __builtin_fabsf(c[i]) > best ? __builtin_fabsf(c[i]) : best;
+  }
+  return first_of_magnitude(c, n, best);
+}
+#endif
