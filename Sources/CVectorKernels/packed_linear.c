@@ -151,7 +151,7 @@ static void run(const product *q, size_t count, float *rows) {
 void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
                        const float *bias, const float *residual, int gelu, float *y) {
   product q = {x, in, in, out, packed, 1.0f, bias, residual, gelu, y, out};
-  float *packed_rows = aligned_alloc(64, packed_rows_count(in) * sizeof(float));
+  float *packed_rows = aligned_alloc(64, (packed_rows_count(in) + 16) * sizeof(float));  // never 0 bytes
   if (!packed_rows) __builtin_trap();
   run(&q, rows, packed_rows);
   free(packed_rows);
