@@ -55,14 +55,13 @@ size_t sae_attention_scratch_count(size_t length, size_t head_size) {
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include <immintrin.h>
+#include "avx512_lanes.h"
 
 static int has_avx512(void) { return __builtin_cpu_supports("avx512f"); }
 static int has_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 
 int sae_packed_linear_available(void) { return has_avx512() ? 512 : has_avx2_fma() ? 256 : 0; }
 
-#define SAE_AVX512 __attribute__((target("avx512f")))
 #define SAE_AVX2 __attribute__((target("avx2,fma")))
 
 // One product y = scale·(x·Wᵀ) + b + r (then GELU): x is rows × in with rows `ldx` apart, W is
@@ -116,7 +115,7 @@ typedef struct {
 #undef SAE_TILE_ROWS
 
 // The lanes 0 ..< n (n may be ≤ 0) of an AVX2 mask.
-SAE_AVX2 static inline __m256i first_lanes(int n) {
+SAE_AVX2 static inline __m256i first_lanes_avx2(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
@@ -126,7 +125,7 @@ SAE_AVX2 static inline __m256i first_lanes(int n) {
 #define SAE_VEC __m256
 #define SAE_LANES 8
 #define SAE_MASK __m256i
-#define SAE_FIRST(n) first_lanes(n)
+#define SAE_FIRST(n) first_lanes_avx2(n)
 #define SAE_ZERO() _mm256_setzero_ps()
 #define SAE_LOAD(p) _mm256_loadu_ps(p)
 #define SAE_STORE(p, v) _mm256_storeu_ps(p, v)

@@ -11,12 +11,7 @@
 #pragma STDC FP_CONTRACT OFF
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include <immintrin.h>
-
-#define SAE_AVX512 __attribute__((target("avx512f")))
-
-// The lanes 0 ..< n of a 16-lane mask (n ≤ 16).
-static inline __mmask16 first_lanes(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
+#include "avx512_lanes.h"
 
 // The first i with |p[i]| == magnitude, or 0 when there is none.
 SAE_AVX512 static size_t first_of_magnitude(const float *p, size_t n, float magnitude) {

@@ -12,9 +12,7 @@
 #pragma STDC FP_CONTRACT OFF
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include <immintrin.h>
-
-#define SAE_AVX512 __attribute__((target("avx512f")))
+#include "avx512_lanes.h"
 
 SAE_AVX512 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
                                     const float *coefficients, size_t n) {

@@ -25,18 +25,13 @@ static inline float float_of_ordered(uint32_t t) {
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include <immintrin.h>
+#include "avx512_lanes.h"
 
 int sae_avx512_available(void) { return __builtin_cpu_supports("avx512f"); }
-
-#define SAE_AVX512 __attribute__((target("avx512f")))
 
 SAE_AVX512 static inline __m512 keys(__m512 v, int magnitude) {
   return magnitude ? _mm512_abs_ps(v) : v;
 }
-
-// The lanes 0 ..< n of a 16-lane mask (n ≤ 16).
-static inline __mmask16 first_lanes(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
 
 SAE_AVX512 void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude,
                                  float *maxima) {
