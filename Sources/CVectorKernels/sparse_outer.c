@@ -44,7 +44,7 @@ SAE_AVX512 void sae_accumulate_rows(float *g, size_t d, const float *y, const in
   }
   // The rest, 16 columns (the last ones masked) at a time.
   for (; i0 < d; i0 += 16) {
-    const __mmask16 lanes = d - i0 >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (d - i0)) - 1);
+    const __mmask16 lanes = first_lanes(d - i0);
     __m512 acc = _mm512_maskz_loadu_ps(lanes, g + i0);
     for (size_t t = 0; t < n; t++) {
       float a = entries ? coefficients[entries[t]] : coefficients[t];

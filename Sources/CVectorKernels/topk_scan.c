@@ -8,13 +8,6 @@
 // branch), which replaces a quickselect's mispredicted branches on rows of ~4k maxima.
 #include "vector_kernels.h"
 
-// A float's bits mapped to an unsigned integer of the same order (−0 just below +0).
-static inline uint32_t ordered_bits(float v) {
-  uint32_t u;
-  __builtin_memcpy(&u, &v, 4);
-  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-
 static inline float key(float v, int magnitude) { return magnitude ? __builtin_fabsf(v) : v; }
 
 static inline float float_of_ordered(uint32_t t) {
@@ -102,6 +95,15 @@ SAE_AVX512 float sae_kth_largest(const float *values, size_t count, size_t k, in
 #else
 
 // Other CPUs: the same passes one entry at a time (SAEKit's Swift loops run there instead).
+
+// A float's bits mapped to an unsigned integer of the same order (−0 just below +0);
+// sae_kth_largest's AVX-512 loop computes the same 16 lanes at a time.
+static inline uint32_t ordered_bits(float v) {
+  uint32_t u;
+  __builtin_memcpy(&u, &v, 4);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
 int sae_avx512_available(void) { return 0; }
 
 void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude, float *maxima) {
