@@ -169,11 +169,14 @@ import Testing
     #expect(fusedAdam.firstMoment == passAdam.firstMoment && fusedAdam.secondMoment == passAdam.secondMoment)
   }
 
-  /// Column reductions split in blocks of 16 columns equal the plain row-order loop.
+  /// Column reductions split in blocks of 16 columns equal the plain row-order loop, through
+  /// every path of the kernel's column groups: 64 at a time (100 × 150 is one chunk of
+  /// 2·64 + 16 + 6 columns; 40 × 2,500 cuts 157 blocks into chunks of 4 or 5), 16 at a time and
+  /// single columns (the 5 after 37's two blocks).
   @Test(arguments: [1, 2, 3])
   func columnReductionsAreTheRowOrderLoop(workers: Int) {
     var rng = RandomSource(seed: 12)
-    for (rows, cols) in [(3, 5), (5_000, 37), (300, 400)] {
+    for (rows, cols) in [(3, 5), (5_000, 37), (300, 400), (100, 150), (40, 2_500)] {
       let a = Matrix.gaussian(rows: rows, cols: cols, mean: 1, std: 2, using: &rng)
       var sums = [Double](repeating: 0, count: cols), squares = sums
       for i in 0..<rows {

@@ -98,6 +98,21 @@ size_t sae_attention_scratch_count(size_t length, size_t head_size);
 /// with K and V packed per head into `scratch`.
 void sae_attention(const float *qkv, size_t length, size_t d, size_t heads, float *context, float *scratch);
 
+/// What `sae_column_sums` adds up for element `A[i, j]`.
+enum {
+  SAE_COLUMN_VALUE = 0,       ///< `A[i, j]`
+  SAE_COLUMN_SQUARE = 1,      ///< `A[i, j]²`
+  SAE_COLUMN_DEVIATION = 2,   ///< `(A[i, j] − means[j])²`
+  SAE_COLUMN_DIFFERENCE = 3   ///< `(A[i, j] − B[i, j])²`, `B` = `other` (the same shape as `A`)
+};
+
+/// `sums[t] = Σ_i term(A[i, first + t])` for `t < width`, `A (rows × cols)` row-major; every
+/// term is computed and added in Double, each column in row order (the bits of the plain
+/// rows-outer loop). `means` (indexed by column) is read only for `SAE_COLUMN_DEVIATION`,
+/// `other` only for `SAE_COLUMN_DIFFERENCE`; either may be NULL otherwise.
+void sae_column_sums(double *sums, const float *a, size_t rows, size_t cols, size_t first, size_t width, int term,
+                     const double *means, const float *other);
+
 /// 1 when this CPU runs the AVX-512 kernels of topk_scan.c, sparse_outer.c and pursuit_scan.c
 /// (the TopK scans, `sae_accumulate_rows` and matching pursuit's argmax scans); 0 where SAEKit
 /// keeps its own Swift loops and BLAS calls.

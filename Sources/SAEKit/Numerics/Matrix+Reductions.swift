@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Row and column reductions. Sums accumulate in Double so that reductions over
 /// hundreds of thousands of rows keep Float32 inputs' precision.
 extension Matrix {
@@ -37,14 +39,14 @@ extension Matrix {
   /// `Σ_i (A[i, j] − x̄[j])²` for every column `j` (not divided by `n`).
   public func columnSumsOfSquaredDeviations() -> [Double] {
     let means = columnMeans()
-    return means.withUnsafeBufferPointer { reduceColumns(SquaredDeviation(means: $0.baseAddress)) }
+    return means.withUnsafeBufferPointer { reduceColumns(Int32(SAE_COLUMN_DEVIATION), means: $0.baseAddress) }
   }
 
   /// `Σ_i (A[i, j] − B[i, j])²` for every column `j`, differences taken in Double (`B` has
   /// this matrix's shape).
   func columnSquaredDifferences(_ b: Matrix) -> [Double] {
     precondition(b.shape == shape, "squared differences need equal shapes")
-    return b.storage.withUnsafeBufferPointer { reduceColumns(SquaredDifference(other: $0.baseAddress)) }
+    return b.storage.withUnsafeBufferPointer { reduceColumns(Int32(SAE_COLUMN_DIFFERENCE), other: $0.baseAddress) }
   }
 
   /// `Σ_ij A[i, j]²`.
@@ -85,17 +87,17 @@ extension Matrix {
     return out
   }
 
-  /// `Σ_i A[i, j]` (or `Σ_i A[i, j]²`) for every column (see ``reduceColumns(_:)``).
+  /// `Σ_i A[i, j]` (or `Σ_i A[i, j]²`) for every column (see ``reduceColumns(_:means:other:)``).
   private func reduceColumns(squared: Bool) -> [Double] {
-    squared ? reduceColumns(Square()) : reduceColumns(Identity())
+    reduceColumns(Int32(squared ? SAE_COLUMN_SQUARE : SAE_COLUMN_VALUE))
   }
 
-  /// `Σ_i term(A[i, j], j)` for every column `j`, each column summed by one thread in row order, so
-  /// the result does not depend on the split (and equals the one-thread loop bit for bit). Large
-  /// matrices are split into blocks of 16 columns (a cache line of floats), so that no two
-  /// threads read the same lines; each block's sums stay in the worker's own buffer until the
-  /// last row. (The term is a type, not a closure, so that the loop is specialised and inlined.)
-  private func reduceColumns<Term: ColumnTerm>(_ term: Term) -> [Double] {
+  /// `Σ_i term(A[i, j])` for every column `j` (C kernel `sae_column_sums`, whose `term`, `means` and
+  /// `other` these are), each column summed by one thread in row order, so the result does not
+  /// depend on the split (and equals the one-thread loop bit for bit). Large matrices are split
+  /// into blocks of 16 columns (a cache line of floats), so that no two threads read the same
+  /// lines; the kernel keeps a block's sums in registers down all the rows.
+  private func reduceColumns(_ term: Int32, means: UnsafePointer<Double>? = nil, other: UnsafePointer<Float>? = nil) -> [Double] {
     var sums = [Double](repeating: 0, count: cols)
     let (r, c) = (rows, cols)
     let blocks = (c + 15) / 16
@@ -105,51 +107,11 @@ extension Matrix {
         guard let base = a.baseAddress, let sb = s.baseAddress else { return }
         Parallel.forEachChunk(count: blocks, chunks: chunks) { _, blockRange in
           let first = blockRange.lowerBound * 16, width = Swift.min(c, blockRange.upperBound * 16) - first
-          let acc = UnsafeMutablePointer<Double>.allocate(capacity: width)
-          defer { acc.deallocate() }
-          acc.initialize(repeating: 0, count: width)
-          for i in 0..<r {
-            let offset = i * c + first, row = base + offset
-            for t in 0..<width { acc[t] += term(row[t], at: offset + t, column: first + t) }
-          }
-          (sb + first).update(from: acc, count: width)
+          sae_column_sums(sb + first, base, r, c, first, width, term, means, other)
         }
       }
     }
     return sums
-  }
-}
-
-/// What a column reduction adds up for element `A[i, j]`, stored at `offset = i·cols + j`.
-private protocol ColumnTerm {
-  func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double
-}
-
-private struct Identity: ColumnTerm {
-  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double { Double(value) }
-}
-
-private struct Square: ColumnTerm {
-  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double {
-    Double(value) * Double(value)
-  }
-}
-
-/// `(A[i, j] − means[j])²`.
-private struct SquaredDeviation: ColumnTerm {
-  let means: UnsafePointer<Double>?
-  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double {
-    let dev = Double(value) - means![j]
-    return dev * dev
-  }
-}
-
-/// `(A[i, j] − B[i, j])²`, `other` pointing at `B`'s storage.
-private struct SquaredDifference: ColumnTerm {
-  let other: UnsafePointer<Float>?
-  @inline(__always) func callAsFunction(_ value: Float, at offset: Int, column j: Int) -> Double {
-    let e = Double(value) - Double(other![offset])
-    return e * e
   }
 }
 
