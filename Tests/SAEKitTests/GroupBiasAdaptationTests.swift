@@ -71,6 +71,26 @@ import Testing
     #expect(window.frequencies == [0.75, 0.25, 0, 0.25])
   }
 
+  /// The branch-free window equals the definition on many chunks, with NaN, ±0 and ∞ entries
+  /// (a NaN never counts nor becomes the largest; −0 is not positive).
+  @Test func windowMatchesTheDefinitionOnSpecialValues() throws {
+    var rng = RandomSource(seed: 5)
+    var pre = Matrix.gaussian(rows: 700, cols: 37, mean: 0, std: 1, using: &rng)
+    for (k, v) in [Float.nan, -0.0, 0, .infinity, -.infinity, .nan].enumerated() { pre.storage[k * 911] = v }
+    var counts = [Int](repeating: 0, count: 37), largest = [Float](repeating: 0, count: 37)
+    for i in 0..<pre.rows {
+      for j in 0..<37 where pre[i, j] > 0 {
+        counts[j] += 1
+        largest[j] = max(largest[j], pre[i, j])
+      }
+    }
+    for workers in [1, 3] {
+      var window = FiringWindow(width: 37)
+      try Parallel.withWorkers(workers) { try window.record(pre) }
+      #expect(window.counts == counts && window.largest == largest)
+    }
+  }
+
   @Test func ruleLowersOverActiveAndRaisesDeadNeurons() throws {
     let (window, groups) = try handBuiltWindow()
     var c = config(groups: 2, htf: 0.5, ltf: 0.25)

@@ -45,11 +45,14 @@ public struct FiringWindow: Sendable, Equatable {
           let (pp, cp, lp) = (pb.baseAddress!, cb.baseAddress!, lb.baseAddress!)
           Parallel.forEachChunk(count: pre.rows, chunks: chunks) { c, rows in
             let count = cp + c * m, top = lp + c * m
+            // Branch-free, so the loop vectorises: `top` starts at 0 and only grows, so `v > top`
+            // implies `v > 0` (a NaN passes neither test, and −0 is not counted).
             for r in rows {
               let y = pp + r * m
-              for j in 0..<m where y[j] > 0 {
-                count[j] += 1
-                if y[j] > top[j] { top[j] = y[j] }
+              for j in 0..<m {
+                let v = y[j]
+                count[j] &+= v > 0 ? 1 : 0
+                top[j] = v > top[j] ? v : top[j]
               }
             }
           }
