@@ -69,6 +69,36 @@ SAE_AVX512 size_t sae_collect_at_least(const float *row, size_t count, float cut
   return n;
 }
 
+// Threshold codes (ReLU, JumpReLU, BatchTopK's inference) collect the same way. Whole vectors are
+// stored only while they fit in `capacity` (the row's own share of the output, which the caller
+// counted first), so a row never writes into the next row's share.
+SAE_AVX512 size_t sae_collect_above(const float *row, size_t count, float threshold, const float *thresholds,
+                                    float *values, int32_t *indices, size_t capacity) {
+  const __m512 uniform = _mm512_set1_ps(threshold);
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  size_t n = 0;
+  for (size_t i = 0; i < count && n < capacity; i += 16) {
+    __mmask16 valid = first_lanes(count - i);
+    __m512 v = _mm512_maskz_loadu_ps(valid, row + i);
+    __m512 t = thresholds ? _mm512_maskz_loadu_ps(valid, thresholds + i) : uniform;
+    // Ordered >: false when either side is NaN.
+    __mmask16 keep = _mm512_mask_cmp_ps_mask(valid, v, t, _CMP_GT_OQ);
+    if (!keep) continue;
+    __m512i at = _mm512_add_epi32(_mm512_set1_epi32((int32_t)i), lanes);
+    size_t kept = (size_t)__builtin_popcount(keep);
+    if (kept > capacity - n) kept = capacity - n;
+    if (n + 16 <= capacity) {
+      _mm512_storeu_ps(values + n, _mm512_maskz_compress_ps(keep, v));
+      _mm512_storeu_si512(indices + n, _mm512_maskz_compress_epi32(keep, at));
+    } else {
+      _mm512_mask_storeu_ps(values + n, first_lanes(kept), _mm512_maskz_compress_ps(keep, v));
+      _mm512_mask_storeu_epi32(indices + n, first_lanes(kept), _mm512_maskz_compress_epi32(keep, at));
+    }
+    n += kept;
+  }
+  return n;
+}
+
 // The k-th largest by bits, most significant first: the largest t with at least k keys ≥ t
 // is the k-th largest key itself (32 counting passes, no branch on the data).
 SAE_AVX512 float sae_kth_largest(const float *values, size_t count, size_t k, int magnitude) {
@@ -119,6 +149,18 @@ size_t sae_collect_at_least(const float *row, size_t count, float cut, int magni
   size_t n = 0;
   for (size_t i = 0; i < count; i++)
     if (key(row[i], magnitude) >= cut) {
+      values[n] = row[i];
+      indices[n] = (int32_t)i;
+      n++;
+    }
+  return n;
+}
+
+size_t sae_collect_above(const float *row, size_t count, float threshold, const float *thresholds, float *values,
+                         int32_t *indices, size_t capacity) {
+  size_t n = 0;
+  for (size_t i = 0; i < count && n < capacity; i++)
+    if (row[i] > (thresholds ? thresholds[i] : threshold)) {
       values[n] = row[i];
       indices[n] = (int32_t)i;
       n++;

@@ -176,19 +176,25 @@ import Testing
     #expect(codes.dense() == (try Matrix([[0.2, -1, 0.7], [1, 0, 0]])))
   }
 
-  /// The vectorised threshold scans keep exactly what the per-entry comparison keeps, NaN and
-  /// infinities included, on rows whose length is not a multiple of eight.
-  @Test func thresholdScansMatchTheEntryComparison() throws {
+  /// The vectorised threshold scans, Swift and C (`sae_collect_above`, on AVX-512 CPUs), keep
+  /// exactly what the per-entry comparison keeps, NaN, ±0 and infinities included, on rows whose
+  /// length is not a multiple of eight or sixteen, sparse and dense (mean 2: most entries kept,
+  /// so the kernel's whole-vector stores meet the end of each row's share).
+  @Test(arguments: TopKSelection.scanKernels ? [false, true] : [false])
+  func thresholdScansMatchTheEntryComparison(kernels: Bool) throws {
     var rng = RandomSource(seed: 17)
-    for cols in [1, 7, 8, 13, 64, 203] {
-      var pre = Matrix.gaussian(rows: 9, cols: cols, mean: 0, std: 1, using: &rng)
-      for i in stride(from: 0, to: pre.count, by: 5) { pre.storage[i] = [Float.nan, .infinity, -.infinity, 0][i / 5 % 4] }
-      let thresholds = (0..<cols).map { j in j % 9 == 4 ? Float.nan : Float(rng.gaussian(mean: 0.2, std: 0.5)) }
-      for t in [Float(0), 0.7, -.infinity, .infinity] {
-        #expect(SparseCodes.above(pre, threshold: t) == SparseCodes.filtering(pre) { _, v in v > t })
+    for cols in [1, 7, 8, 13, 16, 17, 64, 203, 1_000] {
+      for mean: Float in [0, 2] {
+        var pre = Matrix.gaussian(rows: 9, cols: cols, mean: mean, std: 1, using: &rng)
+        for i in stride(from: 0, to: pre.count, by: 5) { pre.storage[i] = [Float.nan, .infinity, -.infinity, 0, -0.0][i / 5 % 5] }
+        let thresholds = (0..<cols).map { j in j % 9 == 4 ? Float.nan : Float(rng.gaussian(mean: 0.2, std: 0.5)) }
+        for t in [Float(0), -0.0, 0.7, -.infinity, .infinity, .nan] {
+          #expect(SparseCodes.above(pre, threshold: t, kernels: kernels) == SparseCodes.filtering(pre) { _, v in v > t })
+        }
+        #expect(SparseCodes.above(pre, thresholds: thresholds, kernels: kernels)
+          == SparseCodes.filtering(pre) { j, v in v > thresholds[j] })
+        #expect(SparseCodes.above(pre, threshold: .infinity, kernels: kernels).indices.isEmpty)
       }
-      #expect(SparseCodes.above(pre, thresholds: thresholds) == SparseCodes.filtering(pre) { j, v in v > thresholds[j] })
-      #expect(SparseCodes.above(pre, threshold: .infinity).indices.isEmpty)
     }
   }
 

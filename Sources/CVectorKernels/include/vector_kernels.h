@@ -128,6 +128,13 @@ void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t 
 /// Returns how many.
 size_t sae_collect_at_least(const float *row, size_t count, float cut, int magnitude, float *values, int32_t *indices);
 
+/// The entries of `row` greater than `thresholds[j]` (or, when `thresholds` is NULL, than
+/// `threshold`), never a NaN, in index order, at most `capacity` of them: their values into
+/// `values`, their positions into `indices` (each with room for `capacity`; nothing past it is
+/// written). Returns how many.
+size_t sae_collect_above(const float *row, size_t count, float threshold, const float *thresholds, float *values,
+                         int32_t *indices, size_t capacity);
+
 /// The `k`-th largest key of `values[0 ..< count]` (1 ≤ k ≤ count, no NaN key), without
 /// reordering them: the block maxima's cut. −0 ranks just below +0.
 float sae_kth_largest(const float *values, size_t count, size_t k, int magnitude);

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Building ``SparseCodes`` from a dense `(B × m)` pre-activation matrix, one
 /// row per thread chunk. Both builders are deterministic for any core count.
 extension SparseCodes {
@@ -55,15 +57,20 @@ extension SparseCodes {
     withoutActuallyEscaping(keep) { collecting(pre, Keeping(keep: $0)) }
   }
 
-  /// Every entry `> threshold` (ReLU: 0; BatchTopK's inference: θ); NaN is never kept.
-  public static func above(_ pre: Matrix, threshold: Float) -> SparseCodes {
-    collecting(pre, AboveThreshold(threshold: threshold))
+  /// Every entry `> threshold` (ReLU: 0; BatchTopK's inference: θ); NaN is never kept. With
+  /// `kernels` (the default on AVX-512 CPUs) rows are collected by the C kernel
+  /// `sae_collect_above`, otherwise by the Swift scan; both keep the same entries.
+  public static func above(_ pre: Matrix, threshold: Float, kernels: Bool = TopKSelection.scanKernels) -> SparseCodes {
+    collecting(pre, AboveThreshold(threshold: threshold, kernels: kernels))
   }
 
-  /// Every entry of latent `j` that is `> thresholds[j]` (JumpReLU's θ); NaN is never kept.
-  public static func above(_ pre: Matrix, thresholds: [Float]) -> SparseCodes {
+  /// Every entry of latent `j` that is `> thresholds[j]` (JumpReLU's θ); NaN is never kept
+  /// (`kernels` as in ``above(_:threshold:kernels:)``).
+  public static func above(_ pre: Matrix, thresholds: [Float], kernels: Bool = TopKSelection.scanKernels) -> SparseCodes {
     precondition(thresholds.count == pre.cols, "one threshold per latent")
-    return thresholds.withUnsafeBufferPointer { collecting(pre, AboveLatentThresholds(thresholds: $0.baseAddress)) }
+    return thresholds.withUnsafeBufferPointer {
+      collecting(pre, AboveLatentThresholds(thresholds: $0.baseAddress, kernels: kernels))
+    }
   }
 
   /// The entries `scanner` emits for each row (`emit(latent, value)`, in ascending latent
@@ -92,9 +99,11 @@ extension SparseCodes {
       idx.withUnsafeMutableBufferPointer { ib in
         val.withUnsafeMutableBufferPointer { vb in
           let (pp, ip, vp) = (p.baseAddress!, ib.baseAddress, vb.baseAddress)
+          guard ip != nil else { return }  // no entries at all
           Parallel.forEachRange(count: b) { rows in
             for r in rows {
               var e = start[r]
+              if scanner.collect(pp + r * m, m, vp! + e, ip! + e, capacity: start[r + 1] - e) { continue }
               scanner.scan(pp + r * m, m) { j, v in ip![e] = Int32(j); vp![e] = v; e += 1 }
             }
           }
@@ -147,9 +156,20 @@ protocol RowScanner {
   func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void)
   /// How many entries ``scan(_:_:_:)`` emits.
   func count(_ row: UnsafePointer<Float>, _ count: Int) -> Int
+  /// Writes the `capacity` entries ``scan(_:_:_:)`` would emit straight into `values` and
+  /// `indices` (a C kernel), or returns false to have them emitted one by one.
+  func collect(
+    _ row: UnsafePointer<Float>, _ count: Int, _ values: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>,
+    capacity: Int
+  ) -> Bool
 }
 
 extension RowScanner {
+  @inline(__always) func collect(
+    _ row: UnsafePointer<Float>, _ count: Int, _ values: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>,
+    capacity: Int
+  ) -> Bool { false }
+
   @inline(__always) func count(_ row: UnsafePointer<Float>, _ count: Int) -> Int {
     var n = 0
     scan(row, count) { _, _ in n += 1 }
@@ -174,6 +194,16 @@ struct Keeping: RowScanner {
 /// Entries `> threshold`; blocks of eight with none are skipped by one vector comparison.
 struct AboveThreshold: RowScanner {
   let threshold: Float
+  let kernels: Bool
+  @inline(__always) func collect(
+    _ row: UnsafePointer<Float>, _ count: Int, _ values: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>,
+    capacity: Int
+  ) -> Bool {
+    guard kernels else { return false }
+    let kept = sae_collect_above(row, count, threshold, nil, values, indices, capacity)
+    precondition(kept == capacity, "the count and collect passes disagree")
+    return true
+  }
   @inline(__always) func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void) {
     let t = SIMD8<Float>(repeating: threshold)
     var j = 0
@@ -205,6 +235,16 @@ struct AboveThreshold: RowScanner {
 /// Entries of latent `j` that are `> thresholds[j]`, compared eight at a time.
 struct AboveLatentThresholds: RowScanner {
   let thresholds: UnsafePointer<Float>?
+  let kernels: Bool
+  @inline(__always) func collect(
+    _ row: UnsafePointer<Float>, _ count: Int, _ values: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>,
+    capacity: Int
+  ) -> Bool {
+    guard kernels, let thresholds else { return false }
+    let kept = sae_collect_above(row, count, 0, thresholds, values, indices, capacity)
+    precondition(kept == capacity, "the count and collect passes disagree")
+    return true
+  }
   @inline(__always) func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void) {
     guard let thresholds else { return }
     var j = 0
