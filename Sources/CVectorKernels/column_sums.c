@@ -15,8 +15,8 @@
 
 #include "scalar_math.h"
 
-// The term of element (i, j) at `p[t]` (`t` columns after the group's first, column `j`),
-// `q[t]` the other matrix's element at the same place.
+// What element `x` of column `j` adds: `mean` is `means[j]`, `y` the other matrix's element at
+// the same place (each read only by its term).
 __attribute__((always_inline)) static inline double column_term(int term, float x, double mean, float y) {
   switch (term) {
     case SAE_COLUMN_SQUARE: return (double)x * (double)x;
