@@ -70,13 +70,17 @@ public struct LatentFiringTracker: Sendable {
                     let lp = last.baseAddress, let cp = counts.baseAddress else { return }
               Parallel.forEachRange(count: width) { latents in
                 for j in latents {
+                  // The latent's last token and count stay in registers across its entries.
+                  var last = lp[j], count = cp[j]
                   for t in columns.colStart[j]..<columns.colStart[j + 1] where vp[Int(ep[t])] != 0 {
                     let token = first + Int(rp[t])
-                    if lp[j] != token {
-                      lp[j] = token
-                      cp[j] += 1
+                    if last != token {
+                      last = token
+                      count += 1
                     }
                   }
+                  lp[j] = last
+                  cp[j] = count
                 }
               }
             }
