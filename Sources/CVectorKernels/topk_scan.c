@@ -43,40 +43,46 @@ SAE_AVX512 void sae_block_maxima(const float *row, size_t count, size_t block_si
   }
 }
 
+// Appends the `keep` lanes of `v` (row positions i + lane) to values/indices[n ...], at most
+// `room − n` of them, and returns the new count. The lanes are compressed in registers and whole
+// vectors are stored while they fit in `room` (a compressing store to memory is microcoded on
+// some CPUs); the lanes past the kept ones are overwritten by the next append.
+SAE_AVX512 static inline size_t append_kept(__mmask16 keep, __m512 v, size_t i, float *values, int32_t *indices,
+                                            size_t n, size_t room) {
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __m512i at = _mm512_add_epi32(_mm512_set1_epi32((int32_t)i), lanes);
+  size_t kept = (size_t)__builtin_popcount(keep);
+  if (kept > room - n) kept = room - n;
+  if (n + 16 <= room) {
+    _mm512_storeu_ps(values + n, _mm512_maskz_compress_ps(keep, v));
+    _mm512_storeu_si512(indices + n, _mm512_maskz_compress_epi32(keep, at));
+  } else {
+    _mm512_mask_storeu_ps(values + n, first_lanes(kept), _mm512_maskz_compress_ps(keep, v));
+    _mm512_mask_storeu_epi32(indices + n, first_lanes(kept), _mm512_maskz_compress_epi32(keep, at));
+  }
+  return n + kept;
+}
+
 SAE_AVX512 size_t sae_collect_at_least(const float *row, size_t count, float cut, int magnitude, float *values,
                                        int32_t *indices) {
   const __m512 threshold = _mm512_set1_ps(cut);
-  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   size_t n = 0;
   for (size_t i = 0; i < count; i += 16) {
     __mmask16 valid = first_lanes(count - i);
     __m512 v = _mm512_maskz_loadu_ps(valid, row + i);
     // Ordered ≥: false for a NaN key.
     __mmask16 keep = _mm512_mask_cmp_ps_mask(valid, keys(v, magnitude), threshold, _CMP_GE_OQ);
-    if (!keep) continue;
-    __m512i at = _mm512_add_epi32(_mm512_set1_epi32((int32_t)i), lanes);
-    size_t kept = (size_t)__builtin_popcount(keep);
-    // Compress in registers and store whole vectors while they fit (a compressing store to
-    // memory is microcoded on some CPUs); the lanes past `kept` are overwritten later.
-    if (n + 16 <= count) {
-      _mm512_storeu_ps(values + n, _mm512_maskz_compress_ps(keep, v));
-      _mm512_storeu_si512(indices + n, _mm512_maskz_compress_epi32(keep, at));
-    } else {
-      _mm512_mask_storeu_ps(values + n, first_lanes(kept), _mm512_maskz_compress_ps(keep, v));
-      _mm512_mask_storeu_epi32(indices + n, first_lanes(kept), _mm512_maskz_compress_epi32(keep, at));
-    }
-    n += kept;
+    if (keep) n = append_kept(keep, v, i, values, indices, n, count);
   }
   return n;
 }
 
-// Threshold codes (ReLU, JumpReLU, BatchTopK's inference) collect the same way. Whole vectors are
-// stored only while they fit in `capacity` (the row's own share of the output, which the caller
-// counted first), so a row never writes into the next row's share.
+// Threshold codes (ReLU, JumpReLU, BatchTopK's inference) collect the same way, with room for
+// `capacity` entries only (the row's own share of the output, which the caller counted first),
+// so a row never writes into the next row's share.
 SAE_AVX512 size_t sae_collect_above(const float *row, size_t count, float threshold, const float *thresholds,
                                     float *values, int32_t *indices, size_t capacity) {
   const __m512 uniform = _mm512_set1_ps(threshold);
-  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   size_t n = 0;
   for (size_t i = 0; i < count && n < capacity; i += 16) {
     __mmask16 valid = first_lanes(count - i);
@@ -84,18 +90,7 @@ SAE_AVX512 size_t sae_collect_above(const float *row, size_t count, float thresh
     __m512 t = thresholds ? _mm512_maskz_loadu_ps(valid, thresholds + i) : uniform;
     // Ordered >: false when either side is NaN.
     __mmask16 keep = _mm512_mask_cmp_ps_mask(valid, v, t, _CMP_GT_OQ);
-    if (!keep) continue;
-    __m512i at = _mm512_add_epi32(_mm512_set1_epi32((int32_t)i), lanes);
-    size_t kept = (size_t)__builtin_popcount(keep);
-    if (kept > capacity - n) kept = capacity - n;
-    if (n + 16 <= capacity) {
-      _mm512_storeu_ps(values + n, _mm512_maskz_compress_ps(keep, v));
-      _mm512_storeu_si512(indices + n, _mm512_maskz_compress_epi32(keep, at));
-    } else {
-      _mm512_mask_storeu_ps(values + n, first_lanes(kept), _mm512_maskz_compress_ps(keep, v));
-      _mm512_mask_storeu_epi32(indices + n, first_lanes(kept), _mm512_maskz_compress_epi32(keep, at));
-    }
-    n += kept;
+    if (keep) n = append_kept(keep, v, i, values, indices, n, capacity);
   }
   return n;
 }
