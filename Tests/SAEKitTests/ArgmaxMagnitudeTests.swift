@@ -29,14 +29,14 @@ import Testing
 
   @Test func firstMatchesItsDefinitionOnBothPaths() {
     for row in Self.rows() {
-      for kernels in ArgmaxMagnitude.kernels ? [false, true] : [false] {
+      for kernels in AVX512Kernels.available ? [false, true] : [false] {
         let index = row.withUnsafeBufferPointer { ArgmaxMagnitude.first($0.baseAddress!, row.count, kernels: kernels) }
         #expect(index == Self.definition(row), "n = \(row.count), kernels \(kernels)")
       }
     }
   }
 
-  @Test(.enabled(if: ArgmaxMagnitude.kernels)) func subtractScaledAndFindKernelMatchesTheSwiftLoop() {
+  @Test(.enabled(if: AVX512Kernels.available)) func subtractScaledAndFindKernelMatchesTheSwiftLoop() {
     var rng = RandomSource(seed: 32)
     for row in Self.rows() {
       let g = (0..<row.count).map { _ in rng.int(below: 5) == 0 ? Float(rng.int(below: 3)) - 1 : Float(rng.gaussian()) }

@@ -74,7 +74,7 @@ import Testing
   /// The register-row kernel against one `saxpy` per entry, bit for bit: panel widths with
   /// and without a tail, zero coefficients (skipped, even against ∞) and repeated rows.
   @Test func registerRowsMatchTheSaxpyLoop() throws {
-    guard SparseKernels.registerRowKernel else { return }
+    guard AVX512Kernels.available else { return }
     for (rows, width, d) in [(50, 9, 384), (300, 17, 128), (64, 5, 7), (200, 12, 200), (90, 3, 1), (40, 6, 129)] {
       let codes = try Self.codes(rows: rows, width: width, seed: UInt64(d))
       let index = ColumnIndex(codes)
@@ -91,7 +91,7 @@ import Testing
 
   /// The sparse decode with each output row in registers against one `saxpy` per entry.
   @Test func registerDecodeMatchesTheSaxpyLoop() throws {
-    guard SparseKernels.registerRowKernel else { return }
+    guard AVX512Kernels.available else { return }
     for (rows, width, d) in [(50, 9, 384), (64, 5, 7), (200, 12, 200), (3, 4, 1), (0, 4, 16)] {
       let codes = try Self.codes(rows: rows, width: width, seed: UInt64(d + 1))
       var rng = RandomSource(seed: UInt64(width))

@@ -60,13 +60,13 @@ extension SparseCodes {
   /// Every entry `> threshold` (ReLU: 0; BatchTopK's inference: θ); NaN is never kept. With
   /// `kernels` (the default on AVX-512 CPUs) rows are collected by the C kernel
   /// `sae_collect_above`, otherwise by the Swift scan; both keep the same entries.
-  public static func above(_ pre: Matrix, threshold: Float, kernels: Bool = TopKSelection.scanKernels) -> SparseCodes {
+  public static func above(_ pre: Matrix, threshold: Float, kernels: Bool = AVX512Kernels.available) -> SparseCodes {
     collecting(pre, AboveThreshold(threshold: threshold, kernels: kernels))
   }
 
   /// Every entry of latent `j` that is `> thresholds[j]` (JumpReLU's θ); NaN is never kept
   /// (`kernels` as in ``above(_:threshold:kernels:)``).
-  public static func above(_ pre: Matrix, thresholds: [Float], kernels: Bool = TopKSelection.scanKernels) -> SparseCodes {
+  public static func above(_ pre: Matrix, thresholds: [Float], kernels: Bool = AVX512Kernels.available) -> SparseCodes {
     precondition(thresholds.count == pre.cols, "one threshold per latent")
     return thresholds.withUnsafeBufferPointer {
       collecting(pre, AboveLatentThresholds(thresholds: $0.baseAddress, kernels: kernels))
@@ -191,6 +191,18 @@ struct Keeping: RowScanner {
   }
 }
 
+/// The threshold scanners' ``RowScanner/collect(_:_:_:_:capacity:)``: `sae_collect_above`,
+/// which must find exactly the `capacity` entries the count pass found.
+@inline(__always)
+private func collectAbove(
+  _ row: UnsafePointer<Float>, _ count: Int, _ threshold: Float, _ thresholds: UnsafePointer<Float>?,
+  _ values: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>, _ capacity: Int
+) -> Bool {
+  let kept = sae_collect_above(row, count, threshold, thresholds, values, indices, capacity)
+  precondition(kept == capacity, "the count and collect passes disagree")
+  return true
+}
+
 /// Entries `> threshold`; blocks of eight with none are skipped by one vector comparison.
 struct AboveThreshold: RowScanner {
   let threshold: Float
@@ -199,10 +211,7 @@ struct AboveThreshold: RowScanner {
     _ row: UnsafePointer<Float>, _ count: Int, _ values: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>,
     capacity: Int
   ) -> Bool {
-    guard kernels else { return false }
-    let kept = sae_collect_above(row, count, threshold, nil, values, indices, capacity)
-    precondition(kept == capacity, "the count and collect passes disagree")
-    return true
+    kernels && collectAbove(row, count, threshold, nil, values, indices, capacity)
   }
   @inline(__always) func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void) {
     let t = SIMD8<Float>(repeating: threshold)
@@ -240,10 +249,8 @@ struct AboveLatentThresholds: RowScanner {
     _ row: UnsafePointer<Float>, _ count: Int, _ values: UnsafeMutablePointer<Float>, _ indices: UnsafeMutablePointer<Int32>,
     capacity: Int
   ) -> Bool {
-    guard kernels, let thresholds else { return false }
-    let kept = sae_collect_above(row, count, 0, thresholds, values, indices, capacity)
-    precondition(kept == capacity, "the count and collect passes disagree")
-    return true
+    guard let thresholds else { return false }
+    return kernels && collectAbove(row, count, 0, thresholds, values, indices, capacity)
   }
   @inline(__always) func scan(_ row: UnsafePointer<Float>, _ count: Int, _ emit: (Int, Float) -> Void) {
     guard let thresholds else { return }

@@ -18,7 +18,7 @@ enum SparseKernels {
   static func decode(_ codes: SparseCodes, values: [Float]? = nil, weights w: Matrix, bias: [Float], into out: inout Matrix) {
     precondition(w.rows == codes.width)
     let d = w.cols
-    if registerRowKernel, codes.rows > 0, !w.storage.isEmpty {
+    if AVX512Kernels.available, codes.rows > 0, !w.storage.isEmpty {
       return decodeInRegisters(codes, values: values ?? codes.values, weights: w, bias: bias, into: &out)
     }
     w.storage.withUnsafeBufferPointer { wb in
@@ -114,20 +114,17 @@ enum SparseKernels {
     return g
   }
 
-  /// Whether ``accumulateOuter(_:coefficients:rows:into:registerRows:)`` keeps each
-  /// gradient row in registers across its entries (`sae_accumulate_rows`, AVX-512),
-  /// rather than one BLAS `saxpy` per entry; both round every element as one fma.
-  static let registerRowKernel = sae_avx512_available() != 0
-
   /// `G[j,:] += Σ_{entries e of latent j} coefficients[e] · Y[row(e), :]`.
   ///
   /// With coefficients = code values and `Y = dL/dx̂` this is the decoder
   /// gradient; with coefficients = `dL/dpre` and `Y` = encoder input it is the
   /// (transposed) encoder gradient. Work is split over latents through the
-  /// column index, so no two threads write the same row of `G`.
+  /// column index, so no two threads write the same row of `G`. With `registerRows`, each
+  /// gradient row stays in registers across its entries (`sae_accumulate_rows`) rather than one
+  /// BLAS `saxpy` per entry; both round every element as one fma.
   static func accumulateOuter(
     _ columns: ColumnIndex, coefficients: [Float], rows y: Matrix, into g: inout Matrix,
-    registerRows: Bool = registerRowKernel
+    registerRows: Bool = AVX512Kernels.available
   ) {
     let d = y.cols
     precondition(g.cols == d && g.rows == columns.width)

@@ -37,7 +37,7 @@ public enum TopKSelection {
   /// rows: a cut `T` is found first as the `k`-th largest of about `4k` block
   /// maxima (so at least `k` entries are `≥ T`), then only the entries `≥ T`
   /// — typically a few times `k` — go through the heap (on AVX-512 CPUs, the
-  /// C kernels of ``scanKernels`` find the cut and take the `k` largest
+  /// C kernels of ``prefiltered`` find the cut and take the `k` largest
   /// candidates without a heap). When `k` is an eighth
   /// of the row or more, the cut is the exact `k`-th largest key instead
   /// (quickselect on a copy). Same result, same tie-breaking. `scratchValues`/`scratchIndices` need room for `count` entries.
@@ -52,18 +52,16 @@ public enum TopKSelection {
       : prefiltered(row, count, k, indices, values, scratchValues, scratchIndices, ValueKey.self)
   }
 
-  /// Whether the passes of ``prefiltered`` run as the AVX-512 C kernels
-  /// (`sae_block_maxima`, `sae_kth_largest`, `sae_collect_at_least`, `sae_take_top`)
-  /// on this CPU; elsewhere the 8-wide Swift loops, ``kthLargest(_:count:k:)`` and
-  /// the heap below. Both give the same cut, candidates and selection.
-  public static let scanKernels = sae_avx512_available() != 0
-
+  /// With `kernels`, the passes run as the AVX-512 C kernels (`sae_block_maxima`,
+  /// `sae_kth_largest`, `sae_collect_at_least`, `sae_take_top`); otherwise the 8-wide Swift
+  /// loops, ``kthLargest(_:count:k:)`` and the heap below. Both give the same cut, candidates
+  /// and selection.
   @inline(__always)
   static func prefiltered<Key: SelectionKey>(
     _ row: UnsafePointer<Float>, _ count: Int, _ k: Int,
     _ indices: UnsafeMutablePointer<Int32>, _ values: UnsafeMutablePointer<Float>,
     _ sv: UnsafeMutablePointer<Float>, _ si: UnsafeMutablePointer<Int32>, _ key: Key.Type,
-    kernels: Bool = scanKernels
+    kernels: Bool = AVX512Kernels.available
   ) -> Int {
     let blockSize = max(8, count / (4 * max(k, 1)) / 8 * 8)
     let blocks = count / blockSize
