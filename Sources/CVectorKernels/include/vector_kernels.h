@@ -113,6 +113,17 @@ enum {
 void sae_column_sums(double *sums, const float *a, size_t rows, size_t cols, size_t first, size_t width, int term,
                      const double *means, const float *other);
 
+/// Tells the CPU that the calling thread is spinning on a flag another thread will set (x86
+/// `pause`, Arm `yield`), so the spin takes fewer resources from its sibling hyperthread. Used by
+/// SAEKit's worker pool between parallel regions.
+static inline void sae_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 /// 1 when this CPU runs the AVX-512 kernels of topk_scan.c, sparse_outer.c and pursuit_scan.c
 /// (the TopK scans, `sae_accumulate_rows` and matching pursuit's argmax scans); 0 where SAEKit
 /// keeps its own Swift loops and BLAS calls.

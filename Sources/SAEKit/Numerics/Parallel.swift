@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Splits per-row (or per-latent) work over threads with `concurrentPerform`.
+/// Splits per-row (or per-latent) work over threads (``WorkerPool``).
 ///
 /// ``forEachChunk(count:chunks:_:)`` cuts the work into a fixed number of contiguous
 /// chunks that does not depend on the number of cores, so any reduction done per chunk and
@@ -51,14 +51,11 @@ public enum Parallel {
     }
     // The body captures raw buffers; chunks write disjoint parts of them.
     let next = Atomic<Int>(0)
-    withoutActuallyEscaping(body) { escapable in
-      let work = UncheckedSendable(escapable)
-      DispatchQueue.concurrentPerform(iterations: threads) { _ in
-        while true {
-          let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
-          guard c < n else { return }
-          work.value(c, range(chunk: c, of: n, count: count))
-        }
+    WorkerPool.shared.run(participants: threads) { _ in
+      while true {
+        let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard c < n else { return }
+        body(c, range(chunk: c, of: n, count: count))
       }
     }
   }
@@ -79,15 +76,12 @@ public enum Parallel {
     guard count > 0 else { return }
     let threads = max(1, min(workers, count, Parallel.workers))
     if threads == 1 { for item in 0..<count { body(0, item) }; return }
-    let next = Mutex(0)
-    withoutActuallyEscaping(body) { escapable in
-      let work = UncheckedSendable(escapable)
-      DispatchQueue.concurrentPerform(iterations: threads) { worker in
-        while true {
-          let item = next.withLock { value in defer { value += 1 }; return value }
-          guard item < count else { return }
-          work.value(worker, item)
-        }
+    let next = Atomic<Int>(0)
+    WorkerPool.shared.run(participants: threads) { worker in
+      while true {
+        let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard item < count else { return }
+        body(worker, item)
       }
     }
   }
