@@ -45,10 +45,13 @@ extension SgemmProbe {
         let c = op.baseAddress!, x = ap.baseAddress!
         for round in 0..<(repeats + 1) {
           let t0 = DispatchTime.now().uptimeNanoseconds
-          Parallel.forEachChunk(count: cores, chunks: cores) { core, _ in
-            for _ in 0..<2 {
-              BLAS.gemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1, a: x, lda: n,
-                        b: x, ldb: n, beta: 0, c: c + core * n * n, ldc: n)
+          // One OpenBLAS thread per call whatever the benchmark set: each core runs its own product.
+          BLAS.withThreads(1) {
+            Parallel.forEachChunk(count: cores, chunks: cores) { core, _ in
+              for _ in 0..<2 {
+                BLAS.gemm(transposeA: false, transposeB: false, m: n, n: n, k: n, alpha: 1, a: x, lda: n,
+                          b: x, ldb: n, beta: 0, c: c + core * n * n, ldc: n)
+              }
             }
           }
           let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
