@@ -223,4 +223,34 @@ import Testing
     }
     #expect(Parallel.workers >= 1)
   }
+
+  /// ReLU-L1's backward on the workers gives the bits of the serial loop over the entries:
+  /// the penalty's gradient per entry and per decoder norm, and the penalty (without a
+  /// penalty: 0, or NaN when a norm is not finite).
+  @Test(arguments: [1, 2, 3])
+  func reluL1BackwardIsTheEntryLoop(workers: Int) throws {
+    let codes = try Self.codes(rows: 3_000, width: 50, seed: 7)
+    var rng = RandomSource(seed: 8)
+    let codeGradients = (0..<codes.values.count).map { _ in Float(rng.gaussian(mean: 0, std: 1)) }
+    var norms = (0..<50).map { _ in Float(rng.gaussian(mean: 1, std: 0.2)) }
+    for (coefficient, infiniteNorm) in [(Float(0.3), false), (0, false), (0, true)] {
+      if infiniteNorm { norms[7] = .infinity }
+      let input = ActivationBackwardInput(
+        pre: Matrix(rows: 0, cols: 50), codes: codes, codeGradients: codeGradients, decoderNorms: norms,
+        reconstructionGradient: Matrix(rows: 0, cols: 1), decoder: Matrix(rows: 0, cols: 1), columns: ColumnIndex(codes))
+      let got = Parallel.withWorkers(workers) { ReLUL1(coefficient: coefficient).backward(input) }
+      let scale = coefficient / Float(codes.rows)
+      var pre = codeGradients, normGradients = [Float](repeating: 0, count: 50), penalty = 0.0
+      for e in 0..<pre.count {
+        let j = Int(codes.indices[e]), z = codes.values[e]
+        pre[e] += scale * norms[j]
+        normGradients[j] += scale * z
+        penalty += Double(scale) * Double(z) * Double(norms[j])
+      }
+      #expect(got.preGradients.map(\.bitPattern) == pre.map(\.bitPattern))
+      #expect(got.decoderNormGradients.map(\.bitPattern) == normGradients.map(\.bitPattern))
+      #expect(got.penalty.bitPattern == penalty.bitPattern || (got.penalty.isNaN && penalty.isNaN))
+      #expect(got.penalty.isNaN == infiniteNorm)
+    }
+  }
 }

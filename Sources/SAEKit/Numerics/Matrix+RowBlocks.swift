@@ -39,15 +39,16 @@ extension Matrix {
   }
 
   /// True when every element is finite.
-  public var isFinite: Bool {
-    let chunks = Matrix.chunks(forElements: count)
+  public var isFinite: Bool { storage.withUnsafeBufferPointer(Matrix.allFinite) }
+
+  /// True when every value is finite (chunks checked on the workers).
+  static func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
+    let chunks = Matrix.chunks(forElements: values.count)
     var finite = [Bool](repeating: true, count: chunks)
-    storage.withUnsafeBufferPointer { s in
-      finite.withUnsafeMutableBufferPointer { f in
-        guard let base = s.baseAddress, let flags = f.baseAddress else { return }
-        Parallel.forEachChunk(count: s.count, chunks: chunks) { c, range in
-          flags[c] = !range.contains { !base[$0].isFinite }
-        }
+    finite.withUnsafeMutableBufferPointer { f in
+      guard let base = values.baseAddress, let flags = f.baseAddress else { return }
+      Parallel.forEachChunk(count: values.count, chunks: chunks) { c, range in
+        flags[c] = !range.contains { !base[$0].isFinite }
       }
     }
     return !finite.contains(false)

@@ -28,17 +28,38 @@ public struct ReLUL1: SparseActivation {
   public mutating func trainingCodes(_ pre: Matrix) -> SparseCodes { inferenceCodes(pre) }
 
   public func backward(_ input: ActivationBackwardInput) -> ActivationGradients {
-    let scale = coefficient / Float(max(1, input.codes.rows))
+    let codes = input.codes
+    let scale = coefficient / Float(max(1, codes.rows))
     var pre = input.codeGradients
-    var normGradients = [Float](repeating: 0, count: input.codes.width)
-    var penalty = 0.0
-    for e in 0..<pre.count {
-      let j = Int(input.codes.indices[e])
-      let z = input.codes.values[e]
-      pre[e] += scale * input.decoderNorms[j]
-      normGradients[j] += scale * z
-      penalty += Double(scale) * Double(z) * Double(input.decoderNorms[j])
+    // ∂L/∂pre per entry, entries split over the workers.
+    pre.withUnsafeMutableBufferPointer { gb in
+      codes.indices.withUnsafeBufferPointer { ib in
+        input.decoderNorms.withUnsafeBufferPointer { nb in
+          guard let g = gb.baseAddress, let index = ib.baseAddress, let norms = nb.baseAddress else { return }
+          Matrix.forEachBlock(count: gb.count, width: 1) { entries in
+            for e in entries { g[e] += scale * norms[Int(index[e])] }
+          }
+        }
+      }
     }
-    return ActivationGradients(preGradients: pre, decoderNormGradients: normGradients, penalty: penalty)
+    // ∂penalty/∂‖W_dec[j]‖ = Σ_r scale·z_rj in row order, latents split over the workers.
+    var normGradients = [Float](repeating: 0, count: codes.width)
+    input.columns.accumulate(codes.values, scale: scale, into: &normGradients)
+    return ActivationGradients(preGradients: pre, decoderNormGradients: normGradients,
+                               penalty: Self.penalty(codes, scale: scale, decoderNorms: input.decoderNorms))
+  }
+
+  /// `Σ_e scale·z_e·‖W_dec[j_e]‖` in Double, added in entry order (its bits are in the loss
+  /// history, so the sum stays one serial pass). Without a penalty every term is zero unless a
+  /// code or a norm is not finite, so the pass is skipped when all are finite.
+  static func penalty(_ codes: SparseCodes, scale: Float, decoderNorms: [Float]) -> Double {
+    if scale == 0, codes.values.withUnsafeBufferPointer(Matrix.allFinite),
+       decoderNorms.withUnsafeBufferPointer(Matrix.allFinite) { return 0 }
+    let s = Double(scale)
+    var penalty = 0.0
+    for e in 0..<codes.values.count {
+      penalty += s * Double(codes.values[e]) * Double(decoderNorms[Int(codes.indices[e])])
+    }
+    return penalty
   }
 }
