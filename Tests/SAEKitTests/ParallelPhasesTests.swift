@@ -237,7 +237,7 @@ import Testing
       if infiniteNorm { norms[7] = .infinity }
       let input = ActivationBackwardInput(
         pre: Matrix(rows: 0, cols: 50), codes: codes, codeGradients: codeGradients, decoderNorms: norms,
-        reconstructionGradient: Matrix(rows: 0, cols: 1), decoder: Matrix(rows: 0, cols: 1), columns: ColumnIndex(codes))
+        reconstructionGradient: Matrix(rows: 0, cols: 1), decoder: Matrix(rows: 0, cols: 1))
       let got = Parallel.withWorkers(workers) { ReLUL1(coefficient: coefficient).backward(input) }
       let scale = coefficient / Float(codes.rows)
       var pre = codeGradients, normGradients = [Float](repeating: 0, count: 50), penalty = 0.0

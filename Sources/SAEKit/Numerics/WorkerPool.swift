@@ -36,9 +36,11 @@ final class WorkerPool: @unchecked Sendable {
   /// tens of cycles, so this is some tens of microseconds).
   static let callerSpins = 1 << 14
 
-  /// The gate packs the open flag, the region's sequence number (so a stale read cannot join a
-  /// later region), the tickets handed out, the region's participant limit and the number of
-  /// pool threads inside, so one compare-and-swap admits a participant.
+  /// The gate packs the open flag, the region's sequence number (14 bits, for debugging), the
+  /// tickets handed out, the region's participant limit and the number of pool threads inside,
+  /// so one compare-and-swap admits a participant. A thread whose read is stale (the region
+  /// closed and another opened) either fails the swap or joins the region now open, whose job
+  /// it then reads, which is correct either way.
   private static let open = 1 << 62
   private static let sequenceShift = 48
   private static let ticketShift = 32

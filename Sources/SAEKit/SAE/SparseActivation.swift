@@ -79,8 +79,6 @@ public struct ActivationBackwardInput {
   public var reconstructionGradient: Matrix
   /// `W_dec (m × d)`.
   public var decoder: Matrix
-  /// The column (per-latent) view of ``codes``.
-  var columns: ColumnIndex
 }
 
 /// What an activation's backward pass returns.

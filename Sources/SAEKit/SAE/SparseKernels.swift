@@ -231,9 +231,9 @@ struct ColumnIndex {
     self.row = row
   }
 
-  /// `out[j] += Σ_{entries e of latent j} scale·values[e]`, added in increasing row order (the
-  /// order of a loop over the CSR entries), latents split over the workers.
-  func accumulate(_ values: [Float], scale: Float = 1, into out: inout [Float]) {
+  /// `out[j] += Σ_{entries e of latent j} values[e]`, added in increasing row order (the order
+  /// of a loop over the CSR entries), latents split over the workers.
+  func accumulate(_ values: [Float], into out: inout [Float]) {
     precondition(out.count == width)
     entry.withUnsafeBufferPointer { eb in
       values.withUnsafeBufferPointer { vb in
@@ -242,7 +242,7 @@ struct ColumnIndex {
           Parallel.forEachRange(count: width) { latents in
             for j in latents {
               var s = op[j]
-              for t in colStart[j]..<colStart[j + 1] { s += scale * vp[Int(ep[t])] }
+              for t in colStart[j]..<colStart[j + 1] { s += vp[Int(ep[t])] }
               op[j] = s
             }
           }

@@ -153,12 +153,12 @@ public final class SAETrainer {
     var codeGrad = SparseKernels.codeGradients(codes, outputGradient: w.dxhat, weights: sae.decoderWeights)
     let afa = normMatchingLoss(codes, inputNorms: inputNorms, workspace: w, codeGradients: &codeGrad)
     loss += afa.loss
-    let columns = ColumnIndex(codes)
     var act = sae.activation.backward(ActivationBackwardInput(
       pre: w.pre, codes: codes, codeGradients: codeGrad, decoderNorms: norms,
-      reconstructionGradient: w.dxhat, decoder: sae.decoderWeights, columns: columns))
+      reconstructionGradient: w.dxhat, decoder: sae.decoderWeights))
     loss += act.penalty
     loss += latentKLLoss(codes, workspace: &w, preGradients: &act.preGradients)
+    let columns = ColumnIndex(codes)
     SparseKernels.accumulateOuter(columns, coefficients: codes.values, rows: w.dxhat, into: &w.gradDecoder)
     SparseKernels.accumulateOuter(columns, coefficients: act.preGradients, rows: w.xin, into: &w.gradEncoderT)
     columns.accumulate(act.preGradients, into: &w.gradEncoderBias)

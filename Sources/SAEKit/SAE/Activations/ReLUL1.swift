@@ -42,24 +42,27 @@ public struct ReLUL1: SparseActivation {
         }
       }
     }
-    // ∂penalty/∂‖W_dec[j]‖ = Σ_r scale·z_rj in row order, latents split over the workers.
-    var normGradients = [Float](repeating: 0, count: codes.width)
-    input.columns.accumulate(codes.values, scale: scale, into: &normGradients)
-    return ActivationGradients(preGradients: pre, decoderNormGradients: normGradients,
-                               penalty: Self.penalty(codes, scale: scale, decoderNorms: input.decoderNorms))
+    let (normGradients, penalty) = Self.penaltyTerms(codes, scale: scale, decoderNorms: input.decoderNorms)
+    return ActivationGradients(preGradients: pre, decoderNormGradients: normGradients, penalty: penalty)
   }
 
-  /// `Σ_e scale·z_e·‖W_dec[j_e]‖` in Double, added in entry order (its bits are in the loss
-  /// history, so the sum stays one serial pass). Without a penalty every term is zero unless a
-  /// code or a norm is not finite, so the pass is skipped when all are finite.
-  static func penalty(_ codes: SparseCodes, scale: Float, decoderNorms: [Float]) -> Double {
+  /// `∂penalty/∂‖W_dec[j]‖ = Σ_r scale·z_rj` and the penalty `Σ_e scale·z_e·‖W_dec[j_e]‖` (in
+  /// Double), both added in entry order: one serial pass, because the penalty's bits are in the
+  /// loss history and the per-latent sums scatter into an array that stays in L1 (gathering
+  /// each latent's entries through the column index instead was slower, on random reads).
+  /// Without a penalty every term is zero unless a code or a norm is not finite, so the pass
+  /// is skipped when all are finite (bias adaptation's case).
+  static func penaltyTerms(_ codes: SparseCodes, scale: Float, decoderNorms: [Float]) -> (normGradients: [Float], penalty: Double) {
+    var normGradients = [Float](repeating: 0, count: codes.width)
     if scale == 0, codes.values.withUnsafeBufferPointer(Matrix.allFinite),
-       decoderNorms.withUnsafeBufferPointer(Matrix.allFinite) { return 0 }
+       decoderNorms.withUnsafeBufferPointer(Matrix.allFinite) { return (normGradients, 0) }
     let s = Double(scale)
     var penalty = 0.0
     for e in 0..<codes.values.count {
-      penalty += s * Double(codes.values[e]) * Double(decoderNorms[Int(codes.indices[e])])
+      let j = Int(codes.indices[e]), z = codes.values[e]
+      normGradients[j] += scale * z
+      penalty += s * Double(z) * Double(decoderNorms[j])
     }
-    return penalty
+    return (normGradients, penalty)
   }
 }
