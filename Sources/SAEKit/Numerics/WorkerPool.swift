@@ -36,13 +36,11 @@ final class WorkerPool: @unchecked Sendable {
   /// tens of cycles, so this is some tens of microseconds).
   static let callerSpins = 1 << 14
 
-  /// The gate packs the open flag, the region's sequence number (14 bits, for debugging), the
-  /// tickets handed out, the region's participant limit and the number of pool threads inside,
-  /// so one compare-and-swap admits a participant. A thread whose read is stale (the region
-  /// closed and another opened) either fails the swap or joins the region now open, whose job
-  /// it then reads, which is correct either way.
+  /// The gate packs the open flag, the tickets handed out, the region's participant limit and
+  /// the number of pool threads inside, so one compare-and-swap admits a participant. A thread
+  /// whose read is stale (the region closed and another opened) either fails the swap or joins
+  /// the region now open, whose job it then reads, which is correct either way.
   private static let open = 1 << 62
-  private static let sequenceShift = 48
   private static let ticketShift = 32
   private static let limitShift = 16
   private static let fieldMask = 0xFFFF
@@ -91,10 +89,7 @@ final class WorkerPool: @unchecked Sendable {
       var function = escapable
       withUnsafePointer(to: &function) { pointer in
         job = UnsafeRawPointer(pointer)
-        let sequence = (generation.load(ordering: .relaxed) + 1) & 0x3FFF
-        gate.store(
-          Self.open | sequence << Self.sequenceShift | 1 << Self.ticketShift | participants << Self.limitShift,
-          ordering: .releasing)
+        gate.store(Self.open | 1 << Self.ticketShift | participants << Self.limitShift, ordering: .releasing)
         generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
           pthread_mutex_lock(lock)
