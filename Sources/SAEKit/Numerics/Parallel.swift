@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -44,20 +43,8 @@ public enum Parallel {
   ) {
     guard count > 0 else { return }
     let n = max(1, min(chunks, count))
-    let threads = min(n, workers)
-    if threads == 1 {
-      for c in 0..<n { body(c, range(chunk: c, of: n, count: count)) }
-      return
-    }
     // The body captures raw buffers; chunks write disjoint parts of them.
-    let next = Atomic<Int>(0)
-    WorkerPool.shared.run(participants: threads) { _ in
-      while true {
-        let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        guard c < n else { return }
-        body(c, range(chunk: c, of: n, count: count))
-      }
-    }
+    forEachItem(count: n, workers: workers) { _, c in body(c, range(chunk: c, of: n, count: count)) }
   }
 
   /// Runs `body(range)` over contiguous ranges covering `0..<count`, concurrently. The body does
@@ -98,11 +85,4 @@ public enum Parallel {
     }
     return results.reduce(0, +)
   }
-}
-
-/// Lets a closure over raw buffers cross into `concurrentPerform`; callers
-/// guarantee that concurrent invocations touch disjoint memory.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-  let value: Value
-  init(_ value: Value) { self.value = value }
 }
