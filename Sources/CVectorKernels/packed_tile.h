@@ -20,10 +20,12 @@
 
 #define SAE_NAME2(a, b) a##_##b
 #define SAE_NAME(a, b) SAE_NAME2(a, b)
+// A tile's features: two vectors, lo and hi; also the run width of the packed weights.
+#define SAE_TILE_WIDTH (2 * SAE_LANES)
 
 // y[0..rows) × [0..2·SAE_LANES) (masks m0, m1 select the valid columns of the lo and hi
 // vectors; `width` is their count) for `rows ≤ SAE_TILE_ROWS` rows whose packed x is at `x`;
-// `weights` points at the tile's first feature in its panel.
+// `weights` points at the tile's run of the panel (SAE_TILE_WIDTH features per k, k after k).
 SAE_TARGET __attribute__((always_inline)) static inline void SAE_NAME(tile, SAE_SUFFIX)(
     int rows, const product *q, const float *x, const float *weights, float *y, const float *bias,
     const float *residual, SAE_MASK m0, SAE_MASK m1, int width) {
@@ -39,8 +41,8 @@ SAE_TARGET __attribute__((always_inline)) static inline void SAE_NAME(tile, SAE_
     size_t end = in - start < k_block ? in : start + k_block;
     SAE_VEC lo[SAE_TILE_ROWS], hi[SAE_TILE_ROWS];
     _Pragma("unroll") for (int r = 0; r < SAE_TILE_ROWS; r++) lo[r] = hi[r] = SAE_ZERO();
-    const float *xk = x + start * SAE_TILE_ROWS, *wk = weights + start * panel_width;
-    for (size_t k = start; k < end; k++, xk += SAE_TILE_ROWS, wk += panel_width) {
+    const float *xk = x + start * SAE_TILE_ROWS, *wk = weights + start * SAE_TILE_WIDTH;
+    for (size_t k = start; k < end; k++, xk += SAE_TILE_ROWS, wk += SAE_TILE_WIDTH) {
       SAE_VEC w0 = SAE_LOAD(wk), w1 = SAE_LOAD(wk + SAE_LANES);
       _Pragma("unroll") for (int r = 0; r < SAE_TILE_ROWS; r++) {
         SAE_VEC xv = SAE_BROADCAST(xk + r);
@@ -103,18 +105,17 @@ SAE_TARGET static void SAE_NAME(pack_rows, SAE_SUFFIX)(const product *q, size_t 
 // `rows_per_block × in` floats), then for each block the panels, the tiles across a panel and
 // the row tiles.
 SAE_TARGET static void SAE_NAME(run, SAE_SUFFIX)(const product *q, size_t rows, float *packed) {
-  enum { tile_width = 2 * SAE_LANES };
   size_t panels = (q->out + panel_width - 1) / panel_width;
   for (size_t first = 0; first < rows; first += rows_per_block) {
     size_t count = rows - first < rows_per_block ? rows - first : rows_per_block;
     SAE_NAME(pack_rows, SAE_SUFFIX)(q, first, count, packed);
     for (size_t p = 0; p < panels; p++)
-      for (size_t part = 0; part < panel_width / tile_width; part++) {
-        size_t j0 = p * panel_width + part * tile_width;
+      for (size_t part = 0; part < panel_width / SAE_TILE_WIDTH; part++) {
+        size_t j0 = p * panel_width + part * SAE_TILE_WIDTH;
         if (j0 >= q->out) break;
-        int width = q->out - j0 < tile_width ? (int)(q->out - j0) : tile_width;
+        int width = q->out - j0 < SAE_TILE_WIDTH ? (int)(q->out - j0) : SAE_TILE_WIDTH;
         SAE_MASK m0 = SAE_FIRST(width), m1 = SAE_FIRST(width - SAE_LANES);
-        const float *weights = q->packed + p * q->in * panel_width + part * tile_width;
+        const float *weights = q->packed + p * q->in * panel_width + part * q->in * SAE_TILE_WIDTH;
         for (size_t i = 0; i < count; i += SAE_TILE_ROWS) {
           size_t row = first + i;
           int height = count - i < SAE_TILE_ROWS ? (int)(count - i) : SAE_TILE_ROWS;
@@ -126,5 +127,6 @@ SAE_TARGET static void SAE_NAME(run, SAE_SUFFIX)(const product *q, size_t rows, 
   }
 }
 
+#undef SAE_TILE_WIDTH
 #undef SAE_NAME
 #undef SAE_NAME2

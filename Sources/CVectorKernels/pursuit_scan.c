@@ -4,17 +4,41 @@
 // index in a second, scalar pass; here both passes run 16 lanes wide, and the second stops at
 // the first lane holding the maximum. `c − a·g` is a rounded product and then a rounded
 // difference (no fused multiply-add), as in Swift, so the correlations keep their bits; the
-// maximum of magnitudes is exact in any order, so the index is the same. AVX-512 only; SAEKit
-// keeps its Swift loops on every other CPU.
+// maximum of magnitudes is exact in any order, so the index is the same. SAEKit calls them on
+// AVX-512 CPUs and keeps its Swift loops elsewhere; there these functions run their portable
+// versions, one entry at a time (direct calls, the tests).
 #include "vector_kernels.h"
+#include "avx512_lanes.h"
 
 #pragma STDC FP_CONTRACT OFF
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include "avx512_lanes.h"
+// Every CPU: the same scans one entry at a time.
+static size_t first_of_magnitude_portable(const float *p, size_t n, float magnitude) {
+  for (size_t i = 0; i < n; i++)
+    if (__builtin_fabsf(p[i]) == magnitude) return i;
+  return 0;
+}
+
+static size_t argmax_magnitude_portable(const float *p, size_t n) {
+  float best = 0;
+  for (size_t i = 0; i < n; i++) best = __builtin_fabsf(p[i]) > best ? __builtin_fabsf(p[i]) : best;
+  return first_of_magnitude_portable(p, n, best);
+}
+
+static size_t subtract_scaled_argmax_portable(float *c, float a, const float *g, size_t n) {
+  float best = 0;
+  for (size_t i = 0; i < n; i++) {
+    float product = a * g[i];
+    c[i] = c[i] - product;
+    best = __builtin_fabsf(c[i]) > best ? __builtin_fabsf(c[i]) : best;
+  }
+  return first_of_magnitude_portable(c, n, best);
+}
+
+#if SAE_AVX512_BUILD
 
 // The first i with |p[i]| == magnitude, or 0 when there is none.
-SAE_AVX512 static size_t first_of_magnitude(const float *p, size_t n, float magnitude) {
+SAE_AVX512 static size_t first_of_magnitude_avx512(const float *p, size_t n, float magnitude) {
   __m512 target = _mm512_set1_ps(magnitude);
   for (size_t i = 0; i < n; i += 16) {
     __mmask16 lanes = first_lanes(n - i);
@@ -26,7 +50,7 @@ SAE_AVX512 static size_t first_of_magnitude(const float *p, size_t n, float magn
 
 // Running maxima take max(new, running): a NaN magnitude leaves the running value, as the Swift
 // loops' `a > m ? a : m` do (inputs are finite; this only keeps the two alike).
-SAE_AVX512 size_t sae_argmax_magnitude(const float *p, size_t n) {
+SAE_AVX512 static size_t argmax_magnitude_avx512(const float *p, size_t n) {
   __m512 m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
@@ -34,10 +58,10 @@ SAE_AVX512 size_t sae_argmax_magnitude(const float *p, size_t n) {
     m1 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p + i + 16)), m1);
   }
   for (; i < n; i += 16) m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_maskz_loadu_ps(first_lanes(n - i), p + i)), m0);
-  return first_of_magnitude(p, n, _mm512_reduce_max_ps(_mm512_max_ps(m0, m1)));
+  return first_of_magnitude_avx512(p, n, _mm512_reduce_max_ps(_mm512_max_ps(m0, m1)));
 }
 
-SAE_AVX512 size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n) {
+SAE_AVX512 static size_t subtract_scaled_argmax_avx512(float *c, float a, const float *g, size_t n) {
   __m512 scale = _mm512_set1_ps(a), m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
@@ -54,31 +78,13 @@ SAE_AVX512 size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, 
     _mm512_mask_storeu_ps(c + i, lanes, v);
     m0 = _mm512_max_ps(_mm512_abs_ps(v), m0);  // lanes past n hold 0 − a·0 = ±0
   }
-  return first_of_magnitude(c, n, _mm512_reduce_max_ps(_mm512_max_ps(m0, m1)));
+  return first_of_magnitude_avx512(c, n, _mm512_reduce_max_ps(_mm512_max_ps(m0, m1)));
 }
 
-#else
+#endif
 
-// Other CPUs: the same scans one entry at a time (SAEKit's Swift loops run there instead).
-static size_t first_of_magnitude(const float *p, size_t n, float magnitude) {
-  for (size_t i = 0; i < n; i++)
-    if (__builtin_fabsf(p[i]) == magnitude) return i;
-  return 0;
-}
-
-size_t sae_argmax_magnitude(const float *p, size_t n) {
-  float best = 0;
-  for (size_t i = 0; i < n; i++) best = __builtin_fabsf(p[i]) > best ? __builtin_fabsf(p[i]) : best;
-  return first_of_magnitude(p, n, best);
-}
+size_t sae_argmax_magnitude(const float *p, size_t n) { return SAE_AVX512_OR_PORTABLE(argmax_magnitude)(p, n); }
 
 size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n) {
-  float best = 0;
-  for (size_t i = 0; i < n; i++) {
-    float product = a * g[i];
-    c[i] = c[i] - product;
-    best = __builtin_fabsf(c[i]) > best ? __builtin_fabsf(c[i]) : best;
-  }
-  return first_of_magnitude(c, n, best);
+  return SAE_AVX512_OR_PORTABLE(subtract_scaled_argmax)(c, a, g, n);
 }
-#endif

@@ -1,13 +1,15 @@
 // TopK selection's passes over a row (see TopKSelection.prefiltered in SAEKit): the maximum key
 // of each block of the row, the k-th largest of those maxima (the cut), the entries whose key is
-// at least the cut, in index order, and the k largest of those. The scans are AVX-512 only: the
+// at least the cut, in index order, and the k largest of those. The fast scans are AVX-512: the
 // collecting pass compresses 16 lanes at a time, which AVX2 cannot do, and SAEKit's own 8-wide
-// Swift loops serve every other CPU. The key is the value, or with `magnitude` its absolute
+// Swift loops serve every other CPU; there each function runs its portable version, entry by
+// entry (direct calls, the tests), never an AVX-512 instruction. The key is the value, or with `magnitude` its absolute
 // value; a NaN key never wins a block maximum and never reaches a cut, as in the Swift loops.
 // Threshold codes (ReLU, JumpReLU, BatchTopK's inference) use the same compressing collection.
 // The k-th largest is a search over the float's bits (32 counting passes, no data-dependent
 // branch), which replaces a quickselect's mispredicted branches on rows of ~4k maxima.
 #include "vector_kernels.h"
+#include "avx512_lanes.h"
 
 static inline float key(float v, int magnitude) { return magnitude ? __builtin_fabsf(v) : v; }
 
@@ -18,17 +20,69 @@ static inline float float_of_ordered(uint32_t t) {
   return v;
 }
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include "avx512_lanes.h"
+// Every CPU: the same passes one entry at a time (without AVX-512, SAEKit runs its own 8-wide Swift
+// loops instead; these serve direct calls and the tests).
 
-int sae_avx512_available(void) { return __builtin_cpu_supports("avx512f"); }
+// A float's bits mapped to an unsigned integer of the same order (−0 just below +0);
+// sae_kth_largest's AVX-512 loop computes the same 16 lanes at a time.
+static inline uint32_t ordered_bits(float v) {
+  uint32_t u;
+  __builtin_memcpy(&u, &v, 4);
+  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
 
+static void block_maxima_portable(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude,
+                                  float *maxima) {
+  for (size_t b = 0; b < blocks; b++) {
+    size_t end = b + 1 == blocks ? count : (b + 1) * block_size;
+    float best = -__builtin_inff();
+    for (size_t i = b * block_size; i < end; i++) best = key(row[i], magnitude) > best ? key(row[i], magnitude) : best;
+    maxima[b] = best;
+  }
+}
+
+static size_t collect_at_least_portable(const float *row, size_t count, float cut, int magnitude, float *values,
+                                        int32_t *indices) {
+  size_t n = 0;
+  for (size_t i = 0; i < count; i++)
+    if (key(row[i], magnitude) >= cut) {
+      values[n] = row[i];
+      indices[n] = (int32_t)i;
+      n++;
+    }
+  return n;
+}
+
+static size_t collect_above_portable(const float *row, size_t count, float threshold, const float *thresholds,
+                                     float *values, int32_t *indices, size_t capacity) {
+  size_t n = 0;
+  for (size_t i = 0; i < count && n < capacity; i++)
+    if (row[i] > (thresholds ? thresholds[i] : threshold)) {
+      values[n] = row[i];
+      indices[n] = (int32_t)i;
+      n++;
+    }
+  return n;
+}
+
+static float kth_largest_portable(const float *values, size_t count, size_t k, int magnitude) {
+  uint32_t t = 0;
+  for (int bit = 31; bit >= 0; bit--) {
+    uint32_t candidate = t | (1u << bit);
+    size_t at_least = 0;
+    for (size_t i = 0; i < count; i++) at_least += ordered_bits(key(values[i], magnitude)) >= candidate;
+    if (at_least >= k) t = candidate;
+  }
+  return float_of_ordered(t);
+}
+
+#if SAE_AVX512_BUILD
 SAE_AVX512 static inline __m512 keys(__m512 v, int magnitude) {
   return magnitude ? _mm512_abs_ps(v) : v;
 }
 
-SAE_AVX512 void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude,
-                                 float *maxima) {
+SAE_AVX512 static void block_maxima_avx512(const float *row, size_t count, size_t block_size, size_t blocks,
+                                           int magnitude, float *maxima) {
   const __m512 lowest = _mm512_set1_ps(-__builtin_inff());
   for (size_t b = 0; b < blocks; b++) {
     size_t i = b * block_size, end = b + 1 == blocks ? count : i + block_size;
@@ -63,8 +117,8 @@ SAE_AVX512 static inline size_t append_kept(__mmask16 keep, __m512 v, size_t i, 
   return n + kept;
 }
 
-SAE_AVX512 size_t sae_collect_at_least(const float *row, size_t count, float cut, int magnitude, float *values,
-                                       int32_t *indices) {
+SAE_AVX512 static size_t collect_at_least_avx512(const float *row, size_t count, float cut, int magnitude,
+                                                 float *values, int32_t *indices) {
   const __m512 threshold = _mm512_set1_ps(cut);
   size_t n = 0;
   for (size_t i = 0; i < count; i += 16) {
@@ -80,8 +134,9 @@ SAE_AVX512 size_t sae_collect_at_least(const float *row, size_t count, float cut
 // Threshold codes (ReLU, JumpReLU, BatchTopK's inference) collect the same way, with room for
 // `capacity` entries only (the row's own share of the output, which the caller counted first),
 // so a row never writes into the next row's share.
-SAE_AVX512 size_t sae_collect_above(const float *row, size_t count, float threshold, const float *thresholds,
-                                    float *values, int32_t *indices, size_t capacity) {
+SAE_AVX512 static size_t collect_above_avx512(const float *row, size_t count, float threshold,
+                                              const float *thresholds, float *values, int32_t *indices,
+                                              size_t capacity) {
   const __m512 uniform = _mm512_set1_ps(threshold);
   size_t n = 0;
   for (size_t i = 0; i < count && n < capacity; i += 16) {
@@ -97,7 +152,7 @@ SAE_AVX512 size_t sae_collect_above(const float *row, size_t count, float thresh
 
 // The k-th largest by bits, most significant first: the largest t with at least k keys ≥ t
 // is the k-th largest key itself (32 counting passes, no branch on the data).
-SAE_AVX512 float sae_kth_largest(const float *values, size_t count, size_t k, int magnitude) {
+SAE_AVX512 static float kth_largest_avx512(const float *values, size_t count, size_t k, int magnitude) {
   uint32_t t = 0;
   const __m512i flip = _mm512_set1_epi32((int32_t)0x80000000u);
   const __m512i sign_off = _mm512_set1_epi32(magnitude ? 0x7FFFFFFF : -1);
@@ -118,64 +173,32 @@ SAE_AVX512 float sae_kth_largest(const float *values, size_t count, size_t k, in
   return float_of_ordered(t);
 }
 
+#endif
+
+int sae_avx512_available(void) {
+#if SAE_AVX512_BUILD
+  return __builtin_cpu_supports("avx512f");
 #else
-
-// Other CPUs: the same passes one entry at a time (SAEKit's Swift loops run there instead).
-
-// A float's bits mapped to an unsigned integer of the same order (−0 just below +0);
-// sae_kth_largest's AVX-512 loop computes the same 16 lanes at a time.
-static inline uint32_t ordered_bits(float v) {
-  uint32_t u;
-  __builtin_memcpy(&u, &v, 4);
-  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+  return 0;
+#endif
 }
 
-int sae_avx512_available(void) { return 0; }
-
 void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude, float *maxima) {
-  for (size_t b = 0; b < blocks; b++) {
-    size_t end = b + 1 == blocks ? count : (b + 1) * block_size;
-    float best = -__builtin_inff();
-    for (size_t i = b * block_size; i < end; i++) best = key(row[i], magnitude) > best ? key(row[i], magnitude) : best;
-    maxima[b] = best;
-  }
+  SAE_AVX512_OR_PORTABLE(block_maxima)(row, count, block_size, blocks, magnitude, maxima);
 }
 
 size_t sae_collect_at_least(const float *row, size_t count, float cut, int magnitude, float *values, int32_t *indices) {
-  size_t n = 0;
-  for (size_t i = 0; i < count; i++)
-    if (key(row[i], magnitude) >= cut) {
-      values[n] = row[i];
-      indices[n] = (int32_t)i;
-      n++;
-    }
-  return n;
+  return SAE_AVX512_OR_PORTABLE(collect_at_least)(row, count, cut, magnitude, values, indices);
 }
 
 size_t sae_collect_above(const float *row, size_t count, float threshold, const float *thresholds, float *values,
                          int32_t *indices, size_t capacity) {
-  size_t n = 0;
-  for (size_t i = 0; i < count && n < capacity; i++)
-    if (row[i] > (thresholds ? thresholds[i] : threshold)) {
-      values[n] = row[i];
-      indices[n] = (int32_t)i;
-      n++;
-    }
-  return n;
+  return SAE_AVX512_OR_PORTABLE(collect_above)(row, count, threshold, thresholds, values, indices, capacity);
 }
 
 float sae_kth_largest(const float *values, size_t count, size_t k, int magnitude) {
-  uint32_t t = 0;
-  for (int bit = 31; bit >= 0; bit--) {
-    uint32_t candidate = t | (1u << bit);
-    size_t at_least = 0;
-    for (size_t i = 0; i < count; i++) at_least += ordered_bits(key(values[i], magnitude)) >= candidate;
-    if (at_least >= k) t = candidate;
-  }
-  return float_of_ordered(t);
+  return SAE_AVX512_OR_PORTABLE(kth_largest)(values, count, k, magnitude);
 }
-
-#endif
 
 size_t sae_take_top(const float *values, const int32_t *positions, size_t n, size_t k, int magnitude,
                     int32_t *indices, float *selected) {

@@ -7,14 +7,16 @@ import Testing
 @Suite struct ParallelPhasesTests {
   /// Training runs of 1, 2, 3 and 5 threads give the same weights and history, bit for bit,
   /// with AuxK active (a short dead window) and for rules with parameters and running state.
+  /// Batches of 640 rows take three of the encoder's sgemm row blocks (on an AVX2 CPU, where
+  /// OpenBLAS's bits for a row depend on its block, one block per thread failed this test).
   @Test(arguments: [ActivationKind.topK(k: 2), .relu(l1: 1), .batchTopK(k: 4), .jumpReLU(l0: 1)])
   func trainingIsBitIdenticalForAnyThreadCount(kind: ActivationKind) throws {
     var rng = RandomSource(seed: 31)
     let x = Matrix.gaussian(rows: 1024, cols: 24, mean: 0.2, std: 1.5, using: &rng)
     var config = TrainingConfig()
     config.steps = 12
-    config.batchSize = 128
-    config.deadWindowTokens = 200
+    config.batchSize = 640
+    config.deadWindowTokens = 700
     let runs = try [1, 2, 3, 5].map { threads in
       config.threads = threads
       return try SAETrainer.train(x, width: 384, activation: kind, config: config, random: RandomSource(seed: 5))
@@ -72,10 +74,11 @@ import Testing
   }
 
   /// The register-row kernel against one `saxpy` per entry, bit for bit: panel widths with
-  /// and without a tail, zero coefficients (skipped, even against ∞) and repeated rows.
+  /// and without a tail, zero coefficients (skipped, even against ∞) and repeated rows, on the
+  /// AVX-512 or the AVX2 + FMA kernel (whose tail columns round as OpenBLAS's AVX2 `saxpy`).
   @Test func registerRowsMatchTheSaxpyLoop() throws {
-    guard AVX512Kernels.available else { return }
-    for (rows, width, d) in [(50, 9, 384), (300, 17, 128), (64, 5, 7), (200, 12, 200), (90, 3, 1), (40, 6, 129)] {
+    guard SparseKernels.registerRowsAvailable else { return }
+    for (rows, width, d) in [(50, 9, 384), (300, 17, 128), (64, 5, 7), (200, 12, 200), (90, 3, 1), (40, 6, 129), (30, 4, 95)] {
       let codes = try Self.codes(rows: rows, width: width, seed: UInt64(d))
       let index = ColumnIndex(codes)
       var rng = RandomSource(seed: UInt64(rows))
@@ -91,7 +94,6 @@ import Testing
 
   /// The sparse decode with each output row in registers against one `saxpy` per entry.
   @Test func registerDecodeMatchesTheSaxpyLoop() throws {
-    guard AVX512Kernels.available else { return }
     for (rows, width, d) in [(50, 9, 384), (64, 5, 7), (200, 12, 200), (3, 4, 1), (0, 4, 16)] {
       let codes = try Self.codes(rows: rows, width: width, seed: UInt64(d + 1))
       var rng = RandomSource(seed: UInt64(width))

@@ -126,7 +126,8 @@ static inline void sae_spin_pause(void) {
 
 /// 1 when this CPU runs the AVX-512 kernels of topk_scan.c, sparse_outer.c and pursuit_scan.c
 /// (the TopK scans, `sae_accumulate_rows` and matching pursuit's argmax scans); 0 where SAEKit
-/// keeps its own Swift loops and BLAS calls.
+/// keeps its own Swift loops and BLAS calls. The functions run on every CPU (where this is 0,
+/// their portable C versions, one entry at a time, with the same results).
 int sae_avx512_available(void);
 
 /// The largest key of each of `blocks` blocks of `block_size` entries of `row` (the tail after
@@ -162,6 +163,10 @@ size_t sae_take_top(const float *values, const int32_t *positions, size_t n, siz
 /// `entries` NULL the coefficient is `coefficients[t]` (one row of a sparse decode).
 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
                          const float *coefficients, size_t n);
+
+/// The vector width `sae_accumulate_rows` runs at on this CPU: 512 (AVX-512), 256 (AVX2 + FMA),
+/// or 0 (one entry at a time, where SAEKit keeps its `saxpy` loop).
+int sae_accumulate_rows_vector_bits(void);
 
 /// The first index of the largest `|p[i]|`, `0 ≤ i < n` (`n ≥ 1`, finite entries); 0 for an
 /// all-zero row (PyTorch's `argmax` of the magnitudes).

@@ -8,17 +8,20 @@ import CVectorKernels
 /// picks AVX-512/AVX2 kernels for the CPU at run time, while Swift code is
 /// compiled for baseline x86-64 (SSE2) so that the binary runs everywhere.
 /// Level-1 calls on rows this short run single-threaded inside our workers.
-/// On AVX-512 CPUs the decode and the outer-product accumulation keep each
-/// output row in registers across its entries instead (`sae_accumulate_rows`),
+/// On AVX-512 and AVX2 + FMA CPUs the decode and the outer-product accumulation keep
+/// each output row in registers across its entries instead (`sae_accumulate_rows`),
 /// rounding every element as the `saxpy` loop does, so the bits are the same.
 enum SparseKernels {
+  /// Whether `sae_accumulate_rows` runs vectorised on this CPU (AVX-512 or AVX2 + FMA).
+  static let registerRowsAvailable = sae_accumulate_rows_vector_bits() > 0
+
   /// `out[r,:] = bias + Σ_{e ∈ row r} values[e] · W[indices[e], :]`.
   ///
   /// codes `(B × m)` sparse, `W (m × d)`, bias `(d)` or empty → out `(B × d)`.
   static func decode(_ codes: SparseCodes, values: [Float]? = nil, weights w: Matrix, bias: [Float], into out: inout Matrix) {
     precondition(w.rows == codes.width)
     let d = w.cols
-    if AVX512Kernels.available, codes.rows > 0, !w.storage.isEmpty {
+    if registerRowsAvailable, codes.rows > 0, !w.storage.isEmpty {
       return decodeInRegisters(codes, values: values ?? codes.values, weights: w, bias: bias, into: &out)
     }
     w.storage.withUnsafeBufferPointer { wb in
@@ -124,7 +127,7 @@ enum SparseKernels {
   /// BLAS `saxpy` per entry; both round every element as one fma.
   static func accumulateOuter(
     _ columns: ColumnIndex, coefficients: [Float], rows y: Matrix, into g: inout Matrix,
-    registerRows: Bool = AVX512Kernels.available
+    registerRows: Bool = registerRowsAvailable
   ) {
     let d = y.cols
     precondition(g.cols == d && g.rows == columns.width)

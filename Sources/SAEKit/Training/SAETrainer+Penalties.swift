@@ -43,7 +43,9 @@ extension SAETrainer {
   }
 
   /// `∂W_encᵀ += (∂L/∂pre)ᵀ·x_in` and `∂b_enc += Σ_r ∂L/∂pre_r` for a dense
-  /// `∂L/∂pre (B × m)`: latents cut into fixed blocks, one single-threaded sgemm each.
+  /// `∂L/∂pre (B × m)`: latents cut into ``Parallel/defaultChunks`` blocks whatever the thread
+  /// count, one single-threaded sgemm each (OpenBLAS's Haswell/Zen sgemm gives a row other bits
+  /// in another block, so the split must not follow the workers).
   /// - Complexity: 2·B·d·m FLOPs.
   static func accumulateDenseEncoderGradients(_ dpre: Matrix, xin: Matrix, into gT: inout Matrix, bias: inout [Float]) {
     let (b, m, d) = (dpre.rows, dpre.cols, xin.cols)
@@ -52,7 +54,7 @@ extension SAETrainer {
         gT.storage.withUnsafeMutableBufferPointer { gb in
           let (ap, xp, gp) = (ab.baseAddress!, xb.baseAddress!, gb.baseAddress!)
           BLAS.withThreads(1) {
-            Parallel.forEachRange(count: m) { latents in
+            Parallel.forEachChunk(count: m, chunks: Parallel.defaultChunks) { _, latents in
               BLAS.gemm(transposeA: true, transposeB: false, m: latents.count, n: d, k: b, alpha: 1,
                         a: ap + latents.lowerBound, lda: m, b: xp, ldb: d, beta: 1,
                         c: gp + latents.lowerBound * d, ldc: d)

@@ -137,7 +137,7 @@ public final class SAETrainer {
     w.prepare(batch: b, dimension: d, width: m, activationParameters: sae.activation.parameters.count)
     // Forward.                                                          shapes
     w.setInputs(x, scale: sae.inputScale, decoderBias: sae.decoderBias)  // s·x, s·x − b_dec  (B × d)
-    w.encode(encoderT, bias: sae.encoderBias, blocks: config.threads)   // pre (B × m): the GEMM
+    w.encode(encoderT, bias: sae.encoderBias)   // pre (B × m): the GEMM
     clock.lap(&timings, .encoder)
     let norms = Self.rowNorms(sae.decoderWeights)
     let inputNorms = w.xin.rowNorms().map(Float.init)                   // ‖s·x − b_dec‖ (B)

@@ -57,25 +57,28 @@ struct StepWorkspace {
   }
 
   /// `pre = xin·W_encᵀᵀ + b_enc`: rows filled with the bias, then one GEMM
-  /// with β = 1 per row block, one block per thread, each a single-threaded
-  /// sgemm call. Splitting the rows ourselves (instead of letting OpenBLAS
-  /// thread the call) leaves no OpenBLAS worker threads spinning in
+  /// with β = 1 per row block, each a single-threaded sgemm call, the blocks
+  /// shared out over the workers. Splitting the rows ourselves (instead of letting
+  /// OpenBLAS thread the call) leaves no OpenBLAS worker threads spinning in
   /// `sched_yield` while the sparse phases that follow use the cores: on the
   /// 2-core AMD VM one 2-thread call took 56–69 ms against the split's 52–58 ms,
   /// but made the whole step 105–114 ms against 82–100 ms (alternated runs).
-  /// Determinism: every element of `pre` is one single-threaded sgemm's dot
-  /// product over all of `d` (a row split never splits the inner dimension), so
-  /// the bits are the same for any number of blocks.
+  /// Determinism: the blocks are ``Matrix/productBlocks(rows:)``, which depend on
+  /// the batch size only, never on the thread count. (OpenBLAS's AVX-512 sgemm gives
+  /// a row the same bits in any block, but its Haswell/Zen kernels do not: with one
+  /// block per thread, training on an AVX2 CPU changed with the thread count.)
   /// - Complexity: 2·B·d·m FLOPs.
-  mutating func encode(_ encoderT: Matrix, bias: [Float], blocks: Int) {
+  mutating func encode(_ encoderT: Matrix, bias: [Float]) {
     let (b, m, d) = (pre.rows, pre.cols, xin.cols)
+    let blocks = Matrix.productBlocks(rows: b)
     xin.storage.withUnsafeBufferPointer { xb in
       encoderT.storage.withUnsafeBufferPointer { wb in
         bias.withUnsafeBufferPointer { bb in
           pre.storage.withUnsafeMutableBufferPointer { pb in
             let (xp, wp, bp, pp) = (xb.baseAddress!, wb.baseAddress!, bb.baseAddress!, pb.baseAddress!)
             BLAS.withThreads(1) {
-              Parallel.forEachChunk(count: b, chunks: blocks) { _, rows in
+              Parallel.forEachItem(count: blocks.count, workers: Parallel.workers) { _, block in
+                let rows = blocks[block]
                 for r in rows { (pp + r * m).update(from: bp, count: m) }
                 BLAS.gemm(transposeA: false, transposeB: true, m: rows.count, n: m, k: d, alpha: 1,
                           a: xp + rows.lowerBound * d, lda: d, b: wp, ldb: d, beta: 1, c: pp + rows.lowerBound * m, ldc: m)
