@@ -4,9 +4,10 @@
 // index in a second, scalar pass; here both passes run 16 lanes wide, and the second stops at
 // the first lane holding the maximum. `c − a·g` is a rounded product and then a rounded
 // difference (no fused multiply-add), as in Swift, so the correlations keep their bits; the
-// maximum of magnitudes is exact in any order, so the index is the same. SAEKit calls them on
-// AVX-512 CPUs and keeps its Swift loops elsewhere; there these functions run their portable
-// versions, one entry at a time (direct calls, the tests).
+// maximum of magnitudes is exact in any order, so the index is the same. With AVX2 (no
+// AVX-512) both passes run 8 lanes wide. SAEKit calls them on CPUs with either and keeps its
+// Swift loops elsewhere; there these functions run their portable versions, one entry at a time
+// (direct calls, the tests).
 #include "vector_kernels.h"
 #include "avx512_lanes.h"
 
@@ -81,10 +82,89 @@ SAE_AVX512 static size_t subtract_scaled_argmax_avx512(float *c, float a, const 
   return first_of_magnitude_avx512(c, n, _mm512_reduce_max_ps(_mm512_max_ps(m0, m1)));
 }
 
-#endif
+// AVX2: the same scans 8 lanes wide (16 per step in two running maxima); the lanes past the
+// last whole step run one at a time, as in the portable version.
+#define SAE_AVX2 __attribute__((target("avx2")))
 
-size_t sae_argmax_magnitude(const float *p, size_t n) { return SAE_AVX512_OR_PORTABLE(argmax_magnitude)(p, n); }
+SAE_AVX2 static inline __m256 magnitudes_avx2(__m256 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+
+SAE_AVX2 static inline float largest_lane_avx2(__m256 m) {
+  float lanes[8], best = 0;
+  _mm256_storeu_ps(lanes, m);
+  for (int l = 0; l < 8; l++) best = lanes[l] > best ? lanes[l] : best;
+  return best;
+}
+
+SAE_AVX2 static size_t first_of_magnitude_avx2(const float *p, size_t n, float magnitude) {
+  const __m256 target = _mm256_set1_ps(magnitude);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    int hits = _mm256_movemask_ps(_mm256_cmp_ps(magnitudes_avx2(_mm256_loadu_ps(p + i)), target, _CMP_EQ_OQ));
+    if (hits) return i + (size_t)__builtin_ctz((unsigned)hits);
+  }
+  for (; i < n; i++)
+    if (__builtin_fabsf(p[i]) == magnitude) return i;
+  return 0;
+}
+
+SAE_AVX2 static size_t argmax_magnitude_avx2(const float *p, size_t n) {
+  __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    m0 = _mm256_max_ps(magnitudes_avx2(_mm256_loadu_ps(p + i)), m0);
+    m1 = _mm256_max_ps(magnitudes_avx2(_mm256_loadu_ps(p + i + 8)), m1);
+  }
+  float best = largest_lane_avx2(_mm256_max_ps(m0, m1));
+  for (; i < n; i++) best = __builtin_fabsf(p[i]) > best ? __builtin_fabsf(p[i]) : best;
+  return first_of_magnitude_avx2(p, n, best);
+}
+
+SAE_AVX2 static size_t subtract_scaled_argmax_avx2(float *c, float a, const float *g, size_t n) {
+  const __m256 scale = _mm256_set1_ps(a);
+  __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m256 c0 = _mm256_sub_ps(_mm256_loadu_ps(c + i), _mm256_mul_ps(scale, _mm256_loadu_ps(g + i)));
+    __m256 c1 = _mm256_sub_ps(_mm256_loadu_ps(c + i + 8), _mm256_mul_ps(scale, _mm256_loadu_ps(g + i + 8)));
+    _mm256_storeu_ps(c + i, c0);
+    _mm256_storeu_ps(c + i + 8, c1);
+    m0 = _mm256_max_ps(magnitudes_avx2(c0), m0);
+    m1 = _mm256_max_ps(magnitudes_avx2(c1), m1);
+  }
+  float best = largest_lane_avx2(_mm256_max_ps(m0, m1));
+  for (; i < n; i++) {
+    float product = a * g[i];
+    c[i] = c[i] - product;
+    best = __builtin_fabsf(c[i]) > best ? __builtin_fabsf(c[i]) : best;
+  }
+  return first_of_magnitude_avx2(c, n, best);
+}
+
+int sae_pursuit_scan_vector_bits(void) {
+  return __builtin_cpu_supports("avx512f") ? 512 : __builtin_cpu_supports("avx2") ? 256 : 0;
+}
+
+size_t sae_argmax_magnitude(const float *p, size_t n) {
+  switch (sae_pursuit_scan_vector_bits()) {
+  case 512: return argmax_magnitude_avx512(p, n);
+  case 256: return argmax_magnitude_avx2(p, n);
+  default: return argmax_magnitude_portable(p, n);
+  }
+}
 
 size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n) {
-  return SAE_AVX512_OR_PORTABLE(subtract_scaled_argmax)(c, a, g, n);
+  switch (sae_pursuit_scan_vector_bits()) {
+  case 512: return subtract_scaled_argmax_avx512(c, a, g, n);
+  case 256: return subtract_scaled_argmax_avx2(c, a, g, n);
+  default: return subtract_scaled_argmax_portable(c, a, g, n);
+  }
 }
+#else
+int sae_pursuit_scan_vector_bits(void) { return 0; }
+
+size_t sae_argmax_magnitude(const float *p, size_t n) { return argmax_magnitude_portable(p, n); }
+
+size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n) {
+  return subtract_scaled_argmax_portable(c, a, g, n);
+}
+#endif

@@ -2,7 +2,7 @@ import Testing
 
 @testable import SAEKit
 
-/// Matching pursuit's scans: the AVX-512 C kernels of `pursuit_scan.c` against the Swift loops
+/// Matching pursuit's scans: the AVX-512 or AVX2 C kernels of `pursuit_scan.c` against the Swift loops
 /// of ``ArgmaxMagnitude`` (the reference), bit for bit, and both against a plain definition.
 @Suite struct ArgmaxMagnitudeTests {
   /// Rows of every length from 1 to 70 and a few long ones, with ties (small integers), ±0,
@@ -29,14 +29,14 @@ import Testing
 
   @Test func firstMatchesItsDefinitionOnBothPaths() {
     for row in Self.rows() {
-      for kernels in AVX512Kernels.available ? [false, true] : [false] {
+      for kernels in ArgmaxMagnitude.kernelsAvailable ? [false, true] : [false] {
         let index = row.withUnsafeBufferPointer { ArgmaxMagnitude.first($0.baseAddress!, row.count, kernels: kernels) }
         #expect(index == Self.definition(row), "n = \(row.count), kernels \(kernels)")
       }
     }
   }
 
-  @Test(.enabled(if: AVX512Kernels.available)) func subtractScaledAndFindKernelMatchesTheSwiftLoop() {
+  @Test(.enabled(if: ArgmaxMagnitude.kernelsAvailable)) func subtractScaledAndFindKernelMatchesTheSwiftLoop() {
     var rng = RandomSource(seed: 32)
     for row in Self.rows() {
       let g = (0..<row.count).map { _ in rng.int(below: 5) == 0 ? Float(rng.int(below: 3)) - 1 : Float(rng.gaussian()) }

@@ -176,4 +176,8 @@ size_t sae_argmax_magnitude(const float *p, size_t n);
 /// `sae_argmax_magnitude(c, n)`: matching pursuit's Gram-matrix update and its next atom.
 size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n);
 
+/// The vector width the two scans above run at on this CPU: 512 (AVX-512), 256 (AVX2) or 0 (one
+/// entry at a time, where SAEKit keeps its Swift loops).
+int sae_pursuit_scan_vector_bits(void);
+
 #endif

@@ -8,15 +8,18 @@ import CVectorKernels
 /// early exit finds the first index holding it. Inputs are finite (the callers
 /// validate them); an all-zero row gives index 0, as in PyTorch.
 ///
-/// On CPUs with AVX-512 (``AVX512Kernels``) both scans run in the C kernels of
-/// `pursuit_scan.c`, 16 lanes wide, with the same results: the update rounds the
-/// product and then the difference, as here, and a maximum does not depend on
-/// the order it is taken in. The Swift loops serve every other CPU and are the
-/// kernels' reference in the tests.
+/// On CPUs with AVX-512 or AVX2 (``kernelsAvailable``) both scans run in the C
+/// kernels of `pursuit_scan.c`, 16 or 8 lanes wide, with the same results: the
+/// update rounds the product and then the difference, as here, and a maximum does
+/// not depend on the order it is taken in. The Swift loops serve every other CPU
+/// and are the kernels' reference in the tests.
 enum ArgmaxMagnitude {
+  /// Whether this CPU runs the C scans vectorised (AVX-512 or AVX2).
+  static let kernelsAvailable = sae_pursuit_scan_vector_bits() > 0
+
   /// The first index of the largest `|p[i]|`, `0 ≤ i < n` (`n ≥ 1`).
   @inline(__always)
-  static func first(_ p: UnsafePointer<Float>, _ n: Int, kernels: Bool = AVX512Kernels.available) -> Int {
+  static func first(_ p: UnsafePointer<Float>, _ n: Int, kernels: Bool = kernelsAvailable) -> Int {
     if kernels { return sae_argmax_magnitude(p, n) }
     return firstIndex(p, n, ofMagnitude: largestMagnitude(p, n))
   }
@@ -53,7 +56,7 @@ enum ArgmaxMagnitude {
   /// `|c[i]|`: MP's Gram-matrix correlation update fused with the next argmax.
   @inline(__always)
   static func subtractScaledAndFind(
-    _ c: UnsafeMutablePointer<Float>, _ a: Float, _ g: UnsafePointer<Float>, _ n: Int, kernels: Bool = AVX512Kernels.available
+    _ c: UnsafeMutablePointer<Float>, _ a: Float, _ g: UnsafePointer<Float>, _ n: Int, kernels: Bool = kernelsAvailable
   ) -> Int {
     if kernels { return sae_subtract_scaled_argmax(c, a, g, n) }
     var m0: Float = 0, m1: Float = 0, m2: Float = 0, m3: Float = 0

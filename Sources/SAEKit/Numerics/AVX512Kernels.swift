@@ -1,12 +1,12 @@
 import CVectorKernels
 
-/// Whether this CPU runs SAEKit's AVX-512 C kernels: TopK selection and threshold-code collection
-/// (`topk_scan.c`) and matching pursuit's scans (`pursuit_scan.c`). Where it does not, the
-/// portable Swift loops run instead; they are the kernels' references in the tests, with the
-/// same results. Every caller takes its default from here (a `kernels:` parameter lets the tests
-/// run both paths). (The C functions themselves run on any CPU, in portable C where AVX-512 is
-/// missing. The sparse decode and backward rows, `sparse_outer.c`, also have an AVX2 + FMA
-/// kernel: see ``SparseKernels/registerRowsAvailable``.)
+/// Whether this CPU runs SAEKit's AVX-512 C kernels of TopK selection and threshold-code
+/// collection (`topk_scan.c`). Where it does not, the portable Swift loops run instead; they are
+/// the kernels' references in the tests, with the same results. Every caller takes its default
+/// from here (a `kernels:` parameter lets the tests run both paths). (The C functions themselves
+/// run on any CPU, in portable C where AVX-512 is missing. The sparse decode and backward rows,
+/// `sparse_outer.c`, and matching pursuit's scans, `pursuit_scan.c`, also have AVX2 kernels: see
+/// ``SparseKernels/registerRowsAvailable`` and ``ArgmaxMagnitude/kernelsAvailable``.)
 public enum AVX512Kernels {
   public static let available = sae_avx512_available() != 0
 }
