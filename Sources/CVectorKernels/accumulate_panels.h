@@ -1,6 +1,7 @@
 // sae_accumulate_rows's main loop, written once and included by sparse_outer.c once per
-// instruction set (no include guard): the includer defines SAE_TARGET, SAE_SUFFIX, SAE_VEC,
-// SAE_LANES, SAE_LOAD(p), SAE_STORE(p, v), SAE_SET1(x) and SAE_FMA(a, b, c) (see packed_tile.h).
+// instruction set (no include guard), between isa_avx512.h or isa_avx2.h and isa_end.h, which
+// define SAE_TARGET, SAE_SUFFIX, SAE_VEC, SAE_LANES, SAE_LOAD(p), SAE_STORE(p, v), SAE_SET1(x)
+// and SAE_FMA(a, b, c).
 //
 // Columns 0 ..< `end` of `g` (a multiple of 8·SAE_LANES of them, as many as fit) in panels of
 // eight vectors that stay in registers while every entry adds its scaled row with one fused

@@ -49,30 +49,21 @@ SAE_AVX512 static size_t first_of_magnitude_avx512(const float *p, size_t n, flo
   return 0;
 }
 
-// Running maxima take max(new, running): a NaN magnitude leaves the running value, as the Swift
-// loops' `a > m ? a : m` do (inputs are finite; this only keeps the two alike).
+#include "isa_avx512.h"
+#include "pursuit_steps.h"
+#include "isa_end.h"
+
+// After the whole steps, 16 lanes at a time (the last ones masked).
 SAE_AVX512 static size_t argmax_magnitude_avx512(const float *p, size_t n) {
   __m512 m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p + i)), m0);
-    m1 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p + i + 16)), m1);
-  }
+  size_t i = magnitude_steps_avx512(p, n, &m0, &m1);
   for (; i < n; i += 16) m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_maskz_loadu_ps(first_lanes(n - i), p + i)), m0);
   return first_of_magnitude_avx512(p, n, _mm512_reduce_max_ps(_mm512_max_ps(m0, m1)));
 }
 
 SAE_AVX512 static size_t subtract_scaled_argmax_avx512(float *c, float a, const float *g, size_t n) {
   __m512 scale = _mm512_set1_ps(a), m0 = _mm512_setzero_ps(), m1 = _mm512_setzero_ps();
-  size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    __m512 c0 = _mm512_sub_ps(_mm512_loadu_ps(c + i), _mm512_mul_ps(scale, _mm512_loadu_ps(g + i)));
-    __m512 c1 = _mm512_sub_ps(_mm512_loadu_ps(c + i + 16), _mm512_mul_ps(scale, _mm512_loadu_ps(g + i + 16)));
-    _mm512_storeu_ps(c + i, c0);
-    _mm512_storeu_ps(c + i + 16, c1);
-    m0 = _mm512_max_ps(_mm512_abs_ps(c0), m0);
-    m1 = _mm512_max_ps(_mm512_abs_ps(c1), m1);
-  }
+  size_t i = subtract_steps_avx512(c, a, g, n, &m0, &m1);
   for (; i < n; i += 16) {
     __mmask16 lanes = first_lanes(n - i);
     __m512 v = _mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, c + i), _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(lanes, g + i)));
@@ -84,7 +75,7 @@ SAE_AVX512 static size_t subtract_scaled_argmax_avx512(float *c, float a, const 
 
 // AVX2: the same scans 8 lanes wide (16 per step in two running maxima); the lanes past the
 // last whole step run one at a time, as in the portable version.
-#define SAE_AVX2 __attribute__((target("avx2")))
+#define SAE_AVX2 __attribute__((target("avx2,fma")))
 
 SAE_AVX2 static inline __m256 magnitudes_avx2(__m256 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
 
@@ -107,30 +98,21 @@ SAE_AVX2 static size_t first_of_magnitude_avx2(const float *p, size_t n, float m
   return 0;
 }
 
+#include "isa_avx2.h"
+#include "pursuit_steps.h"
+#include "isa_end.h"
+
 SAE_AVX2 static size_t argmax_magnitude_avx2(const float *p, size_t n) {
   __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    m0 = _mm256_max_ps(magnitudes_avx2(_mm256_loadu_ps(p + i)), m0);
-    m1 = _mm256_max_ps(magnitudes_avx2(_mm256_loadu_ps(p + i + 8)), m1);
-  }
+  size_t i = magnitude_steps_avx2(p, n, &m0, &m1);
   float best = largest_lane_avx2(_mm256_max_ps(m0, m1));
   for (; i < n; i++) best = __builtin_fabsf(p[i]) > best ? __builtin_fabsf(p[i]) : best;
   return first_of_magnitude_avx2(p, n, best);
 }
 
 SAE_AVX2 static size_t subtract_scaled_argmax_avx2(float *c, float a, const float *g, size_t n) {
-  const __m256 scale = _mm256_set1_ps(a);
   __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m256 c0 = _mm256_sub_ps(_mm256_loadu_ps(c + i), _mm256_mul_ps(scale, _mm256_loadu_ps(g + i)));
-    __m256 c1 = _mm256_sub_ps(_mm256_loadu_ps(c + i + 8), _mm256_mul_ps(scale, _mm256_loadu_ps(g + i + 8)));
-    _mm256_storeu_ps(c + i, c0);
-    _mm256_storeu_ps(c + i + 8, c1);
-    m0 = _mm256_max_ps(magnitudes_avx2(c0), m0);
-    m1 = _mm256_max_ps(magnitudes_avx2(c1), m1);
-  }
+  size_t i = subtract_steps_avx2(c, a, g, n, &m0, &m1);
   float best = largest_lane_avx2(_mm256_max_ps(m0, m1));
   for (; i < n; i++) {
     float product = a * g[i];
@@ -141,7 +123,7 @@ SAE_AVX2 static size_t subtract_scaled_argmax_avx2(float *c, float a, const floa
 }
 
 int sae_pursuit_scan_vector_bits(void) {
-  return __builtin_cpu_supports("avx512f") ? 512 : __builtin_cpu_supports("avx2") ? 256 : 0;
+  return __builtin_cpu_supports("avx512f") ? 512 : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 256 : 0;
 }
 
 size_t sae_argmax_magnitude(const float *p, size_t n) {

@@ -30,34 +30,14 @@ static void accumulate_rows_portable(float *g, size_t d, const float *y, const i
 
 // The main loop for each instruction set: accumulate_panels_avx512 (128-column panels) and
 // accumulate_panels_avx2 (64 columns).
-#define SAE_TARGET SAE_AVX512
-#define SAE_SUFFIX avx512
-#define SAE_VEC __m512
-#define SAE_LANES 16
-#define SAE_LOAD(p) _mm512_loadu_ps(p)
-#define SAE_STORE(p, v) _mm512_storeu_ps(p, v)
-#define SAE_SET1(x) _mm512_set1_ps(x)
-#define SAE_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#include "isa_avx512.h"
 #include "accumulate_panels.h"
-#undef SAE_TARGET
-#undef SAE_SUFFIX
-#undef SAE_VEC
-#undef SAE_LANES
-#undef SAE_LOAD
-#undef SAE_STORE
-#undef SAE_SET1
-#undef SAE_FMA
+#include "isa_end.h"
+#include "isa_avx2.h"
+#include "accumulate_panels.h"
+#include "isa_end.h"
 
 #define SAE_AVX2_FMA __attribute__((target("avx2,fma")))
-#define SAE_TARGET SAE_AVX2_FMA
-#define SAE_SUFFIX avx2
-#define SAE_VEC __m256
-#define SAE_LANES 8
-#define SAE_LOAD(p) _mm256_loadu_ps(p)
-#define SAE_STORE(p, v) _mm256_storeu_ps(p, v)
-#define SAE_SET1(x) _mm256_set1_ps(x)
-#define SAE_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
-#include "accumulate_panels.h"
 
 SAE_AVX512 static void accumulate_rows_avx512(float *g, size_t d, const float *y, const int32_t *rows,
                                               const int32_t *entries, const float *coefficients, size_t n) {
