@@ -1,7 +1,8 @@
-// What the AVX-512 kernels of CVectorKernels share (internal, not part of the module): the
-// function attribute that builds a kernel for AVX-512, the mask of a row's last lanes, and the
-// run-time choice between a kernel's AVX-512 and portable versions. Safe to include on any CPU:
-// SAE_AVX512_BUILD is 1 where the AVX-512 versions are compiled (x86-64 with clang or GCC).
+// What the vector kernels of CVectorKernels share (internal, not part of the module): the
+// function attributes that build a kernel for AVX-512 or for AVX2 + FMA, the mask of a row's last
+// lanes, the vector width this CPU runs, and the run-time choice between a kernel's AVX-512 and
+// portable versions. Safe to include on any CPU: SAE_AVX512_BUILD is 1 where the vector versions
+// are compiled (x86-64 with clang or GCC).
 #ifndef SAE_NOTEBOOK_AVX512_LANES_H
 #define SAE_NOTEBOOK_AVX512_LANES_H
 
@@ -12,6 +13,13 @@
 #include <immintrin.h>
 
 #define SAE_AVX512 __attribute__((target("avx512f")))
+#define SAE_AVX2_FMA __attribute__((target("avx2,fma")))
+
+// The widest of SAEKit's vector kernels this CPU runs: 512 (AVX-512F), 256 (AVX2 and FMA) or 0.
+static inline int sae_vector_bits(void) {
+  if (__builtin_cpu_supports("avx512f")) return 512;
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 256 : 0;
+}
 
 // The lanes 0 ..< n of a 16-lane mask (n ≥ 16: all of them).
 static inline __mmask16 first_lanes(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
@@ -21,6 +29,7 @@ static inline __mmask16 first_lanes(size_t n) { return n >= 16 ? (__mmask16)0xFF
 #define SAE_AVX512_OR_PORTABLE(name) (__builtin_cpu_supports("avx512f") ? name##_avx512 : name##_portable)
 #else
 #define SAE_AVX512_BUILD 0
+static inline int sae_vector_bits(void) { return 0; }
 #define SAE_AVX512_OR_PORTABLE(name) name##_portable
 #endif
 

@@ -1,5 +1,5 @@
 // The AVX2 + FMA instantiation of a kernel template (see isa_avx512.h).
-#define SAE_TARGET __attribute__((target("avx2,fma")))
+#define SAE_TARGET SAE_AVX2_FMA
 #define SAE_SUFFIX avx2
 #define SAE_VEC __m256
 #define SAE_LANES 8

@@ -66,15 +66,11 @@ size_t sae_attention_scratch_count(size_t length, size_t head_size) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include "avx512_lanes.h"
 
-static int has_avx512(void) { return __builtin_cpu_supports("avx512f"); }
-static int has_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
-
-int sae_packed_linear_available(void) { return has_avx512() ? 512 : has_avx2_fma() ? 256 : 0; }
+int sae_packed_linear_available(void) { return sae_vector_bits(); }
 
 // The features of a tile's row: two vectors (see packed_tile.h), the run width of the layout.
-static size_t tile_width(void) { return has_avx512() ? 32 : 16; }
+static size_t tile_width(void) { return sae_vector_bits() == 512 ? 32 : 16; }
 
-#define SAE_AVX2 __attribute__((target("avx2,fma")))
 
 // One product y = scale·(x·Wᵀ) + b + r (then GELU): x is rows × in with rows `ldx` apart, W is
 // packed, y and the residual have rows `ldy` apart; bias and residual may be NULL.
@@ -127,12 +123,12 @@ typedef struct {
 #undef SAE_TILE_ROWS
 
 // The lanes 0 ..< n (n may be ≤ 0) of an AVX2 mask.
-SAE_AVX2 static inline __m256i first_lanes_avx2(int n) {
+SAE_AVX2_FMA static inline __m256i first_lanes_avx2(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 // The AVX2 + FMA kernel: 6 × 16 tiles (two per panel), 12 of the 16 ymm registers accumulating.
-#define SAE_TARGET SAE_AVX2
+#define SAE_TARGET SAE_AVX2_FMA
 #define SAE_SUFFIX avx2
 #define SAE_VEC __m256
 #define SAE_LANES 8
@@ -154,9 +150,11 @@ SAE_AVX2 static inline __m256i first_lanes_avx2(int n) {
 // The widest kernel this CPU runs (callers check sae_packed_linear_available() first), packing
 // the rows of x into `rows` (packed_rows_count(q->in) floats).
 static void run(const product *q, size_t count, float *rows) {
-  if (has_avx512()) run_avx512(q, count, rows);
-  else if (has_avx2_fma()) run_avx2(q, count, rows);
-  else __builtin_trap();
+  switch (sae_vector_bits()) {
+  case 512: run_avx512(q, count, rows); break;
+  case 256: run_avx2(q, count, rows); break;
+  default: __builtin_trap();
+  }
 }
 
 void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,

@@ -75,18 +75,17 @@ SAE_AVX512 static size_t subtract_scaled_argmax_avx512(float *c, float a, const 
 
 // AVX2: the same scans 8 lanes wide (16 per step in two running maxima); the lanes past the
 // last whole step run one at a time, as in the portable version.
-#define SAE_AVX2 __attribute__((target("avx2,fma")))
 
-SAE_AVX2 static inline __m256 magnitudes_avx2(__m256 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+SAE_AVX2_FMA static inline __m256 magnitudes_avx2(__m256 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
 
-SAE_AVX2 static inline float largest_lane_avx2(__m256 m) {
+SAE_AVX2_FMA static inline float largest_lane_avx2(__m256 m) {
   float lanes[8], best = 0;
   _mm256_storeu_ps(lanes, m);
   for (int l = 0; l < 8; l++) best = lanes[l] > best ? lanes[l] : best;
   return best;
 }
 
-SAE_AVX2 static size_t first_of_magnitude_avx2(const float *p, size_t n, float magnitude) {
+SAE_AVX2_FMA static size_t first_of_magnitude_avx2(const float *p, size_t n, float magnitude) {
   const __m256 target = _mm256_set1_ps(magnitude);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -102,7 +101,7 @@ SAE_AVX2 static size_t first_of_magnitude_avx2(const float *p, size_t n, float m
 #include "pursuit_steps.h"
 #include "isa_end.h"
 
-SAE_AVX2 static size_t argmax_magnitude_avx2(const float *p, size_t n) {
+SAE_AVX2_FMA static size_t argmax_magnitude_avx2(const float *p, size_t n) {
   __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps();
   size_t i = magnitude_steps_avx2(p, n, &m0, &m1);
   float best = largest_lane_avx2(_mm256_max_ps(m0, m1));
@@ -110,7 +109,7 @@ SAE_AVX2 static size_t argmax_magnitude_avx2(const float *p, size_t n) {
   return first_of_magnitude_avx2(p, n, best);
 }
 
-SAE_AVX2 static size_t subtract_scaled_argmax_avx2(float *c, float a, const float *g, size_t n) {
+SAE_AVX2_FMA static size_t subtract_scaled_argmax_avx2(float *c, float a, const float *g, size_t n) {
   __m256 m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps();
   size_t i = subtract_steps_avx2(c, a, g, n, &m0, &m1);
   float best = largest_lane_avx2(_mm256_max_ps(m0, m1));
@@ -123,7 +122,7 @@ SAE_AVX2 static size_t subtract_scaled_argmax_avx2(float *c, float a, const floa
 }
 
 int sae_pursuit_scan_vector_bits(void) {
-  return __builtin_cpu_supports("avx512f") ? 512 : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 256 : 0;
+  return sae_vector_bits();
 }
 
 size_t sae_argmax_magnitude(const float *p, size_t n) {

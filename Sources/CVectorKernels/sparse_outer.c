@@ -37,8 +37,6 @@ static void accumulate_rows_portable(float *g, size_t d, const float *y, const i
 #include "accumulate_panels.h"
 #include "isa_end.h"
 
-#define SAE_AVX2_FMA __attribute__((target("avx2,fma")))
-
 SAE_AVX512 static void accumulate_rows_avx512(float *g, size_t d, const float *y, const int32_t *rows,
                                               const int32_t *entries, const float *coefficients, size_t n) {
   size_t i0 = accumulate_panels_avx512(g, d, d, y, rows, entries, coefficients, n);
@@ -81,7 +79,7 @@ SAE_AVX2_FMA static void accumulate_rows_avx2(float *g, size_t d, const float *y
 }
 
 int sae_accumulate_rows_vector_bits(void) {
-  return __builtin_cpu_supports("avx512f") ? 512 : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 256 : 0;
+  return sae_vector_bits();
 }
 
 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,

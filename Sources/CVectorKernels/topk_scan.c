@@ -3,8 +3,8 @@
 // at least the cut, in index order, and the k largest of those. The fast scans are AVX-512: the
 // collecting pass compresses 16 lanes at a time, which AVX2 cannot do, and SAEKit's own 8-wide
 // Swift loops serve every other CPU; there each function runs its portable version, entry by
-// entry (direct calls, the tests), never an AVX-512 instruction. The key is the value, or with `magnitude` its absolute
-// value; a NaN key never wins a block maximum and never reaches a cut, as in the Swift loops.
+// entry (direct calls, the tests), never an AVX-512 instruction. The key is the value, or with
+// `magnitude` its absolute value; a NaN key never wins a block maximum and never reaches a cut, as in the Swift loops.
 // Threshold codes (ReLU, JumpReLU, BatchTopK's inference) use the same compressing collection.
 // The k-th largest is a search over the float's bits (32 counting passes, no data-dependent
 // branch), which replaces a quickselect's mispredicted branches on rows of ~4k maxima.
