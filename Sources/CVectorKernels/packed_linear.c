@@ -66,7 +66,7 @@ size_t sae_attention_scratch_count(size_t length, size_t head_size) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include "avx512_lanes.h"
 
-int sae_packed_linear_available(void) { return sae_vector_bits(); }
+int sae_vector_kernel_bits(void) { return sae_vector_bits(); }
 
 // The features of a tile's row: two vectors (see packed_tile.h), the run width of the layout.
 static size_t tile_width(void) { return sae_vector_bits() == 512 ? 32 : 16; }
@@ -147,7 +147,7 @@ SAE_AVX2_FMA static inline __m256i first_lanes_avx2(int n) {
 #define SAE_TILE_ROWS 6
 #include "packed_tile.h"
 
-// The widest kernel this CPU runs (callers check sae_packed_linear_available() first), packing
+// The widest kernel this CPU runs (callers check sae_vector_kernel_bits() first), packing
 // the rows of x into `rows` (packed_rows_count(q->in) floats).
 static void run(const product *q, size_t count, float *rows) {
   switch (sae_vector_bits()) {
@@ -183,18 +183,18 @@ void sae_attention(const float *qkv, size_t length, size_t d, size_t heads, floa
 }
 
 #else
-int sae_packed_linear_available(void) { return 0; }
+int sae_vector_kernel_bits(void) { return 0; }
 
 static size_t tile_width(void) { return panel_width; }  // packing only: no kernel runs here
 
 void sae_packed_linear(const float *x, size_t rows, size_t in, const float *packed, size_t out,
                        const float *bias, const float *residual, int gelu, float *y) {
   (void)x; (void)rows; (void)in; (void)packed; (void)out; (void)bias; (void)residual; (void)gelu; (void)y;
-  __builtin_trap();  // callers check sae_packed_linear_available() first
+  __builtin_trap();  // callers check sae_vector_kernel_bits() first
 }
 
 void sae_attention(const float *qkv, size_t length, size_t d, size_t heads, float *context, float *scratch) {
   (void)qkv; (void)length; (void)d; (void)heads; (void)context; (void)scratch;
-  __builtin_trap();  // callers check sae_packed_linear_available() first
+  __builtin_trap();  // callers check sae_vector_kernel_bits() first
 }
 #endif

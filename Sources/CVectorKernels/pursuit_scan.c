@@ -121,12 +121,8 @@ SAE_AVX2_FMA static size_t subtract_scaled_argmax_avx2(float *c, float a, const 
   return first_of_magnitude_avx2(c, n, best);
 }
 
-int sae_pursuit_scan_vector_bits(void) {
-  return sae_vector_bits();
-}
-
 size_t sae_argmax_magnitude(const float *p, size_t n) {
-  switch (sae_pursuit_scan_vector_bits()) {
+  switch (sae_vector_bits()) {
   case 512: return argmax_magnitude_avx512(p, n);
   case 256: return argmax_magnitude_avx2(p, n);
   default: return argmax_magnitude_portable(p, n);
@@ -134,14 +130,13 @@ size_t sae_argmax_magnitude(const float *p, size_t n) {
 }
 
 size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n) {
-  switch (sae_pursuit_scan_vector_bits()) {
+  switch (sae_vector_bits()) {
   case 512: return subtract_scaled_argmax_avx512(c, a, g, n);
   case 256: return subtract_scaled_argmax_avx2(c, a, g, n);
   default: return subtract_scaled_argmax_portable(c, a, g, n);
   }
 }
 #else
-int sae_pursuit_scan_vector_bits(void) { return 0; }
 
 size_t sae_argmax_magnitude(const float *p, size_t n) { return argmax_magnitude_portable(p, n); }
 

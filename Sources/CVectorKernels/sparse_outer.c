@@ -78,20 +78,15 @@ SAE_AVX2_FMA static void accumulate_rows_avx2(float *g, size_t d, const float *y
   }
 }
 
-int sae_accumulate_rows_vector_bits(void) {
-  return sae_vector_bits();
-}
-
 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
                          const float *coefficients, size_t n) {
-  switch (sae_accumulate_rows_vector_bits()) {
+  switch (sae_vector_bits()) {
   case 512: accumulate_rows_avx512(g, d, y, rows, entries, coefficients, n); return;
   case 256: accumulate_rows_avx2(g, d, y, rows, entries, coefficients, n); return;
   default: accumulate_rows_portable(g, d, y, rows, entries, coefficients, n);
   }
 }
 #else
-int sae_accumulate_rows_vector_bits(void) { return 0; }
 
 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
                          const float *coefficients, size_t n) {

@@ -74,9 +74,11 @@ size_t sae_packed_weight_count(size_t out, size_t in);
 /// `sae_packed_linear` (`packed` holds `sae_packed_weight_count(out, in)` floats, 64-byte aligned).
 void sae_pack_weight(const float *w, size_t out, size_t in, float *packed);
 
-/// Whether this CPU can run `sae_packed_linear`: 512 with AVX-512F, 256 with AVX2 and FMA
-/// (both kernels give the same bits), 0 without either.
-int sae_packed_linear_available(void);
+/// The widest vector kernels this CPU runs: 512 with AVX-512F, 256 with AVX2 and FMA, 0 without
+/// either. `sae_packed_linear` (both widths give the same bits) needs one of them; with one,
+/// `sae_accumulate_rows` and matching pursuit's scans run vectorised, and without, one entry
+/// at a time.
+int sae_vector_kernel_bits(void);
 
 /// `y = x·Wᵀ + b (+ r)`, then `y ← y·Φ(y)` when `gelu` is non-zero, single-threaded, for the
 /// `rows × in` row-major `x`, the packed `W`, `b (out)`, an optional residual `r (rows × out)`
@@ -164,10 +166,6 @@ size_t sae_take_top(const float *values, const int32_t *positions, size_t n, siz
 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
                          const float *coefficients, size_t n);
 
-/// The vector width `sae_accumulate_rows` runs at on this CPU: 512 (AVX-512), 256 (AVX2 + FMA),
-/// or 0 (one entry at a time, where SAEKit keeps its `saxpy` loop).
-int sae_accumulate_rows_vector_bits(void);
-
 /// The first index of the largest `|p[i]|`, `0 ≤ i < n` (`n ≥ 1`, finite entries); 0 for an
 /// all-zero row (PyTorch's `argmax` of the magnitudes).
 size_t sae_argmax_magnitude(const float *p, size_t n);
@@ -175,9 +173,5 @@ size_t sae_argmax_magnitude(const float *p, size_t n);
 /// `c[i] ← c[i] − a·g[i]` (the product rounded, then the difference) for `0 ≤ i < n`, then
 /// `sae_argmax_magnitude(c, n)`: matching pursuit's Gram-matrix update and its next atom.
 size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n);
-
-/// The vector width the two scans above run at on this CPU: 512 (AVX-512), 256 (AVX2) or 0 (one
-/// entry at a time, where SAEKit keeps its Swift loops).
-int sae_pursuit_scan_vector_bits(void);
 
 #endif

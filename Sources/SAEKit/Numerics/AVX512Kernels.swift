@@ -9,4 +9,8 @@ import CVectorKernels
 /// ``SparseKernels/registerRowsAvailable`` and ``ArgmaxMagnitude/kernelsAvailable``.)
 public enum AVX512Kernels {
   public static let available = sae_avx512_available() != 0
+  /// The widest vector kernels of `CVectorKernels` this CPU runs: 512 (AVX-512F), 256 (AVX2 and
+  /// FMA) or 0 (`sae_vector_kernel_bits`): the packed linear layer, the sparse rows and matching
+  /// pursuit's scans take their paths from it.
+  public static let vectorBits = Int(sae_vector_kernel_bits())
 }
