@@ -26,7 +26,6 @@ struct ITDABenchmark {
 
   func run() throws {
     let o = options
-    BLAS.threads = o.threads
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let (x, source) = try activations()
     let d = x.cols
@@ -49,7 +48,10 @@ struct ITDABenchmark {
     var dictionary: ITDADictionary?
     for _ in 0..<o.itdaRepeats {
       let t0 = DispatchTime.now().uptimeNanoseconds
-      dictionary = try ITDABuilder.build(from: set, tokensPerBatch: o.itdaBatch, options: builderOptions)
+      // As a notebook runs it: SAEKit's workers, OpenBLAS single-threaded inside them.
+      dictionary = try Parallel.withWorkers(o.threads) {
+        try ITDABuilder.build(from: set, tokensPerBatch: o.itdaBatch, options: builderOptions)
+      }
       seconds.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
     }
     let built = dictionary!

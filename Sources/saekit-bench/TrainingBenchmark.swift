@@ -46,7 +46,7 @@ struct TrainingBenchmark {
     ]
     result["scaling"] = runs.map { run -> [String: Any] in
       ["threads": run.threads, "tokens_per_s": run.tokensPerSecond, "step_ms_median": run.stepMilliseconds,
-       "sgemm_ms": run.sgemm.milliseconds, "sgemm_bound_ratio": run.boundRatio,
+       "sgemm_ms": run.sgemm.milliseconds, "sgemm_bound_ratio": run.boundRatio, "memory_stream_ms": run.memoryStreamMilliseconds,
        "phase_ms": Dictionary(uniqueKeysWithValues: run.phaseMilliseconds.map { ($0.key.rawValue, $0.value) })]
     }
     try writeJSON(result, to: path("swift.json"))
@@ -58,6 +58,8 @@ struct TrainingBenchmark {
     var config: TrainingConfig
     var inputScale: Float
     var sgemm: (gflops: Double, milliseconds: Double)
+    /// ``MemoryProbe/adamStream(elements:threads:rounds:)`` over the SAE's parameters, ms.
+    var memoryStreamMilliseconds: Double
     var tokensPerSecond, stepMilliseconds, heldoutFVU, trainFVU: Double
     var timedSteps: Int
     /// Milliseconds per step in each phase (all steps).
@@ -86,6 +88,10 @@ struct TrainingBenchmark {
     log(String(format: "cblas_sgemm (%d×%d)·(%d×%d)ᵀ on %d thread%@: %.1f GFLOP/s, %.2f ms",
                o.batch, o.d, o.m, o.d, threads, threads == 1 ? "" : "s", gemm.gflops, gemm.milliseconds))
 
+    let stream = MemoryProbe.adamStream(elements: 2 * o.m * o.d + o.m + o.d, threads: threads)
+    log(String(format: "memory stream (Adam's 28 bytes per parameter, cache flushed) on %d thread%@: %.2f ms",
+               threads, threads == 1 ? "" : "s", stream))
+
     var batches = try ActivationBatches(train, batchSize: o.batch, random: rng.fork(2), shuffle: false, dropLast: true, epochs: nil)
     var stepSeconds = [Double]()
     var last: TrainingProgress?
@@ -113,7 +119,7 @@ struct TrainingBenchmark {
     let heldoutFVU = try ReconstructionMetrics.fractionOfVarianceUnexplained(x: heldout, reconstruction: model.reconstruct(heldout))
     let stepMedian = median(stepSeconds)
     return Run(
-      threads: threads, config: config, inputScale: model.inputScale, sgemm: gemm,
+      threads: threads, config: config, inputScale: model.inputScale, sgemm: gemm, memoryStreamMilliseconds: stream,
       tokensPerSecond: Double(o.batch) / stepMedian, stepMilliseconds: stepMedian * 1000, heldoutFVU: heldoutFVU,
       trainFVU: last?.fvu ?? .nan, timedSteps: stepSeconds.count, phaseMilliseconds: phases)
   }

@@ -169,21 +169,62 @@ import Testing
       gram.extend(atoms: atoms, maximumStride: 700)
       return (0..<700).flatMap { i in (0..<700).map { gram.storage[i * gram.stride + $0].bitPattern } }
     }
-    // The old code: new rows by one sgemm per extension, mirrored serially.
+    // New rows by one sgemm per fixed row block of each extension, mirrored serially.
     var expected = [Float](repeating: 0, count: 700 * 700)
     for (old, new) in [(0, 300), (300, 700)] {
       atoms.storage.withUnsafeBufferPointer { a in
         expected.withUnsafeMutableBufferPointer { g in
-          BLAS.gemm(
-            transposeA: false, transposeB: true, m: new - old, n: new, k: 16, alpha: 1,
-            a: a.baseAddress! + old * 16, lda: 16, b: a.baseAddress!, ldb: 16, beta: 0,
-            c: g.baseAddress! + old * 700, ldc: 700)
+          for rows in Matrix.productBlocks(rows: new - old) {
+            BLAS.gemm(
+              transposeA: false, transposeB: true, m: rows.count, n: new, k: 16, alpha: 1,
+              a: a.baseAddress! + (old + rows.lowerBound) * 16, lda: 16, b: a.baseAddress!, ldb: 16, beta: 0,
+              c: g.baseAddress! + (old + rows.lowerBound) * 700, ldc: 700)
+          }
         }
       }
       for i in 0..<old { for j in old..<new { expected[i * 700 + j] = expected[j * 700 + i] } }
       for i in old..<new { for j in (i + 1)..<new { expected[j * 700 + i] = expected[i * 700 + j] } }
     }
     #expect(got == expected.map(\.bitPattern))
+  }
+
+  /// `Matrix.blockedGemm` is one sgemm per fixed row block (``Matrix/productBlocks(rows:)``), run
+  /// serially here: the same bits for any worker count, with `prepare` before each block's call,
+  /// `op(A)` transposed or not, and a leading dimension of `C` wider than its rows.
+  @Test(arguments: [(false, 600), (true, 600), (false, 257), (true, 100)])
+  func blockedGemmIsOneSgemmPerFixedRowBlock(transposeA: Bool, m: Int) {
+    let (k, n, ldc) = (48, 70, 75)
+    let a = Self.matrix(rows: transposeA ? k : m, cols: transposeA ? m : k, seed: 3)
+    let b = Self.matrix(rows: n, cols: k, seed: 4)  // multiplied transposed
+    let bias = (0..<n).map { Float($0) * 0.25 - 3 }
+    func product(_ blocked: Bool) -> [UInt32] {
+      var c = [Float](repeating: .nan, count: m * ldc)
+      a.storage.withUnsafeBufferPointer { pa in
+        b.storage.withUnsafeBufferPointer { pb in
+          c.withUnsafeMutableBufferPointer { pc in
+            let (ap, bp, cp) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
+            let fill = { (rows: Range<Int>) in for r in rows { (cp + r * ldc).update(from: bias, count: n) } }
+            if blocked {
+              Matrix.blockedGemm(
+                transposeA: transposeA, transposeB: true, m: m, n: n, k: k, alpha: 0.5, a: ap, lda: a.cols, b: bp,
+                ldb: k, beta: 1, c: cp, ldc: ldc, prepare: fill)
+              return
+            }
+            for rows in Matrix.productBlocks(rows: m) {
+              fill(rows)
+              BLAS.gemm(
+                transposeA: transposeA, transposeB: true, m: rows.count, n: n, k: k, alpha: 0.5,
+                a: ap + (transposeA ? rows.lowerBound : rows.lowerBound * k), lda: a.cols, b: bp, ldb: k, beta: 1,
+                c: cp + rows.lowerBound * ldc, ldc: ldc)
+            }
+          }
+        }
+      }
+      return (0..<m).flatMap { r in c[(r * ldc)..<(r * ldc + n)].map(\.bitPattern) }
+    }
+    let got = Self.sameForAnyWorkers { product(true) }
+    #expect(got == product(false))
+    #expect(Matrix.productBlocks(rows: m).count == (m + 255) / 256)
   }
 
   @Test(arguments: [(false, 0.0), (true, 0.0), (true, 0.5)])

@@ -6,7 +6,7 @@
 /// Stored row-major with a leading dimension ``stride`` `≥ count`, grown
 /// geometrically (×1.5) so that appending atoms batch by batch copies the
 /// matrix `O(log m)` times; appending `a` atoms computes only the new rows,
-/// `D[new]·Dᵀ` (one `sgemm`, `2·a·m·d` FLOPs), and mirrors them into the new
+/// `D[new]·Dᵀ` (``Matrix/blockedGemm``, `2·a·m·d` FLOPs), and mirrors them into the new
 /// columns, so `G` stays exactly symmetric. Dropping trailing atoms (ITDA's
 /// crop) keeps the top-left block as it is.
 struct GramMatrix: Sendable {
@@ -39,9 +39,8 @@ struct GramMatrix: Sendable {
         let a = ab.baseAddress!, g = gb.baseAddress!
         if d > 0 {
           // Rows old..<new, columns 0..<new: D[old..<new]·D[0..<new]ᵀ.
-          BLAS.gemm(
-            transposeA: false, transposeB: true, m: new - old, n: new, k: d, alpha: 1,
-            a: a + old * d, lda: d, b: a, ldb: d, beta: 0, c: g + old * ld, ldc: ld)
+          Matrix.blockedGemm(
+            transposeB: true, m: new - old, n: new, k: d, a: a + old * d, lda: d, b: a, ldb: d, c: g + old * ld, ldc: ld)
         } else {
           for i in old..<new { (g + i * ld).update(repeating: 0, count: new) }
         }
@@ -73,8 +72,9 @@ struct GramMatrix: Sendable {
     let (n, ld) = (count, stride)
     storage.withUnsafeBufferPointer { src in
       grown.withUnsafeMutableBufferPointer { dst in
-        for i in 0..<n {
-          (dst.baseAddress! + i * newStride).update(from: src.baseAddress! + i * ld, count: n)
+        guard n > 0, let from = src.baseAddress, let to = dst.baseAddress else { return }
+        Matrix.forEachBlock(count: n, width: n) { rows in
+          for i in rows { (to + i * newStride).update(from: from + i * ld, count: n) }
         }
       }
     }

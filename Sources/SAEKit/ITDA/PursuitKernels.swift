@@ -1,9 +1,10 @@
 /// The block kernels of ``MatchingPursuit`` (papers-2.md §2a). Each handles
 /// `rows` tokens starting at `x`, writes supports and coefficients to `out`,
-/// and parallelises per-token work with `Parallel.forEachChunk` (level-1 BLAS
-/// on `d`-vectors only; the `sgemm` calls run outside the parallel regions).
+/// and parallelises per-token work with `Parallel.forEachRange` (level-1 BLAS
+/// on `d`-vectors only). The correlations `corr = X·Dᵀ` or `R·Dᵀ` are one
+/// ``Matrix/blockedGemm`` each, split over the workers in fixed row blocks.
 enum PursuitKernels {
-  /// MP with the Gram-matrix update: `corr = X·Dᵀ` (one `sgemm`), then per
+  /// MP with the Gram-matrix update: `corr = X·Dᵀ`, then per
   /// token and step `j = argmax |corr|`, `c_j += corr_j`,
   /// `corr ← corr − corr_j·G[j, :]` (`G[j, j] = 1` zeroes `corr_j`).
   static func gramBlock(
@@ -11,9 +12,7 @@ enum PursuitKernels {
     correlations corr: UnsafeMutablePointer<Float>, out: PursuitOutput, firstToken: Int
   ) {
     let (m, d, k) = (out.m, out.d, out.l0)
-    BLAS.gemm(
-      transposeA: false, transposeB: true, m: b, n: m, k: d, alpha: 1, a: x, lda: d,
-      b: out.atoms, ldb: d, beta: 0, c: corr, ldc: m)
+    Matrix.blockedGemm(transposeB: true, m: b, n: m, k: d, a: x, lda: d, b: out.atoms, ldb: d, c: corr, ldc: m)
     Parallel.forEachRange(count: b) { rows in
       for t in rows {
         let c = corr + t * m, token = firstToken + t
@@ -34,7 +33,7 @@ enum PursuitKernels {
     }
   }
 
-  /// MP with products, as the reference: per step `corr = R·Dᵀ` (one `sgemm`),
+  /// MP with products, as the reference: per step `corr = R·Dᵀ`,
   /// then per token `j = argmax |corr|`, `c_j += corr_j`, `r ← r − corr_j·D_j`.
   static func productBlock(
     _ x: UnsafePointer<Float>, rows b: Int, residual r: UnsafeMutablePointer<Float>,
@@ -46,9 +45,7 @@ enum PursuitKernels {
     defer { active.deallocate() }
     active.initialize(repeating: true, count: b)
     for _ in 0..<k {
-      BLAS.gemm(
-        transposeA: false, transposeB: true, m: b, n: m, k: d, alpha: 1, a: r, lda: d,
-        b: out.atoms, ldb: d, beta: 0, c: corr, ldc: m)
+      Matrix.blockedGemm(transposeB: true, m: b, n: m, k: d, a: r, lda: d, b: out.atoms, ldb: d, c: corr, ldc: m)
       Parallel.forEachRange(count: b) { rows in
         for t in rows where active[t] {
           let c = corr + t * m, token = firstToken + t
@@ -66,7 +63,7 @@ enum PursuitKernels {
     }
   }
 
-  /// OMP: per step `corr = R·Dᵀ` (one `sgemm`); per token the best atom not yet
+  /// OMP: per step `corr = R·Dᵀ`; per token the best atom not yet
   /// in the support `S` joins it, the Cholesky factor `L` of `G_SS = D_S·D_Sᵀ`
   /// gains a row, `c_S = G_SS⁻¹·(D_S·x)` (two triangular solves, Double), and
   /// `r = x − c_S·D_S`. A token stops when its best correlation is 0 or the new
@@ -83,9 +80,7 @@ enum PursuitKernels {
     defer { active.deallocate(); factor.deallocate(); rhs.deallocate() }
     active.initialize(repeating: true, count: b)
     for _ in 0..<k {
-      BLAS.gemm(
-        transposeA: false, transposeB: true, m: b, n: m, k: d, alpha: 1, a: r, lda: d,
-        b: out.atoms, ldb: d, beta: 0, c: corr, ldc: m)
+      Matrix.blockedGemm(transposeB: true, m: b, n: m, k: d, a: r, lda: d, b: out.atoms, ldb: d, c: corr, ldc: m)
       Parallel.forEachRange(count: b) { rows in
         var w = [Double](repeating: 0, count: k)
         for t in rows where active[t] {

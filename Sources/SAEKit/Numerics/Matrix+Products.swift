@@ -42,16 +42,44 @@ extension Matrix {
     storage.withUnsafeBufferPointer { pa in
       b.storage.withUnsafeBufferPointer { pb in
         c.storage.withUnsafeMutableBufferPointer { pc in
-          let (ap, bp, cp) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
-          Parallel.forEachChunk(count: rowBlocks.count, chunks: rowBlocks.count) { block, _ in
-            let r = rowBlocks[block]
-            BLAS.gemm(transposeA: false, transposeB: false, m: r.count, n: n, k: k, alpha: 1, a: ap + r.lowerBound * k, lda: k,
-                      b: bp, ldb: n, beta: 0, c: cp + r.lowerBound * n, ldc: n)
-          }
+          Matrix.blockedGemm(transposeB: false, m: rows, n: n, k: k, a: pa.baseAddress!, lda: k,
+                             b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n, rowBlocks: rowBlocks)
         }
       }
     }
     return c
+  }
+
+  /// `C ← α·op(A)·op(B) + β·C` on row-major buffers (`C` is `m × n`), as one single-threaded
+  /// sgemm call per row block of `C`, the blocks shared out over the workers. `rowBlocks` (nil:
+  /// ``productBlocks(rows:)``) depend on the shapes alone, never on the thread count, so the
+  /// result has the same bits for any number of workers on every CPU: OpenBLAS's AVX-512 sgemm
+  /// gives a row the same bits in any block, but its Haswell/Zen kernels do not, so the split
+  /// itself must be fixed. `prepare(rows)` runs on the block's worker just before its call (e.g.
+  /// to fill those rows of `C` with a bias for β = 1).
+  ///
+  /// OpenBLAS is held to one thread for the calls (a caller such as a benchmark may have raised
+  /// ``BLAS/threads``), so the workers are the only threads.
+  /// - Complexity: 2·m·n·k FLOPs.
+  static func blockedGemm(
+    transposeA: Bool = false, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int, rowBlocks: [Range<Int>]? = nil,
+    prepare: ((Range<Int>) -> Void)? = nil
+  ) {
+    guard m > 0, n > 0 else { return }
+    let blocks = rowBlocks ?? productBlocks(rows: m)
+    let run = {
+      Parallel.forEachItem(count: blocks.count, workers: Parallel.workers) { _, block in
+        let rows = blocks[block]
+        prepare?(rows)
+        BLAS.gemm(
+          transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+          a: a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), lda: lda, b: b, ldb: ldb,
+          beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+      }
+    }
+    if BLAS.threads == 1 { run() } else { BLAS.withThreads(1, run) }
   }
 
   /// `op(A)·op(B)` with shape checks.
@@ -75,14 +103,8 @@ extension Matrix {
     a.storage.withUnsafeBufferPointer { pa in
       b.storage.withUnsafeBufferPointer { pb in
         c.storage.withUnsafeMutableBufferPointer { pc in
-          let (ap, bp, cp) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!)
-          let blocks = (m + productBlockRows - 1) / productBlockRows  // as productBlocks(rows:)
-          Parallel.forEachChunk(count: m, chunks: blocks) { _, rows in
-            BLAS.gemm(
-              transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: ka,
-              alpha: 1, a: ap + (transposeA ? rows.lowerBound : rows.lowerBound * a.cols), lda: a.cols, b: bp, ldb: b.cols,
-              beta: 0, c: cp + rows.lowerBound * n, ldc: n)
-          }
+          blockedGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: ka, a: pa.baseAddress!, lda: a.cols,
+                      b: pb.baseAddress!, ldb: b.cols, c: pc.baseAddress!, ldc: n)
         }
       }
     }

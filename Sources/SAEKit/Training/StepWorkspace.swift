@@ -25,8 +25,10 @@ struct StepWorkspace {
       gradDecoder = Matrix(rows: m, cols: d)
       gradEncoderT = Matrix(rows: m, cols: d)
     } else {
-      gradDecoder.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-      gradEncoderT.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+      // 2·m·d floats: zeroed on the workers (one core alone does not saturate the memory bus).
+      for keyPath in [\StepWorkspace.gradDecoder, \.gradEncoderT] {
+        self[keyPath: keyPath].updateElements { base, range in (base + range.lowerBound).update(repeating: 0, count: range.count) }
+      }
     }
     gradEncoderBias = [Float](repeating: 0, count: m)
     gradActivation = [Float](repeating: 0, count: p)
@@ -63,26 +65,22 @@ struct StepWorkspace {
   /// `sched_yield` while the sparse phases that follow use the cores: on the
   /// 2-core AMD VM one 2-thread call took 56–69 ms against the split's 52–58 ms,
   /// but made the whole step 105–114 ms against 82–100 ms (alternated runs).
-  /// Determinism: the blocks are ``Matrix/productBlocks(rows:)``, which depend on
-  /// the batch size only, never on the thread count. (OpenBLAS's AVX-512 sgemm gives
-  /// a row the same bits in any block, but its Haswell/Zen kernels do not: with one
-  /// block per thread, training on an AVX2 CPU changed with the thread count.)
+  /// Determinism: the blocks are ``Matrix/productBlocks(rows:)`` (``Matrix/blockedGemm``),
+  /// which depend on the batch size only, never on the thread count (with one block per
+  /// thread, training on an AVX2 CPU changed with the thread count).
   /// - Complexity: 2·B·d·m FLOPs.
   mutating func encode(_ encoderT: Matrix, bias: [Float]) {
     let (b, m, d) = (pre.rows, pre.cols, xin.cols)
-    let blocks = Matrix.productBlocks(rows: b)
     xin.storage.withUnsafeBufferPointer { xb in
       encoderT.storage.withUnsafeBufferPointer { wb in
         bias.withUnsafeBufferPointer { bb in
           pre.storage.withUnsafeMutableBufferPointer { pb in
-            let (xp, wp, bp, pp) = (xb.baseAddress!, wb.baseAddress!, bb.baseAddress!, pb.baseAddress!)
-            BLAS.withThreads(1) {
-              Parallel.forEachItem(count: blocks.count, workers: Parallel.workers) { _, block in
-                let rows = blocks[block]
-                for r in rows { (pp + r * m).update(from: bp, count: m) }
-                BLAS.gemm(transposeA: false, transposeB: true, m: rows.count, n: m, k: d, alpha: 1,
-                          a: xp + rows.lowerBound * d, lda: d, b: wp, ldb: d, beta: 1, c: pp + rows.lowerBound * m, ldc: m)
-              }
+            let (bp, pp) = (bb.baseAddress!, pb.baseAddress!)
+            Matrix.blockedGemm(
+              transposeB: true, m: b, n: m, k: d, a: xb.baseAddress!, lda: d, b: wb.baseAddress!, ldb: d,
+              beta: 1, c: pp, ldc: m
+            ) { rows in
+              for r in rows { (pp + r * m).update(from: bp, count: m) }
             }
           }
         }
