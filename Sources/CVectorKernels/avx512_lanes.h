@@ -1,6 +1,6 @@
 // What the vector kernels of CVectorKernels share (internal, not part of the module): the
 // function attributes that build a kernel for AVX-512 or for AVX2 + FMA, the mask of a row's last
-// lanes, the vector width this CPU runs, and the run-time choice between a kernel's AVX-512 and
+// lanes, the vector width this CPU runs, and the run-time choice between a kernel's AVX-512, AVX2 and
 // portable versions. Safe to include on any CPU: SAE_AVX512_BUILD is 1 where the vector versions
 // are compiled (x86-64 with clang or GCC).
 #ifndef SAE_NOTEBOOK_AVX512_LANES_H
@@ -24,13 +24,14 @@ static inline int sae_vector_bits(void) {
 // The lanes 0 ..< n of a 16-lane mask (n ≥ 16: all of them).
 static inline __mmask16 first_lanes(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
 
-// `name_avx512` where this CPU runs AVX-512, otherwise `name_portable`: every exported kernel
-// works on every CPU, although SAEKit calls only those that sae_avx512_available() promises fast.
-#define SAE_AVX512_OR_PORTABLE(name) (__builtin_cpu_supports("avx512f") ? name##_avx512 : name##_portable)
+// The widest version of a kernel this CPU runs: `name_avx512`, `name_avx2` or `name_portable`
+// (sae_vector_bits), so every exported kernel works on every CPU.
+#define SAE_WIDEST(name) \
+  (sae_vector_bits() == 512 ? name##_avx512 : sae_vector_bits() == 256 ? name##_avx2 : name##_portable)
 #else
 #define SAE_AVX512_BUILD 0
 static inline int sae_vector_bits(void) { return 0; }
-#define SAE_AVX512_OR_PORTABLE(name) name##_portable
+#define SAE_WIDEST(name) name##_portable
 #endif
 
 #endif

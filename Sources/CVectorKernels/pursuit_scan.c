@@ -121,26 +121,10 @@ SAE_AVX2_FMA static size_t subtract_scaled_argmax_avx2(float *c, float a, const 
   return first_of_magnitude_avx2(c, n, best);
 }
 
-size_t sae_argmax_magnitude(const float *p, size_t n) {
-  switch (sae_vector_bits()) {
-  case 512: return argmax_magnitude_avx512(p, n);
-  case 256: return argmax_magnitude_avx2(p, n);
-  default: return argmax_magnitude_portable(p, n);
-  }
-}
-
-size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n) {
-  switch (sae_vector_bits()) {
-  case 512: return subtract_scaled_argmax_avx512(c, a, g, n);
-  case 256: return subtract_scaled_argmax_avx2(c, a, g, n);
-  default: return subtract_scaled_argmax_portable(c, a, g, n);
-  }
-}
-#else
-
-size_t sae_argmax_magnitude(const float *p, size_t n) { return argmax_magnitude_portable(p, n); }
-
-size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n) {
-  return subtract_scaled_argmax_portable(c, a, g, n);
-}
 #endif
+
+size_t sae_argmax_magnitude(const float *p, size_t n) { return SAE_WIDEST(argmax_magnitude)(p, n); }
+
+size_t sae_subtract_scaled_argmax(float *c, float a, const float *g, size_t n) {
+  return SAE_WIDEST(subtract_scaled_argmax)(c, a, g, n);
+}

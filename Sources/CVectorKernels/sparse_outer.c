@@ -78,18 +78,9 @@ SAE_AVX2_FMA static void accumulate_rows_avx2(float *g, size_t d, const float *y
   }
 }
 
-void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
-                         const float *coefficients, size_t n) {
-  switch (sae_vector_bits()) {
-  case 512: accumulate_rows_avx512(g, d, y, rows, entries, coefficients, n); return;
-  case 256: accumulate_rows_avx2(g, d, y, rows, entries, coefficients, n); return;
-  default: accumulate_rows_portable(g, d, y, rows, entries, coefficients, n);
-  }
-}
-#else
+#endif
 
 void sae_accumulate_rows(float *g, size_t d, const float *y, const int32_t *rows, const int32_t *entries,
                          const float *coefficients, size_t n) {
-  accumulate_rows_portable(g, d, y, rows, entries, coefficients, n);
+  SAE_WIDEST(accumulate_rows)(g, d, y, rows, entries, coefficients, n);
 }
-#endif

@@ -1,9 +1,9 @@
 // TopK selection's passes over a row (see TopKSelection.prefiltered in SAEKit): the maximum key
 // of each block of the row, the k-th largest of those maxima (the cut), the entries whose key is
-// at least the cut, in index order, and the k largest of those. The fast scans are AVX-512: the
-// collecting pass compresses 16 lanes at a time, which AVX2 cannot do, and SAEKit's own 8-wide
-// Swift loops serve every other CPU; there each function runs its portable version, entry by
-// entry (direct calls, the tests), never an AVX-512 instruction. The key is the value, or with
+// at least the cut, in index order, and the k largest of those. Each function runs its widest
+// version: AVX-512 (the collecting pass compresses 16 lanes at a time), AVX2 (8 lanes, compressed
+// by a permutation looked up from the keep mask) or portable C, entry by entry (where SAEKit runs
+// its own 8-wide Swift loops instead; these serve direct calls and the tests). The key is the value, or with
 // `magnitude` its absolute value; a NaN key never wins a block maximum and never reaches a cut, as in the Swift loops.
 // Threshold codes (ReLU, JumpReLU, BatchTopK's inference) use the same compressing collection.
 // The k-th largest is a search over the float's bits (32 counting passes, no data-dependent
@@ -20,7 +20,7 @@ static inline float float_of_ordered(uint32_t t) {
   return v;
 }
 
-// Every CPU: the same passes one entry at a time (without AVX-512, SAEKit runs its own 8-wide Swift
+// Every CPU: the same passes one entry at a time (without AVX2, SAEKit runs its own 8-wide Swift
 // loops instead; these serve direct calls and the tests).
 
 // A float's bits mapped to an unsigned integer of the same order (−0 just below +0);
@@ -173,31 +173,122 @@ SAE_AVX512 static float kth_largest_avx512(const float *values, size_t count, si
   return float_of_ordered(t);
 }
 
-#endif
+#include "compress_lanes.h"
 
-int sae_avx512_available(void) {
-#if SAE_AVX512_BUILD
-  return __builtin_cpu_supports("avx512f");
-#else
-  return 0;
-#endif
+// AVX2: the same passes 8 lanes at a time. The collecting passes gather each vector's kept lanes to
+// its front with one permutation (compress_lanes.h) and store all 8; the lanes past the kept ones
+// are overwritten by the next append.
+SAE_AVX2_FMA static inline __m256 keys_avx2(__m256 v, int magnitude) {
+  return magnitude ? _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v) : v;
 }
 
+SAE_AVX2_FMA static void block_maxima_avx2(const float *row, size_t count, size_t block_size, size_t blocks,
+                                           int magnitude, float *maxima) {
+  for (size_t b = 0; b < blocks; b++) {
+    size_t i = b * block_size, end = b + 1 == blocks ? count : i + block_size;
+    __m256 best = _mm256_set1_ps(-__builtin_inff());
+    // vmaxps gives its second operand when either is NaN: a NaN key never replaces.
+    for (; i + 8 <= end; i += 8) best = _mm256_max_ps(keys_avx2(_mm256_loadu_ps(row + i), magnitude), best);
+    __m128 half = _mm_max_ps(_mm256_castps256_ps128(best), _mm256_extractf128_ps(best, 1));
+    half = _mm_max_ps(half, _mm_movehl_ps(half, half));
+    half = _mm_max_ss(half, _mm_shuffle_ps(half, half, 1));
+    float largest = _mm_cvtss_f32(half);
+    for (; i < end; i++) largest = key(row[i], magnitude) > largest ? key(row[i], magnitude) : largest;
+    maxima[b] = largest;
+  }
+}
+
+// Appends the `keep` lanes of `v` (row positions i + lane) at values/indices[n], storing 8 lanes.
+SAE_AVX2_FMA static inline size_t append_kept_avx2(unsigned keep, __m256 v, size_t i, float *values,
+                                                   int32_t *indices, size_t n) {
+  __m256i order = sae_compress_permutation(keep);
+  __m256i at = _mm256_add_epi32(_mm256_set1_epi32((int32_t)i), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  _mm256_storeu_ps(values + n, _mm256_permutevar8x32_ps(v, order));
+  _mm256_storeu_si256((__m256i *)(indices + n), _mm256_permutevar8x32_epi32(at, order));
+  return n + (size_t)__builtin_popcount(keep);
+}
+
+SAE_AVX2_FMA static size_t collect_at_least_avx2(const float *row, size_t count, float cut, int magnitude,
+                                                 float *values, int32_t *indices) {
+  const __m256 threshold = _mm256_set1_ps(cut);
+  size_t n = 0, i = 0;
+  // n ≤ i: the 8 lanes stored at n stay inside the `count` entries of room.
+  for (; i + 8 <= count; i += 8) {
+    __m256 v = _mm256_loadu_ps(row + i);
+    // Ordered ≥: false for a NaN key.
+    unsigned keep = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(keys_avx2(v, magnitude), threshold, _CMP_GE_OQ));
+    if (keep) n = append_kept_avx2(keep, v, i, values, indices, n);
+  }
+  for (; i < count; i++)
+    if (key(row[i], magnitude) >= cut) {
+      values[n] = row[i];
+      indices[n] = (int32_t)i;
+      n++;
+    }
+  return n;
+}
+
+SAE_AVX2_FMA static size_t collect_above_avx2(const float *row, size_t count, float threshold, const float *thresholds,
+                                              float *values, int32_t *indices, size_t capacity) {
+  const __m256 uniform = _mm256_set1_ps(threshold);
+  size_t n = 0, i = 0;
+  // Whole vectors while 8 more lanes fit in the row's share, then entry by entry.
+  for (; i + 8 <= count && n + 8 <= capacity; i += 8) {
+    __m256 v = _mm256_loadu_ps(row + i);
+    __m256 t = thresholds ? _mm256_loadu_ps(thresholds + i) : uniform;
+    // Ordered >: false when either side is NaN.
+    unsigned keep = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(v, t, _CMP_GT_OQ));
+    if (keep) n = append_kept_avx2(keep, v, i, values, indices, n);
+  }
+  for (; i < count && n < capacity; i++)
+    if (row[i] > (thresholds ? thresholds[i] : threshold)) {
+      values[n] = row[i];
+      indices[n] = (int32_t)i;
+      n++;
+    }
+  return n;
+}
+
+// As kth_largest_avx512. AVX2 compares signed integers only: with the sign bit flipped on both
+// sides, ordered_bits(x) ≥ c (unsigned) is ¬(c' > x') (signed), and ordered_bits(x) with its sign
+// bit flipped is u for a non-negative key's bits u, u ^ 0x7FFFFFFF for a negative one.
+SAE_AVX2_FMA static float kth_largest_avx2(const float *values, size_t count, size_t k, int magnitude) {
+  uint32_t t = 0;
+  const __m256i sign_off = _mm256_set1_epi32(magnitude ? 0x7FFFFFFF : -1);
+  const size_t whole = count / 8 * 8;
+  for (int bit = 31; bit >= 0; bit--) {
+    uint32_t candidate = t | (1u << bit);
+    const __m256i c = _mm256_set1_epi32((int32_t)(candidate ^ 0x80000000u));
+    size_t below = 0;
+    for (size_t i = 0; i < whole; i += 8) {
+      __m256i u = _mm256_and_si256(_mm256_castps_si256(_mm256_loadu_ps(values + i)), sign_off);
+      __m256i ordered = _mm256_xor_si256(u, _mm256_srli_epi32(_mm256_srai_epi32(u, 31), 1));
+      below += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(c, ordered))));
+    }
+    size_t at_least = whole - below;
+    for (size_t i = whole; i < count; i++) at_least += ordered_bits(key(values[i], magnitude)) >= candidate;
+    if (at_least >= k) t = candidate;
+  }
+  return float_of_ordered(t);
+}
+
+#endif
+
 void sae_block_maxima(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude, float *maxima) {
-  SAE_AVX512_OR_PORTABLE(block_maxima)(row, count, block_size, blocks, magnitude, maxima);
+  SAE_WIDEST(block_maxima)(row, count, block_size, blocks, magnitude, maxima);
 }
 
 size_t sae_collect_at_least(const float *row, size_t count, float cut, int magnitude, float *values, int32_t *indices) {
-  return SAE_AVX512_OR_PORTABLE(collect_at_least)(row, count, cut, magnitude, values, indices);
+  return SAE_WIDEST(collect_at_least)(row, count, cut, magnitude, values, indices);
 }
 
 size_t sae_collect_above(const float *row, size_t count, float threshold, const float *thresholds, float *values,
                          int32_t *indices, size_t capacity) {
-  return SAE_AVX512_OR_PORTABLE(collect_above)(row, count, threshold, thresholds, values, indices, capacity);
+  return SAE_WIDEST(collect_above)(row, count, threshold, thresholds, values, indices, capacity);
 }
 
 float sae_kth_largest(const float *values, size_t count, size_t k, int magnitude) {
-  return SAE_AVX512_OR_PORTABLE(kth_largest)(values, count, k, magnitude);
+  return SAE_WIDEST(kth_largest)(values, count, k, magnitude);
 }
 
 size_t sae_take_top(const float *values, const int32_t *positions, size_t n, size_t k, int magnitude,

@@ -49,10 +49,10 @@ import Testing
     }
   }
 
-  /// The AVX-512 scans (`sae_block_maxima`, `sae_collect_at_least`) against their Swift
+  /// The vector C scans (`sae_block_maxima`, `sae_collect_at_least`; AVX-512 or AVX2) against their Swift
   /// references, pass by pass and through the whole selection, on rows with ties, NaN, ±∞
   /// and ±0, lengths that are not multiples of 8 or 16, both keys.
-  @Test(.enabled(if: AVX512Kernels.available)) func scanKernelsMatchTheSwiftLoops() {
+  @Test(.enabled(if: TopKSelection.kernelsAvailable)) func scanKernelsMatchTheSwiftLoops() {
     var rng = RandomSource(seed: 21)
     let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 1, -1]
     for trial in 0..<400 {
@@ -176,11 +176,11 @@ import Testing
     #expect(codes.dense() == (try Matrix([[0.2, -1, 0.7], [1, 0, 0]])))
   }
 
-  /// The vectorised threshold scans, Swift and C (`sae_collect_above`, on AVX-512 CPUs), keep
+  /// The vectorised threshold scans, Swift and C (`sae_collect_above`, on AVX-512 and AVX2 CPUs), keep
   /// exactly what the per-entry comparison keeps, NaN, ±0 and infinities included, on rows whose
   /// length is not a multiple of eight or sixteen, sparse and dense (mean 2: most entries kept,
   /// so the kernel's whole-vector stores meet the end of each row's share).
-  @Test(arguments: AVX512Kernels.available ? [false, true] : [false])
+  @Test(arguments: TopKSelection.kernelsAvailable ? [false, true] : [false])
   func thresholdScansMatchTheEntryComparison(kernels: Bool) throws {
     var rng = RandomSource(seed: 17)
     for cols in [1, 7, 8, 13, 16, 17, 64, 203, 1_000] {

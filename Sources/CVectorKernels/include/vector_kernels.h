@@ -76,8 +76,8 @@ void sae_pack_weight(const float *w, size_t out, size_t in, float *packed);
 
 /// The widest vector kernels this CPU runs: 512 with AVX-512F, 256 with AVX2 and FMA, 0 without
 /// either. `sae_packed_linear` (both widths give the same bits) needs one of them; with one,
-/// `sae_accumulate_rows` and matching pursuit's scans run vectorised, and without, one entry
-/// at a time.
+/// `sae_accumulate_rows`, matching pursuit's scans and the TopK and threshold scans run
+/// vectorised, and without, one entry at a time.
 int sae_vector_kernel_bits(void);
 
 /// `y = x·Wᵀ + b (+ r)`, then `y ← y·Φ(y)` when `gelu` is non-zero, single-threaded, for the
@@ -125,12 +125,6 @@ static inline void sae_spin_pause(void) {
   __asm__ __volatile__("yield");
 #endif
 }
-
-/// 1 when this CPU runs the AVX-512 kernels of topk_scan.c, sparse_outer.c and pursuit_scan.c
-/// (the TopK scans, `sae_accumulate_rows` and matching pursuit's argmax scans); 0 where SAEKit
-/// keeps its own Swift loops and BLAS calls. The functions run on every CPU (where this is 0,
-/// their portable C versions, one entry at a time, with the same results).
-int sae_avx512_available(void);
 
 /// The largest key of each of `blocks` blocks of `block_size` entries of `row` (the tail after
 /// the last whole block joins it) into `maxima`; the key is the value, or with `magnitude` its

@@ -15,7 +15,7 @@ import CVectorKernels
 /// and are the kernels' reference in the tests.
 enum ArgmaxMagnitude {
   /// Whether this CPU runs the C scans vectorised (AVX-512 or AVX2).
-  static let kernelsAvailable = AVX512Kernels.vectorBits > 0
+  static let kernelsAvailable = VectorKernels.bits > 0
 
   /// The first index of the largest `|p[i]|`, `0 ≤ i < n` (`n ≥ 1`).
   @inline(__always)

@@ -60,7 +60,7 @@ struct LinearLayer: Sendable {
 final class PackedWeight: @unchecked Sendable {
   /// The vector width in bits of the packed kernel this CPU runs: 512 (AVX-512F), 256 (AVX2 +
   /// FMA; the same bits), or 0 where it runs none.
-  static let vectorBits = AVX512Kernels.vectorBits
+  static let vectorBits = VectorKernels.bits
   /// Whether this CPU runs the packed kernel.
   static let isSupported = vectorBits > 0
 

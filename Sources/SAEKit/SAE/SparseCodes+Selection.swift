@@ -58,15 +58,15 @@ extension SparseCodes {
   }
 
   /// Every entry `> threshold` (ReLU: 0; BatchTopK's inference: θ); NaN is never kept. With
-  /// `kernels` (the default on AVX-512 CPUs) rows are collected by the C kernel
+  /// `kernels` (the default on AVX-512 and AVX2 CPUs, ``TopKSelection/kernelsAvailable``) rows are collected by the C kernel
   /// `sae_collect_above`, otherwise by the Swift scan; both keep the same entries.
-  public static func above(_ pre: Matrix, threshold: Float, kernels: Bool = AVX512Kernels.available) -> SparseCodes {
+  public static func above(_ pre: Matrix, threshold: Float, kernels: Bool = TopKSelection.kernelsAvailable) -> SparseCodes {
     collecting(pre, AboveThreshold(threshold: threshold, kernels: kernels))
   }
 
   /// Every entry of latent `j` that is `> thresholds[j]` (JumpReLU's θ); NaN is never kept
   /// (`kernels` as in ``above(_:threshold:kernels:)``).
-  public static func above(_ pre: Matrix, thresholds: [Float], kernels: Bool = AVX512Kernels.available) -> SparseCodes {
+  public static func above(_ pre: Matrix, thresholds: [Float], kernels: Bool = TopKSelection.kernelsAvailable) -> SparseCodes {
     precondition(thresholds.count == pre.cols, "one threshold per latent")
     return thresholds.withUnsafeBufferPointer {
       collecting(pre, AboveLatentThresholds(thresholds: $0.baseAddress, kernels: kernels))

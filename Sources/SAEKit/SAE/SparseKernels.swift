@@ -13,7 +13,7 @@ import CVectorKernels
 /// rounding every element as the `saxpy` loop does, so the bits are the same.
 enum SparseKernels {
   /// Whether `sae_accumulate_rows` runs vectorised on this CPU (AVX-512 or AVX2 + FMA).
-  static let registerRowsAvailable = AVX512Kernels.vectorBits > 0
+  static let registerRowsAvailable = VectorKernels.bits > 0
 
   /// `out[r,:] = bias + Σ_{e ∈ row r} values[e] · W[indices[e], :]`.
   ///

@@ -10,6 +10,10 @@ import CVectorKernels
 /// of the lower latent index. The result is returned in ascending index order,
 /// a canonical order independent of the heap's internals.
 public enum TopKSelection {
+  /// Whether the vector C kernels of `topk_scan.c` run here (AVX-512 or AVX2): the default of
+  /// ``prefiltered`` and of threshold-code collection (``SparseCodes/above(_:threshold:kernels:)``).
+  public static let kernelsAvailable = VectorKernels.bits > 0
+
   /// `true` when `(a, ia)` ranks below `(b, ib)`: smaller value, or equal value
   /// and larger index.
   @inline(__always)
@@ -36,7 +40,7 @@ public enum TopKSelection {
   /// As ``select(_:count:k:indices:values:byMagnitude:)``, faster on long
   /// rows: a cut `T` is found first as the `k`-th largest of about `4k` block
   /// maxima (so at least `k` entries are `≥ T`), then only the entries `≥ T`
-  /// — typically a few times `k` — go through the heap (on AVX-512 CPUs, the
+  /// — typically a few times `k` — go through the heap (on AVX-512 and AVX2 CPUs, the
   /// C kernels of ``prefiltered`` find the cut and take the `k` largest
   /// candidates without a heap). When `k` is an eighth
   /// of the row or more, the cut is the exact `k`-th largest key instead
@@ -52,7 +56,7 @@ public enum TopKSelection {
       : prefiltered(row, count, k, indices, values, scratchValues, scratchIndices, ValueKey.self)
   }
 
-  /// With `kernels`, the passes run as the AVX-512 C kernels (`sae_block_maxima`,
+  /// With `kernels`, the passes run as the C kernels (`sae_block_maxima`,
   /// `sae_kth_largest`, `sae_collect_at_least`, `sae_take_top`); otherwise the 8-wide Swift
   /// loops, ``kthLargest(_:count:k:)`` and the heap below. Both give the same cut, candidates
   /// and selection.
@@ -61,7 +65,7 @@ public enum TopKSelection {
     _ row: UnsafePointer<Float>, _ count: Int, _ k: Int,
     _ indices: UnsafeMutablePointer<Int32>, _ values: UnsafeMutablePointer<Float>,
     _ sv: UnsafeMutablePointer<Float>, _ si: UnsafeMutablePointer<Int32>, _ key: Key.Type,
-    kernels: Bool = AVX512Kernels.available
+    kernels: Bool = kernelsAvailable
   ) -> Int {
     let blockSize = max(8, count / (4 * max(k, 1)) / 8 * 8)
     let blocks = count / blockSize
