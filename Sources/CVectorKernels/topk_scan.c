@@ -3,11 +3,12 @@
 // at least the cut, in index order, and the k largest of those. Each function runs its widest
 // version: AVX-512 (the collecting pass compresses 16 lanes at a time), AVX2 (8 lanes, compressed
 // by a permutation looked up from the keep mask) or portable C, entry by entry (where SAEKit runs
-// its own 8-wide Swift loops instead; these serve direct calls and the tests). The key is the value, or with
-// `magnitude` its absolute value; a NaN key never wins a block maximum and never reaches a cut, as in the Swift loops.
-// Threshold codes (ReLU, JumpReLU, BatchTopK's inference) use the same compressing collection.
-// The k-th largest is a search over the float's bits (32 counting passes, no data-dependent
-// branch), which replaces a quickselect's mispredicted branches on rows of ~4k maxima.
+// its own 8-wide Swift loops instead; these serve direct calls and the tests). The key is the
+// value, or with `magnitude` its absolute value; a NaN key never wins a block maximum and never
+// reaches a cut, as in the Swift loops. Threshold codes (ReLU, JumpReLU, BatchTopK's inference)
+// use the same compressing collection. The k-th largest is a search over the float's bits (32
+// counting passes, no data-dependent branch), which replaces a quickselect's mispredicted
+// branches on rows of ~4k maxima.
 #include "vector_kernels.h"
 #include "avx512_lanes.h"
 

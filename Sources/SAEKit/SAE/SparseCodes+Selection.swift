@@ -58,8 +58,9 @@ extension SparseCodes {
   }
 
   /// Every entry `> threshold` (ReLU: 0; BatchTopK's inference: θ); NaN is never kept. With
-  /// `kernels` (the default on AVX-512 and AVX2 CPUs, ``TopKSelection/kernelsAvailable``) rows are collected by the C kernel
-  /// `sae_collect_above`, otherwise by the Swift scan; both keep the same entries.
+  /// `kernels` (the default on AVX-512 and AVX2 CPUs, ``TopKSelection/kernelsAvailable``) rows
+  /// are collected by the C kernel `sae_collect_above`, otherwise by the Swift scan; both keep
+  /// the same entries.
   public static func above(_ pre: Matrix, threshold: Float, kernels: Bool = TopKSelection.kernelsAvailable) -> SparseCodes {
     collecting(pre, AboveThreshold(threshold: threshold, kernels: kernels))
   }
