@@ -32,20 +32,25 @@ static inline uint32_t ordered_bits(float v) {
   return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
+// The largest key of row[i ..< end], starting from `best` (a NaN key never replaces it).
+static inline float largest_key(const float *row, size_t i, size_t end, int magnitude, float best) {
+  for (; i < end; i++) best = key(row[i], magnitude) > best ? key(row[i], magnitude) : best;
+  return best;
+}
+
 static void block_maxima_portable(const float *row, size_t count, size_t block_size, size_t blocks, int magnitude,
                                   float *maxima) {
   for (size_t b = 0; b < blocks; b++) {
     size_t end = b + 1 == blocks ? count : (b + 1) * block_size;
-    float best = -__builtin_inff();
-    for (size_t i = b * block_size; i < end; i++) best = key(row[i], magnitude) > best ? key(row[i], magnitude) : best;
-    maxima[b] = best;
+    maxima[b] = largest_key(row, b * block_size, end, magnitude, -__builtin_inff());
   }
 }
 
-static size_t collect_at_least_portable(const float *row, size_t count, float cut, int magnitude, float *values,
-                                        int32_t *indices) {
-  size_t n = 0;
-  for (size_t i = 0; i < count; i++)
+// The collecting passes from entry `i` on, appending after the `n` entries already collected
+// (the vector versions finish their rows' last entries with them); they return the new count.
+static size_t collect_at_least_from(const float *row, size_t i, size_t count, float cut, int magnitude,
+                                    float *values, int32_t *indices, size_t n) {
+  for (; i < count; i++)
     if (key(row[i], magnitude) >= cut) {
       values[n] = row[i];
       indices[n] = (int32_t)i;
@@ -54,16 +59,25 @@ static size_t collect_at_least_portable(const float *row, size_t count, float cu
   return n;
 }
 
-static size_t collect_above_portable(const float *row, size_t count, float threshold, const float *thresholds,
-                                     float *values, int32_t *indices, size_t capacity) {
-  size_t n = 0;
-  for (size_t i = 0; i < count && n < capacity; i++)
+static size_t collect_above_from(const float *row, size_t i, size_t count, float threshold, const float *thresholds,
+                                 float *values, int32_t *indices, size_t n, size_t capacity) {
+  for (; i < count && n < capacity; i++)
     if (row[i] > (thresholds ? thresholds[i] : threshold)) {
       values[n] = row[i];
       indices[n] = (int32_t)i;
       n++;
     }
   return n;
+}
+
+static size_t collect_at_least_portable(const float *row, size_t count, float cut, int magnitude, float *values,
+                                        int32_t *indices) {
+  return collect_at_least_from(row, 0, count, cut, magnitude, values, indices, 0);
+}
+
+static size_t collect_above_portable(const float *row, size_t count, float threshold, const float *thresholds,
+                                     float *values, int32_t *indices, size_t capacity) {
+  return collect_above_from(row, 0, count, threshold, thresholds, values, indices, 0, capacity);
 }
 
 static float kth_largest_portable(const float *values, size_t count, size_t k, int magnitude) {
@@ -193,9 +207,7 @@ SAE_AVX2_FMA static void block_maxima_avx2(const float *row, size_t count, size_
     __m128 half = _mm_max_ps(_mm256_castps256_ps128(best), _mm256_extractf128_ps(best, 1));
     half = _mm_max_ps(half, _mm_movehl_ps(half, half));
     half = _mm_max_ss(half, _mm_shuffle_ps(half, half, 1));
-    float largest = _mm_cvtss_f32(half);
-    for (; i < end; i++) largest = key(row[i], magnitude) > largest ? key(row[i], magnitude) : largest;
-    maxima[b] = largest;
+    maxima[b] = largest_key(row, i, end, magnitude, _mm_cvtss_f32(half));
   }
 }
 
@@ -220,13 +232,7 @@ SAE_AVX2_FMA static size_t collect_at_least_avx2(const float *row, size_t count,
     unsigned keep = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(keys_avx2(v, magnitude), threshold, _CMP_GE_OQ));
     if (keep) n = append_kept_avx2(keep, v, i, values, indices, n);
   }
-  for (; i < count; i++)
-    if (key(row[i], magnitude) >= cut) {
-      values[n] = row[i];
-      indices[n] = (int32_t)i;
-      n++;
-    }
-  return n;
+  return collect_at_least_from(row, i, count, cut, magnitude, values, indices, n);
 }
 
 SAE_AVX2_FMA static size_t collect_above_avx2(const float *row, size_t count, float threshold, const float *thresholds,
@@ -241,13 +247,7 @@ SAE_AVX2_FMA static size_t collect_above_avx2(const float *row, size_t count, fl
     unsigned keep = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(v, t, _CMP_GT_OQ));
     if (keep) n = append_kept_avx2(keep, v, i, values, indices, n);
   }
-  for (; i < count && n < capacity; i++)
-    if (row[i] > (thresholds ? thresholds[i] : threshold)) {
-      values[n] = row[i];
-      indices[n] = (int32_t)i;
-      n++;
-    }
-  return n;
+  return collect_above_from(row, i, count, threshold, thresholds, values, indices, n, capacity);
 }
 
 // As kth_largest_avx512. AVX2 compares signed integers only: with the sign bit flipped on both

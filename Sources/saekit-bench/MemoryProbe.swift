@@ -13,36 +13,29 @@ enum MemoryProbe {
 
   /// Median milliseconds of one stream over `elements` floats per array, on `threads` workers.
   static func adamStream(elements n: Int, threads: Int, rounds: Int = 15) -> Double {
-    var (parameters, gradients, first, second) = ([Float](repeating: 0.5, count: n), [Float](repeating: 0.5, count: n),
-                                                   [Float](repeating: 0.5, count: n), [Float](repeating: 0.5, count: n))
-    var flush = [Float](repeating: 0, count: flushBytes / 4)
+    // Parameters, gradients and both moments: four arrays of n floats in one allocation.
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 4 * n)
+    let flushCount = flushBytes / MemoryLayout<Float>.size
+    let flush = UnsafeMutablePointer<Float>.allocate(capacity: flushCount)
+    defer { buffer.deallocate(); flush.deallocate() }
+    buffer.initialize(repeating: 0.5, count: 4 * n)
+    let (p, g, m, v) = (buffer, buffer + n, buffer + 2 * n, buffer + 3 * n)
     var times = [Double]()
-    parameters.withUnsafeMutableBufferPointer { pb in
-      gradients.withUnsafeMutableBufferPointer { gb in
-        first.withUnsafeMutableBufferPointer { mb in
-          second.withUnsafeMutableBufferPointer { vb in
-            flush.withUnsafeMutableBufferPointer { fb in
-              let (p, g, m, v, f) = (pb.baseAddress!, gb.baseAddress!, mb.baseAddress!, vb.baseAddress!, fb.baseAddress!)
-              Parallel.withWorkers(threads) {
-                for round in 0..<(rounds + 2) {
-                  Parallel.forEachRange(count: fb.count) { range in
-                    (f + range.lowerBound).update(repeating: Float(round), count: range.count)
-                  }
-                  let t0 = DispatchTime.now().uptimeNanoseconds
-                  Parallel.forEachRange(count: n) { range in
-                    for i in range {
-                      let gi = g[i], mi = 0.9 * m[i] + 0.1 * gi, vi = 0.999 * v[i] + 0.001 * gi * gi
-                      m[i] = mi
-                      v[i] = vi
-                      p[i] -= 1e-3 * mi * vi
-                    }
-                  }
-                  if round >= 2 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
-                }
-              }
-            }
+    Parallel.withWorkers(threads) {
+      for round in 0..<(rounds + 2) {
+        Parallel.forEachRange(count: flushCount) { range in
+          (flush + range.lowerBound).initialize(repeating: Float(round), count: range.count)
+        }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        Parallel.forEachRange(count: n) { range in
+          for i in range {
+            let gi = g[i], mi = 0.9 * m[i] + 0.1 * gi, vi = 0.999 * v[i] + 0.001 * gi * gi
+            m[i] = mi
+            v[i] = vi
+            p[i] -= 1e-3 * mi * vi
           }
         }
+        if round >= 2 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
       }
     }
     return median(times)

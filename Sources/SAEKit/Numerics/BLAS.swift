@@ -34,6 +34,7 @@ public enum BLAS {
   /// call BLAS, so BLAS threads do not oversubscribe the cores.
   public static func withThreads<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
     let saved = threads
+    if saved == max(1, count) { return try body() }  // nothing to change (the usual case: one thread)
     threads = count
     defer { threads = saved }
     return try body()

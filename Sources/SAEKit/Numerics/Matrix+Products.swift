@@ -69,7 +69,7 @@ extension Matrix {
   ) {
     guard m > 0, n > 0 else { return }
     let blocks = rowBlocks ?? productBlocks(rows: m)
-    let run = {
+    BLAS.withThreads(1) {
       Parallel.forEachItem(count: blocks.count, workers: Parallel.workers) { _, block in
         let rows = blocks[block]
         prepare?(rows)
@@ -79,7 +79,6 @@ extension Matrix {
           beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
       }
     }
-    if BLAS.threads == 1 { run() } else { BLAS.withThreads(1, run) }
   }
 
   /// `op(A)·op(B)` with shape checks.
