@@ -166,6 +166,16 @@ import Testing
     #expect(abs(c.meanAbsolute - sumAbs / pairs) < 1e-5 && abs(c.meanSigned - sumSigned / pairs) < 1e-5)
   }
 
+  @Test func sameBitsForAnyNumberOfWorkers() throws {
+    var rng = RandomSource(seed: 6)
+    // 700 rows: two full Gram blocks and a partial one, shared out over 1, 2 and 3 workers.
+    let w = Matrix.gaussian(rows: 700, cols: 16, using: &rng)
+    let one = try Parallel.withWorkers(1) { try DecoderCoherence(decoder: w) }
+    for workers in [2, 3] {
+      #expect(try Parallel.withWorkers(workers) { try DecoderCoherence(decoder: w) } == one, "\(workers) workers")
+    }
+  }
+
   @Test func orthonormalRowsHaveNoCoherenceAndOneRowIsAnError() throws {
     let c = try DecoderCoherence(decoder: .identity(4))
     #expect(c.maxAbsolute == 0 && c.meanAbsolute == 0 && c.maxSigned == 0)

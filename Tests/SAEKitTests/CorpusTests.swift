@@ -19,6 +19,49 @@ import Testing
     #expect(try TextCorpus.standard().contentHash == corpus.contentHash)
   }
 
+  /// The cleaning rule written the plain way (one snippet after another, Foundation's sets for
+  /// every scalar, the counts taken from the cleaned string): the reference for `clean`.
+  static func referenceClean(_ raw: [String]) -> [String] {
+    var seen = Set<String>(), out: [String] = []
+    for text in raw {
+      var cleaned = "", pendingSpace = false
+      for scalar in text.unicodeScalars {
+        if CharacterSet.whitespacesAndNewlines.contains(scalar) { pendingSpace = !cleaned.isEmpty; continue }
+        if CharacterSet.controlCharacters.contains(scalar) { continue }
+        if pendingSpace { cleaned.unicodeScalars.append(" "); pendingSpace = false }
+        cleaned.unicodeScalars.append(scalar)
+      }
+      let words = cleaned.split(separator: " ").count
+      let visible = cleaned.unicodeScalars.filter { $0 != " " }
+      let letters = visible.filter { CharacterSet.letters.contains($0) }.count
+      guard words >= TextCorpus.minimumWords, Double(letters) >= 0.6 * Double(visible.count), seen.insert(cleaned).inserted else { continue }
+      out.append(cleaned)
+    }
+    return out
+  }
+
+  @Test func cleaningMatchesThePlainReference() throws {
+    let tricky = [
+      "  leading and trailing\twhitespace\r\n here  ", "tabs\tand\u{0B}vertical\u{0C}feeds count as spaces",
+      "no-break\u{A0}spaces\u{2003}and\u{2028}separators\u{85}are whitespace too",
+      "zero\u{200B}width and soft\u{AD}hyphen are format characters, dropped",
+      "bell\u{07} and delete\u{7F} are control characters, dropped here",
+      "a space \u{301}before a combining mark joins one Character e\u{301}",
+      "Grüße aus Köln, naïve café über alles", "Ελληνικά και русский текст тоже буквы",
+      "数字 12345 67890 ++ -- ** // %% ^^", "emoji 🎉 are 🎈 not 🚀 letters at all", "short one",
+      "Grüße aus Köln, naïve café über alles", "Gru\u{308}ße aus Köln, naïve café über alles",
+      "|__| |__| /\\/\\ ## ++ ==", "", "   ", "\u{0}\u{1}\u{2}",
+    ]
+    #expect(TextCorpus.clean(tricky) == Self.referenceClean(tricky))
+    for scalar in (0..<0x3000).compactMap(Unicode.Scalar.init) {
+      let text = "word\(scalar)word word \(scalar) word word"
+      #expect(TextCorpus.clean([text]) == Self.referenceClean([text]), "U+\(String(scalar.value, radix: 16))")
+    }
+    let raw = try TextCorpus.defaultFiles.map { "\(TextCorpus.defaultDirectory)/\($0)" }
+      .filter { FileManager.default.fileExists(atPath: $0) }.flatMap { try TextCorpus.rawSnippets(file: $0) }
+    #expect(TextCorpus.clean(raw) == Self.referenceClean(raw))
+  }
+
   @Test func missingDefaultCorpusNamesThePackage() {
     #expect {
       try TextCorpus.standard(directory: "/nonexistent/fortunes")

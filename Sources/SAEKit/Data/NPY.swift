@@ -48,12 +48,16 @@ public enum NPY {
         path: path, reason: "expected a 1-D or 2-D array, found shape \(NDArray.describe(header.shape))")
     }
     if header.isBigEndian { return try read(path).matrix() }
-    // Widen straight from the mapping, without an intermediate copy of the bytes.
-    let n = header.count
+    // Widen straight from the mapping, without an intermediate copy of the bytes, on every
+    // worker (element by element, so any split gives the same floats; activation files reach
+    // gigabytes, and first touching the new pages is most of the time).
+    let n = header.count, size = header.dtype.size
     let storage = [Float](unsafeUninitializedCapacity: n) { out, initialized in
       file.withBytes { bytes in
         if let base = bytes.baseAddress, let d = out.baseAddress {
-          header.dtype.widen(base + header.dataOffset, count: n, into: d)
+          Parallel.forEachRange(count: n) { r in
+            header.dtype.widen(base + header.dataOffset + r.lowerBound * size, count: r.count, into: d + r.lowerBound)
+          }
         }
       }
       initialized = n

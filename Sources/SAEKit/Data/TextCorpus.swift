@@ -48,7 +48,7 @@ public struct TextCorpus: Sendable {
     guard !present.isEmpty else {
       throw SAEKitError.file(path: directory, reason: "the default text corpus is missing; install it with `apt-get install -y fortunes` (make demo and make test do)")
     }
-    return TextCorpus(name: "fortunes", snippets: try clean(present.flatMap { try rawSnippets(file: $0) }))
+    return TextCorpus(name: "fortunes", snippets: clean(try rawSnippets(files: present)))
   }
 
   /// A corpus from a UTF-8 text file or from every file of a folder (sorted by path, recursively).
@@ -66,11 +66,22 @@ public struct TextCorpus: Sendable {
         .filter { !$0.hasSuffix(".dat") && !($0 as NSString).lastPathComponent.hasPrefix(".") }
         .sorted()
     }
-    let snippets = try clean(files.flatMap { try rawSnippets(file: $0) })
+    let snippets = clean(try rawSnippets(files: files))
     guard !snippets.isEmpty else { throw SAEKitError.file(path: path, reason: "contains no usable text") }
     return TextCorpus(name: path, snippets: snippets)
   }
 
+  /// The raw snippets of every file, in file order (the files read and split in parallel).
+  static func rawSnippets(files: [String]) throws -> [String] {
+    var perFile = [Result<[String], any Error>](repeating: .success([]), count: files.count)
+    perFile.withUnsafeMutableBufferPointer { out in
+      let out = out
+      Parallel.forEachItem(count: files.count, workers: Parallel.workers) { _, i in
+        out[i] = Result { try rawSnippets(file: files[i]) }
+      }
+    }
+    return try perFile.flatMap { try $0.get() }
+  }
 
   static func rawSnippets(file: String) throws -> [String] {
     let data = try FileContents.read(file)
@@ -93,22 +104,67 @@ public struct TextCorpus: Sendable {
     return snippets
   }
 
-  static func clean(_ raw: [String]) throws -> [String] {
-    var seen = Set<String>(), out: [String] = []
-    for text in raw {
-      var cleaned = "", pendingSpace = false
-      for scalar in text.unicodeScalars {
-        if CharacterSet.whitespacesAndNewlines.contains(scalar) { pendingSpace = !cleaned.isEmpty; continue }
-        if CharacterSet.controlCharacters.contains(scalar) { continue }
-        if pendingSpace { cleaned.unicodeScalars.append(" "); pendingSpace = false }
-        cleaned.unicodeScalars.append(scalar)
+  /// Cleans every raw snippet on its own (in parallel) and keeps the first of exact duplicates.
+  static func clean(_ raw: [String]) -> [String] {
+    var cleaned = [String?](repeating: nil, count: raw.count)
+    cleaned.withUnsafeMutableBufferPointer { out in
+      let out = out
+      Parallel.forEachRange(count: raw.count) { range in
+        for i in range { out[i] = cleanedSnippet(raw[i]) }
       }
-      let words = cleaned.split(separator: " ").count
-      let visible = cleaned.unicodeScalars.filter { $0 != " " }
-      let letters = visible.filter { CharacterSet.letters.contains($0) }.count
-      guard words >= minimumWords, Double(letters) >= 0.6 * Double(visible.count), seen.insert(cleaned).inserted else { continue }
-      out.append(cleaned)
     }
-    return out
+    var seen = Set<String>()
+    return cleaned.compactMap { $0 }.filter { seen.insert($0).inserted }
+  }
+
+  /// `text` with whitespace runs made one space and control characters dropped, or nil when it
+  /// has fewer than ``minimumWords`` words or fewer than 60% letters among its non-space characters.
+  static func cleanedSnippet(_ text: String) -> String? {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(text.utf8.count)
+    var pendingSpace = false, spaces = 0, visible = 0, letters = 0, ascii = true
+    for scalar in text.unicodeScalars {
+      switch ScalarClass(scalar) {
+      case .whitespace: pendingSpace = !bytes.isEmpty; continue
+      case .control: continue
+      case .letter: letters += 1
+      case .other: break
+      }
+      if pendingSpace { bytes.append(0x20); spaces += 1; pendingSpace = false }
+      visible += 1
+      if scalar.isASCII {
+        bytes.append(UInt8(scalar.value))
+      } else {
+        ascii = false
+        bytes.append(contentsOf: UTF8.encode(scalar)!)
+      }
+    }
+    let cleaned = String(decoding: bytes, as: UTF8.self)
+    // Words as `split(separator: " ")` counts them: between ASCII spaces that is one more than
+    // the spaces; beyond ASCII a space can join a combining mark in one Character, so split.
+    let words = bytes.isEmpty ? 0 : ascii ? spaces + 1 : cleaned.split(separator: " ").count
+    guard words >= minimumWords, Double(letters) >= 0.6 * Double(visible) else { return nil }
+    return cleaned
+  }
+
+  /// How cleaning treats a scalar: Foundation's `whitespacesAndNewlines`, then
+  /// `controlCharacters`, then `letters`; ASCII from a table made of those sets.
+  enum ScalarClass: Sendable {
+    case whitespace, control, letter, other
+
+    init(_ scalar: Unicode.Scalar) {
+      self = scalar.isASCII ? Self.ascii[Int(scalar.value)] : Self.lookedUp(scalar)
+    }
+
+    static func lookedUp(_ scalar: Unicode.Scalar) -> ScalarClass {
+      if whitespaces.contains(scalar) { return .whitespace }
+      if controls.contains(scalar) { return .control }
+      return letterSet.contains(scalar) ? .letter : .other
+    }
+
+    static let whitespaces = CharacterSet.whitespacesAndNewlines
+    static let controls = CharacterSet.controlCharacters
+    static let letterSet = CharacterSet.letters
+    static let ascii: [ScalarClass] = (0..<128).map { lookedUp(Unicode.Scalar(UInt8($0))) }
   }
 }

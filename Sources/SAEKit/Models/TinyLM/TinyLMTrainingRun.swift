@@ -41,11 +41,17 @@ public enum TinyLMTrainingRun {
     let groups = Dictionary(grouping: windows.windows, by: \.tokens.count)
     for length in groups.keys.sorted() {
       let list = groups[length]!
-      var first = 0
+      var first = 0, fullBatch: TinyLMPass? = nil  // one pass for every full batch of this length
       while first < list.count {
         if shouldStop() { throw SAEKitError.cancelled }
         let part = list[first..<min(first + batchSize, list.count)]
-        let pass = try TinyLMPass(config: model.config, batch: part.count, length: length)
+        let pass: TinyLMPass
+        if part.count == batchSize, let reused = fullBatch {
+          pass = reused
+        } else {
+          pass = try TinyLMPass(config: model.config, batch: part.count, length: length)
+          if part.count == batchSize { fullBatch = pass }
+        }
         let loss = try pass.forward(model.parameters, tokens: part.flatMap { $0.tokens.map(Int.init) },
                                     targets: part.flatMap { $0.targets.map(Int.init) })
         total += Double(loss) * Double(pass.scoredCount)
