@@ -69,11 +69,16 @@ public final class TinyLMPass: @unchecked Sendable {
 
   deinit { for p in allocations { p.deallocate() } }
 
-  /// Initialises `count` floats at `p` to zero on every worker: a pass of a 32 × 128 batch holds
-  /// about 180 MB, whose first touch (the kernel's page zeroing) would otherwise take one core.
+  /// Initialises `count` floats at `p` to zero, on every worker from ``parallelZeroing`` floats
+  /// on: a pass of a 32 × 128 batch holds about 180 MB, whose first touch (the kernel's page
+  /// zeroing) would otherwise take one core, while generation makes a small pass per token.
   static func zero(_ p: Buffer, count: Int) {
+    guard count >= parallelZeroing else { return p.initialize(repeating: 0, count: count) }
     Parallel.forEachRange(count: count) { r in (p + r.lowerBound).initialize(repeating: 0, count: r.count) }
   }
+
+  /// Buffers from this many floats (4 MB) on are zeroed over the workers.
+  static let parallelZeroing = 1 << 20
 
   /// The backward pass's working memory, made by its first call and reused: gradients of the
   /// residual stream and of a normalised input `N × C` (`dres`, `dln`), of the MLP's hidden layer
