@@ -85,6 +85,27 @@ import Testing
     #expect(throws: SAEKitError.self) { _ = try windows.prefix(0) }
   }
 
+  @Test func heldOutLossReusesItsPassWithoutChangingABit() throws {
+    // Seven windows of length 5 and one shorter: batches of 2 reuse one pass three times.
+    let corpus = ByteCorpus(texts: ["the quick brown fox jumps over", "the lazy dog sleeps"])
+    let windows = try corpus.evaluationWindows(length: 5)
+    var total = 0.0, scored = 0
+    for length in Set(windows.windows.map(\.tokens.count)).sorted() {
+      let list = windows.windows.filter { $0.tokens.count == length }
+      for first in stride(from: 0, to: list.count, by: 2) {
+        let part = list[first..<min(first + 2, list.count)]
+        let pass = try TinyLMPass(config: Self.model.config, batch: part.count, length: length)
+        let loss = try pass.forward(Self.model.parameters, tokens: part.flatMap { $0.tokens.map(Int.init) },
+                                    targets: part.flatMap { $0.targets.map(Int.init) })
+        total += Double(loss) * Double(pass.scoredCount)
+        scored += pass.scoredCount
+      }
+    }
+    #expect(windows.windows.filter { $0.tokens.count == 5 }.count >= 6)
+    let reused = try TinyLMTrainingRun.heldOutLoss(Self.model, windows: windows, batchSize: 2)
+    #expect(reused.totalNats == total && reused.meanNats == total / Double(scored))
+  }
+
   @Test func rowsLeftUnpatchedKeepTheirCleanStateInEveryPass() throws {
     var random = RandomSource(seed: 5)
     let tokens = (0..<(3 * 16)).map { _ in random.int(below: 257) }
