@@ -244,6 +244,37 @@ import Testing
     #expect { try reader.decode(nested(1_000)) } throws: { "\($0)".contains("corrupt entry: values nested more than 100 deep") }
   }
 
+  /// Long Int and Double arrays are stored packed and read back bit for bit (negative Ints, −0,
+  /// NaN payloads, infinities); short and mixed arrays keep the element-wise form; a damaged
+  /// packed array is corrupt.
+  @Test func packedArraysRoundTripBitForBit() throws {
+    let reader = ValueUnarchiver(tensors: nil, context: RuntimeContext(seed: 0, baseDirectory: ""), references: .builtins)
+    let ints = Value.array((0..<1000).map { .int($0 % 7 == 0 ? -$0 * 1_000_003 : $0) } + [.int(.max), .int(.min)])
+    let specials = [-0.0, .infinity, -.infinity, Double(bitPattern: 0x7FF8_0000_0000_1234), .leastNonzeroMagnitude]
+    let doubles = Value.array((specials + (0..<100).map { Double($0) / 3 }).map(Value.double))
+    var archive = ValueArchive()
+    for value in [ints, doubles] {
+      let stored = try archive.encode(value)
+      #expect(["ints", "doubles"].contains((stored as? [String: Any])?["t"] as? String))
+      guard case .array(let back) = try reader.decode(stored), case .array(let original) = value else {
+        Issue.record("not an array")
+        continue
+      }
+      #expect(back.count == original.count)
+      for (b, o) in zip(back, original) {
+        switch (b, o) {
+        case (.int(let x), .int(let y)): #expect(x == y)
+        case (.double(let x), .double(let y)): #expect(x.bitPattern == y.bitPattern)
+        default: Issue.record("element type changed: \(b) vs \(o)")
+        }
+      }
+    }
+    let mixed = Value.array((0..<100).map { $0 == 50 ? .double(0.5) : .int($0) })
+    let short = Value.array((0..<10).map(Value.int))
+    for value in [mixed, short] { #expect((try archive.encode(value) as? [String: Any])?["t"] as? String == "array") }
+    #expect { try reader.decode(["t": "ints", "v": "AAAA"]) } throws: { "\($0)".contains("corrupt entry: bad packed array") }
+  }
+
   @Test func cachedValuesAreBitIdentical() throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try writeData(rows: 3)

@@ -26,7 +26,11 @@ struct ValueArchive {
     case .double(let d): return ["t": "double", "v": bits(d)]
     case .bool(let b): return ["t": "bool", "v": b]
     case .string(let s): return ["t": "string", "v": s]
-    case .array(let items): return ["t": "array", "v": try items.map { try encode($0) }]
+    case .array(let items):
+      // Long arrays of one number type (a token stream's provenance: hundreds of thousands of
+      // Ints) as one base64 string of their 64-bit patterns, not one JSON object per element.
+      if items.count >= Self.packedArrayMinimum, let words = Self.words(items) { return ["t": words.type, "v": words.packed] }
+      return ["t": "array", "v": try items.map { try encode($0) }]
     case .range(let lo, let hi, let closed): return ["t": "range", "lo": lo, "hi": hi, "closed": closed]
     case .matrix(let m): return ["t": "matrix", "ref": store(m)]
     case .record(let r):
@@ -65,6 +69,24 @@ struct ValueArchive {
   }
 
   private func bits(_ d: Double) -> String { String(d.bitPattern, radix: 16) }
+
+  /// Arrays from this length on are packed when all their elements are Ints or all Doubles.
+  static let packedArrayMinimum = 64
+
+  /// `items` as `ints` or `doubles` and their 64-bit patterns, little-endian, in base64; nil
+  /// unless every element is an Int, or every one a Double.
+  static func words(_ items: [Value]) -> (type: String, packed: String)? {
+    var words = [UInt64](), type = ""
+    words.reserveCapacity(items.count)
+    for item in items {
+      switch item {
+      case .int(let i) where type != "doubles": type = "ints"; words.append(UInt64(bitPattern: Int64(i)).littleEndian)
+      case .double(let d) where type != "ints": type = "doubles"; words.append(d.bitPattern.littleEndian)
+      default: return nil
+      }
+    }
+    return (type, words.withUnsafeBytes { Data($0) }.base64EncodedString())
+  }
 
   private mutating func encode(_ s: TrainedSAE) throws -> Any {
     let m = s.model
@@ -139,6 +161,8 @@ struct ValueUnarchiver {
     case "bool": return .bool(try field(o, "v"))
     case "string": return .string(try field(o, "v"))
     case "array": return .array(try (try field(o, "v") as [Any]).map(decode))
+    case "ints": return .array(try words(o).map { .int(Int(Int64(bitPattern: $0))) })
+    case "doubles": return .array(try words(o).map { .double(Double(bitPattern: $0)) })
     case "range": return .range(lower: try field(o, "lo"), upper: try field(o, "hi"), closed: try field(o, "closed"))
     case "matrix": return .matrix(try matrix(try field(o, "ref")))
     case "record":
@@ -204,6 +228,14 @@ struct ValueUnarchiver {
   func double(_ any: Any?) throws -> Double {
     guard let s = any as? String, let b = UInt64(s, radix: 16) else { throw corrupt("bad number") }
     return Double(bitPattern: b)
+  }
+
+  /// The 64-bit words of a packed array (``ValueArchive/words(_:)``).
+  func words(_ o: [String: Any]) throws -> [UInt64] {
+    guard let data = Data(base64Encoded: try field(o, "v") as String), data.count % 8 == 0 else {
+      throw corrupt("bad packed array")
+    }
+    return data.withUnsafeBytes { raw in (0..<(data.count / 8)).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)) } }
   }
 
   func matrix(_ ref: String) throws -> Matrix {
