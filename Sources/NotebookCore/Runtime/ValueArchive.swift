@@ -29,7 +29,9 @@ struct ValueArchive {
     case .array(let items):
       // Long arrays of one number type (a token stream's provenance: hundreds of thousands of
       // Ints) as one base64 string of their 64-bit patterns, not one JSON object per element.
-      if items.count >= Self.packedArrayMinimum, let words = Self.words(items) { return ["t": words.type, "v": words.packed] }
+      if items.count >= Self.packedArrayMinimum, let words = Self.words(items) {
+        return ["t": words.type, "v": words.packed]
+      }
       return ["t": "array", "v": try items.map { try encode($0) }]
     case .range(let lo, let hi, let closed): return ["t": "range", "lo": lo, "hi": hi, "closed": closed]
     case .matrix(let m): return ["t": "matrix", "ref": store(m)]
@@ -235,7 +237,9 @@ struct ValueUnarchiver {
     guard let data = Data(base64Encoded: try field(o, "v") as String), data.count % 8 == 0 else {
       throw corrupt("bad packed array")
     }
-    return data.withUnsafeBytes { raw in (0..<(data.count / 8)).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)) } }
+    return data.withUnsafeBytes { raw in
+      (0..<(data.count / 8)).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)) }
+    }
   }
 
   func matrix(_ ref: String) throws -> Matrix {
