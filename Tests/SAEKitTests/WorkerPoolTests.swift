@@ -99,4 +99,12 @@ import Testing
     }
     #expect(failures.load(ordering: .relaxed) == 0)
   }
+
+  @Test func mapKeepsTheOrderForAnyNumberOfWorkers() {
+    for workers in [1, 2, 3] {
+      let squares = Parallel.withWorkers(workers) { Parallel.map(count: 1000) { "\($0 * $0)" } }
+      #expect(squares == (0..<1000).map { "\($0 * $0)" }, "\(workers) workers")
+    }
+    #expect(Parallel.map(count: 0) { $0 }.isEmpty)
+  }
 }

@@ -53,12 +53,11 @@ public struct DecoderCoherence: Sendable, Equatable {
     }
     var total = Partial()
     for p in partials { total.add(p) }
-    let (maxAbs, sumAbs, maxSigned, sumSigned) = (total.maxAbs, total.sumAbs, total.maxSigned, total.sumSigned)
     let pairs = Double(m * (m - 1))
-    maxAbsolute = maxAbs
-    meanAbsolute = sumAbs / pairs
-    self.maxSigned = maxSigned
-    meanSigned = sumSigned / pairs
+    maxAbsolute = total.maxAbs
+    meanAbsolute = total.sumAbs / pairs
+    maxSigned = total.maxSigned
+    meanSigned = total.sumSigned / pairs
   }
 
   /// One block's extremes and sums of its off-diagonal cosines.

@@ -73,13 +73,7 @@ public struct TextCorpus: Sendable {
 
   /// The raw snippets of every file, in file order (the files read and split in parallel).
   static func rawSnippets(files: [String]) throws -> [String] {
-    var perFile = [Result<[String], any Error>](repeating: .success([]), count: files.count)
-    perFile.withUnsafeMutableBufferPointer { out in
-      let out = out
-      Parallel.forEachItem(count: files.count, workers: Parallel.workers) { _, i in
-        out[i] = Result { try rawSnippets(file: files[i]) }
-      }
-    }
+    let perFile = Parallel.map(count: files.count) { i in Result { try rawSnippets(file: files[i]) } }
     return try perFile.flatMap { try $0.get() }
   }
 
@@ -106,13 +100,7 @@ public struct TextCorpus: Sendable {
 
   /// Cleans every raw snippet on its own (in parallel) and keeps the first of exact duplicates.
   static func clean(_ raw: [String]) -> [String] {
-    var cleaned = [String?](repeating: nil, count: raw.count)
-    cleaned.withUnsafeMutableBufferPointer { out in
-      let out = out
-      Parallel.forEachRange(count: raw.count) { range in
-        for i in range { out[i] = cleanedSnippet(raw[i]) }
-      }
-    }
+    let cleaned = Parallel.map(count: raw.count) { cleanedSnippet(raw[$0]) }
     var seen = Set<String>()
     return cleaned.compactMap { $0 }.filter { seen.insert($0).inserted }
   }

@@ -73,6 +73,18 @@ public enum Parallel {
     }
   }
 
+  /// `[transform(0), …, transform(count − 1)]`, the elements computed over the workers (each on
+  /// its own, so the array is the same for any split).
+  public static func map<Element>(count: Int, _ transform: (Int) -> Element) -> [Element] {
+    [Element](unsafeUninitializedCapacity: count) { out, initialized in
+      let base = out.baseAddress
+      forEachRange(count: count) { range in
+        for i in range { (base! + i).initialize(to: transform(i)) }
+      }
+      initialized = count
+    }
+  }
+
   /// Sums `partial(range)` over chunks and adds the chunk results in order
   /// (deterministic regardless of scheduling).
   public static func sum(count: Int, chunks: Int = defaultChunks, _ partial: (Range<Int>) -> Double) -> Double {
